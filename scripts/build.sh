@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour of freshet.
+#   scripts/build.sh release   -> build/release (RelWithDebInfo, -Werror)
+#   scripts/build.sh asan      -> build/asan    (ASan + UBSan, -Werror)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flavour=${1:-release}
+case "$flavour" in
+  release) args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+  asan) args=(-DCMAKE_BUILD_TYPE=Debug -DFRESHET_SANITIZE=ON -DCMAKE_CXX_FLAGS=-O1) ;;
+  *) echo "unknown flavour '$flavour' (release, asan)" >&2; exit 2 ;;
+esac
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/freshet-ccache}
+cmake -S . -B "build/$flavour" -G Ninja "${args[@]}" >/dev/null
+cmake --build "build/$flavour" -j "${FRESHET_JOBS:-2}"

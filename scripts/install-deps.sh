@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what freshet needs to build and test on Debian 12, idempotently:
+# Debian packages (only those missing; apt-get update only if one is) and a
+# project virtualenv (.venv) with the Python test tools.
+#   scripts/install-deps.sh            build + test dependencies
+#   scripts/install-deps.sh --build    build dependencies only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_pkgs=(build-essential cmake ninja-build ccache pkg-config clang-format
+  libfmt-dev libspdlog-dev libcli11-dev libtomlplusplus-dev libsimdjson-dev
+  libxxhash-dev libzstd-dev libsqlite3-dev libgtest-dev libbenchmark-dev)
+test_pkgs=(python3 python3-venv)
+
+want=("${build_pkgs[@]}")
+[[ "${1:-}" == "--build" ]] || want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+[[ "${1:-}" == "--build" ]] && exit 0
+
+if [[ ! -x .venv/bin/python ]]; then
+  python3 -m venv .venv
+fi
+stamp=.venv/.freshet-requirements
+if [[ ! -f $stamp ]] || ! cmp -s requirements-test.txt "$stamp"; then
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements-test.txt
+  cp requirements-test.txt "$stamp"
+fi

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The test command: installs what it needs, builds, runs every default suite.
+#   scripts/test.sh            release build + ASan/UBSan build, all default suites
+#   FRESHET_SLOW=1 scripts/test.sh   also the slow suites (marked "slow")
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+fail=0
+
+for flavour in release asan; do
+  echo "== build ($flavour)"
+  scripts/build.sh "$flavour"
+  echo "== unit tests ($flavour)"
+  (cd "build/$flavour" && ctest --output-on-failure -j2 --timeout 300) || fail=1
+done
+
+echo "== end-to-end tests (release binary)"
+pytest_args=(-q tests/e2e)
+[[ -n "${FRESHET_SLOW:-}" ]] || pytest_args+=(-m "not slow")
+FRESHET_BIN="$PWD/build/release/freshet" .venv/bin/python -m pytest "${pytest_args[@]}" || fail=1
+
+echo "== end-to-end smoke tests (ASan/UBSan binary)"
+FRESHET_BIN="$PWD/build/asan/freshet" .venv/bin/python -m pytest -q tests/e2e -m "sanitizer_smoke" \
+  || fail=1
+
+exit $fail

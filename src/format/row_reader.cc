@@ -1,0 +1,41 @@
+#include "format/row_reader.h"
+
+#include <fmt/format.h>
+
+#include "format/jsonl_reader.h"
+
+namespace freshet {
+
+Result<FileFormat> ParseFileFormat(std::string_view name) {
+  if (name == "jsonl" || name == "json" || name == "ndjson") return FileFormat::kJsonLines;
+  if (name == "parquet") return FileFormat::kParquet;
+  return Status::InvalidArgument(
+      fmt::format("format '{}' is not supported (supported: jsonl, parquet)", name));
+}
+
+std::string_view FileFormatName(FileFormat format) {
+  return format == FileFormat::kParquet ? "parquet" : "jsonl";
+}
+
+bool IsDataFile(FileFormat format, std::string_view key) {
+  size_t slash = key.rfind('/');
+  std::string_view name = slash == std::string_view::npos ? key : key.substr(slash + 1);
+  if (name.starts_with('_') || name.starts_with('.')) return false;
+  switch (format) {
+    case FileFormat::kJsonLines:
+      return name.ends_with(".jsonl") || name.ends_with(".json") || name.ends_with(".ndjson");
+    case FileFormat::kParquet:
+      return name.ends_with(".parquet");
+  }
+  return false;
+}
+
+std::unique_ptr<RowReader> RowReader::Create(FileFormat format) {
+  switch (format) {
+    case FileFormat::kJsonLines: return std::make_unique<JsonLinesReader>();
+    case FileFormat::kParquet: return nullptr;  // see format/parquet (separate issue)
+  }
+  return nullptr;
+}
+
+}  // namespace freshet

@@ -1,0 +1,219 @@
+#include "storage/local_store.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+namespace freshet {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::string_view kTempMarker = ".freshet-tmp.";
+
+Status ErrnoStatus(std::string_view what, const fs::path& path, int err) {
+  std::string msg = fmt::format("{} '{}': {}", what, path.string(), std::strerror(err));
+  if (err == ENOENT) return Status::NotFound(std::move(msg));
+  return Status::IOError(std::move(msg));
+}
+
+Status WriteAll(int fd, std::string_view data, const fs::path& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("write", path, errno);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::OK();
+}
+
+Status SyncDir(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open folder", dir, errno);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return ErrnoStatus("fsync folder", dir, err);
+  return Status::OK();
+}
+
+std::string Fingerprint(const struct stat& st) {
+  return fmt::format("{}-{}.{:09}-{}", st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                     st.st_ino);
+}
+
+uint64_t TempSuffix() {
+  static std::atomic<uint64_t> counter{0};
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  return rng() ^ (counter.fetch_add(1) << 48);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LocalStore>> LocalStore::Open(const fs::path& root) {
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) {
+    return Status::IOError(
+        fmt::format("cannot create store folder '{}': {}", root.string(), ec.message()));
+  }
+  fs::path abs = fs::absolute(root, ec);
+  if (ec) abs = root;
+  return std::unique_ptr<LocalStore>(new LocalStore(abs.lexically_normal()));
+}
+
+std::string LocalStore::Describe() const { return "file://" + root_.string(); }
+
+Result<std::string> LocalStore::Get(std::string_view key) {
+  return GetRange(key, 0, UINT64_MAX);
+}
+
+Result<std::string> LocalStore::GetRange(std::string_view key, uint64_t offset,
+                                         uint64_t length) {
+  RETURN_IF_ERROR(ValidateKey(key));
+  fs::path path = root_ / std::string(key);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open", path, errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return ErrnoStatus("stat", path, err);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return Status::NotFound(fmt::format("'{}' is a folder, not an object", path.string()));
+  }
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  uint64_t begin = std::min(offset, size);
+  uint64_t n = std::min(length, size - begin);
+  std::string out(n, '\0');
+  uint64_t done = 0;
+  while (done < n) {
+    ssize_t r = ::pread(fd, out.data() + done, n - done, static_cast<off_t>(begin + done));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      return ErrnoStatus("read", path, err);
+    }
+    if (r == 0) break;  // truncated underneath us
+    done += static_cast<uint64_t>(r);
+  }
+  ::close(fd);
+  out.resize(done);
+  return out;
+}
+
+Result<ObjectInfo> LocalStore::Head(std::string_view key) {
+  RETURN_IF_ERROR(ValidateKey(key));
+  fs::path path = root_ / std::string(key);
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return ErrnoStatus("stat", path, errno);
+  if (!S_ISREG(st.st_mode)) {
+    return Status::NotFound(fmt::format("'{}' is not a regular file", path.string()));
+  }
+  return ObjectInfo{std::string(key), static_cast<uint64_t>(st.st_size), Fingerprint(st)};
+}
+
+Result<std::string> LocalStore::WriteTemp(std::string_view key, std::string_view data,
+                                          fs::path* temp) {
+  RETURN_IF_ERROR(ValidateKey(key));
+  fs::path path = root_ / std::string(key);
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) {
+    return Status::IOError(fmt::format("cannot create folder '{}': {}",
+                                       path.parent_path().string(), ec.message()));
+  }
+  *temp = path;
+  temp->concat(fmt::format("{}{:016x}", kTempMarker, TempSuffix()));
+  int fd = ::open(temp->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoStatus("create", *temp, errno);
+  Status st = WriteAll(fd, data, *temp);
+  if (st.ok() && ::fsync(fd) != 0) st = ErrnoStatus("fsync", *temp, errno);
+  ::close(fd);
+  if (!st.ok()) {
+    ::unlink(temp->c_str());
+    return st;
+  }
+  return path.string();
+}
+
+Status LocalStore::Put(std::string_view key, std::string_view data) {
+  fs::path temp;
+  ASSIGN_OR_RETURN(std::string path, WriteTemp(key, data, &temp));
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(temp.c_str());
+    return ErrnoStatus("rename into", path, err);
+  }
+  return SyncDir(fs::path(path).parent_path());
+}
+
+Status LocalStore::PutIfAbsent(std::string_view key, std::string_view data) {
+  fs::path temp;
+  ASSIGN_OR_RETURN(std::string path, WriteTemp(key, data, &temp));
+  int rc = ::link(temp.c_str(), path.c_str());
+  int err = errno;
+  ::unlink(temp.c_str());
+  if (rc != 0) {
+    if (err == EEXIST) {
+      return Status::AlreadyExists(fmt::format("object '{}' already exists", key));
+    }
+    return ErrnoStatus("link into", path, err);
+  }
+  return SyncDir(fs::path(path).parent_path());
+}
+
+Result<std::vector<ObjectInfo>> LocalStore::List(std::string_view prefix) {
+  std::vector<ObjectInfo> out;
+  // Walk from the deepest folder fully named by the prefix.
+  std::string_view dir_part = prefix;
+  size_t slash = prefix.rfind('/');
+  dir_part = slash == std::string_view::npos ? std::string_view() : prefix.substr(0, slash);
+  if (!dir_part.empty()) RETURN_IF_ERROR(ValidateKey(dir_part));
+  fs::path start = dir_part.empty() ? root_ : root_ / std::string(dir_part);
+  std::error_code ec;
+  if (!fs::is_directory(start, ec)) return out;
+  fs::recursive_directory_iterator it(start, fs::directory_options::skip_permission_denied, ec);
+  if (ec) {
+    return Status::IOError(fmt::format("list '{}': {}", start.string(), ec.message()));
+  }
+  const std::string root_str = root_.string();
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) {
+      return Status::IOError(fmt::format("list '{}': {}", start.string(), ec.message()));
+    }
+    const fs::directory_entry& entry = *it;
+    if (!entry.is_regular_file(ec)) continue;
+    std::string full = entry.path().string();
+    if (full.size() <= root_str.size() + 1) continue;
+    std::string key = full.substr(root_str.size() + 1);
+    if (!key.starts_with(prefix)) continue;
+    if (entry.path().filename().string().find(kTempMarker) != std::string::npos) continue;
+    struct stat st;
+    if (::stat(entry.path().c_str(), &st) != 0) continue;  // deleted while listing
+    out.push_back(ObjectInfo{std::move(key), static_cast<uint64_t>(st.st_size), Fingerprint(st)});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+  return out;
+}
+
+Status LocalStore::Delete(std::string_view key) {
+  RETURN_IF_ERROR(ValidateKey(key));
+  fs::path path = root_ / std::string(key);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("delete", path, errno);
+  return Status::OK();
+}
+
+}  // namespace freshet

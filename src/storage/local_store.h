@@ -1,0 +1,39 @@
+// A local folder as an ObjectStore: the embedded default.
+//
+// Put writes a temporary file beside the target ("name.freshet-tmp.<random>"),
+// fsyncs it and renames it into place, then fsyncs the folder. PutIfAbsent
+// uses link(2), which fails atomically if the target exists. Temporary files
+// are never listed.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "storage/object_store.h"
+
+namespace freshet {
+
+class LocalStore final : public ObjectStore {
+ public:
+  // Creates `root` if missing.
+  static Result<std::unique_ptr<LocalStore>> Open(const std::filesystem::path& root);
+
+  Result<std::string> Get(std::string_view key) override;
+  Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) override;
+  Result<ObjectInfo> Head(std::string_view key) override;
+  Status Put(std::string_view key, std::string_view data) override;
+  Status PutIfAbsent(std::string_view key, std::string_view data) override;
+  Result<std::vector<ObjectInfo>> List(std::string_view prefix) override;
+  Status Delete(std::string_view key) override;
+  std::string Describe() const override;
+
+  const std::filesystem::path& root() const { return root_; }
+
+ private:
+  explicit LocalStore(std::filesystem::path root) : root_(std::move(root)) {}
+  Result<std::string> WriteTemp(std::string_view key, std::string_view data,
+                                std::filesystem::path* temp);
+  std::filesystem::path root_;
+};
+
+}  // namespace freshet

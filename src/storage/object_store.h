@@ -1,0 +1,72 @@
+// ObjectStore: where input and output live. A flat namespace of immutable
+// objects addressed by '/'-separated keys relative to the store's root, in
+// the spirit of S3: no append, no rename, one atomic write per object.
+//
+// Thread-safety: every method may be called concurrently from many threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace freshet {
+
+struct ObjectInfo {
+  std::string key;  // relative to the store's root
+  uint64_t size = 0;
+  // Changes whenever the object's content may have changed (size + mtime for
+  // local files, ETag for S3). Used to detect late and rewritten files.
+  std::string fingerprint;
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  // Opens a store from a URL: "file:///abs/dir", "file://rel/dir" or a plain
+  // path (local folder, created if missing). Fails with InvalidArgument for an
+  // unknown scheme, naming the URL without any credentials.
+  static Result<std::unique_ptr<ObjectStore>> Open(std::string_view url);
+
+  // The whole object. NotFound if absent.
+  virtual Result<std::string> Get(std::string_view key) = 0;
+
+  // Bytes [offset, offset + length) of the object, fewer at the end of the
+  // object. NotFound if absent.
+  virtual Result<std::string> GetRange(std::string_view key, uint64_t offset,
+                                       uint64_t length) = 0;
+
+  // NotFound if absent.
+  virtual Result<ObjectInfo> Head(std::string_view key) = 0;
+
+  // Writes the object atomically: readers see the old content or the new,
+  // never a partial one. Durable when it returns OK.
+  virtual Status Put(std::string_view key, std::string_view data) = 0;
+
+  // Like Put, but fails with AlreadyExists if the key exists; of two
+  // concurrent callers at most one succeeds.
+  virtual Status PutIfAbsent(std::string_view key, std::string_view data) = 0;
+
+  // Every object whose key starts with `prefix`, recursively, sorted by key.
+  // In-progress writes are never listed.
+  virtual Result<std::vector<ObjectInfo>> List(std::string_view prefix) = 0;
+
+  // Removes the object; OK if it was already absent.
+  virtual Status Delete(std::string_view key) = 0;
+
+  // The store's URL, safe to log (no credentials).
+  virtual std::string Describe() const = 0;
+};
+
+// Rejects keys that could escape the store's root or that no backend can
+// hold: empty, absolute, "." or ".." segments, empty segments, NUL bytes.
+Status ValidateKey(std::string_view key);
+
+// Joins key parts with '/', skipping empty parts.
+std::string JoinKey(std::string_view a, std::string_view b);
+
+}  // namespace freshet
