@@ -1,0 +1,53 @@
+// Manifests and the CURRENT pointer: what a reader serves.
+//
+// Output layout (frozen):
+//   segments/<xxh3-128 of content>.seg      immutable, content-derived names
+//   manifests/<version, 20 digits>-e<epoch>.json   one per published generation
+//   CURRENT                                  the key of the committed manifest
+// A manifest describes a whole view: the base generation (its cut time and
+// segments) plus, optionally, the newest delta generation (its window and
+// segments). Readers follow CURRENT, which moves only to committed manifests.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+
+namespace freshet {
+
+inline constexpr std::string_view kCurrentKey = "CURRENT";
+inline constexpr std::string_view kSegmentsPrefix = "segments/";
+inline constexpr std::string_view kManifestsPrefix = "manifests/";
+
+struct SegmentRef {
+  std::string key;       // e.g. "segments/3f2a...e1.seg"
+  uint64_t bytes = 0;
+  std::string checksum;  // xxh3-64 of the whole file, 16 hex digits
+  uint32_t docs = 0;
+  uint32_t groups = 0;
+  bool operator==(const SegmentRef&) const = default;
+};
+
+struct Manifest {
+  std::string pipeline;
+  int64_t version = 0;
+  int64_t epoch = 0;
+  TimeMicros created_at = 0;
+  TimeMicros base_cut = 0;
+  std::vector<SegmentRef> base;
+  bool has_delta = false;
+  TimeMicros window_start = 0;
+  TimeMicros target = 0;  // start of the newest partition the delta covers
+  std::vector<SegmentRef> delta;
+};
+
+std::string ManifestKey(int64_t version, int64_t epoch);
+std::string SerializeManifest(const Manifest& m);
+// Corruption naming `key` and the field on malformed input.
+Result<Manifest> ParseManifest(std::string_view key, std::string_view json);
+
+}  // namespace freshet

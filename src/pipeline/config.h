@@ -1,0 +1,92 @@
+// PipelineConfig: one pipeline's configuration, read from TOML.
+//
+// Every key is documented in the README ("Configuration reference"). Unknown
+// keys and bad values are rejected with a message naming the key
+// ("columns.text[2]: expected a string").
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "format/row_reader.h"
+
+namespace freshet {
+
+// Frozen: appears in configs, logs and the batch log.
+enum class LagPolicy { kLatest, kSequential, kBounded };
+std::string_view LagPolicyName(LagPolicy policy);
+
+enum class BadRecordPolicy { kSkip, kStop };
+
+// Which input columns play which role. Column names are input names.
+struct ColumnRoles {
+  std::string id;       // doc id (or group key, for the group stream)
+  std::string version;  // integer or RFC 3339 timestamp; newest wins
+  std::string op;       // optional; a value in delete_values marks a deletion
+  std::vector<std::string> delete_values = {"delete"};
+  std::vector<std::string> text;     // tokenized, searchable
+  std::vector<std::string> keyword;  // exact terms, for filters
+  std::vector<std::string> numeric;  // numbers: range filters, aggregates
+  std::vector<std::string> stored;   // returned with results
+};
+
+struct StreamConfig {
+  std::string url;  // store URL of the stream's root
+  std::string layout = "dt={yyyy}-{MM}-{dd}/hour={HH}/minute={mm}";
+  TimeMicros period = 5 * kMicrosPerMinute;
+  FileFormat format = FileFormat::kJsonLines;
+};
+
+// One aggregate over the docs of a group, e.g. {"min", "bid"} -> field
+// "<prefix>min_bid"; {"count", ""} -> "<prefix>count".
+struct Aggregate {
+  std::string function;  // count | min | max | sum | avg
+  std::string column;    // a numeric doc column; empty for count
+  std::string FieldName(std::string_view prefix) const;
+};
+
+struct PipelineConfig {
+  std::string name;
+  std::string metastore = "sqlite:freshet.db";
+  std::string output;
+  LagPolicy lag_policy = LagPolicy::kLatest;
+  TimeMicros max_lag = 30 * kMicrosPerMinute;  // bounded only
+  TimeMicros cadence = 60 * kMicrosPerSecond;
+  TimeMicros lease_ttl = 2 * kMicrosPerMinute;
+  TimeMicros retention = kMicrosPerHour;
+  BadRecordPolicy bad_records = BadRecordPolicy::kSkip;
+  int threads = 0;  // 0: one per core
+
+  StreamConfig source;
+  std::string marker = "_SUCCESS";  // empty: markers ignored
+  TimeMicros delay = 2 * kMicrosPerMinute;
+  ColumnRoles columns;
+  std::string group_key;  // doc column holding the group key
+
+  // Optional group-level stream (e.g. items), keyed by group key.
+  bool has_group = false;
+  StreamConfig group_source;
+  ColumnRoles group_columns;
+  std::string group_prefix = "group_";
+  std::vector<Aggregate> aggregates;
+
+  // Snapshot for `build-full`.
+  std::string snapshot_url;
+  std::string snapshot_docs = "docs";
+  std::string snapshot_groups = "groups";
+
+  // The input columns of the doc stream to project (ids, roles, stored).
+  std::vector<std::string> DocProjection() const;
+  std::vector<std::string> GroupProjection() const;
+};
+
+// Parses TOML text; `origin` names the file in errors. Relative paths in
+// store URLs are resolved against `base_dir` (the config file's folder).
+Result<PipelineConfig> ParsePipelineConfig(std::string_view toml_text, std::string_view origin,
+                                           std::string_view base_dir);
+Result<PipelineConfig> LoadPipelineConfig(const std::string& path);
+
+}  // namespace freshet
