@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake ninja-build ccache pkg-config clang-format
-  libfmt-dev libspdlog-dev libcli11-dev libtomlplusplus-dev libsimdjson-dev
+  libfmt-dev libcli11-dev libtomlplusplus-dev libsimdjson-dev
   libxxhash-dev libzstd-dev libsqlite3-dev libgtest-dev libbenchmark-dev)
 test_pkgs=(python3 python3-venv)
 

@@ -1,6 +1,481 @@
-#include <cstdio>
+// freshet: the command-line front end. Each subcommand parses its flags,
+// calls the library and maps a Status to an exit code:
+//   0 success, 1 error, 2 usage, 3 lease held by another runner, 4 fenced.
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
 
-int main() {
-  std::puts("freshet");
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/output.h"
+#include "common/clock.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "index/index_view.h"
+#include "index/segment.h"
+#include "metastore/metastore.h"
+#include "pipeline/batch_runner.h"
+#include "pipeline/config.h"
+
+namespace freshet {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) {
+  if (g_stop.exchange(true)) _exit(130);  // a second signal: leave now (still safe)
+}
+
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+int Fail(const Status& st) {
+  std::cerr << "freshet: " << st.ToString() << "\n";
+  if (st.code() == StatusCode::kFailedPrecondition) {
+    if (st.message().starts_with("fenced")) return 4;
+    if (st.message().find("lease") != std::string::npos) return 3;
+  }
+  return 1;
+}
+
+struct CommonOptions {
+  std::string config;
+  std::string clock = "system";
+  std::string log_format = "text";
+  bool verbose = false;
+};
+
+void AddCommon(CLI::App* cmd, CommonOptions* o, bool needs_config = true) {
+  auto* c = cmd->add_option("-c,--config", o->config, "pipeline config file (TOML)");
+  if (needs_config) c->required();
+  cmd->add_option("--clock", o->clock,
+                  "time source: system | fixed:TIME | sim:TIME:SPEED (tests and demos)")
+      ->capture_default_str();
+  cmd->add_option("--log-format", o->log_format, "text | json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd->add_flag("-v,--verbose", o->verbose, "debug logs");
+}
+
+void ApplyLogging(const CommonOptions& o) {
+  SetLogFormat(o.log_format == "json" ? LogFormat::kJson : LogFormat::kText);
+  if (o.verbose) SetLogLevel(LogLevel::kDebug);
+}
+
+std::string DefaultHolder() {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  return fmt::format("{}:{}", host, getpid());
+}
+
+// ---------------------------------------------------------------- run
+
+struct RunOptions {
+  CommonOptions common;
+  bool once = false;
+  int64_t max_batches = 0;
+  std::string max_uptime;
+  std::string holder;
+  bool wait_for_lease = true;
+  bool no_gc = false;
+};
+
+int RunCommand(const RunOptions& o) {
+  ApplyLogging(o.common);
+  auto config = LoadPipelineConfig(o.common.config);
+  if (!config.ok()) return Fail(config.status());
+  auto clock = Clock::FromSpec(o.common.clock);
+  if (!clock.ok()) return Fail(clock.status());
+  TimeMicros max_uptime = 0;
+  if (!o.max_uptime.empty()) {
+    auto d = ParseDuration(o.max_uptime);
+    if (!d.ok()) return Fail(d.status().WithContext("--max-uptime"));
+    max_uptime = *d;
+  }
+  auto runner = BatchRunner::Open(*config, **clock, o.holder.empty() ? DefaultHolder() : o.holder);
+  if (!runner.ok()) return Fail(runner.status());
+  BatchRunner& r = **runner;
+  Clock& c = **clock;
+  InstallSignalHandlers();
+  const TimeMicros started = c.Now();
+
+  // Take the lease; a standby runner waits for the holder to go away.
+  bool logged_standby = false;
+  while (true) {
+    Status st = r.Start();
+    if (st.ok()) break;
+    if (st.code() != StatusCode::kFailedPrecondition || o.once || !o.wait_for_lease)
+      return Fail(st);
+    if (!logged_standby) {
+      Log(LogLevel::kInfo, "standby", {{"pipeline", config->name}, {"reason", st.message()}});
+      logged_standby = true;
+    }
+    c.SleepUntil(c.Now() + std::min(config->cadence, config->lease_ttl / 2), g_stop);
+    if (g_stop) return 0;
+  }
+
+  int64_t committed = 0;
+  int exit_code = 0;
+  while (!g_stop) {
+    const TimeMicros batch_start = c.Now();
+    auto outcome = r.RunBatch();
+    if (!outcome.ok()) {
+      const Status& st = outcome.status();
+      Log(LogLevel::kError, "batch_failed", {{"pipeline", config->name}, {"error", st.ToString()}});
+      if (st.code() == StatusCode::kFailedPrecondition || o.once) {
+        exit_code = Fail(st);
+        break;
+      }
+    } else if (outcome->published) {
+      ++committed;
+      if (!o.no_gc) {
+        auto gc = r.CollectGarbage();
+        if (!gc.ok()) {
+          Log(LogLevel::kWarn, "gc_failed", {{"error", gc.status().ToString()}});
+        }
+      }
+    }
+    if (o.once) break;
+    if (o.max_batches > 0 && committed >= o.max_batches) break;
+    if (max_uptime > 0 && c.Now() - started >= max_uptime) break;
+    c.SleepUntil(batch_start + config->cadence, g_stop);
+  }
+  if (g_stop) Log(LogLevel::kInfo, "stopping", {{"pipeline", config->name}, {"reason", "signal"}});
+  Status st = r.Stop();
+  if (!st.ok() && exit_code == 0) exit_code = Fail(st);
+  return exit_code;
+}
+
+// ---------------------------------------------------------------- build-full
+
+int BuildFullCommand(const CommonOptions& o, const std::string& cut_text,
+                     const std::string& holder) {
+  ApplyLogging(o);
+  auto config = LoadPipelineConfig(o.config);
+  if (!config.ok()) return Fail(config.status());
+  auto clock = Clock::FromSpec(o.clock);
+  if (!clock.ok()) return Fail(clock.status());
+  std::optional<TimeMicros> cut;
+  if (!cut_text.empty()) {
+    auto t = ParseTimestamp(cut_text);
+    if (!t.ok()) return Fail(t.status().WithContext("--cut"));
+    cut = *t;
+  }
+  auto runner = BatchRunner::Open(*config, **clock, holder.empty() ? DefaultHolder() : holder);
+  if (!runner.ok()) return Fail(runner.status());
+  Status st = (*runner)->Start();
+  if (!st.ok()) return Fail(st);
+  auto outcome = (*runner)->BuildFull(cut);
+  Status stop = (*runner)->Stop();
+  if (!outcome.ok()) return Fail(outcome.status());
+  const BatchRecord& b = outcome->record;
+  std::cout << fmt::format(
+      "base published: version {} cut {}: {} docs in {} groups from {} records ({} bad), {} "
+      "bytes\n",
+      b.manifest_version, FormatTimestamp(b.window_start), b.docs, b.groups, b.records,
+      b.bad_records, b.bytes_written);
+  return stop.ok() ? 0 : Fail(stop);
+}
+
+// ---------------------------------------------------------------- query
+
+struct QueryOptions {
+  std::string config;
+  std::string index;
+  std::string query;
+  std::string doc;
+  size_t limit = 10;
+  size_t offset = 0;
+  bool json = false;
+};
+
+Result<std::unique_ptr<ObjectStore>> OpenOutput(const std::string& config_path,
+                                                const std::string& index) {
+  if (!index.empty()) return ObjectStore::Open(index);
+  if (config_path.empty()) return Status::InvalidArgument("give --config or --index");
+  ASSIGN_OR_RETURN(PipelineConfig config, LoadPipelineConfig(config_path));
+  return ObjectStore::Open(config.output);
+}
+
+int QueryCommand(const QueryOptions& o) {
+  auto store = OpenOutput(o.config, o.index);
+  if (!store.ok()) return Fail(store.status());
+  auto view = IndexView::OpenCurrent(**store, nullptr);
+  if (!view.ok()) return Fail(view.status());
+  const Manifest& m = (*view)->manifest();
+  if (!o.doc.empty()) {
+    auto doc = (*view)->GetDoc(o.doc);
+    if (!doc.ok()) return Fail(doc.status());
+    std::cout << (o.json ? DocToJson(*doc) : DocToText(*doc)) << "\n";
+    return 0;
+  }
+  if (o.query.empty()) return Fail(Status::InvalidArgument("give a QUERY or --doc ID"));
+  auto q = ParseQuery(o.query);
+  if (!q.ok()) return Fail(q.status());
+  auto results = (*view)->Search(**q, o.limit, o.offset);
+  if (!results.ok()) return Fail(results.status());
+  if (o.json) {
+    std::string out = fmt::format(
+        "{{\"total\":{},\"manifest\":{},\"version\":{},\"base_cut\":{},\"target\":{},\"hits\":[",
+        results->total, JsonQuote((*view)->manifest_key()), m.version,
+        JsonQuote(FormatTimestamp(m.base_cut)),
+        m.has_delta ? JsonQuote(FormatTimestamp(m.target)) : "null");
+    for (size_t i = 0; i < results->docs.size(); ++i) {
+      if (i) out += ",";
+      out += DocToJson(results->docs[i]);
+    }
+    std::cout << out << "]}\n";
+    return 0;
+  }
+  std::cout << fmt::format("{} hits, showing {}; generation v{} (base cut {}{})\n", results->total,
+                           results->docs.size(), m.version, FormatTimestamp(m.base_cut),
+                           m.has_delta ? ", delta to " + FormatTimestamp(m.target) : "");
+  for (const DocOut& d : results->docs) std::cout << DocToText(d) << "\n";
   return 0;
+}
+
+// ---------------------------------------------------------------- status
+
+int StatusCommand(const CommonOptions& o, bool json, int batches) {
+  auto config = LoadPipelineConfig(o.config);
+  if (!config.ok()) return Fail(config.status());
+  auto clock = Clock::FromSpec(o.clock);
+  if (!clock.ok()) return Fail(clock.status());
+  auto meta = Metastore::Open(config->metastore);
+  if (!meta.ok()) return Fail(meta.status());
+  auto state = (*meta)->GetState(config->name);
+  if (!state.ok()) return Fail(state.status());
+  auto recent = (*meta)->RecentBatches(config->name, batches);
+  if (!recent.ok()) return Fail(recent.status());
+  const TimeMicros now = (*clock)->Now();
+  std::optional<double> lag;
+  if (state->watermark) {
+    lag = static_cast<double>(now - (*state->watermark + config->source.period)) / kMicrosPerSecond;
+  }
+  bool lease_live = !state->lease_holder.empty() && state->lease_expires > now;
+  std::string current = "(none)";
+  if (auto out = ObjectStore::Open(config->output); out.ok()) {
+    if (auto cur = IndexView::ReadCurrent(**out); cur.ok()) current = *cur;
+  }
+  if (json) {
+    std::string b = "[";
+    for (size_t i = 0; i < recent->size(); ++i) {
+      if (i) b += ",";
+      b += BatchToJson((*recent)[i]);
+    }
+    b += "]";
+    std::cout << fmt::format(
+        "{{\"pipeline\":{},\"watermark\":{},\"lag_seconds\":{},\"manifest_version\":{},"
+        "\"manifest_key\":{},\"current\":{},\"epoch\":{},\"lease_holder\":{},\"lease_live\":{},"
+        "\"lease_expires\":{},\"lag_policy\":{},\"batches\":{}}}\n",
+        JsonQuote(config->name),
+        state->watermark ? JsonQuote(FormatTimestamp(*state->watermark)) : "null",
+        lag ? JsonNumber(*lag) : "null", state->manifest_version, JsonQuote(state->manifest_key),
+        JsonQuote(current), state->epoch, JsonQuote(state->lease_holder),
+        lease_live ? "true" : "false", JsonQuote(FormatTimestamp(state->lease_expires)),
+        JsonQuote(LagPolicyName(config->lag_policy)), b);
+    return 0;
+  }
+  std::cout << fmt::format("pipeline   {}\n", config->name);
+  std::cout << fmt::format("watermark  {}\n",
+                           state->watermark ? FormatTimestamp(*state->watermark) : "(none)");
+  std::cout << fmt::format("lag        {}\n", lag ? fmt::format("{:.0f} s", *lag) : "-");
+  std::cout << fmt::format("manifest   v{} {}\n", state->manifest_version, state->manifest_key);
+  std::cout << fmt::format(
+      "CURRENT    {}{}\n", current,
+      current == state->manifest_key ? "" : "  (differs: repaired at next start)");
+  std::cout << fmt::format(
+      "lease      epoch {} {} {}\n", state->epoch,
+      state->lease_holder.empty() ? "(released)" : state->lease_holder,
+      lease_live ? "live until " + FormatTimestamp(state->lease_expires) : "(expired)");
+  std::cout << fmt::format("policy     {}\n", LagPolicyName(config->lag_policy));
+  std::cout << "batches (newest first):\n";
+  for (const BatchRecord& r : *recent) {
+    std::cout << fmt::format(
+        "  #{:<5} {:5} v{:<4} target {} records {} docs {} groups {} bad {} skipped {} "
+        "took {:.0f} ms\n",
+        r.batch_id, r.kind, r.manifest_version,
+        r.target_partition ? FormatTimestamp(*r.target_partition) : "-", r.records, r.docs,
+        r.groups, r.bad_records, r.publications_skipped,
+        (r.list_micros + r.read_micros + r.build_micros + r.publish_micros + r.commit_micros) /
+            1000.0);
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- inspect
+
+int InspectCommand(const std::string& path, int docs, int terms) {
+  std::filesystem::path p(path);
+  auto store = ObjectStore::Open(p.has_parent_path() ? p.parent_path().string() : ".");
+  if (!store.ok()) return Fail(store.status());
+  std::string key = p.filename().string();
+  auto bytes = (*store)->Get(key);
+  if (!bytes.ok()) return Fail(bytes.status());
+  if (key.ends_with(".json") || key == "CURRENT") {
+    if (key == "CURRENT") {
+      std::cout << "CURRENT -> " << *bytes;
+      return 0;
+    }
+    auto m = ParseManifest(key, *bytes);
+    if (!m.ok()) return Fail(m.status());
+    std::cout << fmt::format("manifest {} of pipeline '{}' (epoch {}, created {})\n", m->version,
+                             m->pipeline, m->epoch, FormatTimestamp(m->created_at));
+    auto list = [&](std::string_view what, const std::vector<SegmentRef>& segs) {
+      for (const SegmentRef& s : segs) {
+        std::cout << fmt::format("  {} {} {} bytes, {} docs, {} groups, xxh3 {}\n", what, s.key,
+                                 s.bytes, s.docs, s.groups, s.checksum);
+      }
+    };
+    std::cout << fmt::format("base cut {}\n", FormatTimestamp(m->base_cut));
+    list("base ", m->base);
+    if (m->has_delta) {
+      std::cout << fmt::format("delta window {} .. {}\n", FormatTimestamp(m->window_start),
+                               FormatTimestamp(m->target));
+      list("delta", m->delta);
+    }
+    return 0;
+  }
+  auto seg = SegmentReader::Open(key, std::move(*bytes));
+  if (!seg.ok()) return Fail(seg.status());
+  const SegmentReader& s = **seg;
+  const SegmentSchema& schema = s.schema();
+  std::cout << fmt::format("segment {}: {} ({} bytes, format {}), checksums OK\n", key,
+                           s.kind() == SegmentKind::kBase ? "base" : "delta", s.size_bytes(),
+                           kSegmentFormatVersion);
+  std::cout << fmt::format("docs {}  groups {}  terms {}\n", s.num_docs(), s.num_groups(),
+                           s.num_terms());
+  std::cout << "fields:\n";
+  for (size_t f = 0; f < schema.field_count(); ++f) {
+    uint8_t r = schema.FieldRoles(f);
+    std::cout << fmt::format("  {:<24}{}{}{}{}\n", schema.FieldName(f),
+                             r & kRoleText ? " text" : "", r & kRoleKeyword ? " keyword" : "",
+                             r & kRoleNumeric ? " numeric" : "", r & kRoleStored ? " stored" : "");
+  }
+  for (int i = 0; i < terms && static_cast<size_t>(i) < s.num_terms(); ++i) {
+    size_t f;
+    std::string_view t;
+    uint32_t df;
+    s.TermAt(static_cast<size_t>(i), &f, &t, &df);
+    std::cout << fmt::format("  term {}:{} df={}\n", schema.FieldName(f), t, df);
+  }
+  for (int i = 0; i < docs && static_cast<uint32_t>(i) < s.num_docs(); ++i) {
+    auto row = s.DocRow(static_cast<uint32_t>(i));
+    if (!row.ok()) return Fail(row.status());
+    std::string fields;
+    for (size_t c = 0; c < row->size() && c < schema.doc_columns.size(); ++c) {
+      fields += fmt::format(" {}={}", schema.doc_columns[c], ValueToJson((*row)[c]));
+    }
+    std::cout << fmt::format("  doc {} id={} group={} version={}{}\n", i, s.DocId(i),
+                             s.GroupKey(s.DocGroup(i)), s.DocVersion(i), fields);
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- gc
+
+int GcCommand(const CommonOptions& o) {
+  ApplyLogging(o);
+  auto config = LoadPipelineConfig(o.config);
+  if (!config.ok()) return Fail(config.status());
+  auto clock = Clock::FromSpec(o.clock);
+  if (!clock.ok()) return Fail(clock.status());
+  auto runner = BatchRunner::Open(*config, **clock, DefaultHolder());
+  if (!runner.ok()) return Fail(runner.status());
+  Status st = (*runner)->Start();
+  if (!st.ok()) return Fail(st);
+  auto n = (*runner)->CollectGarbage();
+  Status stop = (*runner)->Stop();
+  if (!n.ok()) return Fail(n.status());
+  std::cout << fmt::format("deleted {} unreferenced objects\n", *n);
+  return stop.ok() ? 0 : Fail(stop);
+}
+
+}  // namespace
+}  // namespace freshet
+
+int main(int argc, char** argv) {
+  using namespace freshet;
+  CLI::App app{
+      "freshet: keeps search and ads indexes fresh. Reads time-partitioned files, publishes a\n"
+      "small delta index every few minutes on top of a full base index, and keeps its\n"
+      "watermark in a database. See README.md for the configuration reference."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "freshet 0.1.0");
+
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "run batches at the configured cadence");
+  AddCommon(run_cmd, &run.common);
+  run_cmd->add_flag("--once", run.once, "run one batch and exit (cron, Kubernetes CronJob)");
+  run_cmd->add_option("--max-batches", run.max_batches,
+                      "exit cleanly after N committed batches (0: no limit)");
+  run_cmd->add_option("--max-uptime", run.max_uptime,
+                      "exit cleanly after the first batch that ends past this uptime (e.g. 6h)");
+  run_cmd->add_option("--holder", run.holder, "lease holder name (default host:pid)");
+  run_cmd->add_flag("!--no-wait", run.wait_for_lease,
+                    "exit with code 3 instead of waiting while another runner holds the lease");
+  run_cmd->add_flag("--no-gc", run.no_gc, "do not delete old generations after commits");
+
+  CommonOptions build;
+  std::string cut, build_holder;
+  auto* build_cmd = app.add_subcommand("build-full", "build a base generation from the snapshot");
+  AddCommon(build_cmd, &build);
+  build_cmd->add_option("--cut", cut,
+                        "cut time of the snapshot (default: the snapshot's CUT file)");
+  build_cmd->add_option("--holder", build_holder, "lease holder name (default host:pid)");
+
+  QueryOptions query;
+  auto* query_cmd = app.add_subcommand("query", "search the published index (base + newest delta)");
+  query_cmd->add_option("-c,--config", query.config, "pipeline config (its output is searched)");
+  query_cmd->add_option("--index", query.index, "output store URL to search instead of --config");
+  query_cmd->add_option("query", query.query,
+                        "query: terms, AND OR NOT -term (...) field:term \"exact value\" "
+                        "num:[lo TO hi] *");
+  query_cmd->add_option("--doc", query.doc, "fetch one doc by id instead of searching");
+  query_cmd->add_option("-n,--limit", query.limit, "hits to show")->capture_default_str();
+  query_cmd->add_option("--offset", query.offset, "hits to skip")->capture_default_str();
+  query_cmd->add_flag("--json", query.json, "JSON output");
+
+  CommonOptions status;
+  bool status_json = false;
+  int status_batches = 10;
+  auto* status_cmd = app.add_subcommand("status", "watermark, lag, lease holder, last batches");
+  AddCommon(status_cmd, &status);
+  status_cmd->add_flag("--json", status_json, "JSON output");
+  status_cmd->add_option("--batches", status_batches, "batches to show")->capture_default_str();
+
+  std::string inspect_path;
+  int inspect_docs = 0, inspect_terms = 0;
+  auto* inspect_cmd = app.add_subcommand("inspect", "show a segment, manifest or CURRENT file");
+  inspect_cmd->add_option("path", inspect_path, "file to inspect")->required();
+  inspect_cmd->add_option("--docs", inspect_docs, "also print the first N docs");
+  inspect_cmd->add_option("--terms", inspect_terms, "also print the first N terms");
+
+  CommonOptions gc;
+  auto* gc_cmd = app.add_subcommand(
+      "gc", "delete generations older than the retention that CURRENT does not serve");
+  AddCommon(gc_cmd, &gc);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (*run_cmd) return RunCommand(run);
+  if (*build_cmd) return BuildFullCommand(build, cut, build_holder);
+  if (*query_cmd) return QueryCommand(query);
+  if (*status_cmd) return StatusCommand(status, status_json, status_batches);
+  if (*inspect_cmd) return InspectCommand(inspect_path, inspect_docs, inspect_terms);
+  if (*gc_cmd) return GcCommand(gc);
+  return 2;
 }

@@ -177,8 +177,8 @@ std::string FormatTimestamp(TimeMicros t) {
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
   if (micros == 0) {
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, rem / 3600,
-                       (rem / 60) % 60, rem % 60);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, rem / 3600, (rem / 60) % 60,
+                       rem % 60);
   }
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", y, m, d, rem / 3600,
                      (rem / 60) % 60, rem % 60, micros);

@@ -13,15 +13,23 @@ namespace {
 bool ConvertValue(simdjson::dom::element el, Value* out, std::string* why) {
   using simdjson::dom::element_type;
   switch (el.type()) {
-    case element_type::NULL_VALUE: *out = Value::Null(); return true;
-    case element_type::BOOL: *out = Value::Bool(bool(el.get_bool().value_unsafe())); return true;
-    case element_type::INT64: *out = Value::Int64(el.get_int64().value_unsafe()); return true;
+    case element_type::NULL_VALUE:
+      *out = Value::Null();
+      return true;
+    case element_type::BOOL:
+      *out = Value::Bool(bool(el.get_bool().value_unsafe()));
+      return true;
+    case element_type::INT64:
+      *out = Value::Int64(el.get_int64().value_unsafe());
+      return true;
     case element_type::UINT64: {
       uint64_t u = el.get_uint64().value_unsafe();
       *out = Value::Double(static_cast<double>(u));
       return true;
     }
-    case element_type::DOUBLE: *out = Value::Double(el.get_double().value_unsafe()); return true;
+    case element_type::DOUBLE:
+      *out = Value::Double(el.get_double().value_unsafe());
+      return true;
     case element_type::STRING:
       *out = Value::String(std::string(el.get_string().value_unsafe()));
       return true;
@@ -97,8 +105,8 @@ Status JsonLinesReader::Parse(std::string_view file_name, std::string_view bytes
     simdjson::dom::element doc;
     auto error = parser.parse(line.data(), line.size(), false).get(doc);
     if (error) {
-      RETURN_IF_ERROR(sink.OnBadRow(line_no, line_start,
-                                    fmt::format("invalid JSON: {}", simdjson::error_message(error))));
+      RETURN_IF_ERROR(sink.OnBadRow(
+          line_no, line_start, fmt::format("invalid JSON: {}", simdjson::error_message(error))));
       continue;
     }
     simdjson::dom::object obj;
@@ -113,8 +121,8 @@ Status JsonLinesReader::Parse(std::string_view file_name, std::string_view bytes
       if (it == index.end()) continue;
       std::string why;
       if (!ConvertValue(field.value, &row[it->second], &why)) {
-        RETURN_IF_ERROR(sink.OnBadRow(line_no, line_start,
-                                      fmt::format("column '{}': {}", field.key, why)));
+        RETURN_IF_ERROR(
+            sink.OnBadRow(line_no, line_start, fmt::format("column '{}': {}", field.key, why)));
         bad = true;
         break;
       }

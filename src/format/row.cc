@@ -6,11 +6,16 @@ namespace freshet {
 
 std::string ValueToText(const Value& v) {
   switch (v.type) {
-    case ValueType::kNull: return "";
-    case ValueType::kBool: return v.b ? "true" : "false";
-    case ValueType::kInt64: return fmt::format("{}", v.i);
-    case ValueType::kDouble: return fmt::format("{}", v.d);
-    case ValueType::kString: return v.s;
+    case ValueType::kNull:
+      return "";
+    case ValueType::kBool:
+      return v.b ? "true" : "false";
+    case ValueType::kInt64:
+      return fmt::format("{}", v.i);
+    case ValueType::kDouble:
+      return fmt::format("{}", v.d);
+    case ValueType::kString:
+      return v.s;
     case ValueType::kStringList: {
       std::string out;
       for (size_t i = 0; i < v.list.size(); ++i) {

@@ -32,8 +32,10 @@ bool IsDataFile(FileFormat format, std::string_view key) {
 
 std::unique_ptr<RowReader> RowReader::Create(FileFormat format) {
   switch (format) {
-    case FileFormat::kJsonLines: return std::make_unique<JsonLinesReader>();
-    case FileFormat::kParquet: return nullptr;  // see format/parquet (separate issue)
+    case FileFormat::kJsonLines:
+      return std::make_unique<JsonLinesReader>();
+    case FileFormat::kParquet:
+      return nullptr;  // see format/parquet (separate issue)
   }
   return nullptr;
 }

@@ -25,8 +25,8 @@ void ForEachToken(std::string_view text, std::string& scratch, Fn&& fn) {
   const size_t n = text.size();
   while (i < n) {
     unsigned char c = static_cast<unsigned char>(text[i]);
-    bool word = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                c >= 0x80;
+    bool word =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
     if (!word) {
       ++i;
       continue;
@@ -34,8 +34,8 @@ void ForEachToken(std::string_view text, std::string& scratch, Fn&& fn) {
     scratch.clear();
     while (i < n) {
       c = static_cast<unsigned char>(text[i]);
-      bool w = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-               c >= 0x80;
+      bool w =
+          (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
       if (!w) break;
       if (scratch.size() < kMaxTokenBytes) {
         scratch.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32)

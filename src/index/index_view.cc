@@ -50,8 +50,8 @@ Result<std::shared_ptr<const SegmentReader>> SegmentCache::Load(ObjectStore& sto
   }
   ASSIGN_OR_RETURN(std::string bytes, store.Get(ref.key));
   if (bytes.size() != ref.bytes) {
-    return Status::Corruption(fmt::format("segment '{}': {} bytes, manifest says {}", ref.key,
-                                          bytes.size(), ref.bytes));
+    return Status::Corruption(
+        fmt::format("segment '{}': {} bytes, manifest says {}", ref.key, bytes.size(), ref.bytes));
   }
   if (Hex64(Hash64(bytes)) != ref.checksum) {
     return Status::Corruption(
@@ -83,8 +83,8 @@ Result<std::string> IndexView::ReadCurrent(ObjectStore& store) {
   std::string key = *current;
   while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
   if (!key.starts_with(kManifestsPrefix) || key.find("..") != std::string::npos) {
-    return Status::Corruption(fmt::format("CURRENT in {} names '{}', not a manifest",
-                                          store.Describe(), key));
+    return Status::Corruption(
+        fmt::format("CURRENT in {} names '{}', not a manifest", store.Describe(), key));
   }
   return key;
 }
@@ -146,7 +146,8 @@ Result<std::vector<uint32_t>> IndexView::Evaluate(const SegmentReader& seg,
                                                   const QueryNode& q) const {
   const SegmentSchema& schema = seg.schema();
   switch (q.kind) {
-    case QueryNode::Kind::kAll: return AllDocs(seg.num_docs());
+    case QueryNode::Kind::kAll:
+      return AllDocs(seg.num_docs());
     case QueryNode::Kind::kTerm: {
       std::vector<size_t> fields;
       if (q.field.empty()) {
@@ -184,8 +185,8 @@ Result<std::vector<uint32_t>> IndexView::Evaluate(const SegmentReader& seg,
           char* end = nullptr;
           double v = std::strtod(q.text.c_str(), &end);
           if (end == q.text.c_str() || *end != '\0') {
-            return Status::InvalidArgument(fmt::format(
-                "query: field '{}' is numeric; '{}' is not a number", q.field, q.text));
+            return Status::InvalidArgument(
+                fmt::format("query: field '{}' is numeric; '{}' is not a number", q.field, q.text));
           }
           std::vector<uint32_t> hits;
           for (uint32_t d = 0; d < seg.num_docs(); ++d) {
@@ -269,7 +270,8 @@ Result<DocOut> IndexView::MakeDoc(const SegmentReader& seg, uint32_t ord) const 
   }
   for (size_t a = 0; a < schema.aggregate_names.size() && a < group.aggregates.size(); ++a) {
     double d = group.aggregates[a];
-    out.fields.emplace_back(schema.aggregate_names[a], std::isnan(d) ? Value::Null() : Value::Double(d));
+    out.fields.emplace_back(schema.aggregate_names[a],
+                            std::isnan(d) ? Value::Null() : Value::Double(d));
   }
   return out;
 }

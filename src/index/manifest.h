@@ -24,7 +24,7 @@ inline constexpr std::string_view kSegmentsPrefix = "segments/";
 inline constexpr std::string_view kManifestsPrefix = "manifests/";
 
 struct SegmentRef {
-  std::string key;       // e.g. "segments/3f2a...e1.seg"
+  std::string key;  // e.g. "segments/3f2a...e1.seg"
   uint64_t bytes = 0;
   std::string checksum;  // xxh3-64 of the whole file, 16 hex digits
   uint32_t docs = 0;

@@ -9,7 +9,19 @@ namespace freshet {
 namespace {
 
 struct Token {
-  enum class Kind { kWord, kQuoted, kLParen, kRParen, kAnd, kOr, kNot, kMinus, kColon, kRange, kEnd };
+  enum class Kind {
+    kWord,
+    kQuoted,
+    kLParen,
+    kRParen,
+    kAnd,
+    kOr,
+    kNot,
+    kMinus,
+    kColon,
+    kRange,
+    kEnd
+  };
   Kind kind;
   std::string text;
   size_t offset;
@@ -196,7 +208,8 @@ class Parser {
       return !text.empty() && *end == '\0' && !std::isnan(*out);
     };
     constexpr double kInf = std::numeric_limits<double>::infinity();
-    if (!bound(body.substr(0, to), -kInf, &node->lo) || !bound(body.substr(to + 4), kInf, &node->hi)) {
+    if (!bound(body.substr(0, to), -kInf, &node->lo) ||
+        !bound(body.substr(to + 4), kInf, &node->hi)) {
       return Error("range bounds must be numbers or '*' in", t);
     }
     return node;
@@ -219,13 +232,18 @@ std::string QueryNode::ToString() const {
     return out + ")";
   };
   switch (kind) {
-    case Kind::kAll: return "*";
-    case Kind::kTerm: return field.empty() ? fmt::format("\"{}\"", text)
-                                           : fmt::format("{}:\"{}\"", field, text);
-    case Kind::kRange: return fmt::format("{}:[{} TO {}]", field, lo, hi);
-    case Kind::kAnd: return join("AND");
-    case Kind::kOr: return join("OR");
-    case Kind::kNot: return "NOT " + children[0]->ToString();
+    case Kind::kAll:
+      return "*";
+    case Kind::kTerm:
+      return field.empty() ? fmt::format("\"{}\"", text) : fmt::format("{}:\"{}\"", field, text);
+    case Kind::kRange:
+      return fmt::format("{}:[{} TO {}]", field, lo, hi);
+    case Kind::kAnd:
+      return join("AND");
+    case Kind::kOr:
+      return join("OR");
+    case Kind::kNot:
+      return "NOT " + children[0]->ToString();
   }
   return "?";
 }

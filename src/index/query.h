@@ -29,8 +29,8 @@ inline constexpr size_t kMaxQueryBytes = 64 * 1024;
 struct QueryNode {
   enum class Kind { kTerm, kRange, kAnd, kOr, kNot, kAll };
   Kind kind = Kind::kAll;
-  std::string field;  // empty: every text field
-  std::string text;   // kTerm
+  std::string field;      // empty: every text field
+  std::string text;       // kTerm
   double lo = 0, hi = 0;  // kRange, inclusive
   std::vector<std::unique_ptr<QueryNode>> children;
 

@@ -23,11 +23,20 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 void PutValue(std::string* out, const Value& v) {
   out->push_back(static_cast<char>(v.type));
   switch (v.type) {
-    case ValueType::kNull: break;
-    case ValueType::kBool: out->push_back(v.b ? 1 : 0); break;
-    case ValueType::kInt64: PutVarint(out, ZigZag(v.i)); break;
-    case ValueType::kDouble: PutDouble(out, v.d); break;
-    case ValueType::kString: PutLengthPrefixed(out, v.s); break;
+    case ValueType::kNull:
+      break;
+    case ValueType::kBool:
+      out->push_back(v.b ? 1 : 0);
+      break;
+    case ValueType::kInt64:
+      PutVarint(out, ZigZag(v.i));
+      break;
+    case ValueType::kDouble:
+      PutDouble(out, v.d);
+      break;
+    case ValueType::kString:
+      PutLengthPrefixed(out, v.s);
+      break;
     case ValueType::kStringList:
       PutVarint(out, v.list.size());
       for (const auto& s : v.list) PutLengthPrefixed(out, s);
@@ -43,7 +52,8 @@ bool GetValue(Cursor& c, Value* v) {
   std::string_view s;
   uint64_t u;
   switch (v->type) {
-    case ValueType::kNull: return true;
+    case ValueType::kNull:
+      return true;
     case ValueType::kBool: {
       uint8_t b;
       if (!c.GetByte(&b)) return false;
@@ -54,7 +64,8 @@ bool GetValue(Cursor& c, Value* v) {
       if (!c.GetVarint(&u)) return false;
       v->i = UnZigZag(u);
       return true;
-    case ValueType::kDouble: return c.GetDouble(&v->d);
+    case ValueType::kDouble:
+      return c.GetDouble(&v->d);
     case ValueType::kString:
       if (!c.GetLengthPrefixed(&s)) return false;
       v->s = std::string(s);
@@ -82,15 +93,19 @@ bool GetRow(Cursor& c, Row* row) {
 
 double NumericOf(const Value& v) {
   switch (v.type) {
-    case ValueType::kInt64: return static_cast<double>(v.i);
-    case ValueType::kDouble: return v.d;
-    case ValueType::kBool: return v.b ? 1 : 0;
+    case ValueType::kInt64:
+      return static_cast<double>(v.i);
+    case ValueType::kDouble:
+      return v.d;
+    case ValueType::kBool:
+      return v.b ? 1 : 0;
     case ValueType::kString: {
       char* end = nullptr;
       double d = std::strtod(v.s.c_str(), &end);
       return (end != v.s.c_str() && *end == '\0') ? d : kNaN;
     }
-    default: return kNaN;
+    default:
+      return kNaN;
   }
 }
 
@@ -223,7 +238,8 @@ std::string WriteSegment(const SegmentData& data) {
       if (v.is_null()) return;
       if (roles & kRoleText) {
         auto add = [&](std::string_view text) {
-          ForEachToken(text, scratch, [&](std::string_view t) { terms[TermKey(field, t)].Add(doc); });
+          ForEachToken(text, scratch,
+                       [&](std::string_view t) { terms[TermKey(field, t)].Add(doc); });
         };
         if (v.type == ValueType::kStringList) {
           for (const auto& s : v.list) add(s);
@@ -361,9 +377,8 @@ Status SegmentReader::Parse() {
   if (all.substr(0, 8) != kSegmentMagic) return corrupt("bad magic", 0);
   uint32_t version = DecodeFixed32(all.data() + 8);
   if (version != kSegmentFormatVersion) {
-    return Status::NotSupported(
-        fmt::format("segment '{}': format version {} (this build reads {})", name_, version,
-                    kSegmentFormatVersion));
+    return Status::NotSupported(fmt::format("segment '{}': format version {} (this build reads {})",
+                                            name_, version, kSegmentFormatVersion));
   }
   const size_t trailer = all.size() - kTrailerBytes;
   if (all.substr(all.size() - 8) != kSegmentEndMagic) return corrupt("bad end magic", trailer + 20);
@@ -389,14 +404,29 @@ Status SegmentReader::Parse() {
     std::string_view s = all.substr(off, len);
     if (Hash64(s) != hash) return corrupt(fmt::format("section {} checksum mismatch", id), off);
     switch (static_cast<SectionId>(id)) {
-      case SectionId::kMeta: meta = s; break;
-      case SectionId::kDocs: docs_ = s; break;
-      case SectionId::kGroups: groups_ = s; break;
-      case SectionId::kTerms: terms_ = s; break;
-      case SectionId::kPostings: postings_ = s; break;
-      case SectionId::kNumeric: numeric_ = s; break;
-      case SectionId::kDocIdIndex: doc_index_ = s; break;
-      default: break;  // unknown sections from newer writers are ignored
+      case SectionId::kMeta:
+        meta = s;
+        break;
+      case SectionId::kDocs:
+        docs_ = s;
+        break;
+      case SectionId::kGroups:
+        groups_ = s;
+        break;
+      case SectionId::kTerms:
+        terms_ = s;
+        break;
+      case SectionId::kPostings:
+        postings_ = s;
+        break;
+      case SectionId::kNumeric:
+        numeric_ = s;
+        break;
+      case SectionId::kDocIdIndex:
+        doc_index_ = s;
+        break;
+      default:
+        break;  // unknown sections from newer writers are ignored
     }
   }
   if (meta.empty()) return corrupt("missing META section", 0);
@@ -425,8 +455,8 @@ Status SegmentReader::Parse() {
   std::string_view prefix;
   uint64_t na;
   if (!get_columns(&schema_.doc_columns, &schema_.doc_roles) ||
-      !get_columns(&schema_.group_columns, &schema_.group_roles) ||
-      !c.GetLengthPrefixed(&prefix) || !c.GetVarint(&na) || na > 4096) {
+      !get_columns(&schema_.group_columns, &schema_.group_roles) || !c.GetLengthPrefixed(&prefix) ||
+      !c.GetVarint(&na) || na > 4096) {
     return corrupt("bad schema in META", 0);
   }
   schema_.group_prefix = std::string(prefix);
@@ -569,9 +599,9 @@ Result<SegmentReader::GroupRecord> SegmentReader::Group(uint32_t g) const {
   uint64_t first, n, version, naggs;
   uint8_t has;
   GroupRecord out;
-  if (!c.GetLengthPrefixed(&key) || !c.GetVarint(&first) || !c.GetVarint(&n) ||
-      !c.GetByte(&has) || !c.GetVarint(&version) || !GetRow(c, &out.row) ||
-      !c.GetVarint(&naggs) || naggs > c.remaining()) {
+  if (!c.GetLengthPrefixed(&key) || !c.GetVarint(&first) || !c.GetVarint(&n) || !c.GetByte(&has) ||
+      !c.GetVarint(&version) || !GetRow(c, &out.row) || !c.GetVarint(&naggs) ||
+      naggs > c.remaining()) {
     return Status::Corruption(fmt::format("segment '{}': group {} record", name_, g));
   }
   out.has_record = has != 0;
@@ -656,8 +686,8 @@ Result<std::vector<uint32_t>> SegmentReader::Postings(size_t field, std::string_
   std::string_view t;
   c.GetVarint(&f);
   c.GetLengthPrefixed(&t);
-  if (!c.GetVarint(&off) || !c.GetVarint(&len) || !c.GetVarint(&df) ||
-      off > postings_.size() || len > postings_.size() - off || df > len) {
+  if (!c.GetVarint(&off) || !c.GetVarint(&len) || !c.GetVarint(&df) || off > postings_.size() ||
+      len > postings_.size() - off || df > len) {
     return Status::Corruption(fmt::format("segment '{}': term entry {}", name_, lo));
   }
   Cursor pc(postings_.substr(off, len));

@@ -81,9 +81,9 @@ struct SegmentDoc {
 
 struct SegmentGroup {
   std::string key;
-  bool has_record = false;  // a group-level record exists
-  int64_t version = 0;      // of the group record
-  Row row;                  // values of schema.group_columns (when has_record)
+  bool has_record = false;         // a group-level record exists
+  int64_t version = 0;             // of the group record
+  Row row;                         // values of schema.group_columns (when has_record)
   std::vector<double> aggregates;  // one per schema.aggregate_names (NaN: none)
   uint32_t first_doc = 0;
   uint32_t doc_count = 0;

@@ -51,8 +51,8 @@ struct BatchRecord {
   std::string manifest_key;
   std::string window_fingerprint;
   int64_t partitions_read = 0;
-  int64_t partitions_empty = 0;       // ready but empty or missing
-  int64_t publications_skipped = 0;   // ready partitions not published on their own
+  int64_t partitions_empty = 0;      // ready but empty or missing
+  int64_t publications_skipped = 0;  // ready partitions not published on their own
   int64_t files_read = 0;
   int64_t files_cached = 0;
   int64_t records = 0;
@@ -115,8 +115,7 @@ class Metastore {
                                       const Commit& commit) = 0;
 
   // Newest first.
-  virtual Result<std::vector<BatchRecord>> RecentBatches(std::string_view pipeline,
-                                                         int limit) = 0;
+  virtual Result<std::vector<BatchRecord>> RecentBatches(std::string_view pipeline, int limit) = 0;
 
   // Every pipeline known to the database, sorted by name.
   virtual Result<std::vector<std::string>> ListPipelines() = 0;

@@ -1,13 +1,13 @@
 #include "pipeline/config.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace freshet {
 namespace {
@@ -63,8 +63,7 @@ class TableReader {
     for (size_t i = 0; i < arr->size(); ++i) {
       const toml::node& item = *arr->get(i);
       if (!item.is_string()) {
-        return Status::InvalidArgument(
-            fmt::format("{}[{}]: expected a string", Name(key), i));
+        return Status::InvalidArgument(fmt::format("{}[{}]: expected a string", Name(key), i));
       }
       out->push_back(item.as_string()->get());
     }
@@ -183,9 +182,12 @@ std::vector<std::string> Projection(const ColumnRoles& r, const std::string& ext
 
 std::string_view LagPolicyName(LagPolicy policy) {
   switch (policy) {
-    case LagPolicy::kLatest: return "latest";
-    case LagPolicy::kSequential: return "sequential";
-    case LagPolicy::kBounded: return "bounded";
+    case LagPolicy::kLatest:
+      return "latest";
+    case LagPolicy::kSequential:
+      return "sequential";
+    case LagPolicy::kBounded:
+      return "bounded";
   }
   return "?";
 }
@@ -252,6 +254,7 @@ Result<PipelineConfig> ParsePipelineConfig(std::string_view text, std::string_vi
     return pipeline.Bad("bad_records", fmt::format("'{}' is not one of skip, stop", bad));
   }
   RETURN_IF_ERROR(pipeline.Int("threads", &c.threads, 0, 256));
+  RETURN_IF_ERROR(pipeline.Int("shards", &c.shards, 1, 256));
   RETURN_IF_ERROR(pipeline.RejectUnknown());
 
   TableReader source(top.SubTable("source", &st), "source");

@@ -59,6 +59,7 @@ struct PipelineConfig {
   TimeMicros retention = kMicrosPerHour;
   BadRecordPolicy bad_records = BadRecordPolicy::kSkip;
   int threads = 0;  // 0: one per core
+  int shards = 2;   // segments per generation (by hash of the group key)
 
   StreamConfig source;
   std::string marker = "_SUCCESS";  // empty: markers ignored

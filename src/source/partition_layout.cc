@@ -20,7 +20,8 @@ Result<PartitionLayout> PartitionLayout::Parse(std::string_view t) {
       layout.tokens_.push_back({Part::kLiteral, std::string(t.substr(pos))});
       break;
     }
-    if (open > pos) layout.tokens_.push_back({Part::kLiteral, std::string(t.substr(pos, open - pos))});
+    if (open > pos)
+      layout.tokens_.push_back({Part::kLiteral, std::string(t.substr(pos, open - pos))});
     size_t close = t.find('}', open);
     if (close == std::string_view::npos) {
       return Status::InvalidArgument(fmt::format("layout '{}': unclosed '{{'", t));
@@ -50,8 +51,7 @@ Result<PartitionLayout> PartitionLayout::Parse(std::string_view t) {
     return Status::InvalidArgument(fmt::format("layout '{}': needs a {{yyyy}} placeholder", t));
   }
   if (!t.empty() && (t.front() == '/' || t.back() == '/')) {
-    return Status::InvalidArgument(
-        fmt::format("layout '{}': must not start or end with '/'", t));
+    return Status::InvalidArgument(fmt::format("layout '{}': must not start or end with '/'", t));
   }
   return layout;
 }
@@ -66,12 +66,24 @@ std::string PartitionLayout::Format(TimeMicros start) const {
   std::string out;
   for (const Token& tok : tokens_) {
     switch (tok.part) {
-      case Part::kLiteral: out += tok.literal; break;
-      case Part::kYear: out += fmt::format("{:04}", y); break;
-      case Part::kMonth: out += fmt::format("{:02}", m); break;
-      case Part::kDay: out += fmt::format("{:02}", d); break;
-      case Part::kHour: out += fmt::format("{:02}", rem / 3600); break;
-      case Part::kMinute: out += fmt::format("{:02}", (rem / 60) % 60); break;
+      case Part::kLiteral:
+        out += tok.literal;
+        break;
+      case Part::kYear:
+        out += fmt::format("{:04}", y);
+        break;
+      case Part::kMonth:
+        out += fmt::format("{:02}", m);
+        break;
+      case Part::kDay:
+        out += fmt::format("{:02}", d);
+        break;
+      case Part::kHour:
+        out += fmt::format("{:02}", rem / 3600);
+        break;
+      case Part::kMinute:
+        out += fmt::format("{:02}", (rem / 60) % 60);
+        break;
     }
   }
   return out;

@@ -72,12 +72,9 @@ Result<std::unique_ptr<LocalStore>> LocalStore::Open(const fs::path& root) {
 
 std::string LocalStore::Describe() const { return "file://" + root_.string(); }
 
-Result<std::string> LocalStore::Get(std::string_view key) {
-  return GetRange(key, 0, UINT64_MAX);
-}
+Result<std::string> LocalStore::Get(std::string_view key) { return GetRange(key, 0, UINT64_MAX); }
 
-Result<std::string> LocalStore::GetRange(std::string_view key, uint64_t offset,
-                                         uint64_t length) {
+Result<std::string> LocalStore::GetRange(std::string_view key, uint64_t offset, uint64_t length) {
   RETURN_IF_ERROR(ValidateKey(key));
   fs::path path = root_ / std::string(key);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -131,8 +128,8 @@ Result<std::string> LocalStore::WriteTemp(std::string_view key, std::string_view
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   if (ec) {
-    return Status::IOError(fmt::format("cannot create folder '{}': {}",
-                                       path.parent_path().string(), ec.message()));
+    return Status::IOError(
+        fmt::format("cannot create folder '{}': {}", path.parent_path().string(), ec.message()));
   }
   *temp = path;
   temp->concat(fmt::format("{}{:016x}", kTempMarker, TempSuffix()));

@@ -23,8 +23,7 @@ Status ValidateKey(std::string_view key) {
       return Status::InvalidArgument(fmt::format("object key '{}' has an empty segment", key));
     }
     if (part == "." || part == "..") {
-      return Status::InvalidArgument(
-          fmt::format("object key '{}' has a '{}' segment", key, part));
+      return Status::InvalidArgument(fmt::format("object key '{}' has a '{}' segment", key, part));
     }
     if (slash == std::string_view::npos) break;
     start = slash + 1;

@@ -37,8 +37,7 @@ class ObjectStore {
 
   // Bytes [offset, offset + length) of the object, fewer at the end of the
   // object. NotFound if absent.
-  virtual Result<std::string> GetRange(std::string_view key, uint64_t offset,
-                                       uint64_t length) = 0;
+  virtual Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) = 0;
 
   // NotFound if absent.
   virtual Result<ObjectInfo> Head(std::string_view key) = 0;

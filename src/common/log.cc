@@ -1,0 +1,73 @@
+#include "common/log.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+
+#include "common/json.h"
+
+namespace freshet {
+namespace {
+
+std::atomic<LogFormat> g_format{LogFormat::kText};
+std::atomic<LogLevel> g_level{LogLevel::kInfo};
+std::mutex g_mu;
+
+std::string_view LevelName(LogLevel l) {
+  switch (l) {
+    case LogLevel::kDebug:
+      return "DEBUG";
+    case LogLevel::kInfo:
+      return "INFO";
+    case LogLevel::kWarn:
+      return "WARN";
+    case LogLevel::kError:
+      return "ERROR";
+  }
+  return "?";
+}
+
+std::string Now() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm;
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
+}
+
+}  // namespace
+
+void SetLogFormat(LogFormat format) { g_format = format; }
+void SetLogLevel(LogLevel level) { g_level = level; }
+
+void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
+  if (level < g_level.load()) return;
+  std::string line;
+  if (g_format.load() == LogFormat::kJson) {
+    line = fmt::format("{{\"ts\":\"{}\",\"level\":\"{}\",\"event\":{}", Now(), LevelName(level),
+                       JsonQuote(event));
+    for (const LogField& f : fields) {
+      bool numeric = !f.quote && !f.value.empty() &&
+                     f.value.find_first_not_of("-0123456789.e") == std::string::npos;
+      line += fmt::format(
+          ",{}:{}", JsonQuote(f.key),
+          numeric || f.value == "true" || f.value == "false" ? f.value : JsonQuote(f.value));
+    }
+    line += "}\n";
+  } else {
+    line = fmt::format("{} {} {}", Now(), LevelName(level), event);
+    for (const LogField& f : fields) {
+      bool needs_quotes = f.value.empty() || f.value.find_first_of(" \"=") != std::string::npos;
+      line += fmt::format(" {}={}", f.key, needs_quotes ? JsonQuote(f.value) : f.value);
+    }
+    line += '\n';
+  }
+  std::lock_guard<std::mutex> lock(g_mu);
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace freshet

@@ -1,0 +1,521 @@
+#include "pipeline/batch_runner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "common/crash_point.h"
+#include "common/hash.h"
+#include "common/log.h"
+#include "common/parallel.h"
+#include "pipeline/group_build.h"
+
+namespace freshet {
+namespace {
+
+class PhaseTimer {
+ public:
+  PhaseTimer() : start_(std::chrono::steady_clock::now()) {}
+  int64_t Lap() {
+    auto now = std::chrono::steady_clock::now();
+    int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(now - start_).count();
+    start_ = now;
+    return us;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+};
+
+Result<SourceSpec> MakeSpec(const StreamConfig& s, const PipelineConfig& c) {
+  SourceSpec spec;
+  auto layout = PartitionLayout::Parse(s.layout);
+  if (!layout.ok()) return layout.status();
+  spec.layout = std::move(*layout);
+  spec.period = s.period;
+  spec.format = s.format;
+  spec.marker = c.marker;
+  spec.delay = c.delay;
+  return spec;
+}
+
+void AddQuarantine(BatchRecord* record, const ParsedFile& f) {
+  record->bad_records += f.bad_records;
+  for (const auto& b : f.bad) {
+    if (record->quarantine.size() >= kMaxBadListed) break;
+    record->quarantine.push_back(b);
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<BatchRunner>> BatchRunner::Open(const PipelineConfig& config, Clock& clock,
+                                                       std::string holder) {
+  std::unique_ptr<BatchRunner> r(new BatchRunner(config, clock, std::move(holder)));
+  ASSIGN_OR_RETURN(r->source_, ObjectStore::Open(config.source.url));
+  if (config.has_group) {
+    ASSIGN_OR_RETURN(r->group_source_, ObjectStore::Open(config.group_source.url));
+    ASSIGN_OR_RETURN(r->group_spec_, MakeSpec(config.group_source, config));
+  }
+  ASSIGN_OR_RETURN(r->output_, ObjectStore::Open(config.output));
+  ASSIGN_OR_RETURN(r->metastore_, Metastore::Open(config.metastore));
+  ASSIGN_OR_RETURN(r->doc_spec_, MakeSpec(config.source, config));
+  return r;
+}
+
+Status BatchRunner::Start() {
+  ASSIGN_OR_RETURN(
+      epoch_, metastore_->AcquireLease(config_.name, holder_, clock_.Now(), config_.lease_ttl));
+  Log(LogLevel::kInfo, "lease_acquired",
+      {{"pipeline", config_.name}, {"holder", holder_}, {"epoch", epoch_}});
+  ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
+  return RepairCurrent(state);
+}
+
+Status BatchRunner::Stop() {
+  if (epoch_ == 0) return Status::OK();
+  Status st = metastore_->ReleaseLease(config_.name, epoch_);
+  Log(LogLevel::kInfo, "lease_released", {{"pipeline", config_.name}, {"epoch", epoch_}});
+  epoch_ = 0;
+  return st;
+}
+
+Status BatchRunner::RenewLease() {
+  Status st = metastore_->RenewLease(config_.name, epoch_, clock_.Now(), config_.lease_ttl);
+  if (!st.ok()) {
+    Log(LogLevel::kError, "lease_lost",
+        {{"pipeline", config_.name}, {"epoch", epoch_}, {"error", st.ToString()}});
+  }
+  return st;
+}
+
+Status BatchRunner::RepairCurrent(const PipelineState& state) {
+  if (state.manifest_key.empty()) return Status::OK();
+  auto current = IndexView::ReadCurrent(*output_);
+  if (current.ok() && *current == state.manifest_key) return Status::OK();
+  RETURN_IF_ERROR(output_->Put(kCurrentKey, state.manifest_key + "\n"));
+  Log(LogLevel::kWarn, "current_repaired",
+      {{"pipeline", config_.name},
+       {"was", current.ok() ? *current : std::string("(none)")},
+       {"now", state.manifest_key}});
+  return Status::OK();
+}
+
+Result<std::shared_ptr<IndexView>> BatchRunner::CommittedView(const PipelineState& state) {
+  if (state.manifest_key.empty()) return std::shared_ptr<IndexView>();
+  return IndexView::OpenManifest(*output_, state.manifest_key, &segments_);
+}
+
+Status BatchRunner::ReadWindow(ObjectStore& store, const Discovery& d, const SourceSpec& spec,
+                               const RecordSchema& schema, TimeMicros from, TimeMicros to,
+                               std::vector<std::shared_ptr<const ParsedFile>>* files,
+                               BatchRecord* record) {
+  struct Task {
+    const ObjectInfo* info;
+    TimeMicros partition;
+    std::string cache_key;
+  };
+  std::vector<Task> tasks;
+  for (auto it = d.partitions.lower_bound(from); it != d.partitions.end() && it->first <= to;
+       ++it) {
+    if (!it->second.files.empty()) ++record->partitions_read;
+    for (const ObjectInfo& f : it->second.files) {
+      tasks.push_back({&f, it->first, store.Describe() + "\n" + f.key + "\n" + f.fingerprint});
+    }
+  }
+  files->assign(tasks.size(), nullptr);
+  std::vector<Status> errors(tasks.size());
+  std::vector<size_t> to_read;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    auto it = file_cache_.find(tasks[i].cache_key);
+    if (it != file_cache_.end()) {
+      (*files)[i] = it->second;
+      ++record->files_cached;
+    } else {
+      to_read.push_back(i);
+    }
+  }
+  ParallelFor(to_read.size(), config_.threads, [&](size_t j) {
+    size_t i = to_read[j];
+    auto parsed = ReadKeyedFile(store, *tasks[i].info, tasks[i].partition, spec.format, schema,
+                                config_.bad_records);
+    if (!parsed.ok()) {
+      errors[i] = parsed.status();
+      return;
+    }
+    (*files)[i] = std::make_shared<const ParsedFile>(std::move(*parsed));
+  });
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    if (!errors[i].ok()) return errors[i];
+  }
+  // Keep only this window's files in the cache: older ones left the window.
+  std::map<std::string, std::shared_ptr<const ParsedFile>> keep;
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    keep.emplace(tasks[i].cache_key, (*files)[i]);
+    record->records += (*files)[i]->records;
+    AddQuarantine(record, *(*files)[i]);
+  }
+  record->files_read += static_cast<int64_t>(to_read.size());
+  for (auto& [k, v] : file_cache_) {
+    if (k.starts_with(store.Describe() + "\n") && !keep.count(k)) continue;
+    keep.emplace(k, v);
+  }
+  file_cache_ = std::move(keep);
+  return Status::OK();
+}
+
+Result<std::string> BatchRunner::Publish(Manifest* manifest, std::vector<SegmentData>* segments,
+                                         bool is_base, BatchRecord* record) {
+  std::vector<SegmentRef> refs(segments->size());
+  std::vector<Status> errors(segments->size());
+  ParallelFor(segments->size(), config_.threads, [&](size_t i) {
+    SegmentData& data = (*segments)[i];
+    std::string bytes = WriteSegment(data);
+    SegmentRef& ref = refs[i];
+    ref.key = fmt::format("{}{}.seg", kSegmentsPrefix, ContentHash(bytes));
+    ref.bytes = bytes.size();
+    ref.checksum = Hex64(Hash64(bytes));
+    ref.docs = static_cast<uint32_t>(data.docs.size());
+    ref.groups = static_cast<uint32_t>(data.groups.size());
+    data = SegmentData();  // release memory early
+    Status st = output_->PutIfAbsent(ref.key, bytes);
+    if (st.IsAlreadyExists()) {
+      // Same name, same content (names are content hashes): a retry or a crash redo.
+      auto head = output_->Head(ref.key);
+      st = head.ok() && head->size == ref.bytes
+               ? Status::OK()
+               : Status::Corruption(fmt::format("segment '{}' exists with another size", ref.key));
+    }
+    errors[i] = st;
+  });
+  for (const Status& st : errors) RETURN_IF_ERROR(st);
+  for (const SegmentRef& r : refs) record->bytes_written += static_cast<int64_t>(r.bytes);
+  CrashPoint("after_segments");
+  (is_base ? manifest->base : manifest->delta) = std::move(refs);
+  std::string key = ManifestKey(manifest->version, manifest->epoch);
+  std::string json = SerializeManifest(*manifest);
+  RETURN_IF_ERROR(output_->PutIfAbsent(key, json));
+  record->bytes_written += static_cast<int64_t>(json.size());
+  CrashPoint("after_manifest");
+  return key;
+}
+
+Status BatchRunner::CommitAndPoint(const PipelineState& state, const Manifest& manifest,
+                                   const std::string& manifest_key,
+                                   std::optional<TimeMicros> watermark,
+                                   const std::string& fingerprint, BatchRecord* record) {
+  PhaseTimer timer;
+  Commit commit;
+  commit.watermark = watermark;
+  commit.manifest_version = manifest.version;
+  commit.manifest_key = manifest_key;
+  commit.window_fingerprint = fingerprint;
+  record->manifest_version = manifest.version;
+  record->manifest_key = manifest_key;
+  record->epoch = epoch_;
+  CrashPoint("before_commit");
+  record->finished_at = clock_.Now();
+  record->commit_micros = 0;
+  commit.batch = *record;
+  ASSIGN_OR_RETURN(record->batch_id, metastore_->CommitBatch(config_.name, epoch_, commit));
+  CrashPoint("after_commit");
+  // CURRENT follows the metastore; if this Put is lost, Start() repairs it.
+  RETURN_IF_ERROR(output_->Put(kCurrentKey, manifest_key + "\n"));
+  record->commit_micros = timer.Lap();
+  (void)state;
+  return Status::OK();
+}
+
+Result<BatchOutcome> BatchRunner::RunBatch() {
+  BatchOutcome out;
+  BatchRecord& rec = out.record;
+  rec.kind = "delta";
+  rec.started_at = clock_.Now();
+  rec.lag_policy = std::string(LagPolicyName(config_.lag_policy));
+  PhaseTimer timer;
+  RETURN_IF_ERROR(RenewLease());
+  ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
+  if (state.epoch != epoch_) {
+    return Status::FailedPrecondition(
+        fmt::format("fenced: epoch {} is not the current epoch {} of pipeline '{}'", epoch_,
+                    state.epoch, config_.name));
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<IndexView> committed, CommittedView(state));
+  if (!committed) {
+    return Status::FailedPrecondition(fmt::format(
+        "pipeline '{}' has no base generation yet: run `freshet build-full` first", config_.name));
+  }
+  const TimeMicros cut = committed->manifest().base_cut;
+  const TimeMicros now = clock_.Now();
+
+  // Discover.
+  ASSIGN_OR_RETURN(Discovery docs_d, DiscoverPartitions(*source_, doc_spec_, cut, now + 1));
+  for (const auto& r : docs_d.rejected) {
+    if (rec.quarantine.size() < kMaxBadListed) rec.quarantine.push_back(r);
+  }
+  if (!docs_d.rejected.empty()) {
+    Log(LogLevel::kWarn, "paths_rejected",
+        {{"pipeline", config_.name},
+         {"count", docs_d.rejected.size()},
+         {"first", docs_d.rejected.front()}});
+  }
+  PlanInput in;
+  in.watermark = state.watermark;
+  in.base_cut = cut;
+  in.now = now;
+  in.policy = config_.lag_policy;
+  in.max_lag = config_.max_lag;
+  in.last_fingerprint = state.window_fingerprint;
+  // The fingerprint also covers the group stream's files.
+  Discovery groups_d;
+  if (config_.has_group) {
+    ASSIGN_OR_RETURN(groups_d, DiscoverPartitions(*group_source_, group_spec_, cut, now + 1));
+  }
+  out.plan = PlanBatch(in, doc_spec_, docs_d);
+  if (config_.has_group && out.plan.target >= cut) {
+    std::string combined = out.plan.fingerprint + WindowFingerprint(groups_d, cut, out.plan.target);
+    out.plan.fingerprint = ContentHash(combined);
+    if (!out.plan.advances) {
+      out.plan.action = out.plan.fingerprint != state.window_fingerprint ? Plan::Action::kPublish
+                                                                         : Plan::Action::kIdle;
+    }
+  }
+  rec.list_micros = timer.Lap();
+  CrashPoint("after_listing");
+  if (out.plan.action == Plan::Action::kIdle) {
+    Log(LogLevel::kDebug, "batch_idle", {{"pipeline", config_.name}, {"reason", out.plan.reason}});
+    return out;
+  }
+  const Plan& plan = out.plan;
+  rec.target_partition = plan.target;
+  rec.window_start = plan.window_start;
+  rec.lag_policy = std::string(LagPolicyName(plan.effective_policy));
+  rec.publications_skipped = plan.publications_skipped;
+  rec.partitions_empty = plan.partitions_empty;
+  rec.window_fingerprint = plan.fingerprint;
+
+  // Read.
+  std::vector<std::shared_ptr<const ParsedFile>> doc_files, group_files;
+  RETURN_IF_ERROR(ReadWindow(*source_, docs_d, doc_spec_, RecordSchema::ForDocs(config_),
+                             plan.window_start, plan.target, &doc_files, &rec));
+  if (config_.has_group) {
+    RETURN_IF_ERROR(ReadWindow(*group_source_, groups_d, group_spec_,
+                               RecordSchema::ForGroups(config_), plan.window_start, plan.target,
+                               &group_files, &rec));
+  }
+  rec.read_micros = timer.Lap();
+  CrashPoint("after_read");
+  RETURN_IF_ERROR(RenewLease());
+
+  // Build.
+  NewestRecords newest_docs = ReduceNewest(doc_files);
+  NewestRecords newest_groups = ReduceNewest(group_files);
+  std::vector<const SegmentReader*> base;
+  for (const auto& s : committed->base()) base.push_back(s.get());
+  BuildStats stats;
+  ASSIGN_OR_RETURN(auto segments,
+                   BuildDelta(config_, base, newest_docs, newest_groups, config_.shards, &stats));
+  rec.docs = stats.docs;
+  rec.groups = stats.groups;
+  rec.deleted_docs = stats.deleted_docs;
+  rec.build_micros = timer.Lap();
+  RETURN_IF_ERROR(RenewLease());
+
+  // Publish.
+  Manifest manifest;
+  manifest.pipeline = config_.name;
+  manifest.version = state.manifest_version + 1;
+  manifest.epoch = epoch_;
+  manifest.created_at = clock_.Now();
+  manifest.base_cut = cut;
+  manifest.base = committed->manifest().base;
+  manifest.has_delta = true;
+  manifest.window_start = plan.window_start;
+  manifest.target = plan.target;
+  ASSIGN_OR_RETURN(std::string key, Publish(&manifest, &segments, false, &rec));
+  rec.publish_micros = timer.Lap();
+
+  // Commit.
+  std::optional<TimeMicros> watermark;
+  if (plan.advances) watermark = plan.target;
+  RETURN_IF_ERROR(CommitAndPoint(state, manifest, key, watermark, plan.fingerprint, &rec));
+  out.published = true;
+  Log(LogLevel::kInfo, "batch_committed",
+      {{"pipeline", config_.name},
+       {"batch", rec.batch_id},
+       {"version", manifest.version},
+       {"watermark", FormatTimestamp(plan.advances ? plan.target : *state.watermark)},
+       {"policy", rec.lag_policy},
+       {"skipped", rec.publications_skipped},
+       {"partitions", rec.partitions_read},
+       {"files_read", rec.files_read},
+       {"files_cached", rec.files_cached},
+       {"records", rec.records},
+       {"docs", rec.docs},
+       {"groups", rec.groups},
+       {"deleted", rec.deleted_docs},
+       {"bad_records", rec.bad_records},
+       {"list_ms", rec.list_micros / 1000},
+       {"read_ms", rec.read_micros / 1000},
+       {"build_ms", rec.build_micros / 1000},
+       {"publish_ms", rec.publish_micros / 1000},
+       {"commit_ms", rec.commit_micros / 1000},
+       {"reason", plan.reason}});
+  return out;
+}
+
+Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
+  BatchOutcome out;
+  BatchRecord& rec = out.record;
+  rec.kind = "base";
+  rec.started_at = clock_.Now();
+  PhaseTimer timer;
+  if (config_.snapshot_url.empty()) {
+    return Status::InvalidArgument("base.snapshot: required by build-full but not set");
+  }
+  ASSIGN_OR_RETURN(auto snapshot, ObjectStore::Open(config_.snapshot_url));
+  if (!cut) {
+    auto text = snapshot->Get("CUT");
+    if (!text.ok()) {
+      return Status::InvalidArgument(
+          fmt::format("no cut time: pass --cut or write it to {}/CUT ({})", snapshot->Describe(),
+                      text.status().message()));
+    }
+    std::string t = *text;
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+    ASSIGN_OR_RETURN(TimeMicros parsed, ParseTimestamp(t));
+    cut = parsed;
+  }
+  if (*cut % config_.source.period != 0) {
+    return Status::InvalidArgument(fmt::format("cut {} is not aligned to the source period {}",
+                                               FormatTimestamp(*cut),
+                                               FormatDuration(config_.source.period)));
+  }
+  auto read_all = [&](const std::string& prefix, FileFormat format, const RecordSchema& schema,
+                      std::vector<std::shared_ptr<const ParsedFile>>* files) -> Status {
+    ASSIGN_OR_RETURN(auto objects, snapshot->List(prefix.empty() ? "" : prefix + "/"));
+    std::vector<ObjectInfo> data;
+    for (auto& o : objects) {
+      if (IsDataFile(format, o.key)) data.push_back(std::move(o));
+    }
+    files->assign(data.size(), nullptr);
+    std::vector<Status> errors(data.size());
+    ParallelFor(data.size(), config_.threads, [&](size_t i) {
+      auto parsed = ReadKeyedFile(*snapshot, data[i], 0, format, schema, config_.bad_records);
+      if (!parsed.ok()) {
+        errors[i] = parsed.status();
+        return;
+      }
+      (*files)[i] = std::make_shared<const ParsedFile>(std::move(*parsed));
+    });
+    for (const Status& st : errors) RETURN_IF_ERROR(st);
+    for (const auto& f : *files) {
+      rec.records += f->records;
+      ++rec.files_read;
+      AddQuarantine(&rec, *f);
+    }
+    return Status::OK();
+  };
+  std::vector<std::shared_ptr<const ParsedFile>> doc_files, group_files;
+  RETURN_IF_ERROR(read_all(config_.snapshot_docs, config_.source.format,
+                           RecordSchema::ForDocs(config_), &doc_files));
+  if (doc_files.empty()) {
+    return Status::NotFound(fmt::format("snapshot {}: no {} files under '{}/'",
+                                        snapshot->Describe(), FileFormatName(config_.source.format),
+                                        config_.snapshot_docs));
+  }
+  if (config_.has_group) {
+    RETURN_IF_ERROR(read_all(config_.snapshot_groups, config_.group_source.format,
+                             RecordSchema::ForGroups(config_), &group_files));
+  }
+  rec.read_micros = timer.Lap();
+  RETURN_IF_ERROR(RenewLease());
+  BuildStats stats;
+  ASSIGN_OR_RETURN(auto segments, BuildBase(config_, ReduceNewest(doc_files),
+                                            ReduceNewest(group_files), config_.shards, &stats));
+  doc_files.clear();
+  group_files.clear();
+  rec.docs = stats.docs;
+  rec.groups = stats.groups;
+  rec.build_micros = timer.Lap();
+  RETURN_IF_ERROR(RenewLease());
+
+  ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
+  ASSIGN_OR_RETURN(std::shared_ptr<IndexView> committed, CommittedView(state));
+  Manifest manifest;
+  manifest.pipeline = config_.name;
+  manifest.version = state.manifest_version + 1;
+  manifest.epoch = epoch_;
+  manifest.created_at = clock_.Now();
+  manifest.base_cut = *cut;
+  // The current delta stays valid over a newer base when it is at least as
+  // new: it holds the full state of every group it touched as of its target.
+  if (committed && committed->manifest().has_delta && committed->manifest().target >= *cut) {
+    manifest.has_delta = true;
+    manifest.window_start = committed->manifest().window_start;
+    manifest.target = committed->manifest().target;
+    manifest.delta = committed->manifest().delta;
+  }
+  ASSIGN_OR_RETURN(std::string key, Publish(&manifest, &segments, true, &rec));
+  rec.publish_micros = timer.Lap();
+  rec.window_start = *cut;
+  // The next batch re-reads its window from the new cut.
+  RETURN_IF_ERROR(CommitAndPoint(state, manifest, key, std::nullopt, "", &rec));
+  out.published = true;
+  Log(LogLevel::kInfo, "base_committed",
+      {{"pipeline", config_.name},
+       {"version", manifest.version},
+       {"cut", FormatTimestamp(*cut)},
+       {"docs", rec.docs},
+       {"groups", rec.groups},
+       {"records", rec.records},
+       {"bad_records", rec.bad_records},
+       {"bytes", rec.bytes_written},
+       {"read_ms", rec.read_micros / 1000},
+       {"build_ms", rec.build_micros / 1000},
+       {"publish_ms", rec.publish_micros / 1000}});
+  return out;
+}
+
+Result<int64_t> BatchRunner::CollectGarbage() {
+  ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
+  if (state.manifest_key.empty()) return int64_t{0};
+  const TimeMicros horizon = clock_.Now() - config_.retention;
+  ASSIGN_OR_RETURN(auto manifests, output_->List(kManifestsPrefix));
+  std::set<std::string> referenced;
+  int64_t deleted = 0;
+  for (const ObjectInfo& m : manifests) {
+    auto json = output_->Get(m.key);
+    if (!json.ok()) continue;
+    auto parsed = ParseManifest(m.key, *json);
+    bool keep = m.key == state.manifest_key || (parsed.ok() && parsed->created_at >= horizon);
+    if (!parsed.ok() && m.key != state.manifest_key) {
+      Log(LogLevel::kWarn, "gc_unreadable_manifest",
+          {{"key", m.key}, {"error", parsed.status().message()}});
+    }
+    if (keep && parsed.ok()) {
+      for (const auto* list : {&parsed->base, &parsed->delta}) {
+        for (const SegmentRef& r : *list) referenced.insert(r.key);
+      }
+      continue;
+    }
+    if (keep) continue;
+    CrashPoint("during_gc");
+    RETURN_IF_ERROR(output_->Delete(m.key));
+    ++deleted;
+  }
+  ASSIGN_OR_RETURN(auto segments, output_->List(kSegmentsPrefix));
+  for (const ObjectInfo& s : segments) {
+    if (referenced.count(s.key)) continue;
+    RETURN_IF_ERROR(output_->Delete(s.key));
+    ++deleted;
+  }
+  std::vector<std::string> keep(referenced.begin(), referenced.end());
+  segments_.Retain(keep);
+  if (deleted) Log(LogLevel::kInfo, "gc", {{"pipeline", config_.name}, {"deleted", deleted}});
+  return deleted;
+}
+
+}  // namespace freshet

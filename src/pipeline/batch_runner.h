@@ -1,0 +1,97 @@
+// BatchRunner: one pipeline's engine. Each batch: lease, discover, plan,
+// read, build, publish, commit (DESIGN.md, "Flow of one batch").
+//
+// Crash safety: segments and the manifest are written under names no reader
+// follows until the metastore commit names them; CURRENT moves only after a
+// commit and is repaired from the metastore at start. Any crash leaves the
+// last committed generation served and the next batch redoes the work.
+//
+// Not thread-safe: one thread drives a runner.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/clock.h"
+#include "index/index_view.h"
+#include "metastore/metastore.h"
+#include "pipeline/config.h"
+#include "pipeline/planner.h"
+#include "pipeline/records.h"
+#include "source/discovery.h"
+#include "storage/object_store.h"
+
+namespace freshet {
+
+struct BatchOutcome {
+  bool published = false;
+  Plan plan;
+  BatchRecord record;
+};
+
+class BatchRunner {
+ public:
+  // Opens the stores and the metastore named by `config`.
+  static Result<std::unique_ptr<BatchRunner>> Open(const PipelineConfig& config, Clock& clock,
+                                                   std::string holder);
+
+  // Takes the writer lease (new epoch) and repairs CURRENT from the
+  // metastore. FailedPrecondition if another live holder has the lease.
+  Status Start();
+  // Gives the lease up.
+  Status Stop();
+
+  // One batch. Returns whether something was published and its figures.
+  // FailedPrecondition when fenced (another runner took over).
+  Result<BatchOutcome> RunBatch();
+
+  // Builds a base generation from the snapshot (cut time from `cut`, else the
+  // snapshot's CUT object) and commits a manifest serving it. REQUIRES: Start().
+  Result<BatchOutcome> BuildFull(std::optional<TimeMicros> cut);
+
+  // Deletes manifests older than the retention that CURRENT does not name,
+  // and segments no remaining manifest references. Returns objects deleted.
+  Result<int64_t> CollectGarbage();
+
+  int64_t epoch() const { return epoch_; }
+  const PipelineConfig& config() const { return config_; }
+  ObjectStore& output() { return *output_; }
+  Metastore& metastore() { return *metastore_; }
+
+ private:
+  BatchRunner(PipelineConfig config, Clock& clock, std::string holder)
+      : config_(std::move(config)), clock_(clock), holder_(std::move(holder)) {}
+
+  Status RenewLease();
+  Status RepairCurrent(const PipelineState& state);
+  Result<std::shared_ptr<IndexView>> CommittedView(const PipelineState& state);
+  // Reads every data file of `d`'s partitions in [from, to], through the cache.
+  Status ReadWindow(ObjectStore& store, const Discovery& d, const SourceSpec& spec,
+                    const RecordSchema& schema, TimeMicros from, TimeMicros to,
+                    std::vector<std::shared_ptr<const ParsedFile>>* files, BatchRecord* record);
+  // Writes segments, then the manifest; returns the manifest's key.
+  Result<std::string> Publish(Manifest* manifest, std::vector<SegmentData>* delta_or_base,
+                              bool is_base, BatchRecord* record);
+  Status CommitAndPoint(const PipelineState& state, const Manifest& manifest,
+                        const std::string& manifest_key, std::optional<TimeMicros> watermark,
+                        const std::string& fingerprint, BatchRecord* record);
+
+  PipelineConfig config_;
+  Clock& clock_;
+  std::string holder_;
+  std::unique_ptr<ObjectStore> source_;
+  std::unique_ptr<ObjectStore> group_source_;
+  std::unique_ptr<ObjectStore> output_;
+  std::unique_ptr<Metastore> metastore_;
+  SourceSpec doc_spec_;
+  SourceSpec group_spec_;
+  int64_t epoch_ = 0;
+  SegmentCache segments_;
+  // Parsed files by (key, fingerprint): unchanged files are not read again.
+  std::map<std::string, std::shared_ptr<const ParsedFile>> file_cache_;
+};
+
+}  // namespace freshet

@@ -1,0 +1,238 @@
+#include "pipeline/group_build.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "common/hash.h"
+#include "common/parallel.h"
+
+namespace freshet {
+namespace {
+
+struct DocState {
+  std::string id;
+  int64_t version = 0;
+  Row row;
+};
+
+struct GroupState {
+  bool has_record = false;
+  int64_t version = 0;
+  Row row;
+  std::vector<DocState> docs;
+};
+
+uint8_t RolesOf(const std::string& col, const ColumnRoles& roles) {
+  auto in = [&](const std::vector<std::string>& v) {
+    return std::find(v.begin(), v.end(), col) != v.end();
+  };
+  uint8_t r = 0;
+  if (in(roles.text)) r |= kRoleText;
+  if (in(roles.keyword)) r |= kRoleKeyword;
+  if (in(roles.numeric)) r |= kRoleNumeric;
+  if (in(roles.stored)) r |= kRoleStored;
+  return r;
+}
+
+double NumberOf(const Value& v) {
+  switch (v.type) {
+    case ValueType::kInt64:
+      return static_cast<double>(v.i);
+    case ValueType::kDouble:
+      return v.d;
+    default:
+      return std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
+std::vector<double> ComputeAggregates(const PipelineConfig& config,
+                                      const std::vector<std::string>& doc_columns,
+                                      const std::vector<DocState>& docs) {
+  std::vector<double> out;
+  for (const Aggregate& a : config.aggregates) {
+    if (a.function == "count") {
+      out.push_back(static_cast<double>(docs.size()));
+      continue;
+    }
+    size_t col = std::find(doc_columns.begin(), doc_columns.end(), a.column) - doc_columns.begin();
+    double acc = std::numeric_limits<double>::quiet_NaN();
+    double sum = 0;
+    int64_t n = 0;
+    for (const DocState& d : docs) {
+      double v = col < d.row.size() ? NumberOf(d.row[col]) : std::nan("");
+      if (std::isnan(v)) continue;
+      ++n;
+      sum += v;
+      if (a.function == "min") acc = std::isnan(acc) ? v : std::min(acc, v);
+      if (a.function == "max") acc = std::isnan(acc) ? v : std::max(acc, v);
+    }
+    if (a.function == "sum") acc = n ? sum : std::nan("");
+    if (a.function == "avg") acc = n ? sum / static_cast<double>(n) : std::nan("");
+    out.push_back(acc);
+  }
+  return out;
+}
+
+// Lays groups out as `shards` segments (a group's shard: hash of its key).
+std::vector<SegmentData> Assemble(const PipelineConfig& config, SegmentKind kind,
+                                  std::map<std::string, GroupState>& groups, int shards,
+                                  BuildStats* stats) {
+  SegmentSchema schema = MakeSegmentSchema(config);
+  std::vector<SegmentData> out(static_cast<size_t>(shards));
+  for (auto& s : out) {
+    s.kind = kind;
+    s.schema = schema;
+  }
+  for (auto& [key, g] : groups) {  // sorted by key
+    SegmentData& seg = out[Hash64(key) % static_cast<uint64_t>(shards)];
+    std::sort(g.docs.begin(), g.docs.end(),
+              [](const DocState& a, const DocState& b) { return a.id < b.id; });
+    SegmentGroup sg;
+    sg.key = key;
+    sg.has_record = g.has_record;
+    sg.version = g.version;
+    sg.row = std::move(g.row);
+    sg.aggregates = ComputeAggregates(config, schema.doc_columns, g.docs);
+    sg.first_doc = static_cast<uint32_t>(seg.docs.size());
+    sg.doc_count = static_cast<uint32_t>(g.docs.size());
+    uint32_t group_ord = static_cast<uint32_t>(seg.groups.size());
+    for (DocState& d : g.docs) {
+      seg.docs.push_back(SegmentDoc{std::move(d.id), group_ord, d.version, std::move(d.row)});
+    }
+    seg.groups.push_back(std::move(sg));
+    stats->docs += static_cast<int64_t>(g.docs.size());
+  }
+  stats->groups += static_cast<int64_t>(groups.size());
+  return out;
+}
+
+void ApplyGroupRecord(const KeyedRecord* rec, GroupState* g) {
+  if (!rec) return;
+  if (g->has_record && rec->version < g->version) return;  // base is newer
+  if (rec->deleted) {
+    g->has_record = false;
+    g->row.clear();
+    g->version = rec->version;
+    return;
+  }
+  g->has_record = true;
+  g->version = rec->version;
+  g->row = rec->row;
+}
+
+const KeyedRecord* Find(const NewestRecords& m, std::string_view key) {
+  auto it = m.find(key);
+  return it == m.end() ? nullptr : it->second;
+}
+
+}  // namespace
+
+SegmentSchema MakeSegmentSchema(const PipelineConfig& config) {
+  SegmentSchema s;
+  s.doc_columns = config.DocProjection();
+  for (const auto& c : s.doc_columns) s.doc_roles.push_back(RolesOf(c, config.columns));
+  if (config.has_group) {
+    s.group_columns = config.GroupProjection();
+    for (const auto& c : s.group_columns) s.group_roles.push_back(RolesOf(c, config.group_columns));
+    s.group_prefix = config.group_prefix;
+  }
+  for (const Aggregate& a : config.aggregates)
+    s.aggregate_names.push_back(a.FieldName(config.group_prefix));
+  return s;
+}
+
+Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
+                                            const std::vector<const SegmentReader*>& base,
+                                            const NewestRecords& docs, const NewestRecords& groups,
+                                            int shards, BuildStats* stats) {
+  const SegmentSchema expected = MakeSegmentSchema(config);
+  for (const SegmentReader* seg : base) {
+    if (!(seg->schema() == expected)) {
+      return Status::InvalidArgument(fmt::format(
+          "base segment '{}' was built with other columns than the pipeline config names; "
+          "rebuild the base with `freshet build-full`",
+          seg->name()));
+    }
+  }
+  struct BaseLoc {
+    const SegmentReader* seg;
+    uint32_t ord;
+  };
+  auto find_base_doc = [&](std::string_view id) -> std::optional<BaseLoc> {
+    for (const SegmentReader* seg : base) {
+      if (auto ord = seg->FindDoc(id)) return BaseLoc{seg, *ord};
+    }
+    return std::nullopt;
+  };
+
+  // 1. Touched groups; window doc records that beat their base version.
+  std::set<std::string> touched;
+  std::vector<const KeyedRecord*> winners;
+  winners.reserve(docs.size());
+  for (const auto& [id, rec] : docs) {
+    auto loc = find_base_doc(id);
+    if (loc) {
+      if (loc->seg->DocVersion(loc->ord) > rec->version) continue;  // base is newer
+      std::string_view old_group = loc->seg->GroupKey(loc->seg->DocGroup(loc->ord));
+      touched.emplace(old_group);
+      if (rec->deleted) ++stats->deleted_docs;
+      if (!rec->deleted && rec->group != old_group) ++stats->moved_docs;
+    }
+    if (!rec->deleted) touched.insert(rec->group);
+    winners.push_back(rec);
+  }
+  for (const auto& [key, rec] : groups) touched.emplace(key);
+
+  // 2. Each touched group from the base, minus docs the window decides.
+  std::map<std::string, GroupState> states;
+  for (const std::string& key : touched) {
+    GroupState& g = states[key];
+    for (const SegmentReader* seg : base) {
+      auto bg = seg->FindGroup(key);
+      if (!bg) continue;
+      ASSIGN_OR_RETURN(auto rec, seg->Group(*bg));
+      g.has_record = rec.has_record;
+      g.version = rec.version;
+      g.row = std::move(rec.row);
+      uint32_t first = seg->GroupFirstDoc(*bg), n = seg->GroupDocCount(*bg);
+      for (uint32_t ord = first; ord < first + n; ++ord) {
+        const KeyedRecord* w = Find(docs, seg->DocId(ord));
+        if (w && w->version >= seg->DocVersion(ord)) continue;  // the window decides
+        ASSIGN_OR_RETURN(Row row, seg->DocRow(ord));
+        g.docs.push_back(
+            DocState{std::string(seg->DocId(ord)), seg->DocVersion(ord), std::move(row)});
+      }
+      break;
+    }
+    ApplyGroupRecord(Find(groups, key), &g);
+  }
+  // 3. The window's upserts join their (new) group.
+  for (const KeyedRecord* rec : winners) {
+    if (rec->deleted) continue;
+    states[rec->group].docs.push_back(DocState{rec->id, rec->version, rec->row});
+  }
+  return Assemble(config, SegmentKind::kDelta, states, shards, stats);
+}
+
+Result<std::vector<SegmentData>> BuildBase(const PipelineConfig& config, const NewestRecords& docs,
+                                           const NewestRecords& groups, int shards,
+                                           BuildStats* stats) {
+  std::map<std::string, GroupState> states;
+  for (const auto& [id, rec] : docs) {
+    if (rec->deleted) {
+      ++stats->deleted_docs;
+      continue;
+    }
+    states[rec->group].docs.push_back(DocState{rec->id, rec->version, rec->row});
+  }
+  // Groups without docs are kept too: a later delta that adds a doc to one
+  // takes its group record from the base.
+  for (const auto& [key, rec] : groups) ApplyGroupRecord(rec, &states[std::string(key)]);
+  return Assemble(config, SegmentKind::kBase, states, shards, stats);
+}
+
+}  // namespace freshet

@@ -1,0 +1,51 @@
+// The grouped build: from the newest records of a window (or of a snapshot)
+// and the base generation, the full state of every touched group, laid out
+// as sharded segments.
+//
+// A group is touched when a window record upserts one of its docs, deletes
+// or moves away a doc it held in the base, or updates its group record. A
+// touched group is recomputed in full: its untouched siblings come from the
+// base, its group record and aggregates are recomputed, and every doc gets
+// the group-level fields. Identical inputs give identical segments.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "index/index_view.h"
+#include "index/segment.h"
+#include "pipeline/config.h"
+#include "pipeline/records.h"
+
+namespace freshet {
+
+using NewestRecords = std::unordered_map<std::string_view, const KeyedRecord*>;
+
+// The segment schema a pipeline's segments are built with.
+SegmentSchema MakeSegmentSchema(const PipelineConfig& config);
+
+struct BuildStats {
+  int64_t docs = 0;
+  int64_t groups = 0;
+  int64_t deleted_docs = 0;  // docs removed by deletions
+  int64_t moved_docs = 0;    // docs whose group changed
+};
+
+// Segments of a delta over `base` (may be empty: no base yet).
+// Corruption if a base segment cannot be decoded; InvalidArgument if the
+// base was built with other columns than `config` now names.
+Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
+                                            const std::vector<const SegmentReader*>& base,
+                                            const NewestRecords& docs, const NewestRecords& groups,
+                                            int shards, BuildStats* stats);
+
+// Segments of a base generation from a snapshot's newest records.
+Result<std::vector<SegmentData>> BuildBase(const PipelineConfig& config, const NewestRecords& docs,
+                                           const NewestRecords& groups, int shards,
+                                           BuildStats* stats);
+
+}  // namespace freshet

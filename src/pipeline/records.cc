@@ -1,0 +1,181 @@
+#include "pipeline/records.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace freshet {
+namespace {
+
+int IndexOf(const std::vector<std::string>& cols, const std::string& name) {
+  if (name.empty()) return -1;
+  auto it = std::find(cols.begin(), cols.end(), name);
+  return it == cols.end() ? -1 : static_cast<int>(it - cols.begin());
+}
+
+bool KeyText(const Value& v, std::string* out) {
+  switch (v.type) {
+    case ValueType::kString:
+      if (v.s.empty()) return false;
+      *out = v.s;
+      return true;
+    case ValueType::kInt64:
+      *out = fmt::format("{}", v.i);
+      return true;
+    default:
+      return false;
+  }
+}
+
+class ReducingSink final : public RowSink {
+ public:
+  ReducingSink(const RecordSchema& schema, BadRecordPolicy policy, ParsedFile* out)
+      : schema_(schema), policy_(policy), out_(out) {}
+
+  Status OnRow(Row& row, uint64_t line) override {
+    KeyedRecord rec;
+    if (!KeyText(row[schema_.id_column], &rec.id)) {
+      return Bad(
+          line, 0,
+          fmt::format("missing or empty key column '{}'", schema_.columns[schema_.id_column]));
+    }
+    auto version = VersionOf(row[schema_.version_column]);
+    if (!version.ok()) {
+      return Bad(line, 0,
+                 fmt::format("column '{}': {}", schema_.columns[schema_.version_column],
+                             version.status().message()));
+    }
+    rec.version = *version;
+    if (schema_.op_column >= 0) {
+      const Value& op = row[schema_.op_column];
+      if (op.type == ValueType::kString) {
+        rec.deleted = std::find(schema_.delete_values.begin(), schema_.delete_values.end(), op.s) !=
+                      schema_.delete_values.end();
+      }
+    }
+    if (schema_.group_column >= 0 && !KeyText(row[schema_.group_column], &rec.group) &&
+        !rec.deleted) {
+      return Bad(line, 0,
+                 fmt::format("missing or empty group key column '{}'",
+                             schema_.columns[schema_.group_column]));
+    }
+    ++out_->records;
+    auto [it, inserted] = latest_.try_emplace(rec.id, out_->reduced.size());
+    if (inserted) {
+      rec.row = std::move(row);
+      out_->reduced.push_back(std::move(rec));
+      row.assign(schema_.columns.size(), Value());
+    } else if (rec.version >= out_->reduced[it->second].version) {
+      rec.row = std::move(row);
+      out_->reduced[it->second] = std::move(rec);
+      row.assign(schema_.columns.size(), Value());
+    }
+    return Status::OK();
+  }
+
+  Status OnBadRow(uint64_t line, uint64_t offset, std::string reason) override {
+    return Bad(line, offset, std::move(reason));
+  }
+
+ private:
+  Status Bad(uint64_t line, uint64_t offset, std::string reason) {
+    std::string where = offset ? fmt::format("{}:{} (byte {})", out_->key, line, offset)
+                               : fmt::format("{}:{}", out_->key, line);
+    if (policy_ == BadRecordPolicy::kStop) {
+      return Status::InvalidArgument(fmt::format("bad record at {}: {}", where, reason));
+    }
+    ++out_->bad_records;
+    if (out_->bad.size() < kMaxBadListed) out_->bad.push_back(where + ": " + reason);
+    return Status::OK();
+  }
+
+  const RecordSchema& schema_;
+  BadRecordPolicy policy_;
+  ParsedFile* out_;
+  std::unordered_map<std::string, size_t> latest_;
+};
+
+RecordSchema MakeSchema(std::vector<std::string> cols, const ColumnRoles& roles,
+                        const std::string& group_key) {
+  RecordSchema s;
+  s.columns = std::move(cols);
+  s.id_column = IndexOf(s.columns, roles.id);
+  s.group_column = IndexOf(s.columns, group_key);
+  s.version_column = IndexOf(s.columns, roles.version);
+  s.op_column = IndexOf(s.columns, roles.op);
+  s.delete_values = roles.delete_values;
+  return s;
+}
+
+}  // namespace
+
+RecordSchema RecordSchema::ForDocs(const PipelineConfig& c) {
+  RecordSchema s = MakeSchema(c.DocProjection(), c.columns, c.group_key);
+  s.require_group = true;
+  return s;
+}
+
+RecordSchema RecordSchema::ForGroups(const PipelineConfig& c) {
+  return MakeSchema(c.GroupProjection(), c.group_columns, "");
+}
+
+Result<int64_t> VersionOf(const Value& v) {
+  switch (v.type) {
+    case ValueType::kInt64:
+      return v.i;
+    case ValueType::kDouble:
+      if (std::isfinite(v.d) && std::fabs(v.d) < 9.0e18) return static_cast<int64_t>(v.d);
+      break;
+    case ValueType::kString: {
+      auto t = ParseTimestamp(v.s);
+      if (t.ok()) return *t;
+      break;
+    }
+    default:
+      break;
+  }
+  return Status::InvalidArgument("expected an integer or an RFC 3339 timestamp");
+}
+
+Result<ParsedFile> ReadKeyedFile(ObjectStore& store, const ObjectInfo& file, TimeMicros partition,
+                                 FileFormat format, const RecordSchema& schema,
+                                 BadRecordPolicy policy) {
+  ParsedFile out;
+  out.key = file.key;
+  out.partition = partition;
+  auto reader = RowReader::Create(format);
+  if (!reader) {
+    return Status::NotSupported(fmt::format("file '{}': format {} is not supported by this build",
+                                            file.key, FileFormatName(format)));
+  }
+  ReducingSink sink(schema, policy, &out);
+  Status st = reader->Read(store, file, schema.columns, sink);
+  if (!st.ok()) {
+    if (st.code() == StatusCode::kCorruption && policy == BadRecordPolicy::kSkip) {
+      // A file that cannot be decoded at all is quarantined whole.
+      ++out.bad_records;
+      out.bad.push_back(fmt::format("{}: unreadable file: {}", file.key, st.message()));
+      return out;
+    }
+    return st;
+  }
+  return out;
+}
+
+std::unordered_map<std::string_view, const KeyedRecord*> ReduceNewest(
+    const std::vector<std::shared_ptr<const ParsedFile>>& files) {
+  std::unordered_map<std::string_view, const KeyedRecord*> newest;
+  size_t total = 0;
+  for (const auto& f : files) total += f->reduced.size();
+  newest.reserve(total);
+  for (const auto& f : files) {
+    for (const KeyedRecord& r : f->reduced) {
+      auto [it, inserted] = newest.try_emplace(r.id, &r);
+      if (!inserted && r.version >= it->second->version) it->second = &r;
+    }
+  }
+  return newest;
+}
+
+}  // namespace freshet
