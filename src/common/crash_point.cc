@@ -4,23 +4,41 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 namespace freshet {
+namespace {
+
+// Splits "name:N" into name and N (default `fallback`).
+std::string_view SplitSpec(std::string_view spec, double* number, double fallback) {
+  *number = fallback;
+  size_t colon = spec.find(':');
+  if (colon == std::string_view::npos) return spec;
+  *number = std::strtod(std::string(spec.substr(colon + 1)).c_str(), nullptr);
+  return spec.substr(0, colon);
+}
+
+}  // namespace
 
 void CrashPoint(std::string_view name) {
-  static const char* spec = std::getenv("FRESHET_TEST_CRASH_POINT");
-  if (spec == nullptr) return;
-  static std::atomic<long> hits{0};
-  std::string_view s(spec);
-  long nth = 1;
-  if (size_t colon = s.find(':'); colon != std::string_view::npos) {
-    nth = std::strtol(std::string(s.substr(colon + 1)).c_str(), nullptr, 10);
-    s = s.substr(0, colon);
+  static const char* crash = std::getenv("FRESHET_TEST_CRASH_POINT");
+  static const char* pause = std::getenv("FRESHET_TEST_PAUSE_POINT");
+  if (crash != nullptr) {
+    static std::atomic<long> hits{0};
+    double nth;
+    if (SplitSpec(crash, &nth, 1) == name && ++hits >= static_cast<long>(nth)) {
+      ::kill(::getpid(), SIGKILL);
+    }
   }
-  if (s != name) return;
-  if (++hits >= nth) ::kill(::getpid(), SIGKILL);
+  if (pause != nullptr) {
+    double seconds;
+    if (SplitSpec(pause, &seconds, 1) == name) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    }
+  }
 }
 
 }  // namespace freshet

@@ -1,7 +1,11 @@
-// Named crash points for fault-injection tests. When the environment
-// variable FRESHET_TEST_CRASH_POINT equals a point's name (or "name:N", to
-// crash at its N-th hit), the process kills itself with SIGKILL there, as a
-// power cut would. Unset, a crash point costs one cached lookup.
+// Named fault points for fault-injection tests, set by environment:
+//   FRESHET_TEST_CRASH_POINT=name     SIGKILL itself at that point, as a
+//   FRESHET_TEST_CRASH_POINT=name:N   power cut would (at the N-th hit)
+//   FRESHET_TEST_PAUSE_POINT=name:S   sleep S seconds there (to let a test
+//                                     act in the middle of a batch)
+// Unset, a point costs two cached lookups. Points: after_listing,
+// after_read, after_segments, after_manifest, before_commit, after_commit,
+// during_gc.
 #pragma once
 
 #include <string_view>

@@ -1,0 +1,222 @@
+"""An independent reference computation of what freshet must publish.
+
+Written from DESIGN.md and the README's semantics, from the raw generated
+files, without any of the engine's code: newest version per doc (ties: the
+record read later in (partition, file, line) order wins; snapshot records come
+before window records), deletions, group records expanded onto each doc,
+aggregates over each group's docs.
+"""
+import json
+import math
+import re
+from pathlib import Path
+
+TOKEN = re.compile(rb"[0-9A-Za-z\x80-\xff]+")
+
+
+def tokens(text):
+    """The engine's analyzer, restated: alnum ASCII runs and non-ASCII bytes, lowercased, cut at 64 bytes."""
+    if isinstance(text, list):
+        out = []
+        for t in text:
+            out += tokens(t)
+        return out
+    if text is None:
+        return []
+    if isinstance(text, bool):
+        text = "true" if text else "false"
+    if not isinstance(text, str):
+        text = repr(text) if isinstance(text, float) else str(text)
+    return [t.lower()[:64].decode("utf-8", "replace") for t in TOKEN.findall(text.encode())]
+
+
+def _reject_constant(name):
+    raise ValueError(name)
+
+
+def parse_line(raw):
+    """A JSON object or None (the engine quarantines what this rejects)."""
+    try:
+        text = raw.decode("utf-8")
+        obj = json.loads(text, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def key_text(v):
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, str) and v:
+        return v
+    if isinstance(v, int):
+        return str(v)
+    return None
+
+
+def version_of(v):
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and math.isfinite(v):
+        return int(v)
+    return None  # the generator writes integers; RFC 3339 strings are not used here
+
+
+def read_records(files, id_col, group_col=None):
+    """Yields (id, group, version, deleted, record) from files in the given order."""
+    for f in files:
+        for raw in Path(f).read_bytes().split(b"\n"):
+            if raw.endswith(b"\r"):
+                raw = raw[:-1]
+            if not raw.strip(b" \t"):
+                continue
+            obj = parse_line(raw)
+            if obj is None:
+                continue
+            if any(isinstance(v, dict) or (isinstance(v, list) and any(isinstance(x, (list, dict)) for x in v))
+                   for k, v in obj.items() if k in COLUMNS_ALL):
+                continue
+            rid = key_text(obj.get(id_col))
+            version = version_of(obj.get("updated_at"))
+            if rid is None or version is None:
+                continue
+            deleted = obj.get("op") == "delete"
+            group = None
+            if group_col:
+                group = key_text(obj.get(group_col))
+                if group is None and not deleted:
+                    continue
+            yield rid, group, version, deleted, obj
+
+
+COLUMNS_ALL = {"ad_id", "item_id", "campaign_id", "title", "description", "keywords", "bid",
+               "status", "updated_at", "op", "brand", "category", "price"}
+
+
+def partition_files(root, stream, start_s, target_s, period_s=300):
+    """Data files of partitions with start in [start_s, target_s], in (partition, key) order."""
+    import datetime as dt
+    out = []
+    t = start_s
+    while t <= target_s:
+        d = dt.datetime.fromtimestamp(t, dt.timezone.utc)
+        folder = Path(root) / stream / f"dt={d:%Y-%m-%d}" / f"hour={d:%H}" / f"minute={d:%M}"
+        if folder.is_dir():
+            out += sorted(str(p) for p in folder.iterdir()
+                          if p.is_file() and p.name.endswith((".jsonl", ".json", ".ndjson"))
+                          and not p.name.startswith(("_", ".")))
+        t += period_s
+    return out
+
+
+def newest(records):
+    best = {}
+    for rid, group, version, deleted, obj in records:
+        cur = best.get(rid)
+        if cur is None or version >= cur[1]:
+            best[rid] = (group, version, deleted, obj)
+    return best
+
+
+AD_STORED = ["ad_id", "item_id", "campaign_id", "title", "bid", "status"]
+ITEM_STORED = ["title", "brand", "category", "price"]
+
+
+def expected_index(data_dir, cut_s, target_s):
+    """{doc id: {"group":..., "fields": {...}, "text": {...}, "keyword": {...}}} at `target_s`."""
+    data = Path(data_dir)
+    snap_ads = sorted(str(p) for p in (data / "snapshot" / "ads").glob("*.jsonl"))
+    snap_items = sorted(str(p) for p in (data / "snapshot" / "items").glob("*.jsonl"))
+    ads = newest(list(read_records(snap_ads, "ad_id", "item_id")) +
+                 list(read_records(partition_files(data, "ads", cut_s, target_s), "ad_id", "item_id")))
+    items = newest(list(read_records(snap_items, "item_id")) +
+                   list(read_records(partition_files(data, "items", cut_s, target_s), "item_id")))
+    groups = {}
+    for aid, (group, version, deleted, obj) in ads.items():
+        if not deleted:
+            groups.setdefault(group, []).append(aid)
+    out = {}
+    for group, members in groups.items():
+        members.sort()
+        item = items.get(group)
+        item_obj = item[3] if item and not item[2] else None
+        bids = [ads[a][3].get("bid") for a in members]
+        bids = [float(b) for b in bids if isinstance(b, (int, float)) and not isinstance(b, bool)]
+        aggregates = {"item_count": float(len(members)),
+                      "item_min_bid": min(bids) if bids else None,
+                      "item_max_bid": max(bids) if bids else None}
+        for aid in members:
+            obj = ads[aid][3]
+            fields = {c: obj.get(c) for c in AD_STORED}
+            for c in ITEM_STORED:
+                fields["item_" + c] = item_obj.get(c) if item_obj else None
+            fields.update(aggregates)
+            text = {c: tokens(obj.get(c)) for c in ("title", "description", "keywords")}
+            for c in ("title", "brand", "category"):
+                text["item_" + c] = tokens(item_obj.get(c)) if item_obj else []
+            keyword = {"status": obj.get("status"), "campaign_id": obj.get("campaign_id"),
+                       "item_brand": item_obj.get("brand") if item_obj else None,
+                       "item_category": item_obj.get("category") if item_obj else None}
+            out[aid] = {"group": group, "version": ads[aid][1], "fields": fields, "text": text,
+                        "keyword": keyword, "bid": obj.get("bid")}
+    return out
+
+
+def same_value(a, b):
+    if isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None:
+            return a is b
+        return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-12)
+    return a == b
+
+
+def diff_docs(expected, actual_hits, limit=10):
+    """Human-readable differences between the oracle and `freshet query --json` hits."""
+    problems = []
+    missing = sorted(set(expected) - set(actual_hits))
+    extra = sorted(set(actual_hits) - set(expected))
+    if missing:
+        problems.append(f"{len(missing)} docs missing, e.g. {missing[:5]}")
+    if extra:
+        problems.append(f"{len(extra)} unexpected docs, e.g. {extra[:5]}")
+    for aid in sorted(set(expected) & set(actual_hits)):
+        e, a = expected[aid], actual_hits[aid]
+        if e["group"] != a["group"]:
+            problems.append(f"{aid}: group {a['group']} != expected {e['group']}")
+        for name, value in e["fields"].items():
+            if not same_value(value, a["fields"].get(name)):
+                problems.append(f"{aid}.{name}: {a['fields'].get(name)!r} != expected {value!r}")
+        if len(problems) > limit:
+            break
+    return problems
+
+
+# Fixed queries with their meaning restated over the oracle's docs.
+def _any_text(d, term):
+    return any(term in toks for toks in d["text"].values())
+
+
+QUERIES = [
+    ("shoes", lambda d: _any_text(d, "shoes")),
+    ("title:red", lambda d: "red" in d["text"]["title"]),
+    ("status:active", lambda d: d["keyword"]["status"] == "active"),
+    ("status:paused OR item_title:pro", lambda d: d["keyword"]["status"] == "paused" or "pro" in d["text"]["item_title"]),
+    ("* -status:active", lambda d: d["keyword"]["status"] != "active"),
+    ("bid:[1 TO 2.5]", lambda d: isinstance(d["bid"], (int, float)) and 1 <= d["bid"] <= 2.5),
+    ("item_count:[5 TO *]", lambda d: d["fields"]["item_count"] >= 5),
+]
+
+
+def query_terms_from_vocabulary(expected, n=6):
+    """A few frequent and rare title terms from the data, so queries always have hits."""
+    counts = {}
+    for d in expected.values():
+        for t in set(d["text"]["title"]):
+            counts[t] = counts.get(t, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if not ranked:
+        return []
+    picks = ranked[:n // 2] + ranked[-(n - n // 2):]
+    return [t for t, _ in picks]

@@ -1,0 +1,98 @@
+"""kill -9 at random moments and at named crash points: the pipeline converges
+to the oracle, the watermark never decreases, and readers never open a broken
+generation."""
+import json
+import os
+import random
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import FRESHET, LATE_CLOCK
+from test_oracle import CUT_S, PERIOD_S, check_against_oracle, watermark_s
+
+CRASH_POINTS = ["after_listing", "after_read", "after_segments", "after_manifest",
+                "before_commit", "after_commit", "during_gc"]
+
+
+class Reader(threading.Thread):
+    """Queries CURRENT in a loop; records any failure other than 'nothing published'."""
+
+    def __init__(self, ws):
+        super().__init__(daemon=True)
+        self.ws = ws
+        self.stop = threading.Event()
+        self.errors = []
+        self.reads = 0
+
+    def run(self):
+        while not self.stop.is_set():
+            p = subprocess.run([FRESHET, "query", "--config", str(self.ws.config), "*", "--json",
+                                "--limit", "1"], capture_output=True, text=True)
+            self.reads += 1
+            if p.returncode != 0 and "nothing published" not in p.stderr:
+                self.errors.append(p.stderr.strip())
+
+
+def run_with_kills(ws, iterations, seed):
+    rng = random.Random(seed)
+    reader = Reader(ws)
+    reader.start()
+    watermarks = []
+    kills = 0
+    try:
+        for i in range(iterations):
+            env = dict(os.environ)
+            if i % 2 == 0:
+                env["FRESHET_TEST_CRASH_POINT"] = rng.choice(CRASH_POINTS)
+            args = [FRESHET, "run", "--config", str(ws.config), "--clock", LATE_CLOCK,
+                    "--max-batches", "3", "--no-wait"]
+            proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            if "FRESHET_TEST_CRASH_POINT" not in env:
+                time.sleep(rng.uniform(0.0, 0.25))
+                proc.kill()
+            proc.wait(timeout=120)
+            if proc.returncode == -9:
+                kills += 1
+            else:
+                assert proc.returncode in (0, 3), proc.stderr.read().decode()
+            st = ws.status()
+            if st["watermark"]:
+                watermarks.append(watermark_s(ws))
+                assert watermarks == sorted(watermarks), f"watermark went backwards: {watermarks}"
+    finally:
+        reader.stop.set()
+        reader.join()
+    assert not reader.errors, reader.errors[:3]
+    return kills, reader.reads
+
+
+@pytest.mark.parametrize("iterations", [int(os.environ.get("FRESHET_RESTART_ITERATIONS", "20"))])
+def test_kill9_converges_to_oracle(ws, iterations):
+    ws.write_config(policy="sequential", retention="0s")
+    ws.gen(partitions=12)
+    ws.cli("build-full")
+    kills, reads = run_with_kills(ws, iterations, seed=1234)
+    assert kills >= iterations // 4, "the test did not actually kill runners"
+    assert reads > 0
+    # Let it finish without faults: same result as a run that never crashed.
+    for _ in range(20):
+        ws.cli("run", "--max-batches", "12")
+        if watermark_s(ws) == CUT_S + 11 * PERIOD_S:
+            break
+    assert watermark_s(ws) == CUT_S + 11 * PERIOD_S
+    check_against_oracle(ws, CUT_S + 11 * PERIOD_S)
+    st = ws.status()
+    assert st["current"] == st["manifest_key"]
+
+
+@pytest.mark.slow
+def test_kill9_many_iterations(ws):
+    ws.write_config(policy="sequential", retention="0s")
+    ws.gen(partitions=12)
+    ws.cli("build-full")
+    run_with_kills(ws, 200, seed=99)
+    ws.cli("run", "--max-batches", "12")
+    check_against_oracle(ws, watermark_s(ws))

@@ -1,0 +1,149 @@
+#include "index/segment.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "index/index_view.h"
+#include "common/hash.h"
+#include "storage/local_store.h"
+
+#include <filesystem>
+
+namespace freshet {
+namespace {
+
+SegmentData SmallSegment(SegmentKind kind) {
+  SegmentData d;
+  d.kind = kind;
+  d.schema.doc_columns = {"ad_id", "item_id", "title", "status", "bid"};
+  d.schema.doc_roles = {kRoleStored, kRoleStored, kRoleText | kRoleStored, kRoleKeyword,
+                        kRoleNumeric | kRoleStored};
+  d.schema.group_columns = {"brand"};
+  d.schema.group_roles = {kRoleText | kRoleKeyword | kRoleStored};
+  d.schema.group_prefix = "item_";
+  d.schema.aggregate_names = {"item_count"};
+  auto doc = [](std::string id, uint32_t g, std::string title, std::string status, double bid) {
+    return SegmentDoc{id, g, 1, Row{Value::String(id), Value(), Value::String(title),
+                                    Value::String(status), Value::Double(bid)}};
+  };
+  SegmentGroup a{"item-1", true, 7, Row{Value::String("Acme")}, {2}, 0, 2};
+  SegmentGroup b{"item-2", false, 0, Row{}, {1}, 2, 1};
+  SegmentGroup c{"item-3", false, 0, Row{}, {0}, 3, 0};  // all docs deleted
+  d.groups = {a, b, c};
+  d.docs = {doc("ad-1", 0, "Red running shoes", "active", 1.5),
+            doc("ad-2", 0, "Blue shoes", "paused", 0.5), doc("ad-3", 1, "Red hat", "active", 2)};
+  return d;
+}
+
+TEST(SegmentTest, RoundTripsDocsGroupsPostingsAndNumbers) {
+  std::string bytes = WriteSegment(SmallSegment(SegmentKind::kDelta));
+  auto seg = SegmentReader::Open("s.seg", bytes);
+  ASSERT_TRUE(seg.ok()) << seg.status().ToString();
+  const SegmentReader& s = **seg;
+  EXPECT_EQ(s.kind(), SegmentKind::kDelta);
+  EXPECT_EQ(s.num_docs(), 3u);
+  EXPECT_EQ(s.num_groups(), 3u);
+  EXPECT_EQ(s.DocId(2), "ad-3");
+  EXPECT_EQ(s.GroupKey(s.DocGroup(2)), "item-2");
+  EXPECT_EQ(*s.FindDoc("ad-2"), 1u);
+  EXPECT_FALSE(s.FindDoc("ad-9").has_value());
+  EXPECT_EQ(*s.FindGroup("item-3"), 2u);
+  EXPECT_EQ(s.GroupDocCount(2), 0u);
+  size_t title = *s.schema().FindField("title");
+  EXPECT_EQ(*s.Postings(title, "red"), (std::vector<uint32_t>{0, 2}));
+  EXPECT_EQ(*s.Postings(title, "shoes"), (std::vector<uint32_t>{0, 1}));
+  EXPECT_TRUE(s.Postings(title, "Red")->empty());  // terms are lowercased at index time
+  size_t brand = *s.schema().FindField("item_brand");
+  EXPECT_EQ(*s.Postings(brand, "acme"), (std::vector<uint32_t>{0, 1}));  // text, expanded
+  EXPECT_EQ(*s.Postings(brand, "Acme"), (std::vector<uint32_t>{0, 1}));  // keyword, exact
+  size_t status = *s.schema().FindField("status");
+  EXPECT_EQ(*s.Postings(status, "active"), (std::vector<uint32_t>{0, 2}));
+  EXPECT_DOUBLE_EQ(s.Numeric(*s.schema().FindField("bid"), 1), 0.5);
+  EXPECT_DOUBLE_EQ(s.Numeric(*s.schema().FindField("item_count"), 0), 2);
+  auto row = s.DocRow(0);
+  ASSERT_TRUE(row.ok());
+  EXPECT_EQ((*row)[2].s, "Red running shoes");
+  auto g = s.Group(0);
+  ASSERT_TRUE(g.ok());
+  EXPECT_TRUE(g->has_record);
+  EXPECT_EQ(g->row[0].s, "Acme");
+}
+
+TEST(SegmentTest, SameDataSameBytes) {
+  EXPECT_EQ(WriteSegment(SmallSegment(SegmentKind::kBase)),
+            WriteSegment(SmallSegment(SegmentKind::kBase)));
+}
+
+TEST(SegmentTest, EveryFlippedByteOrTruncationIsDetected) {
+  std::string bytes = WriteSegment(SmallSegment(SegmentKind::kBase));
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    std::string bad = bytes;
+    bad[i] = static_cast<char>(bad[i] ^ 0x40);
+    EXPECT_FALSE(SegmentReader::Open("bad.seg", bad).ok()) << "flip at " << i;
+  }
+  for (size_t n : {size_t{0}, size_t{10}, bytes.size() / 2, bytes.size() - 1}) {
+    auto r = SegmentReader::Open("short.seg", bytes.substr(0, n));
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("short.seg"), std::string::npos);
+  }
+}
+
+TEST(IndexViewTest, DeltaSupersedesBaseGroupByGroup) {
+  char tmpl[] = "/tmp/freshet-view-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  auto store = LocalStore::Open(tmpl);
+  ASSERT_TRUE(store.ok());
+  // Base: item-1 {ad-1, ad-2}, item-2 {ad-3}. Delta: item-1 now only {ad-1 "green"}.
+  SegmentData base = SmallSegment(SegmentKind::kBase);
+  base.groups.pop_back();
+  SegmentData delta = SmallSegment(SegmentKind::kDelta);
+  delta.groups = {SegmentGroup{"item-1", true, 8, Row{Value::String("Acme")}, {1}, 0, 1}};
+  delta.docs = {SegmentDoc{"ad-1", 0, 2,
+                           Row{Value::String("ad-1"), Value(), Value::String("Green shoes"),
+                               Value::String("active"), Value::Double(1.5)}}};
+  auto put = [&](const std::string& key, const SegmentData& d) {
+    std::string bytes = WriteSegment(d);
+    EXPECT_TRUE((*store)->Put(key, bytes).ok());
+    return SegmentRef{key, bytes.size(), Hex64(Hash64(bytes)), 0, 0};
+  };
+  Manifest m;
+  m.pipeline = "p";
+  m.version = 2;
+  m.base = {put("segments/base.seg", base)};
+  m.has_delta = true;
+  m.delta = {put("segments/delta.seg", delta)};
+  ASSERT_TRUE((*store)->Put("manifests/m.json", SerializeManifest(m)).ok());
+  ASSERT_TRUE((*store)->Put("CURRENT", "manifests/m.json\n").ok());
+  auto view = IndexView::OpenCurrent(**store, nullptr);
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  EXPECT_EQ((*view)->LiveDocs(), 2u);  // ad-1 (delta) and ad-3 (base)
+  auto search = [&](const char* q) {
+    auto node = ParseQuery(q);
+    EXPECT_TRUE(node.ok()) << q;
+    auto r = (*view)->Search(**node, 10, 0);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<std::string> ids;
+    for (const auto& d : r->docs) ids.push_back(d.id);
+    return ids;
+  };
+  EXPECT_EQ(search("shoes"), (std::vector<std::string>{"ad-1"}));  // ad-2 deleted with its group
+  EXPECT_EQ(search("red"), (std::vector<std::string>{"ad-3"}));    // ad-1's old title is gone
+  EXPECT_EQ(search("green OR hat"), (std::vector<std::string>{"ad-1", "ad-3"}));
+  EXPECT_EQ(search("* -status:paused"), (std::vector<std::string>{"ad-1", "ad-3"}));
+  EXPECT_EQ(search("bid:[1 TO 1.5]"), (std::vector<std::string>{"ad-1"}));
+  EXPECT_FALSE((*view)->GetDoc("ad-2").ok());
+  EXPECT_EQ((*view)->GetDoc("ad-1")->version, 2);
+  // A segment changed under the manifest is refused, naming it.
+  std::string bytes = *(*store)->Get("segments/delta.seg");
+  bytes[20] ^= 1;
+  ASSERT_TRUE((*store)->Put("segments/delta.seg", bytes).ok());
+  auto broken = IndexView::OpenCurrent(**store, nullptr);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(broken.status().message().find("segments/delta.seg"), std::string::npos);
+  std::filesystem::remove_all(tmpl);
+}
+
+}  // namespace
+}  // namespace freshet
