@@ -170,9 +170,10 @@ class PostgresMetastore::Connection {
       if (reconnected) {
         return Fail(StatusCode::kUnavailable, what,
                     fmt::format("lost the connection again after reconnecting{}: {}",
-                                commit_sent_ ? ", after sending COMMIT: the change may or may not "
-                                               "have been applied"
-                                             : "; nothing was changed",
+                                commit_sent_ || commit_outcome_unknown
+                                    ? "; the change may or may not have been applied (read the "
+                                      "state to find out)"
+                                    : "; nothing was changed",
                                 cause));
       }
       commit_outcome_unknown = commit_outcome_unknown || commit_sent_;
