@@ -86,6 +86,9 @@ class Metastore {
 
   // Opens (creating and migrating the schema if needed) the database named
   // by `url`. The password of a PostgreSQL URL never appears in errors.
+  // InvalidArgument for an unknown scheme, naming the supported ones;
+  // FailedPrecondition if the database's schema is newer than this build's;
+  // Unavailable if the server cannot be reached.
   static Result<std::unique_ptr<Metastore>> Open(std::string_view url);
 
   // Takes the pipeline's writer lease for `holder` until now + ttl and returns
@@ -111,6 +114,9 @@ class Metastore {
   // watermark older than the stored one, then records the manifest, the
   // watermark, the fingerprint and the batch (assigning its batch_id).
   // FailedPrecondition (and nothing written) when fenced or out of order.
+  // A lease given up with ReleaseLease fences its epoch too. The logged batch
+  // takes its epoch, manifest_version, manifest_key and window_fingerprint
+  // from the arguments; quarantine keeps its first 1000 entries.
   virtual Result<int64_t> CommitBatch(std::string_view pipeline, int64_t epoch,
                                       const Commit& commit) = 0;
 
@@ -122,9 +128,16 @@ class Metastore {
 
   // Admin: sets (or clears, with nullopt) the watermark, even backwards.
   // Refused with FailedPrecondition while another holder's lease is live at
-  // `now`, unless `force`. Logged in the batch log as kind "admin".
+  // `now`, unless `force`. Logged in the batch log as kind "admin". Creates
+  // the pipeline row if missing. Advances the epoch and clears the lease, so
+  // that a runner still holding an older epoch is fenced: it cannot commit a
+  // batch planned from the watermark the admin replaced.
   virtual Status SetWatermark(std::string_view pipeline, std::optional<TimeMicros> watermark,
                               TimeMicros now, bool force) = 0;
+
+  // The schema version of the database (migrations applied), for status
+  // pages and support. Equals the newest this build knows after Open.
+  virtual Result<int> SchemaVersion() = 0;
 };
 
 }  // namespace freshet
