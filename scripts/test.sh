@@ -11,7 +11,8 @@ for flavour in release asan; do
   echo "== build ($flavour)"
   scripts/build.sh "$flavour"
   echo "== unit tests ($flavour)"
-  (cd "build/$flavour" && ctest --output-on-failure -j2 --timeout 300) || fail=1
+  scripts/with-postgres.sh bash -c "cd build/$flavour && ctest --output-on-failure -j2 --timeout 300" \
+    || fail=1
 done
 
 echo "== end-to-end tests (release binary)"

@@ -380,6 +380,7 @@ Status SegmentReader::Parse() {
     return Status::NotSupported(fmt::format("segment '{}': format version {} (this build reads {})",
                                             name_, version, kSegmentFormatVersion));
   }
+  if (DecodeFixed32(all.data() + 12) != 0) return corrupt("reserved header bytes are not zero", 12);
   const size_t trailer = all.size() - kTrailerBytes;
   if (all.substr(all.size() - 8) != kSegmentEndMagic) return corrupt("bad end magic", trailer + 20);
   uint32_t count = DecodeFixed32(all.data() + trailer);

@@ -1,8 +1,8 @@
+#include "common/log.h"
 #include "metastore/postgres_metastore.h"
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
-#include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <cstdlib>
@@ -177,9 +177,10 @@ class PostgresMetastore::Connection {
                                 cause));
       }
       commit_outcome_unknown = commit_outcome_unknown || commit_sent_;
-      spdlog::warn("{}", Fail(StatusCode::kUnavailable, what,
-                              "lost the connection, reconnecting and retrying once: " + cause)
-                             .message());
+      Log(LogLevel::kWarn, "metastore_reconnecting",
+          {{"error", Fail(StatusCode::kUnavailable, what,
+                          "lost the connection, reconnecting and retrying once: " + cause)
+                         .message()}});
     }
   }
 
@@ -384,7 +385,7 @@ class PostgresMetastore::Connection {
     }
     RETURN_IF_ERROR(SetUpSession());
     broken_ = false;
-    spdlog::info("metastore: reconnected to PostgreSQL at {}", scrubber_.Scrub(redacted_url_));
+    Log(LogLevel::kInfo, "metastore_reconnected", {{"url", scrubber_.Scrub(redacted_url_)}});
     return Status::OK();
   }
 
