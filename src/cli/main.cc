@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/gen_command.h"
 #include "cli/output.h"
 #include "common/clock.h"
 #include "common/json.h"
@@ -465,12 +466,17 @@ int main(int argc, char** argv) {
       "gc", "delete generations older than the retention that CURRENT does not serve");
   AddCommon(gc_cmd, &gc);
 
+  AddGenCommand(app);
+
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // a command run from its callback (gen) failed and said why
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
+  if (app.got_subcommand("gen")) return 0;
   if (*run_cmd) return RunCommand(run);
   if (*build_cmd) return BuildFullCommand(build, cut, build_holder);
   if (*query_cmd) return QueryCommand(query);
