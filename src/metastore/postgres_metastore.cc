@@ -1,4 +1,3 @@
-#include "common/log.h"
 #include "metastore/postgres_metastore.h"
 
 #include <fmt/format.h>
@@ -9,6 +8,7 @@
 #include <utility>
 
 #include "common/clock.h"
+#include "common/log.h"
 #include "metastore/database_url.h"
 #include "metastore/metastore_schema.h"
 #include "metastore/pipeline_rules.h"

@@ -149,6 +149,16 @@ Status ReadStream(TableReader& t, StreamConfig* s, const StreamConfig* defaults)
 Status ReadRoles(TableReader& t, ColumnRoles* r, std::string_view id_key) {
   RETURN_IF_ERROR(t.String(id_key, &r->id, true));
   RETURN_IF_ERROR(t.String("version", &r->version, true));
+  std::string version_format;
+  RETURN_IF_ERROR(t.String("version_format", &version_format));
+  if (version_format == "integer" || version_format.empty()) {
+    r->version_format = ColumnRoles::VersionFormat::kInteger;
+  } else if (version_format == "timestamp") {
+    r->version_format = ColumnRoles::VersionFormat::kTimestamp;
+  } else {
+    return t.Bad("version_format",
+                 fmt::format("'{}' is not one of integer, timestamp", version_format));
+  }
   RETURN_IF_ERROR(t.String("op", &r->op));
   RETURN_IF_ERROR(t.StringList("delete_values", &r->delete_values));
   RETURN_IF_ERROR(t.StringList("text", &r->text));

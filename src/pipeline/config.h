@@ -24,8 +24,12 @@ enum class BadRecordPolicy { kSkip, kStop };
 // Which input columns play which role. Column names are input names.
 struct ColumnRoles {
   std::string id;       // doc id (or group key, for the group stream)
-  std::string version;  // integer or RFC 3339 timestamp; newest wins
-  std::string op;       // optional; a value in delete_values marks a deletion
+  std::string version;  // newest wins
+  // How version values are written; a value of the other kind is a bad record
+  // (mixing them would compare milliseconds with timestamps).
+  enum class VersionFormat { kInteger, kTimestamp };
+  VersionFormat version_format = VersionFormat::kInteger;
+  std::string op;  // optional; a value in delete_values marks a deletion
   std::vector<std::string> delete_values = {"delete"};
   std::vector<std::string> text;     // tokenized, searchable
   std::vector<std::string> keyword;  // exact terms, for filters

@@ -40,7 +40,7 @@ class ReducingSink final : public RowSink {
           line, 0,
           fmt::format("missing or empty key column '{}'", schema_.columns[schema_.id_column]));
     }
-    auto version = VersionOf(row[schema_.version_column]);
+    auto version = VersionOf(row[schema_.version_column], schema_.version_format);
     if (!version.ok()) {
       return Bad(line, 0,
                  fmt::format("column '{}': {}", schema_.columns[schema_.version_column],
@@ -105,6 +105,7 @@ RecordSchema MakeSchema(std::vector<std::string> cols, const ColumnRoles& roles,
   s.version_column = IndexOf(s.columns, roles.version);
   s.op_column = IndexOf(s.columns, roles.op);
   s.delete_values = roles.delete_values;
+  s.version_format = roles.version_format;
   return s;
 }
 
@@ -120,22 +121,27 @@ RecordSchema RecordSchema::ForGroups(const PipelineConfig& c) {
   return MakeSchema(c.GroupProjection(), c.group_columns, "");
 }
 
-Result<int64_t> VersionOf(const Value& v) {
+Result<int64_t> VersionOf(const Value& v, ColumnRoles::VersionFormat format) {
+  const bool timestamp = format == ColumnRoles::VersionFormat::kTimestamp;
   switch (v.type) {
     case ValueType::kInt64:
       return v.i;
     case ValueType::kDouble:
-      if (std::isfinite(v.d) && std::fabs(v.d) < 9.0e18) return static_cast<int64_t>(v.d);
+      if (!timestamp && std::isfinite(v.d) && std::fabs(v.d) < 9.0e18 && v.d == std::floor(v.d)) {
+        return static_cast<int64_t>(v.d);
+      }
       break;
-    case ValueType::kString: {
-      auto t = ParseTimestamp(v.s);
-      if (t.ok()) return *t;
+    case ValueType::kString:
+      if (timestamp) {
+        auto t = ParseTimestamp(v.s);
+        if (t.ok()) return *t;
+      }
       break;
-    }
     default:
       break;
   }
-  return Status::InvalidArgument("expected an integer or an RFC 3339 timestamp");
+  return Status::InvalidArgument(timestamp ? "expected an RFC 3339 timestamp"
+                                           : "expected an integer (version_format = \"integer\")");
 }
 
 Result<ParsedFile> ReadKeyedFile(ObjectStore& store, const ObjectInfo& file, TimeMicros partition,

@@ -48,6 +48,7 @@ struct RecordSchema {
   int version_column = -1;
   int op_column = -1;
   std::vector<std::string> delete_values;
+  ColumnRoles::VersionFormat version_format = ColumnRoles::VersionFormat::kInteger;
   bool require_group = false;
 
   static RecordSchema ForDocs(const PipelineConfig& c);
@@ -65,8 +66,10 @@ Result<ParsedFile> ReadKeyedFile(ObjectStore& store, const ObjectInfo& file, Tim
 std::unordered_map<std::string_view, const KeyedRecord*> ReduceNewest(
     const std::vector<std::shared_ptr<const ParsedFile>>& files);
 
-// Version column value as an integer: integers as they are, RFC 3339 strings
-// as microseconds since the epoch. InvalidArgument otherwise.
-Result<int64_t> VersionOf(const Value& v);
+// Version column value as an integer. kInteger: integers (and whole
+// doubles) as they are. kTimestamp: RFC 3339 strings, or integers taken as
+// microseconds since the epoch (as Parquet timestamps are read), as
+// microseconds. InvalidArgument, saying what was expected, otherwise.
+Result<int64_t> VersionOf(const Value& v, ColumnRoles::VersionFormat format);
 
 }  // namespace freshet

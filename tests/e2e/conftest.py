@@ -17,8 +17,15 @@ FRESHET = os.environ.get("FRESHET_BIN", str(ROOT / "build" / "release" / "freshe
 
 START = "2026-05-04T10:00:00Z"
 PERIOD_S = 300
-# A clock long after the last generated partition: every partition is ready.
-LATE_CLOCK = "fixed:2026-05-04T20:00:00Z"
+START_S = 1777888800  # START as epoch seconds
+
+
+def clock_after(partitions, extra_s=60):
+    """A fixed clock just after the last of `partitions` generated partitions has
+    ended (plus the 1-minute readiness delay): all of them are ready, no later one."""
+    import datetime as dt
+    t = dt.datetime.fromtimestamp(START_S + partitions * PERIOD_S + extra_s, dt.timezone.utc)
+    return "fixed:" + t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 CONFIG = """
 [pipeline]
@@ -90,24 +97,27 @@ class Workspace:
     def __init__(self, path: Path):
         self.path = path
         self.config = path / "pipeline.toml"
+        self.clock = clock_after(12)
 
     def write_config(self, policy="latest", bad_records="skip", retention="1h", shards=2):
         self.config.write_text(CONFIG.format(policy=policy, bad_records=bad_records,
                                              retention=retention, shards=shards))
 
     def gen(self, partitions=12, seed=7, *extra):
+        self.clock = clock_after(partitions)
         run(["gen", "--workload", "tiny", "--out", str(self.path / "data"), "--seed", str(seed),
              "--start", START, "--partitions", str(partitions), *extra])
 
-    def cli(self, *args, clock=LATE_CLOCK, check=True, env=None, timeout=300):
+    def cli(self, *args, clock=None, check=True, env=None, timeout=300):
         args = list(args)
+        clock = clock or self.clock
         if args[0] in ("run", "build-full", "status", "gc"):
             args += ["--config", str(self.config), "--clock", clock]
         elif args[0] == "query":
             args += ["--config", str(self.config)]
         return run(args, check=check, env=env, timeout=timeout)
 
-    def status(self, clock=LATE_CLOCK):
+    def status(self, clock=None):
         return json.loads(self.cli("status", "--json", "--batches", "1000", clock=clock).stdout)
 
     def all_docs(self):

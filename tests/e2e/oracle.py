@@ -11,6 +11,7 @@ import math
 import re
 from pathlib import Path
 
+MAX_RECORD_BYTES = 8 << 20  # the documented per-record limit
 TOKEN = re.compile(rb"[0-9A-Za-z\x80-\xff]+")
 
 
@@ -59,9 +60,9 @@ def version_of(v):
         return None
     if isinstance(v, int):
         return v
-    if isinstance(v, float) and math.isfinite(v):
+    if isinstance(v, float) and math.isfinite(v) and abs(v) < 9.0e18 and v == math.floor(v):
         return int(v)
-    return None  # the generator writes integers; RFC 3339 strings are not used here
+    return None  # version_format = "integer": strings (even RFC 3339) are bad records
 
 
 def read_records(files, id_col, group_col=None):
@@ -71,6 +72,8 @@ def read_records(files, id_col, group_col=None):
             if raw.endswith(b"\r"):
                 raw = raw[:-1]
             if not raw.strip(b" \t"):
+                continue
+            if len(raw) > MAX_RECORD_BYTES:
                 continue
             obj = parse_line(raw)
             if obj is None:

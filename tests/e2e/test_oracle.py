@@ -1,7 +1,7 @@
 """The published index agrees with an independent oracle under each lag policy."""
 import pytest
 
-from conftest import LATE_CLOCK, PERIOD_S, START
+from conftest import PERIOD_S, START
 from oracle import QUERIES, diff_docs, expected_index, query_terms_from_vocabulary
 
 CUT_S = 1777888800  # START as epoch seconds

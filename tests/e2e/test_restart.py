@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import FRESHET, LATE_CLOCK
+from conftest import FRESHET
 from test_oracle import CUT_S, PERIOD_S, check_against_oracle, watermark_s
 
 CRASH_POINTS = ["after_listing", "after_read", "after_segments", "after_manifest",
@@ -47,11 +47,11 @@ def run_with_kills(ws, iterations, seed):
             env = dict(os.environ)
             if i % 2 == 0:
                 env["FRESHET_TEST_CRASH_POINT"] = rng.choice(CRASH_POINTS)
-            args = [FRESHET, "run", "--config", str(ws.config), "--clock", LATE_CLOCK,
-                    "--max-batches", "3", "--no-wait"]
+            args = [FRESHET, "run", "--config", str(ws.config), "--clock", ws.clock,
+                    "--max-batches", "3", "--no-wait", "--holder", "restarting-runner"]
             proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
             if "FRESHET_TEST_CRASH_POINT" not in env:
-                time.sleep(rng.uniform(0.0, 0.25))
+                time.sleep(rng.uniform(0.0, 0.15))
                 proc.kill()
             proc.wait(timeout=120)
             if proc.returncode == -9:
@@ -78,8 +78,8 @@ def test_kill9_converges_to_oracle(ws, iterations):
     assert kills >= iterations // 4, "the test did not actually kill runners"
     assert reads > 0
     # Let it finish without faults: same result as a run that never crashed.
-    for _ in range(20):
-        ws.cli("run", "--max-batches", "12")
+    for _ in range(30):  # --once: the fixed clock does not move
+        ws.cli("run", "--once", "--holder", "restarting-runner")
         if watermark_s(ws) == CUT_S + 11 * PERIOD_S:
             break
     assert watermark_s(ws) == CUT_S + 11 * PERIOD_S
@@ -94,5 +94,6 @@ def test_kill9_many_iterations(ws):
     ws.gen(partitions=12)
     ws.cli("build-full")
     run_with_kills(ws, 200, seed=99)
-    ws.cli("run", "--max-batches", "12")
+    for _ in range(30):
+        ws.cli("run", "--once", "--holder", "restarting-runner")
     check_against_oracle(ws, watermark_s(ws))

@@ -37,7 +37,9 @@ text = ["brand"]
 aggregates = ["count", "min:bid"]
 )";
 
-Result<PipelineConfig> Parse(std::string text) { return ParsePipelineConfig(text, "p.toml", "/cfg"); }
+Result<PipelineConfig> Parse(std::string text) {
+  return ParsePipelineConfig(text, "p.toml", "/cfg");
+}
 
 TEST(ConfigTest, ParsesEveryRoleAndResolvesRelativePaths) {
   auto c = Parse(kValid);
@@ -52,8 +54,8 @@ TEST(ConfigTest, ParsesEveryRoleAndResolvesRelativePaths) {
   EXPECT_TRUE(c->has_group);
   EXPECT_EQ(c->group_source.period, 5 * kMicrosPerMinute);  // defaults to the source's
   EXPECT_EQ(c->aggregates[1].FieldName("item_"), "item_min_bid");
-  EXPECT_EQ(c->DocProjection(),
-            (std::vector<std::string>{"ad_id", "item_id", "updated_at", "op", "title", "status", "bid"}));
+  EXPECT_EQ(c->DocProjection(), (std::vector<std::string>{"ad_id", "item_id", "updated_at", "op",
+                                                          "title", "status", "bid"}));
 }
 
 void ExpectError(std::string text, std::string_view expected) {

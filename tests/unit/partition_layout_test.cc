@@ -41,10 +41,10 @@ TEST(PartitionLayoutTest, RejectsPathsThatDoNotMatchNamingThem) {
 }
 
 TEST(PartitionLayoutTest, RejectsBadTemplates) {
-  EXPECT_FALSE(PartitionLayout::Parse("dt={MM}-{dd}").ok());        // no year
-  EXPECT_FALSE(PartitionLayout::Parse("dt={yyyy}/{ss}").ok());      // unknown placeholder
-  EXPECT_FALSE(PartitionLayout::Parse("dt={yyyy").ok());            // unclosed
-  EXPECT_FALSE(PartitionLayout::Parse("/dt={yyyy}").ok());          // absolute
+  EXPECT_FALSE(PartitionLayout::Parse("dt={MM}-{dd}").ok());    // no year
+  EXPECT_FALSE(PartitionLayout::Parse("dt={yyyy}/{ss}").ok());  // unknown placeholder
+  EXPECT_FALSE(PartitionLayout::Parse("dt={yyyy").ok());        // unclosed
+  EXPECT_FALSE(PartitionLayout::Parse("/dt={yyyy}").ok());      // absolute
 }
 
 }  // namespace

@@ -75,7 +75,8 @@ TEST_F(PlannerTest, BoundedSwitchesToLatestBeyondTheLimit) {
 TEST_F(PlannerTest, MissingMarkerWaitsForTheDelayThenPassesOver) {
   AddPartitions(3, /*markers=*/false);
   // Partition 2 ends at cut+15m; with a 1-minute delay it is ready at cut+16m.
-  Plan p = PlanBatch(Input(std::nullopt, cut_ + 15 * kMicrosPerMinute, LagPolicy::kLatest), spec_, d_);
+  Plan p =
+      PlanBatch(Input(std::nullopt, cut_ + 15 * kMicrosPerMinute, LagPolicy::kLatest), spec_, d_);
   EXPECT_EQ(p.target, cut_ + kPeriod);
   p = PlanBatch(Input(std::nullopt, cut_ + 16 * kMicrosPerMinute, LagPolicy::kLatest), spec_, d_);
   EXPECT_EQ(p.target, cut_ + 2 * kPeriod);
@@ -84,7 +85,8 @@ TEST_F(PlannerTest, MissingMarkerWaitsForTheDelayThenPassesOver) {
 TEST_F(PlannerTest, EmptyReadyPartitionIsCountedNotWaitedFor) {
   AddPartitions(4);
   d_.partitions.erase(cut_ + kPeriod);  // nothing at all was written there
-  Plan p = PlanBatch(Input(std::nullopt, cut_ + 30 * kMicrosPerMinute, LagPolicy::kLatest), spec_, d_);
+  Plan p =
+      PlanBatch(Input(std::nullopt, cut_ + 30 * kMicrosPerMinute, LagPolicy::kLatest), spec_, d_);
   EXPECT_EQ(p.action, Plan::Action::kPublish);
   EXPECT_GE(p.target, cut_ + 3 * kPeriod);
   EXPECT_GE(p.partitions_empty, 1);

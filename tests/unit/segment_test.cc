@@ -3,12 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-
-#include "index/index_view.h"
-#include "common/hash.h"
-#include "storage/local_store.h"
-
 #include <filesystem>
+
+#include "common/hash.h"
+#include "index/index_view.h"
+#include "storage/local_store.h"
 
 namespace freshet {
 namespace {
@@ -24,8 +23,9 @@ SegmentData SmallSegment(SegmentKind kind) {
   d.schema.group_prefix = "item_";
   d.schema.aggregate_names = {"item_count"};
   auto doc = [](std::string id, uint32_t g, std::string title, std::string status, double bid) {
-    return SegmentDoc{id, g, 1, Row{Value::String(id), Value(), Value::String(title),
-                                    Value::String(status), Value::Double(bid)}};
+    return SegmentDoc{id, g, 1,
+                      Row{Value::String(id), Value(), Value::String(title), Value::String(status),
+                          Value::Double(bid)}};
   };
   SegmentGroup a{"item-1", true, 7, Row{Value::String("Acme")}, {2}, 0, 2};
   SegmentGroup b{"item-2", false, 0, Row{}, {1}, 2, 1};
