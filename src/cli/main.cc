@@ -295,9 +295,11 @@ int StatusCommand(const CommonOptions& o, bool json, int batches) {
       "CURRENT    {}{}\n", current,
       current == state->manifest_key ? "" : "  (differs: repaired at next start)");
   std::cout << fmt::format(
-      "lease      epoch {} {} {}\n", state->epoch,
-      state->lease_holder.empty() ? "(released)" : state->lease_holder,
-      lease_live ? "live until " + FormatTimestamp(state->lease_expires) : "(expired)");
+      "lease      epoch {} {}\n", state->epoch,
+      state->lease_holder.empty()
+          ? std::string("released")
+          : fmt::format("held by {} {} {}", state->lease_holder, lease_live ? "until" : "expired at",
+                        FormatTimestamp(state->lease_expires)));
   std::cout << fmt::format("policy     {}\n", LagPolicyName(config->lag_policy));
   std::cout << "batches (newest first):\n";
   for (const BatchRecord& r : *recent) {

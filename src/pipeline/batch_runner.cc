@@ -66,8 +66,9 @@ Result<std::unique_ptr<BatchRunner>> BatchRunner::Open(const PipelineConfig& con
 }
 
 Status BatchRunner::Start() {
-  ASSIGN_OR_RETURN(
-      epoch_, metastore_->AcquireLease(config_.name, holder_, clock_.Now(), config_.lease_ttl));
+  const TimeMicros now = clock_.Now();
+  ASSIGN_OR_RETURN(epoch_, metastore_->AcquireLease(config_.name, holder_, now, config_.lease_ttl));
+  lease_expires_ = now + config_.lease_ttl;
   Log(LogLevel::kInfo, "lease_acquired",
       {{"pipeline", config_.name}, {"holder", holder_}, {"epoch", epoch_}});
   ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
@@ -83,7 +84,9 @@ Status BatchRunner::Stop() {
 }
 
 Status BatchRunner::RenewLease() {
-  Status st = metastore_->RenewLease(config_.name, epoch_, clock_.Now(), config_.lease_ttl);
+  const TimeMicros now = clock_.Now();
+  Status st = metastore_->RenewLease(config_.name, epoch_, now, config_.lease_ttl);
+  if (st.ok()) lease_expires_ = now + config_.lease_ttl;
   if (!st.ok()) {
     Log(LogLevel::kError, "lease_lost",
         {{"pipeline", config_.name}, {"epoch", epoch_}, {"error", st.ToString()}});
@@ -222,7 +225,16 @@ Status BatchRunner::CommitAndPoint(const PipelineState& state, const Manifest& m
   ASSIGN_OR_RETURN(record->batch_id, metastore_->CommitBatch(config_.name, epoch_, commit));
   CrashPoint("after_commit");
   // CURRENT follows the metastore; if this Put is lost, Start() repairs it.
-  RETURN_IF_ERROR(output_->Put(kCurrentKey, manifest_key + "\n"));
+  // A holder whose lease ran out (paused for longer than lease_ttl) may
+  // already have a successor that pointed CURRENT further: it leaves CURRENT
+  // to that successor rather than move it backwards.
+  if (clock_.Now() >= lease_expires_) {
+    Log(LogLevel::kWarn, "current_not_moved",
+        {{"pipeline", config_.name}, {"reason", "lease expired before pointing CURRENT"},
+         {"manifest", manifest_key}});
+  } else {
+    RETURN_IF_ERROR(output_->Put(kCurrentKey, manifest_key + "\n"));
+  }
   record->commit_micros = timer.Lap();
   (void)state;
   return Status::OK();

@@ -89,6 +89,7 @@ class BatchRunner {
   SourceSpec doc_spec_;
   SourceSpec group_spec_;
   int64_t epoch_ = 0;
+  TimeMicros lease_expires_ = 0;  // as of our last acquisition or renewal
   SegmentCache segments_;
   // Parsed files by (key, fingerprint): unchanged files are not read again.
   std::map<std::string, std::shared_ptr<const ParsedFile>> file_cache_;
