@@ -26,7 +26,7 @@ constexpr int kPickAttempts = 16;
 // Share of picks that go to ads created after the snapshot.
 constexpr double kNewAdPickShare = 0.05;
 // A picked deleted ad comes back with this probability (else another is picked).
-constexpr double kRestoreShare = 0.5;
+constexpr double kRestoreShare = 0.2;
 constexpr double kInitialActiveShare = 0.9;
 
 constexpr std::array<std::string_view, 8> kPromotions = {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <regex>
 #include <set>
 
@@ -44,8 +45,59 @@ GenOptions TinyOptions() {
   return o;
 }
 
+// An in-memory ObjectStore: the generator must work on any store, and tests
+// stay fast without fsync.
+class MemoryStore final : public ObjectStore {
+ public:
+  Result<std::string> Get(std::string_view key) override {
+    std::lock_guard lock(mu_);
+    auto it = objects_.find(std::string(key));
+    if (it == objects_.end()) return Status::NotFound(std::string(key));
+    return it->second;
+  }
+  Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) override {
+    ASSIGN_OR_RETURN(std::string all, Get(key));
+    return all.substr(std::min<uint64_t>(offset, all.size()), length);
+  }
+  Result<ObjectInfo> Head(std::string_view key) override {
+    ASSIGN_OR_RETURN(std::string all, Get(key));
+    return ObjectInfo{std::string(key), all.size(), std::to_string(all.size())};
+  }
+  Status Put(std::string_view key, std::string_view data) override {
+    RETURN_IF_ERROR(ValidateKey(key));
+    std::lock_guard lock(mu_);
+    objects_[std::string(key)] = std::string(data);
+    return Status::OK();
+  }
+  Status PutIfAbsent(std::string_view key, std::string_view data) override {
+    std::lock_guard lock(mu_);
+    if (!objects_.emplace(std::string(key), std::string(data)).second) {
+      return Status::AlreadyExists(std::string(key));
+    }
+    return Status::OK();
+  }
+  Result<std::vector<ObjectInfo>> List(std::string_view prefix) override {
+    std::lock_guard lock(mu_);
+    std::vector<ObjectInfo> out;
+    for (auto it = objects_.lower_bound(std::string(prefix));
+         it != objects_.end() && it->first.starts_with(prefix); ++it) {
+      out.push_back({it->first, it->second.size(), std::to_string(it->second.size())});
+    }
+    return out;
+  }
+  Status Delete(std::string_view key) override {
+    std::lock_guard lock(mu_);
+    objects_.erase(std::string(key));
+    return Status::OK();
+  }
+  std::string Describe() const override { return "memory:"; }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::string> objects_;
+};
+
 struct Output {
-  TempDir dir;
   std::unique_ptr<ObjectStore> store;
   GenSummary summary;
   std::vector<std::string> progress;
@@ -59,9 +111,11 @@ struct Output {
   bool Exists(const std::string& key) const { return store->Head(key).ok(); }
 };
 
-std::unique_ptr<Output> Generate(const GenOptions& options, Clock* clock = nullptr) {
+// Generates into `store` (default: a fresh MemoryStore).
+std::unique_ptr<Output> Generate(const GenOptions& options, Clock* clock = nullptr,
+                                 std::unique_ptr<ObjectStore> store = nullptr) {
   auto out = std::make_unique<Output>();
-  out->store = std::move(ObjectStore::Open(out->dir.path())).value();
+  out->store = store ? std::move(store) : std::make_unique<MemoryStore>();
   std::atomic<bool> stop{false};
   auto summary = GenerateWorkload(options, *out->store, clock, stop,
                                   [&](std::string_view line) { out->progress.emplace_back(line); });
@@ -166,8 +220,9 @@ TEST(GenGeneratorTest, SameSeedGivesIdenticalBytesAndAnotherSeedDiffers) {
   EXPECT_NE(files_a[p0], files_c[p0]);
 }
 
-TEST(GenGeneratorTest, WritesTheDocumentedLayoutAndCounts) {
-  auto out = Generate(TinyOptions());
+TEST(GenGeneratorTest, WritesTheDocumentedLayoutAndCountsIntoAFolder) {
+  TempDir dir;
+  auto out = Generate(TinyOptions(), nullptr, std::move(ObjectStore::Open(dir.path())).value());
   const GenSummary& s = out->summary;
   EXPECT_EQ(s.partitions, 12u);
   EXPECT_EQ(s.snapshot_ads, 10'000u);
@@ -434,12 +489,11 @@ TEST(GenGeneratorTest, LiveModeStopsOnRequest) {
   o.snapshot = false;
   o.live = true;
   o.partitions = 0;  // until stopped
-  TempDir dir;
-  auto store = std::move(ObjectStore::Open(dir.path())).value();
+  MemoryStore store;
   ManualClock clock(DefaultStart());
   std::atomic<bool> stop{false};
   int lines = 0;
-  auto summary = GenerateWorkload(o, *store, &clock, stop, [&](std::string_view) {
+  auto summary = GenerateWorkload(o, store, &clock, stop, [&](std::string_view) {
     if (++lines == 5) stop = true;
   });
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
