@@ -64,6 +64,13 @@ struct GenFlags {
   CLI::Option* files_option = nullptr;
 };
 
+// CLI11 2.1 silently wraps "-1" into a huge unsigned value.
+const CLI::Validator kNotNegative(
+    [](std::string& text) -> std::string {
+      return !text.empty() && text[0] == '-' ? "must not be negative, got " + text : "";
+    },
+    "", "not negative");
+
 [[noreturn]] void Fail(const Status& status) {
   std::fprintf(stderr, "freshet gen: %s\n", status.message().c_str());
   bool usage =
@@ -176,15 +183,17 @@ void AddGenCommand(CLI::App& app) {
   cmd->add_option("--out", flags->out, "Output store URL or folder (file:///abs/dir, a path)")
       ->required();
   cmd->add_option("--seed", flags->seed, "Random seed; same seed and options give the same bytes")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(kNotNegative);
   cmd->add_option("--start", flags->start,
                   "Cut time and start of partition 0, RFC 3339 on a whole minute, or 'now' "
                   "(rounded down to the period)")
       ->capture_default_str();
-  flags->partitions_option = cmd->add_option(
-      "--partitions", flags->partitions,
-      "Partitions to write (default: the workload's, 12 for tiny, 60 for ads-1m); with --live, "
-      "0 runs until stopped");
+  flags->partitions_option = cmd->add_option("--partitions", flags->partitions,
+                                             "Partitions to write (default: the workload's, 12 for "
+                                             "tiny, 60 for ads-1m); with --live, "
+                                             "0 runs until stopped")
+                                 ->check(kNotNegative);
   cmd->add_option("--format", flags->format, "Data file format: jsonl (parquet: not yet)")
       ->capture_default_str();
   flags->files_option =

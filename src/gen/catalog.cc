@@ -26,7 +26,7 @@ constexpr int kPickAttempts = 16;
 // Share of picks that go to ads created after the snapshot.
 constexpr double kNewAdPickShare = 0.05;
 // A picked deleted ad comes back with this probability (else another is picked).
-constexpr double kRestoreShare = 0.5;
+constexpr double kRestoreShare = 0.2;
 constexpr double kInitialActiveShare = 0.9;
 
 constexpr std::array<std::string_view, 8> kPromotions = {
@@ -45,12 +45,14 @@ std::string Lower(std::string_view s) {
 
 int64_t NewPriceCents(Random& rng) {
   double u = rng.UniformDouble();
-  return 99 + static_cast<int64_t>(u * u * u * 200'000.0);
+  return 99 + static_cast<int64_t>(u * u * u * u * u * 200'000.0);  // median ~32.00
 }
 
 int32_t NewRatingTenths(Random& rng) {
-  double u = rng.UniformDouble();
-  return 50 - static_cast<int32_t>(u * u * u * 41.0);  // 1.0 .. 5.0, mostly high
+  // Mostly 3.5 .. 5.0 (a bell around 4.2); a few products at any rating.
+  if (rng.Bernoulli(0.05)) return static_cast<int32_t>(rng.UniformRange(10, 50));
+  int64_t bell = 27 + rng.UniformRange(0, 10) + rng.UniformRange(0, 10) + rng.UniformRange(0, 10);
+  return static_cast<int32_t>(std::min<int64_t>(bell, 50));
 }
 
 // `count` sorted times, uniform in [start_ms, end_ms).

@@ -89,16 +89,21 @@ class Run {
     for (uint64_t k = 0; partitions == 0 || k < partitions; ++k) {
       const TimeMicros end = PartitionStart(k) + spec_.period;
       if (options_.live) clock_->SleepUntil(end, stop_);
-      if (stop_.load()) break;
+      if (stop_.load()) {
+        summary_.stopped = true;
+        return summary_;
+      }
       RETURN_IF_ERROR(WritePartition(k));
       RETURN_IF_ERROR(WriteDueLateFiles(options_.live ? end : INT64_MAX));
     }
-    while (!pending_.empty() && !stop_.load()) {
+    while (!pending_.empty()) {  // live mode: the last partitions' late files
       clock_->SleepUntil(pending_.front().due, stop_);
-      if (stop_.load()) break;
+      if (stop_.load()) {
+        summary_.stopped = true;
+        return summary_;
+      }
       RETURN_IF_ERROR(WriteDueLateFiles(pending_.front().due));
     }
-    summary_.stopped = stop_.load();
     return summary_;
   }
 

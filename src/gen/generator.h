@@ -96,8 +96,9 @@ using GenProgress = std::function<void(std::string_view line)>;
 // soon as clock->Now() reaches its end, and its late file one period later.
 // REQUIRES (live): clock != nullptr.
 //
-// Returns as soon as `stop` becomes true (summary.stopped; no partially
-// written partition data file, though a partition may lack its marker).
+// `stop` is checked between partitions and while waiting: a partition being
+// written is finished (files and marker) first; then the run returns with
+// summary.stopped, and queued late files are not written.
 // Refuses (FailedPrecondition) to write over an earlier workload unless
 // options.overwrite. On an error, files written so far stay.
 Result<GenSummary> GenerateWorkload(const GenOptions& options, ObjectStore& store, Clock* clock,
