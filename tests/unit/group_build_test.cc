@@ -1,0 +1,196 @@
+#include "pipeline/group_build.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace freshet {
+namespace {
+
+// A pipeline: docs (ad_id, item_id, v, op, title, bid); groups (item_id, v, brand).
+PipelineConfig Config() {
+  PipelineConfig c;
+  c.name = "t";
+  c.columns.id = "ad_id";
+  c.group_key = "item_id";
+  c.columns.version = "v";
+  c.columns.op = "op";
+  c.columns.text = {"title"};
+  c.columns.numeric = {"bid"};
+  c.columns.stored = {"title", "bid"};
+  c.has_group = true;
+  c.group_columns.id = "item_id";
+  c.group_columns.version = "v";
+  c.group_columns.stored = {"brand"};
+  c.group_prefix = "item_";
+  c.aggregates = {{"count", ""}, {"max", "bid"}};
+  return c;
+}
+
+// Rows follow DocProjection: ad_id, item_id, v, op, title, bid.
+KeyedRecord Doc(std::string id, std::string group, int64_t v, std::string title, double bid,
+                bool deleted = false) {
+  KeyedRecord r;
+  r.id = id;
+  r.group = group;
+  r.version = v;
+  r.deleted = deleted;
+  r.row = {Value::String(id), Value::String(group), Value::Int64(v),
+           Value::String(deleted ? "delete" : "upsert"), Value::String(title), Value::Double(bid)};
+  return r;
+}
+
+KeyedRecord Item(std::string id, int64_t v, std::string brand) {
+  KeyedRecord r;
+  r.id = id;
+  r.version = v;
+  r.row = {Value::String(id), Value::Int64(v), Value::Null(), Value::String(brand)};
+  return r;
+}
+
+NewestRecords Index(const std::vector<KeyedRecord>& recs) {
+  NewestRecords m;
+  for (const auto& r : recs) m[r.id] = &r;
+  return m;
+}
+
+struct Built {
+  std::vector<std::unique_ptr<SegmentReader>> segments;
+  BuildStats stats;
+  // group key -> sorted doc ids in it (across shards)
+  std::map<std::string, std::vector<std::string>> groups;
+  const SegmentReader* FindGroup(const std::string& key, uint32_t* g) const {
+    for (const auto& s : segments) {
+      if (auto found = s->FindGroup(key)) {
+        *g = *found;
+        return s.get();
+      }
+    }
+    return nullptr;
+  }
+};
+
+Built Open(Result<std::vector<SegmentData>> data, BuildStats stats) {
+  EXPECT_TRUE(data.ok()) << data.status().ToString();
+  Built b;
+  b.stats = stats;
+  int i = 0;
+  for (const SegmentData& d : *data) {
+    auto r = SegmentReader::Open("s" + std::to_string(i++), WriteSegment(d));
+    EXPECT_TRUE(r.ok());
+    for (uint32_t g = 0; g < (*r)->num_groups(); ++g) {
+      auto& ids = b.groups[std::string((*r)->GroupKey(g))];
+      for (uint32_t o = (*r)->GroupFirstDoc(g); o < (*r)->GroupFirstDoc(g) + (*r)->GroupDocCount(g); ++o) {
+        ids.emplace_back((*r)->DocId(o));
+      }
+    }
+    b.segments.push_back(std::move(*r));
+  }
+  return b;
+}
+
+class GroupBuildTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    base_docs_ = {Doc("a1", "i1", 10, "red shoe", 1.0), Doc("a2", "i1", 10, "blue shoe", 2.0),
+                  Doc("a3", "i2", 10, "hat", 3.0), Doc("a4", "i3", 10, "scarf", 4.0)};
+    base_items_ = {Item("i1", 5, "Acme"), Item("i2", 5, "Bolt"), Item("i9", 5, "Lonely")};
+    BuildStats stats;
+    base_ = Open(BuildBase(config_, Index(base_docs_), Index(base_items_), 2, &stats), stats);
+    for (const auto& s : base_.segments) base_ptrs_.push_back(s.get());
+  }
+  Built Delta(const std::vector<KeyedRecord>& docs, const std::vector<KeyedRecord>& items = {}) {
+    BuildStats stats;
+    return Open(BuildDelta(config_, base_ptrs_, Index(docs), Index(items), 2, &stats), stats);
+  }
+  PipelineConfig config_ = Config();
+  std::vector<KeyedRecord> base_docs_, base_items_;
+  Built base_;
+  std::vector<const SegmentReader*> base_ptrs_;
+};
+
+TEST_F(GroupBuildTest, BaseKeepsGroupsWithoutDocsForLaterDeltas) {
+  EXPECT_EQ(base_.groups["i1"], (std::vector<std::string>{"a1", "a2"}));
+  EXPECT_TRUE(base_.groups.count("i9"));  // an item with no ads yet
+  EXPECT_EQ(base_.stats.docs, 4);
+}
+
+TEST_F(GroupBuildTest, TouchedGroupIsRecomputedWithItsUntouchedSiblings) {
+  Built d = Delta({Doc("a1", "i1", 11, "green shoe", 5.0)});
+  EXPECT_EQ(d.groups.size(), 1u);  // only i1 was touched
+  EXPECT_EQ(d.groups["i1"], (std::vector<std::string>{"a1", "a2"}));  // a2 from the base
+  uint32_t g;
+  const SegmentReader* s = d.FindGroup("i1", &g);
+  auto rec = s->Group(g);
+  EXPECT_TRUE(rec->has_record);  // the item record comes from the base
+  EXPECT_EQ(rec->row[3].s, "Acme");
+  EXPECT_DOUBLE_EQ(rec->aggregates[0], 2);  // count
+  EXPECT_DOUBLE_EQ(rec->aggregates[1], 5);  // max bid, recomputed
+}
+
+TEST_F(GroupBuildTest, MovedDocTouchesBothGroups) {
+  Built d = Delta({Doc("a2", "i2", 11, "blue shoe", 2.0)});
+  EXPECT_EQ(d.groups["i1"], (std::vector<std::string>{"a1"}));
+  EXPECT_EQ(d.groups["i2"], (std::vector<std::string>{"a2", "a3"}));
+  EXPECT_EQ(d.stats.moved_docs, 1);
+}
+
+TEST_F(GroupBuildTest, DeletingTheLastDocListsTheGroupEmpty) {
+  Built d = Delta({Doc("a4", "", 11, "", 0, /*deleted=*/true)});
+  ASSERT_TRUE(d.groups.count("i3"));
+  EXPECT_TRUE(d.groups["i3"].empty());  // listed, so it supersedes the base group
+  EXPECT_EQ(d.stats.deleted_docs, 1);
+}
+
+TEST_F(GroupBuildTest, GroupRecordUpdateTouchesItsGroupAndNewDocsJoinIt) {
+  Built d = Delta({Doc("a5", "i9", 11, "new", 1.0)}, {Item("i2", 6, "Bolt Pro")});
+  EXPECT_EQ(d.groups["i2"], (std::vector<std::string>{"a3"}));
+  EXPECT_EQ(d.groups["i9"], (std::vector<std::string>{"a5"}));
+  uint32_t g;
+  const SegmentReader* s = d.FindGroup("i9", &g);
+  EXPECT_EQ(s->Group(g)->row[3].s, "Lonely");  // from the base's doc-less group
+  s = d.FindGroup("i2", &g);
+  EXPECT_EQ(s->Group(g)->row[3].s, "Bolt Pro");
+}
+
+TEST_F(GroupBuildTest, AnOlderWindowRecordLosesToTheBase) {
+  Built d = Delta({Doc("a3", "i2", 9, "stale", 9.0)});
+  uint32_t g;
+  const SegmentReader* s = d.FindGroup("i2", &g);
+  ASSERT_NE(s, nullptr);
+  auto row = s->DocRow(s->GroupFirstDoc(g));
+  EXPECT_EQ((*row)[4].s, "hat");
+}
+
+TEST_F(GroupBuildTest, BaseBuiltWithOtherColumnsIsRefused) {
+  PipelineConfig other = config_;
+  other.columns.text.push_back("bid");
+  BuildStats stats;
+  auto r = BuildDelta(other, base_ptrs_, {}, {}, 2, &stats);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("build-full"), std::string::npos);
+}
+
+TEST(RecordsTest, NewestWinsAndLaterPositionBreaksTies) {
+  auto f1 = std::make_shared<ParsedFile>();
+  f1->reduced = {Doc("a", "g", 5, "first", 1), Doc("b", "g", 7, "b-new", 1)};
+  auto f2 = std::make_shared<ParsedFile>();
+  f2->reduced = {Doc("a", "g", 5, "second", 1), Doc("b", "g", 6, "b-old", 1)};
+  std::vector<std::shared_ptr<const ParsedFile>> files = {f1, f2};
+  NewestRecords n = ReduceNewest(files);
+  EXPECT_EQ(n["a"]->row[4].s, "second");  // equal versions: the later file wins
+  EXPECT_EQ(n["b"]->row[4].s, "b-new");   // a newer version wins wherever it is
+}
+
+TEST(RecordsTest, VersionFormatsAreNotMixed) {
+  using F = ColumnRoles::VersionFormat;
+  EXPECT_EQ(*VersionOf(Value::Int64(42), F::kInteger), 42);
+  EXPECT_FALSE(VersionOf(Value::String("2026-05-04T10:00:00Z"), F::kInteger).ok());
+  EXPECT_FALSE(VersionOf(Value::Double(1.5), F::kInteger).ok());
+  EXPECT_EQ(*VersionOf(Value::String("1970-01-01T00:00:01Z"), F::kTimestamp), 1'000'000);
+  EXPECT_FALSE(VersionOf(Value::String("yesterday"), F::kTimestamp).ok());
+  EXPECT_FALSE(VersionOf(Value::Null(), F::kInteger).ok());
+}
+
+}  // namespace
+}  // namespace freshet

@@ -1,0 +1,93 @@
+#include "storage/local_store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace freshet {
+namespace {
+
+class LocalStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/freshet-store-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+    auto opened = LocalStore::Open(root_);
+    ASSERT_TRUE(opened.ok());
+    store_ = std::move(*opened);
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+  std::filesystem::path root_;
+  std::unique_ptr<LocalStore> store_;
+};
+
+TEST_F(LocalStoreTest, PutGetRangeHeadListDelete) {
+  ASSERT_TRUE(store_->Put("a/b/c.txt", "hello world").ok());
+  EXPECT_EQ(*store_->Get("a/b/c.txt"), "hello world");
+  EXPECT_EQ(*store_->GetRange("a/b/c.txt", 6, 100), "world");
+  EXPECT_EQ(*store_->GetRange("a/b/c.txt", 100, 5), "");
+  EXPECT_EQ(store_->Head("a/b/c.txt")->size, 11u);
+  ASSERT_TRUE(store_->Put("a/x.txt", "1").ok());
+  auto list = store_->List("a/");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].key, "a/b/c.txt");  // sorted
+  EXPECT_EQ(store_->List("a/b")->size(), 1u);  // a prefix, not only folders
+  ASSERT_TRUE(store_->Delete("a/x.txt").ok());
+  ASSERT_TRUE(store_->Delete("a/x.txt").ok());  // absent: still OK
+  EXPECT_TRUE(store_->Get("a/x.txt").status().IsNotFound());
+}
+
+TEST_F(LocalStoreTest, FingerprintChangesWhenRewritten) {
+  ASSERT_TRUE(store_->Put("f", "one").ok());
+  std::string before = store_->Head("f")->fingerprint;
+  ASSERT_TRUE(store_->Put("f", "two!").ok());
+  EXPECT_NE(store_->Head("f")->fingerprint, before);
+}
+
+TEST_F(LocalStoreTest, PutIfAbsentHasExactlyOneWinner) {
+  std::atomic<int> wins{0}, losses{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      Status st = store_->PutIfAbsent("manifests/1.json", std::string(100, 'a' + i));
+      (st.ok() ? wins : losses)++;
+      if (!st.ok()) {
+        EXPECT_TRUE(st.IsAlreadyExists()) << st.ToString();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wins, 1);
+  EXPECT_EQ(losses, 7);
+  EXPECT_EQ(store_->Get("manifests/1.json")->size(), 100u);
+  EXPECT_EQ(store_->List("")->size(), 1u);  // no temporary file left behind or listed
+}
+
+TEST_F(LocalStoreTest, TemporaryFilesAreNeverListed) {
+  std::ofstream(root_ / "x.freshet-tmp.0123") << "partial";
+  ASSERT_TRUE(store_->Put("y", "done").ok());
+  auto list = store_->List("");
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].key, "y");
+}
+
+TEST_F(LocalStoreTest, KeysThatEscapeTheRootAreRejected) {
+  for (const char* key : {"../x", "a/../../x", "/etc/passwd", "a//b", "", "a/./b"}) {
+    EXPECT_EQ(store_->Put(key, "x").code(), StatusCode::kInvalidArgument) << key;
+    EXPECT_EQ(store_->Get(key).status().code(), StatusCode::kInvalidArgument) << key;
+  }
+  EXPECT_FALSE(std::filesystem::exists(root_.parent_path() / "x"));
+}
+
+TEST(ObjectStoreTest, UnknownSchemeIsRejectedNamingIt) {
+  auto s = ObjectStore::Open("ftp://host/x");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("ftp://"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace freshet
