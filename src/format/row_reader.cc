@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "format/jsonl_reader.h"
+#include "format/parquet/parquet_reader.h"
 
 namespace freshet {
 
@@ -33,7 +34,7 @@ bool IsDataFile(FileFormat format, std::string_view key) {
 std::unique_ptr<RowReader> RowReader::Create(FileFormat format) {
   switch (format) {
     case FileFormat::kJsonLines: return std::make_unique<JsonLinesReader>();
-    case FileFormat::kParquet: return nullptr;  // see format/parquet (separate issue)
+    case FileFormat::kParquet: return std::make_unique<parquet::ParquetReader>();
   }
   return nullptr;
 }
