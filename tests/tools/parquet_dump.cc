@@ -10,6 +10,7 @@
 //       read, and each skipped nested field is reported on stderr as
 //       "skipped column 'NAME': REASON".
 //   parquet_dump describe FILE
+//   parquet_dump verify FILE      (every chunk, nested ones included)
 //   parquet_dump write IN.jsonl OUT.parquet --schema name:type[:required],...
 //       [--codec none|snappy|zstd|gzip] [--dictionary on|off]
 //       [--row-group-rows N] [--page-bytes N]
@@ -28,6 +29,7 @@
 
 #include "format/jsonl_reader.h"
 #include "format/parquet/parquet_reader.h"
+#include "format/parquet/parquet_verify.h"
 #include "format/parquet/parquet_writer.h"
 #include "storage/object_store.h"
 
@@ -231,6 +233,16 @@ int Describe(int argc, char** argv) {
   return 0;
 }
 
+int Verify(int argc, char** argv) {
+  if (argc < 3) return Fail(Status::InvalidArgument("usage: parquet_dump verify FILE"));
+  auto file = OpenFile(argv[2]);
+  if (!file.ok()) return Fail(file.status());
+  Status st = parquet::VerifyParquet(*file->store, file->key);
+  if (!st.ok()) return Fail(st);
+  std::printf("ok\n");
+  return 0;
+}
+
 class RowCollector final : public RowSink {
  public:
   explicit RowCollector(parquet::ParquetWriter& writer) : writer_(writer) {}
@@ -311,6 +323,7 @@ int main(int argc, char** argv) {
   if (command == "read") return Read(argc, argv);
   if (command == "describe") return Describe(argc, argv);
   if (command == "write") return Write(argc, argv);
-  std::fprintf(stderr, "usage: parquet_dump read|describe|write ... (see the source's header)\n");
+  if (command == "verify") return Verify(argc, argv);
+  std::fprintf(stderr, "usage: parquet_dump read|describe|verify|write ... (see the source's header)\n");
   return 2;
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -21,8 +22,9 @@ namespace {
 __extension__ typedef __int128 Int128;
 __extension__ typedef unsigned __int128 Uint128;
 
-// No page freshet accepts is larger (page headers carry an int32 anyway).
-constexpr int64_t kMaxPageBytes = int64_t{1} << 30;
+// Page headers carry int32 sizes; the decompressors bound what they
+// allocate by what the compressed bytes can really produce.
+constexpr int64_t kMaxPageBytes = INT32_MAX;
 
 int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;

@@ -248,12 +248,14 @@ Result<std::unique_ptr<ParquetFile>> ParquetFile::Open(ObjectStore& store, const
   return file;
 }
 
-Result<std::unique_ptr<ColumnChunkReader>> ParquetFile::OpenColumn(size_t row_group,
-                                                                   const ColumnDescriptor& column,
-                                                                   bool verify_checksums) const {
+Result<ParquetFile::ChunkBytes> ParquetFile::FetchChunk(size_t row_group, size_t leaf_index,
+                                                      std::string_view column_name,
+                                                      PhysicalType physical_type) const {
   const RowGroup& g = metadata_.row_groups[row_group];
-  const ColumnChunk& cc = g.columns[column.leaf_index];
-  auto where = [&] { return fmt::format("{}: column '{}', row group {}", name_, column.name, row_group); };
+  const ColumnChunk& cc = g.columns[leaf_index];
+  auto where = [&] {
+    return fmt::format("{}: column '{}', row group {}", name_, column_name, row_group);
+  };
   if (!cc.meta_data) {
     if (cc.encrypted) return Status::NotSupported(where() + ": encrypted column chunk");
     return Status::Corruption(where() + ": column chunk without metadata");
@@ -263,9 +265,9 @@ Result<std::unique_ptr<ColumnChunkReader>> ParquetFile::OpenColumn(size_t row_gr
         fmt::format("{}: column chunk stored in another file ('{}')", where(), cc.file_path));
   }
   const ColumnMetaData& m = *cc.meta_data;
-  if (m.type != column.physical_type) {
+  if (m.type != physical_type) {
     return Status::Corruption(fmt::format("{}: chunk type {} differs from the schema's {}", where(),
-                                          PhysicalTypeName(m.type), PhysicalTypeName(column.physical_type)));
+                                          PhysicalTypeName(m.type), PhysicalTypeName(physical_type)));
   }
   int64_t start = m.data_page_offset;
   if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 &&
@@ -276,17 +278,27 @@ Result<std::unique_ptr<ColumnChunkReader>> ParquetFile::OpenColumn(size_t row_gr
   if (start < 4 || len <= 0 || static_cast<uint64_t>(start) >= data_end_ ||
       static_cast<uint64_t>(len) > data_end_ - static_cast<uint64_t>(start)) {
     return Status::Corruption(fmt::format(
-        "{}: chunk at byte {} of {} bytes lies outside the data section [4, {})", where(), start, len,
-        data_end_));
+        "{}: chunk at byte {} of {} bytes lies outside the data section [4, {})", where(), start,
+        len, data_end_));
   }
   ASSIGN_OR_RETURN(std::string bytes, store_.GetRange(name_, start, len));
   if (bytes.size() != static_cast<uint64_t>(len)) {
     return Status::IOError(fmt::format("{}: short read of {} of {} bytes at byte {}", where(),
                                        bytes.size(), len, start));
   }
-  ChunkLocation location{name_, row_group, static_cast<uint64_t>(start)};
-  return std::make_unique<ColumnChunkReader>(column, m, std::move(location),
-                                             std::make_shared<const std::string>(std::move(bytes)),
+  return ChunkBytes{std::make_shared<const std::string>(std::move(bytes)),
+                    static_cast<uint64_t>(start)};
+}
+
+Result<std::unique_ptr<ColumnChunkReader>> ParquetFile::OpenColumn(size_t row_group,
+                                                                   const ColumnDescriptor& column,
+                                                                   bool verify_checksums) const {
+  ASSIGN_OR_RETURN(ChunkBytes chunk,
+                   FetchChunk(row_group, column.leaf_index, column.name, column.physical_type));
+  const RowGroup& g = metadata_.row_groups[row_group];
+  ChunkLocation location{name_, row_group, chunk.offset};
+  return std::make_unique<ColumnChunkReader>(column, *g.columns[column.leaf_index].meta_data,
+                                             std::move(location), std::move(chunk.bytes),
                                              g.num_rows, verify_checksums);
 }
 

@@ -54,6 +54,17 @@ class ParquetFile {
   const FileMetaData& metadata() const { return metadata_; }
   const ParquetSchema& schema() const { return schema_; }
 
+  // A column chunk's bytes and where they start in the file.
+  struct ChunkBytes {
+    std::shared_ptr<const std::string> bytes;
+    uint64_t offset = 0;
+  };
+  // Validates the chunk's metadata and fetches its bytes (one ranged read).
+  // `leaf_index` indexes schema().leaves(); `physical_type` is what the
+  // schema says the chunk holds.
+  Result<ChunkBytes> FetchChunk(size_t row_group, size_t leaf_index, std::string_view column_name,
+                                PhysicalType physical_type) const;
+
   // Fetches the chunk of `column` (one of schema().columns()) in row group
   // `row_group` and returns a reader over it.
   Result<std::unique_ptr<ColumnChunkReader>> OpenColumn(size_t row_group,

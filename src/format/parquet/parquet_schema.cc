@@ -120,21 +120,33 @@ Result<ParquetSchema> ParquetSchema::Make(const FileMetaData& md) {
       return Status::Corruption(fmt::format(
           "schema root announces {} fields but the schema ends after {}", root.num_children, child));
     }
-    size_t top = next;
     const SchemaElement& e = elements[next];
-    // Walk the subtree iteratively: a stack of children still to visit.
+    // Walk the subtree iteratively: a stack of groups whose children are
+    // still to visit, with the levels and path their children inherit.
+    struct Pending {
+      int32_t left;
+      int16_t def;
+      int16_t rep;
+      std::string path;
+    };
     size_t leaves = 0;
-    std::vector<int32_t> pending{1};
+    std::vector<Pending> pending{{1, 0, 0, ""}};
     while (!pending.empty()) {
-      if (pending.back() == 0) {
+      if (pending.back().left == 0) {
         pending.pop_back();
         continue;
       }
-      --pending.back();
+      --pending.back().left;
       if (next >= elements.size()) {
-        return Status::Corruption(fmt::format("schema field '{}' has more children than the schema has elements", e.name));
+        return Status::Corruption(fmt::format(
+            "schema field '{}' has more children than the schema has elements", e.name));
       }
       const SchemaElement& node = elements[next++];
+      const Pending& parent = pending.back();
+      Repetition node_rep = node.repetition.value_or(Repetition::kOptional);
+      int16_t def = static_cast<int16_t>(parent.def + (node_rep != Repetition::kRequired ? 1 : 0));
+      int16_t rep = static_cast<int16_t>(parent.rep + (node_rep == Repetition::kRepeated ? 1 : 0));
+      std::string path = parent.path.empty() ? node.name : parent.path + "." + node.name;
       if (node.type) {
         if (!ValidPhysicalType(*node.type)) {
           return Status::Corruption(fmt::format("schema element '{}' has unknown physical type {}",
@@ -146,6 +158,7 @@ Result<ParquetSchema> ParquetSchema::Make(const FileMetaData& md) {
               "schema element '{}' is FIXED_LEN_BYTE_ARRAY of invalid length {}", node.name,
               node.type_length));
         }
+        schema.leaves_.push_back({std::move(path), *node.type, def, rep});
         ++leaves;
         continue;
       }
@@ -157,7 +170,7 @@ Result<ParquetSchema> ParquetSchema::Make(const FileMetaData& md) {
         return Status::Corruption(
             fmt::format("schema field '{}' is nested deeper than {} levels", e.name, kMaxNesting));
       }
-      pending.push_back(node.num_children);
+      pending.push_back({node.num_children, def, rep, std::move(path)});
     }
     Repetition rep = e.repetition.value_or(Repetition::kOptional);
     if (e.type && rep != Repetition::kRepeated) {
@@ -181,7 +194,6 @@ Result<ParquetSchema> ParquetSchema::Make(const FileMetaData& md) {
       schema.skipped_.push_back(
           {e.name, fmt::format("{} with {} leaf column{}", kind, leaves, leaves == 1 ? "" : "s")});
     }
-    (void)top;
     schema.num_leaves_ += leaves;
   }
   if (next != elements.size()) {

@@ -63,6 +63,14 @@ struct SkippedField {
   std::string reason;  // e.g. "nested group (LIST) with 1 leaf column"
 };
 
+// Every leaf column of the file, nested or not, in column chunk order.
+struct LeafColumn {
+  std::string path;  // dotted, e.g. "tags.list.element"
+  PhysicalType physical_type = PhysicalType::kBoolean;
+  int16_t max_definition_level = 0;
+  int16_t max_repetition_level = 0;
+};
+
 class ParquetSchema {
  public:
   static constexpr int kMaxNesting = 64;
@@ -75,6 +83,7 @@ class ParquetSchema {
   const std::vector<ColumnDescriptor>& columns() const { return columns_; }
   const std::vector<SkippedField>& skipped() const { return skipped_; }
   size_t num_leaves() const { return num_leaves_; }
+  const std::vector<LeafColumn>& leaves() const { return leaves_; }
 
   // The flat column called `name`, or nullptr.
   const ColumnDescriptor* Find(std::string_view name) const;
@@ -84,6 +93,7 @@ class ParquetSchema {
  private:
   std::vector<ColumnDescriptor> columns_;
   std::vector<SkippedField> skipped_;
+  std::vector<LeafColumn> leaves_;
   size_t num_leaves_ = 0;
 };
 
