@@ -68,8 +68,16 @@ def _bytes_value(b):
 
 
 def _days_to_text(days):
-    d = datetime.date(1970, 1, 1) + datetime.timedelta(days=days)
-    return d.isoformat()
+    """ISO date of a day number; years outside 0000..9999 get a sign (ISO 8601
+    expanded form). Shifts by 400-year cycles (146097 days) to use datetime."""
+    cycles = 0
+    base = datetime.date(1970, 1, 1).toordinal()
+    while not 1 <= base + days + 146097 * cycles <= datetime.date.max.toordinal() - 146097:
+        cycles += 1 if base + days + 146097 * cycles < 1 else -1
+    d = datetime.date.fromordinal(base + days + 146097 * cycles)
+    year = d.year - 400 * cycles
+    text = f"{abs(year):04d}-{d.month:02d}-{d.day:02d}"
+    return text if 0 <= year <= 9999 else ("-" if year < 0 else "+") + text
 
 
 def is_flat(arrow_type) -> bool:

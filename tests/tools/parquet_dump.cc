@@ -13,7 +13,7 @@
 //   parquet_dump verify FILE      (every chunk, nested ones included)
 //   parquet_dump write IN.jsonl OUT.parquet --schema name:type[:required],...
 //       [--codec none|snappy|zstd|gzip] [--dictionary on|off]
-//       [--row-group-rows N] [--page-bytes N]
+//       [--row-group-rows N] [--page-bytes N] [--dictionary-max-bytes N]
 //       types: string, int64, double, bool.
 //
 // Exit status 0 on success; 1 with "error: ..." on stderr otherwise.
@@ -290,6 +290,8 @@ int Write(int argc, char** argv) {
       options.dictionary = value == "on";
     } else if (arg == "--row-group-rows") {
       options.row_group_rows = std::strtoull(value.c_str(), nullptr, 10);
+    } else if (arg == "--dictionary-max-bytes") {
+      options.dictionary_max_bytes = std::strtoull(value.c_str(), nullptr, 10);
     } else if (arg == "--page-bytes") {
       options.page_bytes = std::strtoull(value.c_str(), nullptr, 10);
     } else {
