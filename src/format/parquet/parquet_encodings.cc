@@ -303,7 +303,7 @@ Result<size_t> DeltaBinaryPackedDecoder::EndOffset() const {
   return copy.pos_;
 }
 
-void EncodeDeltaBinaryPacked(const int64_t* values, size_t n, std::string* out) {
+void EncodeDeltaBinaryPacked(const int64_t* values, size_t n, std::string* out, bool int32) {
   constexpr size_t kBlock = 128, kMiniblocks = 4, kPerMiniblock = kBlock / kMiniblocks;
   WriteUleb(kBlock, out);
   WriteUleb(kMiniblocks, out);
@@ -312,7 +312,9 @@ void EncodeDeltaBinaryPacked(const int64_t* values, size_t n, std::string* out) 
   WriteUleb((static_cast<uint64_t>(first) << 1) ^ static_cast<uint64_t>(first >> 63), out);
   std::vector<uint64_t> deltas;
   for (size_t i = 1; i < n; ++i) {
-    deltas.push_back(static_cast<uint64_t>(values[i]) - static_cast<uint64_t>(values[i - 1]));
+    uint64_t delta = static_cast<uint64_t>(values[i]) - static_cast<uint64_t>(values[i - 1]);
+    if (int32) delta = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(delta)));
+    deltas.push_back(delta);
   }
   for (size_t b = 0; b < deltas.size(); b += kBlock) {
     size_t end = std::min(deltas.size(), b + kBlock);
@@ -321,7 +323,10 @@ void EncodeDeltaBinaryPacked(const int64_t* values, size_t n, std::string* out) 
     WriteUleb((static_cast<uint64_t>(min_delta) << 1) ^ static_cast<uint64_t>(min_delta >> 63), out);
     uint8_t widths[kMiniblocks] = {};
     std::vector<uint64_t> rel(kBlock, 0);
-    for (size_t i = b; i < end; ++i) rel[i - b] = deltas[i] - static_cast<uint64_t>(min_delta);
+    for (size_t i = b; i < end; ++i) {
+      rel[i - b] = deltas[i] - static_cast<uint64_t>(min_delta);
+      if (int32) rel[i - b] &= 0xffffffffu;
+    }
     size_t used = (end - b + kPerMiniblock - 1) / kPerMiniblock;
     for (size_t m = 0; m < used; ++m) {
       uint64_t max = 0;

@@ -111,8 +111,8 @@ class DeltaBinaryPackedDecoder {
 };
 
 // Appends the DELTA_BINARY_PACKED encoding of `values` (block of 128 values,
-// 4 miniblocks).
-void EncodeDeltaBinaryPacked(const int64_t* values, size_t n, std::string* out);
+// 4 miniblocks). With `int32`, deltas wrap at 32 bits as INT32 columns need.
+void EncodeDeltaBinaryPacked(const int64_t* values, size_t n, std::string* out, bool int32 = false);
 
 // DELTA_LENGTH_BYTE_ARRAY: all lengths (delta-encoded), then all bytes.
 // Views returned point into the input.
