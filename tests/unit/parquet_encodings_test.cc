@@ -185,7 +185,9 @@ TEST(DeltaBinaryPacked, TruncationNeverYieldsWrongValues) {
     std::vector<int64_t> out(values.size());
     // Cutting only the padding of the last miniblock loses nothing; any
     // other cut must fail rather than return wrong values.
-    if (d.Get(out.data(), out.size()).ok()) EXPECT_EQ(out, values) << n;
+    if (d.Get(out.data(), out.size()).ok()) {
+      EXPECT_EQ(out, values) << n;
+    }
   }
 }
 
