@@ -25,49 +25,12 @@ Status DecompressSnappy(std::string_view in, size_t size, std::string* out) {
     return Status::Corruption("SNAPPY data has a malformed header");
   }
   if (actual != size) return SizeMismatch(Codec::kSnappy, actual, size);
+  // A Snappy element of n bytes yields at most 64 / 2 = 32 n bytes.
+  if (size > in.size() * 32 + 64) return Status::Corruption("SNAPPY header claims an impossible size");
   out->resize(size);
   if (!snappy::RawUncompress(in.data(), in.size(), out->data())) {
     return Status::Corruption("SNAPPY data is corrupt");
   }
-  return Status::OK();
-}
-
-Status DecompressGzip(std::string_view in, size_t size, std::string* out) {
-  // Deflate expands at most 1032 times; a larger claim is corrupt.
-  if (size > in.size() * 1032 + 1024) {
-    return Status::Corruption(fmt::format("GZIP page of {} bytes claims {} bytes uncompressed",
-                                          in.size(), size));
-  }
-  out->resize(size);
-  z_stream zs{};
-  // 32 + 15: accept zlib and gzip headers.
-  if (inflateInit2(&zs, 32 + 15) != Z_OK) return Status::IOError("zlib: inflateInit2 failed");
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out->data());
-  zs.avail_out = static_cast<uInt>(size);
-  int rc = Z_OK;
-  while (true) {
-    rc = inflate(&zs, Z_FINISH);
-    // Concatenated gzip members: start over on the next one.
-    if (rc == Z_STREAM_END && zs.avail_in > 0 && zs.avail_out > 0) {
-      if (inflateReset(&zs) != Z_OK) break;
-      continue;
-    }
-    break;
-  }
-  size_t produced = size - zs.avail_out;
-  bool more = rc != Z_STREAM_END;
-  inflateEnd(&zs);
-  if (more && rc != Z_BUF_ERROR) {
-    return Status::Corruption(fmt::format("GZIP data is corrupt (zlib error {})", rc));
-  }
-  if (more) {
-    return Status::Corruption(
-        produced < size ? "GZIP data is truncated"
-                        : fmt::format("GZIP data decompresses to more than {} bytes", size));
-  }
-  if (produced != size) return SizeMismatch(Codec::kGzip, produced, size);
   return Status::OK();
 }
 
@@ -78,11 +41,55 @@ size_t InitialCapacity(size_t in_size, size_t size) {
   return guess < size ? guess : size;
 }
 
+Status DecompressGzip(std::string_view in, size_t size, std::string* out) {
+  // Deflate expands at most 1032 times; a larger claim is corrupt.
+  if (size > in.size() * 1032 + 1024) {
+    return Status::Corruption(fmt::format("GZIP page of {} bytes claims {} bytes uncompressed",
+                                          in.size(), size));
+  }
+  z_stream zs{};
+  // 32 + 15: accept zlib and gzip headers.
+  if (inflateInit2(&zs, 32 + 15) != Z_OK) return Status::IOError("zlib: inflateInit2 failed");
+  std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, inflateEnd);
+  out->resize(InitialCapacity(in.size(), size));
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  size_t produced = 0;
+  while (true) {
+    zs.next_out = reinterpret_cast<Bytef*>(out->data() + produced);
+    zs.avail_out = static_cast<uInt>(out->size() - produced);
+    int rc = inflate(&zs, Z_NO_FLUSH);
+    produced = out->size() - zs.avail_out;
+    if (rc == Z_STREAM_END) {
+      if (zs.avail_in == 0) break;
+      // Concatenated gzip members: go on with the next one.
+      if (inflateReset(&zs) != Z_OK) return Status::Corruption("GZIP data is corrupt");
+      continue;
+    }
+    if (rc == Z_OK || (rc == Z_BUF_ERROR && zs.avail_out == 0)) {
+      if (zs.avail_out == 0) {
+        if (out->size() == size) {
+          return Status::Corruption(fmt::format("GZIP data decompresses to more than {} bytes", size));
+        }
+        out->resize(std::min(size, out->size() * 2));
+      }
+      if (zs.avail_in == 0 && zs.avail_out > 0) return Status::Corruption("GZIP data is truncated");
+      continue;
+    }
+    return Status::Corruption(rc == Z_BUF_ERROR ? "GZIP data is truncated"
+                                                : fmt::format("GZIP data is corrupt (zlib error {})", rc));
+  }
+  if (produced != size) return SizeMismatch(Codec::kGzip, produced, size);
+  out->resize(size);
+  return Status::OK();
+}
+
 Status DecompressZstd(std::string_view in, size_t size, std::string* out) {
-  unsigned long long content = ZSTD_getFrameContentSize(in.data(), in.size());
+  const unsigned long long content = ZSTD_getFrameContentSize(in.data(), in.size());
   if (content == ZSTD_CONTENTSIZE_ERROR) return Status::Corruption("ZSTD data has a bad frame header");
-  if (content != ZSTD_CONTENTSIZE_UNKNOWN) {
-    // Single frame of known size (what Parquet writers produce).
+  // Frames of known, plausible size (what Parquet writers produce) decode in
+  // one call; others stream into a buffer that grows with the real output.
+  if (content != ZSTD_CONTENTSIZE_UNKNOWN && content <= in.size() * 64 + (1 << 20)) {
     if (content != size) return SizeMismatch(Codec::kZstd, content, size);
     out->resize(size);
     size_t rc = ZSTD_decompress(out->data(), size, in.data(), in.size());
