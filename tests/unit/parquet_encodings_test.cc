@@ -121,7 +121,7 @@ TEST(DeltaBinaryPacked, RoundTrip) {
         case 0: values[i] = std::numeric_limits<int64_t>::min(); break;
         case 1: values[i] = std::numeric_limits<int64_t>::max(); break;
         case 2: values[i] = static_cast<int64_t>(rng()); break;
-        default: values[i] = i ? values[i - 1] + 3 : 0; break;
+        default: values[i] = i ? static_cast<int64_t>(static_cast<uint64_t>(values[i - 1]) + 3) : 0; break;
       }
     }
     std::string bytes;

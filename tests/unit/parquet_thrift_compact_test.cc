@@ -26,8 +26,7 @@ FileMetaData SampleMetadata() {
   RowGroup g;
   g.num_rows = 10;
   g.total_byte_size = 99;
-  ColumnChunk c;
-  ColumnMetaData& m = c.meta_data.emplace();
+  ColumnMetaData m;
   m.type = PhysicalType::kByteArray;
   m.encodings = {Encoding::kPlain, Encoding::kRle, Encoding::kRleDictionary};
   m.path_in_schema = {"title"};
@@ -37,9 +36,13 @@ FileMetaData SampleMetadata() {
   m.total_uncompressed_size = 70;
   m.data_page_offset = 40;
   m.dictionary_page_offset = 4;
-  m.statistics.emplace().null_count = 3;
-  m.statistics->min_value = "a";
-  m.statistics->max_value = "z";
+  Statistics stats;
+  stats.null_count = 3;
+  stats.min_value = std::string("a");
+  stats.max_value = std::string("z");
+  m.statistics = stats;
+  ColumnChunk c;
+  c.meta_data = m;
   g.columns.push_back(c);
   md.row_groups.push_back(g);
   md.key_value_metadata.push_back({"k", std::string("v")});
