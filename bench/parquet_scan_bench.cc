@@ -26,10 +26,11 @@ namespace {
 
 using namespace freshet;
 
-const char* const kWords[] = {"red",    "running", "shoes",  "leather", "bag",    "summer",  "sale",
-                              "kids",   "organic", "coffee", "beans",   "wool",   "sweater", "phone",
-                              "case",   "usb",     "cable",  "garden",  "hose",   "lamp",    "desk",
-                              "office", "chair",   "gaming", "mouse",   "wireless", "free",  "shipping"};
+const char* const kWords[] = {"red",     "running",  "shoes",   "leather", "bag",   "summer",
+                              "sale",    "kids",     "organic", "coffee",  "beans", "wool",
+                              "sweater", "phone",    "case",    "usb",     "cable", "garden",
+                              "hose",    "lamp",     "desk",    "office",  "chair", "gaming",
+                              "mouse",   "wireless", "free",    "shipping"};
 
 std::string Words(std::mt19937_64& rng, int n) {
   std::string s;
@@ -43,12 +44,10 @@ std::string Words(std::mt19937_64& rng, int n) {
 }
 
 Result<std::string> MakeFile(uint64_t rows) {
-  std::vector<parquet::WriterColumn> schema{{"ad_id", ValueType::kInt64, false},
-                                            {"item_id", ValueType::kInt64, true},
-                                            {"title", ValueType::kString, true},
-                                            {"description", ValueType::kString, true},
-                                            {"bid", ValueType::kDouble, true},
-                                            {"updated_at", ValueType::kInt64, true}};
+  std::vector<parquet::WriterColumn> schema{
+      {"ad_id", ValueType::kInt64, false}, {"item_id", ValueType::kInt64, true},
+      {"title", ValueType::kString, true}, {"description", ValueType::kString, true},
+      {"bid", ValueType::kDouble, true},   {"updated_at", ValueType::kInt64, true}};
   parquet::ParquetWriterOptions options;
   options.codec = parquet::Codec::kSnappy;
   ASSIGN_OR_RETURN(auto writer, parquet::ParquetWriter::Create(schema, options));
@@ -58,7 +57,8 @@ Result<std::string> MakeFile(uint64_t rows) {
     row[0] = Value::Int64(static_cast<int64_t>(1000000 + i));
     row[1] = Value::Int64(static_cast<int64_t>(rng() % (rows / 10 + 1)));
     row[2] = Value::String(Words(rng, 3 + static_cast<int>(rng() % 6)));
-    row[3] = rng() % 10 == 0 ? Value::Null() : Value::String(Words(rng, 12 + static_cast<int>(rng() % 30)));
+    row[3] = rng() % 10 == 0 ? Value::Null()
+                             : Value::String(Words(rng, 12 + static_cast<int>(rng() % 30)));
     row[4] = Value::Double(static_cast<double>(rng() % 100000) / 100);
     row[5] = Value::Int64(1714521600000000 + static_cast<int64_t>(rng() % 3600000000ull));
     RETURN_IF_ERROR(writer->AppendRow(row));
@@ -102,19 +102,26 @@ int Run(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (arg == "--rows") rows = std::strtoull(next().c_str(), nullptr, 10);
-    else if (arg == "--iterations") iterations = std::max(1, std::atoi(next().c_str()));
-    else if (arg == "--threads") threads = std::atoi(next().c_str());
-    else if (arg == "--columns") columns = Split(next());
-    else if (arg == "--dir") dir = next();
-    else if (arg == "--keep") keep = true;
+    if (arg == "--rows")
+      rows = std::strtoull(next().c_str(), nullptr, 10);
+    else if (arg == "--iterations")
+      iterations = std::max(1, std::atoi(next().c_str()));
+    else if (arg == "--threads")
+      threads = std::atoi(next().c_str());
+    else if (arg == "--columns")
+      columns = Split(next());
+    else if (arg == "--dir")
+      dir = next();
+    else if (arg == "--keep")
+      keep = true;
     else {
       fmt::print(stderr, "unknown argument {}\n", arg);
       return 2;
     }
   }
   bool temp = dir.empty();
-  if (temp) dir = std::filesystem::temp_directory_path() / fmt::format("freshet-bench-{}", ::getpid());
+  if (temp)
+    dir = std::filesystem::temp_directory_path() / fmt::format("freshet-bench-{}", ::getpid());
   auto store = ObjectStore::Open(dir.string());
   if (!store.ok()) {
     fmt::print(stderr, "{}\n", store.status().ToString());
@@ -167,7 +174,8 @@ int Run(int argc, char** argv) {
   }
   std::sort(times.begin(), times.end());
   double median = times[times.size() / 2];
-  fmt::print("scan: median {:.4f} s, best {:.4f} s over {} runs\n", median, times.front(), iterations);
+  fmt::print("scan: median {:.4f} s, best {:.4f} s over {} runs\n", median, times.front(),
+             iterations);
   fmt::print("RESULT file={} rows={} seconds={:.6f} rows_per_s={:.0f} mb_per_s={:.1f}\n",
              (dir / key).string(), rows, median, rows / median, projected / 1e6 / median);
   if (temp && !keep) std::filesystem::remove_all(dir);

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string>
 
+#include "../unit/parquet_test_store.h"
 #include "format/parquet/parquet_reader.h"
 #include "format/parquet/parquet_verify.h"
-#include "../unit/parquet_test_store.h"
 
 namespace {
 

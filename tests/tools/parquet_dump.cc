@@ -66,8 +66,8 @@ bool IsUtf8(std::string_view s) {
       if ((cc >> 6) != 2) return false;
       cp = (cp << 6) | (cc & 0x3f);
     }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff)) {
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+        (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff)) {
       return false;
     }
     i += n + 1;
@@ -79,11 +79,21 @@ void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           *out += fmt::format("\\u{:04x}", c);
@@ -97,9 +107,15 @@ void AppendJsonString(std::string_view s, std::string* out) {
 
 void AppendJsonValue(const Value& v, std::string* out) {
   switch (v.type) {
-    case ValueType::kNull: *out += "null"; return;
-    case ValueType::kBool: *out += v.b ? "true" : "false"; return;
-    case ValueType::kInt64: *out += fmt::format("{}", v.i); return;
+    case ValueType::kNull:
+      *out += "null";
+      return;
+    case ValueType::kBool:
+      *out += v.b ? "true" : "false";
+      return;
+    case ValueType::kInt64:
+      *out += fmt::format("{}", v.i);
+      return;
     case ValueType::kDouble: {
       if (std::isnan(v.d)) {
         *out += R"({"double": "nan"})";
@@ -150,7 +166,8 @@ class JsonPrinter final : public RowSink {
     return Status::OK();
   }
   Status OnBadRow(uint64_t row_number, uint64_t byte_offset, std::string reason) override {
-    return Status::Corruption(fmt::format("row {} at byte {}: {}", row_number, byte_offset, reason));
+    return Status::Corruption(
+        fmt::format("row {} at byte {}: {}", row_number, byte_offset, reason));
   }
 
  private:
@@ -188,7 +205,8 @@ int Fail(const Status& st) {
 }
 
 int Read(int argc, char** argv) {
-  if (argc < 3) return Fail(Status::InvalidArgument("usage: parquet_dump read FILE [--columns a,b]"));
+  if (argc < 3)
+    return Fail(Status::InvalidArgument("usage: parquet_dump read FILE [--columns a,b]"));
   parquet::ParquetReadOptions options;
   std::vector<std::string> columns;
   bool all = true;
@@ -258,7 +276,8 @@ class RowCollector final : public RowSink {
 
 int Write(int argc, char** argv) {
   if (argc < 4) {
-    return Fail(Status::InvalidArgument("usage: parquet_dump write IN.jsonl OUT.parquet --schema ..."));
+    return Fail(
+        Status::InvalidArgument("usage: parquet_dump write IN.jsonl OUT.parquet --schema ..."));
   }
   std::vector<parquet::WriterColumn> schema;
   parquet::ParquetWriterOptions options;
@@ -272,20 +291,30 @@ int Write(int argc, char** argv) {
         parquet::WriterColumn c;
         c.name = parts[0];
         std::string type = parts.size() > 1 ? parts[1] : "string";
-        if (type == "string") c.type = ValueType::kString;
-        else if (type == "int64") c.type = ValueType::kInt64;
-        else if (type == "double") c.type = ValueType::kDouble;
-        else if (type == "bool") c.type = ValueType::kBool;
-        else return Fail(Status::InvalidArgument("unknown column type " + type));
+        if (type == "string")
+          c.type = ValueType::kString;
+        else if (type == "int64")
+          c.type = ValueType::kInt64;
+        else if (type == "double")
+          c.type = ValueType::kDouble;
+        else if (type == "bool")
+          c.type = ValueType::kBool;
+        else
+          return Fail(Status::InvalidArgument("unknown column type " + type));
         c.optional = !(parts.size() > 2 && parts[2] == "required");
         schema.push_back(c);
       }
     } else if (arg == "--codec") {
-      if (value == "none") options.codec = parquet::Codec::kUncompressed;
-      else if (value == "snappy") options.codec = parquet::Codec::kSnappy;
-      else if (value == "zstd") options.codec = parquet::Codec::kZstd;
-      else if (value == "gzip") options.codec = parquet::Codec::kGzip;
-      else return Fail(Status::InvalidArgument("unknown codec " + value));
+      if (value == "none")
+        options.codec = parquet::Codec::kUncompressed;
+      else if (value == "snappy")
+        options.codec = parquet::Codec::kSnappy;
+      else if (value == "zstd")
+        options.codec = parquet::Codec::kZstd;
+      else if (value == "gzip")
+        options.codec = parquet::Codec::kGzip;
+      else
+        return Fail(Status::InvalidArgument("unknown codec " + value));
     } else if (arg == "--dictionary") {
       options.dictionary = value == "on";
     } else if (arg == "--row-group-rows") {
@@ -326,6 +355,7 @@ int main(int argc, char** argv) {
   if (command == "describe") return Describe(argc, argv);
   if (command == "write") return Write(argc, argv);
   if (command == "verify") return Verify(argc, argv);
-  std::fprintf(stderr, "usage: parquet_dump read|describe|verify|write ... (see the source's header)\n");
+  std::fprintf(stderr,
+               "usage: parquet_dump read|describe|verify|write ... (see the source's header)\n");
   return 2;
 }

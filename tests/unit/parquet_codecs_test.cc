@@ -13,7 +13,8 @@ std::string Sample() {
 
 TEST(ParquetCodecs, RoundTrip) {
   std::string input = Sample();
-  for (Codec codec : {Codec::kUncompressed, Codec::kSnappy, Codec::kGzip, Codec::kZstd, Codec::kLz4Raw}) {
+  for (Codec codec :
+       {Codec::kUncompressed, Codec::kSnappy, Codec::kGzip, Codec::kZstd, Codec::kLz4Raw}) {
     std::string compressed, output;
     ASSERT_TRUE(Compress(codec, input, &compressed).ok()) << CodecName(codec);
     Status st = Decompress(codec, compressed, input.size(), &output);
@@ -57,7 +58,8 @@ TEST(ParquetCodecs, Lz4HadoopFramingAndRawFallback) {
     return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
                        static_cast<char>(v >> 8), static_cast<char>(v)};
   };
-  std::string framed = be32(static_cast<uint32_t>(input.size())) + be32(static_cast<uint32_t>(raw.size())) + raw;
+  std::string framed =
+      be32(static_cast<uint32_t>(input.size())) + be32(static_cast<uint32_t>(raw.size())) + raw;
   output.clear();
   ASSERT_TRUE(Decompress(Codec::kLz4Hadoop, framed, input.size(), &output).ok());
   EXPECT_EQ(output, input);

@@ -118,10 +118,18 @@ TEST(DeltaBinaryPacked, RoundTrip) {
     std::vector<int64_t> values(n);
     for (size_t i = 0; i < n; ++i) {
       switch (rng() % 4) {
-        case 0: values[i] = std::numeric_limits<int64_t>::min(); break;
-        case 1: values[i] = std::numeric_limits<int64_t>::max(); break;
-        case 2: values[i] = static_cast<int64_t>(rng()); break;
-        default: values[i] = i ? static_cast<int64_t>(static_cast<uint64_t>(values[i - 1]) + 3) : 0; break;
+        case 0:
+          values[i] = std::numeric_limits<int64_t>::min();
+          break;
+        case 1:
+          values[i] = std::numeric_limits<int64_t>::max();
+          break;
+        case 2:
+          values[i] = static_cast<int64_t>(rng());
+          break;
+        default:
+          values[i] = i ? static_cast<int64_t>(static_cast<uint64_t>(values[i - 1]) + 3) : 0;
+          break;
       }
     }
     std::string bytes;
@@ -137,8 +145,9 @@ TEST(DeltaBinaryPacked, RoundTrip) {
 }
 
 TEST(DeltaBinaryPacked, Int32Wraps) {
-  std::vector<int64_t> values{std::numeric_limits<int32_t>::max(), std::numeric_limits<int32_t>::min(),
-                              0, -1, std::numeric_limits<int32_t>::max()};
+  std::vector<int64_t> values{std::numeric_limits<int32_t>::max(),
+                              std::numeric_limits<int32_t>::min(), 0, -1,
+                              std::numeric_limits<int32_t>::max()};
   std::string bytes;
   EncodeDeltaBinaryPacked(values.data(), values.size(), &bytes, /*int32=*/true);
   EXPECT_EQ(DecodeDelta(bytes, true, values.size()), values);
@@ -155,7 +164,7 @@ TEST(DeltaBinaryPacked, SpecExampleSequence) {
 TEST(DeltaBinaryPacked, MalformedHeaders) {
   DeltaBinaryPackedDecoder d;
   EXPECT_FALSE(d.Init("", false).ok());
-  EXPECT_FALSE(d.Init(std::string("\x00\x04\x01\x00", 4), false).ok());  // block size 0
+  EXPECT_FALSE(d.Init(std::string("\x00\x04\x01\x00", 4), false).ok());      // block size 0
   EXPECT_FALSE(d.Init(std::string("\x80\x01\x03\x01\x00", 5), false).ok());  // 128 / 3
   // Bit width 65 in a block.
   std::string bad("\x80\x01\x04\x03\x00\x00\x41\x00\x00\x00", 10);

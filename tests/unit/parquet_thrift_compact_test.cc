@@ -1,8 +1,7 @@
-#include "format/parquet/thrift_compact.h"
-
 #include <gtest/gtest.h>
 
 #include "format/parquet/parquet_metadata.h"
+#include "format/parquet/thrift_compact.h"
 
 namespace freshet::parquet {
 namespace {
@@ -115,7 +114,7 @@ TEST(ThriftCompact, DeepNestingIsRejected) {
       << parsed.status().ToString();
 
   // Nested lists too.
-  std::string lists = "\x19";  // field 1, list
+  std::string lists = "\x19";                      // field 1, list
   for (int i = 0; i < 1000; ++i) lists += "\x19";  // list of one list
   parsed = ParseFileMetaData(lists);
   ASSERT_FALSE(parsed.ok());

@@ -102,10 +102,12 @@ TEST(ParquetWriter, RejectsBadRowsAndSchemas) {
   Row r(4);
   Status st = (*writer)->AppendRow(r);
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(st.message().find("row 1: column 'ad_id' is required"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("row 1: column 'ad_id' is required"), std::string::npos)
+      << st.message();
   r[0] = Value::String("x");
   st = (*writer)->AppendRow(r);
-  EXPECT_NE(st.message().find("column 'ad_id' is int64 but the value is string"), std::string::npos);
+  EXPECT_NE(st.message().find("column 'ad_id' is int64 but the value is string"),
+            std::string::npos);
   EXPECT_FALSE((*writer)->AppendRow(Row(2)).ok());
   EXPECT_EQ((*writer)->rows(), 0u);
   EXPECT_FALSE(ParquetWriter::Create({}).ok());

@@ -26,7 +26,8 @@ Status DecompressSnappy(std::string_view in, size_t size, std::string* out) {
   }
   if (actual != size) return SizeMismatch(Codec::kSnappy, actual, size);
   // A Snappy element of n bytes yields at most 64 / 2 = 32 n bytes.
-  if (size > in.size() * 32 + 64) return Status::Corruption("SNAPPY header claims an impossible size");
+  if (size > in.size() * 32 + 64)
+    return Status::Corruption("SNAPPY header claims an impossible size");
   out->resize(size);
   if (!snappy::RawUncompress(in.data(), in.size(), out->data())) {
     return Status::Corruption("SNAPPY data is corrupt");
@@ -44,8 +45,8 @@ size_t InitialCapacity(size_t in_size, size_t size) {
 Status DecompressGzip(std::string_view in, size_t size, std::string* out) {
   // Deflate expands at most 1032 times; a larger claim is corrupt.
   if (size > in.size() * 1032 + 1024) {
-    return Status::Corruption(fmt::format("GZIP page of {} bytes claims {} bytes uncompressed",
-                                          in.size(), size));
+    return Status::Corruption(
+        fmt::format("GZIP page of {} bytes claims {} bytes uncompressed", in.size(), size));
   }
   z_stream zs{};
   // 32 + 15: accept zlib and gzip headers.
@@ -69,15 +70,17 @@ Status DecompressGzip(std::string_view in, size_t size, std::string* out) {
     if (rc == Z_OK || (rc == Z_BUF_ERROR && zs.avail_out == 0)) {
       if (zs.avail_out == 0) {
         if (out->size() == size) {
-          return Status::Corruption(fmt::format("GZIP data decompresses to more than {} bytes", size));
+          return Status::Corruption(
+              fmt::format("GZIP data decompresses to more than {} bytes", size));
         }
         out->resize(std::min(size, out->size() * 2));
       }
       if (zs.avail_in == 0 && zs.avail_out > 0) return Status::Corruption("GZIP data is truncated");
       continue;
     }
-    return Status::Corruption(rc == Z_BUF_ERROR ? "GZIP data is truncated"
-                                                : fmt::format("GZIP data is corrupt (zlib error {})", rc));
+    return Status::Corruption(rc == Z_BUF_ERROR
+                                  ? "GZIP data is truncated"
+                                  : fmt::format("GZIP data is corrupt (zlib error {})", rc));
   }
   if (produced != size) return SizeMismatch(Codec::kGzip, produced, size);
   out->resize(size);
@@ -86,7 +89,8 @@ Status DecompressGzip(std::string_view in, size_t size, std::string* out) {
 
 Status DecompressZstd(std::string_view in, size_t size, std::string* out) {
   const unsigned long long content = ZSTD_getFrameContentSize(in.data(), in.size());
-  if (content == ZSTD_CONTENTSIZE_ERROR) return Status::Corruption("ZSTD data has a bad frame header");
+  if (content == ZSTD_CONTENTSIZE_ERROR)
+    return Status::Corruption("ZSTD data has a bad frame header");
   // Frames of known, plausible size (what Parquet writers produce) decode in
   // one call; others stream into a buffer that grows with the real output.
   if (content != ZSTD_CONTENTSIZE_UNKNOWN && content <= in.size() * 64 + (1 << 20)) {
@@ -149,7 +153,8 @@ Status DecompressBrotli(std::string_view in, size_t size, std::string* out) {
     if (rc == BROTLI_DECODER_RESULT_SUCCESS) break;
     if (rc == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT) {
       if (out->size() == size) {
-        return Status::Corruption(fmt::format("BROTLI data decompresses to more than {} bytes", size));
+        return Status::Corruption(
+            fmt::format("BROTLI data decompresses to more than {} bytes", size));
       }
       out->resize(std::min(size, out->size() * 2));
       continue;
@@ -164,7 +169,8 @@ Status DecompressBrotli(std::string_view in, size_t size, std::string* out) {
 }
 
 Status DecompressLz4Raw(std::string_view in, size_t size, std::string* out) {
-  if (in.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE) || size > static_cast<size_t>(INT32_MAX)) {
+  if (in.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE) ||
+      size > static_cast<size_t>(INT32_MAX)) {
     return Status::Corruption("LZ4 block too large");
   }
   // LZ4 expands at most 255 times; a larger claim is corrupt.
@@ -217,8 +223,10 @@ bool IsSupportedCodec(Codec codec) {
     case Codec::kBrotli:
     case Codec::kLz4Hadoop:
     case Codec::kZstd:
-    case Codec::kLz4Raw: return true;
-    case Codec::kLzo: return false;
+    case Codec::kLz4Raw:
+      return true;
+    case Codec::kLzo:
+      return false;
   }
   return false;
 }
@@ -232,15 +240,21 @@ Status Decompress(Codec codec, std::string_view input, size_t uncompressed_size,
       }
       output->assign(input);
       return Status::OK();
-    case Codec::kSnappy: return DecompressSnappy(input, uncompressed_size, output);
-    case Codec::kGzip: return DecompressGzip(input, uncompressed_size, output);
-    case Codec::kBrotli: return DecompressBrotli(input, uncompressed_size, output);
-    case Codec::kZstd: return DecompressZstd(input, uncompressed_size, output);
-    case Codec::kLz4Raw: return DecompressLz4Raw(input, uncompressed_size, output);
+    case Codec::kSnappy:
+      return DecompressSnappy(input, uncompressed_size, output);
+    case Codec::kGzip:
+      return DecompressGzip(input, uncompressed_size, output);
+    case Codec::kBrotli:
+      return DecompressBrotli(input, uncompressed_size, output);
+    case Codec::kZstd:
+      return DecompressZstd(input, uncompressed_size, output);
+    case Codec::kLz4Raw:
+      return DecompressLz4Raw(input, uncompressed_size, output);
     case Codec::kLz4Hadoop:
       if (DecompressLz4Hadoop(input, uncompressed_size, output)) return Status::OK();
       return DecompressLz4Raw(input, uncompressed_size, output);
-    case Codec::kLzo: break;
+    case Codec::kLzo:
+      break;
   }
   return Status::NotSupported(
       fmt::format("compression codec {} is not supported", CodecName(codec)));
@@ -248,7 +262,9 @@ Status Decompress(Codec codec, std::string_view input, size_t uncompressed_size,
 
 Status Compress(Codec codec, std::string_view input, std::string* output, int level) {
   switch (codec) {
-    case Codec::kUncompressed: output->assign(input); return Status::OK();
+    case Codec::kUncompressed:
+      output->assign(input);
+      return Status::OK();
     case Codec::kSnappy: {
       output->resize(snappy::MaxCompressedLength(input.size()));
       size_t n = 0;
@@ -268,7 +284,8 @@ Status Compress(Codec codec, std::string_view input, std::string* output, int le
       uLongf bound = compressBound(static_cast<uLong>(input.size())) + 32;
       output->resize(bound);
       z_stream zs{};
-      if (deflateInit2(&zs, level ? level : 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+      if (deflateInit2(&zs, level ? level : 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) !=
+          Z_OK) {
         return Status::IOError("zlib: deflateInit2 failed");
       }
       zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
@@ -293,7 +310,8 @@ Status Compress(Codec codec, std::string_view input, std::string* output, int le
       output->resize(n);
       return Status::OK();
     }
-    default: break;
+    default:
+      break;
   }
   return Status::NotSupported(
       fmt::format("the writer does not support compression codec {}", CodecName(codec)));

@@ -15,7 +15,8 @@
 
 namespace freshet::parquet {
 
-static_assert(std::endian::native == std::endian::little, "the decoder assumes a little-endian host");
+static_assert(std::endian::native == std::endian::little,
+              "the decoder assumes a little-endian host");
 
 namespace {
 
@@ -55,7 +56,8 @@ double HalfToDouble(uint16_t h) {
   if (exponent == 0) {
     v = std::ldexp(mantissa, -24);
   } else if (exponent == 31) {
-    v = mantissa ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
+    v = mantissa ? std::numeric_limits<double>::quiet_NaN()
+                 : std::numeric_limits<double>::infinity();
   } else {
     v = std::ldexp(mantissa + 1024, exponent - 25);
   }
@@ -139,9 +141,12 @@ std::string FormatDate(int64_t days) {
 
 int64_t ToMicros(int64_t v, TimeUnit unit) {
   switch (unit) {
-    case TimeUnit::kMillis: return WrapMul(v, 1000);
-    case TimeUnit::kNanos: return FloorDiv(v, 1000);
-    default: return v;
+    case TimeUnit::kMillis:
+      return WrapMul(v, 1000);
+    case TimeUnit::kNanos:
+      return FloorDiv(v, 1000);
+    default:
+      return v;
   }
 }
 
@@ -155,12 +160,17 @@ bool IsDoubleClass(PhysicalType t) {
 size_t FixedWidth(const ColumnDescriptor& c) {
   switch (c.physical_type) {
     case PhysicalType::kInt32:
-    case PhysicalType::kFloat: return 4;
+    case PhysicalType::kFloat:
+      return 4;
     case PhysicalType::kInt64:
-    case PhysicalType::kDouble: return 8;
-    case PhysicalType::kInt96: return 12;
-    case PhysicalType::kFixedLenByteArray: return static_cast<size_t>(c.type_length);
-    default: return 0;
+    case PhysicalType::kDouble:
+      return 8;
+    case PhysicalType::kInt96:
+      return 12;
+    case PhysicalType::kFixedLenByteArray:
+      return static_cast<size_t>(c.type_length);
+    default:
+      return 0;
   }
 }
 
@@ -183,8 +193,9 @@ Status ColumnChunkReader::PageError(std::string_view what) const {
 
 Status ColumnChunkReader::WithPageContext(const Status& st) const {
   if (st.ok()) return st;
-  return st.WithContext(fmt::format("{}: column '{}', row group {}, page at byte {}", location_.file,
-                                    column_.name, location_.row_group, page_offset_));
+  return st.WithContext(fmt::format("{}: column '{}', row group {}, page at byte {}",
+                                    location_.file, column_.name, location_.row_group,
+                                    page_offset_));
 }
 
 Status ColumnChunkReader::NextPage() {
@@ -212,8 +223,8 @@ Status ColumnChunkReader::NextPage() {
       uint32_t actual = static_cast<uint32_t>(
           crc32(0, reinterpret_cast<const Bytef*>(page.data()), static_cast<uInt>(page.size())));
       if (actual != *h.crc) {
-        return PageError(fmt::format("page CRC mismatch (stored {:08x}, computed {:08x})", *h.crc,
-                                     actual));
+        return PageError(
+            fmt::format("page CRC mismatch (stored {:08x}, computed {:08x})", *h.crc, actual));
       }
     }
     switch (h.type) {
@@ -226,7 +237,8 @@ Status ColumnChunkReader::NextPage() {
         RETURN_IF_ERROR(WithPageContext(StartDataPage(h, page)));
         if (page_values_left_ == 0) continue;
         return Status::OK();
-      default: continue;  // index pages and future page types carry no values
+      default:
+        continue;  // index pages and future page types carry no values
     }
   }
 }
@@ -247,15 +259,17 @@ Status ColumnChunkReader::LoadDictionary(const PageHeader& h, std::string_view p
   auto buffer = std::make_shared<std::string>();
   RETURN_IF_ERROR(Decompress(codec_, page, h.uncompressed_page_size, buffer.get()));
   std::string_view data(*buffer);
-  if (d.num_values < 0) return Status::Corruption(fmt::format("dictionary of {} values", d.num_values));
+  if (d.num_values < 0)
+    return Status::Corruption(fmt::format("dictionary of {} values", d.num_values));
   size_t n = static_cast<size_t>(d.num_values);
   PhysicalType pt = column_.physical_type;
   size_t width = FixedWidth(column_);
   // Bound the count by the bytes before allocating.
   size_t min_bytes = pt == PhysicalType::kByteArray ? 4 : width;
-  if (pt == PhysicalType::kBoolean ? n > data.size() * 8 : n > data.size() / std::max<size_t>(min_bytes, 1)) {
-    return Status::Corruption(fmt::format("dictionary of {} values does not fit in {} bytes", n,
-                                          data.size()));
+  if (pt == PhysicalType::kBoolean ? n > data.size() * 8
+                                   : n > data.size() / std::max<size_t>(min_bytes, 1)) {
+    return Status::Corruption(
+        fmt::format("dictionary of {} values does not fit in {} bytes", n, data.size()));
   }
   dict_ints_.clear();
   dict_doubles_.clear();
@@ -290,8 +304,9 @@ Status ColumnChunkReader::LoadDictionary(const PageHeader& h, std::string_view p
         uint32_t len = Load<uint32_t>(data.data() + pos);
         pos += 4;
         if (len > data.size() - pos) {
-          return Status::Corruption(fmt::format(
-              "dictionary entry {} of {} bytes exceeds the {} bytes left", i, len, data.size() - pos));
+          return Status::Corruption(
+              fmt::format("dictionary entry {} of {} bytes exceeds the {} bytes left", i, len,
+                          data.size() - pos));
         }
         dict_strings_.push_back(data.substr(pos, len));
         pos += len;
@@ -306,8 +321,8 @@ Status ColumnChunkReader::LoadDictionary(const PageHeader& h, std::string_view p
 Status ColumnChunkReader::StartDataPage(const PageHeader& h, std::string_view page) {
   int32_t num_values = 0;
   Encoding encoding;
-  std::string_view levels;   // definition levels (v1: with their encoding's framing)
-  std::string_view values;   // value section, decompressed
+  std::string_view levels;  // definition levels (v1: with their encoding's framing)
+  std::string_view values;  // value section, decompressed
   page_buffer_.reset();
   legacy_levels_active_ = false;
   if (!IsSupportedCodec(codec_)) {
@@ -320,8 +335,8 @@ Status ColumnChunkReader::StartDataPage(const PageHeader& h, std::string_view pa
     encoding = d.encoding;
     if (num_values < 0) return Status::Corruption(fmt::format("page of {} values", num_values));
     if (num_values > rows_left_) {
-      return Status::Corruption(fmt::format("page holds {} values but only {} rows remain",
-                                            num_values, rows_left_));
+      return Status::Corruption(
+          fmt::format("page holds {} values but only {} rows remain", num_values, rows_left_));
     }
     if (num_values == 0) {
       page_values_left_ = 0;
@@ -348,7 +363,8 @@ Status ColumnChunkReader::StartDataPage(const PageHeader& h, std::string_view pa
         data = data.substr(4 + len);
       } else if (d.definition_level_encoding == Encoding::kBitPacked) {
         size_t needed = (static_cast<size_t>(num_values) + 7) / 8;
-        if (needed > data.size()) return Status::Corruption("BIT_PACKED definition levels truncated");
+        if (needed > data.size())
+          return Status::Corruption("BIT_PACKED definition levels truncated");
         legacy_levels_.resize(num_values);
         size_t used = 0;
         RETURN_IF_ERROR(DecodeLegacyBitPacked(data, 1, num_values, legacy_levels_.data(), &used));
@@ -356,8 +372,8 @@ Status ColumnChunkReader::StartDataPage(const PageHeader& h, std::string_view pa
         legacy_levels_active_ = true;
         data = data.substr(used);
       } else {
-        return Status::NotSupported(fmt::format("definition level encoding {}",
-                                                EncodingName(d.definition_level_encoding)));
+        return Status::NotSupported(
+            fmt::format("definition level encoding {}", EncodingName(d.definition_level_encoding)));
       }
     }
     values = data;
@@ -368,14 +384,14 @@ Status ColumnChunkReader::StartDataPage(const PageHeader& h, std::string_view pa
     encoding = d.encoding;
     if (num_values < 0) return Status::Corruption(fmt::format("page of {} values", num_values));
     if (num_values > rows_left_) {
-      return Status::Corruption(fmt::format("page holds {} values but only {} rows remain",
-                                            num_values, rows_left_));
+      return Status::Corruption(
+          fmt::format("page holds {} values but only {} rows remain", num_values, rows_left_));
     }
     int64_t rep = d.repetition_levels_byte_length, def = d.definition_levels_byte_length;
     if (rep < 0 || def < 0 || rep + def > static_cast<int64_t>(page.size()) ||
         rep + def > h.uncompressed_page_size) {
-      return Status::Corruption(fmt::format(
-          "level lengths {} + {} exceed the page's {} bytes", rep, def, page.size()));
+      return Status::Corruption(
+          fmt::format("level lengths {} + {} exceed the page's {} bytes", rep, def, page.size()));
     }
     if (num_values == 0) {
       page_values_left_ = 0;
@@ -407,8 +423,8 @@ Status ColumnChunkReader::StartValues(Encoding encoding, std::string_view values
   values_pos_ = 0;
   PhysicalType pt = column_.physical_type;
   auto unsupported = [&] {
-    return Status::NotSupported(fmt::format("encoding {} for a {} column", EncodingName(encoding),
-                                            PhysicalTypeName(pt)));
+    return Status::NotSupported(
+        fmt::format("encoding {} for a {} column", EncodingName(encoding), PhysicalTypeName(pt)));
   };
   switch (encoding) {
     case Encoding::kPlain:
@@ -416,10 +432,13 @@ Status ColumnChunkReader::StartValues(Encoding encoding, std::string_view values
       return Status::OK();
     case Encoding::kPlainDictionary:
     case Encoding::kRleDictionary: {
-      if (!has_dictionary_) return Status::Corruption("dictionary-encoded page without a dictionary");
-      if (values.empty()) return Status::Corruption("dictionary-encoded page without index bit width");
+      if (!has_dictionary_)
+        return Status::Corruption("dictionary-encoded page without a dictionary");
+      if (values.empty())
+        return Status::Corruption("dictionary-encoded page without index bit width");
       int width = static_cast<uint8_t>(values[0]);
-      if (width > 32) return Status::Corruption(fmt::format("dictionary index bit width {}", width));
+      if (width > 32)
+        return Status::Corruption(fmt::format("dictionary index bit width {}", width));
       indices_ = RleBitPackedDecoder(values.substr(1), width);
       return Status::OK();
     }
@@ -456,7 +475,8 @@ Status ColumnChunkReader::StartValues(Encoding encoding, std::string_view values
       split_next_ = 0;
       return Status::OK();
     }
-    default: return unsupported();
+    default:
+      return unsupported();
   }
 }
 
@@ -497,8 +517,9 @@ Status ColumnChunkReader::DecodeValues(size_t m) {
         return Status::OK();
       }
       if (m * width > values_.size() - values_pos_) {
-        return Status::Corruption(fmt::format("PLAIN values truncated: {} values of {} bytes wanted, {} bytes left",
-                                              m, width, values_.size() - values_pos_));
+        return Status::Corruption(
+            fmt::format("PLAIN values truncated: {} values of {} bytes wanted, {} bytes left", m,
+                        width, values_.size() - values_pos_));
       }
       const char* p = values_.data() + values_pos_;
       values_pos_ += m * width;
@@ -550,15 +571,18 @@ Status ColumnChunkReader::DecodeValues(size_t m) {
       for (size_t i = 0; i < m; ++i) phys_ints_[i] = index_scratch_[i] & 1;
       return Status::OK();
     }
-    case Encoding::kDeltaBinaryPacked: return delta_ints_.Get(phys_ints_.data(), m);
-    case Encoding::kDeltaLengthByteArray: return delta_lengths_.Get(phys_strings_.data(), m);
+    case Encoding::kDeltaBinaryPacked:
+      return delta_ints_.Get(phys_ints_.data(), m);
+    case Encoding::kDeltaLengthByteArray:
+      return delta_lengths_.Get(phys_strings_.data(), m);
     case Encoding::kDeltaByteArray:
       RETURN_IF_ERROR(delta_bytes_.Get(phys_strings_.data(), m, *arena_));
       if (pt == PhysicalType::kFixedLenByteArray) {
         for (size_t i = 0; i < m; ++i) {
           if (phys_strings_[i].size() != width) {
-            return Status::Corruption(fmt::format("DELTA_BYTE_ARRAY value of {} bytes in a column of {}",
-                                                  phys_strings_[i].size(), width));
+            return Status::Corruption(
+                fmt::format("DELTA_BYTE_ARRAY value of {} bytes in a column of {}",
+                            phys_strings_[i].size(), width));
           }
         }
       }
@@ -631,8 +655,9 @@ void ColumnChunkReader::ConvertInto(size_t src, size_t row, ColumnBatch* out) {
       return;
     case Conversion::kFloat16:
       out->types[row] = ValueType::kDouble;
-      out->doubles[row] = HalfToDouble(static_cast<uint16_t>(
-          static_cast<uint8_t>(phys_strings_[src][0]) | (static_cast<uint8_t>(phys_strings_[src][1]) << 8)));
+      out->doubles[row] =
+          HalfToDouble(static_cast<uint16_t>(static_cast<uint8_t>(phys_strings_[src][0]) |
+                                             (static_cast<uint8_t>(phys_strings_[src][1]) << 8)));
       return;
     case Conversion::kBytes:
       out->types[row] = ValueType::kString;
@@ -661,7 +686,8 @@ void ColumnChunkReader::ConvertInto(size_t src, size_t row, ColumnBatch* out) {
       out->ints[row] = WrapAdd(WrapMul(julian - 2440588, 86400000000LL), FloorDiv(nanos, 1000));
       return;
     }
-    case Conversion::kNull: return;
+    case Conversion::kNull:
+      return;
   }
 }
 
@@ -698,7 +724,8 @@ Status ColumnChunkReader::Read(size_t n, ColumnBatch* out) {
         std::copy_n(legacy_levels_.begin() + legacy_level_pos_, k, levels_.begin());
         legacy_level_pos_ += k;
       } else {
-        RETURN_IF_ERROR(WithPageContext(def_levels_.Get(levels_.data(), k).WithContext("definition levels")));
+        RETURN_IF_ERROR(
+            WithPageContext(def_levels_.Get(levels_.data(), k).WithContext("definition levels")));
       }
       m = 0;
       for (size_t i = 0; i < k; ++i) {

@@ -75,8 +75,8 @@ class ColumnChunkReader {
   std::shared_ptr<const std::string> chunk_;
   int64_t rows_left_;
   bool verify_checksums_;
-  size_t pos_ = 0;              // next page header within the chunk
-  uint64_t page_offset_ = 0;    // file offset of the current page
+  size_t pos_ = 0;            // next page header within the chunk
+  uint64_t page_offset_ = 0;  // file offset of the current page
   bool seen_data_page_ = false;
 
   // Dictionary, decoded once per chunk.

@@ -103,7 +103,8 @@ Status RleBitPackedDecoder::NextRun() {
     packed_ = BitReader(data_.substr(pos_, avail));
     pos_ += avail;
     // Writers may truncate the final bit-packed run to the bytes it needs.
-    packed_left_ = bit_width_ == 0 ? groups * 8 : std::min<uint64_t>(groups * 8, avail * 8 / bit_width_);
+    packed_left_ =
+        bit_width_ == 0 ? groups * 8 : std::min<uint64_t>(groups * 8, avail * 8 / bit_width_);
   } else {
     rle_left_ = header >> 1;
     int bytes = (bit_width_ + 7) / 8;
@@ -129,7 +130,8 @@ Status RleBitPackedDecoder::Get(uint32_t* out, size_t n) {
       if (bit_width_ == 0) {
         std::fill(out + done, out + done + k, 0u);
       } else {
-        for (size_t i = 0; i < k; ++i) out[done + i] = static_cast<uint32_t>(packed_.Get(bit_width_));
+        for (size_t i = 0; i < k; ++i)
+          out[done + i] = static_cast<uint32_t>(packed_.Get(bit_width_));
       }
       packed_left_ -= k;
       done += k;
@@ -208,9 +210,9 @@ Status DeltaBinaryPackedDecoder::Init(std::string_view data, bool int32) {
   if (block_size_ == 0 || block_size_ % 128 != 0 || block_size_ > (1u << 20) ||
       miniblocks_per_block_ == 0 || block_size_ % miniblocks_per_block_ != 0 ||
       (block_size_ / miniblocks_per_block_) % 32 != 0) {
-    return Status::Corruption(fmt::format(
-        "DELTA_BINARY_PACKED header: invalid block size {} with {} miniblocks", block_size_,
-        miniblocks_per_block_));
+    return Status::Corruption(
+        fmt::format("DELTA_BINARY_PACKED header: invalid block size {} with {} miniblocks",
+                    block_size_, miniblocks_per_block_));
   }
   if (total > (uint64_t{1} << 40)) {
     return Status::Corruption(fmt::format("DELTA_BINARY_PACKED header: {} values", total));
@@ -218,7 +220,8 @@ Status DeltaBinaryPackedDecoder::Init(std::string_view data, bool int32) {
   values_per_miniblock_ = block_size_ / miniblocks_per_block_;
   values_left_ = total;
   first_pending_ = total > 0;
-  last_ = static_cast<uint64_t>(static_cast<int64_t>(first >> 1) ^ -static_cast<int64_t>(first & 1));
+  last_ =
+      static_cast<uint64_t>(static_cast<int64_t>(first >> 1) ^ -static_cast<int64_t>(first & 1));
   widths_.clear();
   miniblock_index_ = 0;
   miniblock_left_ = 0;
@@ -242,7 +245,8 @@ Status DeltaBinaryPackedDecoder::NextMiniblock() {
   if (widths_.empty() || miniblock_index_ >= miniblocks_per_block_) RETURN_IF_ERROR(NextBlock());
   width_ = widths_[miniblock_index_++];
   if (width_ > (int32_ ? 32 : 64)) {
-    return Status::Corruption(fmt::format("DELTA_BINARY_PACKED bit width {} at byte {}", width_, pos_));
+    return Status::Corruption(
+        fmt::format("DELTA_BINARY_PACKED bit width {} at byte {}", width_, pos_));
   }
   uint64_t bytes = values_per_miniblock_ * width_ / 8;
   uint64_t needed = std::min(values_per_miniblock_, values_left_);
@@ -256,8 +260,8 @@ Status DeltaBinaryPackedDecoder::NextMiniblock() {
 
 Status DeltaBinaryPackedDecoder::Get(int64_t* out, size_t n) {
   if (n > values_left_) {
-    return Status::Corruption(fmt::format("DELTA_BINARY_PACKED: {} values wanted, {} left", n,
-                                          values_left_));
+    return Status::Corruption(
+        fmt::format("DELTA_BINARY_PACKED: {} values wanted, {} left", n, values_left_));
   }
   for (size_t i = 0; i < n; ++i) {
     if (first_pending_) {
@@ -319,8 +323,10 @@ void EncodeDeltaBinaryPacked(const int64_t* values, size_t n, std::string* out, 
   for (size_t b = 0; b < deltas.size(); b += kBlock) {
     size_t end = std::min(deltas.size(), b + kBlock);
     int64_t min_delta = static_cast<int64_t>(deltas[b]);
-    for (size_t i = b; i < end; ++i) min_delta = std::min(min_delta, static_cast<int64_t>(deltas[i]));
-    WriteUleb((static_cast<uint64_t>(min_delta) << 1) ^ static_cast<uint64_t>(min_delta >> 63), out);
+    for (size_t i = b; i < end; ++i)
+      min_delta = std::min(min_delta, static_cast<int64_t>(deltas[i]));
+    WriteUleb((static_cast<uint64_t>(min_delta) << 1) ^ static_cast<uint64_t>(min_delta >> 63),
+              out);
     uint8_t widths[kMiniblocks] = {};
     std::vector<uint64_t> rel(kBlock, 0);
     for (size_t i = b; i < end; ++i) {
@@ -385,9 +391,9 @@ Status DeltaByteArrayDecoder::Get(std::string_view* out, size_t n, ByteArena& ar
   for (size_t i = 0; i < n; ++i) {
     int64_t prefix = prefix_scratch_[i];
     if (prefix < 0 || static_cast<uint64_t>(prefix) > previous_.size()) {
-      return Status::Corruption(fmt::format(
-          "DELTA_BYTE_ARRAY: prefix of {} bytes but the previous value has {}", prefix,
-          previous_.size()));
+      return Status::Corruption(
+          fmt::format("DELTA_BYTE_ARRAY: prefix of {} bytes but the previous value has {}", prefix,
+                      previous_.size()));
     }
     previous_.resize(prefix);
     previous_.append(suffix_scratch_[i]);

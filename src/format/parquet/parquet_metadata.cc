@@ -93,8 +93,8 @@ struct Field {
     uint32_t n = 0;
     RETURN_IF_ERROR(r.ReadListBegin(&actual, &n));
     if (n > kMaxListElements) {
-      return Status::Corruption(fmt::format("thrift: list of {} elements at byte {}", n,
-                                            r.position()));
+      return Status::Corruption(
+          fmt::format("thrift: list of {} elements at byte {}", n, r.position()));
     }
     for (uint32_t i = 0; i < n; ++i) {
       if (actual == element) {
@@ -131,8 +131,10 @@ Status SkipStruct(ThriftCompactReader& r) {
 
 Status ReadTimeUnit(ThriftCompactReader& r, TimeUnit* unit) {
   return ReadStruct(r, [&](Field& f) -> Status {
-    TimeUnit u = f.id == 1 ? TimeUnit::kMillis : f.id == 2 ? TimeUnit::kMicros
-                 : f.id == 3 ? TimeUnit::kNanos : TimeUnit::kNone;
+    TimeUnit u = f.id == 1   ? TimeUnit::kMillis
+                 : f.id == 2 ? TimeUnit::kMicros
+                 : f.id == 3 ? TimeUnit::kNanos
+                             : TimeUnit::kNone;
     if (u == TimeUnit::kNone) return Status::OK();
     RETURN_IF_ERROR(f.Struct(SkipStruct));
     if (f.handled) *unit = u;
@@ -144,10 +146,18 @@ Status ReadLogicalType(ThriftCompactReader& r, LogicalType* lt) {
   using K = LogicalType::Kind;
   return ReadStruct(r, [&](Field& f) -> Status {
     switch (f.id) {
-      case 1: lt->kind = K::kString; return f.Struct(SkipStruct);
-      case 2: lt->kind = K::kMap; return f.Struct(SkipStruct);
-      case 3: lt->kind = K::kList; return f.Struct(SkipStruct);
-      case 4: lt->kind = K::kEnum; return f.Struct(SkipStruct);
+      case 1:
+        lt->kind = K::kString;
+        return f.Struct(SkipStruct);
+      case 2:
+        lt->kind = K::kMap;
+        return f.Struct(SkipStruct);
+      case 3:
+        lt->kind = K::kList;
+        return f.Struct(SkipStruct);
+      case 4:
+        lt->kind = K::kEnum;
+        return f.Struct(SkipStruct);
       case 5:
         lt->kind = K::kDecimal;
         return f.Struct([&](ThriftCompactReader& rr) {
@@ -157,16 +167,17 @@ Status ReadLogicalType(ThriftCompactReader& r, LogicalType* lt) {
             return Status::OK();
           });
         });
-      case 6: lt->kind = K::kDate; return f.Struct(SkipStruct);
+      case 6:
+        lt->kind = K::kDate;
+        return f.Struct(SkipStruct);
       case 7:
       case 8:
         lt->kind = f.id == 7 ? K::kTime : K::kTimestamp;
         return f.Struct([&](ThriftCompactReader& rr) {
           return ReadStruct(rr, [&](Field& g) -> Status {
             if (g.id == 1) return g.Bool(&lt->adjusted_to_utc);
-            if (g.id == 2) return g.Struct([&](ThriftCompactReader& r3) {
-              return ReadTimeUnit(r3, &lt->unit);
-            });
+            if (g.id == 2)
+              return g.Struct([&](ThriftCompactReader& r3) { return ReadTimeUnit(r3, &lt->unit); });
             return Status::OK();
           });
         });
@@ -179,15 +190,28 @@ Status ReadLogicalType(ThriftCompactReader& r, LogicalType* lt) {
             return Status::OK();
           });
         });
-      case 11: lt->kind = K::kUnknown; return f.Struct(SkipStruct);
-      case 12: lt->kind = K::kJson; return f.Struct(SkipStruct);
-      case 13: lt->kind = K::kBson; return f.Struct(SkipStruct);
-      case 14: lt->kind = K::kUuid; return f.Struct(SkipStruct);
-      case 15: lt->kind = K::kFloat16; return f.Struct(SkipStruct);
+      case 11:
+        lt->kind = K::kUnknown;
+        return f.Struct(SkipStruct);
+      case 12:
+        lt->kind = K::kJson;
+        return f.Struct(SkipStruct);
+      case 13:
+        lt->kind = K::kBson;
+        return f.Struct(SkipStruct);
+      case 14:
+        lt->kind = K::kUuid;
+        return f.Struct(SkipStruct);
+      case 15:
+        lt->kind = K::kFloat16;
+        return f.Struct(SkipStruct);
       case 16:
       case 17:
-      case 18: lt->kind = K::kOther; return f.Struct(SkipStruct);
-      default: return Status::OK();  // a kind from the future: left as kNone
+      case 18:
+        lt->kind = K::kOther;
+        return f.Struct(SkipStruct);
+      default:
+        return Status::OK();  // a kind from the future: left as kNone
     }
   });
 }
@@ -195,17 +219,27 @@ Status ReadLogicalType(ThriftCompactReader& r, LogicalType* lt) {
 Status ReadSchemaElement(ThriftCompactReader& r, SchemaElement* e) {
   return ReadStruct(r, [&](Field& f) -> Status {
     switch (f.id) {
-      case 1: return f.OptionalEnum(&e->type);
-      case 2: return f.I32(&e->type_length);
-      case 3: return f.OptionalEnum(&e->repetition);
-      case 4: return f.String(&e->name);
-      case 5: return f.I32(&e->num_children);
-      case 6: return f.Enum(&e->converted_type);
-      case 7: return f.I32(&e->scale);
-      case 8: return f.I32(&e->precision);
+      case 1:
+        return f.OptionalEnum(&e->type);
+      case 2:
+        return f.I32(&e->type_length);
+      case 3:
+        return f.OptionalEnum(&e->repetition);
+      case 4:
+        return f.String(&e->name);
+      case 5:
+        return f.I32(&e->num_children);
+      case 6:
+        return f.Enum(&e->converted_type);
+      case 7:
+        return f.I32(&e->scale);
+      case 8:
+        return f.I32(&e->precision);
       case 10:
-        return f.Struct([&](ThriftCompactReader& rr) { return ReadLogicalType(rr, &e->logical_type); });
-      default: return Status::OK();
+        return f.Struct(
+            [&](ThriftCompactReader& rr) { return ReadLogicalType(rr, &e->logical_type); });
+      default:
+        return Status::OK();
     }
   });
 }
@@ -213,13 +247,20 @@ Status ReadSchemaElement(ThriftCompactReader& r, SchemaElement* e) {
 Status ReadStatistics(ThriftCompactReader& r, Statistics* s) {
   return ReadStruct(r, [&](Field& f) -> Status {
     switch (f.id) {
-      case 1: return f.OptionalString(&s->max);
-      case 2: return f.OptionalString(&s->min);
-      case 3: return f.OptionalI64(&s->null_count);
-      case 4: return f.OptionalI64(&s->distinct_count);
-      case 5: return f.OptionalString(&s->max_value);
-      case 6: return f.OptionalString(&s->min_value);
-      default: return Status::OK();
+      case 1:
+        return f.OptionalString(&s->max);
+      case 2:
+        return f.OptionalString(&s->min);
+      case 3:
+        return f.OptionalI64(&s->null_count);
+      case 4:
+        return f.OptionalI64(&s->distinct_count);
+      case 5:
+        return f.OptionalString(&s->max_value);
+      case 6:
+        return f.OptionalString(&s->min_value);
+      default:
+        return Status::OK();
     }
   });
 }
@@ -227,7 +268,8 @@ Status ReadStatistics(ThriftCompactReader& r, Statistics* s) {
 Status ReadColumnMetaData(ThriftCompactReader& r, ColumnMetaData* m) {
   return ReadStruct(r, [&](Field& f) -> Status {
     switch (f.id) {
-      case 1: return f.Enum(&m->type);
+      case 1:
+        return f.Enum(&m->type);
       case 2:
         return f.List(ThriftType::kI32, [&](ThriftCompactReader& rr) {
           int32_t v = 0;
@@ -239,17 +281,23 @@ Status ReadColumnMetaData(ThriftCompactReader& r, ColumnMetaData* m) {
         return f.List(ThriftType::kBinary, [&](ThriftCompactReader& rr) {
           return rr.ReadString(&m->path_in_schema.emplace_back());
         });
-      case 4: return f.Enum(&m->codec);
-      case 5: return f.I64(&m->num_values);
-      case 6: return f.I64(&m->total_uncompressed_size);
-      case 7: return f.I64(&m->total_compressed_size);
-      case 9: return f.I64(&m->data_page_offset);
-      case 11: return f.OptionalI64(&m->dictionary_page_offset);
+      case 4:
+        return f.Enum(&m->codec);
+      case 5:
+        return f.I64(&m->num_values);
+      case 6:
+        return f.I64(&m->total_uncompressed_size);
+      case 7:
+        return f.I64(&m->total_compressed_size);
+      case 9:
+        return f.I64(&m->data_page_offset);
+      case 11:
+        return f.OptionalI64(&m->dictionary_page_offset);
       case 12:
-        return f.Struct([&](ThriftCompactReader& rr) {
-          return ReadStatistics(rr, &m->statistics.emplace());
-        });
-      default: return Status::OK();
+        return f.Struct(
+            [&](ThriftCompactReader& rr) { return ReadStatistics(rr, &m->statistics.emplace()); });
+      default:
+        return Status::OK();
     }
   });
 }
@@ -257,15 +305,20 @@ Status ReadColumnMetaData(ThriftCompactReader& r, ColumnMetaData* m) {
 Status ReadColumnChunk(ThriftCompactReader& r, ColumnChunk* c) {
   return ReadStruct(r, [&](Field& f) -> Status {
     switch (f.id) {
-      case 1: return f.String(&c->file_path);
-      case 2: return f.I64(&c->file_offset);
+      case 1:
+        return f.String(&c->file_path);
+      case 2:
+        return f.I64(&c->file_offset);
       case 3:
         return f.Struct([&](ThriftCompactReader& rr) {
           return ReadColumnMetaData(rr, &c->meta_data.emplace());
         });
       case 8:
-      case 9: c->encrypted = true; return Status::OK();
-      default: return Status::OK();
+      case 9:
+        c->encrypted = true;
+        return Status::OK();
+      default:
+        return Status::OK();
     }
   });
 }
@@ -277,9 +330,12 @@ Status ReadRowGroup(ThriftCompactReader& r, RowGroup* g) {
         return f.List(ThriftType::kStruct, [&](ThriftCompactReader& rr) {
           return ReadColumnChunk(rr, &g->columns.emplace_back());
         });
-      case 2: return f.I64(&g->total_byte_size);
-      case 3: return f.I64(&g->num_rows);
-      default: return Status::OK();
+      case 2:
+        return f.I64(&g->total_byte_size);
+      case 3:
+        return f.I64(&g->num_rows);
+      default:
+        return Status::OK();
     }
   });
 }
@@ -295,12 +351,14 @@ Result<FileMetaData> ParseFileMetaData(std::string_view bytes) {
   FileMetaData md;
   Status st = ReadStruct(r, [&](Field& f) -> Status {
     switch (f.id) {
-      case 1: return f.I32(&md.version);
+      case 1:
+        return f.I32(&md.version);
       case 2:
         return f.List(ThriftType::kStruct, [&](ThriftCompactReader& rr) {
           return ReadSchemaElement(rr, &md.schema.emplace_back());
         });
-      case 3: return f.I64(&md.num_rows);
+      case 3:
+        return f.I64(&md.num_rows);
       case 4:
         return f.List(ThriftType::kStruct, [&](ThriftCompactReader& rr) {
           return ReadRowGroup(rr, &md.row_groups.emplace_back());
@@ -314,13 +372,15 @@ Result<FileMetaData> ParseFileMetaData(std::string_view bytes) {
             return Status::OK();
           });
         });
-      case 6: return f.String(&md.created_by);
+      case 6:
+        return f.String(&md.created_by);
       case 7:
         md.type_defined_column_orders = true;
         return Status::OK();  // skipped: every known order is TypeDefinedOrder
       case 8:
         return Status::NotSupported("encrypted Parquet files are not supported");
-      default: return Status::OK();
+      default:
+        return Status::OK();
     }
   });
   if (!st.ok()) return st;
@@ -332,9 +392,12 @@ Result<PageHeader> ParsePageHeader(std::string_view bytes, size_t* header_size) 
   PageHeader h;
   Status st = ReadStruct(r, [&](Field& f) -> Status {
     switch (f.id) {
-      case 1: return f.Enum(&h.type);
-      case 2: return f.I32(&h.uncompressed_page_size);
-      case 3: return f.I32(&h.compressed_page_size);
+      case 1:
+        return f.Enum(&h.type);
+      case 2:
+        return f.I32(&h.uncompressed_page_size);
+      case 3:
+        return f.I32(&h.compressed_page_size);
       case 4: {
         int32_t crc = 0;
         RETURN_IF_ERROR(f.I32(&crc));
@@ -346,15 +409,19 @@ Result<PageHeader> ParsePageHeader(std::string_view bytes, size_t* header_size) 
           DataPageHeader& d = h.data_page_header.emplace();
           return ReadStruct(rr, [&](Field& g) -> Status {
             switch (g.id) {
-              case 1: return g.I32(&d.num_values);
-              case 2: return g.Enum(&d.encoding);
-              case 3: return g.Enum(&d.definition_level_encoding);
-              case 4: return g.Enum(&d.repetition_level_encoding);
+              case 1:
+                return g.I32(&d.num_values);
+              case 2:
+                return g.Enum(&d.encoding);
+              case 3:
+                return g.Enum(&d.definition_level_encoding);
+              case 4:
+                return g.Enum(&d.repetition_level_encoding);
               case 5:
-                return g.Struct([&](ThriftCompactReader& r3) {
-                  return ReadStatisticsInto(r3, &d.statistics);
-                });
-              default: return Status::OK();
+                return g.Struct(
+                    [&](ThriftCompactReader& r3) { return ReadStatisticsInto(r3, &d.statistics); });
+              default:
+                return Status::OK();
             }
           });
         });
@@ -363,10 +430,14 @@ Result<PageHeader> ParsePageHeader(std::string_view bytes, size_t* header_size) 
           DictionaryPageHeader& d = h.dictionary_page_header.emplace();
           return ReadStruct(rr, [&](Field& g) -> Status {
             switch (g.id) {
-              case 1: return g.I32(&d.num_values);
-              case 2: return g.Enum(&d.encoding);
-              case 3: return g.Bool(&d.is_sorted);
-              default: return Status::OK();
+              case 1:
+                return g.I32(&d.num_values);
+              case 2:
+                return g.Enum(&d.encoding);
+              case 3:
+                return g.Bool(&d.is_sorted);
+              default:
+                return Status::OK();
             }
           });
         });
@@ -375,18 +446,27 @@ Result<PageHeader> ParsePageHeader(std::string_view bytes, size_t* header_size) 
           DataPageHeaderV2& d = h.data_page_header_v2.emplace();
           return ReadStruct(rr, [&](Field& g) -> Status {
             switch (g.id) {
-              case 1: return g.I32(&d.num_values);
-              case 2: return g.I32(&d.num_nulls);
-              case 3: return g.I32(&d.num_rows);
-              case 4: return g.Enum(&d.encoding);
-              case 5: return g.I32(&d.definition_levels_byte_length);
-              case 6: return g.I32(&d.repetition_levels_byte_length);
-              case 7: return g.Bool(&d.is_compressed);
-              default: return Status::OK();
+              case 1:
+                return g.I32(&d.num_values);
+              case 2:
+                return g.I32(&d.num_nulls);
+              case 3:
+                return g.I32(&d.num_rows);
+              case 4:
+                return g.Enum(&d.encoding);
+              case 5:
+                return g.I32(&d.definition_levels_byte_length);
+              case 6:
+                return g.I32(&d.repetition_levels_byte_length);
+              case 7:
+                return g.Bool(&d.is_compressed);
+              default:
+                return Status::OK();
             }
           });
         });
-      default: return Status::OK();
+      default:
+        return Status::OK();
     }
   });
   if (!st.ok()) return st;
@@ -419,16 +499,24 @@ void WriteLogicalType(ThriftCompactWriter& w, const LogicalType& lt) {
   using K = LogicalType::Kind;
   w.WriteStructBegin();
   switch (lt.kind) {
-    case K::kString: WriteEmptyStructField(w, 1); break;
-    case K::kDate: WriteEmptyStructField(w, 6); break;
-    case K::kJson: WriteEmptyStructField(w, 12); break;
+    case K::kString:
+      WriteEmptyStructField(w, 1);
+      break;
+    case K::kDate:
+      WriteEmptyStructField(w, 6);
+      break;
+    case K::kJson:
+      WriteEmptyStructField(w, 12);
+      break;
     case K::kTimestamp:
       w.WriteFieldBegin(8, ThriftType::kStruct);
       w.WriteStructBegin();
       w.WriteBoolField(1, lt.adjusted_to_utc);
       w.WriteFieldBegin(2, ThriftType::kStruct);
       w.WriteStructBegin();
-      WriteEmptyStructField(w, lt.unit == TimeUnit::kMillis ? 1 : lt.unit == TimeUnit::kNanos ? 3 : 2);
+      WriteEmptyStructField(w, lt.unit == TimeUnit::kMillis  ? 1
+                               : lt.unit == TimeUnit::kNanos ? 3
+                                                             : 2);
       w.WriteStructEnd();
       w.WriteStructEnd();
       break;
@@ -439,7 +527,8 @@ void WriteLogicalType(ThriftCompactWriter& w, const LogicalType& lt) {
       w.WriteI32Field(2, lt.precision);
       w.WriteStructEnd();
       break;
-    default: break;  // the writer emits no other kinds
+    default:
+      break;  // the writer emits no other kinds
   }
   w.WriteStructEnd();
 }
@@ -592,43 +681,68 @@ std::string SerializePageHeader(const PageHeader& h) {
 
 std::string_view PhysicalTypeName(PhysicalType type) {
   switch (type) {
-    case PhysicalType::kBoolean: return "BOOLEAN";
-    case PhysicalType::kInt32: return "INT32";
-    case PhysicalType::kInt64: return "INT64";
-    case PhysicalType::kInt96: return "INT96";
-    case PhysicalType::kFloat: return "FLOAT";
-    case PhysicalType::kDouble: return "DOUBLE";
-    case PhysicalType::kByteArray: return "BYTE_ARRAY";
-    case PhysicalType::kFixedLenByteArray: return "FIXED_LEN_BYTE_ARRAY";
+    case PhysicalType::kBoolean:
+      return "BOOLEAN";
+    case PhysicalType::kInt32:
+      return "INT32";
+    case PhysicalType::kInt64:
+      return "INT64";
+    case PhysicalType::kInt96:
+      return "INT96";
+    case PhysicalType::kFloat:
+      return "FLOAT";
+    case PhysicalType::kDouble:
+      return "DOUBLE";
+    case PhysicalType::kByteArray:
+      return "BYTE_ARRAY";
+    case PhysicalType::kFixedLenByteArray:
+      return "FIXED_LEN_BYTE_ARRAY";
   }
   return "UNKNOWN";
 }
 
 std::string_view EncodingName(Encoding encoding) {
   switch (encoding) {
-    case Encoding::kPlain: return "PLAIN";
-    case Encoding::kPlainDictionary: return "PLAIN_DICTIONARY";
-    case Encoding::kRle: return "RLE";
-    case Encoding::kBitPacked: return "BIT_PACKED";
-    case Encoding::kDeltaBinaryPacked: return "DELTA_BINARY_PACKED";
-    case Encoding::kDeltaLengthByteArray: return "DELTA_LENGTH_BYTE_ARRAY";
-    case Encoding::kDeltaByteArray: return "DELTA_BYTE_ARRAY";
-    case Encoding::kRleDictionary: return "RLE_DICTIONARY";
-    case Encoding::kByteStreamSplit: return "BYTE_STREAM_SPLIT";
+    case Encoding::kPlain:
+      return "PLAIN";
+    case Encoding::kPlainDictionary:
+      return "PLAIN_DICTIONARY";
+    case Encoding::kRle:
+      return "RLE";
+    case Encoding::kBitPacked:
+      return "BIT_PACKED";
+    case Encoding::kDeltaBinaryPacked:
+      return "DELTA_BINARY_PACKED";
+    case Encoding::kDeltaLengthByteArray:
+      return "DELTA_LENGTH_BYTE_ARRAY";
+    case Encoding::kDeltaByteArray:
+      return "DELTA_BYTE_ARRAY";
+    case Encoding::kRleDictionary:
+      return "RLE_DICTIONARY";
+    case Encoding::kByteStreamSplit:
+      return "BYTE_STREAM_SPLIT";
   }
   return "UNKNOWN";
 }
 
 std::string_view CodecName(Codec codec) {
   switch (codec) {
-    case Codec::kUncompressed: return "UNCOMPRESSED";
-    case Codec::kSnappy: return "SNAPPY";
-    case Codec::kGzip: return "GZIP";
-    case Codec::kLzo: return "LZO";
-    case Codec::kBrotli: return "BROTLI";
-    case Codec::kLz4Hadoop: return "LZ4";
-    case Codec::kZstd: return "ZSTD";
-    case Codec::kLz4Raw: return "LZ4_RAW";
+    case Codec::kUncompressed:
+      return "UNCOMPRESSED";
+    case Codec::kSnappy:
+      return "SNAPPY";
+    case Codec::kGzip:
+      return "GZIP";
+    case Codec::kLzo:
+      return "LZO";
+    case Codec::kBrotli:
+      return "BROTLI";
+    case Codec::kLz4Hadoop:
+      return "LZ4";
+    case Codec::kZstd:
+      return "ZSTD";
+    case Codec::kLz4Raw:
+      return "LZ4_RAW";
   }
   return "UNKNOWN";
 }
@@ -637,34 +751,59 @@ std::string LogicalTypeName(const SchemaElement& e) {
   using K = LogicalType::Kind;
   const LogicalType& lt = e.logical_type;
   auto unit = [&] {
-    return lt.unit == TimeUnit::kMillis ? "MILLIS" : lt.unit == TimeUnit::kNanos ? "NANOS" : "MICROS";
+    return lt.unit == TimeUnit::kMillis  ? "MILLIS"
+           : lt.unit == TimeUnit::kNanos ? "NANOS"
+                                         : "MICROS";
   };
   switch (lt.kind) {
-    case K::kString: return "STRING";
-    case K::kMap: return "MAP";
-    case K::kList: return "LIST";
-    case K::kEnum: return "ENUM";
-    case K::kDecimal: return fmt::format("DECIMAL({},{})", lt.precision, lt.scale);
-    case K::kDate: return "DATE";
-    case K::kTime: return fmt::format("TIME({})", unit());
-    case K::kTimestamp: return fmt::format("TIMESTAMP({})", unit());
-    case K::kInteger: return fmt::format("INT({},{})", lt.bit_width, lt.is_signed ? "signed" : "unsigned");
-    case K::kUnknown: return "NULL";
-    case K::kJson: return "JSON";
-    case K::kBson: return "BSON";
-    case K::kUuid: return "UUID";
-    case K::kFloat16: return "FLOAT16";
-    case K::kOther: return "OTHER";
-    case K::kNone: break;
+    case K::kString:
+      return "STRING";
+    case K::kMap:
+      return "MAP";
+    case K::kList:
+      return "LIST";
+    case K::kEnum:
+      return "ENUM";
+    case K::kDecimal:
+      return fmt::format("DECIMAL({},{})", lt.precision, lt.scale);
+    case K::kDate:
+      return "DATE";
+    case K::kTime:
+      return fmt::format("TIME({})", unit());
+    case K::kTimestamp:
+      return fmt::format("TIMESTAMP({})", unit());
+    case K::kInteger:
+      return fmt::format("INT({},{})", lt.bit_width, lt.is_signed ? "signed" : "unsigned");
+    case K::kUnknown:
+      return "NULL";
+    case K::kJson:
+      return "JSON";
+    case K::kBson:
+      return "BSON";
+    case K::kUuid:
+      return "UUID";
+    case K::kFloat16:
+      return "FLOAT16";
+    case K::kOther:
+      return "OTHER";
+    case K::kNone:
+      break;
   }
   switch (e.converted_type) {
-    case ConvertedType::kNone: return "";
-    case ConvertedType::kUtf8: return "UTF8";
-    case ConvertedType::kDecimal: return fmt::format("DECIMAL({},{})", e.precision, e.scale);
-    case ConvertedType::kDate: return "DATE";
-    case ConvertedType::kTimestampMillis: return "TIMESTAMP_MILLIS";
-    case ConvertedType::kTimestampMicros: return "TIMESTAMP_MICROS";
-    default: return fmt::format("CONVERTED({})", static_cast<int>(e.converted_type));
+    case ConvertedType::kNone:
+      return "";
+    case ConvertedType::kUtf8:
+      return "UTF8";
+    case ConvertedType::kDecimal:
+      return fmt::format("DECIMAL({},{})", e.precision, e.scale);
+    case ConvertedType::kDate:
+      return "DATE";
+    case ConvertedType::kTimestampMillis:
+      return "TIMESTAMP_MILLIS";
+    case ConvertedType::kTimestampMicros:
+      return "TIMESTAMP_MICROS";
+    default:
+      return fmt::format("CONVERTED({})", static_cast<int>(e.converted_type));
   }
 }
 

@@ -112,8 +112,8 @@ struct LogicalType {
     kOther,  // a known-to-exist kind freshet does not interpret (variant, geometry...)
   };
   Kind kind = Kind::kNone;
-  int32_t scale = 0;      // kDecimal
-  int32_t precision = 0;  // kDecimal
+  int32_t scale = 0;                // kDecimal
+  int32_t precision = 0;            // kDecimal
   TimeUnit unit = TimeUnit::kNone;  // kTime, kTimestamp
   bool adjusted_to_utc = false;     // kTime, kTimestamp
   int8_t bit_width = 0;             // kInteger

@@ -1,6 +1,7 @@
 #include "format/parquet/parquet_reader.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -59,10 +60,12 @@ class RowGroupDecoder {
 
   // REQUIRES: !done()
   Status Next(RowBatch* out) {
-    size_t n = static_cast<size_t>(std::min<int64_t>(rows_left_, static_cast<int64_t>(batch_rows_)));
+    size_t n =
+        static_cast<size_t>(std::min<int64_t>(rows_left_, static_cast<int64_t>(batch_rows_)));
     out->rows = n;
     out->columns.resize(readers_.size());
-    for (size_t i = 0; i < readers_.size(); ++i) RETURN_IF_ERROR(readers_[i]->Read(n, &out->columns[i]));
+    for (size_t i = 0; i < readers_.size(); ++i)
+      RETURN_IF_ERROR(readers_[i]->Read(n, &out->columns[i]));
     rows_left_ -= static_cast<int64_t>(n);
     return Status::OK();
   }
@@ -168,11 +171,20 @@ Status EmitBatch(const RowBatch& batch, const std::vector<int>& source, Row& row
       if (v.type != t) SetNull(v);
       v.type = t;
       switch (t) {
-        case ValueType::kBool: v.b = col.ints[r] != 0; break;
-        case ValueType::kInt64: v.i = col.ints[r]; break;
-        case ValueType::kDouble: v.d = col.doubles[r]; break;
-        case ValueType::kString: v.s.assign(col.strings[r]); break;
-        default: break;
+        case ValueType::kBool:
+          v.b = col.ints[r] != 0;
+          break;
+        case ValueType::kInt64:
+          v.i = col.ints[r];
+          break;
+        case ValueType::kDouble:
+          v.d = col.doubles[r];
+          break;
+        case ValueType::kString:
+          v.s.assign(col.strings[r]);
+          break;
+        default:
+          break;
       }
     }
     ++*row_number;
@@ -198,24 +210,26 @@ Result<std::unique_ptr<ParquetFile>> ParquetFile::Open(ObjectStore& store, const
   uint64_t tail_len = std::min(size, kTailBytes);
   ASSIGN_OR_RETURN(std::string tail, store.GetRange(name, size - tail_len, tail_len));
   if (tail.size() != tail_len) {
-    return Status::IOError(fmt::format("{}: short read of the footer ({} of {} bytes)", name,
-                                       tail.size(), tail_len));
+    return Status::IOError(
+        fmt::format("{}: short read of the footer ({} of {} bytes)", name, tail.size(), tail_len));
   }
   std::string_view magic = std::string_view(tail).substr(tail.size() - 4);
   if (magic == "PARE") {
-    return Status::NotSupported(fmt::format("{}: encrypted Parquet footers are not supported", name));
+    return Status::NotSupported(
+        fmt::format("{}: encrypted Parquet footers are not supported", name));
   }
   if (magic != "PAR1") {
-    return Status::Corruption(fmt::format("{}: no PAR1 magic at the end of the file (byte {})", name,
-                                          size - 4));
+    return Status::Corruption(
+        fmt::format("{}: no PAR1 magic at the end of the file (byte {})", name, size - 4));
   }
   if (tail_len == size && std::string_view(tail).substr(0, 4) != "PAR1") {
     return Status::Corruption(fmt::format("{}: no PAR1 magic at the start of the file", name));
   }
   uint64_t footer_len = LoadLittleEndian32(tail.data() + tail.size() - 8);
   if (footer_len > size - 12 || footer_len > kMaxFooterBytes) {
-    return Status::Corruption(fmt::format("{}: footer length {} at byte {} exceeds the file's {} bytes",
-                                          name, footer_len, size - 8, size));
+    return Status::Corruption(
+        fmt::format("{}: footer length {} at byte {} exceeds the file's {} bytes", name, footer_len,
+                    size - 8, size));
   }
   file->data_end_ = size - 8 - footer_len;
   std::string footer;
@@ -238,8 +252,9 @@ Result<std::unique_ptr<ParquetFile>> ParquetFile::Open(ObjectStore& store, const
   for (size_t i = 0; i < file->metadata_.row_groups.size(); ++i) {
     const RowGroup& g = file->metadata_.row_groups[i];
     if (g.columns.size() != file->schema_.num_leaves()) {
-      return Status::Corruption(fmt::format("{}: row group {} has {} column chunks, the schema has {} columns",
-                                            name, i, g.columns.size(), file->schema_.num_leaves()));
+      return Status::Corruption(
+          fmt::format("{}: row group {} has {} column chunks, the schema has {} columns", name, i,
+                      g.columns.size(), file->schema_.num_leaves()));
     }
     if (g.num_rows < 0) {
       return Status::Corruption(fmt::format("{}: row group {} has {} rows", name, i, g.num_rows));
@@ -249,8 +264,8 @@ Result<std::unique_ptr<ParquetFile>> ParquetFile::Open(ObjectStore& store, const
 }
 
 Result<ParquetFile::ChunkBytes> ParquetFile::FetchChunk(size_t row_group, size_t leaf_index,
-                                                      std::string_view column_name,
-                                                      PhysicalType physical_type) const {
+                                                        std::string_view column_name,
+                                                        PhysicalType physical_type) const {
   const RowGroup& g = metadata_.row_groups[row_group];
   const ColumnChunk& cc = g.columns[leaf_index];
   auto where = [&] {
@@ -267,7 +282,8 @@ Result<ParquetFile::ChunkBytes> ParquetFile::FetchChunk(size_t row_group, size_t
   const ColumnMetaData& m = *cc.meta_data;
   if (m.type != physical_type) {
     return Status::Corruption(fmt::format("{}: chunk type {} differs from the schema's {}", where(),
-                                          PhysicalTypeName(m.type), PhysicalTypeName(physical_type)));
+                                          PhysicalTypeName(m.type),
+                                          PhysicalTypeName(physical_type)));
   }
   int64_t start = m.data_page_offset;
   if (m.dictionary_page_offset && *m.dictionary_page_offset > 0 &&
@@ -277,9 +293,9 @@ Result<ParquetFile::ChunkBytes> ParquetFile::FetchChunk(size_t row_group, size_t
   int64_t len = m.total_compressed_size;
   if (start < 4 || len <= 0 || static_cast<uint64_t>(start) >= data_end_ ||
       static_cast<uint64_t>(len) > data_end_ - static_cast<uint64_t>(start)) {
-    return Status::Corruption(fmt::format(
-        "{}: chunk at byte {} of {} bytes lies outside the data section [4, {})", where(), start,
-        len, data_end_));
+    return Status::Corruption(
+        fmt::format("{}: chunk at byte {} of {} bytes lies outside the data section [4, {})",
+                    where(), start, len, data_end_));
   }
   ASSIGN_OR_RETURN(std::string bytes, store_.GetRange(name_, start, len));
   if (bytes.size() != static_cast<uint64_t>(len)) {
@@ -317,14 +333,18 @@ Status ParquetReader::ReadFile(const ParquetFile& file, const std::vector<std::s
     const ColumnDescriptor* d = file.schema().Find(columns[c]);
     if (d == nullptr) {
       if (const SkippedField* s = file.schema().FindSkipped(columns[c])) {
-        return Status::NotSupported(fmt::format("{}: column '{}' is a {}; only flat columns can be read",
-                                                file.name(), columns[c], s->reason));
+        return Status::NotSupported(
+            fmt::format("{}: column '{}' is a {}; only flat columns can be read", file.name(),
+                        columns[c], s->reason));
       }
       continue;
     }
     auto it = std::find(decoded.begin(), decoded.end(), d);
     source[c] = static_cast<int>(it - decoded.begin());
     if (it == decoded.end()) decoded.push_back(d);
+  }
+  for (const SkippedField& s : file.schema().skipped()) {
+    spdlog::debug("{}: skipping nested column '{}' ({})", file.name(), s.name, s.reason);
   }
   Row row(columns.size());
   uint64_t row_number = 0;
@@ -396,9 +416,9 @@ Status DescribeParquet(ObjectStore& store, std::string_view key, std::ostream& o
       std::string nulls = m.statistics && m.statistics->null_count
                               ? fmt::format(", {} nulls", *m.statistics->null_count)
                               : "";
-      out << fmt::format("  {}: {}, {}, {} values, {} bytes compressed, {} uncompressed{}\n", c.name,
-                         CodecName(m.codec), encodings, m.num_values, m.total_compressed_size,
-                         m.total_uncompressed_size, nulls);
+      out << fmt::format("  {}: {}, {}, {} values, {} bytes compressed, {} uncompressed{}\n",
+                         c.name, CodecName(m.codec), encodings, m.num_values,
+                         m.total_compressed_size, m.total_uncompressed_size, nulls);
     }
   }
   return Status::OK();

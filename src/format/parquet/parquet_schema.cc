@@ -20,13 +20,18 @@ Status ChooseConversion(const SchemaElement& e, ColumnDescriptor* c) {
   bool is_bytes = pt == PhysicalType::kByteArray || pt == PhysicalType::kFixedLenByteArray;
   auto default_for = [&]() {
     switch (pt) {
-      case PhysicalType::kBoolean: return Conversion::kBool;
+      case PhysicalType::kBoolean:
+        return Conversion::kBool;
       case PhysicalType::kInt32:
-      case PhysicalType::kInt64: return Conversion::kInt;
-      case PhysicalType::kInt96: return Conversion::kInt96;
+      case PhysicalType::kInt64:
+        return Conversion::kInt;
+      case PhysicalType::kInt96:
+        return Conversion::kInt96;
       case PhysicalType::kFloat:
-      case PhysicalType::kDouble: return Conversion::kFloat;
-      default: return Conversion::kBytes;
+      case PhysicalType::kDouble:
+        return Conversion::kFloat;
+      default:
+        return Conversion::kBytes;
     }
   };
   c->conversion = default_for();
@@ -60,9 +65,13 @@ Status ChooseConversion(const SchemaElement& e, ColumnDescriptor* c) {
         c->conversion = Conversion::kFloat16;
       }
       return Status::OK();
-    case K::kUnknown: c->conversion = Conversion::kNull; return Status::OK();
-    case K::kNone: break;
-    default: return Status::OK();  // strings, JSON, UUID, ...: the physical default
+    case K::kUnknown:
+      c->conversion = Conversion::kNull;
+      return Status::OK();
+    case K::kNone:
+      break;
+    default:
+      return Status::OK();  // strings, JSON, UUID, ...: the physical default
   }
   switch (e.converted_type) {
     case ConvertedType::kDecimal:
@@ -86,8 +95,8 @@ Status ChooseConversion(const SchemaElement& e, ColumnDescriptor* c) {
     case ConvertedType::kTimeMicros:
       if (is_int) {
         c->conversion = Conversion::kTime;
-        c->unit = e.converted_type == ConvertedType::kTimeMillis ? TimeUnit::kMillis
-                                                                 : TimeUnit::kMicros;
+        c->unit =
+            e.converted_type == ConvertedType::kTimeMillis ? TimeUnit::kMillis : TimeUnit::kMicros;
       }
       break;
     case ConvertedType::kUint8:
@@ -98,7 +107,8 @@ Status ChooseConversion(const SchemaElement& e, ColumnDescriptor* c) {
     case ConvertedType::kUint64:
       if (pt == PhysicalType::kInt64) c->conversion = Conversion::kUint64;
       break;
-    default: break;
+    default:
+      break;
   }
   return Status::OK();
 }
@@ -111,14 +121,16 @@ Result<ParquetSchema> ParquetSchema::Make(const FileMetaData& md) {
   if (elements.empty()) return Status::Corruption("schema has no root element");
   const SchemaElement& root = elements[0];
   if (root.num_children < 0 || static_cast<size_t>(root.num_children) >= elements.size() + 1) {
-    return Status::Corruption(fmt::format("schema root has {} children but the schema has {} elements",
-                                          root.num_children, elements.size()));
+    return Status::Corruption(
+        fmt::format("schema root has {} children but the schema has {} elements", root.num_children,
+                    elements.size()));
   }
   size_t next = 1;
   for (int32_t child = 0; child < root.num_children; ++child) {
     if (next >= elements.size()) {
-      return Status::Corruption(fmt::format(
-          "schema root announces {} fields but the schema ends after {}", root.num_children, child));
+      return Status::Corruption(
+          fmt::format("schema root announces {} fields but the schema ends after {}",
+                      root.num_children, child));
     }
     const SchemaElement& e = elements[next];
     // Walk the subtree iteratively: a stack of groups whose children are
@@ -154,17 +166,17 @@ Result<ParquetSchema> ParquetSchema::Make(const FileMetaData& md) {
         }
         if (*node.type == PhysicalType::kFixedLenByteArray &&
             (node.type_length <= 0 || node.type_length > (1 << 24))) {
-          return Status::Corruption(fmt::format(
-              "schema element '{}' is FIXED_LEN_BYTE_ARRAY of invalid length {}", node.name,
-              node.type_length));
+          return Status::Corruption(
+              fmt::format("schema element '{}' is FIXED_LEN_BYTE_ARRAY of invalid length {}",
+                          node.name, node.type_length));
         }
         schema.leaves_.push_back({std::move(path), *node.type, def, rep});
         ++leaves;
         continue;
       }
       if (node.num_children < 0 || static_cast<size_t>(node.num_children) > elements.size()) {
-        return Status::Corruption(fmt::format("schema group '{}' has {} children", node.name,
-                                              node.num_children));
+        return Status::Corruption(
+            fmt::format("schema group '{}' has {} children", node.name, node.num_children));
       }
       if (static_cast<int>(pending.size()) >= kMaxNesting) {
         return Status::Corruption(
@@ -186,19 +198,19 @@ Result<ParquetSchema> ParquetSchema::Make(const FileMetaData& md) {
       if (!logical.empty()) c.type_name += " " + logical;
       schema.columns_.push_back(std::move(c));
     } else {
-      std::string kind = e.type ? "repeated primitive field"
-                                : fmt::format("nested group{}", [&]() -> std::string {
-                                    std::string l = LogicalTypeName(e);
-                                    return l.empty() ? "" : " (" + l + ")";
-                                  }());
+      std::string kind =
+          e.type ? "repeated primitive field" : fmt::format("nested group{}", [&]() -> std::string {
+            std::string l = LogicalTypeName(e);
+            return l.empty() ? "" : " (" + l + ")";
+          }());
       schema.skipped_.push_back(
           {e.name, fmt::format("{} with {} leaf column{}", kind, leaves, leaves == 1 ? "" : "s")});
     }
     schema.num_leaves_ += leaves;
   }
   if (next != elements.size()) {
-    return Status::Corruption(fmt::format("schema has {} elements but its tree uses {}",
-                                          elements.size(), next));
+    return Status::Corruption(
+        fmt::format("schema has {} elements but its tree uses {}", elements.size(), next));
   }
   return schema;
 }

@@ -32,25 +32,25 @@ namespace freshet::parquet {
 
 enum class Conversion : uint8_t {
   kBool,
-  kInt,         // INT32 / INT64 as signed
-  kUint32,      // INT32 holding an unsigned value
-  kUint64,      // INT64 holding an unsigned value
-  kFloat,       // FLOAT or DOUBLE
-  kFloat16,     // FIXED_LEN_BYTE_ARRAY(2), IEEE half
-  kBytes,       // BYTE_ARRAY / FIXED_LEN_BYTE_ARRAY as kString
-  kDecimal,     // `scale` applies
-  kDate,        // INT32 days since the epoch
-  kTimestamp,   // INT64 in `unit`
-  kTime,        // INT32 / INT64 in `unit`
-  kInt96,       // Impala / Spark nanosecond timestamp
-  kNull,        // NullType
+  kInt,        // INT32 / INT64 as signed
+  kUint32,     // INT32 holding an unsigned value
+  kUint64,     // INT64 holding an unsigned value
+  kFloat,      // FLOAT or DOUBLE
+  kFloat16,    // FIXED_LEN_BYTE_ARRAY(2), IEEE half
+  kBytes,      // BYTE_ARRAY / FIXED_LEN_BYTE_ARRAY as kString
+  kDecimal,    // `scale` applies
+  kDate,       // INT32 days since the epoch
+  kTimestamp,  // INT64 in `unit`
+  kTime,       // INT32 / INT64 in `unit`
+  kInt96,      // Impala / Spark nanosecond timestamp
+  kNull,       // NullType
 };
 
 struct ColumnDescriptor {
   std::string name;
   size_t leaf_index = 0;  // position of its chunk in every row group
   PhysicalType physical_type = PhysicalType::kBoolean;
-  int32_t type_length = 0;  // FIXED_LEN_BYTE_ARRAY only
+  int32_t type_length = 0;           // FIXED_LEN_BYTE_ARRAY only
   int16_t max_definition_level = 0;  // 0 (REQUIRED) or 1 (OPTIONAL)
   Conversion conversion = Conversion::kBytes;
   int32_t scale = 0;                  // kDecimal

@@ -43,7 +43,8 @@ Status CheckLevels(std::string_view* data, Encoding encoding, int max_level, int
   }
   std::string_view levels = *data;
   if (length_prefixed) {
-    if (data->size() < 4) return Status::Corruption(fmt::format("{} levels length truncated", what));
+    if (data->size() < 4)
+      return Status::Corruption(fmt::format("{} levels length truncated", what));
     uint32_t len;
     std::memcpy(&len, data->data(), 4);
     if (len > data->size() - 4) {
@@ -57,11 +58,13 @@ Status CheckLevels(std::string_view* data, Encoding encoding, int max_level, int
     size_t k = static_cast<size_t>(std::min<int64_t>(n - done, 4096));
     Status st = decoder.Get(scratch.data(), k);
     if (!st.ok()) {
-      return st.WithContext(fmt::format("{} levels: {} decoded of the page's {} values", what, done, n));
+      return st.WithContext(
+          fmt::format("{} levels: {} decoded of the page's {} values", what, done, n));
     }
     for (size_t i = 0; i < k; ++i) {
       if (scratch[i] > static_cast<uint32_t>(max_level)) {
-        return Status::Corruption(fmt::format("{} level {} above the maximum {}", what, scratch[i], max_level));
+        return Status::Corruption(
+            fmt::format("{} level {} above the maximum {}", what, scratch[i], max_level));
       }
     }
     done += static_cast<int64_t>(k);
@@ -81,7 +84,8 @@ Status CheckPages(const ParquetFile& file, size_t row_group, const LeafColumn& l
                                       leaf.path, row_group, page_offset));
   };
   if (!IsSupportedCodec(meta.codec)) {
-    return context(Status::NotSupported(fmt::format("compression codec {}", CodecName(meta.codec))));
+    return context(
+        Status::NotSupported(fmt::format("compression codec {}", CodecName(meta.codec))));
   }
   while (pos < bytes.size() && values < meta.num_values) {
     page_offset = chunk.offset + pos;
@@ -92,8 +96,9 @@ Status CheckPages(const ParquetFile& file, size_t row_group, const LeafColumn& l
     size_t left = bytes.size() - pos - header_size;
     if (h.compressed_page_size < 0 || static_cast<size_t>(h.compressed_page_size) > left ||
         h.uncompressed_page_size < 0 || h.uncompressed_page_size > kMaxPageBytes) {
-      return context(Status::Corruption(fmt::format("invalid page sizes {} / {} ({} bytes left)",
-                                                    h.compressed_page_size, h.uncompressed_page_size, left)));
+      return context(
+          Status::Corruption(fmt::format("invalid page sizes {} / {} ({} bytes left)",
+                                         h.compressed_page_size, h.uncompressed_page_size, left)));
     }
     std::string_view page = bytes.substr(pos + header_size, h.compressed_page_size);
     pos += header_size + h.compressed_page_size;
@@ -121,7 +126,8 @@ Status CheckPages(const ParquetFile& file, size_t row_group, const LeafColumn& l
       }
       values += d.num_values;
     } else if (h.type == PageType::kDataPageV2) {
-      if (!h.data_page_header_v2) return context(Status::Corruption("data page v2 without its header"));
+      if (!h.data_page_header_v2)
+        return context(Status::Corruption("data page v2 without its header"));
       const DataPageHeaderV2& d = *h.data_page_header_v2;
       int64_t rep = d.repetition_levels_byte_length, def = d.definition_levels_byte_length;
       if (d.num_values < 0 || rep < 0 || def < 0 || rep + def > static_cast<int64_t>(page.size()) ||
@@ -144,8 +150,8 @@ Status CheckPages(const ParquetFile& file, size_t row_group, const LeafColumn& l
     if (!st.ok()) return context(st);
   }
   if (values != meta.num_values) {
-    return context(Status::Corruption(fmt::format("the chunk's pages hold {} values, its metadata says {}",
-                                                  values, meta.num_values)));
+    return context(Status::Corruption(fmt::format(
+        "the chunk's pages hold {} values, its metadata says {}", values, meta.num_values)));
   }
   return Status::OK();
 }

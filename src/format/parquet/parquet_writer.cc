@@ -27,12 +27,18 @@ void AppendLittleEndian(T v, std::string* out) {
 
 std::string_view TypeName(ValueType t) {
   switch (t) {
-    case ValueType::kNull: return "null";
-    case ValueType::kBool: return "bool";
-    case ValueType::kInt64: return "int64";
-    case ValueType::kDouble: return "double";
-    case ValueType::kString: return "string";
-    case ValueType::kStringList: return "list";
+    case ValueType::kNull:
+      return "null";
+    case ValueType::kBool:
+      return "bool";
+    case ValueType::kInt64:
+      return "int64";
+    case ValueType::kDouble:
+      return "double";
+    case ValueType::kString:
+      return "string";
+    case ValueType::kStringList:
+      return "list";
   }
   return "?";
 }
@@ -79,16 +85,17 @@ Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Create(std::vector<WriterC
     }
     if (c.type != ValueType::kString && c.type != ValueType::kInt64 &&
         c.type != ValueType::kDouble && c.type != ValueType::kBool) {
-      return Status::InvalidArgument(fmt::format(
-          "Parquet column '{}': type {} is not supported (string, int64, double, bool)", c.name,
-          TypeName(c.type)));
+      return Status::InvalidArgument(
+          fmt::format("Parquet column '{}': type {} is not supported (string, int64, double, bool)",
+                      c.name, TypeName(c.type)));
     }
   }
   switch (options.codec) {
     case Codec::kUncompressed:
     case Codec::kSnappy:
     case Codec::kGzip:
-    case Codec::kZstd: break;
+    case Codec::kZstd:
+      break;
     default:
       return Status::NotSupported(
           fmt::format("the Parquet writer does not support codec {}", CodecName(options.codec)));
@@ -112,8 +119,8 @@ Status ParquetWriter::AppendRow(const Row& row) {
     const WriterColumn& col = columns_[c];
     if (v.is_null()) {
       if (!col.optional) {
-        return Status::InvalidArgument(
-            fmt::format("row {}: column '{}' is required but the value is null", row_number, col.name));
+        return Status::InvalidArgument(fmt::format(
+            "row {}: column '{}' is required but the value is null", row_number, col.name));
       }
       continue;
     }
@@ -130,8 +137,14 @@ Status ParquetWriter::AppendRow(const Row& row) {
     b.defined.push_back(!v.is_null());
     if (v.is_null()) continue;
     switch (columns_[c].type) {
-      case ValueType::kBool: b.ints.push_back(v.b); group_bytes_ += 1; break;
-      case ValueType::kInt64: b.ints.push_back(v.i); group_bytes_ += 8; break;
+      case ValueType::kBool:
+        b.ints.push_back(v.b);
+        group_bytes_ += 1;
+        break;
+      case ValueType::kInt64:
+        b.ints.push_back(v.i);
+        group_bytes_ += 8;
+        break;
       case ValueType::kDouble:
         b.doubles.push_back(v.type == ValueType::kInt64 ? static_cast<double>(v.i) : v.d);
         group_bytes_ += 8;
@@ -234,8 +247,8 @@ Status ParquetWriter::WriteChunk(ColumnBuffer& b, const WriterColumn& column, Co
   m.path_in_schema = {column.name};
   m.codec = options_.codec;
   m.num_values = static_cast<int64_t>(rows);
-  m.type = type == ValueType::kString  ? PhysicalType::kByteArray
-           : type == ValueType::kInt64 ? PhysicalType::kInt64
+  m.type = type == ValueType::kString   ? PhysicalType::kByteArray
+           : type == ValueType::kInt64  ? PhysicalType::kInt64
            : type == ValueType::kDouble ? PhysicalType::kDouble
                                         : PhysicalType::kBoolean;
   const int64_t chunk_start = static_cast<int64_t>(out_.size());
@@ -261,8 +274,8 @@ Status ParquetWriter::WriteChunk(ColumnBuffer& b, const WriterColumn& column, Co
     m.dictionary_page_offset = static_cast<int64_t>(out_.size());
     PageHeader header;
     header.type = PageType::kDictionaryPage;
-    header.dictionary_page_header = DictionaryPageHeader{static_cast<int32_t>(dict_count),
-                                                         Encoding::kPlain, false};
+    header.dictionary_page_header =
+        DictionaryPageHeader{static_cast<int32_t>(dict_count), Encoding::kPlain, false};
     RETURN_IF_ERROR(write_page(header, dictionary));
   }
   m.data_page_offset = static_cast<int64_t>(out_.size());
@@ -403,9 +416,15 @@ Result<std::string> ParquetWriter::Finish() {
         e.converted_type = ConvertedType::kUtf8;
         e.logical_type.kind = LogicalType::Kind::kString;
         break;
-      case ValueType::kInt64: e.type = PhysicalType::kInt64; break;
-      case ValueType::kDouble: e.type = PhysicalType::kDouble; break;
-      default: e.type = PhysicalType::kBoolean; break;
+      case ValueType::kInt64:
+        e.type = PhysicalType::kInt64;
+        break;
+      case ValueType::kDouble:
+        e.type = PhysicalType::kDouble;
+        break;
+      default:
+        e.type = PhysicalType::kBoolean;
+        break;
     }
     metadata_.schema.push_back(std::move(e));
   }

@@ -145,8 +145,8 @@ Status ThriftCompactReader::ReadBinary(std::string_view* v) {
   uint64_t len = 0;
   RETURN_IF_ERROR(ReadVarint(&len, 10));
   if (len > data_.size() - pos_) {
-    return Error(fmt::format("binary of {} bytes exceeds the {} bytes left", len,
-                             data_.size() - pos_));
+    return Error(
+        fmt::format("binary of {} bytes exceeds the {} bytes left", len, data_.size() - pos_));
   }
   *v = data_.substr(pos_, len);
   pos_ += len;
@@ -168,8 +168,8 @@ Status ThriftCompactReader::ReadListBegin(ThriftType* element_type, uint32_t* si
   uint64_t n = byte >> 4;
   if (n == 15) RETURN_IF_ERROR(ReadVarint(&n, 5));
   if (n > data_.size() - pos_) {
-    return Error(fmt::format("list of {} elements exceeds the {} bytes left", n,
-                             data_.size() - pos_));
+    return Error(
+        fmt::format("list of {} elements exceeds the {} bytes left", n, data_.size() - pos_));
   }
   RETURN_IF_ERROR(EnterNested());
   // Elements of type "bool true/false" are encoded as bytes; normalize.
@@ -200,7 +200,8 @@ Status ThriftCompactReader::ReadMapBegin(ThriftType* key, ThriftType* value, uin
 
 Status ThriftCompactReader::Skip(ThriftType type) {
   switch (type) {
-    case ThriftType::kStop: return Error("unexpected stop");
+    case ThriftType::kStop:
+      return Error("unexpected stop");
     case ThriftType::kBoolTrue:
     case ThriftType::kBoolFalse: {
       bool b;
@@ -312,7 +313,7 @@ void ThriftCompactWriter::WriteBinary(std::string_view v) {
 
 void ThriftCompactWriter::WriteListBegin(ThriftType element_type, uint32_t size) {
   uint8_t t = static_cast<uint8_t>(element_type == ThriftType::kBoolFalse ? ThriftType::kBoolTrue
-                                                                            : element_type);
+                                                                          : element_type);
   if (size < 15) {
     out_.push_back(static_cast<char>((size << 4) | t));
   } else {
