@@ -144,6 +144,64 @@ TEST(ParquetReader, SurvivesCorruptedFiles) {
   }
 }
 
+// Records the ranged reads a scan makes.
+class CountingStore final : public ObjectStore {
+ public:
+  explicit CountingStore(InMemoryStore& base) : base_(base) {}
+  Result<std::string> Get(std::string_view key) override {
+    ++gets;
+    return base_.Get(key);
+  }
+  Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) override {
+    ranges.emplace_back(offset, length);
+    return base_.GetRange(key, offset, length);
+  }
+  Result<ObjectInfo> Head(std::string_view key) override { return base_.Head(key); }
+  Status Put(std::string_view key, std::string_view data) override { return base_.Put(key, data); }
+  Status PutIfAbsent(std::string_view key, std::string_view data) override {
+    return base_.PutIfAbsent(key, data);
+  }
+  Result<std::vector<ObjectInfo>> List(std::string_view prefix) override {
+    return base_.List(prefix);
+  }
+  Status Delete(std::string_view key) override { return base_.Delete(key); }
+  std::string Describe() const override { return "counting"; }
+  int gets = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+
+ private:
+  InMemoryStore& base_;
+};
+
+TEST(ParquetReader, FetchesFooterThenOnlyProjectedChunks) {
+  ParquetWriterOptions options;
+  options.row_group_rows = 2000;
+  options.codec = Codec::kUncompressed;
+  options.dictionary = false;
+  std::string bytes = WriteFile(SampleRows(8000), options);
+  ASSERT_GT(bytes.size(), 64u << 10) << "the footer read should not cover the whole file";
+  InMemoryStore base;
+  ASSERT_TRUE(base.Put("f.parquet", bytes).ok());
+  CountingStore store(base);
+  ParquetReader reader;
+  CollectingSink sink;
+  ASSERT_TRUE(reader.Read(store, *store.Head("f.parquet"), {"bid"}, sink).ok());
+  EXPECT_EQ(sink.rows.size(), 8000u);
+  EXPECT_EQ(store.gets, 0);
+  // One read of the file's tail, then one per row group for the one column.
+  ASSERT_EQ(store.ranges.size(), 1u + 4u);
+  EXPECT_EQ(store.ranges[0].first + store.ranges[0].second, bytes.size());
+  auto file = ParquetFile::Open(base, *base.Head("f.parquet"));
+  ASSERT_TRUE(file.ok());
+  const ColumnDescriptor* bid = (*file)->schema().Find("bid");
+  for (size_t g = 0; g < 4; ++g) {
+    const ColumnMetaData& m = *(*file)->metadata().row_groups[g].columns[bid->leaf_index].meta_data;
+    uint64_t start = m.dictionary_page_offset ? *m.dictionary_page_offset : m.data_page_offset;
+    EXPECT_EQ(store.ranges[1 + g],
+              std::make_pair(start, static_cast<uint64_t>(m.total_compressed_size)));
+  }
+}
+
 TEST(ParquetReader, NestedProjectionIsNotSupported) {
   // A hand-made schema: root { required int64 id; optional group tags (LIST) {...} }.
   FileMetaData md;
