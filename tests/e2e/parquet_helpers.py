@@ -19,7 +19,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def bin_dir() -> Path:
-    d = Path(os.environ.get("FRESHET_BIN_DIR", REPO / "build" / "release"))
+    """FRESHET_BIN_DIR, else the build folder of FRESHET_BIN (.../freshet),
+    else build/release."""
+    default = REPO / "build" / "release"
+    if "FRESHET_BIN" in os.environ:
+        default = Path(os.environ["FRESHET_BIN"]).parent
+    d = Path(os.environ.get("FRESHET_BIN_DIR", default))
     return d if d.is_absolute() else REPO / d
 
 

@@ -119,6 +119,7 @@ def test_projection_reads_only_asked_columns(name):
         assert proc.returncode == 1 and "NotSupported" in err and nested[0] in err and name in err, err
 
 
+@pytest.mark.sanitizer_smoke
 @pytest.mark.parametrize("name", _files(BAD) or ["<corpus absent>"])
 def test_bad_file_is_rejected(name):
     _require(BAD)
