@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "format/jsonl_reader.h"
+#include "format/parquet/parquet_reader.h"
 
 namespace freshet {
 
@@ -35,7 +36,7 @@ std::unique_ptr<RowReader> RowReader::Create(FileFormat format) {
     case FileFormat::kJsonLines:
       return std::make_unique<JsonLinesReader>();
     case FileFormat::kParquet:
-      return nullptr;  // see format/parquet (separate issue)
+      return std::make_unique<parquet::ParquetReader>();
   }
   return nullptr;
 }

@@ -1,0 +1,116 @@
+// ColumnChunkReader: decodes the pages of one flat column chunk into
+// batches of values, in row order.
+//
+// Handles dictionary pages, data pages v1 and v2, every supported encoding
+// (chosen per page: writers fall back from dictionary to PLAIN mid-chunk),
+// definition levels, page CRCs and decompression. Memory stays bounded by
+// the pages a batch touches; nothing is sized from an unchecked count.
+// Errors are Corruption (or NotSupported) whose message names the file, the
+// column, the row group and the file offset of the page.
+//
+// Not thread-safe; distinct readers may run on distinct threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "format/parquet/byte_arena.h"
+#include "format/parquet/parquet_encodings.h"
+#include "format/parquet/parquet_metadata.h"
+#include "format/parquet/parquet_schema.h"
+#include "format/row.h"
+
+namespace freshet::parquet {
+
+// Values of one column for a run of consecutive rows. Row i is null when
+// types[i] == kNull; otherwise its value is ints[i] (kBool, kInt64, and the
+// day number of a DATE column), doubles[i] (kDouble) or strings[i]
+// (kString). String views stay valid while the batch (its pins) lives.
+struct ColumnBatch {
+  std::vector<ValueType> types;
+  std::vector<int64_t> ints;
+  std::vector<double> doubles;
+  std::vector<std::string_view> strings;
+  std::vector<std::shared_ptr<const void>> pins;
+
+  size_t size() const { return types.size(); }
+};
+
+// Where a chunk comes from, for error messages.
+struct ChunkLocation {
+  std::string file;
+  size_t row_group = 0;
+  uint64_t file_offset = 0;  // of the chunk's first byte
+};
+
+class ColumnChunkReader {
+ public:
+  // `bytes` is the whole column chunk (dictionary page, then data pages),
+  // `num_rows` the row count of its row group.
+  ColumnChunkReader(const ColumnDescriptor& column, const ColumnMetaData& meta,
+                    ChunkLocation location, std::shared_ptr<const std::string> bytes,
+                    int64_t num_rows, bool verify_checksums);
+
+  // Replaces `*out` with the next `n` rows' values. Fails if the chunk ends
+  // before them.
+  Status Read(size_t n, ColumnBatch* out);
+
+ private:
+  Status NextPage();
+  Status LoadDictionary(const PageHeader& header, std::string_view page);
+  Status StartDataPage(const PageHeader& header, std::string_view page);
+  Status StartValues(Encoding encoding, std::string_view values);
+  Status DecodeValues(size_t m);
+  void ConvertInto(size_t src, size_t row, ColumnBatch* out);
+  Status PageError(std::string_view what) const;
+  Status WithPageContext(const Status& st) const;
+
+  const ColumnDescriptor& column_;
+  Codec codec_;
+  ChunkLocation location_;
+  std::shared_ptr<const std::string> chunk_;
+  int64_t rows_left_;
+  bool verify_checksums_;
+  size_t pos_ = 0;            // next page header within the chunk
+  uint64_t page_offset_ = 0;  // file offset of the current page
+  bool seen_data_page_ = false;
+
+  // Dictionary, decoded once per chunk.
+  bool has_dictionary_ = false;
+  std::shared_ptr<const std::string> dictionary_page_;
+  std::vector<int64_t> dict_ints_;
+  std::vector<double> dict_doubles_;
+  std::vector<std::string_view> dict_strings_;
+
+  // The current data page.
+  std::shared_ptr<const std::string> page_buffer_;  // nullptr when it lives in chunk_
+  uint64_t page_values_left_ = 0;
+  RleBitPackedDecoder def_levels_;
+  std::vector<uint32_t> legacy_levels_;  // BIT_PACKED levels, decoded whole
+  size_t legacy_level_pos_ = 0;
+  bool legacy_levels_active_ = false;
+  Encoding encoding_ = Encoding::kPlain;
+  std::string_view values_;  // the page's value section
+  size_t values_pos_ = 0;    // PLAIN cursor
+  BitReader plain_bools_;
+  RleBitPackedDecoder indices_;  // dictionary indices, or RLE booleans
+  DeltaBinaryPackedDecoder delta_ints_;
+  DeltaLengthByteArrayDecoder delta_lengths_;
+  DeltaByteArrayDecoder delta_bytes_;
+  size_t split_count_ = 0;  // BYTE_STREAM_SPLIT: values in the page
+  size_t split_next_ = 0;
+
+  // Per-batch scratch.
+  std::shared_ptr<ByteArena> arena_;
+  std::vector<uint32_t> levels_;
+  std::vector<uint32_t> index_scratch_;
+  std::vector<int64_t> phys_ints_;
+  std::vector<double> phys_doubles_;
+  std::vector<std::string_view> phys_strings_;
+};
+
+}  // namespace freshet::parquet
