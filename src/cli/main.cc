@@ -90,6 +90,18 @@ struct RunOptions {
   bool no_gc = false;
 };
 
+// The continuous loop (`run` without --once) outlives a metastore that
+// cannot be reached for a while (server restart, connections cut, network
+// partition): Unavailable while opening the metastore, taking the lease or
+// running a batch is logged (`metastore_unavailable`, `batch_failed`) and
+// retried every min(cadence, lease_ttl / 2); the process never exits for it.
+// Nothing is lost by retrying: the watermark and the manifest move together
+// in one metastore transaction, so a failed batch leaves the last committed
+// state as it was (or committed, if the reply alone was lost), and the next
+// batch starts from what the metastore says. `--once` exits 1 instead.
+// Other errors while starting end the process (1, or 3 / 4 as usual); a
+// batch that fails for a reason other than a failed precondition (fenced, no
+// base yet) is retried at the next cadence too.
 int RunCommand(const RunOptions& o) {
   ApplyLogging(o.common);
   auto config = LoadPipelineConfig(o.common.config);
@@ -102,25 +114,46 @@ int RunCommand(const RunOptions& o) {
     if (!d.ok()) return Fail(d.status().WithContext("--max-uptime"));
     max_uptime = *d;
   }
-  auto runner = BatchRunner::Open(*config, **clock, o.holder.empty() ? DefaultHolder() : o.holder);
-  if (!runner.ok()) return Fail(runner.status());
-  BatchRunner& r = **runner;
   Clock& c = **clock;
   InstallSignalHandlers();
   const TimeMicros started = c.Now();
+  const TimeMicros retry_delay = std::min(config->cadence, config->lease_ttl / 2);
+  auto transient = [&](const Status& st) {
+    return st.code() == StatusCode::kUnavailable && !o.once;
+  };
+  auto log_unavailable = [&](std::string_view while_doing, const Status& st) {
+    Log(LogLevel::kWarn, "metastore_unavailable",
+        {{"pipeline", config->name},
+         {"while", while_doing},
+         {"retry_in", FormatDuration(retry_delay)},
+         {"error", st.ToString()}});
+  };
+
+  const std::string holder = o.holder.empty() ? DefaultHolder() : o.holder;
+  auto runner = BatchRunner::Open(*config, c, holder);
+  while (!runner.ok() && transient(runner.status())) {
+    log_unavailable("opening", runner.status());
+    c.SleepUntil(c.Now() + retry_delay, g_stop);
+    if (g_stop) return 0;
+    runner = BatchRunner::Open(*config, c, holder);
+  }
+  if (!runner.ok()) return Fail(runner.status());
+  BatchRunner& r = **runner;
 
   // Take the lease; a standby runner waits for the holder to go away.
   bool logged_standby = false;
   while (true) {
     Status st = r.Start();
     if (st.ok()) break;
-    if (st.code() != StatusCode::kFailedPrecondition || o.once || !o.wait_for_lease)
+    if (transient(st)) {
+      log_unavailable("taking the lease", st);
+    } else if (st.code() != StatusCode::kFailedPrecondition || o.once || !o.wait_for_lease) {
       return Fail(st);
-    if (!logged_standby) {
+    } else if (!logged_standby) {
       Log(LogLevel::kInfo, "standby", {{"pipeline", config->name}, {"reason", st.message()}});
       logged_standby = true;
     }
-    c.SleepUntil(c.Now() + std::min(config->cadence, config->lease_ttl / 2), g_stop);
+    c.SleepUntil(c.Now() + retry_delay, g_stop);
     if (g_stop) return 0;
   }
 
@@ -132,6 +165,7 @@ int RunCommand(const RunOptions& o) {
     if (!outcome.ok()) {
       const Status& st = outcome.status();
       Log(LogLevel::kError, "batch_failed", {{"pipeline", config->name}, {"error", st.ToString()}});
+      // Retried at the next cadence unless fenced or --once (see above).
       if (st.code() == StatusCode::kFailedPrecondition || o.once) {
         exit_code = Fail(st);
         break;
@@ -294,12 +328,12 @@ int StatusCommand(const CommonOptions& o, bool json, int batches) {
   std::cout << fmt::format(
       "CURRENT    {}{}\n", current,
       current == state->manifest_key ? "" : "  (differs: repaired at next start)");
-  std::cout << fmt::format(
-      "lease      epoch {} {}\n", state->epoch,
-      state->lease_holder.empty()
-          ? std::string("released")
-          : fmt::format("held by {} {} {}", state->lease_holder, lease_live ? "until" : "expired at",
-                        FormatTimestamp(state->lease_expires)));
+  std::cout << fmt::format("lease      epoch {} {}\n", state->epoch,
+                           state->lease_holder.empty()
+                               ? std::string("released")
+                               : fmt::format("held by {} {} {}", state->lease_holder,
+                                             lease_live ? "until" : "expired at",
+                                             FormatTimestamp(state->lease_expires)));
   std::cout << fmt::format("policy     {}\n", LagPolicyName(config->lag_policy));
   std::cout << "batches (newest first):\n";
   for (const BatchRecord& r : *recent) {
