@@ -15,13 +15,16 @@ for flavour in release asan; do
     || fail=1
 done
 
+# The end-to-end suites run under a throwaway PostgreSQL server too, for the
+# tests of pipelines whose metastore is PostgreSQL.
 echo "== end-to-end tests (release binary)"
 pytest_args=(-q tests/e2e)
 [[ -n "${FRESHET_SLOW:-}" ]] || pytest_args+=(-m "not slow")
-FRESHET_BIN="$PWD/build/release/freshet" .venv/bin/python -m pytest "${pytest_args[@]}" || fail=1
+scripts/with-postgres.sh env FRESHET_BIN="$PWD/build/release/freshet" \
+  .venv/bin/python -m pytest "${pytest_args[@]}" || fail=1
 
 echo "== end-to-end smoke tests (ASan/UBSan binary)"
-FRESHET_BIN="$PWD/build/asan/freshet" .venv/bin/python -m pytest -q tests/e2e -m "sanitizer_smoke" \
-  || fail=1
+scripts/with-postgres.sh env FRESHET_BIN="$PWD/build/asan/freshet" \
+  .venv/bin/python -m pytest -q tests/e2e -m "sanitizer_smoke" || fail=1
 
 exit $fail

@@ -6,7 +6,12 @@
 # a temporary folder, requires a password (so that tests exercise redaction),
 # and is stopped and deleted when CMD ends, however it ends. CMD sees
 #   FRESHET_TEST_POSTGRES_URL=postgres://freshet:PASSWORD@127.0.0.1:PORT/freshet_test
-# and its exit status is this script's. Installs the Debian package
+# and its exit status is this script's. Tests that need to act on the server
+# itself get
+#   FRESHET_TEST_POSTGRES_CTL=/path/to/ctl
+# a script: `ctl stop [fast|immediate]`, `ctl start`, `ctl restart` (same port
+# and data) and `ctl psql [ARGS...]` (psql connected as the test user).
+# Installs the Debian package
 # `postgresql` if no server binaries are found. When invoked as root the
 # server runs as the `postgres` system user (PostgreSQL refuses to run as root).
 set -euo pipefail
@@ -89,6 +94,35 @@ if ((!started)); then
 fi
 
 PGPASSWORD=$password "$bindir/createdb" -h 127.0.0.1 -p "$port" -U freshet freshet_test
+
+# The control script for tests (see the header). Values are quoted with %q.
+{
+  printf '#!/usr/bin/env bash\n'
+  printf '# Controls the throwaway test server: stop [fast|immediate] | start | restart | psql [ARGS...]\n'
+  printf 'set -euo pipefail\n'
+  printf 'as_server=(%s)\n' "$(printf '%q ' "${as_server[@]}")"
+  printf 'pg_ctl=%q\n' "$bindir/pg_ctl"
+  printf 'psql=%q\n' "$bindir/psql"
+  printf 'data=%q\n' "$tmp/data"
+  printf 'log=%q\n' "$tmp/server.log"
+  printf 'options=%q\n' "-c listen_addresses=127.0.0.1 -p $port -k $tmp -c fsync=off -c max_connections=100"
+  printf 'port=%q\n' "$port"
+  printf 'password=%q\n' "$password"
+  cat <<'CTL'
+start() { "${as_server[@]}" "$pg_ctl" -D "$data" -l "$log" -w -t 60 -o "$options" start >/dev/null; }
+stop() { "${as_server[@]}" "$pg_ctl" -D "$data" -m "${1:-fast}" -w -t 60 stop >/dev/null; }
+case "${1:-}" in
+  start) start ;;
+  stop) stop "${2:-fast}" ;;
+  restart) stop "${2:-fast}"; start ;;
+  psql) shift; PGPASSWORD=$password "$psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" \
+    -U freshet -d freshet_test "$@" ;;
+  *) echo "usage: $0 stop [fast|immediate] | start | restart | psql [ARGS...]" >&2; exit 2 ;;
+esac
+CTL
+} >"$tmp/ctl"
+chmod 700 "$tmp/ctl"
+export FRESHET_TEST_POSTGRES_CTL="$tmp/ctl"
 
 export FRESHET_TEST_POSTGRES_URL="postgres://freshet:$password@127.0.0.1:$port/freshet_test"
 echo "with-postgres: PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port" >&2

@@ -90,6 +90,18 @@ struct RunOptions {
   bool no_gc = false;
 };
 
+// The continuous loop (`run` without --once) outlives a metastore that
+// cannot be reached for a while (server restart, connections cut, network
+// partition): Unavailable while opening the metastore, taking the lease or
+// running a batch is logged (`metastore_unavailable`, `batch_failed`) and
+// retried every min(cadence, lease_ttl / 2); the process never exits for it.
+// Nothing is lost by retrying: the watermark and the manifest move together
+// in one metastore transaction, so a failed batch leaves the last committed
+// state as it was (or committed, if the reply alone was lost), and the next
+// batch starts from what the metastore says. `--once` exits 1 instead.
+// Other errors while starting end the process (1, or 3 / 4 as usual); a
+// batch that fails for a reason other than a failed precondition (fenced, no
+// base yet) is retried at the next cadence too.
 int RunCommand(const RunOptions& o) {
   ApplyLogging(o.common);
   auto config = LoadPipelineConfig(o.common.config);
@@ -102,25 +114,46 @@ int RunCommand(const RunOptions& o) {
     if (!d.ok()) return Fail(d.status().WithContext("--max-uptime"));
     max_uptime = *d;
   }
-  auto runner = BatchRunner::Open(*config, **clock, o.holder.empty() ? DefaultHolder() : o.holder);
-  if (!runner.ok()) return Fail(runner.status());
-  BatchRunner& r = **runner;
   Clock& c = **clock;
   InstallSignalHandlers();
   const TimeMicros started = c.Now();
+  const TimeMicros retry_delay = std::min(config->cadence, config->lease_ttl / 2);
+  auto transient = [&](const Status& st) {
+    return st.code() == StatusCode::kUnavailable && !o.once;
+  };
+  auto log_unavailable = [&](std::string_view while_doing, const Status& st) {
+    Log(LogLevel::kWarn, "metastore_unavailable",
+        {{"pipeline", config->name},
+         {"while", while_doing},
+         {"retry_in", FormatDuration(retry_delay)},
+         {"error", st.ToString()}});
+  };
+
+  const std::string holder = o.holder.empty() ? DefaultHolder() : o.holder;
+  auto runner = BatchRunner::Open(*config, c, holder);
+  while (!runner.ok() && transient(runner.status())) {
+    log_unavailable("opening", runner.status());
+    c.SleepUntil(c.Now() + retry_delay, g_stop);
+    if (g_stop) return 0;
+    runner = BatchRunner::Open(*config, c, holder);
+  }
+  if (!runner.ok()) return Fail(runner.status());
+  BatchRunner& r = **runner;
 
   // Take the lease; a standby runner waits for the holder to go away.
   bool logged_standby = false;
   while (true) {
     Status st = r.Start();
     if (st.ok()) break;
-    if (st.code() != StatusCode::kFailedPrecondition || o.once || !o.wait_for_lease)
+    if (transient(st)) {
+      log_unavailable("taking the lease", st);
+    } else if (st.code() != StatusCode::kFailedPrecondition || o.once || !o.wait_for_lease) {
       return Fail(st);
-    if (!logged_standby) {
+    } else if (!logged_standby) {
       Log(LogLevel::kInfo, "standby", {{"pipeline", config->name}, {"reason", st.message()}});
       logged_standby = true;
     }
-    c.SleepUntil(c.Now() + std::min(config->cadence, config->lease_ttl / 2), g_stop);
+    c.SleepUntil(c.Now() + retry_delay, g_stop);
     if (g_stop) return 0;
   }
 
@@ -132,6 +165,7 @@ int RunCommand(const RunOptions& o) {
     if (!outcome.ok()) {
       const Status& st = outcome.status();
       Log(LogLevel::kError, "batch_failed", {{"pipeline", config->name}, {"error", st.ToString()}});
+      // Retried at the next cadence unless fenced or --once (see above).
       if (st.code() == StatusCode::kFailedPrecondition || o.once) {
         exit_code = Fail(st);
         break;
@@ -294,12 +328,12 @@ int StatusCommand(const CommonOptions& o, bool json, int batches) {
   std::cout << fmt::format(
       "CURRENT    {}{}\n", current,
       current == state->manifest_key ? "" : "  (differs: repaired at next start)");
-  std::cout << fmt::format(
-      "lease      epoch {} {}\n", state->epoch,
-      state->lease_holder.empty()
-          ? std::string("released")
-          : fmt::format("held by {} {} {}", state->lease_holder, lease_live ? "until" : "expired at",
-                        FormatTimestamp(state->lease_expires)));
+  std::cout << fmt::format("lease      epoch {} {}\n", state->epoch,
+                           state->lease_holder.empty()
+                               ? std::string("released")
+                               : fmt::format("held by {} {} {}", state->lease_holder,
+                                             lease_live ? "until" : "expired at",
+                                             FormatTimestamp(state->lease_expires)));
   std::cout << fmt::format("policy     {}\n", LagPolicyName(config->lag_policy));
   std::cout << "batches (newest first):\n";
   for (const BatchRecord& r : *recent) {
@@ -403,6 +437,73 @@ int GcCommand(const CommonOptions& o) {
   return stop.ok() ? 0 : Fail(stop);
 }
 
+// ---------------------------------------------------------------- admin
+
+struct SetWatermarkOptions {
+  CommonOptions common;
+  std::string to;
+  bool clear = false;
+  bool force = false;
+};
+
+// The only way the watermark moves backwards (DESIGN.md, invariant 1). The
+// metastore records it as an "admin" batch and advances the epoch, releasing
+// the lease: a runner still holding the older epoch is fenced and cannot
+// commit a batch planned from the replaced watermark. Refused (exit 3) while
+// another holder's lease is live, unless --force.
+int SetWatermarkCommand(const SetWatermarkOptions& o) {
+  ApplyLogging(o.common);
+  auto config = LoadPipelineConfig(o.common.config);
+  if (!config.ok()) return Fail(config.status());
+  auto clock = Clock::FromSpec(o.common.clock);
+  if (!clock.ok()) return Fail(clock.status());
+  std::optional<TimeMicros> watermark;
+  if (!o.clear) {
+    auto t = ParseTimestamp(o.to);
+    if (!t.ok()) return Fail(t.status().WithContext("--to"));
+    if (*t % config->source.period != 0) {
+      return Fail(Status::InvalidArgument(fmt::format(
+          "--to {}: a watermark is the start of a partition; it must be aligned to the source "
+          "period {}",
+          FormatTimestamp(*t), FormatDuration(config->source.period))));
+    }
+    watermark = *t;
+  }
+  auto meta = Metastore::Open(config->metastore);
+  if (!meta.ok()) return Fail(meta.status());
+  auto before = (*meta)->GetState(config->name);
+  if (!before.ok() && !before.status().IsNotFound()) return Fail(before.status());
+  auto describe = [](const std::optional<TimeMicros>& w) {
+    return w ? FormatTimestamp(*w) : std::string("(none)");
+  };
+  const std::string was = before.ok() ? describe(before->watermark) : "(none)";
+  const TimeMicros now = (*clock)->Now();
+  const bool lease_live =
+      before.ok() && !before->lease_holder.empty() && before->lease_expires > now;
+  Status st = (*meta)->SetWatermark(config->name, watermark, now, o.force);
+  if (!st.ok()) {
+    if (st.code() == StatusCode::kFailedPrecondition) {
+      st = Status::FailedPrecondition(st.message() +
+                                      " (--force overrides it; that runner is then fenced)");
+    }
+    return Fail(st);
+  }
+  auto after = (*meta)->GetState(config->name);
+  if (!after.ok()) return Fail(after.status());
+  Log(LogLevel::kWarn, "watermark_set",
+      {{"pipeline", config->name},
+       {"from", was},
+       {"to", describe(watermark)},
+       {"epoch", after->epoch},
+       {"forced", o.force ? "true" : "false"},
+       {"lease_broken", lease_live ? before->lease_holder : std::string()}});
+  std::cout << fmt::format(
+      "pipeline {}: watermark {} (was {}); epoch {}, lease released{}\n", config->name,
+      watermark ? "set to " + FormatTimestamp(*watermark) : std::string("cleared"), was,
+      after->epoch, lease_live ? fmt::format(": runner {} is fenced", before->lease_holder) : "");
+  return 0;
+}
+
 }  // namespace
 }  // namespace freshet
 
@@ -468,6 +569,23 @@ int main(int argc, char** argv) {
       "gc", "delete generations older than the retention that CURRENT does not serve");
   AddCommon(gc_cmd, &gc);
 
+  auto* admin_cmd =
+      app.add_subcommand("admin", "operator commands on a pipeline's metastore state");
+  admin_cmd->require_subcommand(1);
+  SetWatermarkOptions set_wm;
+  auto* set_wm_cmd = admin_cmd->add_subcommand(
+      "set-watermark",
+      "set or clear the watermark, even backwards (logged as an admin batch; fences the runner "
+      "of the current epoch)");
+  AddCommon(set_wm_cmd, &set_wm.common);
+  auto* target = set_wm_cmd->add_option_group("new watermark", "the watermark to set");
+  target->add_option("--to", set_wm.to,
+                     "the start of a partition (RFC 3339, e.g. 2026-05-04T10:05:00Z)");
+  target->add_flag("--clear", set_wm.clear, "no watermark: the next batch starts at the base cut");
+  target->require_option(1);
+  set_wm_cmd->add_flag("--force", set_wm.force,
+                       "even while another runner holds a live lease (that runner is fenced)");
+
   AddGenCommand(app);
 
   try {
@@ -485,5 +603,6 @@ int main(int argc, char** argv) {
   if (*status_cmd) return StatusCommand(status, status_json, status_batches);
   if (*inspect_cmd) return InspectCommand(inspect_path, inspect_docs, inspect_terms);
   if (*gc_cmd) return GcCommand(gc);
+  if (*set_wm_cmd) return SetWatermarkCommand(set_wm);
   return 2;
 }

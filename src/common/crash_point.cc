@@ -9,6 +9,8 @@
 #include <string>
 #include <thread>
 
+#include "common/log.h"
+
 namespace freshet {
 namespace {
 
@@ -36,6 +38,8 @@ void CrashPoint(std::string_view name) {
   if (pause != nullptr) {
     double seconds;
     if (SplitSpec(pause, &seconds, 1) == name) {
+      // Announced, so that a test can act while the process is paused here.
+      Log(LogLevel::kInfo, "test_pause", {{"point", name}, {"seconds", seconds}});
       std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
     }
   }

@@ -86,12 +86,43 @@ Status BatchRunner::Stop() {
 Status BatchRunner::RenewLease() {
   const TimeMicros now = clock_.Now();
   Status st = metastore_->RenewLease(config_.name, epoch_, now, config_.lease_ttl);
-  if (st.ok()) lease_expires_ = now + config_.lease_ttl;
-  if (!st.ok()) {
+  if (st.ok()) {
+    lease_expires_ = now + config_.lease_ttl;
+  } else if (st.code() == StatusCode::kFailedPrecondition) {
     Log(LogLevel::kError, "lease_lost",
+        {{"pipeline", config_.name}, {"epoch", epoch_}, {"error", st.ToString()}});
+  } else {
+    // Not lost: the metastore did not answer. The lease still runs until
+    // lease_expires_; a later renewal may succeed.
+    Log(LogLevel::kWarn, "lease_not_renewed",
         {{"pipeline", config_.name}, {"epoch", epoch_}, {"error", st.ToString()}});
   }
   return st;
+}
+
+Status BatchRunner::ResolveFailedCommit() {
+  const TimeMicros now = clock_.Now();
+  auto epoch = metastore_->AcquireLease(config_.name, holder_, now, config_.lease_ttl);
+  if (!epoch.ok()) {
+    if (epoch.status().code() != StatusCode::kFailedPrecondition) return epoch.status();
+    // Our lease ran out while the commit was unresolved and another runner
+    // took over: that is being fenced.
+    return Status::FailedPrecondition(
+        fmt::format("fenced: epoch {} lost the lease after a failed commit: {}", epoch_,
+                    epoch.status().message()));
+  }
+  Log(LogLevel::kInfo, "lease_acquired",
+      {{"pipeline", config_.name},
+       {"holder", holder_},
+       {"epoch", *epoch},
+       {"previous_epoch", epoch_},
+       {"reason", "new epoch after a failed commit"}});
+  epoch_ = *epoch;
+  lease_expires_ = now + config_.lease_ttl;
+  ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
+  RETURN_IF_ERROR(RepairCurrent(state));
+  commit_unresolved_ = false;
+  return Status::OK();
 }
 
 Status BatchRunner::RepairCurrent(const PipelineState& state) {
@@ -222,6 +253,9 @@ Status BatchRunner::CommitAndPoint(const PipelineState& state, const Manifest& m
   record->finished_at = clock_.Now();
   record->commit_micros = 0;
   commit.batch = *record;
+  // Until CURRENT is written, this commit is unresolved: see
+  // ResolveFailedCommit(), which the next batch runs if we return early.
+  commit_unresolved_ = true;
   ASSIGN_OR_RETURN(record->batch_id, metastore_->CommitBatch(config_.name, epoch_, commit));
   CrashPoint("after_commit");
   // CURRENT follows the metastore; if this Put is lost, Start() repairs it.
@@ -230,10 +264,12 @@ Status BatchRunner::CommitAndPoint(const PipelineState& state, const Manifest& m
   // to that successor rather than move it backwards.
   if (clock_.Now() >= lease_expires_) {
     Log(LogLevel::kWarn, "current_not_moved",
-        {{"pipeline", config_.name}, {"reason", "lease expired before pointing CURRENT"},
+        {{"pipeline", config_.name},
+         {"reason", "lease expired before pointing CURRENT"},
          {"manifest", manifest_key}});
   } else {
     RETURN_IF_ERROR(output_->Put(kCurrentKey, manifest_key + "\n"));
+    commit_unresolved_ = false;
   }
   record->commit_micros = timer.Lap();
   (void)state;
@@ -247,6 +283,7 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   rec.started_at = clock_.Now();
   rec.lag_policy = std::string(LagPolicyName(config_.lag_policy));
   PhaseTimer timer;
+  if (commit_unresolved_) RETURN_IF_ERROR(ResolveFailedCommit());
   RETURN_IF_ERROR(RenewLease());
   ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
   if (state.epoch != epoch_) {

@@ -45,7 +45,11 @@ class BatchRunner {
   Status Stop();
 
   // One batch. Returns whether something was published and its figures.
-  // FailedPrecondition when fenced (another runner took over).
+  // FailedPrecondition when fenced (another runner took over). Unavailable
+  // when the metastore (or a store) cannot be reached: the batch is failed as
+  // a whole, nothing is committed unless the metastore says so, and the
+  // runner stays usable: the next RunBatch() retries from the committed
+  // watermark (after ResolveFailedCommit() if the failure came at commit).
   Result<BatchOutcome> RunBatch();
 
   // Builds a base generation from the snapshot (cut time from `cut`, else the
@@ -66,6 +70,15 @@ class BatchRunner {
       : config_(std::move(config)), clock_(clock), holder_(std::move(holder)) {}
 
   Status RenewLease();
+  // After a batch that failed between writing its manifest and pointing
+  // CURRENT (the commit failed, its reply was lost, or CURRENT's write
+  // failed): takes a new epoch for the same holder, then repairs CURRENT
+  // from the metastore. The new epoch fences a commit of ours that may still
+  // be in flight (or makes it visible in the state read after it), and gives
+  // the retried batch a manifest key of its own: manifests are written once,
+  // and the failed batch's manifest, never committed, is collected later.
+  // FailedPrecondition ("fenced: ...") if another runner took the lease.
+  Status ResolveFailedCommit();
   Status RepairCurrent(const PipelineState& state);
   Result<std::shared_ptr<IndexView>> CommittedView(const PipelineState& state);
   // Reads every data file of `d`'s partitions in [from, to], through the cache.
@@ -90,6 +103,8 @@ class BatchRunner {
   SourceSpec group_spec_;
   int64_t epoch_ = 0;
   TimeMicros lease_expires_ = 0;  // as of our last acquisition or renewal
+  // A commit was attempted and CURRENT not yet written after it.
+  bool commit_unresolved_ = false;
   SegmentCache segments_;
   // Parsed files by (key, fingerprint): unchanged files are not read again.
   std::map<std::string, std::shared_ptr<const ParsedFile>> file_cache_;

@@ -1,8 +1,9 @@
 """Shared fixtures for freshet's end-to-end tests.
 
 Tests drive the real `freshet` binary (FRESHET_BIN, default build/release/freshet)
-against a real local folder and a real SQLite file, with a fixed clock so that
-hours of partitions run in seconds.
+against a real local folder and a real SQLite file (or the PostgreSQL server
+named by FRESHET_TEST_POSTGRES_URL, see `postgres_url`), with a fixed clock so
+that hours of partitions run in seconds.
 """
 import json
 import os
@@ -29,12 +30,13 @@ def clock_after(partitions, extra_s=60):
 
 CONFIG = """
 [pipeline]
-name = "ads"
+name = "{name}"
 output = "index"
-metastore = "sqlite:meta.db"
+metastore = "{metastore}"
 lag_policy = "{policy}"
 max_lag = "20m"
-cadence = "60s"
+cadence = "{cadence}"
+lease_ttl = "{lease_ttl}"
 retention = "{retention}"
 bad_records = "{bad_records}"
 shards = {shards}
@@ -99,9 +101,14 @@ class Workspace:
         self.config = path / "pipeline.toml"
         self.clock = clock_after(12)
 
-    def write_config(self, policy="latest", bad_records="skip", retention="1h", shards=2):
+    def write_config(self, policy="latest", bad_records="skip", retention="1h", shards=2,
+                     metastore="sqlite:meta.db", name="ads", cadence="60s", lease_ttl="2m"):
+        """`metastore`: a database URL (e.g. PostgreSQL's); `name`: the pipeline's
+        name in it (tests sharing one database use distinct names)."""
         self.config.write_text(CONFIG.format(policy=policy, bad_records=bad_records,
-                                             retention=retention, shards=shards))
+                                             retention=retention, shards=shards,
+                                             metastore=metastore, name=name, cadence=cadence,
+                                             lease_ttl=lease_ttl))
 
     def gen(self, partitions=12, seed=7, *extra):
         self.clock = clock_after(partitions)
@@ -111,7 +118,7 @@ class Workspace:
     def cli(self, *args, clock=None, check=True, env=None, timeout=300):
         args = list(args)
         clock = clock or self.clock
-        if args[0] in ("run", "build-full", "status", "gc"):
+        if args[0] in ("run", "build-full", "status", "gc", "admin"):
             args += ["--config", str(self.config), "--clock", clock]
         elif args[0] == "query":
             args += ["--config", str(self.config)]
@@ -128,6 +135,17 @@ class Workspace:
         out = json.loads(self.cli("query", q, "--json", "--limit", "100000000").stdout)
         assert out["total"] == len(out["hits"])
         return sorted(h["id"] for h in out["hits"])
+
+
+@pytest.fixture
+def postgres_url():
+    """The URL of the test PostgreSQL server (scripts/with-postgres.sh exports it);
+    skips the test when there is none."""
+    url = os.environ.get("FRESHET_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("FRESHET_TEST_POSTGRES_URL is not set: run under scripts/with-postgres.sh "
+                    "(scripts/test.sh does)")
+    return url
 
 
 @pytest.fixture
