@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "format/parquet/parquet_reader.h"
 #include "index/index_view.h"
 #include "index/segment.h"
 #include "metastore/metastore.h"
@@ -356,6 +357,10 @@ int InspectCommand(const std::string& path, int docs, int terms) {
   auto store = ObjectStore::Open(p.has_parent_path() ? p.parent_path().string() : ".");
   if (!store.ok()) return Fail(store.status());
   std::string key = p.filename().string();
+  if (key.ends_with(".parquet")) {
+    Status st = parquet::DescribeParquet(**store, key, std::cout);
+    return st.ok() ? 0 : Fail(st);
+  }
   auto bytes = (*store)->Get(key);
   if (!bytes.ok()) return Fail(bytes.status());
   if (key.ends_with(".json") || key == "CURRENT") {
@@ -559,7 +564,9 @@ int main(int argc, char** argv) {
 
   std::string inspect_path;
   int inspect_docs = 0, inspect_terms = 0;
-  auto* inspect_cmd = app.add_subcommand("inspect", "show a segment, manifest or CURRENT file");
+  auto* inspect_cmd = app.add_subcommand(
+      "inspect",
+      "show a segment, manifest, CURRENT or Parquet file (schema, row groups, encodings)");
   inspect_cmd->add_option("path", inspect_path, "file to inspect")->required();
   inspect_cmd->add_option("--docs", inspect_docs, "also print the first N docs");
   inspect_cmd->add_option("--terms", inspect_terms, "also print the first N terms");

@@ -35,8 +35,9 @@ KeyedRecord Doc(std::string id, std::string group, int64_t v, std::string title,
   r.group = group;
   r.version = v;
   r.deleted = deleted;
-  r.row = {Value::String(id), Value::String(group), Value::Int64(v),
-           Value::String(deleted ? "delete" : "upsert"), Value::String(title), Value::Double(bid)};
+  r.row = {Value::String(id),    Value::String(group),
+           Value::Int64(v),      Value::String(deleted ? "delete" : "upsert"),
+           Value::String(title), Value::Double(bid)};
   return r;
 }
 
@@ -80,7 +81,8 @@ Built Open(Result<std::vector<SegmentData>> data, BuildStats stats) {
     EXPECT_TRUE(r.ok());
     for (uint32_t g = 0; g < (*r)->num_groups(); ++g) {
       auto& ids = b.groups[std::string((*r)->GroupKey(g))];
-      for (uint32_t o = (*r)->GroupFirstDoc(g); o < (*r)->GroupFirstDoc(g) + (*r)->GroupDocCount(g); ++o) {
+      for (uint32_t o = (*r)->GroupFirstDoc(g); o < (*r)->GroupFirstDoc(g) + (*r)->GroupDocCount(g);
+           ++o) {
         ids.emplace_back((*r)->DocId(o));
       }
     }
@@ -117,9 +119,9 @@ TEST_F(GroupBuildTest, BaseKeepsGroupsWithoutDocsForLaterDeltas) {
 
 TEST_F(GroupBuildTest, TouchedGroupIsRecomputedWithItsUntouchedSiblings) {
   Built d = Delta({Doc("a1", "i1", 11, "green shoe", 5.0)});
-  EXPECT_EQ(d.groups.size(), 1u);  // only i1 was touched
+  EXPECT_EQ(d.groups.size(), 1u);                                     // only i1 was touched
   EXPECT_EQ(d.groups["i1"], (std::vector<std::string>{"a1", "a2"}));  // a2 from the base
-  uint32_t g;
+  uint32_t g = 0;
   const SegmentReader* s = d.FindGroup("i1", &g);
   auto rec = s->Group(g);
   EXPECT_TRUE(rec->has_record);  // the item record comes from the base
@@ -146,7 +148,7 @@ TEST_F(GroupBuildTest, GroupRecordUpdateTouchesItsGroupAndNewDocsJoinIt) {
   Built d = Delta({Doc("a5", "i9", 11, "new", 1.0)}, {Item("i2", 6, "Bolt Pro")});
   EXPECT_EQ(d.groups["i2"], (std::vector<std::string>{"a3"}));
   EXPECT_EQ(d.groups["i9"], (std::vector<std::string>{"a5"}));
-  uint32_t g;
+  uint32_t g = 0;
   const SegmentReader* s = d.FindGroup("i9", &g);
   EXPECT_EQ(s->Group(g)->row[3].s, "Lonely");  // from the base's doc-less group
   s = d.FindGroup("i2", &g);
@@ -154,9 +156,14 @@ TEST_F(GroupBuildTest, GroupRecordUpdateTouchesItsGroupAndNewDocsJoinIt) {
 }
 
 TEST_F(GroupBuildTest, AnOlderWindowRecordLosesToTheBase) {
+  // The base's newer version stands: the group is not touched, so readers keep
+  // serving it from the base.
   Built d = Delta({Doc("a3", "i2", 9, "stale", 9.0)});
-  uint32_t g;
-  const SegmentReader* s = d.FindGroup("i2", &g);
+  EXPECT_EQ(d.groups.count("i2"), 0u);
+  // Alongside a real change to the group, the base version of a3 is kept.
+  Built d2 = Delta({Doc("a3", "i2", 9, "stale", 9.0), Doc("a6", "i2", 11, "new", 1.0)});
+  uint32_t g = 0;
+  const SegmentReader* s = d2.FindGroup("i2", &g);
   ASSERT_NE(s, nullptr);
   auto row = s->DocRow(s->GroupFirstDoc(g));
   EXPECT_EQ((*row)[4].s, "hat");

@@ -34,7 +34,7 @@ TEST_F(LocalStoreTest, PutGetRangeHeadListDelete) {
   auto list = store_->List("a/");
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->size(), 2u);
-  EXPECT_EQ((*list)[0].key, "a/b/c.txt");  // sorted
+  EXPECT_EQ((*list)[0].key, "a/b/c.txt");      // sorted
   EXPECT_EQ(store_->List("a/b")->size(), 1u);  // a prefix, not only folders
   ASSERT_TRUE(store_->Delete("a/x.txt").ok());
   ASSERT_TRUE(store_->Delete("a/x.txt").ok());  // absent: still OK

@@ -1,7 +1,6 @@
 #include "format/parquet/parquet_reader.h"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -9,6 +8,8 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+
+#include "common/log.h"
 
 namespace freshet::parquet {
 namespace {
@@ -344,7 +345,8 @@ Status ParquetReader::ReadFile(const ParquetFile& file, const std::vector<std::s
     if (it == decoded.end()) decoded.push_back(d);
   }
   for (const SkippedField& s : file.schema().skipped()) {
-    spdlog::debug("{}: skipping nested column '{}' ({})", file.name(), s.name, s.reason);
+    Log(LogLevel::kDebug, "parquet_nested_column_skipped",
+        {{"file", file.name()}, {"column", s.name}, {"reason", s.reason}});
   }
   Row row(columns.size());
   uint64_t row_number = 0;
