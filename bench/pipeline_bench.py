@@ -47,7 +47,7 @@ def main():
     period = 300
     partitions = window + args.steady
     cfg = (ROOT / "examples" / "ads-pipeline.toml").read_text()
-    cfg = cfg.replace('delay = "2m"', 'delay = "1m"').replace('retention = "1h"', 'retention = "100d"')
+    cfg = cfg.replace('format = "jsonl"', 'format = "parquet"').replace('delay = "2m"', 'delay = "1m"').replace('retention = "1h"', 'retention = "100d"')
     (work / "pipeline.toml").write_text(cfg)
 
     def freshet(*a, clock=None):
@@ -60,7 +60,7 @@ def main():
             sys.exit(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr}")
         return time.perf_counter() - t0, p
 
-    print(f"workload {args.workload}, seed 42, window {window} partitions of 5 min, in {work}")
+    print(f"workload {args.workload} (Parquet, snappy), seed 42, window {window} partitions of 5 min, in {work}")
     t, _ = freshet("gen", "--workload", args.workload, "--out", str(work / "data"), "--seed", "42",
                    "--start", START, "--partitions", str(partitions))
     print(f"gen                 {t:8.2f} s")

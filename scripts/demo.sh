@@ -14,7 +14,7 @@ mkdir -p "$dir"
 start=2026-05-04T10:00:00Z
 
 echo "== generating the tiny workload (12 partitions of 5 minutes, with late files and missing markers)"
-"$bin" gen --workload tiny --out "$dir/data" --seed 42 --start "$start" --partitions 12 \
+"$bin" gen --workload tiny --format jsonl --out "$dir/data" --seed 42 --start "$start" --partitions 12 \
   --late-files 0.2 --missing-markers 0.2 --malformed 0.002
 cp examples/ads-pipeline.toml "$dir/pipeline.toml"
 

@@ -49,7 +49,7 @@ struct GenFlags {
   uint64_t seed = 42;
   std::string start = std::string(gen::kDefaultStart);
   uint64_t partitions = 0;
-  std::string format = "jsonl";
+  std::string format = "parquet";
   uint32_t files_per_partition = 0;
   double late_files = 0;
   double missing_markers = 0;
@@ -194,7 +194,8 @@ void AddGenCommand(CLI::App& app) {
                                              "tiny, 60 for ads-1m); with --live, "
                                              "0 runs until stopped")
                                  ->check(kNotNegative);
-  cmd->add_option("--format", flags->format, "Data file format: jsonl (parquet: not yet)")
+  cmd->add_option("--format", flags->format,
+                  "Data file format: parquet (snappy; keywords as one string) or jsonl")
       ->capture_default_str();
   flags->files_option =
       cmd->add_option("--files-per-partition", flags->files_per_partition,

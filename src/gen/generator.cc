@@ -355,10 +355,9 @@ Status ValidateGenOptions(const GenOptions& o) {
     return Status::InvalidArgument(
         fmt::format("--workload: unknown workload '{}' (known: {})", o.workload, names));
   }
-  if (o.format != FileFormat::kJsonLines) {
-    return Status::NotSupported(
-        fmt::format("--format: writing '{}' is not yet supported (supported: jsonl)",
-                    FileFormatName(o.format)));
+  if (o.format == FileFormat::kParquet && o.malformed_rate > 0) {
+    return Status::InvalidArgument(
+        "--malformed: Parquet files cannot hold malformed records; use --format jsonl");
   }
   if (o.start % kMicrosPerMinute != 0) {
     return Status::InvalidArgument(

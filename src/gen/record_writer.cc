@@ -4,6 +4,7 @@
 
 #include <iterator>
 
+#include "gen/parquet_record_writer.h"
 #include "gen/random.h"
 
 namespace freshet::gen {
@@ -111,10 +112,12 @@ Result<std::unique_ptr<RecordWriter>> RecordWriter::Create(FileFormat format) {
     case FileFormat::kJsonLines:
       return std::unique_ptr<RecordWriter>(new JsonLinesRecordWriter());
     case FileFormat::kParquet:
-      break;
+      return std::unique_ptr<RecordWriter>(new ParquetRecordWriter());
   }
-  return Status::NotSupported(fmt::format(
-      "writing format '{}' is not yet supported (supported: jsonl)", FileFormatName(format)));
+  return Status::NotSupported(
+      fmt::format("writing format '{}' is not supported (supported: "
+                  "parquet, jsonl)",
+                  FileFormatName(format)));
 }
 
 void JsonLinesRecordWriter::AppendAd(const AdRecord& record) {

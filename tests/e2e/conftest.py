@@ -45,7 +45,7 @@ shards = {shards}
 url = "data/ads"
 layout = "dt={{yyyy}}-{{MM}}-{{dd}}/hour={{HH}}/minute={{mm}}"
 period = "5m"
-format = "jsonl"
+format = "{fmt}"
 
 [readiness]
 marker = "_SUCCESS"
@@ -102,17 +102,19 @@ class Workspace:
         self.clock = clock_after(12)
 
     def write_config(self, policy="latest", bad_records="skip", retention="1h", shards=2,
-                     metastore="sqlite:meta.db", name="ads", cadence="60s", lease_ttl="2m"):
+                     metastore="sqlite:meta.db", name="ads", cadence="60s", lease_ttl="2m",
+                     fmt="jsonl"):
         """`metastore`: a database URL (e.g. PostgreSQL's); `name`: the pipeline's
         name in it (tests sharing one database use distinct names)."""
         self.config.write_text(CONFIG.format(policy=policy, bad_records=bad_records,
                                              retention=retention, shards=shards,
                                              metastore=metastore, name=name, cadence=cadence,
-                                             lease_ttl=lease_ttl))
+                                             lease_ttl=lease_ttl, fmt=fmt))
 
-    def gen(self, partitions=12, seed=7, *extra):
+    def gen(self, partitions=12, seed=7, *extra, fmt="jsonl", out=None):
         self.clock = clock_after(partitions)
-        run(["gen", "--workload", "tiny", "--out", str(self.path / "data"), "--seed", str(seed),
+        run(["gen", "--workload", "tiny", "--out", str(out or self.path / "data"), "--seed", str(seed),
+             "--format", fmt,
              "--start", START, "--partitions", str(partitions), *extra])
 
     def cli(self, *args, clock=None, check=True, env=None, timeout=300):

@@ -7,8 +7,8 @@ from oracle import QUERIES, diff_docs, expected_index, query_terms_from_vocabula
 CUT_S = 1777888800  # START as epoch seconds
 
 
-def check_against_oracle(ws, target_s):
-    expected = expected_index(ws.path / "data", CUT_S, target_s)
+def check_against_oracle(ws, target_s, data_dir=None):
+    expected = expected_index(data_dir or ws.path / "data", CUT_S, target_s)
     hits, out = ws.all_docs()
     problems = diff_docs(expected, hits)
     assert not problems, "\n".join(problems)
