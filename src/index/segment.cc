@@ -125,16 +125,6 @@ void PutSchemaColumns(std::string* out, const std::vector<std::string>& names,
   }
 }
 
-// Term key for the build-time map: 2 bytes of field id, then the term.
-std::string TermKey(size_t field, std::string_view term) {
-  std::string key;
-  key.reserve(term.size() + 2);
-  key.push_back(static_cast<char>(field >> 8));
-  key.push_back(static_cast<char>(field & 0xff));
-  key.append(term);
-  return key;
-}
-
 struct PostingList {
   std::vector<uint32_t> docs;
   std::vector<uint32_t> freqs;
@@ -146,6 +136,34 @@ struct PostingList {
       freqs.push_back(1);
     }
   }
+};
+
+struct TransparentHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// The build-time term map, keyed by 2 bytes of field id then the term. Adding
+// an existing term allocates nothing: the key is assembled in a scratch buffer.
+class TermTable {
+ public:
+  // The list of (field, term), created empty if new. The pointer stays valid
+  // for the table's life (node-based map).
+  PostingList* Get(size_t field, std::string_view term) {
+    key_.assign({static_cast<char>(field >> 8), static_cast<char>(field & 0xff)});
+    key_.append(term);
+    auto it = terms_.find(std::string_view(key_));
+    if (it == terms_.end()) it = terms_.emplace(key_, PostingList()).first;
+    return &it->second;
+  }
+  const std::unordered_map<std::string, PostingList, TransparentHash, std::equal_to<>>& terms()
+      const {
+    return terms_;
+  }
+
+ private:
+  std::string key_;
+  std::unordered_map<std::string, PostingList, TransparentHash, std::equal_to<>> terms_;
 };
 
 }  // namespace
@@ -232,15 +250,13 @@ std::string WriteSegment(const SegmentData& data) {
   }
   // TERMS + POSTINGS
   {
-    std::unordered_map<std::string, PostingList> terms;
+    TermTable table;
     std::string scratch;
-    auto index_value = [&](size_t field, uint8_t roles, const Value& v, uint32_t doc) {
+    // Calls emit(term) for each term `v` holds in a field with `roles`.
+    auto for_each_term = [&](uint8_t roles, const Value& v, auto&& emit) {
       if (v.is_null()) return;
       if (roles & kRoleText) {
-        auto add = [&](std::string_view text) {
-          ForEachToken(text, scratch,
-                       [&](std::string_view t) { terms[TermKey(field, t)].Add(doc); });
-        };
+        auto add = [&](std::string_view text) { ForEachToken(text, scratch, emit); };
         if (v.type == ValueType::kStringList) {
           for (const auto& s : v.list) add(s);
         } else {
@@ -249,27 +265,39 @@ std::string WriteSegment(const SegmentData& data) {
       }
       if (roles & kRoleKeyword) {
         if (v.type == ValueType::kStringList) {
-          for (const auto& s : v.list) terms[TermKey(field, s)].Add(doc);
+          for (const auto& s : v.list) emit(std::string_view(s));
         } else {
-          terms[TermKey(field, ValueToText(v))].Add(doc);
+          emit(v.type == ValueType::kString ? std::string_view(v.s) : ValueToText(v));
         }
       }
     };
+    // Group fields are analyzed once per group: its docs are consecutive, and
+    // each gets the group's posting lists (the same terms, so the same tf).
+    uint32_t cached_group = UINT32_MAX;
+    std::vector<PostingList*> group_lists;
     for (uint32_t ord = 0; ord < data.docs.size(); ++ord) {
       const SegmentDoc& d = data.docs[ord];
       for (size_t c = 0; c < num_doc_cols && c < d.row.size(); ++c) {
-        index_value(c, schema.doc_roles[c], d.row[c], ord);
+        for_each_term(schema.doc_roles[c], d.row[c],
+                      [&](std::string_view t) { table.Get(c, t)->Add(ord); });
       }
-      const SegmentGroup& g = data.groups[d.group];
-      if (g.has_record) {
-        for (size_t c = 0; c < num_group_cols && c < g.row.size(); ++c) {
-          index_value(num_doc_cols + c, schema.group_roles[c], g.row[c], ord);
+      if (d.group != cached_group) {
+        cached_group = d.group;
+        group_lists.clear();
+        const SegmentGroup& g = data.groups[d.group];
+        if (g.has_record) {
+          for (size_t c = 0; c < num_group_cols && c < g.row.size(); ++c) {
+            for_each_term(schema.group_roles[c], g.row[c], [&](std::string_view t) {
+              group_lists.push_back(table.Get(num_doc_cols + c, t));
+            });
+          }
         }
       }
+      for (PostingList* list : group_lists) list->Add(ord);
     }
     std::vector<std::pair<std::string_view, const PostingList*>> sorted;
-    sorted.reserve(terms.size());
-    for (const auto& [k, p] : terms) sorted.emplace_back(k, &p);
+    sorted.reserve(table.terms().size());
+    for (const auto& [k, p] : table.terms()) sorted.emplace_back(k, &p);
     std::sort(sorted.begin(), sorted.end());
     std::string postings;
     std::string blob;
