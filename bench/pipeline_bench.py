@@ -39,6 +39,9 @@ def main():
     ap.add_argument("--dir", help="work folder (default: a temporary one)")
     ap.add_argument("--steady", type=int, default=3, help="steady-state batches to measure")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    ap.add_argument("--speed", type=float, default=10,
+                    help="simulated clock speed of the steady-state loop; a batch must take less "
+                         "than one period (300 s) of simulated time to see one new partition each")
     args = ap.parse_args()
     window = 60 if args.workload == "ads-1m" else 12
     work = Path(args.dir or tempfile.mkdtemp(prefix="freshet-bench-"))
@@ -79,7 +82,7 @@ def main():
           f"{b['groups']} groups)  phases ms {b['phases_ms']}")
 
     # Steady state: one process, a new partition per batch (sim clock: one period per batch).
-    clock = f"sim:{ts(start_s + window * period + 60)}:300"
+    clock = f"sim:{ts(start_s + window * period + 60)}:{args.speed:g}"
     rusage0 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t, p = freshet("run", "--config", cfgp, "--max-batches", str(args.steady), clock=clock)
     st = json.loads(freshet("status", "--config", cfgp, "--json", clock=clock)[1].stdout)
