@@ -10,11 +10,20 @@ seconds=${1:-60}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/freshet-ccache}
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DFRESHET_FUZZ=ON -DFRESHET_SANITIZE=ON >/dev/null
-cmake --build build/fuzz -j "${FRESHET_JOBS:-2}" --target parquet_reader_fuzz parquet_thrift_fuzz parquet_dump
+cmake --build build/fuzz -j "${FRESHET_JOBS:-2}" --target parquet_reader_fuzz parquet_thrift_fuzz engine_parsers_fuzz parquet_dump
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/reader" "$work/thrift" "$work/artifacts"
+mkdir -p "$work/reader" "$work/thrift" "$work/engine" "$work/artifacts"
+# Seeds of the engine's parsers: selector byte, then the input.
+printf '\x00{"id": "a", "title": "red shoe", "bid": 1.5, "tags": ["x", 2]}\n[1]\n{"id":\n' \
+  > "$work/engine/jsonl"
+printf '\x01[pipeline]\nname = "p"\noutput = "o"\n[source]\nurl = "s"\n[columns]\ndoc_id = "i"\ngroup_key = "g"\nversion = "v"\n' \
+  > "$work/engine/toml"
+printf '\x02{"format": 1, "pipeline": "p", "version": 2, "epoch": 1, "created_at": "2026-05-04T10:00:00Z", "base_cut": "2026-05-04T10:00:00Z", "base": [{"key": "segments/a.seg", "bytes": 1, "checksum": "00", "docs": 1, "groups": 1}]}' \
+  > "$work/engine/manifest"
+printf '\x03(red OR "blue shoe") AND -status:paused bid:[1 TO *] g_brand:acme' > "$work/engine/query"
+printf '\x04\x10\x00\x00\x00\x41' > "$work/engine/segment"
 testing=${FRESHET_PARQUET_TESTING:-../shared/data/parquet-testing}
 if [[ -d $testing ]]; then
   find "$testing" -name '*.parquet' -size -1M -exec cp {} "$work/reader/" \;
@@ -40,8 +49,9 @@ for p in src.iterdir():
             (dst / p.name).write_bytes(b[-8 - n:-8])
 PY
 
-reader_time=$((seconds * 3 / 4))
-thrift_time=$((seconds - reader_time))
+reader_time=$((seconds / 2))
+thrift_time=$((seconds / 4))
+engine_time=$((seconds - reader_time - thrift_time))
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 echo "== parquet_reader_fuzz for ${reader_time}s"
 build/fuzz/tests/parquet_reader_fuzz -max_total_time="$reader_time" -max_len=1048576 -timeout=20 \
@@ -50,6 +60,10 @@ build/fuzz/tests/parquet_reader_fuzz -max_total_time="$reader_time" -max_len=104
 echo "== parquet_thrift_fuzz for ${thrift_time}s"
 build/fuzz/tests/parquet_thrift_fuzz -max_total_time="$thrift_time" -max_len=65536 -timeout=10 \
   -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$work/thrift" 2>&1 \
+  | tail -n 15
+echo "== engine_parsers_fuzz (JSON Lines, config, manifest, query, segment) for ${engine_time}s"
+build/fuzz/tests/engine_parsers_fuzz -max_total_time="$engine_time" -max_len=65536 -timeout=10 \
+  -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$work/engine" 2>&1 \
   | tail -n 15
 if compgen -G "$work/artifacts/*" >/dev/null; then
   mkdir -p build/fuzz/crashes && cp "$work"/artifacts/* build/fuzz/crashes/

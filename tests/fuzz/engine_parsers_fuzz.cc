@@ -1,0 +1,110 @@
+// libFuzzer target over the engine's own parsers: JSON Lines records, the
+// pipeline config (TOML), manifests, the query language and segments. The
+// first input byte picks the parser; the rest is its input. Segments are
+// fuzzed by edits to a valid segment built at start-up (bytes at offsets,
+// then a truncation), so that mutations get past the checksums' gate only
+// when the reader must detect them. Every parser must return a Status, never
+// crash, hang or allocate without bound.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/coding.h"
+#include "format/jsonl_reader.h"
+#include "index/manifest.h"
+#include "index/query.h"
+#include "index/segment.h"
+#include "pipeline/config.h"
+
+namespace {
+
+using namespace freshet;
+
+class CountingSink final : public RowSink {
+ public:
+  Status OnRow(Row& row, uint64_t) override {
+    rows += row.size();
+    return Status::OK();
+  }
+  Status OnBadRow(uint64_t, uint64_t, std::string) override {
+    ++bad;
+    return Status::OK();
+  }
+  size_t rows = 0, bad = 0;
+};
+
+std::string ValidSegment() {
+  SegmentData d;
+  d.kind = SegmentKind::kDelta;
+  d.schema.doc_columns = {"id", "title", "bid"};
+  d.schema.doc_roles = {kRoleStored, kRoleText | kRoleKeyword | kRoleStored, kRoleNumeric};
+  d.schema.group_columns = {"brand"};
+  d.schema.group_roles = {kRoleText | kRoleStored};
+  d.schema.group_prefix = "g_";
+  d.schema.aggregate_names = {"g_count"};
+  d.groups = {SegmentGroup{"g1", true, 3, Row{Value::String("Acme Co")}, {2}, 0, 2},
+              SegmentGroup{"g2", false, 0, Row{}, {1}, 2, 1}};
+  d.docs = {
+      SegmentDoc{"a", 0, 1, Row{Value::String("a"), Value::String("red shoe"), Value::Double(1)}},
+      SegmentDoc{"b", 0, 2, Row{Value::String("b"), Value::String("blue"), Value::Int64(2)}},
+      SegmentDoc{"c", 1, 3, Row{Value::String("c"), Value(), Value::Double(3)}}};
+  return WriteSegment(d);
+}
+
+void ExerciseSegment(const std::string& bytes) {
+  auto seg = SegmentReader::Open("fuzz.seg", bytes);
+  if (!seg.ok()) return;
+  const SegmentReader& s = **seg;
+  for (uint32_t d = 0; d < s.num_docs(); ++d) (void)s.DocRow(d);
+  for (uint32_t g = 0; g < s.num_groups(); ++g) (void)s.Group(g);
+  for (size_t i = 0; i < s.num_terms(); ++i) {
+    size_t field;
+    std::string_view term;
+    uint32_t df;
+    s.TermAt(i, &field, &term, &df);
+    (void)s.Postings(field, term);
+  }
+  (void)s.FindDoc("b");
+  (void)s.FindGroup("g2");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  static const std::string kSegment = ValidSegment();
+  const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
+  switch (data[0] % 5) {
+    case 0: {
+      CountingSink sink;
+      (void)JsonLinesReader::Parse("fuzz.jsonl", in, {"id", "title", "bid", "tags"}, sink);
+      break;
+    }
+    case 1:
+      (void)ParsePipelineConfig(in, "fuzz.toml", "/tmp");
+      break;
+    case 2:
+      (void)ParseManifest("fuzz.json", in);
+      break;
+    case 3:
+      (void)ParseQuery(in);
+      break;
+    case 4: {
+      // Edits: (u32 offset, u8 value) pairs, then an optional u32 length cut.
+      std::string seg = kSegment;
+      Cursor c(in);
+      uint32_t off;
+      uint8_t b;
+      while (c.GetFixed32(&off) && c.GetByte(&b)) {
+        if (off == 0xffffffff) break;
+        seg[off % seg.size()] = static_cast<char>(b);
+      }
+      uint32_t cut;
+      if (c.GetFixed32(&cut)) seg.resize(cut % (seg.size() + 1));
+      ExerciseSegment(seg);
+      break;
+    }
+  }
+  return 0;
+}
