@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 build_pkgs=(build-essential cmake ninja-build ccache pkg-config clang-format
   libfmt-dev libcli11-dev libtomlplusplus-dev libsimdjson-dev
   libxxhash-dev libzstd-dev libsqlite3-dev libpq-dev libgtest-dev libbenchmark-dev
-  libsnappy-dev zlib1g-dev liblz4-dev libbrotli-dev clang libclang-rt-14-dev)
+  libsnappy-dev zlib1g-dev liblz4-dev libbrotli-dev clang libclang-rt-14-dev
+  libcurl4-openssl-dev libssl-dev)
 test_pkgs=(python3 python3-venv postgresql)
 
 want=("${build_pkgs[@]}")

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "storage/local_store.h"
+#include "storage/s3_store.h"
+#include "storage/s3_url.h"
 
 namespace freshet {
 
@@ -44,12 +46,18 @@ std::string JoinKey(std::string_view a, std::string_view b) {
 
 Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(std::string_view url) {
   std::string_view path = url;
+  if (url.starts_with("s3://")) {
+    ASSIGN_OR_RETURN(S3Config config, ParseS3Url(url, ProcessEnvironment()));
+    ASSIGN_OR_RETURN(auto store, S3Store::Open(std::move(config)));
+    return std::unique_ptr<ObjectStore>(std::move(store));
+  }
   if (url.starts_with("file://")) {
     path = url.substr(7);
   } else if (url.find("://") != std::string_view::npos) {
     std::string_view scheme = url.substr(0, url.find("://"));
     return Status::InvalidArgument(fmt::format(
-        "store URL scheme '{}://' is not supported (supported: file://, a plain path)", scheme));
+        "store URL scheme '{}://' is not supported (supported: file://, s3://, a plain path)",
+        scheme));
   }
   if (path.empty()) return Status::InvalidArgument("store URL has an empty path");
   ASSIGN_OR_RETURN(auto store, LocalStore::Open(std::filesystem::path(std::string(path))));

@@ -28,8 +28,9 @@ class ObjectStore {
   virtual ~ObjectStore() = default;
 
   // Opens a store from a URL: "file:///abs/dir", "file://rel/dir" or a plain
-  // path (local folder, created if missing). Fails with InvalidArgument for an
-  // unknown scheme, naming the URL without any credentials.
+  // path (local folder, created if missing), or "s3://bucket/prefix?options"
+  // (see s3_url.h; no request is made yet). Fails with InvalidArgument for an
+  // unknown scheme or a bad URL, naming the URL without any credentials.
   static Result<std::unique_ptr<ObjectStore>> Open(std::string_view url);
 
   // The whole object. NotFound if absent.
