@@ -13,6 +13,7 @@
 
 #include "cli/gen_command.h"
 #include "cli/output.h"
+#include "cli/store_command.h"
 #include "common/clock.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -594,16 +595,17 @@ int main(int argc, char** argv) {
                        "even while another runner holds a live lease (that runner is fenced)");
 
   AddGenCommand(app);
+  AddStoreCommand(app);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {
-    return e.get_exit_code();  // a command run from its callback (gen) failed and said why
+    return e.get_exit_code();  // a command run from its callback (gen, store) failed and said why
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }
-  if (app.got_subcommand("gen")) return 0;
+  if (app.got_subcommand("gen") || app.got_subcommand("store")) return 0;
   if (*run_cmd) return RunCommand(run);
   if (*build_cmd) return BuildFullCommand(build, cut, build_holder);
   if (*query_cmd) return QueryCommand(query);
