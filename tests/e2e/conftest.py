@@ -164,3 +164,45 @@ def wait_for(predicate, timeout=30.0, interval=0.05):
             return True
         time.sleep(interval)
     return False
+
+
+# --- S3 (scripts/with-minio.sh sets these) -----------------------------------
+
+S3_BUCKET = os.environ.get("FRESHET_TEST_S3_BUCKET")
+S3_ENDPOINT = os.environ.get("AWS_ENDPOINT_URL")
+requires_s3 = pytest.mark.skipif(
+    not (S3_BUCKET and S3_ENDPOINT),
+    reason="no S3 server: run under scripts/with-minio.sh (sets FRESHET_TEST_S3_BUCKET)")
+
+
+@pytest.fixture
+def s3_prefix(request):
+    """A key prefix of the test bucket that no other test uses."""
+    import uuid
+    return f"e2e-{uuid.uuid4().hex[:10]}/{request.node.name}"
+
+
+def s3_url(prefix, **options):
+    url = f"s3://{S3_BUCKET}/{prefix}"
+    if options:
+        url += "?" + "&".join(f"{k}={v}" for k, v in options.items())
+    return url
+
+
+def s3_client():
+    import boto3
+    from botocore.config import Config
+    return boto3.client("s3", endpoint_url=S3_ENDPOINT,
+                        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3}))
+
+
+def use_s3_urls(ws, prefix, **options):
+    """Rewrites the workspace's config so that input and output live in the bucket."""
+    text = ws.config.read_text()
+    for local, remote in (('output = "index"', "index"), ('url = "data/ads"', "data/ads"),
+                          ('url = "data/items"', "data/items"),
+                          ('snapshot = "data/snapshot"', "data/snapshot")):
+        assert local in text, local
+        key = local.split(" = ")[0]
+        text = text.replace(local, f'{key} = "{s3_url(prefix + "/" + remote, **options)}"')
+    ws.config.write_text(text)
