@@ -2,6 +2,8 @@
 # The test command: installs what it needs, builds, runs every default suite.
 #   scripts/test.sh            release build + ASan/UBSan build, all default suites
 #   FRESHET_SLOW=1 scripts/test.sh   also the slow suites (marked "slow")
+# Suites run beside throwaway PostgreSQL and MinIO servers on loopback
+# (scripts/with-postgres.sh, scripts/with-minio.sh; the first run builds MinIO).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -11,20 +13,21 @@ for flavour in release asan; do
   echo "== build ($flavour)"
   scripts/build.sh "$flavour"
   echo "== unit tests ($flavour)"
-  scripts/with-postgres.sh bash -c "cd build/$flavour && ctest --output-on-failure -j2 --timeout 300" \
+  scripts/with-postgres.sh scripts/with-minio.sh \
+    bash -c "cd build/$flavour && ctest --output-on-failure -j2 --timeout 300" \
     || fail=1
 done
 
-# The end-to-end suites run under a throwaway PostgreSQL server too, for the
-# tests of pipelines whose metastore is PostgreSQL.
+# The end-to-end suites run under throwaway PostgreSQL and MinIO servers too,
+# for the tests of pipelines whose metastore is PostgreSQL or whose stores are S3.
 echo "== end-to-end tests (release binary)"
 pytest_args=(-q tests/e2e)
 [[ -n "${FRESHET_SLOW:-}" ]] || pytest_args+=(-m "not slow")
-scripts/with-postgres.sh env FRESHET_BIN="$PWD/build/release/freshet" \
+scripts/with-postgres.sh scripts/with-minio.sh env FRESHET_BIN="$PWD/build/release/freshet" \
   .venv/bin/python -m pytest "${pytest_args[@]}" || fail=1
 
 echo "== end-to-end smoke tests (ASan/UBSan binary)"
-scripts/with-postgres.sh env FRESHET_BIN="$PWD/build/asan/freshet" \
+scripts/with-postgres.sh scripts/with-minio.sh env FRESHET_BIN="$PWD/build/asan/freshet" \
   .venv/bin/python -m pytest -q tests/e2e -m "sanitizer_smoke" || fail=1
 
 echo "== fuzzing the Parquet reader and the Thrift decoder (bounded)"

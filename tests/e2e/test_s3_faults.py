@@ -29,6 +29,7 @@ def proxy():
         yield p
 
 
+@pytest.mark.sanitizer_smoke
 def test_each_fault_on_a_read_is_retried(proxy, s3_prefix):
     direct = s3_url(s3_prefix)
     via = s3_url(s3_prefix, endpoint=proxy.url, **FAST)
@@ -51,6 +52,7 @@ def test_each_fault_on_a_write_is_retried(proxy, s3_prefix):
         assert store("cat", direct, f"w/{fault}").stdout == f"written through {fault}"
 
 
+@pytest.mark.sanitizer_smoke
 def test_conditional_create_whose_reply_was_lost_succeeds_once(proxy, s3_prefix):
     via = s3_url(s3_prefix, endpoint=proxy.url, **FAST)
     # The server applies the first attempt but the reply never arrives; the

@@ -3,6 +3,8 @@ checked against the same independent oracle as the local runs."""
 import hashlib
 import json
 
+import pytest
+
 from conftest import START, requires_s3, run, s3_client, s3_url, use_s3_urls, S3_BUCKET
 from test_oracle import CUT_S, PERIOD_S, check_against_oracle, watermark_s
 
@@ -36,6 +38,7 @@ def test_generated_data_in_the_bucket_equals_the_local_files(ws, s3_prefix):
     assert remote == local
 
 
+@pytest.mark.sanitizer_smoke
 def test_latest_batch_reads_and_publishes_in_the_bucket(ws, s3_prefix):
     gen_both(ws, s3_prefix, partitions=12)
     use_s3_urls(ws, s3_prefix)
