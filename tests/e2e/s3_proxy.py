@@ -55,6 +55,7 @@ class S3FaultProxy:
         self.enabled = True
         self.counts = {f: 0 for f in FAULTS}
         self.requests = 0
+        self.connections = 0      # client TCP connections accepted
         self.lock = threading.Lock()
         proxy = self
 
@@ -63,6 +64,11 @@ class S3FaultProxy:
 
             def log_message(self, *args):
                 pass
+
+            def setup(self):
+                super().setup()
+                with proxy.lock:
+                    proxy.connections += 1
 
             def handle_one(self):
                 proxy._handle(self)

@@ -94,6 +94,17 @@ def test_a_burst_longer_than_the_retries_fails_cleanly(proxy, s3_prefix):
     assert os.environ["AWS_SECRET_ACCESS_KEY"] not in out.stderr
 
 
+def test_connections_are_reused(ws, s3_prefix, proxy):
+    gen_both(ws, s3_prefix, partitions=3)
+    use_s3_urls(ws, s3_prefix, endpoint=proxy.url)
+    ws.cli("build-full")
+    ws.cli("run", "--once")
+    # Four processes, a few threads each: connections are a small fraction of requests.
+    ws.all_docs()
+    assert proxy.requests >= 30
+    assert proxy.connections * 3 < proxy.requests, (proxy.connections, proxy.requests)
+
+
 def test_pipeline_under_random_faults_matches_the_oracle(ws, s3_prefix, proxy):
     gen_both(ws, s3_prefix, partitions=6)
     use_s3_urls(ws, s3_prefix, endpoint=proxy.url, **FAST)
