@@ -112,7 +112,7 @@ Result<HttpResponse> S3Store::Execute(Call& call) {
       request.headers.push_back("x-amz-security-token: " + config_.credentials.session_token);
     }
     request.body = call.body;
-    request.timeout = retrier.Remaining();
+    request.timeout = std::max(retrier.Remaining(), std::chrono::milliseconds(1));
     HttpResponse response = http_.Send(request);
 
     bool retry = false;
