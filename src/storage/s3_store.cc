@@ -115,11 +115,9 @@ Result<HttpResponse> S3Store::Execute(Call& call) {
     request.timeout = std::max(retrier.Remaining(), std::chrono::milliseconds(1));
     HttpResponse response = http_.Send(request);
 
-    bool retry = false;
     if (!response.ok()) {
       last_error = response.transport_error;
-      retry = response.transport_retryable;
-      if (!retry) {
+      if (!response.transport_retryable) {
         return Status::IOError(fmt::format("{} {}: {}", call.op, call.name, last_error));
       }
       if (response.request_sent) call.maybe_applied = true;
@@ -133,7 +131,6 @@ Result<HttpResponse> S3Store::Execute(Call& call) {
       if (error_in_ok_body) response.status = error.code == "SlowDown" ? 503 : 500;
       if (!RetryableStatus(response.status, error, call.conditional_write)) return response;
       last_error = DescribeHttpError(response, error);
-      retry = true;
       if (response.status >= 500) call.maybe_applied = true;
       std::string retry_after = response.Header("retry-after");
       if (!retry_after.empty()) {
