@@ -16,9 +16,11 @@ Binds 127.0.0.1 only; stops with the test.
 import http.client
 import http.server
 import random
+import select
 import socket
 import struct
 import threading
+import time
 from urllib.parse import urlsplit
 
 FAULTS = ("error", "slow", "drop", "lose_reply", "truncate", "reset")
@@ -142,8 +144,12 @@ class S3FaultProxy:
             self._abort(h, reset=False)
             return
         if fault == "slow":
-            import time
             time.sleep(self.slow_seconds)
+            if self._client_gone(h):
+                # The client gave up: do not forward a stale duplicate that
+                # could land after the client's successful retry.
+                self._abort(h, reset=False)
+                return
         status, reason, resp_headers, resp_body = self._forward(h.command, h.path, headers, body)
         if fault == "lose_reply":
             self._abort(h, reset=False)
@@ -179,6 +185,14 @@ class S3FaultProxy:
             return resp.status, resp.reason, resp.getheaders(), data
         finally:
             conn.close()
+
+    @staticmethod
+    def _client_gone(h):
+        try:
+            readable, _, _ = select.select([h.connection], [], [], 0)
+            return bool(readable) and h.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     @staticmethod
     def _abort(h, reset):
