@@ -4,13 +4,15 @@
 # compatibility corpus (../shared/data/parquet-testing, if present) and from
 # files freshet writes itself. Nothing is copied into the repository.
 #   scripts/fuzz.sh [seconds]     (default 60: the reader gets 3/4, Thrift 1/4)
+#   (the S3 response parsers get seconds/6 more, at least 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/freshet-ccache}
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DFRESHET_FUZZ=ON -DFRESHET_SANITIZE=ON >/dev/null
-cmake --build build/fuzz -j "${FRESHET_JOBS:-2}" --target parquet_reader_fuzz parquet_thrift_fuzz engine_parsers_fuzz parquet_dump
+cmake --build build/fuzz -j "${FRESHET_JOBS:-2}" --target parquet_reader_fuzz parquet_thrift_fuzz engine_parsers_fuzz \
+  s3_responses_fuzz parquet_dump
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -64,6 +66,15 @@ build/fuzz/tests/parquet_thrift_fuzz -max_total_time="$thrift_time" -max_len=655
 echo "== engine_parsers_fuzz (JSON Lines, config, manifest, query, segment) for ${engine_time}s"
 build/fuzz/tests/engine_parsers_fuzz -max_total_time="$engine_time" -max_len=65536 -timeout=10 \
   -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$work/engine" 2>&1 \
+  | tail -n 15
+s3_time=$(( seconds / 6 > 5 ? seconds / 6 : 5 ))
+echo "== s3_responses_fuzz (S3 XML, percent-encoding, s3:// URLs) for ${s3_time}s"
+mkdir -p "$work/s3"
+printf '\000<ListBucketResult><Contents><Key>a%%20b</Key><Size>1</Size><ETag>"e"</ETag></Contents><IsTruncated>false</IsTruncated></ListBucketResult>' \
+  >"$work/s3/list"
+printf '\004s3://bucket/prefix?endpoint=http://127.0.0.1:9000&addressing=virtual' >"$work/s3/url"
+build/fuzz/tests/s3_responses_fuzz -max_total_time="$s3_time" -max_len=65536 -timeout=10 \
+  -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$work/s3" 2>&1 \
   | tail -n 15
 if compgen -G "$work/artifacts/*" >/dev/null; then
   mkdir -p build/fuzz/crashes && cp "$work"/artifacts/* build/fuzz/crashes/
