@@ -30,7 +30,7 @@ echo "== end-to-end smoke tests (ASan/UBSan binary)"
 scripts/with-postgres.sh scripts/with-minio.sh env FRESHET_BIN="$PWD/build/asan/freshet" \
   .venv/bin/python -m pytest -q tests/e2e -m "sanitizer_smoke" || fail=1
 
-echo "== fuzzing the Parquet reader and the Thrift decoder (bounded)"
+echo "== fuzzing the parsers (bounded)"
 scripts/fuzz.sh "${FRESHET_FUZZ_SECONDS:-60}" || fail=1
 
 exit $fail
