@@ -64,6 +64,8 @@ class IndexView {
 
   // True if base doc `ord` of base segment `segment` is superseded by the delta.
   bool BaseHidden(size_t segment, uint32_t ord) const;
+  // True if doc `ord` of delta segment `segment` is superseded by a higher layer.
+  bool DeltaHidden(size_t segment, uint32_t ord) const { return delta_hidden_[segment][ord]; }
 
   Result<SearchResults> Search(const QueryNode& query, size_t limit, size_t offset) const;
   // NotFound if no live doc has this id.
@@ -79,7 +81,8 @@ class IndexView {
   Manifest manifest_;
   std::vector<std::shared_ptr<const SegmentReader>> base_;
   std::vector<std::shared_ptr<const SegmentReader>> delta_;
-  std::vector<std::vector<bool>> base_hidden_;  // per base segment, per doc
+  std::vector<std::vector<bool>> base_hidden_;   // per base segment, per doc
+  std::vector<std::vector<bool>> delta_hidden_;  // per delta segment, per doc
 };
 
 }  // namespace freshet
