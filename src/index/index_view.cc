@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/hash.h"
+#include "common/log.h"
 #include "index/analyzer.h"
 
 namespace freshet {
@@ -48,16 +49,24 @@ Result<std::shared_ptr<const SegmentReader>> SegmentCache::Load(ObjectStore& sto
     auto it = segments_.find(ref.key);
     if (it != segments_.end()) return it->second;
   }
-  ASSIGN_OR_RETURN(std::string bytes, store.Get(ref.key));
-  if (bytes.size() != ref.bytes) {
-    return Status::Corruption(
-        fmt::format("segment '{}': {} bytes, manifest says {}", ref.key, bytes.size(), ref.bytes));
+  std::unique_ptr<SegmentReader> reader;
+  Result<std::shared_ptr<const MappedFile>> file = Status::NotFound("no disk cache");
+  if (disk_ && !store.IsLocal()) {
+    file = disk_->Fetch(store, ref);
+    // A cache folder that cannot be written is not a reason to fail a read.
+    if (!file.ok() && file.status().code() != StatusCode::kIOError) return file.status();
+    if (!file.ok()) {
+      Log(LogLevel::kWarn, "segment_cache_unusable", {{"error", file.status().message()}});
+    }
   }
-  if (Hex64(Hash64(bytes)) != ref.checksum) {
-    return Status::Corruption(
-        fmt::format("segment '{}': checksum mismatch with the manifest", ref.key));
+  if (file.ok()) {
+    std::string_view bytes = (*file)->bytes();
+    ASSIGN_OR_RETURN(reader, SegmentReader::Open(ref.key, bytes, std::move(*file)));
+  } else {
+    ASSIGN_OR_RETURN(std::string bytes, store.Get(ref.key));
+    RETURN_IF_ERROR(VerifySegmentBytes(ref, bytes));
+    ASSIGN_OR_RETURN(reader, SegmentReader::Open(ref.key, std::move(bytes)));
   }
-  ASSIGN_OR_RETURN(auto reader, SegmentReader::Open(ref.key, std::move(bytes)));
   std::shared_ptr<const SegmentReader> shared(std::move(reader));
   std::lock_guard<std::mutex> lock(mu_);
   return segments_.emplace(ref.key, shared).first->second;

@@ -15,14 +15,19 @@
 #include "index/manifest.h"
 #include "index/query.h"
 #include "index/segment.h"
+#include "index/segment_disk_cache.h"
 #include "storage/object_store.h"
 
 namespace freshet {
 
 // Opened segments by key; segments are immutable, so an entry never goes stale.
-// Thread-safe.
+// Segments of remote stores go through a SegmentDiskCache (by default the one
+// the environment names) and are mapped from local disk. Thread-safe.
 class SegmentCache {
  public:
+  SegmentCache() : disk_(SegmentDiskCache::FromEnvironment()) {}
+  explicit SegmentCache(std::shared_ptr<SegmentDiskCache> disk) : disk_(std::move(disk)) {}
+
   // Loads (or returns the cached) segment `ref` from `store`, verifying its
   // size and whole-file checksum against `ref` and every section checksum.
   Result<std::shared_ptr<const SegmentReader>> Load(ObjectStore& store, const SegmentRef& ref);
@@ -30,6 +35,7 @@ class SegmentCache {
   void Retain(const std::vector<std::string>& keep);
 
  private:
+  std::shared_ptr<SegmentDiskCache> disk_;  // null: segments are read into memory
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const SegmentReader>> segments_;
 };

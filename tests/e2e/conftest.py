@@ -8,6 +8,7 @@ that hours of partitions run in seconds.
 import json
 import os
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -15,6 +16,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FRESHET = os.environ.get("FRESHET_BIN", str(ROOT / "build" / "release" / "freshet"))
+
+# Readers of S3 outputs cache segments on disk: one throwaway folder per run.
+os.environ.setdefault("FRESHET_SEGMENT_CACHE", tempfile.mkdtemp(prefix="freshet-segment-cache-"))
 
 START = "2026-05-04T10:00:00Z"
 PERIOD_S = 300
