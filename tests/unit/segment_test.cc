@@ -121,7 +121,7 @@ TEST(IndexViewTest, DeltaSupersedesBaseGroupByGroup) {
   auto search = [&](const char* q) {
     auto node = ParseQuery(q);
     EXPECT_TRUE(node.ok()) << q;
-    auto r = (*view)->Search(**node, 10, 0);
+    auto r = (*view)->Search(**node, SearchOptions{10, 0, SortOrder{SortOrder::Kind::kDocId}});
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     std::vector<std::string> ids;
     for (const auto& d : r->docs) ids.push_back(d.id);
