@@ -237,7 +237,7 @@ struct ServeCommandOptions {
   std::vector<std::string> indexes;  // NAME=URL
   std::string listen = "127.0.0.1:8080";
   std::string poll = "1s";
-  int threads = 8;
+  int threads = 32;
   ServeLimits limits;
   std::string clock = "system";
   std::string log_format = "text";
@@ -668,7 +668,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--listen", serve.listen, "HOST:PORT (port 0: any free port, logged)")
       ->capture_default_str();
   serve_cmd->add_option("--poll", serve.poll, "how often CURRENT is read")->capture_default_str();
-  serve_cmd->add_option("--threads", serve.threads, "request threads")->capture_default_str();
+  serve_cmd->add_option("--threads", serve.threads,
+                        "request threads; each open keep-alive connection holds one")->capture_default_str();
   serve_cmd
       ->add_option("--max-request-bytes", serve.limits.max_request_bytes, "largest request body")
       ->capture_default_str();

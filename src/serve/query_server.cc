@@ -134,6 +134,7 @@ void QueryServer::Impl::Count(const std::string& endpoint, int code) {
 void QueryServer::Impl::Routes() {
   http_.set_payload_max_length(options_.limits.max_request_bytes);
   http_.set_keep_alive_max_count(10000);
+  http_.set_keep_alive_timeout(options_.keep_alive_timeout_seconds);
   const int threads = std::max(1, options_.threads);
   http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {

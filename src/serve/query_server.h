@@ -49,7 +49,11 @@ struct ServeLimits {
 struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: any free port (see QueryServer::port())
-  int threads = 8;
+  // Request threads. Each open keep-alive connection holds one while it is
+  // open (the HTTP library's model), so this bounds concurrent connections;
+  // an idle connection is closed after keep_alive_timeout.
+  int threads = 32;
+  int keep_alive_timeout_seconds = 2;
   TimeMicros poll_interval = 1000 * 1000;  // how often CURRENT is read
   ServeLimits limits;
 };
