@@ -514,15 +514,20 @@ int InspectCommand(const std::string& path, int docs, int terms) {
   const SegmentSchema& schema = s.schema();
   std::cout << fmt::format("segment {}: {} ({} bytes, format {}), checksums OK\n", key,
                            s.kind() == SegmentKind::kBase ? "base" : "delta", s.size_bytes(),
-                           kSegmentFormatVersion);
+                           s.format_version());
   std::cout << fmt::format("docs {}  groups {}  terms {}\n", s.num_docs(), s.num_groups(),
                            s.num_terms());
   std::cout << "fields:\n";
   for (size_t f = 0; f < schema.field_count(); ++f) {
     uint8_t r = schema.FieldRoles(f);
-    std::cout << fmt::format("  {:<24}{}{}{}{}\n", schema.FieldName(f),
-                             r & kRoleText ? " text" : "", r & kRoleKeyword ? " keyword" : "",
-                             r & kRoleNumeric ? " numeric" : "", r & kRoleStored ? " stored" : "");
+    auto tokens = s.TotalFieldLength(f);
+    std::cout << fmt::format(
+        "  {:<24}{}{}{}{}{}\n", schema.FieldName(f), r & kRoleText ? " text" : "",
+        r & kRoleKeyword ? " keyword" : "", r & kRoleNumeric ? " numeric" : "",
+        r & kRoleStored ? " stored" : "",
+        tokens ? fmt::format("  (avg {:.1f} tokens/doc)",
+                             static_cast<double>(*tokens) / std::max<uint32_t>(1, s.num_docs()))
+               : "");
   }
   for (int i = 0; i < terms && static_cast<size_t>(i) < s.num_terms(); ++i) {
     size_t f;
@@ -668,8 +673,10 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--listen", serve.listen, "HOST:PORT (port 0: any free port, logged)")
       ->capture_default_str();
   serve_cmd->add_option("--poll", serve.poll, "how often CURRENT is read")->capture_default_str();
-  serve_cmd->add_option("--threads", serve.threads,
-                        "request threads; each open keep-alive connection holds one")->capture_default_str();
+  serve_cmd
+      ->add_option("--threads", serve.threads,
+                   "request threads; each open keep-alive connection holds one")
+      ->capture_default_str();
   serve_cmd
       ->add_option("--max-request-bytes", serve.limits.max_request_bytes, "largest request body")
       ->capture_default_str();
