@@ -118,15 +118,27 @@ def main():
     lock = threading.Lock()
     done = threading.Event()
 
+    conn = [http.client.HTTPConnection("127.0.0.1", port, timeout=30)]
+
+    def search(path):
+        # The server closes keep-alive connections idle for 2 s: reconnect once.
+        for attempt in (0, 1):
+            try:
+                conn[0].request("GET", path)
+                return json.loads(conn[0].getresponse().read())
+            except (http.client.RemoteDisconnected, ConnectionError):
+                conn[0].close()
+                conn[0] = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                if attempt:
+                    raise
+
     def prober():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         while not done.is_set() or pending:
             with lock:
                 batch = list(pending)
             for token, ad_id, version, written in batch:
                 q = urllib.parse.urlencode({"q": f"title:{token}", "sort": "id"})
-                conn.request("GET", "/search?" + q)
-                r = json.loads(conn.getresponse().read())
+                r = search("/search?" + q)
                 if any(h["id"] == ad_id and h["version"] == version for h in r.get("hits", [])):
                     with lock:
                         latencies.append(time.time() - written)

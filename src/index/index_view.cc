@@ -122,18 +122,32 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
       stats.docs += seg->num_docs();
     }
   }
+  // A group is served from its highest delta layer, else from the base.
+  auto hide_group = [](const SegmentReader& seg, std::string_view key, std::vector<bool>* hidden) {
+    auto g = seg.FindGroup(key);
+    if (!g) return;
+    uint32_t first = seg.GroupFirstDoc(*g);
+    uint32_t n = seg.GroupDocCount(*g);
+    std::fill(hidden->begin() + first, hidden->begin() + first + n, true);
+  };
+  const std::vector<SegmentRef>& refs = view->manifest_.delta;
   view->base_hidden_.resize(view->base_.size());
   for (size_t b = 0; b < view->base_.size(); ++b) {
-    const SegmentReader& base = *view->base_[b];
-    std::vector<bool>& hidden = view->base_hidden_[b];
-    hidden.assign(base.num_docs(), false);
+    view->base_hidden_[b].assign(view->base_[b]->num_docs(), false);
     for (const auto& delta : view->delta_) {
       for (uint32_t g = 0; g < delta->num_groups(); ++g) {
-        auto bg = base.FindGroup(delta->GroupKey(g));
-        if (!bg) continue;
-        uint32_t first = base.GroupFirstDoc(*bg);
-        uint32_t n = base.GroupDocCount(*bg);
-        std::fill(hidden.begin() + first, hidden.begin() + first + n, true);
+        hide_group(*view->base_[b], delta->GroupKey(g), &view->base_hidden_[b]);
+      }
+    }
+  }
+  view->delta_hidden_.resize(view->delta_.size());
+  for (size_t d = 0; d < view->delta_.size(); ++d) {
+    view->delta_hidden_[d].assign(view->delta_[d]->num_docs(), false);
+    for (size_t upper = d + 1; upper < view->delta_.size(); ++upper) {
+      if (refs[upper].layer == refs[d].layer) continue;
+      const SegmentReader& seg = *view->delta_[upper];
+      for (uint32_t g = 0; g < seg.num_groups(); ++g) {
+        hide_group(*view->delta_[d], seg.GroupKey(g), &view->delta_hidden_[d]);
       }
     }
   }
@@ -149,7 +163,9 @@ uint64_t IndexView::LiveDocs() const {
   for (size_t b = 0; b < base_.size(); ++b) {
     n += static_cast<uint64_t>(std::count(base_hidden_[b].begin(), base_hidden_[b].end(), false));
   }
-  for (const auto& d : delta_) n += d->num_docs();
+  for (size_t d = 0; d < delta_.size(); ++d) {
+    n += static_cast<uint64_t>(std::count(delta_hidden_[d].begin(), delta_hidden_[d].end(), false));
+  }
   return n;
 }
 
@@ -404,7 +420,9 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
     return Status::OK();
   };
   for (size_t b = 0; b < base_.size(); ++b) RETURN_IF_ERROR(collect(*base_[b], &base_hidden_[b]));
-  for (const auto& seg : delta_) RETURN_IF_ERROR(collect(*seg, nullptr));
+  for (size_t d = 0; d < delta_.size(); ++d) {
+    RETURN_IF_ERROR(collect(*delta_[d], &delta_hidden_[d]));
+  }
 
   // Best first; equal keys (and missing values, last) by doc id.
   auto before = [&](const Hit& a, const Hit& b) {
@@ -435,8 +453,9 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
 }
 
 Result<DocOut> IndexView::GetDoc(std::string_view id) const {
-  for (const auto& seg : delta_) {
-    if (auto ord = seg->FindDoc(id)) return MakeDoc(*seg, *ord);
+  for (size_t s = delta_.size(); s-- > 0;) {  // highest layer first
+    auto ord = delta_[s]->FindDoc(id);
+    if (ord && !delta_hidden_[s][*ord]) return MakeDoc(*delta_[s], *ord);
   }
   for (size_t b = 0; b < base_.size(); ++b) {
     auto ord = base_[b]->FindDoc(id);

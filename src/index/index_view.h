@@ -74,6 +74,8 @@ class IndexView {
 
   // True if base doc `ord` of base segment `segment` is superseded by the delta.
   bool BaseHidden(size_t segment, uint32_t ord) const;
+  // True if doc `ord` of delta segment `segment` is superseded by a higher layer.
+  bool DeltaHidden(size_t segment, uint32_t ord) const { return delta_hidden_[segment][ord]; }
 
   // Every live doc matching `query`, ranked by `options.sort`. BM25's
   // collection statistics (doc count, doc frequencies, average field
@@ -98,7 +100,8 @@ class IndexView {
   Manifest manifest_;
   std::vector<std::shared_ptr<const SegmentReader>> base_;
   std::vector<std::shared_ptr<const SegmentReader>> delta_;
-  std::vector<std::vector<bool>> base_hidden_;  // per base segment, per doc
+  std::vector<std::vector<bool>> base_hidden_;   // per base segment, per doc
+  std::vector<std::vector<bool>> delta_hidden_;  // per delta segment, per doc
   // BM25 collection statistics over every segment.
   uint64_t stat_docs_ = 0;
   struct FieldLengthStats {
