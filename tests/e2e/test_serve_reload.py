@@ -8,6 +8,8 @@ import threading
 import time
 import urllib.parse
 
+import pytest
+
 from conftest import run
 from serve_helpers import fixed_clock_after, make_marker_pipeline, serve
 
@@ -15,6 +17,7 @@ SWAPS = 60
 CLIENTS = 4
 
 
+@pytest.mark.sanitizer_smoke
 def test_hot_reload_under_load_no_errors_no_mixed_generations(tmp_path):
     config = make_marker_pipeline(tmp_path, partitions=SWAPS)
     clock = fixed_clock_after(SWAPS)
