@@ -220,3 +220,44 @@ def test_inspect_shows_format_2_with_field_lengths(published):
     assert " text" in title and re.search(r"\(avg \d+\.\d tokens/doc\)", title)
     status = next(line for line in out.splitlines() if line.strip().startswith("status "))
     assert "tokens/doc" not in status  # keyword fields have no lengths
+
+
+def test_sigterm_under_load_finishes_requests_in_flight(server):
+    """Clients query without pause; SIGTERM. Every response that arrives is a
+    whole 200 answer; the only failures are connections closed or refused
+    after the signal; the process exits 0."""
+    import http.client
+    import threading
+    import time
+    stop_sent = threading.Event()
+    complete, bad, early_failures, late_failures = [], [], [], []
+
+    def client():
+        conn = server.connection()
+        while True:
+            try:
+                conn.request("GET", "/search?q=smartphone&limit=50")
+                resp = conn.getresponse()
+                body = resp.read()
+                if resp.status != 200 or len(json.loads(body)["hits"]) != 50:
+                    bad.append((resp.status, body[:100]))
+                complete.append(1)
+            except (ConnectionError, http.client.HTTPException, OSError) as e:
+                (late_failures if stop_sent.is_set() else early_failures).append(repr(e))
+                conn.close()
+                if stop_sent.is_set():
+                    return
+                conn = server.connection()
+
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    before = len(complete)
+    stop_sent.set()
+    assert server.stop() == 0
+    for t in threads:
+        t.join(30)
+    assert before > 20
+    assert bad == [] and early_failures == []
+    assert any('"event":"stopping"' in line for line in server.log)
