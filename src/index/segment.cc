@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <numeric>
-#include <unordered_map>
 
 #include "common/coding.h"
 #include "common/hash.h"
@@ -142,32 +142,58 @@ struct PostingList {
   }
 };
 
-struct TransparentHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
-// The build-time term map, keyed by 2 bytes of field id then the term. Adding
-// an existing term allocates nothing: the key is assembled in a scratch buffer.
+// The build-time term map, keyed by 2 bytes of field id then the term: open
+// addressing over XXH3 hashes (the hottest loop of a build). Adding an
+// existing term allocates nothing: the key is assembled in a scratch buffer.
 class TermTable {
  public:
+  TermTable() : slots_(1024) {}
+
   // The list of (field, term), created empty if new. The pointer stays valid
-  // for the table's life (node-based map).
+  // for the table's life (lists live in a deque).
   PostingList* Get(size_t field, std::string_view term) {
     key_.assign({static_cast<char>(field >> 8), static_cast<char>(field & 0xff)});
     key_.append(term);
-    auto it = terms_.find(std::string_view(key_));
-    if (it == terms_.end()) it = terms_.emplace(key_, PostingList()).first;
-    return &it->second;
+    const uint64_t hash = Hash64(key_);
+    if ((keys_.size() + 1) * 4 > slots_.size() * 3) Grow();
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      Slot& slot = slots_[i];
+      if (slot.index == kEmpty) {
+        slot = {hash, static_cast<uint32_t>(keys_.size())};
+        keys_.push_back(key_);
+        return &lists_.emplace_back();
+      }
+      if (slot.hash == hash && keys_[slot.index] == key_) return &lists_[slot.index];
+    }
   }
-  const std::unordered_map<std::string, PostingList, TransparentHash, std::equal_to<>>& terms()
-      const {
-    return terms_;
-  }
+  size_t size() const { return keys_.size(); }
+  // The i-th term added (key as above) and its list.
+  std::string_view key(size_t i) const { return keys_[i]; }
+  const PostingList& list(size_t i) const { return lists_[i]; }
 
  private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t index = kEmpty;  // into keys_ and lists_
+  };
+  void Grow() {
+    std::vector<Slot> bigger(slots_.size() * 2);
+    const size_t mask = bigger.size() - 1;
+    for (const Slot& slot : slots_) {
+      if (slot.index == kEmpty) continue;
+      size_t i = slot.hash & mask;
+      while (bigger[i].index != kEmpty) i = (i + 1) & mask;
+      bigger[i] = slot;
+    }
+    slots_ = std::move(bigger);
+  }
+
   std::string key_;
-  std::unordered_map<std::string, PostingList, TransparentHash, std::equal_to<>> terms_;
+  std::vector<Slot> slots_;  // a power of two, at most 3/4 full
+  std::vector<std::string> keys_;
+  std::deque<PostingList> lists_;
 };
 
 }  // namespace
@@ -300,8 +326,8 @@ std::string WriteSegment(const SegmentData& data) {
       for (PostingList* list : group_lists) list->Add(ord);
     }
     std::vector<std::pair<std::string_view, const PostingList*>> sorted;
-    sorted.reserve(table.terms().size());
-    for (const auto& [k, p] : table.terms()) sorted.emplace_back(k, &p);
+    sorted.reserve(table.size());
+    for (size_t i = 0; i < table.size(); ++i) sorted.emplace_back(table.key(i), &table.list(i));
     std::sort(sorted.begin(), sorted.end());
     std::string postings;
     std::string blob;
