@@ -25,7 +25,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -44,27 +43,29 @@ def start_seconds():
     return int(dt.datetime.fromisoformat(START.replace("Z", "+00:00")).timestamp())
 
 
-def _tree_rss_kib(pid):
-    """Resident KiB of pid and its descendants (0 when gone)."""
+def _tree_hwm_kib(pid, hwm):
+    """Updates hwm[p] with the peak resident KiB (VmHWM) of pid and each of
+    its descendants."""
     children = {}
-    rss = {}
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/statm") as f:
-                rss[int(entry)] = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
-            children.setdefault(ppid, []).append(int(entry))
-        except (OSError, IndexError, ValueError):
-            continue
-    total, todo = 0, [pid]
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    todo = [pid]
     while todo:
         p = todo.pop()
-        total += rss.get(p, 0)
         todo += children.get(p, [])
-    return total
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        hwm[p] = max(hwm.get(p, 0), int(line.split()[1]))
+        except OSError:
+            continue
 
 
 class Measured:
@@ -76,36 +77,31 @@ class Measured:
 
 
 def measure(cmd, cwd=None, env=None, timeout=None):
-    """Runs cmd; its peak RSS is the larger of the kernel's figure for the
-    process (and the children it waited for) and the sampled sum over its
-    process tree (a JVM started by Python, for example)."""
+    """Runs cmd. Its peak RSS is the sum, over the process and its
+    descendants (a JVM started by Python, say), of each one's peak resident
+    size (VmHWM), sampled every 50 ms while it runs: exact for one process
+    that lives longer than that, an upper bound for several. (The kernel's
+    ru_maxrss is no use here: a child forked from this Python process starts
+    with its peak.)"""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, text=True)
-        peak = [0]
-        done = threading.Event()
-
-        def sample():
-            while not done.wait(0.2):
-                peak[0] = max(peak[0], _tree_rss_kib(p.pid))
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
+        hwm = {}
         deadline = None if timeout is None else time.time() + timeout
         while True:
-            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+            # Sample while the process exists (a zombie's /proc entry has no VmHWM).
+            _tree_hwm_kib(p.pid, hwm)
+            pid, status = os.waitpid(p.pid, os.WNOHANG)
             if pid:
                 break
             if deadline and time.time() > deadline:
                 p.kill()
-            time.sleep(0.02)
+            time.sleep(0.05)
         seconds = time.perf_counter() - t0
-        done.set()
-        sampler.join()
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Measured(seconds, max(peak[0], usage.ru_maxrss) / 1024, out.read(), err.read(), p.returncode)
+        return Measured(seconds, sum(hwm.values()) / 1024, out.read(), err.read(), p.returncode)
 
 
 class Freshet:
@@ -184,11 +180,12 @@ def cold_batch(f, window):
 
 
 def steady_batches(f, window, count, speed):
-    """`count` batches of one runner process after a first batch over `window`
-    partitions (which must already be committed when first_done): one new
-    partition each, on a simulated clock `speed` times faster than real time."""
+    """A runner process after a committed first batch over `window`
+    partitions, on a simulated clock `speed` times faster than real time: one
+    new partition per batch. Its first batch reads the whole window (the file
+    cache lives in the process); the `count` batches after it are measured."""
     clock = f"sim:{window_clock(window)}:{speed:g}"
-    m = f("run", "--config", f.config, "--max-batches", str(count), clock=clock)
+    m = f("run", "--config", f.config, "--max-batches", str(count + 1), clock=clock)
     st = [x for x in f.batches(clock) if x["kind"] == "delta"][:count]
     out = []
     for x in reversed(st):
@@ -208,7 +205,7 @@ def window_growth(f, sizes, speed):
             rows.append({"window": 1, "seconds": sum(b["phases_s"].values()), "docs": b["docs"],
                          "phases_s": b["phases_s"], "note": "first batch"})
             continue
-        batches, _ = steady_batches(f, w - 1, 2, speed)
+        batches, _ = steady_batches(f, w - 1, 1, speed)
         b = batches[-1]
         rows.append({"window": w, "seconds": b["seconds"], "docs": b["docs"], "phases_s": b["phases_s"],
                      "files_read": b["files_read"], "files_cached": b["files_cached"]})
@@ -236,7 +233,7 @@ def main():
     f = Freshet(args.bin, work)
     f.write_config()
     print(f"workload {args.workload} (Parquet, snappy), seed {SEED}, window {window} partitions of 5 min, in {work}")
-    t = f.gen(args.workload, work / "data", window + args.steady).seconds
+    t = f.gen(args.workload, work / "data", window + args.steady + 1).seconds
     print(f"gen                 {t:8.2f} s")
     b = base_build(f)
     print(f"base build          {b['seconds']:8.2f} s wall  ({b['docs']} docs, {b['docs_per_s']:,} docs/s, "

@@ -4,6 +4,10 @@
 # project virtualenv (.venv) with the Python test tools.
 #   scripts/install-deps.sh            build + test dependencies
 #   scripts/install-deps.sh --build    build dependencies only
+#   scripts/install-deps.sh --bench    also the benchmark peers' tools: Java 17 and Maven
+#                                      (Lucene peer, Spark) and pyspark in .venv; not
+#                                      needed by the tests. The Tantivy peer needs cargo
+#                                      (rustup's; Debian 12's Rust is too old for tantivy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,8 +18,11 @@ build_pkgs=(build-essential cmake ninja-build ccache pkg-config clang-format
   libcurl4-openssl-dev libssl-dev)
 test_pkgs=(python3 python3-venv postgresql)
 
+bench_pkgs=(openjdk-17-jdk-headless maven)
+
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--build" ]] || want+=("${test_pkgs[@]}")
+[[ "${1:-}" == "--bench" ]] && want+=("${bench_pkgs[@]}")
 
 missing=()
 for p in "${want[@]}"; do
@@ -38,4 +45,13 @@ stamp=.venv/.freshet-requirements
 if [[ ! -f $stamp ]] || ! cmp -s requirements-test.txt "$stamp"; then
   .venv/bin/pip install -q --disable-pip-version-check -r requirements-test.txt
   cp requirements-test.txt "$stamp"
+fi
+
+if [[ "${1:-}" == "--bench" ]]; then
+  stamp=.venv/.freshet-bench-requirements
+  if [[ ! -f $stamp ]] || ! cmp -s requirements-bench.txt "$stamp"; then
+    .venv/bin/pip install -q --disable-pip-version-check -r requirements-bench.txt
+    cp requirements-bench.txt "$stamp"
+  fi
+  command -v cargo >/dev/null || echo "cargo not found: bench/run_all.py will report the Tantivy peer as unavailable"
 fi
