@@ -23,16 +23,56 @@ use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnal
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
 const COLUMNS: [&str; 15] = [
-    "ad_id", "item_id", "campaign_id", "title", "description", "keywords", "bid", "status",
-    "item_title", "item_brand", "item_category", "item_price", "item_count", "item_min_bid",
+    "ad_id",
+    "item_id",
+    "campaign_id",
+    "title",
+    "description",
+    "keywords",
+    "bid",
+    "status",
+    "item_title",
+    "item_brand",
+    "item_category",
+    "item_price",
+    "item_count",
+    "item_min_bid",
     "item_max_bid",
 ];
-const TEXT: [&str; 6] = ["title", "description", "keywords", "item_title", "item_brand", "item_category"];
-const KEYWORD: [&str; 6] = ["ad_id", "item_id", "campaign_id", "status", "item_brand", "item_category"];
-const NUMERIC: [&str; 5] = ["bid", "item_price", "item_count", "item_min_bid", "item_max_bid"];
+const TEXT: [&str; 6] = [
+    "title",
+    "description",
+    "keywords",
+    "item_title",
+    "item_brand",
+    "item_category",
+];
+const KEYWORD: [&str; 6] = [
+    "ad_id",
+    "item_id",
+    "campaign_id",
+    "status",
+    "item_brand",
+    "item_category",
+];
+const NUMERIC: [&str; 5] = [
+    "bid",
+    "item_price",
+    "item_count",
+    "item_min_bid",
+    "item_max_bid",
+];
 const STORED_COLUMNS: [&str; 10] = [
-    "ad_id", "item_id", "campaign_id", "title", "bid", "status", "item_title", "item_brand",
-    "item_category", "item_price",
+    "ad_id",
+    "item_id",
+    "campaign_id",
+    "title",
+    "bid",
+    "status",
+    "item_title",
+    "item_brand",
+    "item_category",
+    "item_price",
 ];
 
 fn main() -> tantivy::Result<()> {
@@ -70,7 +110,11 @@ fn main() -> tantivy::Result<()> {
             builder.add_text_field(&format!("{c}.kw"), o)
         });
         let num = numeric.then(|| {
-            let o: NumericOptions = if stored { FAST | STORED } else { FAST.into() };
+            let o: NumericOptions = if stored {
+                (FAST | STORED).into()
+            } else {
+                FAST.into()
+            };
             builder.add_f64_field(c, o)
         });
         let stored_only = (stored && text.is_none() && keyword.is_none() && num.is_none())
