@@ -43,9 +43,9 @@ def start_seconds():
     return int(dt.datetime.fromisoformat(START.replace("Z", "+00:00")).timestamp())
 
 
-def _tree_hwm_kib(pid, hwm):
+def _sample_tree(pid, hwm):
     """Updates hwm[p] with the peak resident KiB (VmHWM) of pid and each of
-    its descendants."""
+    its descendants; returns the sum of their current resident KiB (VmRSS)."""
     children = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -55,7 +55,7 @@ def _tree_hwm_kib(pid, hwm):
                 children.setdefault(ppid, []).append(int(entry))
             except (OSError, IndexError, ValueError):
                 continue
-    todo = [pid]
+    todo, rss = [pid], 0
     while todo:
         p = todo.pop()
         todo += children.get(p, [])
@@ -64,8 +64,11 @@ def _tree_hwm_kib(pid, hwm):
                 for line in f:
                     if line.startswith("VmHWM:"):
                         hwm[p] = max(hwm.get(p, 0), int(line.split()[1]))
+                    elif line.startswith("VmRSS:"):
+                        rss += int(line.split()[1])
         except OSError:
             continue
+    return rss
 
 
 class Measured:
@@ -77,20 +80,20 @@ class Measured:
 
 
 def measure(cmd, cwd=None, env=None, timeout=None):
-    """Runs cmd. Its peak RSS is the sum, over the process and its
-    descendants (a JVM started by Python, say), of each one's peak resident
-    size (VmHWM), sampled every 50 ms while it runs: exact for one process
-    that lives longer than that, an upper bound for several. (The kernel's
-    ru_maxrss is no use here: a child forked from this Python process starts
-    with its peak.)"""
+    """Runs cmd. Its peak RSS: for one process, its peak resident size
+    (VmHWM); for a tree of processes (a JVM and Python workers started by
+    Python, say), the largest sum of their resident sizes seen in the samples
+    taken every 50 ms while it runs (adding up each one's peak would count
+    pages that forked workers share many times). The kernel's ru_maxrss is no
+    use here: a child forked from this Python process starts with its peak."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, text=True)
-        hwm = {}
+        hwm, tree_peak = {}, 0
         deadline = None if timeout is None else time.time() + timeout
         while True:
             # Sample while the process exists (a zombie's /proc entry has no VmHWM).
-            _tree_hwm_kib(p.pid, hwm)
+            tree_peak = max(tree_peak, _sample_tree(p.pid, hwm))
             pid, status = os.waitpid(p.pid, os.WNOHANG)
             if pid:
                 break
@@ -101,7 +104,8 @@ def measure(cmd, cwd=None, env=None, timeout=None):
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Measured(seconds, sum(hwm.values()) / 1024, out.read(), err.read(), p.returncode)
+        peak = max(hwm.values(), default=0) if len(hwm) == 1 else max(tree_peak, max(hwm.values(), default=0))
+        return Measured(seconds, peak / 1024, out.read(), err.read(), p.returncode)
 
 
 class Freshet:

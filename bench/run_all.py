@@ -77,7 +77,7 @@ def machine_info():
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "freshet_commit": commit.stdout.strip() or None,
         "python": platform.python_version(),
-        "java": first_line(["java", "-version"]), "maven": first_line(["mvn", "-v"]),
+        "java": first_line(["java", "-version"]), "maven": first_line(["mvn", "-B", "-v"]),
         "rustc": first_line(["rustc", "--version"]),
         "tantivy": tantivy.group(1) if tantivy else None, "lucene": lucene.group(1) if lucene else None,
         "pyspark": pyspark.stdout.strip() if pyspark.returncode == 0 else None,
@@ -210,7 +210,7 @@ def markdown(r):
            f"`bench/run_all.py --workload {r['workload']}` (seed {pb.SEED}), {m['date']}, freshet {m['freshet_commit']}.", "",
            f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['os']}; load average at start "
            f"{', '.join(f'{x:.1f}' for x in m['load_average_at_start'])} (shared with other work: expect ±30 %). "
-           f"Peers: Spark (pyspark) {m['pyspark']}, Tantivy {m['tantivy']} (rustc {m['rustc']}), Lucene {m['lucene']} "
+           f"Peers: Spark (pyspark) {m['pyspark']}, Tantivy {m['tantivy']} ({m['rustc']}), Lucene {m['lucene']} "
            f"({m['java']}), Python {m['python']}.", ""]
     p = r.get("freshet")
     if p:
@@ -253,6 +253,8 @@ def markdown(r):
                     f"| snapshot load (cached in memory) | {s['base_load_seconds']:.1f} s | (base index, built once) | |",
                     f"| peak RSS (driver + JVM) | {s['peak_rss_mib']:,} MiB | {p['steady_peak_rss_mib']:,} MiB | "
                     f"{ratio(s['peak_rss_mib'], p['steady_peak_rss_mib'])}x |"]
+            if s.get("note"):
+                out += ["", s["note"]]
     rows = r.get("index_build")
     if rows:
         f2 = next(x for x in rows if x["engine"] == "freshet" and x.get("threads") == 2)
