@@ -18,7 +18,7 @@ A peer that cannot be built or started is reported as unavailable, with the
 reason, and the rest still runs. Writes RESULTS/WORKLOAD.json and
 RESULTS/WORKLOAD.md (with the machine: CPU, cores, RAM, load, versions).
 
-    bench/run_all.py                          # ads-1m, every peer (about an hour on 2 cores)
+    bench/run_all.py                          # ads-1m, every peer (about 35 minutes on 2 cores)
     bench/run_all.py --workload tiny          # a quick check (a few minutes, most of it Spark start-up)
     bench/run_all.py --skip spark,lucene      # leave peers out
 

@@ -40,7 +40,9 @@ def oracle_postings(expected):
 def manifest_segments(ws, part):
     index = ws.path / "index"
     manifest = json.loads((index / (index / "CURRENT").read_text().strip()).read_text())
-    return [index / s["key"] for s in manifest.get(part, [])]
+    segments = manifest.get(part, [])
+    assert all(s.get("layer", 0) == 0 for s in segments)  # a first batch: one layer
+    return [index / s["key"] for s in segments]
 
 
 def test_dump_of_base_segments_matches_oracle(ws):

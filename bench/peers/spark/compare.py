@@ -44,10 +44,14 @@ class Digests:
 
 
 def freshet_delta_segments(output):
-    """Keys of the delta segments of the manifest CURRENT names."""
+    """Paths of the delta segments of the manifest CURRENT names, which must
+    have one layer (a runner's first batch: the whole window rebuilt)."""
     output = Path(output)
     manifest = json.loads((output / (output / "CURRENT").read_text().strip()).read_text())
-    return [output / s["key"] for s in manifest.get("delta", [])]
+    delta = manifest.get("delta", [])
+    if any(s.get("layer", 0) != 0 for s in delta):
+        raise ValueError("the current delta has several layers; compare a runner's first batch")
+    return [output / s["key"] for s in delta]
 
 
 def read_freshet(freshet_bin, segments):
