@@ -212,6 +212,8 @@ def markdown(r):
            f"{', '.join(f'{x:.1f}' for x in m['load_average_at_start'])} (shared with other work: expect ±30 %). "
            f"Peers: Spark (pyspark) {m['pyspark']}, Tantivy {m['tantivy']} ({m['rustc']}), Lucene {m['lucene']} "
            f"({m['java']}), Python {m['python']}.", ""]
+    if r.get("note"):
+        out += [r["note"], ""]
     p = r.get("freshet")
     if p:
         out += ["## freshet pipeline", "", "| figure | value |", "| --- | --- |"]
