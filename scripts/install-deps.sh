@@ -7,7 +7,7 @@
 #   scripts/install-deps.sh --bench    also the benchmark peers' tools: Java 17 and Maven
 #                                      (Lucene peer, Spark) and pyspark in .venv; not
 #                                      needed by the tests. The Tantivy peer needs cargo
-#                                      (rustup's; Debian 12's Rust is too old for tantivy).
+#                                      (rustup's; tantivy needs Rust 1.88, Debian 12 has 1.63).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
