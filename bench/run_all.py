@@ -56,7 +56,7 @@ def log(msg):
 def first_line(cmd):
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-        return (p.stdout or p.stderr).strip().splitlines()[0]
+        return re.sub(r"\x1b\[[0-9;]*m", "", (p.stdout or p.stderr)).strip().splitlines()[0]
     except (OSError, IndexError, subprocess.TimeoutExpired):
         return None
 
