@@ -2,21 +2,25 @@
 """freshet's own pipeline figures on a reference workload, with a fixed seed.
 
 Generates the workload (default ads-1m: 1 M ads, 100 k items, 60 partitions
-of 5 minutes plus one more), builds the base, then measures:
-  - base build: wall time and docs/s;
+of 5 minutes plus one more per steady batch), builds the base, then measures:
+  - base build: wall time, docs/s, bytes per doc, peak RSS;
   - cold window rebuild: the first batch over the 60-partition window;
   - steady state: a batch after one new partition arrives (window of 61,
     earlier files served from the cache), repeated --steady times in one
     runner process (the loop of `freshet run`);
+  - window growth (--growth 1,5,15,30,60): the cost of a steady batch whose
+    window holds W partitions (a runner whose first batch covers W-1
+    partitions, then the measured batch with one new partition; W=1 is a
+    first batch over one partition);
 and prints each phase (list, read, build, publish, commit) from the batch log.
+bench/run_all.py uses the same functions and writes the figures to a table.
 
-    bench/pipeline_bench.py [--workload ads-1m|tiny] [--dir DIR] [--keep]
+    bench/pipeline_bench.py [--workload ads-1m|tiny] [--dir DIR] [--keep] [--growth 1,5,15,30,60]
 """
 import argparse
 import datetime as dt
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -26,73 +30,230 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 START = "2026-05-04T10:00:00Z"
+PERIOD_S = 300
+SEED = 42
+WINDOW = {"ads-1m": 60, "tiny": 12}
 
 
 def ts(seconds):
     return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def start_seconds():
+    return int(dt.datetime.fromisoformat(START.replace("Z", "+00:00")).timestamp())
+
+
+def _sample_tree(pid, hwm):
+    """Updates hwm[p] with the peak resident KiB (VmHWM) of pid and each of
+    its descendants; returns the sum of their current resident KiB (VmRSS)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    todo, rss = [pid], 0
+    while todo:
+        p = todo.pop()
+        todo += children.get(p, [])
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        hwm[p] = max(hwm.get(p, 0), int(line.split()[1]))
+                    elif line.startswith("VmRSS:"):
+                        rss += int(line.split()[1])
+        except OSError:
+            continue
+    return rss
+
+
+class Measured:
+    """A finished command: seconds, peak RSS (MiB), stdout, stderr, exit code."""
+
+    def __init__(self, seconds, peak_rss_mib, stdout, stderr, returncode):
+        self.seconds, self.peak_rss_mib = seconds, peak_rss_mib
+        self.stdout, self.stderr, self.returncode = stdout, stderr, returncode
+
+
+def measure(cmd, cwd=None, env=None, timeout=None):
+    """Runs cmd. Its peak RSS: for one process, its peak resident size
+    (VmHWM); for a tree of processes (a JVM and Python workers started by
+    Python, say), the largest sum of their resident sizes seen in the samples
+    taken every 50 ms while it runs (adding up each one's peak would count
+    pages that forked workers share many times). The kernel's ru_maxrss is no
+    use here: a child forked from this Python process starts with its peak."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, text=True)
+        hwm, tree_peak = {}, 0
+        deadline = None if timeout is None else time.time() + timeout
+        while True:
+            # Sample while the process exists (a zombie's /proc entry has no VmHWM).
+            tree_peak = max(tree_peak, _sample_tree(p.pid, hwm))
+            pid, status = os.waitpid(p.pid, os.WNOHANG)
+            if pid:
+                break
+            if deadline and time.time() > deadline:
+                p.kill()
+            time.sleep(0.05)
+        seconds = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        peak = max(hwm.values(), default=0) if len(hwm) == 1 else max(tree_peak, max(hwm.values(), default=0))
+        return Measured(seconds, peak / 1024, out.read(), err.read(), p.returncode)
+
+
+class Freshet:
+    """The freshet binary on one pipeline folder (config, data, output, metastore)."""
+
+    def __init__(self, binary, work):
+        self.bin = str(binary)
+        self.work = Path(work)
+        self.config = str(self.work / "pipeline.toml")
+
+    def __call__(self, *args, clock=None, check=True):
+        cmd = [self.bin, *args]
+        if clock:
+            cmd += ["--clock", clock]
+        m = measure(cmd)
+        if check and m.returncode != 0:
+            sys.exit(f"{' '.join(cmd)} failed ({m.returncode}):\n{m.stderr}")
+        return m
+
+    def write_config(self, threads=0, data="data"):
+        cfg = (ROOT / "examples" / "ads-pipeline.toml").read_text()
+        for old, new in [('format = "jsonl"', 'format = "parquet"'), ('delay = "2m"', 'delay = "1m"'),
+                         ('retention = "1h"', 'retention = "100d"'),
+                         ('bad_records = "skip"', f'bad_records = "skip"\nthreads = {threads}')]:
+            assert old in cfg, old
+            cfg = cfg.replace(old, new)
+        cfg = cfg.replace('"data/', f'"{data}/')
+        self.work.mkdir(parents=True, exist_ok=True)
+        Path(self.config).write_text(cfg)
+
+    def reset_output(self):
+        for p in [self.work / "index", self.work / "freshet.db"]:
+            if p.is_dir():
+                shutil.rmtree(p)
+            elif p.exists():
+                p.unlink()
+
+    def gen(self, workload, out, partitions):
+        return self("gen", "--workload", workload, "--format", "parquet", "--out", str(out), "--seed", str(SEED),
+                    "--start", START, "--partitions", str(partitions))
+
+    def batches(self, clock):
+        return json.loads(self("status", "--config", self.config, "--json", "--batches", "100",
+                               clock=clock).stdout)["batches"]
+
+
+def phases_s(batch):
+    return {k: round(v / 1000, 3) for k, v in batch["phases_ms"].items()}
+
+
+def base_build(f):
+    """build-full on the snapshot: figures of the base batch."""
+    clock = f"fixed:{START}"
+    m = f("build-full", "--config", f.config, clock=clock)
+    b = f.batches(clock)[0]
+    return {"seconds": round(m.seconds, 3), "docs": b["docs"], "docs_per_s": round(b["docs"] / m.seconds),
+            "bytes": b["bytes_written"], "bytes_per_doc": round(b["bytes_written"] / max(b["docs"], 1)),
+            "peak_rss_mib": round(m.peak_rss_mib), "phases_s": phases_s(b)}
+
+
+def window_clock(window):
+    """A time at which exactly `window` partitions are ready: a minute before
+    the end of partition window-1, whose marker `gen` has written (the next
+    one has not started)."""
+    return ts(start_seconds() + window * PERIOD_S - 60)
+
+
+def cold_batch(f, window):
+    """The first batch over `window` partitions (fixed clock, one process)."""
+    clock = f"fixed:{window_clock(window)}"
+    m = f("run", "--config", f.config, "--once", clock=clock)
+    b = f.batches(clock)[0]
+    assert b["partitions_read"] == 2 * window, f"expected {window} partitions in the window: {b}"
+    return {"seconds": round(m.seconds, 3), "records": b["records"], "docs": b["docs"], "groups": b["groups"],
+            "peak_rss_mib": round(m.peak_rss_mib), "phases_s": phases_s(b)}
+
+
+def steady_batches(f, window, count, speed):
+    """A runner process after a committed first batch over `window`
+    partitions, on a simulated clock `speed` times faster than real time: one
+    new partition per batch. Its first batch reads the whole window (the file
+    cache lives in the process); the `count` batches after it are measured."""
+    clock = f"sim:{window_clock(window)}:{speed:g}"
+    m = f("run", "--config", f.config, "--max-batches", str(count + 1), clock=clock)
+    st = [x for x in f.batches(clock) if x["kind"] == "delta"][:count]
+    out = []
+    for x in reversed(st):
+        out.append({"seconds": round(sum(x["phases_ms"].values()) / 1000, 3), "target": x["target_partition"],
+                    "partitions_read": x["partitions_read"], "files_read": x["files_read"],
+                    "files_cached": x["files_cached"], "docs": x["docs"], "phases_s": phases_s(x)})
+    return out, m
+
+
+def window_growth(f, sizes, speed):
+    """Steady-batch cost against window size W (partitions)."""
+    rows = []
+    for w in sizes:
+        f("admin", "set-watermark", "--config", f.config, "--clear", "--force", clock=f"fixed:{START}")
+        if w == 1:
+            b = cold_batch(f, 1)
+            rows.append({"window": 1, "seconds": sum(b["phases_s"].values()), "docs": b["docs"],
+                         "phases_s": b["phases_s"], "note": "first batch"})
+            continue
+        batches, _ = steady_batches(f, w - 1, 1, speed)
+        b = batches[-1]
+        rows.append({"window": w, "seconds": b["seconds"], "docs": b["docs"], "phases_s": b["phases_s"],
+                     "files_read": b["files_read"], "files_cached": b["files_cached"]})
+    return rows
+
+
+def fmt_phases(p):
+    return " ".join(f"{k} {v:.2f}" for k, v in p.items())
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workload", default="ads-1m", choices=["ads-1m", "tiny"])
+    ap.add_argument("--workload", default="ads-1m", choices=sorted(WINDOW))
     ap.add_argument("--bin", default=str(ROOT / "build" / "release" / "freshet"))
     ap.add_argument("--dir", help="work folder (default: a temporary one)")
     ap.add_argument("--steady", type=int, default=3, help="steady-state batches to measure")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    ap.add_argument("--growth", default="", help="window sizes for the growth figures, e.g. 1,5,15,30,60")
     ap.add_argument("--speed", type=float, default=10,
                     help="simulated clock speed of the steady-state loop; a batch must take less "
                          "than one period (300 s) of simulated time to see one new partition each")
     args = ap.parse_args()
-    window = 60 if args.workload == "ads-1m" else 12
+    window = WINDOW[args.workload]
     work = Path(args.dir or tempfile.mkdtemp(prefix="freshet-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    start_s = int(dt.datetime.fromisoformat(START.replace("Z", "+00:00")).timestamp())
-    period = 300
-    partitions = window + args.steady
-    cfg = (ROOT / "examples" / "ads-pipeline.toml").read_text()
-    cfg = cfg.replace('format = "jsonl"', 'format = "parquet"').replace('delay = "2m"', 'delay = "1m"').replace('retention = "1h"', 'retention = "100d"')
-    (work / "pipeline.toml").write_text(cfg)
-
-    def freshet(*a, clock=None):
-        cmd = [args.bin, *a]
-        if clock:
-            cmd += ["--clock", clock]
-        t0 = time.perf_counter()
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        if p.returncode != 0:
-            sys.exit(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr}")
-        return time.perf_counter() - t0, p
-
-    print(f"workload {args.workload} (Parquet, snappy), seed 42, window {window} partitions of 5 min, in {work}")
-    t, _ = freshet("gen", "--workload", args.workload, "--out", str(work / "data"), "--seed", "42",
-                   "--start", START, "--partitions", str(partitions))
+    f = Freshet(args.bin, work)
+    f.write_config()
+    print(f"workload {args.workload} (Parquet, snappy), seed {SEED}, window {window} partitions of 5 min, in {work}")
+    t = f.gen(args.workload, work / "data", window + args.steady + 1).seconds
     print(f"gen                 {t:8.2f} s")
-    cfgp = str(work / "pipeline.toml")
-    t, p = freshet("build-full", "--config", cfgp, clock=f"fixed:{START}")
-    status = json.loads(freshet("status", "--config", cfgp, "--json", clock=f"fixed:{START}")[1].stdout)
-    base = status["batches"][0]
-    print(f"base build          {t:8.2f} s wall  ({base['docs']} docs, {base['docs'] / t:,.0f} docs/s, "
-          f"{base['bytes_written'] / max(base['docs'], 1):.0f} bytes/doc)  phases ms {base['phases_ms']}")
-
-    # Cold: the first batch over the whole window.
-    clock = f"fixed:{ts(start_s + window * period + 60)}"
-    t, _ = freshet("run", "--config", cfgp, "--once", clock=clock)
-    b = json.loads(freshet("status", "--config", cfgp, "--json", clock=clock)[1].stdout)["batches"][0]
-    print(f"cold window rebuild {t:8.2f} s wall  ({b['records']} records, {b['docs']} docs, "
-          f"{b['groups']} groups)  phases ms {b['phases_ms']}")
-
-    # Steady state: one process, a new partition per batch (sim clock: one period per batch).
-    clock = f"sim:{ts(start_s + window * period + 60)}:{args.speed:g}"
-    rusage0 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t, p = freshet("run", "--config", cfgp, "--max-batches", str(args.steady), clock=clock)
-    st = json.loads(freshet("status", "--config", cfgp, "--json", clock=clock)[1].stdout)
-    steady = [x for x in st["batches"] if x["kind"] == "delta"][: args.steady]
-    for x in reversed(steady):
-        total = sum(x["phases_ms"].values())
-        print(f"steady batch        {total / 1000:8.2f} s        (target {x['target_partition']}, "
-              f"files read {x['files_read']}, cached {x['files_cached']}, {x['docs']} docs)  "
-              f"phases ms {x['phases_ms']}")
-    print(f"peak RSS (children) {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:8.0f} MiB")
+    b = base_build(f)
+    print(f"base build          {b['seconds']:8.2f} s wall  ({b['docs']} docs, {b['docs_per_s']:,} docs/s, "
+          f"{b['bytes_per_doc']} bytes/doc, peak RSS {b['peak_rss_mib']} MiB)  phases s {fmt_phases(b['phases_s'])}")
+    c = cold_batch(f, window)
+    print(f"cold window rebuild {c['seconds']:8.2f} s wall  ({c['records']} records, {c['docs']} docs, "
+          f"{c['groups']} groups, peak RSS {c['peak_rss_mib']} MiB)  phases s {fmt_phases(c['phases_s'])}")
+    steady, m = steady_batches(f, window, args.steady, args.speed)
+    for x in steady:
+        print(f"steady batch        {x['seconds']:8.2f} s        (target {x['target']}, files read "
+              f"{x['files_read']}, cached {x['files_cached']}, {x['docs']} docs)  phases s {fmt_phases(x['phases_s'])}")
+    print(f"peak RSS (runner)   {m.peak_rss_mib:8.0f} MiB")
+    if args.growth:
+        for r in window_growth(f, [int(x) for x in args.growth.split(",")], args.speed):
+            print(f"window {r['window']:3d} partitions {r['seconds']:8.2f} s  ({r['docs']} docs)  "
+                  f"phases s {fmt_phases(r['phases_s'])}")
     if not args.keep and not args.dir:
         shutil.rmtree(work)
 

@@ -6,6 +6,10 @@
 # it drives Debian's chromium, no browser download).
 #   scripts/install-deps.sh            build + test dependencies
 #   scripts/install-deps.sh --build    build dependencies only
+#   scripts/install-deps.sh --bench    also the benchmark peers' tools: Java 17 and Maven
+#                                      (Lucene peer, Spark) and pyspark in .venv; not
+#                                      needed by the tests. The Tantivy peer needs cargo
+#                                      (rustup's; tantivy needs Rust 1.88, Debian 12 has 1.63).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,8 +22,11 @@ test_pkgs=(python3 python3-venv postgresql chromium nodejs)
 # Debian's nodejs comes without npm; another nodejs build may bundle it.
 command -v npm >/dev/null 2>&1 || test_pkgs+=(npm)
 
+bench_pkgs=(openjdk-17-jdk-headless maven)
+
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--build" ]] || want+=("${test_pkgs[@]}")
+[[ "${1:-}" == "--bench" ]] && want+=("${bench_pkgs[@]}")
 
 missing=()
 for p in "${want[@]}"; do
@@ -49,4 +56,13 @@ browser_stamp=tests/browser/node_modules/.freshet-lock
 if [[ ! -f $browser_stamp ]] || ! cmp -s tests/browser/package-lock.json "$browser_stamp"; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
   cp tests/browser/package-lock.json "$browser_stamp"
+fi
+
+if [[ "${1:-}" == "--bench" ]]; then
+  stamp=.venv/.freshet-bench-requirements
+  if [[ ! -f $stamp ]] || ! cmp -s requirements-bench.txt "$stamp"; then
+    .venv/bin/pip install -q --disable-pip-version-check -r requirements-bench.txt
+    cp requirements-bench.txt "$stamp"
+  fi
+  command -v cargo >/dev/null || echo "cargo not found: bench/run_all.py will report the Tantivy peer as unavailable"
 fi

@@ -475,7 +475,33 @@ int StatusCommand(const CommonOptions& o, bool json, int batches) {
 
 // ---------------------------------------------------------------- inspect
 
-int InspectCommand(const std::string& path, int docs, int terms) {
+// Prints every doc (`doc<TAB>ID<TAB>GROUP`) and every term with its doc ids
+// (`term<TAB>FIELD<TAB>TERM<TAB>ID ID ...`, ids in segment order): a plain
+// text form other engines' output can be compared with (bench/).
+int DumpSegment(const SegmentReader& s) {
+  for (uint32_t i = 0; i < s.num_docs(); ++i) {
+    std::cout << "doc\t" << s.DocId(i) << '\t' << s.GroupKey(s.DocGroup(i)) << '\n';
+  }
+  std::string line;
+  for (size_t i = 0; i < s.num_terms(); ++i) {
+    size_t field;
+    std::string_view term;
+    uint32_t df;
+    s.TermAt(i, &field, &term, &df);
+    auto ords = s.Postings(field, term);
+    if (!ords.ok()) return Fail(ords.status());
+    line = fmt::format("term\t{}\t{}\t", s.schema().FieldName(field), term);
+    for (size_t k = 0; k < ords->size(); ++k) {
+      if (k) line.push_back(' ');
+      line.append(s.DocId((*ords)[k]));
+    }
+    line.push_back('\n');
+    std::cout << line;
+  }
+  return 0;
+}
+
+int InspectCommand(const std::string& path, int docs, int terms, bool dump) {
   std::filesystem::path p(path);
   auto store = ObjectStore::Open(p.has_parent_path() ? p.parent_path().string() : ".");
   if (!store.ok()) return Fail(store.status());
@@ -513,6 +539,7 @@ int InspectCommand(const std::string& path, int docs, int terms) {
   auto seg = SegmentReader::Open(key, std::move(*bytes));
   if (!seg.ok()) return Fail(seg.status());
   const SegmentReader& s = **seg;
+  if (dump) return DumpSegment(s);
   const SegmentSchema& schema = s.schema();
   std::cout << fmt::format("segment {}: {} ({} bytes, format {}), checksums OK\n", key,
                            s.kind() == SegmentKind::kBase ? "base" : "delta", s.size_bytes(),
@@ -735,12 +762,16 @@ int main(int argc, char** argv) {
 
   std::string inspect_path;
   int inspect_docs = 0, inspect_terms = 0;
+  bool inspect_dump = false;
   auto* inspect_cmd = app.add_subcommand(
       "inspect",
       "show a segment, manifest, CURRENT or Parquet file (schema, row groups, encodings)");
   inspect_cmd->add_option("path", inspect_path, "file to inspect")->required();
   inspect_cmd->add_option("--docs", inspect_docs, "also print the first N docs");
   inspect_cmd->add_option("--terms", inspect_terms, "also print the first N terms");
+  inspect_cmd->add_flag("--dump", inspect_dump,
+                        "segments only: print every doc (doc, id, group) and every term with "
+                        "its doc ids (term, field, term, ids), tab-separated, instead");
 
   CommonOptions gc;
   auto* gc_cmd = app.add_subcommand(
@@ -781,7 +812,7 @@ int main(int argc, char** argv) {
   if (*query_cmd) return QueryCommand(query);
   if (*serve_cmd) return ServeCommand(serve);
   if (*status_cmd) return StatusCommand(status, status_json, status_batches);
-  if (*inspect_cmd) return InspectCommand(inspect_path, inspect_docs, inspect_terms);
+  if (*inspect_cmd) return InspectCommand(inspect_path, inspect_docs, inspect_terms, inspect_dump);
   if (*gc_cmd) return GcCommand(gc);
   if (*set_wm_cmd) return SetWatermarkCommand(set_wm);
   return 2;
