@@ -7,6 +7,7 @@
 #include <limits>
 #include <set>
 
+#include "common/crash_point.h"
 #include "common/hash.h"
 #include "common/parallel.h"
 
@@ -202,6 +203,7 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
       for (uint32_t ord = first; ord < first + n; ++ord) {
         const KeyedRecord* w = Find(docs, seg->DocId(ord));
         if (w && w->version >= seg->DocVersion(ord)) continue;  // the window decides
+        if (SafeguardDisabled("group_recompute")) continue;
         ASSIGN_OR_RETURN(Row row, seg->DocRow(ord));
         g.docs.push_back(
             DocState{std::string(seg->DocId(ord)), seg->DocVersion(ord), std::move(row)});
