@@ -40,7 +40,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "e2e"))
 
-from conftest import FRESHET, START, Workspace, clock_after  # noqa: E402
+from conftest import FRESHET, S3_BUCKET, S3_ENDPOINT, Workspace, s3_url  # noqa: E402
 from oracle import diff_docs, expected_index  # noqa: E402
 from runners import CurrentWatcher, manifest_version  # noqa: E402
 
@@ -99,8 +99,9 @@ def template(root, name):
 class Ctx:
     """One scenario: its workspace, RNG, counters and every output it saw."""
 
-    def __init__(self, root, name, seed, safeguard=None):
+    def __init__(self, root, name, seed, safeguard=None, options=None):
         self.name = name
+        self.options = options or {}
         self.seed = seed
         self.rng = random.Random(seed)
         self.root = Path(root) / f"{name}-{seed}"
@@ -246,8 +247,9 @@ def all_hits(ctx):
     return {h["id"]: h for h in json.loads(p.stdout)["hits"]}
 
 
-def check_groups(ctx, hits):
-    """Invariant 6: each group's visible docs agree with its own count."""
+def check_groups(ctx, hits, expected):
+    """Invariant 6: each visible group is whole: its docs agree with their own
+    group count, and are exactly the group's docs in the oracle."""
     members = {}
     for h in hits.values():
         members.setdefault(h["group"], []).append(h)
@@ -258,6 +260,15 @@ def check_groups(ctx, hits):
         ctx.violate(6, f"{len(broken)} groups partly visible, e.g. {g}: "
                        f"{len(members[g])} docs visible, item_count says "
                        f"{members[g][0]['fields'].get('item_count')}")
+    want = {}
+    for aid, d in expected.items():
+        want.setdefault(d["group"], set()).add(aid)
+    partial = [g for g, docs in members.items()
+               if g in want and {d["id"] for d in docs} < want[g]]
+    if partial:
+        g = partial[0]
+        ctx.violate(6, f"{len(partial)} groups show only some of their docs, e.g. {g}: "
+                       f"{len(members[g])} of {len(want[g])}")
 
 
 def final_checks(ctx, data_dir=None):
@@ -282,12 +293,18 @@ def final_checks(ctx, data_dir=None):
     if targets != sorted(targets):
         ctx.violate(1, f"batch targets went backwards: {[ts(t) for t in targets]}")
     committed = {b["manifest_key"] for b in st["batches"]}
-    seen = ctx.watcher.check() if ctx.watcher.is_alive() else []
-    for key in ctx.watcher.seen:
+    ctx.watcher.halt.set()
+    ctx.watcher.join()
+    seen = ctx.watcher.seen
+    versions = [manifest_version(k) for k in seen]
+    if versions != sorted(versions):
+        ctx.violate(3, f"CURRENT went backwards: {seen}")
+    for key in seen:
         if key not in committed:
             ctx.violate(3, f"CURRENT showed {key}, which no committed batch names")
             break
-    del seen
+    for problem in ctx.watcher.problems[:1]:
+        ctx.violate(2, problem)
     try:
         hits = all_hits(ctx)
     except Violation as e:
@@ -298,7 +315,7 @@ def final_checks(ctx, data_dir=None):
     if problems:
         ctx.violate(4, "final index differs from the oracle: " + "; ".join(problems[:4]))
     ctx.docs_lost += len(set(expected) - set(hits))
-    check_groups(ctx, hits)
+    check_groups(ctx, hits, expected)
     scan_secrets(ctx)
 
 
@@ -320,8 +337,8 @@ def s_crash_point(ctx):
     reader = Reader(ctx)
     reader.start()
     for _ in range(ctx.rng.randint(1, 4)):
-        point = ctx.rng.choice(CRASH_POINTS)
-        nth = ctx.rng.randint(1, 2)
+        point = ctx.rng.choice(ctx.options.get("points", CRASH_POINTS))
+        nth = ctx.rng.randint(1, 2) if policy == "sequential" else 1
         p = ctx.fx("run", "--max-batches", "3", "--no-wait", "--holder", "fault-runner",
                    env={"FRESHET_TEST_CRASH_POINT": f"{point}:{nth}"})
         if p.returncode == -signal.SIGKILL:
@@ -685,6 +702,82 @@ def s_secrets(ctx):
     final_checks(ctx)
 
 
+_postgres_lock = threading.Lock()  # one scenario at a time stops the shared server
+
+
+def s_postgres_outage(ctx):
+    """PostgreSQL metastore stopped, restarted or its connections cut in the
+    middle of a batch (scripts/with-postgres.sh): inv 1, 3, 4."""
+    url = os.environ.get("FRESHET_TEST_POSTGRES_URL")
+    ctl = os.environ.get("FRESHET_TEST_POSTGRES_CTL")
+    if not (url and ctl):
+        return "skipped: no PostgreSQL (run under scripts/with-postgres.sh)"
+    ctx.setup(policy=ctx.rng.choice(["sequential", "latest"]), metastore=url,
+              name=f"faults_{ctx.seed}_{os.getpid()}")
+    p = ctx.fx("build-full")
+    if p.returncode != 0:
+        raise Violation(f"build-full on PostgreSQL failed: {p.stderr[-300:]}")
+    fault = ctx.rng.choice(["restart", "stop", "terminate"])
+    point = ctx.rng.choice(["after_listing", "after_read", "after_manifest", "before_commit"])
+    with _postgres_lock:
+        proc = ctx.popen("run", "--once", "--holder", "fault-runner",
+                         env={"FRESHET_TEST_PAUSE_POINT": f"{point}:2"})
+        time.sleep(1.0)
+        try:
+            if fault == "terminate":
+                subprocess.run([ctl, "psql", "-At", "-c",
+                                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                "WHERE application_name = 'freshet'"], check=True,
+                               capture_output=True, timeout=60)
+            else:
+                subprocess.run([ctl, "stop", ctx.rng.choice(["fast", "immediate"])], check=True,
+                               capture_output=True, timeout=120)
+                if fault == "restart":
+                    subprocess.run([ctl, "start"], check=True, capture_output=True, timeout=120)
+            ctx.faults += 1
+            code, err = ctx.collect(proc)
+        finally:
+            subprocess.run([ctl, "start"], capture_output=True, timeout=120)
+    if code not in (0, 1) or (code == 1 and "Unavailable" not in err):
+        ctx.violate(4, f"run through a database {fault} exited {code}: {err[-300:]}")
+    ctx.converge()
+    final_checks(ctx)
+
+
+def s_s3_faults(ctx):
+    """Output in an S3 bucket behind a proxy that injects 5xx, stalls, dropped
+    connections, lost replies, truncated and reset bodies (scripts/with-minio.sh),
+    plus crash points: inv 2, 3, 4."""
+    if not (S3_BUCKET and S3_ENDPOINT):
+        return "skipped: no S3 server (run under scripts/with-minio.sh)"
+    from s3_proxy import FAULTS, S3FaultProxy
+    ctx.setup(policy=ctx.rng.choice(["sequential", "latest"]), metastore="sqlite:meta-s3.db")
+    ctx.watcher.halt.set()  # CURRENT lives in the bucket: no local watcher
+    ctx.watcher.join()
+    ctx.watcher.seen.clear()
+    shutil.rmtree(ctx.ws.path / "index")
+    chosen = ctx.rng.sample(FAULTS, ctx.rng.randint(1, 3))
+    rates = {f: (0.01 if f == "slow" else ctx.rng.uniform(0.03, 0.12)) for f in chosen}
+    with S3FaultProxy(S3_ENDPOINT, seed=ctx.seed, rates=rates, slow_seconds=1.5) as proxy:
+        prefix = f"faults-{ctx.seed}-{os.getpid()}-{time.time_ns() % 10**9}/index"
+        url = s3_url(prefix, endpoint=proxy.url, stall_timeout="1s", timeout="60s",
+                     max_attempts="10")
+        text = ctx.ws.config.read_text().replace('output = "index"', f'output = "{url}"')
+        ctx.ws.config.write_text(text)
+        p = ctx.fx("build-full")
+        if p.returncode != 0:
+            ctx.violate(4, f"build-full through S3 faults failed: {p.stderr[-300:]}")
+            return
+        for _ in range(ctx.rng.randint(0, 2)):
+            point = ctx.rng.choice(CRASH_POINTS)
+            p = ctx.fx("run", "--once", "--holder", "fault-runner",
+                       env={"FRESHET_TEST_CRASH_POINT": point})
+            ctx.faults += p.returncode == -signal.SIGKILL
+        ctx.converge()
+        ctx.faults += sum(proxy.counts.values())
+        final_checks(ctx)
+
+
 SCENARIOS = {
     "crash_point": (s_crash_point, 5),
     "kill9_random": (s_kill9_random, 3),
@@ -697,23 +790,26 @@ SCENARIOS = {
     "bad_records": (s_bad_records, 2),
     "fencing": (s_fencing, 1),
     "secrets": (s_secrets, 1),
+    "postgres_outage": (s_postgres_outage, 1),
+    "s3_faults": (s_s3_faults, 1),
 }
 
-# Which scenario shows each safeguard is needed (run with it disabled).
+# Which scenario shows each safeguard is needed (run with it disabled), and
+# the crash points it draws from.
 SAFEGUARDS = [
-    (1, "watermark_monotonic", "clock_jumps"),
-    (2, "checksum", "corrupt_segment"),
-    (3, "commit_before_current", "crash_point"),
-    (4, "current_repair", "crash_point"),
-    (5, "epoch_fencing", "fencing"),
-    (6, "group_recompute", "producer_rewrites"),
-    (7, "bad_record_accounting", "bad_records"),
-    (8, "secret_redaction", "secrets"),
+    (1, "watermark_monotonic", "clock_jumps", None),
+    (2, "checksum", "corrupt_segment", None),
+    (3, "commit_before_current", "crash_point", "before_commit"),
+    (4, "current_repair", "crash_point", "after_commit"),
+    (5, "epoch_fencing", "fencing", None),
+    (6, "group_recompute", "producer_rewrites", None),
+    (7, "bad_record_accounting", "bad_records", None),
+    (8, "secret_redaction", "secrets", None),
 ]
 
 
-def run_scenario(root, name, seed, safeguard=None, keep=False):
-    ctx = Ctx(root, name, seed, safeguard)
+def run_scenario(root, name, seed, safeguard=None, keep=False, options=None):
+    ctx = Ctx(root, name, seed, safeguard, options)
     started = time.time()
     skipped = None
     try:
@@ -751,14 +847,17 @@ def run_many(args, root):
         only = set(args.only.split(",")) if args.only else None
         for _ in range(args.scenarios):
             jobs.append((pick(rng, only), rng.getrandbits(32)))
+    options = {"points": args.points.split(",")} if args.points else None
     results = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(run_scenario, root, n, s, args.disable, args.keep)
+        futures = [pool.submit(run_scenario, root, n, s, args.disable, args.keep, options)
                    for n, s in jobs]
         for i, f in enumerate(concurrent.futures.as_completed(futures), 1):
             r = f.result()
             results.append(r)
             mark = "FAIL" if r["violations"] else ("skip" if r["skipped"] else "ok")
+            if i % 25 == 0 and not args.verbose:
+                print(f"  {i}/{len(jobs)} scenarios done", flush=True)
             if args.verbose or r["violations"]:
                 print(f"[{i}/{len(jobs)}] {mark} {r['name']}:{r['seed']} faults={r['faults']} "
                       f"{r['seconds']:.1f}s", flush=True)
@@ -796,14 +895,16 @@ def summary(results, seed):
 def run_safeguards(args, root):
     """Each safeguard disabled in turn: the scenario of its invariant must catch it."""
     rows = []
-    for inv, safeguard, name in SAFEGUARDS:
+    for inv, safeguard, scenario, points in SAFEGUARDS:
         caught = None
         tries = 0
         rng = random.Random(args.seed * 1000 + inv)
+        options = {"points": points.split(",")} if points else None
+        name = f"{scenario}[{points}]" if points else scenario
         for _ in range(args.tries):
             tries += 1
             seed = rng.getrandbits(32)
-            r = run_scenario(root, name, seed, safeguard)
+            r = run_scenario(root, scenario, seed, safeguard, options=options)
             if r["violations"]:
                 # Show the violation of the safeguard's own invariant if seen.
                 own = [v for v in r["violations"] if v[0] == inv]
@@ -812,11 +913,12 @@ def run_safeguards(args, root):
         rows.append((inv, safeguard, name, tries, caught))
         status = f"caught ({tries} tries): {name}:{caught[0]}" if caught else "NOT caught"
         print(f"{safeguard}: {status}", flush=True)
-    print("\ninvariant  safeguard disabled      scenario that caught it      tries  violation")
+    print("\ninvariant  safeguard disabled      scenario that caught it (NAME:SEED)    tries  "
+          "violation seen")
     for inv, safeguard, name, tries, caught in rows:
-        what = f"inv {caught[1][0]}: {caught[1][1][:70]}" if caught else "NOT CAUGHT"
+        what = f"inv {caught[1][0]}: {caught[1][1][:90]}" if caught else "NOT CAUGHT"
         where = f"{name}:{caught[0]}" if caught else name
-        print(f"{inv:>9}  {safeguard:<23} {where:<28} {tries:>5}  {what}")
+        print(f"{inv:>9}  {safeguard:<23} {where:<38} {tries:>5}  {what}")
     missed = [r for r in rows if not r[4]]
     print(f"\nsafeguards disabled: {len(rows)}, caught: {len(rows) - len(missed)}")
     return len(missed)
@@ -830,6 +932,7 @@ def main():
     ap.add_argument("--only", help="comma-separated scenario names")
     ap.add_argument("--replay", action="append", help="NAME:SEED (repeatable)")
     ap.add_argument("--disable", help="FRESHET_TEST_DISABLE_SAFEGUARD for every scenario")
+    ap.add_argument("--points", help="crash_point: draw only from these (comma-separated)")
     ap.add_argument("--safeguards", action="store_true",
                     help="disable each safeguard in turn and show which scenario catches it")
     ap.add_argument("--tries", type=int, default=6, help="--safeguards: seeds tried per safeguard")
