@@ -13,7 +13,7 @@
 //   violation each one prevents (tests/faults). Never set in production.
 //   Names: watermark_monotonic, checksum, commit_before_current,
 //   current_repair, epoch_fencing, group_recompute, bad_record_accounting,
-//   secret_redaction.
+//   secret_redaction, create_if_absent (local store).
 #pragma once
 
 #include <string_view>
