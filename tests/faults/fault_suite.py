@@ -110,6 +110,7 @@ class Ctx:
         self.docs_lost = 0
         self.outputs = []
         self.env = {"AWS_SECRET_ACCESS_KEY": SECRET, "PGPASSWORD": SECRET}
+        self.secrets = [SECRET]
         if safeguard:
             self.env["FRESHET_TEST_DISABLE_SAFEGUARD"] = safeguard
         self.watermarks = []
@@ -122,9 +123,12 @@ class Ctx:
     def violate(self, invariant, message):
         self.violations.append((invariant, message))
 
-    def setup(self, tmpl="plain", **config):
+    def setup(self, tmpl="plain", fresh_output=False, **config):
+        """Copies a template; `fresh_output`: without its published base."""
         src = template(self.root.parent, tmpl)
         shutil.copytree(src, self.root, symlinks=True)
+        if fresh_output:
+            shutil.rmtree(self.root / "index")
         self.ws = Workspace(self.root)
         self.ws.clock = self.final_clock
         self.config = dict(config)
@@ -223,9 +227,13 @@ class Reader(threading.Thread):
         zero_retention = self.ctx.config.get("retention") == "0s"
         while not self.halt.is_set():
             before = self.current()
-            p = subprocess.run(self.ctx.args("query", "*", "--json", "--limit", "1"),
-                               capture_output=True, text=True, errors="replace",
-                               env=dict(os.environ, **self.ctx.env))
+            try:
+                p = subprocess.run(self.ctx.args("query", "*", "--json", "--limit", "1"),
+                                   capture_output=True, text=True, errors="replace",
+                                   env=dict(os.environ, **self.ctx.env), timeout=60)
+            except (OSError, subprocess.TimeoutExpired) as e:
+                self.errors.append(f"reader could not run freshet: {e}")
+                return
             self.reads += 1
             self.ctx.outputs.append(p.stderr)
             if p.returncode != 0 and "nothing published" not in p.stderr:
@@ -320,9 +328,9 @@ def final_checks(ctx, data_dir=None):
 
 
 def scan_secrets(ctx):
-    leaks = [o for o in ctx.outputs if SECRET in o]
+    leaks = [o for o in ctx.outputs if any(s in o for s in ctx.secrets)]
     for f in (ctx.ws.path / "index").rglob("*"):
-        if f.is_file() and SECRET.encode() in f.read_bytes():
+        if f.is_file() and any(s.encode() in f.read_bytes() for s in ctx.secrets):
             leaks.append(str(f))
     if leaks:
         ctx.violate(8, f"the secret appeared in {len(leaks)} outputs, e.g. {leaks[0][-300:]!r}")
@@ -702,6 +710,38 @@ def s_secrets(ctx):
     final_checks(ctx)
 
 
+def s_metastore_lost(ctx):
+    """The metastore is lost (or a second pipeline points at the same output):
+    a fresh start must not overwrite a published manifest, which readers may
+    hold: create-if-absent. Inv 3 (what is visible stays what was committed)."""
+    ctx.setup(policy=ctx.rng.choice(["sequential", "latest"]))
+    ctx.converge()
+    index = ctx.ws.path / "index"
+    published = {f: f.read_bytes() for f in (index / "manifests").iterdir()}
+    meta = ctx.ws.path / "meta.db"
+    saved = meta.read_bytes()
+    meta.unlink()
+    ctx.faults += 1
+    later = fixed(CUT_S + PARTITIONS * PERIOD_S + 3600)  # other bytes than before
+    p = ctx.fx("build-full", clock=later)
+    if p.returncode == 0:
+        ctx.fx("run", "--once", "--holder", "fault-runner", clock=later)
+    changed = [f.name for f, data in published.items() if f.read_bytes() != data]
+    if changed:
+        ctx.violate(3, f"a fresh metastore overwrote published manifests {changed[:3]}")
+    elif p.returncode == 0:
+        ctx.violate(3, "build-full over an output with published manifests succeeded")
+    meta.write_bytes(saved)
+    for f in ("meta.db-wal", "meta.db-shm", "meta.db-journal"):
+        (ctx.ws.path / f).unlink(missing_ok=True)
+    for f, data in published.items():
+        f.write_bytes(data)
+    (index / "CURRENT").write_text(ctx.status()["manifest_key"] + "\n")
+    ctx.watcher.seen.clear()  # CURRENT put back by hand above
+    ctx.converge()
+    final_checks(ctx)
+
+
 _postgres_lock = threading.Lock()  # one scenario at a time stops the shared server
 
 
@@ -713,7 +753,10 @@ def s_postgres_outage(ctx):
     if not (url and ctl):
         return "skipped: no PostgreSQL (run under scripts/with-postgres.sh)"
     ctx.setup(policy=ctx.rng.choice(["sequential", "latest"]), metastore=url,
-              name=f"faults_{ctx.seed}_{os.getpid()}")
+              name=f"faults_{ctx.seed}_{os.getpid()}", fresh_output=True)
+    from urllib.parse import urlsplit
+    if urlsplit(url).password:
+        ctx.secrets.append(urlsplit(url).password)
     p = ctx.fx("build-full")
     if p.returncode != 0:
         raise Violation(f"build-full on PostgreSQL failed: {p.stderr[-300:]}")
@@ -751,11 +794,11 @@ def s_s3_faults(ctx):
     if not (S3_BUCKET and S3_ENDPOINT):
         return "skipped: no S3 server (run under scripts/with-minio.sh)"
     from s3_proxy import FAULTS, S3FaultProxy
-    ctx.setup(policy=ctx.rng.choice(["sequential", "latest"]), metastore="sqlite:meta-s3.db")
-    ctx.watcher.halt.set()  # CURRENT lives in the bucket: no local watcher
-    ctx.watcher.join()
-    ctx.watcher.seen.clear()
-    shutil.rmtree(ctx.ws.path / "index")
+    ctx.setup(policy=ctx.rng.choice(["sequential", "latest"]), metastore="sqlite:meta-s3.db",
+              fresh_output=True)
+    # The server's own key is the secret here.
+    ctx.env.pop("AWS_SECRET_ACCESS_KEY")
+    ctx.secrets.append(os.environ["AWS_SECRET_ACCESS_KEY"])
     chosen = ctx.rng.sample(FAULTS, ctx.rng.randint(1, 3))
     rates = {f: (0.01 if f == "slow" else ctx.rng.uniform(0.03, 0.12)) for f in chosen}
     with S3FaultProxy(S3_ENDPOINT, seed=ctx.seed, rates=rates, slow_seconds=1.5) as proxy:
@@ -790,6 +833,7 @@ SCENARIOS = {
     "bad_records": (s_bad_records, 2),
     "fencing": (s_fencing, 1),
     "secrets": (s_secrets, 1),
+    "metastore_lost": (s_metastore_lost, 1),
     "postgres_outage": (s_postgres_outage, 1),
     "s3_faults": (s_s3_faults, 1),
 }
@@ -805,6 +849,7 @@ SAFEGUARDS = [
     (6, "group_recompute", "producer_rewrites", None),
     (7, "bad_record_accounting", "bad_records", None),
     (8, "secret_redaction", "secrets", None),
+    (3, "create_if_absent", "metastore_lost", None),
 ]
 
 
@@ -817,7 +862,7 @@ def run_scenario(root, name, seed, safeguard=None, keep=False, options=None):
     except Violation as e:
         ctx.violate(0, str(e))
     except Exception:  # a broken scenario is a failure too, with its trace
-        ctx.violate(0, "scenario error: " + traceback.format_exc()[-1500:])
+        ctx.violate(0, "scenario error: " + traceback.format_exc()[-700:])
     finally:
         if ctx.ws is not None and ctx.watcher.is_alive():
             ctx.watcher.halt.set()
