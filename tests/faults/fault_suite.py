@@ -333,7 +333,10 @@ def scan_secrets(ctx):
         if f.is_file() and any(s.encode() in f.read_bytes() for s in ctx.secrets):
             leaks.append(str(f))
     if leaks:
-        ctx.violate(8, f"the secret appeared in {len(leaks)} outputs, e.g. {leaks[0][-300:]!r}")
+        first = leaks[0]
+        at = max([first.find(s) for s in ctx.secrets] + [0])
+        ctx.violate(8, f"the secret appeared in {len(leaks)} outputs, e.g. "
+                       f"{first[max(0, at - 60):at + 40]!r}")
 
 
 # --- scenarios ---------------------------------------------------------------
@@ -967,7 +970,7 @@ def run_safeguards(args, root):
     print("\ninvariant  safeguard disabled      scenario that caught it (NAME:SEED)    tries  "
           "violation seen")
     for inv, safeguard, name, tries, caught in rows:
-        what = f"inv {caught[1][0]}: {caught[1][1][:90]}" if caught else "NOT CAUGHT"
+        what = f"inv {caught[1][0]}: {caught[1][1][:100]}" if caught else "NOT CAUGHT"
         where = f"{name}:{caught[0]}" if caught else name
         print(f"{inv:>9}  {safeguard:<23} {where:<38} {tries:>5}  {what}")
     missed = [r for r in rows if not r[4]]
