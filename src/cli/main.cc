@@ -230,6 +230,7 @@ struct QueryOptions {
   std::string index;
   std::string query;
   std::string doc;
+  std::string manifest;
   size_t limit = 10;
   size_t offset = 0;
   bool json = false;
@@ -246,7 +247,8 @@ Result<std::unique_ptr<ObjectStore>> OpenOutput(const std::string& config_path,
 int QueryCommand(const QueryOptions& o) {
   auto store = OpenOutput(o.config, o.index);
   if (!store.ok()) return Fail(store.status());
-  auto view = IndexView::OpenCurrent(**store, nullptr);
+  auto view = o.manifest.empty() ? IndexView::OpenCurrent(**store, nullptr)
+                                 : IndexView::OpenManifest(**store, o.manifest, nullptr);
   if (!view.ok()) return Fail(view.status());
   const Manifest& m = (*view)->manifest();
   if (!o.doc.empty()) {
@@ -551,6 +553,9 @@ int main(int argc, char** argv) {
                         "query: terms, AND OR NOT -term (...) field:term \"exact value\" "
                         "num:[lo TO hi] *");
   query_cmd->add_option("--doc", query.doc, "fetch one doc by id instead of searching");
+  query_cmd->add_option("--manifest", query.manifest,
+                        "search this generation (a manifest key, e.g. from `freshet status`) "
+                        "instead of the one CURRENT names");
   query_cmd->add_option("-n,--limit", query.limit, "hits to show")->capture_default_str();
   query_cmd->add_option("--offset", query.offset, "hits to skip")->capture_default_str();
   query_cmd->add_flag("--json", query.json, "JSON output");

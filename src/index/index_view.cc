@@ -6,8 +6,8 @@
 #include <cmath>
 #include <set>
 
-#include "common/crash_point.h"
 #include "common/hash.h"
+#include "common/log.h"
 #include "index/analyzer.h"
 
 namespace freshet {
@@ -49,16 +49,24 @@ Result<std::shared_ptr<const SegmentReader>> SegmentCache::Load(ObjectStore& sto
     auto it = segments_.find(ref.key);
     if (it != segments_.end()) return it->second;
   }
-  ASSIGN_OR_RETURN(std::string bytes, store.Get(ref.key));
-  if (bytes.size() != ref.bytes) {
-    return Status::Corruption(
-        fmt::format("segment '{}': {} bytes, manifest says {}", ref.key, bytes.size(), ref.bytes));
+  std::unique_ptr<SegmentReader> reader;
+  Result<std::shared_ptr<const MappedFile>> file = Status::NotFound("no disk cache");
+  if (disk_ && !store.IsLocal()) {
+    file = disk_->Fetch(store, ref);
+    // A cache folder that cannot be written is not a reason to fail a read.
+    if (!file.ok() && file.status().code() != StatusCode::kIOError) return file.status();
+    if (!file.ok()) {
+      Log(LogLevel::kWarn, "segment_cache_unusable", {{"error", file.status().message()}});
+    }
   }
-  if (Hex64(Hash64(bytes)) != ref.checksum && !SafeguardDisabled("checksum")) {
-    return Status::Corruption(
-        fmt::format("segment '{}': checksum mismatch with the manifest", ref.key));
+  if (file.ok()) {
+    std::string_view bytes = (*file)->bytes();
+    ASSIGN_OR_RETURN(reader, SegmentReader::Open(ref.key, bytes, std::move(*file)));
+  } else {
+    ASSIGN_OR_RETURN(std::string bytes, store.Get(ref.key));
+    RETURN_IF_ERROR(VerifySegmentBytes(ref, bytes));
+    ASSIGN_OR_RETURN(reader, SegmentReader::Open(ref.key, std::move(bytes)));
   }
-  ASSIGN_OR_RETURN(auto reader, SegmentReader::Open(ref.key, std::move(bytes)));
   std::shared_ptr<const SegmentReader> shared(std::move(reader));
   std::lock_guard<std::mutex> lock(mu_);
   return segments_.emplace(ref.key, shared).first->second;
@@ -112,18 +120,32 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
     ASSIGN_OR_RETURN(auto seg, cache->Load(store, ref));
     view->delta_.push_back(std::move(seg));
   }
+  // A group is served from its highest delta layer, else from the base.
+  auto hide_group = [](const SegmentReader& seg, std::string_view key, std::vector<bool>* hidden) {
+    auto g = seg.FindGroup(key);
+    if (!g) return;
+    uint32_t first = seg.GroupFirstDoc(*g);
+    uint32_t n = seg.GroupDocCount(*g);
+    std::fill(hidden->begin() + first, hidden->begin() + first + n, true);
+  };
+  const std::vector<SegmentRef>& refs = view->manifest_.delta;
   view->base_hidden_.resize(view->base_.size());
   for (size_t b = 0; b < view->base_.size(); ++b) {
-    const SegmentReader& base = *view->base_[b];
-    std::vector<bool>& hidden = view->base_hidden_[b];
-    hidden.assign(base.num_docs(), false);
+    view->base_hidden_[b].assign(view->base_[b]->num_docs(), false);
     for (const auto& delta : view->delta_) {
       for (uint32_t g = 0; g < delta->num_groups(); ++g) {
-        auto bg = base.FindGroup(delta->GroupKey(g));
-        if (!bg) continue;
-        uint32_t first = base.GroupFirstDoc(*bg);
-        uint32_t n = base.GroupDocCount(*bg);
-        std::fill(hidden.begin() + first, hidden.begin() + first + n, true);
+        hide_group(*view->base_[b], delta->GroupKey(g), &view->base_hidden_[b]);
+      }
+    }
+  }
+  view->delta_hidden_.resize(view->delta_.size());
+  for (size_t d = 0; d < view->delta_.size(); ++d) {
+    view->delta_hidden_[d].assign(view->delta_[d]->num_docs(), false);
+    for (size_t upper = d + 1; upper < view->delta_.size(); ++upper) {
+      if (refs[upper].layer == refs[d].layer) continue;
+      const SegmentReader& seg = *view->delta_[upper];
+      for (uint32_t g = 0; g < seg.num_groups(); ++g) {
+        hide_group(*view->delta_[d], seg.GroupKey(g), &view->delta_hidden_[d]);
       }
     }
   }
@@ -139,7 +161,9 @@ uint64_t IndexView::LiveDocs() const {
   for (size_t b = 0; b < base_.size(); ++b) {
     n += static_cast<uint64_t>(std::count(base_hidden_[b].begin(), base_hidden_[b].end(), false));
   }
-  for (const auto& d : delta_) n += d->num_docs();
+  for (size_t d = 0; d < delta_.size(); ++d) {
+    n += static_cast<uint64_t>(std::count(delta_hidden_[d].begin(), delta_hidden_[d].end(), false));
+  }
   return n;
 }
 
@@ -290,9 +314,11 @@ Result<SearchResults> IndexView::Search(const QueryNode& query, size_t limit, si
       if (!base_hidden_[b][d]) hits.push_back({base_[b]->DocId(d), base_[b].get(), d});
     }
   }
-  for (const auto& seg : delta_) {
-    ASSIGN_OR_RETURN(auto docs, Evaluate(*seg, query));
-    for (uint32_t d : docs) hits.push_back({seg->DocId(d), seg.get(), d});
+  for (size_t s = 0; s < delta_.size(); ++s) {
+    ASSIGN_OR_RETURN(auto docs, Evaluate(*delta_[s], query));
+    for (uint32_t d : docs) {
+      if (!delta_hidden_[s][d]) hits.push_back({delta_[s]->DocId(d), delta_[s].get(), d});
+    }
   }
   SearchResults out;
   out.total = hits.size();
@@ -309,8 +335,9 @@ Result<SearchResults> IndexView::Search(const QueryNode& query, size_t limit, si
 }
 
 Result<DocOut> IndexView::GetDoc(std::string_view id) const {
-  for (const auto& seg : delta_) {
-    if (auto ord = seg->FindDoc(id)) return MakeDoc(*seg, *ord);
+  for (size_t s = delta_.size(); s-- > 0;) {  // highest layer first
+    auto ord = delta_[s]->FindDoc(id);
+    if (ord && !delta_hidden_[s][*ord]) return MakeDoc(*delta_[s], *ord);
   }
   for (size_t b = 0; b < base_.size(); ++b) {
     auto ord = base_[b]->FindDoc(id);

@@ -15,14 +15,19 @@
 #include "index/manifest.h"
 #include "index/query.h"
 #include "index/segment.h"
+#include "index/segment_disk_cache.h"
 #include "storage/object_store.h"
 
 namespace freshet {
 
 // Opened segments by key; segments are immutable, so an entry never goes stale.
-// Thread-safe.
+// Segments of remote stores go through a SegmentDiskCache (by default the one
+// the environment names) and are mapped from local disk. Thread-safe.
 class SegmentCache {
  public:
+  SegmentCache() : disk_(SegmentDiskCache::FromEnvironment()) {}
+  explicit SegmentCache(std::shared_ptr<SegmentDiskCache> disk) : disk_(std::move(disk)) {}
+
   // Loads (or returns the cached) segment `ref` from `store`, verifying its
   // size and whole-file checksum against `ref` and every section checksum.
   Result<std::shared_ptr<const SegmentReader>> Load(ObjectStore& store, const SegmentRef& ref);
@@ -30,6 +35,7 @@ class SegmentCache {
   void Retain(const std::vector<std::string>& keep);
 
  private:
+  std::shared_ptr<SegmentDiskCache> disk_;  // null: segments are read into memory
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const SegmentReader>> segments_;
 };
@@ -64,6 +70,8 @@ class IndexView {
 
   // True if base doc `ord` of base segment `segment` is superseded by the delta.
   bool BaseHidden(size_t segment, uint32_t ord) const;
+  // True if doc `ord` of delta segment `segment` is superseded by a higher layer.
+  bool DeltaHidden(size_t segment, uint32_t ord) const { return delta_hidden_[segment][ord]; }
 
   Result<SearchResults> Search(const QueryNode& query, size_t limit, size_t offset) const;
   // NotFound if no live doc has this id.
@@ -79,7 +87,8 @@ class IndexView {
   Manifest manifest_;
   std::vector<std::shared_ptr<const SegmentReader>> base_;
   std::vector<std::shared_ptr<const SegmentReader>> delta_;
-  std::vector<std::vector<bool>> base_hidden_;  // per base segment, per doc
+  std::vector<std::vector<bool>> base_hidden_;   // per base segment, per doc
+  std::vector<std::vector<bool>> delta_hidden_;  // per delta segment, per doc
 };
 
 }  // namespace freshet

@@ -3,12 +3,15 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
+#include <string_view>
+
 #include "common/json.h"
 
 namespace freshet {
 namespace {
 
-void AppendSegments(std::string* out, const std::vector<SegmentRef>& segs) {
+void AppendSegments(std::string* out, const std::vector<SegmentRef>& segs, bool layered) {
   out->append("[");
   for (size_t i = 0; i < segs.size(); ++i) {
     const SegmentRef& s = segs[i];
@@ -18,28 +21,39 @@ void AppendSegments(std::string* out, const std::vector<SegmentRef>& segs) {
         "\n    {{\"key\": \"{}\", \"bytes\": {}, \"checksum\": \"{}\", \"docs\": {}, \"groups\": "
         "{}}}",
         s.key, s.bytes, s.checksum, s.docs, s.groups);
+    if (layered) {
+      out->pop_back();
+      *out += fmt::format(", \"layer\": {}}}", s.layer);
+    }
   }
   out->append(segs.empty() ? "]" : "\n  ]");
 }
 
 }  // namespace
 
+uint32_t Manifest::DeltaLayers() const {
+  uint32_t n = 0;
+  for (const SegmentRef& r : delta) n = std::max(n, r.layer + 1);
+  return has_delta ? std::max<uint32_t>(n, 1) : 0;
+}
+
 std::string ManifestKey(int64_t version, int64_t epoch) {
   return fmt::format("{}{:020}-e{}.json", kManifestsPrefix, version, epoch);
 }
 
 std::string SerializeManifest(const Manifest& m) {
+  const bool layered = m.DeltaLayers() > 1;
   std::string out = "{\n";
-  out += fmt::format("  \"format\": 1,\n  \"pipeline\": {},\n  \"version\": {},\n",
-                     JsonQuote(m.pipeline), m.version);
+  out += fmt::format("  \"format\": {},\n  \"pipeline\": {},\n  \"version\": {},\n",
+                     layered ? 2 : 1, JsonQuote(m.pipeline), m.version);
   out += fmt::format("  \"epoch\": {},\n  \"created_at\": \"{}\",\n", m.epoch,
                      FormatTimestamp(m.created_at));
   out += fmt::format("  \"base_cut\": \"{}\",\n  \"base\": ", FormatTimestamp(m.base_cut));
-  AppendSegments(&out, m.base);
+  AppendSegments(&out, m.base, false);
   if (m.has_delta) {
     out += fmt::format(",\n  \"window_start\": \"{}\",\n  \"target\": \"{}\",\n  \"delta\": ",
                        FormatTimestamp(m.window_start), FormatTimestamp(m.target));
-    AppendSegments(&out, m.delta);
+    AppendSegments(&out, m.delta, layered);
   }
   out += "\n}\n";
   return out;
@@ -57,7 +71,9 @@ Result<Manifest> ParseManifest(std::string_view key, std::string_view json) {
   }
   Manifest m;
   int64_t format;
-  if (doc["format"].get(format) || format != 1) return bad("missing or unsupported 'format'");
+  if (doc["format"].get(format) || (format != 1 && format != 2)) {
+    return bad("missing or unsupported 'format'");
+  }
   std::string_view s;
   if (doc["pipeline"].get(s)) return bad("missing 'pipeline'");
   m.pipeline = std::string(s);
@@ -90,6 +106,17 @@ Result<Manifest> ParseManifest(std::string_view key, std::string_view json) {
       r.checksum = std::string(c);
       r.docs = static_cast<uint32_t>(docs);
       r.groups = static_cast<uint32_t>(groups);
+      uint64_t layer = 0;
+      if (simdjson::dom::element l; !e["layer"].get(l)) {
+        if (format < 2 || l.get(layer) || layer > 1'000'000 ||
+            (layer != 0 && std::string_view(name) == "base")) {
+          return bad(fmt::format("malformed 'layer' in '{}'", name));
+        }
+      }
+      if (!out->empty() && layer < out->back().layer) {
+        return bad(fmt::format("'{}' entries are not sorted by layer", name));
+      }
+      r.layer = static_cast<uint32_t>(layer);
       if (!r.key.starts_with(kSegmentsPrefix) || r.key.find("..") != std::string::npos) {
         return bad(fmt::format("segment key '{}' is outside '{}'", r.key, kSegmentsPrefix));
       }

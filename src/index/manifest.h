@@ -7,6 +7,12 @@
 // A manifest describes a whole view: the base generation (its cut time and
 // segments) plus, optionally, the newest delta generation (its window and
 // segments). Readers follow CURRENT, which moves only to committed manifests.
+//
+// A delta is made of layers (format 2): layer 0 holds every group the window
+// touched as of a whole-window rebuild; each later batch of the same runner
+// adds a layer holding only the groups whose records changed since, so that a
+// batch's cost follows its new data. A reader serves each group from its
+// highest layer, else from the base. Manifests without layers are format 1.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +35,9 @@ struct SegmentRef {
   std::string checksum;  // xxh3-64 of the whole file, 16 hex digits
   uint32_t docs = 0;
   uint32_t groups = 0;
+  // Delta segments only: the layer, 0 for a whole-window rebuild. A group in
+  // a higher layer supersedes the same group in lower layers and the base.
+  uint32_t layer = 0;
   bool operator==(const SegmentRef&) const = default;
 };
 
@@ -41,8 +50,11 @@ struct Manifest {
   std::vector<SegmentRef> base;
   bool has_delta = false;
   TimeMicros window_start = 0;
-  TimeMicros target = 0;  // start of the newest partition the delta covers
-  std::vector<SegmentRef> delta;
+  TimeMicros target = 0;          // start of the newest partition the delta covers
+  std::vector<SegmentRef> delta;  // by layer, lowest first
+
+  // Number of delta layers (0 without a delta).
+  uint32_t DeltaLayers() const;
 };
 
 std::string ManifestKey(int64_t version, int64_t epoch);

@@ -392,7 +392,18 @@ std::string WriteSegment(const SegmentData& data) {
 Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(std::string name, std::string bytes) {
   std::unique_ptr<SegmentReader> r(new SegmentReader());
   r->name_ = std::move(name);
-  r->bytes_ = std::move(bytes);
+  r->owned_ = std::move(bytes);
+  r->bytes_ = r->owned_;
+  RETURN_IF_ERROR(r->Parse());
+  return r;
+}
+
+Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(std::string name, std::string_view bytes,
+                                                           std::shared_ptr<const void> owner) {
+  std::unique_ptr<SegmentReader> r(new SegmentReader());
+  r->name_ = std::move(name);
+  r->owner_ = std::move(owner);
+  r->bytes_ = bytes;
   RETURN_IF_ERROR(r->Parse());
   return r;
 }

@@ -108,6 +108,10 @@ class SegmentReader {
   // Verifies magic, version and every checksum. Corruption naming `name`,
   // the section and the offset on any mismatch or truncation.
   static Result<std::unique_ptr<SegmentReader>> Open(std::string name, std::string bytes);
+  // The same over bytes someone else owns (e.g. a mapped file), kept alive
+  // by `owner` for the reader's life.
+  static Result<std::unique_ptr<SegmentReader>> Open(std::string name, std::string_view bytes,
+                                                     std::shared_ptr<const void> owner);
 
   const std::string& name() const { return name_; }
   SegmentKind kind() const { return kind_; }
@@ -155,7 +159,9 @@ class SegmentReader {
   std::string_view TermEntry(size_t i) const;
 
   std::string name_;
-  std::string bytes_;
+  std::string owned_;                  // the bytes, unless `owner_` holds them
+  std::shared_ptr<const void> owner_;  // keeps `bytes_` alive when not owned_
+  std::string_view bytes_;
   SegmentKind kind_ = SegmentKind::kBase;
   SegmentSchema schema_;
   uint32_t num_docs_ = 0;

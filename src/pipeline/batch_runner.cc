@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <set>
+#include <unordered_set>
 
 #include "common/crash_point.h"
 #include "common/hash.h"
@@ -47,6 +48,55 @@ void AddQuarantine(BatchRecord* record, const ParsedFile& f) {
     if (record->quarantine.size() >= kMaxBadListed) break;
     record->quarantine.push_back(b);
   }
+}
+
+// Files in one list and not the other, compared by identity: the file cache
+// hands out the same object for a file whose fingerprint did not change.
+std::vector<const ParsedFile*> ChangedFiles(
+    const std::vector<std::shared_ptr<const ParsedFile>>& before,
+    const std::vector<std::shared_ptr<const ParsedFile>>& now) {
+  std::unordered_set<const ParsedFile*> in_before, in_now;
+  for (const auto& f : before) in_before.insert(f.get());
+  for (const auto& f : now) in_now.insert(f.get());
+  std::vector<const ParsedFile*> out;
+  for (const auto& f : before) {
+    if (!in_now.count(f.get())) out.push_back(f.get());
+  }
+  for (const auto& f : now) {
+    if (!in_before.count(f.get())) out.push_back(f.get());
+  }
+  return out;
+}
+
+// The groups whose state may differ between the window a runner built its
+// previous delta from and this batch's: every group that a doc of a changed
+// doc file belonged to before, belongs to now or belongs to in the base, and
+// every group of a changed group file.
+std::set<std::string> ChangedGroups(
+    const DeltaInputs& before, const std::vector<std::shared_ptr<const ParsedFile>>& doc_files,
+    const std::vector<std::shared_ptr<const ParsedFile>>& group_files,
+    const NewestRecords& newest_docs, const std::vector<const SegmentReader*>& base) {
+  std::set<std::string> groups;
+  auto add = [&](const NewestRecords& m, std::string_view id) {
+    auto it = m.find(id);
+    if (it != m.end() && !it->second->deleted) groups.emplace(it->second->group);
+  };
+  for (const ParsedFile* f : ChangedFiles(before.doc_files, doc_files)) {
+    for (const KeyedRecord& r : f->reduced) {
+      add(before.newest_docs, r.id);
+      add(newest_docs, r.id);
+      for (const SegmentReader* seg : base) {
+        if (auto ord = seg->FindDoc(r.id)) {
+          groups.emplace(seg->GroupKey(seg->DocGroup(*ord)));
+          break;
+        }
+      }
+    }
+  }
+  for (const ParsedFile* f : ChangedFiles(before.group_files, group_files)) {
+    for (const KeyedRecord& r : f->reduced) groups.insert(r.id);
+  }
+  return groups;
 }
 
 }  // namespace
@@ -203,7 +253,7 @@ Status BatchRunner::ReadWindow(ObjectStore& store, const Discovery& d, const Sou
 }
 
 Result<std::string> BatchRunner::Publish(Manifest* manifest, std::vector<SegmentData>* segments,
-                                         bool is_base, BatchRecord* record) {
+                                         bool is_base, uint32_t layer, BatchRecord* record) {
   std::vector<SegmentRef> refs(segments->size());
   std::vector<Status> errors(segments->size());
   ParallelFor(segments->size(), config_.threads, [&](size_t i) {
@@ -229,7 +279,14 @@ Result<std::string> BatchRunner::Publish(Manifest* manifest, std::vector<Segment
   for (const Status& st : errors) RETURN_IF_ERROR(st);
   for (const SegmentRef& r : refs) record->bytes_written += static_cast<int64_t>(r.bytes);
   CrashPoint("after_segments");
-  (is_base ? manifest->base : manifest->delta) = std::move(refs);
+  if (is_base) {
+    manifest->base = std::move(refs);
+  } else {
+    for (SegmentRef& r : refs) {
+      r.layer = layer;
+      manifest->delta.push_back(std::move(r));
+    }
+  }
   std::string key = ManifestKey(manifest->version, manifest->epoch);
   std::string json = SerializeManifest(*manifest);
   RETURN_IF_ERROR(output_->PutIfAbsent(key, json));
@@ -364,14 +421,26 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   CrashPoint("after_read");
   RETURN_IF_ERROR(RenewLease());
 
-  // Build.
+  // Build: a new layer with the groups whose records changed since this
+  // runner's previous delta, or the whole window into one layer.
   NewestRecords newest_docs = ReduceNewest(doc_files);
   NewestRecords newest_groups = ReduceNewest(group_files);
   std::vector<const SegmentReader*> base;
   for (const auto& s : committed->base()) base.push_back(s.get());
+  const Manifest& previous = committed->manifest();
+  const bool incremental = chain_ && chain_->manifest_key == state.manifest_key &&
+                           chain_->base_cut == cut && chain_->window_start == plan.window_start &&
+                           previous.has_delta &&
+                           previous.DeltaLayers() < static_cast<uint32_t>(config_.delta_layers);
+  std::set<std::string> changed;
+  if (incremental) {
+    changed = ChangedGroups(*chain_, doc_files, group_files, newest_docs, base);
+  }
+  chain_.reset();
   BuildStats stats;
   ASSIGN_OR_RETURN(auto segments,
-                   BuildDelta(config_, base, newest_docs, newest_groups, config_.shards, &stats));
+                   BuildDelta(config_, base, newest_docs, newest_groups, config_.shards, &stats,
+                              incremental ? &changed : nullptr));
   rec.docs = stats.docs;
   rec.groups = stats.groups;
   rec.deleted_docs = stats.deleted_docs;
@@ -385,11 +454,16 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   manifest.epoch = epoch_;
   manifest.created_at = clock_.Now();
   manifest.base_cut = cut;
-  manifest.base = committed->manifest().base;
+  manifest.base = previous.base;
   manifest.has_delta = true;
   manifest.window_start = plan.window_start;
   manifest.target = plan.target;
-  ASSIGN_OR_RETURN(std::string key, Publish(&manifest, &segments, false, &rec));
+  uint32_t layer = 0;
+  if (incremental) {
+    manifest.delta = previous.delta;
+    layer = previous.DeltaLayers();
+  }
+  ASSIGN_OR_RETURN(std::string key, Publish(&manifest, &segments, false, layer, &rec));
   rec.publish_micros = timer.Lap();
 
   // Commit.
@@ -397,6 +471,12 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   if (plan.advances) watermark = plan.target;
   RETURN_IF_ERROR(CommitAndPoint(state, manifest, key, watermark, plan.fingerprint, &rec));
   out.published = true;
+  chain_ = DeltaInputs{key,
+                       cut,
+                       plan.window_start,
+                       std::move(doc_files),
+                       std::move(group_files),
+                       std::move(newest_docs)};
   Log(LogLevel::kInfo, "batch_committed",
       {{"pipeline", config_.name},
        {"batch", rec.batch_id},
@@ -412,6 +492,8 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
        {"groups", rec.groups},
        {"deleted", rec.deleted_docs},
        {"bad_records", rec.bad_records},
+       {"delta_layers", manifest.DeltaLayers()},
+       {"incremental", incremental},
        {"list_ms", rec.list_micros / 1000},
        {"read_ms", rec.read_micros / 1000},
        {"build_ms", rec.build_micros / 1000},
@@ -513,7 +595,7 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
     manifest.target = committed->manifest().target;
     manifest.delta = committed->manifest().delta;
   }
-  ASSIGN_OR_RETURN(std::string key, Publish(&manifest, &segments, true, &rec));
+  ASSIGN_OR_RETURN(std::string key, Publish(&manifest, &segments, true, 0, &rec));
   rec.publish_micros = timer.Lap();
   rec.window_start = *cut;
   // The next batch re-reads its window from the new cut.

@@ -19,6 +19,7 @@
 #include "index/index_view.h"
 #include "metastore/metastore.h"
 #include "pipeline/config.h"
+#include "pipeline/group_build.h"
 #include "pipeline/planner.h"
 #include "pipeline/records.h"
 #include "source/discovery.h"
@@ -30,6 +31,17 @@ struct BatchOutcome {
   bool published = false;
   Plan plan;
   BatchRecord record;
+};
+
+// What a delta was built from: the manifest it was published in, the base
+// cut and window start, and the window's files and newest doc records.
+struct DeltaInputs {
+  std::string manifest_key;
+  TimeMicros base_cut = 0;
+  TimeMicros window_start = 0;
+  std::vector<std::shared_ptr<const ParsedFile>> doc_files;
+  std::vector<std::shared_ptr<const ParsedFile>> group_files;
+  NewestRecords newest_docs;  // points into doc_files
 };
 
 class BatchRunner {
@@ -85,9 +97,11 @@ class BatchRunner {
   Status ReadWindow(ObjectStore& store, const Discovery& d, const SourceSpec& spec,
                     const RecordSchema& schema, TimeMicros from, TimeMicros to,
                     std::vector<std::shared_ptr<const ParsedFile>>* files, BatchRecord* record);
-  // Writes segments, then the manifest; returns the manifest's key.
+  // Writes segments, then the manifest; returns the manifest's key. Base
+  // segments replace `manifest->base`; delta segments are appended to
+  // `manifest->delta` as layer `layer`.
   Result<std::string> Publish(Manifest* manifest, std::vector<SegmentData>* delta_or_base,
-                              bool is_base, BatchRecord* record);
+                              bool is_base, uint32_t layer, BatchRecord* record);
   Status CommitAndPoint(const PipelineState& state, const Manifest& manifest,
                         const std::string& manifest_key, std::optional<TimeMicros> watermark,
                         const std::string& fingerprint, BatchRecord* record);
@@ -108,6 +122,11 @@ class BatchRunner {
   SegmentCache segments_;
   // Parsed files by (key, fingerprint): unchanged files are not read again.
   std::map<std::string, std::shared_ptr<const ParsedFile>> file_cache_;
+  // What this runner's last committed delta was built from, so that the next
+  // batch can add a layer holding only the groups whose records changed
+  // since. Absent after a start, a failed commit or another runner's commit:
+  // the next batch then rebuilds the whole window.
+  std::optional<DeltaInputs> chain_;
 };
 
 }  // namespace freshet

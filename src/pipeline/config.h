@@ -64,6 +64,9 @@ struct PipelineConfig {
   BadRecordPolicy bad_records = BadRecordPolicy::kSkip;
   int threads = 0;  // 0: one per core
   int shards = 2;   // segments per generation (by hash of the group key)
+  // Most layers a delta may have; beyond, a batch rebuilds the whole window
+  // into one layer. 1: every batch rebuilds the whole window.
+  int delta_layers = 8;
 
   StreamConfig source;
   std::string marker = "_SUCCESS";  // empty: markers ignored

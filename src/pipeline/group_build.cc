@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <unordered_set>
 
 #include "common/crash_point.h"
 #include "common/hash.h"
@@ -149,7 +150,8 @@ SegmentSchema MakeSegmentSchema(const PipelineConfig& config) {
 Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
                                             const std::vector<const SegmentReader*>& base,
                                             const NewestRecords& docs, const NewestRecords& groups,
-                                            int shards, BuildStats* stats) {
+                                            int shards, BuildStats* stats,
+                                            const std::set<std::string>* only_groups) {
   const SegmentSchema expected = MakeSegmentSchema(config);
   for (const SegmentReader* seg : base) {
     if (!(seg->schema() == expected)) {
@@ -173,20 +175,35 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
   // 1. Touched groups; window doc records that beat their base version.
   std::set<std::string> touched;
   std::vector<const KeyedRecord*> winners;
-  winners.reserve(docs.size());
-  for (const auto& [id, rec] : docs) {
-    auto loc = find_base_doc(id);
-    if (loc) {
-      if (loc->seg->DocVersion(loc->ord) > rec->version) continue;  // base is newer
-      std::string_view old_group = loc->seg->GroupKey(loc->seg->DocGroup(loc->ord));
-      touched.emplace(old_group);
-      if (rec->deleted) ++stats->deleted_docs;
-      if (!rec->deleted && rec->group != old_group) ++stats->moved_docs;
+  if (only_groups) {
+    touched = *only_groups;
+    std::unordered_set<std::string_view> wanted(only_groups->begin(), only_groups->end());
+    for (const auto& [id, rec] : docs) {
+      const bool joins = !rec->deleted && wanted.count(rec->group);
+      if (!joins && !rec->deleted) continue;  // leaves its base group, if wanted, in step 2
+      auto loc = find_base_doc(id);
+      if (loc && loc->seg->DocVersion(loc->ord) > rec->version) continue;  // base is newer
+      if (loc && rec->deleted && wanted.count(loc->seg->GroupKey(loc->seg->DocGroup(loc->ord)))) {
+        ++stats->deleted_docs;
+      }
+      if (joins) winners.push_back(rec);
     }
-    if (!rec->deleted) touched.insert(rec->group);
-    winners.push_back(rec);
+  } else {
+    winners.reserve(docs.size());
+    for (const auto& [id, rec] : docs) {
+      auto loc = find_base_doc(id);
+      if (loc) {
+        if (loc->seg->DocVersion(loc->ord) > rec->version) continue;  // base is newer
+        std::string_view old_group = loc->seg->GroupKey(loc->seg->DocGroup(loc->ord));
+        touched.emplace(old_group);
+        if (rec->deleted) ++stats->deleted_docs;
+        if (!rec->deleted && rec->group != old_group) ++stats->moved_docs;
+      }
+      if (!rec->deleted) touched.insert(rec->group);
+      winners.push_back(rec);
+    }
+    for (const auto& [key, rec] : groups) touched.emplace(key);
   }
-  for (const auto& [key, rec] : groups) touched.emplace(key);
 
   // 2. Each touched group from the base, minus docs the window decides.
   std::map<std::string, GroupState> states;
@@ -217,7 +234,11 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
     if (rec->deleted) continue;
     states[rec->group].docs.push_back(DocState{rec->id, rec->version, rec->row});
   }
-  return Assemble(config, SegmentKind::kDelta, states, shards, stats);
+  auto segments = Assemble(config, SegmentKind::kDelta, states, shards, stats);
+  if (only_groups) {
+    std::erase_if(segments, [](const SegmentData& s) { return s.groups.empty(); });
+  }
+  return segments;
 }
 
 Result<std::vector<SegmentData>> BuildBase(const PipelineConfig& config, const NewestRecords& docs,

@@ -11,6 +11,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -35,13 +36,18 @@ struct BuildStats {
   int64_t moved_docs = 0;    // docs whose group changed
 };
 
-// Segments of a delta over `base` (may be empty: no base yet).
-// Corruption if a base segment cannot be decoded; InvalidArgument if the
-// base was built with other columns than `config` now names.
+// Segments of a delta over `base` (may be empty: no base yet), from the
+// window's newest records. Without `only_groups`: every group the window
+// touches. With it: exactly those groups, each recomputed in full from the
+// base and the window (kept even when it comes out empty, so that it
+// supersedes its copy in a lower delta layer); segments without groups are
+// left out. Corruption if a base segment cannot be decoded; InvalidArgument
+// if the base was built with other columns than `config` now names.
 Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
                                             const std::vector<const SegmentReader*>& base,
                                             const NewestRecords& docs, const NewestRecords& groups,
-                                            int shards, BuildStats* stats);
+                                            int shards, BuildStats* stats,
+                                            const std::set<std::string>* only_groups = nullptr);
 
 // Segments of a base generation from a snapshot's newest records.
 Result<std::vector<SegmentData>> BuildBase(const PipelineConfig& config, const NewestRecords& docs,

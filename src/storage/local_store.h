@@ -26,6 +26,7 @@ class LocalStore final : public ObjectStore {
   Result<std::vector<ObjectInfo>> List(std::string_view prefix) override;
   Status Delete(std::string_view key) override;
   std::string Describe() const override;
+  bool IsLocal() const override { return true; }
 
   const std::filesystem::path& root() const { return root_; }
 

@@ -60,6 +60,9 @@ class ObjectStore {
 
   // The store's URL, safe to log (no credentials).
   virtual std::string Describe() const = 0;
+
+  // True if reads are local file reads (no point in caching them on disk).
+  virtual bool IsLocal() const { return false; }
 };
 
 // Rejects keys that could escape the store's root or that no backend can

@@ -8,6 +8,7 @@ that hours of partitions run in seconds.
 import json
 import os
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -15,6 +16,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FRESHET = os.environ.get("FRESHET_BIN", str(ROOT / "build" / "release" / "freshet"))
+
+# Readers of S3 outputs cache segments on disk: one throwaway folder per run.
+os.environ.setdefault("FRESHET_SEGMENT_CACHE", tempfile.mkdtemp(prefix="freshet-segment-cache-"))
 
 START = "2026-05-04T10:00:00Z"
 PERIOD_S = 300
@@ -40,6 +44,7 @@ lease_ttl = "{lease_ttl}"
 retention = "{retention}"
 bad_records = "{bad_records}"
 shards = {shards}
+delta_layers = {delta_layers}
 
 [source]
 url = "data/ads"
@@ -103,13 +108,14 @@ class Workspace:
 
     def write_config(self, policy="latest", bad_records="skip", retention="1h", shards=2,
                      metastore="sqlite:meta.db", name="ads", cadence="60s", lease_ttl="2m",
-                     fmt="jsonl"):
+                     fmt="jsonl", delta_layers=8):
         """`metastore`: a database URL (e.g. PostgreSQL's); `name`: the pipeline's
         name in it (tests sharing one database use distinct names)."""
         self.config.write_text(CONFIG.format(policy=policy, bad_records=bad_records,
                                              retention=retention, shards=shards,
                                              metastore=metastore, name=name, cadence=cadence,
-                                             lease_ttl=lease_ttl, fmt=fmt))
+                                             lease_ttl=lease_ttl, fmt=fmt,
+                                             delta_layers=delta_layers))
 
     def gen(self, partitions=12, seed=7, *extra, fmt="jsonl", out=None):
         self.clock = clock_after(partitions)
@@ -129,12 +135,15 @@ class Workspace:
     def status(self, clock=None):
         return json.loads(self.cli("status", "--json", "--batches", "1000", clock=clock).stdout)
 
-    def all_docs(self):
-        out = json.loads(self.cli("query", "*", "--json", "--limit", "100000000").stdout)
+    def all_docs(self, manifest=None):
+        """Every doc of the generation CURRENT names (or of manifest key `manifest`)."""
+        extra = ["--manifest", manifest] if manifest else []
+        out = json.loads(self.cli("query", "*", "--json", "--limit", "100000000", *extra).stdout)
         return {h["id"]: h for h in out["hits"]}, out
 
-    def query_ids(self, q):
-        out = json.loads(self.cli("query", q, "--json", "--limit", "100000000").stdout)
+    def query_ids(self, q, manifest=None):
+        extra = ["--manifest", manifest] if manifest else []
+        out = json.loads(self.cli("query", q, "--json", "--limit", "100000000", *extra).stdout)
         assert out["total"] == len(out["hits"])
         return sorted(h["id"] for h in out["hits"])
 

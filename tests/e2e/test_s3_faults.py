@@ -94,7 +94,8 @@ def test_a_burst_longer_than_the_retries_fails_cleanly(proxy, s3_prefix):
     assert os.environ["AWS_SECRET_ACCESS_KEY"] not in out.stderr
 
 
-def test_connections_are_reused(ws, s3_prefix, proxy):
+def test_connections_are_reused(ws, s3_prefix, proxy, monkeypatch):
+    monkeypatch.setenv("FRESHET_SEGMENT_CACHE", "off")  # every reader fetches every segment
     gen_both(ws, s3_prefix, partitions=3)
     use_s3_urls(ws, s3_prefix, endpoint=proxy.url)
     ws.cli("build-full")
