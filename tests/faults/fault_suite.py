@@ -155,7 +155,16 @@ class Ctx:
         self.outputs.append(p.stdout + p.stderr)
         if p.returncode < 0 and p.returncode != -signal.SIGKILL:
             self.violate(7, f"freshet {args[0]} died of signal {-p.returncode}: {p.stderr[-400:]}")
+        self.check_sanitizers(p.stderr)
         return p
+
+    def check_sanitizers(self, stderr):
+        """Under the ASan/UBSan binary, a report is a crash even if the exit code is 1."""
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in stderr:
+                at = stderr.index(marker)
+                self.violate(7, f"sanitizer report: {stderr[at:at + 400]}")
+                return
 
     def popen(self, *args, clock=None, env=None):
         full = dict(os.environ, **self.env, **(env or {}))
@@ -167,6 +176,7 @@ class Ctx:
         self.outputs.append(out + err)
         if proc.returncode < 0 and proc.returncode != -signal.SIGKILL:
             self.violate(7, f"freshet died of signal {-proc.returncode}: {err[-400:]}")
+        self.check_sanitizers(err)
         return proc.returncode, err
 
     def status(self):
