@@ -63,7 +63,7 @@ echo "== parquet_thrift_fuzz for ${thrift_time}s"
 build/fuzz/tests/parquet_thrift_fuzz -max_total_time="$thrift_time" -max_len=65536 -timeout=10 \
   -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$work/thrift" 2>&1 \
   | tail -n 15
-echo "== engine_parsers_fuzz (JSON Lines, config, manifest, query, segment) for ${engine_time}s"
+echo "== engine_parsers_fuzz (JSON Lines, config, manifest, query, segment, sort, address) for ${engine_time}s"
 build/fuzz/tests/engine_parsers_fuzz -max_total_time="$engine_time" -max_len=65536 -timeout=10 \
   -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$work/engine" 2>&1 \
   | tail -n 15

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what freshet needs to build and test on Debian 12, idempotently:
-# Debian packages (only those missing; apt-get update only if one is) and a
-# project virtualenv (.venv) with the Python test tools.
+# Debian packages (only those missing; apt-get update only if one is), a
+# project virtualenv (.venv) with the Python test tools, and the browser
+# driver of the dashboard test (playwright-core, from npm into tests/browser;
+# it drives Debian's chromium, no browser download).
 #   scripts/install-deps.sh            build + test dependencies
 #   scripts/install-deps.sh --build    build dependencies only
 set -euo pipefail
@@ -11,8 +13,10 @@ build_pkgs=(build-essential cmake ninja-build ccache pkg-config clang-format
   libfmt-dev libcli11-dev libtomlplusplus-dev libsimdjson-dev
   libxxhash-dev libzstd-dev libsqlite3-dev libpq-dev libgtest-dev libbenchmark-dev
   libsnappy-dev zlib1g-dev liblz4-dev libbrotli-dev clang libclang-rt-14-dev
-  libcurl4-openssl-dev libssl-dev)
-test_pkgs=(python3 python3-venv postgresql)
+  libcurl4-openssl-dev libssl-dev libcpp-httplib-dev)
+test_pkgs=(python3 python3-venv postgresql chromium nodejs)
+# Debian's nodejs comes without npm; another nodejs build may bundle it.
+command -v npm >/dev/null 2>&1 || test_pkgs+=(npm)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--build" ]] || want+=("${test_pkgs[@]}")
@@ -38,4 +42,11 @@ stamp=.venv/.freshet-requirements
 if [[ ! -f $stamp ]] || ! cmp -s requirements-test.txt "$stamp"; then
   .venv/bin/pip install -q --disable-pip-version-check -r requirements-test.txt
   cp requirements-test.txt "$stamp"
+fi
+
+# playwright-core for tests/e2e/test_serve_dashboard.py, pinned by package-lock.json.
+browser_stamp=tests/browser/node_modules/.freshet-lock
+if [[ ! -f $browser_stamp ]] || ! cmp -s tests/browser/package-lock.json "$browser_stamp"; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+  cp tests/browser/package-lock.json "$browser_stamp"
 fi

@@ -10,9 +10,9 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include "cli/gen_command.h"
-#include "cli/output.h"
 #include "cli/store_command.h"
 #include "common/clock.h"
 #include "common/json.h"
@@ -23,6 +23,10 @@
 #include "metastore/metastore.h"
 #include "pipeline/batch_runner.h"
 #include "pipeline/config.h"
+#include "serve/http_address.h"
+#include "serve/output.h"
+#include "serve/query_server.h"
+#include "serve/run_metrics.h"
 
 namespace freshet {
 namespace {
@@ -90,6 +94,7 @@ struct RunOptions {
   std::string holder;
   bool wait_for_lease = true;
   bool no_gc = false;
+  std::string metrics_addr;
 };
 
 // The continuous loop (`run` without --once) outlives a metastore that
@@ -118,6 +123,20 @@ int RunCommand(const RunOptions& o) {
   }
   Clock& c = **clock;
   InstallSignalHandlers();
+  // /metrics and /healthz of this runner (--metrics-addr).
+  std::unique_ptr<RunMetrics> metrics;
+  std::unique_ptr<RunMetricsEndpoint> metrics_endpoint;
+  if (!o.metrics_addr.empty()) {
+    auto address = ParseHttpAddress(o.metrics_addr);
+    if (!address.ok()) return Fail(address.status().WithContext("--metrics-addr"));
+    metrics = std::make_unique<RunMetrics>(config->name, config->source.period, c);
+    auto endpoint = RunMetricsEndpoint::Start(*address, *metrics);
+    if (!endpoint.ok()) return Fail(endpoint.status());
+    metrics_endpoint = std::move(*endpoint);
+    Log(LogLevel::kInfo, "metrics_listening",
+        {{"pipeline", config->name},
+         {"address", fmt::format("{}:{}", address->host, metrics_endpoint->port())}});
+  }
   const TimeMicros started = c.Now();
   const TimeMicros retry_delay = std::min(config->cadence, config->lease_ttl / 2);
   auto transient = [&](const Status& st) {
@@ -146,7 +165,15 @@ int RunCommand(const RunOptions& o) {
   bool logged_standby = false;
   while (true) {
     Status st = r.Start();
-    if (st.ok()) break;
+    if (st.ok()) {
+      if (metrics) {
+        metrics->SetLease("held", r.epoch());
+        if (auto state = r.metastore().GetState(config->name); state.ok()) {
+          metrics->SetWatermark(state->watermark, state->manifest_version);
+        }
+      }
+      break;
+    }
     if (transient(st)) {
       log_unavailable("taking the lease", st);
     } else if (st.code() != StatusCode::kFailedPrecondition || o.once || !o.wait_for_lease) {
@@ -164,6 +191,16 @@ int RunCommand(const RunOptions& o) {
   while (!g_stop) {
     const TimeMicros batch_start = c.Now();
     auto outcome = r.RunBatch();
+    if (metrics) {
+      if (outcome.ok()) {
+        metrics->RecordBatch(outcome->record, outcome->published);
+      } else {
+        metrics->RecordFailure(outcome.status());
+        if (outcome.status().code() == StatusCode::kFailedPrecondition) {
+          metrics->SetLease("lost", r.epoch());
+        }
+      }
+    }
     if (!outcome.ok()) {
       const Status& st = outcome.status();
       Log(LogLevel::kError, "batch_failed", {{"pipeline", config->name}, {"error", st.ToString()}});
@@ -188,8 +225,88 @@ int RunCommand(const RunOptions& o) {
   }
   if (g_stop) Log(LogLevel::kInfo, "stopping", {{"pipeline", config->name}, {"reason", "signal"}});
   Status st = r.Stop();
+  if (metrics && st.ok()) metrics->SetLease("released", r.epoch());
   if (!st.ok() && exit_code == 0) exit_code = Fail(st);
   return exit_code;
+}
+
+// ---------------------------------------------------------------- serve
+
+struct ServeCommandOptions {
+  std::vector<std::string> configs;
+  std::vector<std::string> indexes;  // NAME=URL
+  std::string listen = "127.0.0.1:8080";
+  std::string poll = "1s";
+  int threads = 32;
+  ServeLimits limits;
+  std::string clock = "system";
+  std::string log_format = "text";
+  bool verbose = false;
+};
+
+int ServeCommand(const ServeCommandOptions& o) {
+  ApplyLogging(CommonOptions{"", o.clock, o.log_format, o.verbose});
+  auto clock = Clock::FromSpec(o.clock);
+  if (!clock.ok()) return Fail(clock.status());
+  auto address = ParseHttpAddress(o.listen);
+  if (!address.ok()) return Fail(address.status().WithContext("--listen"));
+  auto poll = ParseDuration(o.poll);
+  if (!poll.ok()) return Fail(poll.status().WithContext("--poll"));
+  if (*poll <= 0) return Fail(Status::InvalidArgument("--poll: must be positive"));
+  std::vector<std::unique_ptr<ServedPipeline>> pipelines;
+  std::set<std::string> names;
+  auto add = [&](std::string name, std::unique_ptr<ObjectStore> store, TimeMicros period,
+                 std::unique_ptr<Metastore> meta) -> Status {
+    if (!names.insert(name).second) {
+      return Status::InvalidArgument(fmt::format("pipeline '{}' given twice", name));
+    }
+    auto p = std::make_unique<ServedPipeline>();
+    p->index = std::make_unique<ServedIndex>(std::move(name), std::move(store), period);
+    p->metastore = std::move(meta);
+    pipelines.push_back(std::move(p));
+    return Status::OK();
+  };
+  for (const std::string& path : o.configs) {
+    auto config = LoadPipelineConfig(path);
+    if (!config.ok()) return Fail(config.status());
+    auto store = ObjectStore::Open(config->output);
+    if (!store.ok()) return Fail(store.status());
+    auto meta = Metastore::Open(config->metastore);
+    if (!meta.ok()) return Fail(meta.status());
+    Status st = add(config->name, std::move(*store), config->source.period, std::move(*meta));
+    if (!st.ok()) return Fail(st.WithContext(path));
+  }
+  for (const std::string& spec : o.indexes) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Fail(Status::InvalidArgument(
+          fmt::format("--index '{}': expected NAME=URL (e.g. ads=file:///data/index)", spec)));
+    }
+    auto store = ObjectStore::Open(spec.substr(eq + 1));
+    if (!store.ok()) return Fail(store.status());
+    Status st = add(spec.substr(0, eq), std::move(*store), 0, nullptr);
+    if (!st.ok()) return Fail(st.WithContext("--index"));
+  }
+  if (pipelines.empty()) {
+    return Fail(Status::InvalidArgument("give at least one --config or --index NAME=URL"));
+  }
+  ServeOptions options;
+  options.host = address->host;
+  options.port = address->port;
+  options.threads = o.threads;
+  options.poll_interval = *poll;
+  options.limits = o.limits;
+  InstallSignalHandlers();
+  QueryServer server(options, std::move(pipelines), **clock);
+  Status st = server.Start();
+  if (!st.ok()) return Fail(st);
+  Log(LogLevel::kInfo, "serving",
+      {{"address", fmt::format("{}:{}", options.host, server.port())},
+       {"port", server.port()},
+       {"pipelines", fmt::format("{}", fmt::join(names, ","))}});
+  server.Run(g_stop);
+  Log(LogLevel::kInfo, "stopping", {{"reason", "signal"}});
+  return 0;
 }
 
 // ---------------------------------------------------------------- build-full
@@ -233,6 +350,7 @@ struct QueryOptions {
   std::string manifest;
   size_t limit = 10;
   size_t offset = 0;
+  std::string sort = "id";
   bool json = false;
 };
 
@@ -260,7 +378,9 @@ int QueryCommand(const QueryOptions& o) {
   if (o.query.empty()) return Fail(Status::InvalidArgument("give a QUERY or --doc ID"));
   auto q = ParseQuery(o.query);
   if (!q.ok()) return Fail(q.status());
-  auto results = (*view)->Search(**q, o.limit, o.offset);
+  auto sort = ParseSortOrder(o.sort);
+  if (!sort.ok()) return Fail(sort.status().WithContext("--sort"));
+  auto results = (*view)->Search(**q, SearchOptions{o.limit, o.offset, *sort});
   if (!results.ok()) return Fail(results.status());
   if (o.json) {
     std::string out = fmt::format(
@@ -270,7 +390,7 @@ int QueryCommand(const QueryOptions& o) {
         m.has_delta ? JsonQuote(FormatTimestamp(m.target)) : "null");
     for (size_t i = 0; i < results->docs.size(); ++i) {
       if (i) out += ",";
-      out += DocToJson(results->docs[i]);
+      out += DocToJson(results->docs[i], sort->kind == SortOrder::Kind::kScore);
     }
     std::cout << out << "]}\n";
     return 0;
@@ -396,15 +516,20 @@ int InspectCommand(const std::string& path, int docs, int terms) {
   const SegmentSchema& schema = s.schema();
   std::cout << fmt::format("segment {}: {} ({} bytes, format {}), checksums OK\n", key,
                            s.kind() == SegmentKind::kBase ? "base" : "delta", s.size_bytes(),
-                           kSegmentFormatVersion);
+                           s.format_version());
   std::cout << fmt::format("docs {}  groups {}  terms {}\n", s.num_docs(), s.num_groups(),
                            s.num_terms());
   std::cout << "fields:\n";
   for (size_t f = 0; f < schema.field_count(); ++f) {
     uint8_t r = schema.FieldRoles(f);
-    std::cout << fmt::format("  {:<24}{}{}{}{}\n", schema.FieldName(f),
-                             r & kRoleText ? " text" : "", r & kRoleKeyword ? " keyword" : "",
-                             r & kRoleNumeric ? " numeric" : "", r & kRoleStored ? " stored" : "");
+    auto tokens = s.TotalFieldLength(f);
+    std::cout << fmt::format(
+        "  {:<24}{}{}{}{}{}\n", schema.FieldName(f), r & kRoleText ? " text" : "",
+        r & kRoleKeyword ? " keyword" : "", r & kRoleNumeric ? " numeric" : "",
+        r & kRoleStored ? " stored" : "",
+        tokens ? fmt::format("  (avg {:.1f} tokens/doc)",
+                             static_cast<double>(*tokens) / std::max<uint32_t>(1, s.num_docs()))
+               : "");
   }
   for (int i = 0; i < terms && static_cast<size_t>(i) < s.num_terms(); ++i) {
     size_t f;
@@ -536,6 +661,41 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("!--no-wait", run.wait_for_lease,
                     "exit with code 3 instead of waiting while another runner holds the lease");
   run_cmd->add_flag("--no-gc", run.no_gc, "do not delete old generations after commits");
+  run_cmd->add_option("--metrics-addr", run.metrics_addr,
+                      "serve /metrics (Prometheus) and /healthz on HOST:PORT (e.g. "
+                      "127.0.0.1:9464; port 0: any free port, logged)");
+
+  ServeCommandOptions serve;
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "HTTP search server over published indexes, following CURRENT (hot reload)");
+  serve_cmd->add_option("-c,--config", serve.configs,
+                        "pipeline config whose output is served (repeatable)");
+  serve_cmd->add_option("--index", serve.indexes,
+                        "NAME=URL: an output store to serve without a config (repeatable)");
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT (port 0: any free port, logged)")
+      ->capture_default_str();
+  serve_cmd->add_option("--poll", serve.poll, "how often CURRENT is read")->capture_default_str();
+  serve_cmd
+      ->add_option("--threads", serve.threads,
+                   "request threads; each open keep-alive connection holds one")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--max-request-bytes", serve.limits.max_request_bytes, "largest request body")
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--max-query-terms", serve.limits.max_query_terms,
+                   "most terms and ranges in one query")
+      ->capture_default_str();
+  serve_cmd->add_option("--max-limit", serve.limits.max_limit, "most hits per page")
+      ->capture_default_str();
+  serve_cmd->add_option("--max-window", serve.limits.max_window, "largest offset + limit")
+      ->capture_default_str();
+  serve_cmd->add_option("--clock", serve.clock, "time source for lag figures (as for run)")
+      ->capture_default_str();
+  serve_cmd->add_option("--log-format", serve.log_format, "text | json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  serve_cmd->add_flag("-v,--verbose", serve.verbose, "debug logs");
 
   CommonOptions build;
   std::string cut, build_holder;
@@ -558,6 +718,11 @@ int main(int argc, char** argv) {
                         "instead of the one CURRENT names");
   query_cmd->add_option("-n,--limit", query.limit, "hits to show")->capture_default_str();
   query_cmd->add_option("--offset", query.offset, "hits to skip")->capture_default_str();
+  query_cmd
+      ->add_option("--sort", query.sort,
+                   "order: id | score (BM25, as `serve` ranks) | FIELD[:desc|:asc] "
+                   "(a numeric field)")
+      ->capture_default_str();
   query_cmd->add_flag("--json", query.json, "JSON output");
 
   CommonOptions status;
@@ -614,6 +779,7 @@ int main(int argc, char** argv) {
   if (*run_cmd) return RunCommand(run);
   if (*build_cmd) return BuildFullCommand(build, cut, build_holder);
   if (*query_cmd) return QueryCommand(query);
+  if (*serve_cmd) return ServeCommand(serve);
   if (*status_cmd) return StatusCommand(status, status_json, status_batches);
   if (*inspect_cmd) return InspectCommand(inspect_path, inspect_docs, inspect_terms);
   if (*gc_cmd) return GcCommand(gc);

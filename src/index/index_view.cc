@@ -120,6 +120,17 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
     ASSIGN_OR_RETURN(auto seg, cache->Load(store, ref));
     view->delta_.push_back(std::move(seg));
   }
+  for (const SegmentReader* seg : view->Segments()) {
+    view->stat_docs_ += seg->num_docs();
+    const SegmentSchema& schema = seg->schema();
+    for (size_t f = 0; f < schema.field_count(); ++f) {
+      auto total = seg->TotalFieldLength(f);
+      if (!total) continue;
+      FieldLengthStats& stats = view->field_lengths_[schema.FieldName(f)];
+      stats.total += *total;
+      stats.docs += seg->num_docs();
+    }
+  }
   // A group is served from its highest delta layer, else from the base.
   auto hide_group = [](const SegmentReader& seg, std::string_view key, std::vector<bool>* hidden) {
     auto g = seg.FindGroup(key);
@@ -301,33 +312,149 @@ Result<DocOut> IndexView::MakeDoc(const SegmentReader& seg, uint32_t ord) const 
   return out;
 }
 
-Result<SearchResults> IndexView::Search(const QueryNode& query, size_t limit, size_t offset) const {
+// A text term that adds to BM25 scores: `token` in the text field named
+// `field`, with its idf over the whole view.
+struct ScoringTerm {
+  std::string field;
+  std::string token;
+  double idf = 0;
+  double average_length = 0;  // 0: no length normalization
+};
+
+namespace {
+
+// The scoring (field, token) pairs of `q`: text terms outside NOT. A term
+// without a field scores in every text field of `schema`.
+void CollectScoringTerms(const QueryNode& q, const SegmentSchema& schema,
+                         std::vector<ScoringTerm>* out) {
+  switch (q.kind) {
+    case QueryNode::Kind::kTerm: {
+      std::vector<std::string> tokens;
+      Tokenize(q.text, &tokens);
+      for (size_t f = 0; f < schema.field_count(); ++f) {
+        if (!(schema.FieldRoles(f) & kRoleText)) continue;
+        std::string name = schema.FieldName(f);
+        if (!q.field.empty() && q.field != name) continue;
+        for (const std::string& t : tokens) out->push_back({name, t});
+      }
+      return;
+    }
+    case QueryNode::Kind::kAnd:
+    case QueryNode::Kind::kOr:
+      for (const auto& c : q.children) CollectScoringTerms(*c, schema, out);
+      return;
+    case QueryNode::Kind::kNot:
+    case QueryNode::Kind::kRange:
+    case QueryNode::Kind::kAll:
+      return;
+  }
+}
+
+}  // namespace
+
+std::vector<const SegmentReader*> IndexView::Segments() const {
+  std::vector<const SegmentReader*> out;
+  for (const auto& s : base_) out.push_back(s.get());
+  for (const auto& s : delta_) out.push_back(s.get());
+  return out;
+}
+
+Result<std::vector<double>> IndexView::Score(const SegmentReader& seg,
+                                             const std::vector<uint32_t>& docs,
+                                             const std::vector<ScoringTerm>& terms) const {
+  std::vector<double> scores(docs.size(), 0.0);
+  std::vector<uint32_t> freqs;
+  for (const ScoringTerm& t : terms) {
+    auto field = seg.schema().FindField(t.field);
+    if (!field) continue;
+    ASSIGN_OR_RETURN(auto postings, seg.Postings(*field, t.token, &freqs));
+    // Both lists are sorted: walk them together.
+    size_t p = 0;
+    for (size_t i = 0; i < docs.size() && p < postings.size(); ++i) {
+      while (p < postings.size() && postings[p] < docs[i]) ++p;
+      if (p == postings.size() || postings[p] != docs[i]) continue;
+      auto length = seg.FieldLength(*field, docs[i]);
+      double average = length ? t.average_length : 0;
+      scores[i] += t.idf * Bm25TermWeight(freqs[p], length.value_or(0), average);
+    }
+  }
+  return scores;
+}
+
+Result<SearchResults> IndexView::Search(const QueryNode& query,
+                                        const SearchOptions& options) const {
   struct Hit {
+    double key;  // score, or the sort field's value
     std::string_view id;
     const SegmentReader* seg;
     uint32_t ord;
   };
+  const SortOrder& sort = options.sort;
+  const std::vector<const SegmentReader*> segments = Segments();
+  std::vector<ScoringTerm> terms;
+  if (sort.kind == SortOrder::Kind::kScore && !segments.empty()) {
+    CollectScoringTerms(query, segments.front()->schema(), &terms);
+    for (ScoringTerm& t : terms) {
+      uint64_t df = 0;
+      for (const SegmentReader* seg : segments) {
+        if (auto f = seg->schema().FindField(t.field)) df += seg->DocFreq(*f, t.token);
+      }
+      t.idf = Bm25Idf(stat_docs_, std::min(df, stat_docs_));
+      auto stats = field_lengths_.find(t.field);
+      if (stats != field_lengths_.end() && stats->second.docs > 0) {
+        t.average_length =
+            static_cast<double>(stats->second.total) / static_cast<double>(stats->second.docs);
+      }
+    }
+  }
   std::vector<Hit> hits;
-  for (size_t b = 0; b < base_.size(); ++b) {
-    ASSIGN_OR_RETURN(auto docs, Evaluate(*base_[b], query));
-    for (uint32_t d : docs) {
-      if (!base_hidden_[b][d]) hits.push_back({base_[b]->DocId(d), base_[b].get(), d});
+  auto collect = [&](const SegmentReader& seg, const std::vector<bool>* hidden) -> Status {
+    ASSIGN_OR_RETURN(auto docs, Evaluate(seg, query));
+    std::vector<double> keys;
+    if (sort.kind == SortOrder::Kind::kScore) {
+      ASSIGN_OR_RETURN(keys, Score(seg, docs, terms));
+    } else if (sort.kind == SortOrder::Kind::kField) {
+      auto f = seg.schema().FindField(sort.field);
+      if (!f || !(seg.schema().FieldRoles(*f) & kRoleNumeric)) {
+        return Status::InvalidArgument(
+            fmt::format("sort: '{}' is not a numeric field", sort.field));
+      }
+      keys.reserve(docs.size());
+      for (uint32_t d : docs) keys.push_back(seg.Numeric(*f, d));
     }
-  }
-  for (size_t s = 0; s < delta_.size(); ++s) {
-    ASSIGN_OR_RETURN(auto docs, Evaluate(*delta_[s], query));
-    for (uint32_t d : docs) {
-      if (!delta_hidden_[s][d]) hits.push_back({delta_[s]->DocId(d), delta_[s].get(), d});
+    for (size_t i = 0; i < docs.size(); ++i) {
+      if (hidden && (*hidden)[docs[i]]) continue;
+      hits.push_back({keys.empty() ? 0.0 : keys[i], seg.DocId(docs[i]), &seg, docs[i]});
     }
+    return Status::OK();
+  };
+  for (size_t b = 0; b < base_.size(); ++b) RETURN_IF_ERROR(collect(*base_[b], &base_hidden_[b]));
+  for (size_t d = 0; d < delta_.size(); ++d) {
+    RETURN_IF_ERROR(collect(*delta_[d], &delta_hidden_[d]));
   }
+
+  // Best first; equal keys (and missing values, last) by doc id.
+  auto before = [&](const Hit& a, const Hit& b) {
+    if (sort.kind != SortOrder::Kind::kDocId) {
+      bool a_nan = std::isnan(a.key), b_nan = std::isnan(b.key);
+      if (a_nan != b_nan) return b_nan;
+      if (!a_nan && a.key != b.key) {
+        bool ascending = sort.kind == SortOrder::Kind::kField && !sort.descending;
+        return ascending ? a.key < b.key : a.key > b.key;
+      }
+    }
+    return a.id < b.id;
+  };
   SearchResults out;
   out.total = hits.size();
-  size_t end = std::min(hits.size(), offset + limit);
+  const size_t offset = options.offset;
+  size_t end = options.limit > hits.size() - std::min(offset, hits.size()) ? hits.size()
+                                                                           : offset + options.limit;
   if (offset < end) {
-    std::partial_sort(hits.begin(), hits.begin() + end, hits.end(),
-                      [](const Hit& a, const Hit& b) { return a.id < b.id; });
+    std::partial_sort(hits.begin(), hits.begin() + end, hits.end(), before);
     for (size_t i = offset; i < end; ++i) {
       ASSIGN_OR_RETURN(DocOut doc, MakeDoc(*hits[i].seg, hits[i].ord));
+      if (sort.kind == SortOrder::Kind::kScore) doc.score = hits[i].key;
       out.docs.push_back(std::move(doc));
     }
   }

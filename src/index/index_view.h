@@ -14,6 +14,7 @@
 
 #include "index/manifest.h"
 #include "index/query.h"
+#include "index/ranking.h"
 #include "index/segment.h"
 #include "index/segment_disk_cache.h"
 #include "storage/object_store.h"
@@ -46,12 +47,21 @@ struct DocOut {
   std::string group;
   int64_t version = 0;
   std::vector<std::pair<std::string, Value>> fields;  // stored fields, in schema order
+  double score = 0;                                   // BM25 score when sorted by score, else 0
+};
+
+struct SearchOptions {
+  size_t limit = 10;
+  size_t offset = 0;
+  SortOrder sort;  // BM25 by default (see index/ranking.h)
 };
 
 struct SearchResults {
   uint64_t total = 0;
-  std::vector<DocOut> docs;  // sorted by doc id
+  std::vector<DocOut> docs;  // the page [offset, offset + limit) in `sort` order
 };
+
+struct ScoringTerm;  // a text term that adds to BM25 scores (index_view.cc)
 
 class IndexView {
  public:
@@ -73,7 +83,12 @@ class IndexView {
   // True if doc `ord` of delta segment `segment` is superseded by a higher layer.
   bool DeltaHidden(size_t segment, uint32_t ord) const { return delta_hidden_[segment][ord]; }
 
-  Result<SearchResults> Search(const QueryNode& query, size_t limit, size_t offset) const;
+  // Every live doc matching `query`, ranked by `options.sort`. BM25's
+  // collection statistics (doc count, doc frequencies, average field
+  // lengths) cover every segment of the view, superseded base docs included
+  // (as Lucene counts deleted docs until a merge). InvalidArgument for an
+  // unknown field or a sort on a field that is not numeric.
+  Result<SearchResults> Search(const QueryNode& query, const SearchOptions& options) const;
   // NotFound if no live doc has this id.
   Result<DocOut> GetDoc(std::string_view id) const;
   uint64_t LiveDocs() const;
@@ -82,6 +97,10 @@ class IndexView {
   IndexView() = default;
   Result<std::vector<uint32_t>> Evaluate(const SegmentReader& seg, const QueryNode& q) const;
   Result<DocOut> MakeDoc(const SegmentReader& seg, uint32_t ord) const;
+  // BM25 scores of `docs` (sorted ordinals of `seg`), one per doc.
+  Result<std::vector<double>> Score(const SegmentReader& seg, const std::vector<uint32_t>& docs,
+                                    const std::vector<ScoringTerm>& terms) const;
+  std::vector<const SegmentReader*> Segments() const;
 
   std::string manifest_key_;
   Manifest manifest_;
@@ -89,6 +108,13 @@ class IndexView {
   std::vector<std::shared_ptr<const SegmentReader>> delta_;
   std::vector<std::vector<bool>> base_hidden_;   // per base segment, per doc
   std::vector<std::vector<bool>> delta_hidden_;  // per delta segment, per doc
+  // BM25 collection statistics over every segment.
+  uint64_t stat_docs_ = 0;
+  struct FieldLengthStats {
+    uint64_t total = 0;  // tokens
+    uint64_t docs = 0;   // docs of segments that record lengths
+  };
+  std::map<std::string, FieldLengthStats, std::less<>> field_lengths_;  // by field name
 };
 
 }  // namespace freshet

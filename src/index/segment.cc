@@ -21,6 +21,10 @@ constexpr size_t kTrailerBytes = 4 + 8 + 8 + 8;
 constexpr size_t kTableEntryBytes = 4 + 8 + 8 + 8;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+uint16_t DecodeU16(const char* p) {
+  return static_cast<uint16_t>(static_cast<uint8_t>(p[0]) | (static_cast<uint8_t>(p[1]) << 8));
+}
+
 void PutValue(std::string* out, const Value& v) {
   out->push_back(static_cast<char>(v.type));
   switch (v.type) {
@@ -353,6 +357,52 @@ std::string WriteSegment(const SegmentData& data) {
     }
     sections.emplace_back(SectionId::kNumeric, std::move(section));
   }
+  // FIELD_LENGTHS: per text field, each doc's token count (u16, saturated).
+  {
+    std::string section;
+    std::vector<size_t> fields;
+    for (size_t f = 0; f < num_doc_cols + num_group_cols; ++f) {
+      if (schema.FieldRoles(f) & kRoleText) fields.push_back(f);
+    }
+    std::string scratch;
+    auto count_tokens = [&](const Value& v) {
+      uint64_t n = 0;
+      auto add = [&](std::string_view text) {
+        ForEachToken(text, scratch, [&](std::string_view) { ++n; });
+      };
+      if (v.is_null()) return n;
+      if (v.type == ValueType::kStringList) {
+        for (const auto& s : v.list) add(s);
+      } else {
+        add(v.type == ValueType::kString ? std::string_view(v.s) : ValueToText(v));
+      }
+      return n;
+    };
+    PutVarint(&section, fields.size());
+    for (size_t f : fields) {
+      PutVarint(&section, f);
+      uint32_t cached_group = UINT32_MAX;
+      uint64_t group_length = 0;
+      for (const SegmentDoc& d : data.docs) {
+        uint64_t n = 0;
+        if (f < num_doc_cols) {
+          if (f < d.row.size()) n = count_tokens(d.row[f]);
+        } else {
+          if (d.group != cached_group) {
+            cached_group = d.group;
+            const SegmentGroup& g = data.groups[d.group];
+            size_t c = f - num_doc_cols;
+            group_length = g.has_record && c < g.row.size() ? count_tokens(g.row[c]) : 0;
+          }
+          n = group_length;
+        }
+        uint16_t saturated = static_cast<uint16_t>(std::min<uint64_t>(n, UINT16_MAX));
+        section.push_back(static_cast<char>(saturated & 0xff));
+        section.push_back(static_cast<char>(saturated >> 8));
+      }
+    }
+    sections.emplace_back(SectionId::kFieldLengths, std::move(section));
+  }
   // DOC ID INDEX
   {
     std::vector<uint32_t> order(data.docs.size());
@@ -416,10 +466,12 @@ Status SegmentReader::Parse() {
   if (all.size() < kHeaderBytes + kTrailerBytes) return corrupt("file too short", all.size());
   if (all.substr(0, 8) != kSegmentMagic) return corrupt("bad magic", 0);
   uint32_t version = DecodeFixed32(all.data() + 8);
-  if (version != kSegmentFormatVersion) {
-    return Status::NotSupported(fmt::format("segment '{}': format version {} (this build reads {})",
-                                            name_, version, kSegmentFormatVersion));
+  if (version < kOldestSegmentFormatVersion || version > kSegmentFormatVersion) {
+    return Status::NotSupported(
+        fmt::format("segment '{}': format version {} (this build reads {} to {})", name_, version,
+                    kOldestSegmentFormatVersion, kSegmentFormatVersion));
   }
+  format_version_ = version;
   if (DecodeFixed32(all.data() + 12) != 0) return corrupt("reserved header bytes are not zero", 12);
   const size_t trailer = all.size() - kTrailerBytes;
   if (all.substr(all.size() - 8) != kSegmentEndMagic) return corrupt("bad end magic", trailer + 20);
@@ -468,6 +520,9 @@ Status SegmentReader::Parse() {
         break;
       case SectionId::kDocIdIndex:
         doc_index_ = s;
+        break;
+      case SectionId::kFieldLengths:
+        field_lengths_ = s;
         break;
       default:
         break;  // unknown sections from newer writers are ignored
@@ -562,6 +617,22 @@ Status SegmentReader::Parse() {
       return corrupt("bad NUMERIC column", 0);
     }
     numeric_columns_.emplace_back(static_cast<size_t>(f), col);
+  }
+  if (format_version_ >= 2) {
+    Cursor lc(field_lengths_);
+    uint64_t nl;
+    if (!lc.GetVarint(&nl) || nl > schema_.field_count()) return corrupt("bad FIELD_LENGTHS", 0);
+    for (uint64_t i = 0; i < nl; ++i) {
+      uint64_t f;
+      std::string_view col;
+      if (!lc.GetVarint(&f) || f >= schema_.field_count() ||
+          !lc.GetBytes(uint64_t{num_docs_} * 2, &col)) {
+        return corrupt("bad FIELD_LENGTHS column", 0);
+      }
+      uint64_t total = 0;
+      for (uint32_t d = 0; d < num_docs_; ++d) total += DecodeU16(col.data() + size_t{d} * 2);
+      length_columns_.push_back({static_cast<size_t>(f), col, total});
+    }
   }
   for (uint32_t g = 0; g < num_groups_; ++g) {
     Cursor gc(GroupEntry(g));
@@ -705,7 +776,7 @@ void SegmentReader::TermAt(size_t i, size_t* field, std::string_view* term,
   *doc_freq = static_cast<uint32_t>(df);
 }
 
-Result<std::vector<uint32_t>> SegmentReader::Postings(size_t field, std::string_view term) const {
+std::optional<size_t> SegmentReader::FindTerm(size_t field, std::string_view term) const {
   auto compare = [&](size_t i) {
     size_t f;
     std::string_view t;
@@ -723,30 +794,53 @@ Result<std::vector<uint32_t>> SegmentReader::Postings(size_t field, std::string_
       hi = mid;
     }
   }
+  if (lo >= num_terms_ || compare(lo) != 0) return std::nullopt;
+  return lo;
+}
+
+uint32_t SegmentReader::DocFreq(size_t field, std::string_view term) const {
+  auto i = FindTerm(field, term);
+  if (!i) return 0;
+  size_t f;
+  std::string_view t;
+  uint32_t df = 0;
+  TermAt(*i, &f, &t, &df);
+  return df;
+}
+
+Result<std::vector<uint32_t>> SegmentReader::Postings(size_t field, std::string_view term,
+                                                      std::vector<uint32_t>* freqs) const {
   std::vector<uint32_t> out;
-  if (lo >= num_terms_ || compare(lo) != 0) return out;
-  Cursor c(TermEntry(lo));
+  if (freqs) freqs->clear();
+  auto found = FindTerm(field, term);
+  if (!found) return out;
+  const size_t entry = *found;
+  Cursor c(TermEntry(entry));
   uint64_t f, off, len, df;
   std::string_view t;
   c.GetVarint(&f);
   c.GetLengthPrefixed(&t);
   if (!c.GetVarint(&off) || !c.GetVarint(&len) || !c.GetVarint(&df) || off > postings_.size() ||
       len > postings_.size() - off || df > len) {
-    return Status::Corruption(fmt::format("segment '{}': term entry {}", name_, lo));
+    return Status::Corruption(fmt::format("segment '{}': term entry {}", name_, entry));
   }
   Cursor pc(postings_.substr(off, len));
   out.reserve(df);
+  if (freqs) freqs->reserve(df);
   uint64_t doc = 0;
   for (uint64_t i = 0; i < df; ++i) {
     uint64_t delta, tf;
     if (!pc.GetVarint(&delta) || !pc.GetVarint(&tf)) {
-      return Status::Corruption(fmt::format("segment '{}': postings of term entry {}", name_, lo));
+      return Status::Corruption(
+          fmt::format("segment '{}': postings of term entry {}", name_, entry));
     }
     doc += delta;
-    if (doc >= num_docs_ || (i > 0 && delta == 0)) {
-      return Status::Corruption(fmt::format("segment '{}': postings of term entry {}", name_, lo));
+    if (doc >= num_docs_ || (i > 0 && delta == 0) || tf > UINT32_MAX) {
+      return Status::Corruption(
+          fmt::format("segment '{}': postings of term entry {}", name_, entry));
     }
     out.push_back(static_cast<uint32_t>(doc));
+    if (freqs) freqs->push_back(static_cast<uint32_t>(tf));
   }
   return out;
 }
@@ -760,6 +854,25 @@ double SegmentReader::Numeric(size_t field, uint32_t ord) const {
     return d;
   }
   return kNaN;
+}
+
+const SegmentReader::LengthColumn* SegmentReader::FindLengthColumn(size_t field) const {
+  for (const LengthColumn& c : length_columns_) {
+    if (c.field == field) return &c;
+  }
+  return nullptr;
+}
+
+std::optional<uint32_t> SegmentReader::FieldLength(size_t field, uint32_t ord) const {
+  const LengthColumn* c = FindLengthColumn(field);
+  if (!c) return std::nullopt;
+  return DecodeU16(c->column.data() + size_t{ord} * 2);
+}
+
+std::optional<uint64_t> SegmentReader::TotalFieldLength(size_t field) const {
+  const LengthColumn* c = FindLengthColumn(field);
+  if (!c) return std::nullopt;
+  return c->total;
 }
 
 }  // namespace freshet

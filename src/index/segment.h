@@ -5,12 +5,15 @@
 // all deleted (with no docs): listing a group is what supersedes it in the
 // base.
 //
-// File layout (format version 1, frozen):
+// File layout (format version 2, frozen; version 1 had no FIELD_LENGTHS):
 //   header   "FRSHSEG1" u32 format_version u32 reserved
 //   sections (ids below), each a byte range; DOCS, GROUPS and TERMS start with
 //            an offset table (u64 per entry + 1), TERMS preceded by its u64 count
 //   table    per section: u32 id, u64 offset, u64 length, u64 xxh3_64
 //   trailer  u32 section_count, u64 table_offset, u64 xxh3_64(table), "FRSHEND1"
+// FIELD_LENGTHS (version 2) holds, per text field, each doc's token count
+// (u16, saturated at 65535): BM25's length normalization. Readers accept
+// versions 1 and 2; a version-1 segment ranks every doc as of average length.
 // All integers little-endian; readers verify every checksum before use.
 #pragma once
 
@@ -28,7 +31,8 @@ namespace freshet {
 
 inline constexpr std::string_view kSegmentMagic = "FRSHSEG1";
 inline constexpr std::string_view kSegmentEndMagic = "FRSHEND1";
-inline constexpr uint32_t kSegmentFormatVersion = 1;
+inline constexpr uint32_t kSegmentFormatVersion = 2;
+inline constexpr uint32_t kOldestSegmentFormatVersion = 1;
 
 // Frozen: section ids on disk.
 enum class SectionId : uint32_t {
@@ -39,6 +43,7 @@ enum class SectionId : uint32_t {
   kPostings = 5,
   kNumeric = 6,
   kDocIdIndex = 7,
+  kFieldLengths = 8,  // since format version 2
 };
 
 // Frozen: column role bits on disk.
@@ -141,8 +146,12 @@ class SegmentReader {
   std::optional<uint32_t> FindGroup(std::string_view key) const;
   std::optional<uint32_t> FindDoc(std::string_view id) const;
 
-  // Sorted doc ordinals holding `term` in searchable field `field`.
-  Result<std::vector<uint32_t>> Postings(size_t field, std::string_view term) const;
+  // Sorted doc ordinals holding `term` in searchable field `field`; with
+  // `freqs`, also each doc's occurrence count of the term (same order).
+  Result<std::vector<uint32_t>> Postings(size_t field, std::string_view term,
+                                         std::vector<uint32_t>* freqs = nullptr) const;
+  // Number of docs holding `term` in `field` (0 if none).
+  uint32_t DocFreq(size_t field, std::string_view term) const;
   size_t num_terms() const { return num_terms_; }
   // The i-th term of the dictionary (sorted by field, then term bytes).
   void TermAt(size_t i, size_t* field, std::string_view* term, uint32_t* doc_freq) const;
@@ -151,12 +160,20 @@ class SegmentReader {
   // REQUIRES: field is numeric (FieldRoles has kRoleNumeric).
   double Numeric(size_t field, uint32_t ord) const;
 
+  // Token count of text field `field` in doc `ord` (saturated at 65535), and
+  // the sum over every doc. nullopt when the segment has no lengths for the
+  // field (format version 1, or not a text field).
+  std::optional<uint32_t> FieldLength(size_t field, uint32_t ord) const;
+  std::optional<uint64_t> TotalFieldLength(size_t field) const;
+  uint32_t format_version() const { return format_version_; }
+
  private:
   SegmentReader() = default;
   Status Parse();
   std::string_view DocEntry(uint32_t ord) const;
   std::string_view GroupEntry(uint32_t g) const;
   std::string_view TermEntry(size_t i) const;
+  std::optional<size_t> FindTerm(size_t field, std::string_view term) const;
 
   std::string name_;
   std::string owned_;                  // the bytes, unless `owner_` holds them
@@ -167,13 +184,22 @@ class SegmentReader {
   uint32_t num_docs_ = 0;
   uint32_t num_groups_ = 0;
   size_t num_terms_ = 0;
-  std::string_view docs_, groups_, terms_, postings_, numeric_, doc_index_;
+  std::string_view docs_, groups_, terms_, postings_, numeric_, doc_index_, field_lengths_;
   // Per doc: cached id view and group ordinal (decoded once at Open).
   std::vector<std::string_view> doc_ids_;
   std::vector<uint32_t> doc_groups_;
   std::vector<int64_t> doc_versions_;
   // (field id, column of num_docs little-endian doubles)
   std::vector<std::pair<size_t, std::string_view>> numeric_columns_;
+  // (field id, column of num_docs little-endian u16, sum of the column)
+  struct LengthColumn {
+    size_t field;
+    std::string_view column;
+    uint64_t total;
+  };
+  const LengthColumn* FindLengthColumn(size_t field) const;
+  std::vector<LengthColumn> length_columns_;
+  uint32_t format_version_ = 0;
 };
 
 }  // namespace freshet

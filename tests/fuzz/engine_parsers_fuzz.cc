@@ -1,5 +1,6 @@
 // libFuzzer target over the engine's own parsers: JSON Lines records, the
-// pipeline config (TOML), manifests, the query language and segments. The
+// pipeline config (TOML), manifests, the query language, segments, and the
+// server's sort orders and listening addresses. The
 // first input byte picks the parser; the rest is its input. Segments are
 // fuzzed by edits to a valid segment built at start-up (bytes at offsets,
 // then a truncation), so that mutations get past the checksums' gate only
@@ -14,8 +15,10 @@
 #include "format/jsonl_reader.h"
 #include "index/manifest.h"
 #include "index/query.h"
+#include "index/ranking.h"
 #include "index/segment.h"
 #include "pipeline/config.h"
+#include "serve/http_address.h"
 
 namespace {
 
@@ -63,7 +66,11 @@ void ExerciseSegment(const std::string& bytes) {
     std::string_view term;
     uint32_t df;
     s.TermAt(i, &field, &term, &df);
-    (void)s.Postings(field, term);
+    std::vector<uint32_t> freqs;
+    (void)s.Postings(field, term, &freqs);
+    (void)s.DocFreq(field, term);
+    for (uint32_t d = 0; d < s.num_docs(); ++d) (void)s.FieldLength(field, d);
+    (void)s.TotalFieldLength(field);
   }
   (void)s.FindDoc("b");
   (void)s.FindGroup("g2");
@@ -75,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   static const std::string kSegment = ValidSegment();
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 5) {
+  switch (data[0] % 7) {
     case 0: {
       CountingSink sink;
       (void)JsonLinesReader::Parse("fuzz.jsonl", in, {"id", "title", "bid", "tags"}, sink);
@@ -105,6 +112,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       ExerciseSegment(seg);
       break;
     }
+    case 5:
+      (void)ParseSortOrder(in);
+      break;
+    case 6:
+      (void)ParseHttpAddress(in);
+      break;
   }
   return 0;
 }

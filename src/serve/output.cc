@@ -1,4 +1,4 @@
-#include "cli/output.h"
+#include "serve/output.h"
 
 #include <fmt/format.h>
 
@@ -30,9 +30,11 @@ std::string ValueToJson(const Value& v) {
   return "null";
 }
 
-std::string DocToJson(const DocOut& doc) {
-  std::string out = fmt::format("{{\"id\":{},\"group\":{},\"version\":{},\"fields\":{{",
-                                JsonQuote(doc.id), JsonQuote(doc.group), doc.version);
+std::string DocToJson(const DocOut& doc, bool with_score) {
+  std::string out = fmt::format("{{\"id\":{},\"group\":{},\"version\":{},", JsonQuote(doc.id),
+                                JsonQuote(doc.group), doc.version);
+  if (with_score) out += fmt::format("\"score\":{},", JsonNumber(doc.score));
+  out += "\"fields\":{";
   for (size_t i = 0; i < doc.fields.size(); ++i) {
     if (i) out += ",";
     out += JsonQuote(doc.fields[i].first) + ":" + ValueToJson(doc.fields[i].second);

@@ -1,4 +1,5 @@
-// Rendering engine results for people (text) and for programs (--json).
+// Rendering engine results for people (text) and for programs (--json,
+// the HTTP server's JSON).
 #pragma once
 
 #include <string>
@@ -10,7 +11,8 @@
 namespace freshet {
 
 std::string ValueToJson(const Value& v);
-std::string DocToJson(const DocOut& doc);
+// With `with_score`, the doc's ranking score is included ("score").
+std::string DocToJson(const DocOut& doc, bool with_score = false);
 std::string DocToText(const DocOut& doc);
 std::string BatchToJson(const BatchRecord& b);
 
