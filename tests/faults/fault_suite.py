@@ -729,9 +729,49 @@ def s_secrets(ctx):
         p = ctx.fx(*args)
         if p.returncode == 0 and args[0] == "run":
             ctx.violate(8, f"{how}: a run against an unreachable store succeeded")
+    if how != "s3_url":  # a rejected URL stops the runner before it listens
+        scrape_runner_metrics(ctx)
     ctx.ws.config.write_text(saved)
     ctx.converge()
     final_checks(ctx)
+
+
+def scrape_runner_metrics(ctx, seconds=1.5):
+    """Runs the batch loop with --metrics-addr while its batches fail, and keeps
+    what /metrics and /healthz answer among the outputs scanned for secrets."""
+    import urllib.error
+    import urllib.request
+    proc = ctx.popen("run", "--metrics-addr", "127.0.0.1:0", "--log-format", "json",
+                     "--holder", "fault-runner")
+    lines = []
+    address = None
+    deadline = time.time() + 20
+    try:
+        while address is None and time.time() < deadline:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            lines.append(line)
+            if '"metrics_listening"' in line:
+                address = json.loads(line)["address"]
+        if address is None:
+            ctx.violate(8, f"the runner never served its metrics: {''.join(lines)[-300:]}")
+            return
+        time.sleep(seconds)
+        for path in ("/metrics", "/healthz"):
+            try:
+                with urllib.request.urlopen(f"http://{address}{path}", timeout=10) as r:
+                    ctx.outputs.append(r.read().decode(errors="replace"))
+            except urllib.error.HTTPError as e:  # /healthz: 503 once batches fail
+                ctx.outputs.append(e.read().decode(errors="replace"))
+            except urllib.error.URLError:
+                if proc.poll() is None:
+                    raise
+                break  # the runner gave up (e.g. the store is unreachable): nothing to read
+    finally:
+        proc.kill()
+        ctx.collect(proc)
+        ctx.outputs.append("".join(lines))
 
 
 def s_metastore_lost(ctx):
