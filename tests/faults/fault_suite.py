@@ -392,7 +392,7 @@ def s_kill9_random(ctx):
     reader.start()
     for _ in range(ctx.rng.randint(2, 5)):
         proc = ctx.popen("run", "--max-batches", "2", "--no-wait", "--holder", "fault-runner")
-        time.sleep(ctx.rng.uniform(0.0, 0.6))
+        time.sleep(ctx.rng.uniform(0.0, 0.35))
         if proc.poll() is None:
             proc.kill()
             ctx.faults += 1
