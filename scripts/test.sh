@@ -26,6 +26,11 @@ pytest_args=(-q tests/e2e)
 scripts/with-postgres.sh scripts/with-minio.sh env FRESHET_BIN="$PWD/build/release/freshet" \
   .venv/bin/python -m pytest "${pytest_args[@]}" || fail=1
 
+# Randomized fault scenarios against every invariant; prints the summary
+# (violations and docs lost must be 0) and the NAME:SEED replaying a failure.
+echo "== fault-injection suite (release binary)"
+scripts/fault-suite.sh "${FRESHET_FAULT_SCENARIOS:-200}" "${FRESHET_FAULT_SEED:-1}" || fail=1
+
 echo "== end-to-end smoke tests (ASan/UBSan binary)"
 scripts/with-postgres.sh scripts/with-minio.sh env FRESHET_BIN="$PWD/build/asan/freshet" \
   .venv/bin/python -m pytest -q tests/e2e -m "sanitizer_smoke" || fail=1

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -43,6 +45,27 @@ void CrashPoint(std::string_view name) {
       std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
     }
   }
+}
+
+bool SafeguardDisabled(std::string_view name) {
+  static const char* disabled = std::getenv("FRESHET_TEST_DISABLE_SAFEGUARD");
+  if (disabled == nullptr) return false;
+  std::string_view list(disabled);
+  bool found = false;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    if (list.substr(0, comma) == name) found = true;
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+  }
+  if (found) {
+    static std::mutex mu;
+    static std::set<std::string, std::less<>> logged;
+    std::lock_guard<std::mutex> lock(mu);
+    if (logged.insert(std::string(name)).second) {
+      Log(LogLevel::kWarn, "safeguard_disabled", {{"safeguard", name}});
+    }
+  }
+  return found;
 }
 
 }  // namespace freshet

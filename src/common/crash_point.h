@@ -5,8 +5,15 @@
 //                                     act in the middle of a batch), after
 //                                     logging a `test_pause` event
 // Unset, a point costs two cached lookups. Points: after_listing,
-// after_read, after_segments, after_manifest, before_commit, after_commit,
-// during_gc.
+// mid_read (after each input file parsed), after_read, after_segments,
+// after_manifest, before_commit, after_commit, during_gc.
+//
+//   FRESHET_TEST_DISABLE_SAFEGUARD=name[,name]  turns named safeguards off,
+//   so that the fault-injection suite can show that it catches the
+//   violation each one prevents (tests/faults). Never set in production.
+//   Names: watermark_monotonic, checksum, commit_before_current,
+//   current_repair, epoch_fencing, group_recompute, bad_record_accounting,
+//   secret_redaction, create_if_absent (local store).
 #pragma once
 
 #include <string_view>
@@ -14,5 +21,9 @@
 namespace freshet {
 
 void CrashPoint(std::string_view name);
+
+// True when FRESHET_TEST_DISABLE_SAFEGUARD names `name`; logs a
+// `safeguard_disabled` warning the first time. Thread-safe.
+bool SafeguardDisabled(std::string_view name);
 
 }  // namespace freshet

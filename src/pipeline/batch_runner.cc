@@ -122,6 +122,7 @@ Status BatchRunner::Start() {
   Log(LogLevel::kInfo, "lease_acquired",
       {{"pipeline", config_.name}, {"holder", holder_}, {"epoch", epoch_}});
   ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
+  if (SafeguardDisabled("current_repair")) return Status::OK();
   return RepairCurrent(state);
 }
 
@@ -230,6 +231,7 @@ Status BatchRunner::ReadWindow(ObjectStore& store, const Discovery& d, const Sou
       return;
     }
     (*files)[i] = std::make_shared<const ParsedFile>(std::move(*parsed));
+    CrashPoint("mid_read");
   });
   for (size_t i = 0; i < tasks.size(); ++i) {
     if (!errors[i].ok()) return errors[i];
@@ -306,6 +308,9 @@ Status BatchRunner::CommitAndPoint(const PipelineState& state, const Manifest& m
   record->manifest_version = manifest.version;
   record->manifest_key = manifest_key;
   record->epoch = epoch_;
+  if (SafeguardDisabled("commit_before_current")) {
+    RETURN_IF_ERROR(output_->Put(kCurrentKey, manifest_key + "\n"));
+  }
   CrashPoint("before_commit");
   record->finished_at = clock_.Now();
   record->commit_micros = 0;
@@ -343,7 +348,7 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   if (commit_unresolved_) RETURN_IF_ERROR(ResolveFailedCommit());
   RETURN_IF_ERROR(RenewLease());
   ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
-  if (state.epoch != epoch_) {
+  if (state.epoch != epoch_ && !SafeguardDisabled("epoch_fencing")) {
     return Status::FailedPrecondition(
         fmt::format("fenced: epoch {} is not the current epoch {} of pipeline '{}'", epoch_,
                     state.epoch, config_.name));
@@ -369,6 +374,7 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   }
   PlanInput in;
   in.watermark = state.watermark;
+  if (SafeguardDisabled("watermark_monotonic")) in.watermark.reset();
   in.base_cut = cut;
   in.now = now;
   in.policy = config_.lag_policy;

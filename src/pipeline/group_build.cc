@@ -8,6 +8,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "common/crash_point.h"
 #include "common/hash.h"
 #include "common/parallel.h"
 
@@ -219,6 +220,7 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
       for (uint32_t ord = first; ord < first + n; ++ord) {
         const KeyedRecord* w = Find(docs, seg->DocId(ord));
         if (w && w->version >= seg->DocVersion(ord)) continue;  // the window decides
+        if (SafeguardDisabled("group_recompute")) continue;
         ASSIGN_OR_RETURN(Row row, seg->DocRow(ord));
         g.docs.push_back(
             DocState{std::string(seg->DocId(ord)), seg->DocVersion(ord), std::move(row)});

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <random>
 
+#include "common/crash_point.h"
+
 namespace freshet {
 namespace fs = std::filesystem;
 namespace {
@@ -157,6 +159,7 @@ Status LocalStore::Put(std::string_view key, std::string_view data) {
 }
 
 Status LocalStore::PutIfAbsent(std::string_view key, std::string_view data) {
+  if (SafeguardDisabled("create_if_absent")) return Put(key, data);
   fs::path temp;
   ASSIGN_OR_RETURN(std::string path, WriteTemp(key, data, &temp));
   int rc = ::link(temp.c_str(), path.c_str());
@@ -179,9 +182,16 @@ Result<std::vector<ObjectInfo>> LocalStore::List(std::string_view prefix) {
   dir_part = slash == std::string_view::npos ? std::string_view() : prefix.substr(0, slash);
   if (!dir_part.empty()) RETURN_IF_ERROR(ValidateKey(dir_part));
   fs::path start = dir_part.empty() ? root_ : root_ / std::string(dir_part);
+  // A folder that does not exist lists as empty; one that cannot be read is
+  // an error (an empty answer would publish its partitions as empty).
+  struct stat start_st;
+  if (::stat(start.c_str(), &start_st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return out;
+    return ErrnoStatus("list", start, errno);
+  }
+  if (!S_ISDIR(start_st.st_mode)) return out;
   std::error_code ec;
-  if (!fs::is_directory(start, ec)) return out;
-  fs::recursive_directory_iterator it(start, fs::directory_options::skip_permission_denied, ec);
+  fs::recursive_directory_iterator it(start, ec);
   if (ec) {
     return Status::IOError(fmt::format("list '{}': {}", start.string(), ec.message()));
   }
@@ -201,6 +211,8 @@ Result<std::vector<ObjectInfo>> LocalStore::List(std::string_view prefix) {
     if (::stat(entry.path().c_str(), &st) != 0) continue;  // deleted while listing
     out.push_back(ObjectInfo{std::move(key), static_cast<uint64_t>(st.st_size), Fingerprint(st)});
   }
+  // A failed increment may also end the iteration.
+  if (ec) return Status::IOError(fmt::format("list '{}': {}", start.string(), ec.message()));
   std::sort(out.begin(), out.end(),
             [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
   return out;

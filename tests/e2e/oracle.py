@@ -40,7 +40,7 @@ def parse_line(raw):
     try:
         text = raw.decode("utf-8")
         obj = json.loads(text, parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # too deep: the engine rejects it too
         return None
     return obj if isinstance(obj, dict) else None
 

@@ -1,6 +1,8 @@
 #include "storage/local_store.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -81,6 +83,33 @@ TEST_F(LocalStoreTest, KeysThatEscapeTheRootAreRejected) {
     EXPECT_EQ(store_->Get(key).status().code(), StatusCode::kInvalidArgument) << key;
   }
   EXPECT_FALSE(std::filesystem::exists(root_.parent_path() / "x"));
+}
+
+// Regression: a folder the runner may not read used to list as empty, so its
+// partitions were published as empty (found by the fault suite, tests/faults).
+TEST_F(LocalStoreTest, UnreadableFolderIsAnErrorNotAnEmptyListing) {
+  namespace fs = std::filesystem;
+  ASSERT_TRUE(store_->Put("p/q/f.jsonl", "1").ok());
+  fs::permissions(root_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec);
+  fs::permissions(root_ / "p", fs::perms::none);
+  // Root reads everything: list as an unprivileged user in a child process.
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(100);
+    int failed = 0;
+    for (const char* prefix : {"p/q/", "p/", ""}) {
+      failed = failed * 2 + (store_->List(prefix).status().code() != StatusCode::kIOError);
+    }
+    ::_exit(failed);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  fs::permissions(root_ / "p", fs::perms::owner_all);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "bit set per prefix listed without an IOError";
+  EXPECT_EQ(store_->List("p/")->size(), 1u);
 }
 
 TEST(ObjectStoreTest, UnknownSchemeIsRejectedNamingIt) {
