@@ -39,6 +39,12 @@ def ts(seconds):
     return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def percentile(values, q):
+    """The q-quantile (0..1) of `values`, nearest rank."""
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
+
+
 def start_seconds():
     return int(dt.datetime.fromisoformat(START.replace("Z", "+00:00")).timestamp())
 

@@ -29,18 +29,11 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from pipeline_bench import percentile, ts
+
 ROOT = Path(__file__).resolve().parents[1]
 START_S = 1777888800  # 2026-05-04T10:00:00Z
 PERIOD_S = 300
-
-
-def ts(seconds):
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def percentile(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
 
 
 def start_logged(cmd, event):

@@ -15,7 +15,6 @@ bid), drawn from the index's own stored titles. Prints p50/p99/max per kind.
     bench/serve_latency_bench.py [--rate 50] [--seconds 30] [--dir DIR] [--keep]
 """
 import argparse
-import datetime as dt
 import http.client
 import json
 import random
@@ -29,19 +28,12 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from pipeline_bench import percentile, ts
+
 ROOT = Path(__file__).resolve().parents[1]
 START = "2026-05-04T10:00:00Z"
 START_S = 1777888800
 PERIOD_S = 300
-
-
-def ts(seconds):
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def percentile(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
 
 
 def main():
