@@ -85,12 +85,7 @@ std::set<std::string> ChangedGroups(
     for (const KeyedRecord& r : f->reduced) {
       add(before.newest_docs, r.id);
       add(newest_docs, r.id);
-      for (const SegmentReader* seg : base) {
-        if (auto ord = seg->FindDoc(r.id)) {
-          groups.emplace(seg->GroupKey(seg->DocGroup(*ord)));
-          break;
-        }
-      }
+      if (auto loc = FindBaseDoc(base, r.id)) groups.emplace(loc->group());
     }
   }
   for (const ParsedFile* f : ChangedFiles(before.group_files, group_files)) {

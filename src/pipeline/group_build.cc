@@ -133,6 +133,14 @@ const KeyedRecord* Find(const NewestRecords& m, std::string_view key) {
 
 }  // namespace
 
+std::optional<BaseDocLocation> FindBaseDoc(const std::vector<const SegmentReader*>& base,
+                                           std::string_view id) {
+  for (const SegmentReader* seg : base) {
+    if (auto ord = seg->FindDoc(id)) return BaseDocLocation{seg, *ord};
+  }
+  return std::nullopt;
+}
+
 SegmentSchema MakeSegmentSchema(const PipelineConfig& config) {
   SegmentSchema s;
   s.doc_columns = config.DocProjection();
@@ -161,16 +169,6 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
           seg->name()));
     }
   }
-  struct BaseLoc {
-    const SegmentReader* seg;
-    uint32_t ord;
-  };
-  auto find_base_doc = [&](std::string_view id) -> std::optional<BaseLoc> {
-    for (const SegmentReader* seg : base) {
-      if (auto ord = seg->FindDoc(id)) return BaseLoc{seg, *ord};
-    }
-    return std::nullopt;
-  };
 
   // 1. Touched groups; window doc records that beat their base version.
   std::set<std::string> touched;
@@ -181,9 +179,9 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
     for (const auto& [id, rec] : docs) {
       const bool joins = !rec->deleted && wanted.count(rec->group);
       if (!joins && !rec->deleted) continue;  // leaves its base group, if wanted, in step 2
-      auto loc = find_base_doc(id);
-      if (loc && loc->seg->DocVersion(loc->ord) > rec->version) continue;  // base is newer
-      if (loc && rec->deleted && wanted.count(loc->seg->GroupKey(loc->seg->DocGroup(loc->ord)))) {
+      auto loc = FindBaseDoc(base, id);
+      if (loc && loc->version() > rec->version) continue;  // base is newer
+      if (loc && rec->deleted && wanted.count(loc->group())) {
         ++stats->deleted_docs;
       }
       if (joins) winners.push_back(rec);
@@ -191,10 +189,10 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
   } else {
     winners.reserve(docs.size());
     for (const auto& [id, rec] : docs) {
-      auto loc = find_base_doc(id);
+      auto loc = FindBaseDoc(base, id);
       if (loc) {
-        if (loc->seg->DocVersion(loc->ord) > rec->version) continue;  // base is newer
-        std::string_view old_group = loc->seg->GroupKey(loc->seg->DocGroup(loc->ord));
+        if (loc->version() > rec->version) continue;  // base is newer
+        std::string_view old_group = loc->group();
         touched.emplace(old_group);
         if (rec->deleted) ++stats->deleted_docs;
         if (!rec->deleted && rec->group != old_group) ++stats->moved_docs;

@@ -26,6 +26,16 @@ namespace freshet {
 
 using NewestRecords = std::unordered_map<std::string_view, const KeyedRecord*>;
 
+// Where a doc id lives in the base: its segment and ordinal.
+struct BaseDocLocation {
+  const SegmentReader* segment;
+  uint32_t ord;
+  std::string_view group() const { return segment->GroupKey(segment->DocGroup(ord)); }
+  int64_t version() const { return segment->DocVersion(ord); }
+};
+std::optional<BaseDocLocation> FindBaseDoc(const std::vector<const SegmentReader*>& base,
+                                           std::string_view id);
+
 // The segment schema a pipeline's segments are built with.
 SegmentSchema MakeSegmentSchema(const PipelineConfig& config);
 
