@@ -3,11 +3,20 @@
 # each for a bounded time on a seed corpus made at run time from the Parquet
 # compatibility corpus (../shared/data/parquet-testing, if present) and from
 # files freshet writes itself. Nothing is copied into the repository.
-#   scripts/fuzz.sh [seconds]     (default 60: the reader gets 3/4, Thrift 1/4)
-#   (the S3 response parsers get seconds/6 more, at least 5)
+#   scripts/fuzz.sh [seconds]     (default 60: the reader gets 1/2, Thrift 1/4, the
+#                                  engine's parsers 1/4; the S3 parsers seconds/6 more, >= 5)
+#   scripts/fuzz.sh --runs N      the long run: every target for N executions, no time limit
+#                                  (the README's evidence uses N = 10000000)
+# Each target prints libFuzzer's final statistics (executions, exec/s, peak RSS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-60}
+runs=
+if [[ "${1:-}" == "--runs" ]]; then
+  runs=${2:?--runs needs a number of executions}
+  seconds=0
+else
+  seconds=${1:-60}
+fi
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/freshet-ccache}
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DFRESHET_FUZZ=ON -DFRESHET_SANITIZE=ON >/dev/null
@@ -51,29 +60,32 @@ for p in src.iterdir():
             (dst / p.name).write_bytes(b[-8 - n:-8])
 PY
 
+# limit SECONDS: libFuzzer's stopping rule for one target.
+limit() { if [[ -n $runs ]]; then echo "-runs=$runs"; else echo "-max_total_time=$1"; fi; }
+budget() { if [[ -n $runs ]]; then echo "$runs executions"; else echo "${1}s"; fi; }
 reader_time=$((seconds / 2))
 thrift_time=$((seconds / 4))
 engine_time=$((seconds - reader_time - thrift_time))
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
-echo "== parquet_reader_fuzz for ${reader_time}s"
-build/fuzz/tests/parquet_reader_fuzz -max_total_time="$reader_time" -max_len=1048576 -timeout=20 \
+echo "== parquet_reader_fuzz for $(budget "$reader_time")"
+build/fuzz/tests/parquet_reader_fuzz "$(limit "$reader_time")" -max_len=1048576 -timeout=20 \
   -rss_limit_mb=2560 -malloc_limit_mb=1024 -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
   "$work/reader" 2>&1 | tail -n 15
-echo "== parquet_thrift_fuzz for ${thrift_time}s"
-build/fuzz/tests/parquet_thrift_fuzz -max_total_time="$thrift_time" -max_len=65536 -timeout=10 \
+echo "== parquet_thrift_fuzz for $(budget "$thrift_time")"
+build/fuzz/tests/parquet_thrift_fuzz "$(limit "$thrift_time")" -max_len=65536 -timeout=10 \
   -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$work/thrift" 2>&1 \
   | tail -n 15
-echo "== engine_parsers_fuzz (JSON Lines, config, manifest, query, segment, sort, address) for ${engine_time}s"
-build/fuzz/tests/engine_parsers_fuzz -max_total_time="$engine_time" -max_len=65536 -timeout=10 \
+echo "== engine_parsers_fuzz (JSON Lines, config, manifest, query, segment, sort, address) for $(budget "$engine_time")"
+build/fuzz/tests/engine_parsers_fuzz "$(limit "$engine_time")" -max_len=65536 -timeout=10 \
   -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$work/engine" 2>&1 \
   | tail -n 15
 s3_time=$(( seconds / 6 > 5 ? seconds / 6 : 5 ))
-echo "== s3_responses_fuzz (S3 XML, percent-encoding, s3:// URLs) for ${s3_time}s"
+echo "== s3_responses_fuzz (S3 XML, percent-encoding, s3:// URLs) for $(budget "$s3_time")"
 mkdir -p "$work/s3"
 printf '\000<ListBucketResult><Contents><Key>a%%20b</Key><Size>1</Size><ETag>"e"</ETag></Contents><IsTruncated>false</IsTruncated></ListBucketResult>' \
   >"$work/s3/list"
 printf '\004s3://bucket/prefix?endpoint=http://127.0.0.1:9000&addressing=virtual' >"$work/s3/url"
-build/fuzz/tests/s3_responses_fuzz -max_total_time="$s3_time" -max_len=65536 -timeout=10 \
+build/fuzz/tests/s3_responses_fuzz "$(limit "$s3_time")" -max_len=65536 -timeout=10 \
   -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$work/s3" 2>&1 \
   | tail -n 15
 if compgen -G "$work/artifacts/*" >/dev/null; then
