@@ -53,11 +53,14 @@ class EngineFailed(Exception):
 
 
 def run_engine(cmd, timeout=None):
-    """Runs one engine over the query file: (its header, {query id: answer}, peak RSS MiB)."""
+    """Runs one engine over the query file: (its header, {query id: answer}, peak RSS MiB).
+    The header gains the 1-minute load average before and after the run."""
+    load_before = os.getloadavg()[0]
     m = pb.measure(cmd, timeout=timeout)
     lines = [json.loads(l) for l in m.stdout.splitlines() if l.startswith("{")]
     if m.returncode != 0 or not lines:
         raise EngineFailed(f"{' '.join(map(str, cmd[:3]))} failed ({m.returncode}): {m.stderr.strip()[-800:]}")
+    lines[0]["load_average_1m"] = [load_before, os.getloadavg()[0]]
     return lines[0], {a["id"]: a for a in lines[1:]}, round(m.peak_rss_mib)
 
 
@@ -141,7 +144,7 @@ def compare(f, manifests, tsv, peers, work, per_class, passes, log, timeout=None
     bench = Path(f.bin).parent / "bench" / "query_bench"
     url = "file://" + str((f.work / "index").resolve())
     res = {"per_class": per_class, "passes": passes, "delta_partitions": DELTA_PARTITIONS,
-           "queries_file": str(queries_path), "engines": {}}
+           "queries_file": queries_path.name, "engines": {}}  # the file is in the work folder
     reference = None
     for name, manifest in [("freshet", manifests["base_manifest"]), ("freshet+delta", manifests["delta_manifest"])]:
         log(f"{name}: running the query set")
@@ -201,6 +204,10 @@ def markdown(r):
             row += f" {_pp(p['latency'][cls])} | {run_all.ratio(p['latency'][cls]['p50_us'], fb['latency'][cls]['p50_us'])} " \
                    f"| {d} of {r['per_class'] * (1 if cls != 'all' else len(query_set.CLASSES))} |"
         out.append(row)
+    loads = [f"{n} {x['header']['load_average_1m'][0]:.1f} → {x['header']['load_average_1m'][1]:.1f}"
+             for n, x in e.items() if "load_average_1m" in x.get("header", {})]
+    if loads:
+        out += ["", "Load average (1 min) before → after each engine's run: " + ", ".join(loads) + "."]
     for n in peers:
         p = e[n]
         if "unavailable" in p:
