@@ -16,8 +16,8 @@
 // Output, JSON Lines on stdout: first {"engine":"freshet","docs":LIVE,...},
 // then one line per query: {"id":ID,"total":HITS,"hits":[10 doc ids],
 // "keys":[their scores, or their sort field's values],"us":[one time per
-// pass]}. Exit 1 with the message on stderr if the index cannot be opened or
-// a query fails (naming the line of the file).
+// pass]}. Exit 1 with the message on stderr if the query file or the index
+// cannot be read (naming the file and line) or a query fails (naming its id).
 #include <fmt/format.h>
 #include <simdjson.h>
 
