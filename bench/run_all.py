@@ -12,7 +12,10 @@ One command for every comparison the README's Benchmarks section shows:
      every term); its timings are reported only if they agree;
   3. index builds of the snapshot's documents by Tantivy and Lucene
      (bench/peers/tantivy, bench/peers/lucene) on one and two threads, beside
-     freshet's build-full of the same snapshot on one and two threads.
+     freshet's build-full of the same snapshot on one and two threads;
+  4. query latency over those documents (bench/query_bench.py's comparison):
+     the same seeded query set, single-threaded and warm, by freshet (its
+     base alone, then with a delta) and both peers, answers checked.
 
 A peer that cannot be built or started is reported as unavailable, with the
 reason, and the rest still runs. Writes RESULTS/WORKLOAD.json and
@@ -20,7 +23,7 @@ RESULTS/WORKLOAD.md (with the machine: CPU, cores, RAM, load, versions).
 
     bench/run_all.py                          # ads-1m, every peer (about 35 minutes on 2 cores)
     bench/run_all.py --workload tiny          # a quick check (a few minutes, most of it Spark start-up)
-    bench/run_all.py --skip spark,lucene      # leave peers out
+    bench/run_all.py --skip spark,lucene      # leave peers out (or the query comparison: --skip query)
 
 Spark comes from `scripts/install-deps.sh --bench` (pyspark into .venv);
 Tantivy and Lucene are built here with cargo and mvn (crates.io and Maven
@@ -42,6 +45,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent / "peers" / "spark"))
 import pipeline_bench as pb  # noqa: E402
+import query_bench  # noqa: E402
 
 ROOT = pb.ROOT
 PEERS = ROOT / "bench" / "peers"
@@ -106,6 +110,21 @@ def build_lucene():
     if p.returncode != 0:
         raise Unavailable("mvn package failed: " + (p.stdout + p.stderr).strip()[-500:])
     return ["java", "-Xmx4g", "-jar", str(PEERS / "lucene" / "target" / "lucene-peer.jar")]
+
+
+def build_peers(skip, jobs):
+    """name -> the command that runs the peer, or the Unavailable reason."""
+    peers = {}
+    for name, build in [("tantivy", lambda: build_tantivy(jobs)), ("lucene", build_lucene)]:
+        if name in skip:
+            continue
+        log(f"{name}: building")
+        try:
+            peers[name] = build()
+        except Unavailable as e:
+            log(f"{name}: unavailable: {e}")
+            peers[name] = e
+    return peers
 
 
 def check_spark():
@@ -204,14 +223,22 @@ def _build_row(b, input_bytes):
 
 # ---------------------------------------------------------------- the table
 
-def markdown(r):
+def header_markdown(r, command):
+    """The title, the command and the machine (load at start, and at the end if recorded)."""
     m = r["machine"]
-    out = [f"# freshet beside its peers: workload `{r['workload']}`", "",
-           f"`bench/run_all.py --workload {r['workload']}` (seed {pb.SEED}), {m['date']}, freshet {m['freshet_commit']}.", "",
-           f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['os']}; load average at start "
-           f"{', '.join(f'{x:.1f}' for x in m['load_average_at_start'])} (shared with other work: expect ±30 %). "
-           f"Peers: Spark (pyspark) {m['pyspark']}, Tantivy {m['tantivy']} ({m['rustc']}), Lucene {m['lucene']} "
-           f"({m['java']}), Python {m['python']}.", ""]
+    end = m.get("load_average_at_end")
+    end = f", at the end {', '.join(f'{x:.1f}' for x in end)}" if end else ""
+    return "\n".join([
+        f"# freshet beside its peers: workload `{r['workload']}`", "",
+        f"`{command}` (seed {pb.SEED}), {m['date']}, freshet {m['freshet_commit']}.", "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['os']}; load average at start "
+        f"{', '.join(f'{x:.1f}' for x in m['load_average_at_start'])}{end} (shared with other work: expect ±30 %). "
+        f"Peers: Spark (pyspark) {m['pyspark']}, Tantivy {m['tantivy']} ({m['rustc']}), Lucene {m['lucene']} "
+        f"({m['java']}), Python {m['python']}.", "", ""])
+
+
+def markdown(r):
+    out = [header_markdown(r, f"bench/run_all.py --workload {r['workload']}").rstrip("\n"), ""]
     if r.get("note"):
         out += [r["note"], ""]
     p = r.get("freshet")
@@ -273,6 +300,8 @@ def markdown(r):
             same = next((y for y in rows if y["engine"] == "freshet" and y.get("threads") == x["threads"]), f2)
             out.append(f"| {x['engine']} | {x['threads']} | {x['docs_per_s']:,} | {x['mb_per_s']} | "
                        f"{x['peak_rss_mib']:,} MiB | {x['bytes_per_doc']} | {ratio(same['docs_per_s'], x['docs_per_s'])} |")
+    if r.get("query"):
+        out += ["", query_bench.markdown(r["query"]).rstrip("\n")]
     return "\n".join(out) + "\n"
 
 
@@ -281,39 +310,38 @@ def _median(xs):
     return xs[len(xs) // 2] if xs else 0
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def argument_parser(doc):
+    """The options bench/run_all.py and bench/query_bench.py share: --workload, --bin, --jobs."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workload", default="ads-1m", choices=sorted(pb.WINDOW))
     ap.add_argument("--bin", default=str(ROOT / "build" / "release" / "freshet"))
+    ap.add_argument("--jobs", type=int, default=int(os.environ.get("FRESHET_JOBS", "2")), help="cargo build jobs")
+    return ap
+
+
+def main():
+    ap = argument_parser(__doc__)
     ap.add_argument("--work", help="work folder (default: a temporary one, removed at the end)")
     ap.add_argument("--results", default=str(ROOT / "bench" / "results"), help="where WORKLOAD.json and .md go")
     ap.add_argument("--steady", type=int, default=3, help="steady batches (freshet and Spark)")
     ap.add_argument("--speed", type=float, default=10, help="simulated clock speed of freshet's steady loop")
-    ap.add_argument("--skip", default="", help="comma-separated: spark, tantivy, lucene")
-    ap.add_argument("--jobs", type=int, default=int(os.environ.get("FRESHET_JOBS", "2")), help="cargo build jobs")
+    ap.add_argument("--skip", default="", help="comma-separated: spark, tantivy, lucene, query")
+    ap.add_argument("--queries-per-class", type=int, default=200, help="the query comparison's queries per class")
     ap.add_argument("--timeout", type=float, default=7200, help="seconds one peer run may take")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     if not Path(args.bin).exists():
         sys.exit(f"{args.bin} is missing: run scripts/build.sh release")
     work = Path(args.work or tempfile.mkdtemp(prefix="freshet-peers-"))
-    for sub in ("data", "freshet", "freshet-1", "spark", "docs.tsv"):  # what an earlier run left
+    for sub in ("data", "freshet", "freshet-1", "spark", "docs.tsv", "queries.jsonl", "tantivy-query-index",
+                "lucene-query-index"):  # what an earlier run left
         path = work / sub
         shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
     work.mkdir(parents=True, exist_ok=True)
     results = {"workload": args.workload, "seed": pb.SEED, "machine": machine_info()}
     log(f"machine {results['machine']}")
 
-    peers = {}
-    for name, build in [("tantivy", lambda: build_tantivy(args.jobs)), ("lucene", build_lucene)]:
-        if name in skip:
-            continue
-        log(f"{name}: building")
-        try:
-            peers[name] = build()
-        except Unavailable as e:
-            log(f"{name}: unavailable: {e}")
-            peers[name] = e
+    peers = build_peers(skip, args.jobs)
 
     window = pb.WINDOW[args.workload]
     f = pb.Freshet(args.bin, work / "freshet")
@@ -337,8 +365,15 @@ def main():
     tsv = work / "docs.tsv"
     subprocess.run([str(VENV_PYTHON), str(PEERS / "export_docs.py"), str(data / "snapshot"), str(tsv)], check=True)
     rows = [{"engine": "freshet", "threads": 2, **_build_row(results["freshet"]["base"], tsv.stat().st_size)}]
-    rows += index_builds(pb.Freshet(args.bin, work / "freshet-1"), data, tsv, peers, [1, 2], args.timeout)
+    f1 = pb.Freshet(args.bin, work / "freshet-1")
+    rows += index_builds(f1, data, tsv, peers, [1, 2], args.timeout)
     results["index_build"] = sorted(rows, key=lambda x: (x["engine"] != "freshet", x["engine"], x.get("threads", 0)))
+    if "query" not in skip:
+        log(f"freshet: a delta of {query_bench.DELTA_PARTITIONS} partitions over the 1-thread base")
+        manifests = query_bench.publish_delta(f1)
+        results["query"] = query_bench.compare(f1, manifests, tsv, peers, work, args.queries_per_class, 3, log,
+                                               args.timeout)
+    results["machine"]["load_average_at_end"] = os.getloadavg()
 
     out = Path(args.results)
     out.mkdir(parents=True, exist_ok=True)
