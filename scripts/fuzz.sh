@@ -67,30 +67,43 @@ reader_time=$((seconds / 2))
 thrift_time=$((seconds / 4))
 engine_time=$((seconds - reader_time - thrift_time))
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
+# fuzz TARGET SECONDS CORPUS [libFuzzer flags...]: runs one target; its whole
+# report goes to build/fuzz/logs/TARGET.log, the summary to stdout. A failure
+# is remembered and the next target still runs; the inputs that failed are
+# kept in build/fuzz/crashes.
+mkdir -p build/fuzz/logs
+failed=()
+fuzz() {
+  local target=$1 time=$2 corpus=$3
+  shift 3
+  local log=build/fuzz/logs/$target.log
+  if ! build/fuzz/tests/"$target" "$(limit "$time")" "$@" -artifact_prefix="$work/artifacts/" \
+    -print_final_stats=1 "$corpus" >"$log" 2>&1; then
+    failed+=("$target")
+    grep -E -A 30 '^==[0-9]+==ERROR|^SUMMARY|ALARM|deadly signal' "$log" | head -n 60 || true
+  fi
+  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$log" || tail -n 5 "$log"
+}
 echo "== parquet_reader_fuzz for $(budget "$reader_time")"
-build/fuzz/tests/parquet_reader_fuzz "$(limit "$reader_time")" -max_len=1048576 -timeout=20 \
-  -rss_limit_mb=2560 -malloc_limit_mb=1024 -artifact_prefix="$work/artifacts/" -print_final_stats=1 \
-  "$work/reader" 2>&1 | tail -n 15
+fuzz parquet_reader_fuzz "$reader_time" "$work/reader" -max_len=1048576 -timeout=20 \
+  -rss_limit_mb=2560 -malloc_limit_mb=1024
 echo "== parquet_thrift_fuzz for $(budget "$thrift_time")"
-build/fuzz/tests/parquet_thrift_fuzz "$(limit "$thrift_time")" -max_len=65536 -timeout=10 \
-  -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$work/thrift" 2>&1 \
-  | tail -n 15
+fuzz parquet_thrift_fuzz "$thrift_time" "$work/thrift" -max_len=65536 -timeout=10 -rss_limit_mb=2048
 echo "== engine_parsers_fuzz (JSON Lines, config, manifest, query, segment, sort, address) for $(budget "$engine_time")"
-build/fuzz/tests/engine_parsers_fuzz "$(limit "$engine_time")" -max_len=65536 -timeout=10 \
-  -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$work/engine" 2>&1 \
-  | tail -n 15
+fuzz engine_parsers_fuzz "$engine_time" "$work/engine" -max_len=65536 -timeout=10 -rss_limit_mb=2048
 s3_time=$(( seconds / 6 > 5 ? seconds / 6 : 5 ))
 echo "== s3_responses_fuzz (S3 XML, percent-encoding, s3:// URLs) for $(budget "$s3_time")"
 mkdir -p "$work/s3"
 printf '\000<ListBucketResult><Contents><Key>a%%20b</Key><Size>1</Size><ETag>"e"</ETag></Contents><IsTruncated>false</IsTruncated></ListBucketResult>' \
   >"$work/s3/list"
 printf '\004s3://bucket/prefix?endpoint=http://127.0.0.1:9000&addressing=virtual' >"$work/s3/url"
-build/fuzz/tests/s3_responses_fuzz "$(limit "$s3_time")" -max_len=65536 -timeout=10 \
-  -rss_limit_mb=2048 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$work/s3" 2>&1 \
-  | tail -n 15
+fuzz s3_responses_fuzz "$s3_time" "$work/s3" -max_len=65536 -timeout=10 -rss_limit_mb=2048
 if compgen -G "$work/artifacts/*" >/dev/null; then
   mkdir -p build/fuzz/crashes && cp "$work"/artifacts/* build/fuzz/crashes/
-  echo "fuzz: failures saved in build/fuzz/crashes" >&2
+  echo "fuzz: failing inputs saved in build/fuzz/crashes" >&2
+fi
+if ((${#failed[@]})); then
+  echo "fuzz: failures in ${failed[*]} (reports in build/fuzz/logs)" >&2
   exit 1
 fi
 echo "fuzz: no failures"
