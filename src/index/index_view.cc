@@ -8,6 +8,7 @@
 
 #include "common/hash.h"
 #include "common/log.h"
+#include "format/number.h"
 #include "index/analyzer.h"
 
 namespace freshet {
@@ -218,15 +219,15 @@ Result<std::vector<uint32_t>> IndexView::Evaluate(const SegmentReader& seg,
           result = Unite(result, p);
         }
         if ((roles & kRoleNumeric) && !(roles & (kRoleText | kRoleKeyword))) {
-          char* end = nullptr;
-          double v = std::strtod(q.text.c_str(), &end);
-          if (end == q.text.c_str() || *end != '\0') {
-            return Status::InvalidArgument(
-                fmt::format("query: field '{}' is numeric; '{}' is not a number", q.field, q.text));
+          std::optional<double> v = ParseNumber(q.text);
+          if (!v) {
+            return Status::InvalidArgument(fmt::format(
+                "query: field '{}' is numeric; '{}' is not a number (as JSON writes them)", q.field,
+                q.text));
           }
           std::vector<uint32_t> hits;
           for (uint32_t d = 0; d < seg.num_docs(); ++d) {
-            if (seg.Numeric(f, d) == v) hits.push_back(d);
+            if (seg.Numeric(f, d) == *v) hits.push_back(d);
           }
           result = Unite(result, hits);
         }

@@ -45,6 +45,26 @@ def parse_line(raw):
     return obj if isinstance(obj, dict) else None
 
 
+# README "Numbers": a value is a number iff it is an integer or a finite float
+# (not a boolean), or a string that is, entirely, a JSON number whose double is
+# finite.
+JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+
+
+def number_of(v):
+    """The number a stored value holds under the README's rule, else None."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return float(v)
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, str) and JSON_NUMBER.fullmatch(v):
+        d = float(v)
+        return d if math.isfinite(d) else None
+    return None
+
+
 def key_text(v):
     if isinstance(v, bool):
         return None
@@ -145,8 +165,8 @@ def expected_index(data_dir, cut_s, target_s):
         members.sort()
         item = items.get(group)
         item_obj = item[3] if item and not item[2] else None
-        bids = [ads[a][3].get("bid") for a in members]
-        bids = [float(b) for b in bids if isinstance(b, (int, float)) and not isinstance(b, bool)]
+        bids = [number_of(ads[a][3].get("bid")) for a in members]
+        bids = [b for b in bids if b is not None]
         aggregates = {"item_count": float(len(members)),
                       "item_min_bid": min(bids) if bids else None,
                       "item_max_bid": max(bids) if bids else None}
@@ -207,7 +227,7 @@ QUERIES = [
     ("status:active", lambda d: d["keyword"]["status"] == "active"),
     ("status:paused OR item_title:pro", lambda d: d["keyword"]["status"] == "paused" or "pro" in d["text"]["item_title"]),
     ("* -status:active", lambda d: d["keyword"]["status"] != "active"),
-    ("bid:[1 TO 2.5]", lambda d: isinstance(d["bid"], (int, float)) and 1 <= d["bid"] <= 2.5),
+    ("bid:[1 TO 2.5]", lambda d: number_of(d["bid"]) is not None and 1 <= number_of(d["bid"]) <= 2.5),
     ("item_count:[5 TO *]", lambda d: d["fields"]["item_count"] >= 5),
 ]
 
