@@ -243,3 +243,55 @@ def query_terms_from_vocabulary(expected, n=6):
         return []
     picks = ranked[:n // 2] + ranked[-(n - n // 2):]
     return [t for t, _ in picks]
+
+
+# --- Ranking, restated from the README's "Ranking" paragraph -------------------
+
+TEXT_FIELDS = ["title", "description", "keywords", "item_title", "item_brand", "item_category"]
+K1, B = 1.2, 0.75
+MAX_FIELD_LENGTH = 65535  # token counts are kept up to this
+
+
+def _matches(d, clause):
+    field, word = clause
+    toks = tokens(word)
+    fields = [field] if field else TEXT_FIELDS
+    return bool(toks) and any(all(t in d["text"][f] for t in toks) for f in fields)
+
+
+def bm25_scores(expected, query):
+    """{doc id: BM25 score} of the live docs `expected` (as expected_index gives
+    them) matching `query`: words, optionally `field:word`, all required, or
+    separated by ` OR ` (any). Over the live docs: N is their number, df the
+    live docs holding a term in a field, the average length that of the field
+    over them."""
+    any_of = " OR " in query
+    clauses = []
+    for word in query.split(" OR ") if any_of else query.split():
+        field, _, value = word.strip().rpartition(":")
+        clauses.append((field or None, value))
+    docs = expected.values()
+    n = len(expected)
+    lengths = {f: [min(len(d["text"][f]), MAX_FIELD_LENGTH) for d in docs] for f in TEXT_FIELDS}
+    average = {f: sum(v) / n if n else 0.0 for f, v in lengths.items()}
+    scoring = [(f, t) for field, word in clauses for f in TEXT_FIELDS
+               if field in (None, f) for t in tokens(word)]
+    idf = {}
+    for f, t in scoring:
+        df = sum(1 for d in docs if t in d["text"][f])
+        idf[(f, t)] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    out = {}
+    for aid, d in expected.items():
+        hits = [_matches(d, c) for c in clauses]
+        if not (any(hits) if any_of else all(hits)):
+            continue
+        score = 0.0
+        for f, t in scoring:
+            tf = d["text"][f].count(t)
+            if tf == 0:
+                continue
+            length = min(len(d["text"][f]), MAX_FIELD_LENGTH)
+            norm = 1 - B + B * length / average[f] if average[f] > 0 else 1.0
+            score += idf[(f, t)] * tf * (K1 + 1) / (tf + K1 * norm)
+        out[aid] = score
+    return out
