@@ -8,6 +8,7 @@
 
 #include "common/hash.h"
 #include "common/log.h"
+#include "format/number.h"
 #include "index/analyzer.h"
 
 namespace freshet {
@@ -120,17 +121,6 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
     ASSIGN_OR_RETURN(auto seg, cache->Load(store, ref));
     view->delta_.push_back(std::move(seg));
   }
-  for (const SegmentReader* seg : view->Segments()) {
-    view->stat_docs_ += seg->num_docs();
-    const SegmentSchema& schema = seg->schema();
-    for (size_t f = 0; f < schema.field_count(); ++f) {
-      auto total = seg->TotalFieldLength(f);
-      if (!total) continue;
-      FieldLengthStats& stats = view->field_lengths_[schema.FieldName(f)];
-      stats.total += *total;
-      stats.docs += seg->num_docs();
-    }
-  }
   // A group is served from its highest delta layer, else from the base.
   auto hide_group = [](const SegmentReader& seg, std::string_view key, std::vector<bool>* hidden) {
     auto g = seg.FindGroup(key);
@@ -139,43 +129,27 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
     uint32_t n = seg.GroupDocCount(*g);
     std::fill(hidden->begin() + first, hidden->begin() + first + n, true);
   };
+  for (const auto& s : view->base_) view->segments_.push_back(s.get());
+  for (const auto& s : view->delta_) view->segments_.push_back(s.get());
+  const size_t num_base = view->base_.size();
   const std::vector<SegmentRef>& refs = view->manifest_.delta;
-  view->base_hidden_.resize(view->base_.size());
-  for (size_t b = 0; b < view->base_.size(); ++b) {
-    view->base_hidden_[b].assign(view->base_[b]->num_docs(), false);
-    for (const auto& delta : view->delta_) {
-      for (uint32_t g = 0; g < delta->num_groups(); ++g) {
-        hide_group(*view->base_[b], delta->GroupKey(g), &view->base_hidden_[b]);
-      }
+  view->hidden_.resize(view->segments_.size());
+  for (size_t i = 0; i < view->segments_.size(); ++i) {
+    const SegmentReader& seg = *view->segments_[i];
+    std::vector<bool>& hidden = view->hidden_[i];
+    hidden.assign(seg.num_docs(), false);
+    // Base segments: hidden by every delta segment. Delta segments: by those
+    // of higher layers.
+    for (size_t upper = std::max(i + 1, num_base); upper < view->segments_.size(); ++upper) {
+      if (i >= num_base && refs[upper - num_base].layer == refs[i - num_base].layer) continue;
+      const SegmentReader& over = *view->segments_[upper];
+      for (uint32_t g = 0; g < over.num_groups(); ++g) hide_group(seg, over.GroupKey(g), &hidden);
     }
-  }
-  view->delta_hidden_.resize(view->delta_.size());
-  for (size_t d = 0; d < view->delta_.size(); ++d) {
-    view->delta_hidden_[d].assign(view->delta_[d]->num_docs(), false);
-    for (size_t upper = d + 1; upper < view->delta_.size(); ++upper) {
-      if (refs[upper].layer == refs[d].layer) continue;
-      const SegmentReader& seg = *view->delta_[upper];
-      for (uint32_t g = 0; g < seg.num_groups(); ++g) {
-        hide_group(*view->delta_[d], seg.GroupKey(g), &view->delta_hidden_[d]);
-      }
-    }
+    const auto live = static_cast<uint32_t>(std::count(hidden.begin(), hidden.end(), false));
+    view->live_in_segment_.push_back(live);
+    view->live_docs_ += live;
   }
   return view;
-}
-
-bool IndexView::BaseHidden(size_t segment, uint32_t ord) const {
-  return base_hidden_[segment][ord];
-}
-
-uint64_t IndexView::LiveDocs() const {
-  uint64_t n = 0;
-  for (size_t b = 0; b < base_.size(); ++b) {
-    n += static_cast<uint64_t>(std::count(base_hidden_[b].begin(), base_hidden_[b].end(), false));
-  }
-  for (size_t d = 0; d < delta_.size(); ++d) {
-    n += static_cast<uint64_t>(std::count(delta_hidden_[d].begin(), delta_hidden_[d].end(), false));
-  }
-  return n;
 }
 
 Result<std::vector<uint32_t>> IndexView::Evaluate(const SegmentReader& seg,
@@ -218,15 +192,15 @@ Result<std::vector<uint32_t>> IndexView::Evaluate(const SegmentReader& seg,
           result = Unite(result, p);
         }
         if ((roles & kRoleNumeric) && !(roles & (kRoleText | kRoleKeyword))) {
-          char* end = nullptr;
-          double v = std::strtod(q.text.c_str(), &end);
-          if (end == q.text.c_str() || *end != '\0') {
-            return Status::InvalidArgument(
-                fmt::format("query: field '{}' is numeric; '{}' is not a number", q.field, q.text));
+          std::optional<double> v = ParseNumber(q.text);
+          if (!v) {
+            return Status::InvalidArgument(fmt::format(
+                "query: field '{}' is numeric; '{}' is not a number (as JSON writes them)", q.field,
+                q.text));
           }
           std::vector<uint32_t> hits;
           for (uint32_t d = 0; d < seg.num_docs(); ++d) {
-            if (seg.Numeric(f, d) == v) hits.push_back(d);
+            if (seg.Numeric(f, d) == *v) hits.push_back(d);
           }
           result = Unite(result, hits);
         }
@@ -313,7 +287,7 @@ Result<DocOut> IndexView::MakeDoc(const SegmentReader& seg, uint32_t ord) const 
 }
 
 // A text term that adds to BM25 scores: `token` in the text field named
-// `field`, with its idf over the whole view.
+// `field`, with its idf and the field's average length over the live docs.
 struct ScoringTerm {
   std::string field;
   std::string token;
@@ -352,11 +326,67 @@ void CollectScoringTerms(const QueryNode& q, const SegmentSchema& schema,
 
 }  // namespace
 
-std::vector<const SegmentReader*> IndexView::Segments() const {
-  std::vector<const SegmentReader*> out;
-  for (const auto& s : base_) out.push_back(s.get());
-  for (const auto& s : delta_) out.push_back(s.get());
-  return out;
+Result<uint64_t> IndexView::LiveDocFreq(const std::string& field, const std::string& token) const {
+  std::string key = field;
+  key.push_back('\0');
+  key += token;
+  {
+    std::lock_guard<std::mutex> lock(doc_freqs_mu_);
+    auto it = doc_freqs_.find(key);
+    if (it != doc_freqs_.end()) return it->second;
+  }
+  // Computed outside the lock: two threads may both count a term, to the
+  // same result.
+  uint64_t df = 0;
+  for (size_t i = 0; i < segments_.size(); ++i) {
+    const SegmentReader& seg = *segments_[i];
+    auto f = seg.schema().FindField(field);
+    if (!f || live_in_segment_[i] == 0) continue;
+    const uint32_t all = seg.DocFreq(*f, token);
+    if (all == 0 || live_in_segment_[i] == seg.num_docs()) {
+      df += all;
+      continue;
+    }
+    ASSIGN_OR_RETURN(auto postings, seg.Postings(*f, token));
+    const std::vector<bool>& hidden = hidden_[i];
+    for (uint32_t d : postings) df += hidden[d] ? 0 : 1;
+  }
+  std::lock_guard<std::mutex> lock(doc_freqs_mu_);
+  // Bounded: a long-lived view searched for ever new terms starts over.
+  constexpr size_t kMaxCachedDocFreqs = 1 << 16;
+  if (doc_freqs_.size() >= kMaxCachedDocFreqs) doc_freqs_.clear();
+  doc_freqs_.emplace(std::move(key), df);
+  return df;
+}
+
+const std::map<std::string, IndexView::FieldLengthStats, std::less<>>& IndexView::LiveFieldLengths()
+    const {
+  std::call_once(field_lengths_once_, [this] {
+    for (size_t i = 0; i < segments_.size(); ++i) {
+      const SegmentReader& seg = *segments_[i];
+      const std::vector<bool>& hidden = hidden_[i];
+      const uint32_t live = live_in_segment_[i];
+      const SegmentSchema& schema = seg.schema();
+      for (size_t f = 0; f < schema.field_count(); ++f) {
+        auto total = seg.TotalFieldLength(f);
+        if (!total) continue;
+        // Whichever is fewer: add the live docs' lengths, or take the
+        // superseded docs' off the segment's total.
+        const uint32_t superseded = seg.num_docs() - live;
+        const bool add_live = live < superseded;
+        uint64_t tokens = add_live ? 0 : *total;
+        for (uint32_t d = 0; d < seg.num_docs() && live > 0 && superseded > 0; ++d) {
+          if (hidden[d] == add_live) continue;
+          const uint64_t length = seg.FieldLength(f, d).value_or(0);
+          tokens = add_live ? tokens + length : tokens - length;
+        }
+        FieldLengthStats& stats = field_lengths_[schema.FieldName(f)];
+        stats.total += tokens;
+        stats.docs += live;
+      }
+    }
+  });
+  return field_lengths_;
 }
 
 Result<std::vector<double>> IndexView::Score(const SegmentReader& seg,
@@ -390,26 +420,29 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
     uint32_t ord;
   };
   const SortOrder& sort = options.sort;
-  const std::vector<const SegmentReader*> segments = Segments();
   std::vector<ScoringTerm> terms;
-  if (sort.kind == SortOrder::Kind::kScore && !segments.empty()) {
-    CollectScoringTerms(query, segments.front()->schema(), &terms);
+  if (sort.kind == SortOrder::Kind::kScore && !segments_.empty()) {
+    CollectScoringTerms(query, segments_.front()->schema(), &terms);
+    const auto& lengths = LiveFieldLengths();
     for (ScoringTerm& t : terms) {
-      uint64_t df = 0;
-      for (const SegmentReader* seg : segments) {
-        if (auto f = seg->schema().FindField(t.field)) df += seg->DocFreq(*f, t.token);
-      }
-      t.idf = Bm25Idf(stat_docs_, std::min(df, stat_docs_));
-      auto stats = field_lengths_.find(t.field);
-      if (stats != field_lengths_.end() && stats->second.docs > 0) {
+      ASSIGN_OR_RETURN(uint64_t df, LiveDocFreq(t.field, t.token));
+      t.idf = Bm25Idf(live_docs_, std::min(df, live_docs_));
+      auto stats = lengths.find(t.field);
+      if (stats != lengths.end() && stats->second.docs > 0) {
         t.average_length =
             static_cast<double>(stats->second.total) / static_cast<double>(stats->second.docs);
       }
     }
   }
   std::vector<Hit> hits;
-  auto collect = [&](const SegmentReader& seg, const std::vector<bool>* hidden) -> Status {
-    ASSIGN_OR_RETURN(auto docs, Evaluate(seg, query));
+  for (size_t s = 0; s < segments_.size(); ++s) {
+    const SegmentReader& seg = *segments_[s];
+    ASSIGN_OR_RETURN(auto matches, Evaluate(seg, query));
+    std::vector<uint32_t> docs;  // the live ones
+    docs.reserve(matches.size());
+    for (uint32_t d : matches) {
+      if (!hidden_[s][d]) docs.push_back(d);
+    }
     std::vector<double> keys;
     if (sort.kind == SortOrder::Kind::kScore) {
       ASSIGN_OR_RETURN(keys, Score(seg, docs, terms));
@@ -423,14 +456,8 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
       for (uint32_t d : docs) keys.push_back(seg.Numeric(*f, d));
     }
     for (size_t i = 0; i < docs.size(); ++i) {
-      if (hidden && (*hidden)[docs[i]]) continue;
       hits.push_back({keys.empty() ? 0.0 : keys[i], seg.DocId(docs[i]), &seg, docs[i]});
     }
-    return Status::OK();
-  };
-  for (size_t b = 0; b < base_.size(); ++b) RETURN_IF_ERROR(collect(*base_[b], &base_hidden_[b]));
-  for (size_t d = 0; d < delta_.size(); ++d) {
-    RETURN_IF_ERROR(collect(*delta_[d], &delta_hidden_[d]));
   }
 
   // Best first; equal keys (and missing values, last) by doc id.
@@ -462,13 +489,9 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
 }
 
 Result<DocOut> IndexView::GetDoc(std::string_view id) const {
-  for (size_t s = delta_.size(); s-- > 0;) {  // highest layer first
-    auto ord = delta_[s]->FindDoc(id);
-    if (ord && !delta_hidden_[s][*ord]) return MakeDoc(*delta_[s], *ord);
-  }
-  for (size_t b = 0; b < base_.size(); ++b) {
-    auto ord = base_[b]->FindDoc(id);
-    if (ord && !base_hidden_[b][*ord]) return MakeDoc(*base_[b], *ord);
+  for (size_t s = segments_.size(); s-- > 0;) {  // highest layer first, the base last
+    auto ord = segments_[s]->FindDoc(id);
+    if (ord && !hidden_[s][*ord]) return MakeDoc(*segments_[s], *ord);
   }
   return Status::NotFound(fmt::format("doc '{}' not found", id));
 }

@@ -1,7 +1,8 @@
 // IndexView: one published generation as readers see it: the base segments
 // plus the newest delta's, the delta superseding the base group by group.
 //
-// Thread-safe after Open (read-only). Segments are shared with a
+// Thread-safe after Open: read-only, but for the ranking statistics it
+// computes on first use under its own locks. Segments are shared with a
 // SegmentCache so that a view over a new manifest reuses unchanged segments.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "index/manifest.h"
@@ -79,19 +81,24 @@ class IndexView {
   const std::vector<std::shared_ptr<const SegmentReader>>& delta() const { return delta_; }
 
   // True if base doc `ord` of base segment `segment` is superseded by the delta.
-  bool BaseHidden(size_t segment, uint32_t ord) const;
+  bool BaseHidden(size_t segment, uint32_t ord) const { return hidden_[segment][ord]; }
   // True if doc `ord` of delta segment `segment` is superseded by a higher layer.
-  bool DeltaHidden(size_t segment, uint32_t ord) const { return delta_hidden_[segment][ord]; }
+  bool DeltaHidden(size_t segment, uint32_t ord) const {
+    return hidden_[base_.size() + segment][ord];
+  }
 
   // Every live doc matching `query`, ranked by `options.sort`. BM25's
   // collection statistics (doc count, doc frequencies, average field
-  // lengths) cover every segment of the view, superseded base docs included
-  // (as Lucene counts deleted docs until a merge). InvalidArgument for an
-  // unknown field or a sort on a field that is not numeric.
+  // lengths) cover the live docs only, those a search can return: a
+  // generation scores as the single whole-window delta with the same live
+  // docs would, however many layers it has. They are computed once per view,
+  // on first use (doc frequencies per term, kept in a bounded cache).
+  // InvalidArgument for an unknown field or a sort on a field that is not
+  // numeric; Corruption if a posting list cannot be decoded.
   Result<SearchResults> Search(const QueryNode& query, const SearchOptions& options) const;
   // NotFound if no live doc has this id.
   Result<DocOut> GetDoc(std::string_view id) const;
-  uint64_t LiveDocs() const;
+  uint64_t LiveDocs() const { return live_docs_; }
 
  private:
   IndexView() = default;
@@ -100,21 +107,32 @@ class IndexView {
   // BM25 scores of `docs` (sorted ordinals of `seg`), one per doc.
   Result<std::vector<double>> Score(const SegmentReader& seg, const std::vector<uint32_t>& docs,
                                     const std::vector<ScoringTerm>& terms) const;
-  std::vector<const SegmentReader*> Segments() const;
+  // Docs of `field` holding `token` among the live docs, from the cache.
+  Result<uint64_t> LiveDocFreq(const std::string& field, const std::string& token) const;
+  struct FieldLengthStats {
+    uint64_t total = 0;  // tokens
+    uint64_t docs = 0;   // live docs of segments that record lengths
+  };
+  // Token counts of each text field over the live docs, by field name
+  // (computed on the first call).
+  const std::map<std::string, FieldLengthStats, std::less<>>& LiveFieldLengths() const;
 
   std::string manifest_key_;
   Manifest manifest_;
   std::vector<std::shared_ptr<const SegmentReader>> base_;
   std::vector<std::shared_ptr<const SegmentReader>> delta_;
-  std::vector<std::vector<bool>> base_hidden_;   // per base segment, per doc
-  std::vector<std::vector<bool>> delta_hidden_;  // per delta segment, per doc
-  // BM25 collection statistics over every segment.
-  uint64_t stat_docs_ = 0;
-  struct FieldLengthStats {
-    uint64_t total = 0;  // tokens
-    uint64_t docs = 0;   // docs of segments that record lengths
-  };
-  std::map<std::string, FieldLengthStats, std::less<>> field_lengths_;  // by field name
+  // Every segment, base first then delta in manifest order, and per segment
+  // which of its docs are superseded and how many are live.
+  std::vector<const SegmentReader*> segments_;
+  std::vector<std::vector<bool>> hidden_;
+  std::vector<uint32_t> live_in_segment_;
+  uint64_t live_docs_ = 0;
+
+  mutable std::once_flag field_lengths_once_;
+  mutable std::map<std::string, FieldLengthStats, std::less<>> field_lengths_;
+  mutable std::mutex doc_freqs_mu_;
+  // Live doc frequency by field name, '\0', term.
+  mutable std::unordered_map<std::string, uint64_t> doc_freqs_;
 };
 
 }  // namespace freshet

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <limits>
+#include <optional>
+
+#include "format/number.h"
 
 namespace freshet {
 namespace {
@@ -202,15 +204,14 @@ class Parser {
         *out = open;
         return true;
       }
-      std::string text(s);
-      char* end = nullptr;
-      *out = std::strtod(text.c_str(), &end);
-      return !text.empty() && *end == '\0' && !std::isnan(*out);
+      std::optional<double> number = ParseNumber(s);
+      if (number) *out = *number;
+      return number.has_value();
     };
     constexpr double kInf = std::numeric_limits<double>::infinity();
     if (!bound(body.substr(0, to), -kInf, &node->lo) ||
         !bound(body.substr(to + 4), kInf, &node->hi)) {
-      return Error("range bounds must be numbers or '*' in", t);
+      return Error("range bounds must be numbers (as JSON writes them) or '*' in", t);
     }
     return node;
   }

@@ -9,6 +9,8 @@
 //   "two words"          quoted value (a phrase of terms ANDed for text
 //                        fields; one exact value for keyword fields)
 //   bid:[0.5 TO 2]       numeric range, inclusive; '*' for an open end
+//   bid:2                numeric equality
+// Numbers in queries are written as JSON writes them (format/number.h).
 //   *                    every doc
 // AND binds tighter than OR. Keywords AND/OR/NOT are upper case.
 #pragma once

@@ -6,7 +6,9 @@
 //     idf(t, f) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(doc, f) / avglen(f)))
 //   idf(t, f) = ln(1 + (N - df + 0.5) / (df + 0.5))
 // where tf is the term's count in the doc's field, len the field's token
-// count, N the docs of the generation and df those holding t in f. A term
+// count, N the live docs of the generation (those a search can return: no
+// doc superseded by a delta layer, none deleted), df those of them holding t
+// in f and avglen(f) the average len over them. A term
 // without a field scores in every text field. Scoring terms are the text
 // terms outside NOT; keyword, numeric and `*` clauses filter without scoring.
 #pragma once

@@ -11,6 +11,7 @@
 #include "common/coding.h"
 #include "common/crash_point.h"
 #include "common/hash.h"
+#include "format/number.h"
 #include "index/analyzer.h"
 
 namespace freshet {
@@ -94,24 +95,6 @@ bool GetRow(Cursor& c, Row* row) {
     if (!GetValue(c, &(*row)[i])) return false;
   }
   return true;
-}
-
-double NumericOf(const Value& v) {
-  switch (v.type) {
-    case ValueType::kInt64:
-      return static_cast<double>(v.i);
-    case ValueType::kDouble:
-      return v.d;
-    case ValueType::kBool:
-      return v.b ? 1 : 0;
-    case ValueType::kString: {
-      char* end = nullptr;
-      double d = std::strtod(v.s.c_str(), &end);
-      return (end != v.s.c_str() && *end == '\0') ? d : kNaN;
-    }
-    default:
-      return kNaN;
-  }
 }
 
 // Appends offsets[n+1] then the entries, from a list of encoded entries.
@@ -370,10 +353,10 @@ std::string WriteSegment(const SegmentData& data) {
         double v = kNaN;
         const SegmentGroup& g = data.groups[d.group];
         if (f < num_doc_cols) {
-          if (f < d.row.size()) v = NumericOf(d.row[f]);
+          if (f < d.row.size()) v = NumberOf(d.row[f]).value_or(kNaN);
         } else if (f < num_doc_cols + num_group_cols) {
           size_t c = f - num_doc_cols;
-          if (g.has_record && c < g.row.size()) v = NumericOf(g.row[c]);
+          if (g.has_record && c < g.row.size()) v = NumberOf(g.row[c]).value_or(kNaN);
         } else {
           size_t a = f - num_doc_cols - num_group_cols;
           if (a < g.aggregates.size()) v = g.aggregates[a];

@@ -156,7 +156,8 @@ class SegmentReader {
   // The i-th term of the dictionary (sorted by field, then term bytes).
   void TermAt(size_t i, size_t* field, std::string_view* term, uint32_t* doc_freq) const;
 
-  // The value of numeric field `field` for doc `ord`; NaN when absent.
+  // The value of numeric field `field` for doc `ord` (format/number.h's
+  // rule, applied when the segment was written); NaN when absent.
   // REQUIRES: field is numeric (FieldRoles has kRoleNumeric).
   double Numeric(size_t field, uint32_t ord) const;
 

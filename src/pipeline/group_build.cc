@@ -11,6 +11,7 @@
 #include "common/crash_point.h"
 #include "common/hash.h"
 #include "common/parallel.h"
+#include "format/number.h"
 
 namespace freshet {
 namespace {
@@ -40,17 +41,6 @@ uint8_t RolesOf(const std::string& col, const ColumnRoles& roles) {
   return r;
 }
 
-double NumberOf(const Value& v) {
-  switch (v.type) {
-    case ValueType::kInt64:
-      return static_cast<double>(v.i);
-    case ValueType::kDouble:
-      return v.d;
-    default:
-      return std::numeric_limits<double>::quiet_NaN();
-  }
-}
-
 std::vector<double> ComputeAggregates(const PipelineConfig& config,
                                       const std::vector<std::string>& doc_columns,
                                       const std::vector<DocState>& docs) {
@@ -65,8 +55,9 @@ std::vector<double> ComputeAggregates(const PipelineConfig& config,
     double sum = 0;
     int64_t n = 0;
     for (const DocState& d : docs) {
-      double v = col < d.row.size() ? NumberOf(d.row[col]) : std::nan("");
-      if (std::isnan(v)) continue;
+      std::optional<double> number = col < d.row.size() ? NumberOf(d.row[col]) : std::nullopt;
+      if (!number) continue;
+      const double v = *number;
       ++n;
       sum += v;
       if (a.function == "min") acc = std::isnan(acc) ? v : std::min(acc, v);

@@ -45,6 +45,26 @@ def parse_line(raw):
     return obj if isinstance(obj, dict) else None
 
 
+# README "Numbers": a value is a number iff it is an integer or a finite float
+# (not a boolean), or a string that is, entirely, a JSON number whose double is
+# finite.
+JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+
+
+def number_of(v):
+    """The number a stored value holds under the README's rule, else None."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return float(v)
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, str) and JSON_NUMBER.fullmatch(v):
+        d = float(v)
+        return d if math.isfinite(d) else None
+    return None
+
+
 def key_text(v):
     if isinstance(v, bool):
         return None
@@ -145,8 +165,8 @@ def expected_index(data_dir, cut_s, target_s):
         members.sort()
         item = items.get(group)
         item_obj = item[3] if item and not item[2] else None
-        bids = [ads[a][3].get("bid") for a in members]
-        bids = [float(b) for b in bids if isinstance(b, (int, float)) and not isinstance(b, bool)]
+        bids = [number_of(ads[a][3].get("bid")) for a in members]
+        bids = [b for b in bids if b is not None]
         aggregates = {"item_count": float(len(members)),
                       "item_min_bid": min(bids) if bids else None,
                       "item_max_bid": max(bids) if bids else None}
@@ -207,7 +227,7 @@ QUERIES = [
     ("status:active", lambda d: d["keyword"]["status"] == "active"),
     ("status:paused OR item_title:pro", lambda d: d["keyword"]["status"] == "paused" or "pro" in d["text"]["item_title"]),
     ("* -status:active", lambda d: d["keyword"]["status"] != "active"),
-    ("bid:[1 TO 2.5]", lambda d: isinstance(d["bid"], (int, float)) and 1 <= d["bid"] <= 2.5),
+    ("bid:[1 TO 2.5]", lambda d: number_of(d["bid"]) is not None and 1 <= number_of(d["bid"]) <= 2.5),
     ("item_count:[5 TO *]", lambda d: d["fields"]["item_count"] >= 5),
 ]
 
@@ -223,3 +243,55 @@ def query_terms_from_vocabulary(expected, n=6):
         return []
     picks = ranked[:n // 2] + ranked[-(n - n // 2):]
     return [t for t, _ in picks]
+
+
+# --- Ranking, restated from the README's "Ranking" paragraph -------------------
+
+TEXT_FIELDS = ["title", "description", "keywords", "item_title", "item_brand", "item_category"]
+K1, B = 1.2, 0.75
+MAX_FIELD_LENGTH = 65535  # token counts are kept up to this
+
+
+def _matches(d, clause):
+    field, word = clause
+    toks = tokens(word)
+    fields = [field] if field else TEXT_FIELDS
+    return bool(toks) and any(all(t in d["text"][f] for t in toks) for f in fields)
+
+
+def bm25_scores(expected, query):
+    """{doc id: BM25 score} of the live docs `expected` (as expected_index gives
+    them) matching `query`: words, optionally `field:word`, all required, or
+    separated by ` OR ` (any). Over the live docs: N is their number, df the
+    live docs holding a term in a field, the average length that of the field
+    over them."""
+    any_of = " OR " in query
+    clauses = []
+    for word in query.split(" OR ") if any_of else query.split():
+        field, _, value = word.strip().rpartition(":")
+        clauses.append((field or None, value))
+    docs = expected.values()
+    n = len(expected)
+    lengths = {f: [min(len(d["text"][f]), MAX_FIELD_LENGTH) for d in docs] for f in TEXT_FIELDS}
+    average = {f: sum(v) / n if n else 0.0 for f, v in lengths.items()}
+    scoring = [(f, t) for field, word in clauses for f in TEXT_FIELDS
+               if field in (None, f) for t in tokens(word)]
+    idf = {}
+    for f, t in scoring:
+        df = sum(1 for d in docs if t in d["text"][f])
+        idf[(f, t)] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    out = {}
+    for aid, d in expected.items():
+        hits = [_matches(d, c) for c in clauses]
+        if not (any(hits) if any_of else all(hits)):
+            continue
+        score = 0.0
+        for f, t in scoring:
+            tf = d["text"][f].count(t)
+            if tf == 0:
+                continue
+            length = min(len(d["text"][f]), MAX_FIELD_LENGTH)
+            norm = 1 - B + B * length / average[f] if average[f] > 0 else 1.0
+            score += idf[(f, t)] * tf * (K1 + 1) / (tf + K1 * norm)
+        out[aid] = score
+    return out

@@ -29,6 +29,19 @@ TEST(QueryParserTest, ErrorsNameTheOffset) {
   EXPECT_NE(Canon("bid:[a TO b]").find("range bounds"), std::string::npos);
 }
 
+TEST(QueryParserTest, RangeBoundsAreNumbersAsJsonWritesThem) {
+  EXPECT_EQ(Canon("bid:[-1 TO 2.5]"), "bid:[-1 TO 2.5]");
+  EXPECT_EQ(Canon("bid:[1e0 TO 25e-1]"), "bid:[1 TO 2.5]");
+  EXPECT_EQ(Canon("bid:[* TO *]"), "bid:[-inf TO inf]");
+  for (const char* q : {"bid:[.5 TO 2]", "bid:[1. TO 2]", "bid:[+1 TO 2]", "bid:[0x10 TO *]",
+                        "bid:[NaN TO 2]", "bid:[* TO inf]", "bid:[1e400 TO *]", "bid:[01 TO 2]"}) {
+    EXPECT_EQ(Canon(q),
+              "ERROR: query: range bounds must be numbers (as JSON writes them) or '*' in '" +
+                  std::string(q).substr(5, std::string(q).size() - 6) + "' at offset 4")
+        << q;
+  }
+}
+
 TEST(QueryParserTest, LimitsDepthAndTerms) {
   std::string deep(200, '(');
   deep += "x";

@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <map>
 
 #include "common/hash.h"
 #include "index/index_view.h"
@@ -46,7 +48,8 @@ TEST(Bm25Test, IdfAndTermWeightFollowTheFormula) {
   EXPECT_NEAR(Bm25TermWeight(1, 100, 0), 1.0, 1e-12);
 }
 
-class RankingViewTest : public ::testing::Test {
+// A local store in a fresh temporary folder.
+class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/freshet-rank-XXXXXX";
@@ -55,6 +58,17 @@ class RankingViewTest : public ::testing::Test {
     auto store = LocalStore::Open(dir_);
     ASSERT_TRUE(store.ok());
     store_ = std::move(*store);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string dir_;
+  std::unique_ptr<ObjectStore> store_;
+};
+
+class RankingViewTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
     // One group per doc; title is text, bid numeric.
     SegmentData d;
     d.schema.doc_columns = {"title", "bid"};
@@ -79,7 +93,6 @@ class RankingViewTest : public ::testing::Test {
     ASSERT_TRUE(view.ok()) << view.status().ToString();
     view_ = std::move(*view);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::vector<std::string> Ids(const char* q, const char* sort, size_t limit = 10,
                                size_t offset = 0) {
@@ -92,8 +105,6 @@ class RankingViewTest : public ::testing::Test {
     return ids;
   }
 
-  std::string dir_;
-  std::unique_ptr<ObjectStore> store_;
   std::shared_ptr<IndexView> view_;
 };
 
@@ -165,6 +176,120 @@ TEST_F(RankingViewTest, PagesConcatenateToTheFullRanking) {
   EXPECT_EQ(paged, all);
   EXPECT_TRUE(Ids("red", "score", 10, 50).empty());  // past the end
   EXPECT_TRUE(Ids("red", "score", 0, 0).empty());
+}
+
+// Segments of one-doc groups ("g-" + id) with a text title, for views of
+// several segments and layers.
+class LayeredRankingTest : public StoreTest {
+ protected:
+  // `docs`: id -> title; an empty title lists the group with no doc (deleted).
+  static SegmentData Segment(SegmentKind kind, const std::map<std::string, std::string>& docs) {
+    SegmentData d;
+    d.kind = kind;
+    d.schema.doc_columns = {"title"};
+    d.schema.doc_roles = {kRoleText | kRoleStored};
+    for (const auto& [id, title] : docs) {
+      uint32_t g = static_cast<uint32_t>(d.groups.size());
+      uint32_t first = static_cast<uint32_t>(d.docs.size());
+      d.groups.push_back(
+          SegmentGroup{"g-" + id, false, 0, Row{}, {}, first, title.empty() ? 0u : 1u});
+      if (!title.empty()) d.docs.push_back(SegmentDoc{id, g, 1, Row{Value::String(title)}});
+    }
+    return d;
+  }
+  SegmentRef Put(const SegmentData& d, uint32_t layer) {
+    std::string bytes = WriteSegment(d);
+    std::string key = "segments/" + Hex64(Hash64(bytes)) + ".seg";
+    EXPECT_TRUE(store_->Put(key, bytes).ok());
+    return SegmentRef{key,
+                      bytes.size(),
+                      Hex64(Hash64(bytes)),
+                      static_cast<uint32_t>(d.docs.size()),
+                      static_cast<uint32_t>(d.groups.size()),
+                      layer};
+  }
+  // A view of `base` and the delta layers `layers` (lowest first).
+  std::shared_ptr<IndexView> View(const std::string& name, const SegmentData& base,
+                                  const std::vector<SegmentData>& layers) {
+    Manifest m;
+    m.pipeline = "p";
+    m.version = 1;
+    m.base = {Put(base, 0)};
+    m.has_delta = !layers.empty();
+    for (size_t l = 0; l < layers.size(); ++l) {
+      m.delta.push_back(Put(layers[l], static_cast<uint32_t>(l)));
+    }
+    std::string key = "manifests/" + name + ".json";
+    EXPECT_TRUE(store_->Put(key, SerializeManifest(m)).ok());
+    auto view = IndexView::OpenManifest(*store_, key, nullptr);
+    EXPECT_TRUE(view.ok()) << view.status().ToString();
+    return view.ok() ? *view : nullptr;
+  }
+  static std::vector<std::pair<std::string, double>> Ranked(const IndexView& view,
+                                                            const char* query) {
+    auto r = view.Search(**ParseQuery(query), SearchOptions{100, 0, SortOrder{}});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<std::pair<std::string, double>> out;
+    for (const auto& doc : r->docs) out.emplace_back(doc.id, doc.score);
+    return out;
+  }
+};
+
+// Superseded and deleted docs count in no statistic: a base under two delta
+// layers scores exactly as one segment holding the same live docs.
+TEST_F(LayeredRankingTest, StatisticsCoverLiveDocsOnly) {
+  SegmentData base = Segment(SegmentKind::kBase, {{"a", "red shoes"},
+                                                  {"b", "red red shoes shoes"},
+                                                  {"c", "blue hat"},
+                                                  {"d", "red"},
+                                                  {"f", "red red"}});
+  // Layer 0 rewrites b and f and deletes c; layer 1 rewrites b again and adds e.
+  SegmentData layer0 =
+      Segment(SegmentKind::kDelta, {{"b", "green hat"}, {"c", ""}, {"f", "yellow hat"}});
+  SegmentData layer1 = Segment(SegmentKind::kDelta, {{"b", "red hat"}, {"e", "red red red"}});
+  auto layered = View("layered", base, {layer0, layer1});
+  auto flat = View("flat",
+                   Segment(SegmentKind::kBase, {{"a", "red shoes"},
+                                                {"b", "red hat"},
+                                                {"d", "red"},
+                                                {"e", "red red red"},
+                                                {"f", "yellow hat"}}),
+                   {});
+  ASSERT_TRUE(layered && flat);
+  EXPECT_EQ(layered->LiveDocs(), 5u);
+  for (const char* q : {"red", "hat", "shoes OR hat", "red -shoes", "green", "title:red blue"}) {
+    EXPECT_EQ(Ranked(*layered, q), Ranked(*flat, q)) << q;
+  }
+  // By hand: N = 5 live docs, df(red) = 4, average title length
+  // (2 + 2 + 1 + 3 + 2) / 5 = 2.
+  const double idf = std::log(1 + (5 - 4 + 0.5) / (4 + 0.5));
+  auto score = [&](double tf, double len) {
+    return idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len / 2));
+  };
+  auto red = Ranked(*layered, "red");
+  ASSERT_EQ(red.size(), 4u);
+  EXPECT_EQ(red[0].first, "e");
+  EXPECT_NEAR(red[0].second, score(3, 3), 1e-12);
+  EXPECT_EQ(red[1].first, "d");
+  EXPECT_NEAR(red[1].second, score(1, 1), 1e-12);
+  EXPECT_NEAR(red[2].second, score(1, 2), 1e-12);  // a and b tie: by id
+  EXPECT_EQ(red[2].first, "a");
+  EXPECT_EQ(red[3].first, "b");
+  // "green" lives only in a superseded copy of b: no live doc holds it.
+  EXPECT_TRUE(Ranked(*layered, "green").empty());
+}
+
+// A base doc superseded by the delta weighs nothing, however many times its
+// group was rewritten: the scores of a doc that did not change stay put.
+TEST_F(LayeredRankingTest, ScoresOfUnchangedDocsDoNotDriftAsLayersAccumulate) {
+  SegmentData base = Segment(SegmentKind::kBase, {{"a", "red shoes"}, {"b", "blue hat"}});
+  std::vector<SegmentData> layers;
+  auto before = Ranked(*View("l0", base, layers), "red OR hat");
+  for (int k = 1; k <= 5; ++k) {
+    layers.push_back(Segment(SegmentKind::kDelta, {{"b", "blue hat"}}));  // b rewritten as is
+    auto after = Ranked(*View("l" + std::to_string(k), base, layers), "red OR hat");
+    EXPECT_EQ(after, before) << k << " layers";
+  }
 }
 
 }  // namespace
