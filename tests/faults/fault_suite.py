@@ -576,6 +576,8 @@ def s_lease_expired(ctx):
         ctx.violate(2, f"collection deleted what CURRENT names: {q.stderr.strip()[-300:]}")
     ctx.converge()
     reader.check()
+    # `latest` at the later clock passed over the empty partitions since.
+    ctx.expected_target = max([ctx.expected_target] + ctx.watermarks)
     final_checks(ctx)
 
 
