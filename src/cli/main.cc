@@ -775,7 +775,10 @@ int main(int argc, char** argv) {
 
   CommonOptions gc;
   auto* gc_cmd = app.add_subcommand(
-      "gc", "delete generations older than the retention that CURRENT does not serve");
+      "gc",
+      "delete generations that stopped being served more than `retention` ago (never the one "
+      "CURRENT names, the committed one or the one CURRENT named before), then unreferenced "
+      "segments");
   AddCommon(gc_cmd, &gc);
 
   auto* admin_cmd =

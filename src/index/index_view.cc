@@ -6,10 +6,12 @@
 #include <cmath>
 #include <set>
 
+#include "common/crash_point.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "format/number.h"
 #include "index/analyzer.h"
+#include "index/current_pointer.h"
 
 namespace freshet {
 namespace {
@@ -90,13 +92,7 @@ Result<std::string> IndexView::ReadCurrent(ObjectStore& store) {
     }
     return current.status();
   }
-  std::string key = *current;
-  while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
-  if (!key.starts_with(kManifestsPrefix) || key.find("..") != std::string::npos) {
-    return Status::Corruption(
-        fmt::format("CURRENT in {} names '{}', not a manifest", store.Describe(), key));
-  }
-  return key;
+  return ParseCurrent(store, *current);
 }
 
 Result<std::shared_ptr<IndexView>> IndexView::OpenCurrent(ObjectStore& store, SegmentCache* cache) {
@@ -113,12 +109,22 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
   std::shared_ptr<IndexView> view(new IndexView());
   view->manifest_key_ = key;
   ASSIGN_OR_RETURN(view->manifest_, ParseManifest(key, json));
+  // Test seam: a reader that has read the manifest and is slow to open its
+  // segments (FRESHET_TEST_PAUSE_POINT=view_manifest_read:S).
+  CrashPoint("view_manifest_read");
+  // A missing or damaged segment is reported with the manifest naming it.
+  auto load = [&](const SegmentRef& ref) {
+    auto seg = cache->Load(store, ref);
+    return seg.ok() ? seg
+                    : Result<std::shared_ptr<const SegmentReader>>(
+                          seg.status().WithContext(fmt::format("manifest '{}'", key)));
+  };
   for (const SegmentRef& ref : view->manifest_.base) {
-    ASSIGN_OR_RETURN(auto seg, cache->Load(store, ref));
+    ASSIGN_OR_RETURN(auto seg, load(ref));
     view->base_.push_back(std::move(seg));
   }
   for (const SegmentRef& ref : view->manifest_.delta) {
-    ASSIGN_OR_RETURN(auto seg, cache->Load(store, ref));
+    ASSIGN_OR_RETURN(auto seg, load(ref));
     view->delta_.push_back(std::move(seg));
   }
   // A group is served from its highest delta layer, else from the base.

@@ -6,10 +6,14 @@
 #include <algorithm>
 #include <string_view>
 
+#include "common/hash.h"
 #include "common/json.h"
 
 namespace freshet {
 namespace {
+
+constexpr std::string_view kChecksumMember = "  \"checksum\": \"";
+constexpr std::string_view kManifestEnd = "\"\n}\n";
 
 void AppendSegments(std::string* out, const std::vector<SegmentRef>& segs, bool layered) {
   out->append("[");
@@ -41,6 +45,32 @@ std::string ManifestKey(int64_t version, int64_t epoch) {
   return fmt::format("{}{:020}-e{}.json", kManifestsPrefix, version, epoch);
 }
 
+Result<ManifestKeyParts> ParseManifestKey(std::string_view key) {
+  auto bad = [&] {
+    return Status::InvalidArgument(
+        fmt::format("'{}' is not a manifest key ({}<version, 20 digits>-e<epoch>.json)", key,
+                    kManifestsPrefix));
+  };
+  if (!key.starts_with(kManifestsPrefix) || !key.ends_with(".json")) return bad();
+  std::string_view name = key.substr(kManifestsPrefix.size());
+  name.remove_suffix(std::string_view(".json").size());
+  if (name.size() < 20 + 3 || name.substr(20, 2) != "-e") return bad();
+  auto number = [](std::string_view digits, int64_t* out) {
+    *out = 0;
+    if (digits.empty() || digits.size() > 20) return false;
+    for (char c : digits) {
+      if (c < '0' || c > '9' || *out > (INT64_MAX - 9) / 10) return false;
+      *out = *out * 10 + (c - '0');
+    }
+    return true;
+  };
+  ManifestKeyParts parts;
+  if (!number(name.substr(0, 20), &parts.version) || !number(name.substr(22), &parts.epoch)) {
+    return bad();
+  }
+  return parts;
+}
+
 std::string SerializeManifest(const Manifest& m) {
   const bool layered = m.DeltaLayers() > 1;
   std::string out = "{\n";
@@ -55,7 +85,11 @@ std::string SerializeManifest(const Manifest& m) {
                        FormatTimestamp(m.window_start), FormatTimestamp(m.target));
     AppendSegments(&out, m.delta, layered);
   }
-  out += "\n}\n";
+  out += ",\n";
+  const std::string checksum = Hex64(Hash64(out));
+  out += kChecksumMember;
+  out += checksum;
+  out += kManifestEnd;
   return out;
 }
 
@@ -131,6 +165,22 @@ Result<Manifest> ParseManifest(std::string_view key, std::string_view json) {
     RETURN_IF_ERROR(get_time("window_start", &m.window_start));
     RETURN_IF_ERROR(get_time("target", &m.target));
     RETURN_IF_ERROR(get_segments("delta", &m.delta));
+  }
+  // The checksum covers every byte before its own line, which ends the file.
+  if (std::string_view recorded; !doc["checksum"].get(recorded)) {
+    const std::string tail = fmt::format("{}{}{}", kChecksumMember, recorded, kManifestEnd);
+    if (!json.ends_with(tail)) return bad("'checksum' is not the last member of the manifest");
+    const std::string computed = Hex64(Hash64(json.substr(0, json.size() - tail.size())));
+    if (computed != recorded) {
+      return bad(
+          fmt::format("checksum mismatch: recorded {}, content hashes to {}", recorded, computed));
+    }
+  } else if (simdjson::dom::element c; !doc["checksum"].get(c)) {
+    return bad("'checksum' is not a string");
+  } else if (!json.ends_with("]\n}\n")) {
+    // Manifests written before checksums end with their last segment list;
+    // anything else lost its checksum member (e.g. a damaged member name).
+    return bad("no 'checksum' member");
   }
   return m;
 }

@@ -13,6 +13,12 @@
 // adds a layer holding only the groups whose records changed since, so that a
 // batch's cost follows its new data. A reader serves each group from its
 // highest layer, else from the base. Manifests without layers are format 1.
+//
+// Every manifest written carries, as its last member, "checksum": the
+// xxh3-64 (16 hex digits) of its own bytes up to that member's line. Readers
+// verify it when present; manifests written before it existed have none and
+// still read (the field does not change the format number: older readers
+// ignore it).
 #pragma once
 
 #include <cstdint>
@@ -58,8 +64,20 @@ struct Manifest {
 };
 
 std::string ManifestKey(int64_t version, int64_t epoch);
+struct ManifestKeyParts {
+  int64_t version = 0;
+  int64_t epoch = 0;
+  // Publication order: by version, then epoch (a retry after a failed commit
+  // has a higher epoch). Keys sorted as text do not order epochs by value.
+  auto operator<=>(const ManifestKeyParts&) const = default;
+};
+// The parts of a key ManifestKey() made ("manifests/00000000000000000007-e2.json"
+// -> {7, 2}). InvalidArgument naming `key` for anything else.
+Result<ManifestKeyParts> ParseManifestKey(std::string_view key);
+// The manifest's JSON, its checksum last.
 std::string SerializeManifest(const Manifest& m);
-// Corruption naming `key` and the field on malformed input.
+// Corruption naming `key` and the field on malformed input, or naming `key`
+// and both checksums when the content does not match its checksum.
 Result<Manifest> ParseManifest(std::string_view key, std::string_view json);
 
 }  // namespace freshet

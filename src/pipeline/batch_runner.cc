@@ -11,6 +11,7 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "common/parallel.h"
+#include "index/current_pointer.h"
 #include "pipeline/group_build.h"
 
 namespace freshet {
@@ -173,13 +174,25 @@ Status BatchRunner::ResolveFailedCommit() {
 
 Status BatchRunner::RepairCurrent(const PipelineState& state) {
   if (state.manifest_key.empty()) return Status::OK();
-  auto current = IndexView::ReadCurrent(*output_);
-  if (current.ok() && *current == state.manifest_key) return Status::OK();
-  RETURN_IF_ERROR(output_->Put(kCurrentKey, state.manifest_key + "\n"));
-  Log(LogLevel::kWarn, "current_repaired",
-      {{"pipeline", config_.name},
-       {"was", current.ok() ? *current : std::string("(none)")},
-       {"now", state.manifest_key}});
+  return PointCurrent(state.manifest_key, /*repair=*/true);
+}
+
+Status BatchRunner::PointCurrent(const std::string& manifest_key, bool repair) {
+  ASSIGN_OR_RETURN(CurrentAdvance advance,
+                   AdvanceCurrent(*output_, manifest_key, /*replace_same_version=*/repair));
+  const std::string before = advance.before.empty() ? "(none)" : advance.before;
+  if (advance.move == CurrentMove::kMoved && repair) {
+    Log(LogLevel::kWarn, "current_repaired",
+        {{"pipeline", config_.name}, {"was", before}, {"now", manifest_key}});
+  } else if (advance.move == CurrentMove::kNewer) {
+    // Another writer already pointed CURRENT further (a successor after our
+    // lease ran out, or a metastore older than the output): never backwards.
+    Log(LogLevel::kWarn, "current_not_moved",
+        {{"pipeline", config_.name},
+         {"reason", "CURRENT names a newer manifest"},
+         {"current", before},
+         {"manifest", manifest_key}});
+  }
   return Status::OK();
 }
 
@@ -315,19 +328,34 @@ Status BatchRunner::CommitAndPoint(const PipelineState& state, const Manifest& m
   commit_unresolved_ = true;
   ASSIGN_OR_RETURN(record->batch_id, metastore_->CommitBatch(config_.name, epoch_, commit));
   CrashPoint("after_commit");
-  // CURRENT follows the metastore; if this Put is lost, Start() repairs it.
-  // A holder whose lease ran out (paused for longer than lease_ttl) may
-  // already have a successor that pointed CURRENT further: it leaves CURRENT
-  // to that successor rather than move it backwards.
+  // CURRENT follows the metastore; if this write is lost, the next start (or
+  // the next batch, see ResolveFailedCommit) repairs it.
   if (clock_.Now() >= lease_expires_) {
-    Log(LogLevel::kWarn, "current_not_moved",
+    // Our lease ran out during the batch, yet the commit was ours: it is
+    // fenced by the epoch. The metastore is the truth: while it still names
+    // our manifest as the committed one, pointing CURRENT at it is safe
+    // (compare-and-swap, forward only) and keeps readers on the newest
+    // committed generation. Once a successor has committed after us,
+    // CURRENT is its to move.
+    ASSIGN_OR_RETURN(PipelineState after, metastore_->GetState(config_.name));
+    if (after.manifest_key != manifest_key) {
+      Log(LogLevel::kWarn, "current_not_moved",
+          {{"pipeline", config_.name},
+           {"reason", "lease expired and a newer batch committed"},
+           {"manifest", manifest_key},
+           {"committed", after.manifest_key}});
+      commit_unresolved_ = false;
+      record->commit_micros = timer.Lap();
+      return Status::OK();
+    }
+    Log(LogLevel::kWarn, "lease_expired_in_batch",
         {{"pipeline", config_.name},
-         {"reason", "lease expired before pointing CURRENT"},
-         {"manifest", manifest_key}});
-  } else {
-    RETURN_IF_ERROR(output_->Put(kCurrentKey, manifest_key + "\n"));
-    commit_unresolved_ = false;
+         {"epoch", epoch_},
+         {"manifest", manifest_key},
+         {"action", "pointing CURRENT at our committed manifest"}});
   }
+  RETURN_IF_ERROR(PointCurrent(manifest_key, /*repair=*/false));
+  commit_unresolved_ = false;
   record->commit_micros = timer.Lap();
   (void)state;
   return Status::OK();
@@ -612,40 +640,126 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
 }
 
 Result<int64_t> BatchRunner::CollectGarbage() {
+  // Only the lease holder collects: a runner whose lease another one took
+  // could delete the segments its successor is publishing.
+  if (Status st = RenewLease(); !st.ok()) {
+    Log(LogLevel::kWarn, "gc_skipped", {{"pipeline", config_.name}, {"reason", st.ToString()}});
+    return st.code() == StatusCode::kFailedPrecondition ? Result<int64_t>(int64_t{0}) : st;
+  }
   ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
   if (state.manifest_key.empty()) return int64_t{0};
-  const TimeMicros horizon = clock_.Now() - config_.retention;
-  ASSIGN_OR_RETURN(auto manifests, output_->List(kManifestsPrefix));
-  std::set<std::string> referenced;
-  int64_t deleted = 0;
-  for (const ObjectInfo& m : manifests) {
-    auto json = output_->Get(m.key);
-    if (!json.ok()) continue;
-    auto parsed = ParseManifest(m.key, *json);
-    bool keep = m.key == state.manifest_key || (parsed.ok() && parsed->created_at >= horizon);
-    if (!parsed.ok() && m.key != state.manifest_key) {
-      Log(LogLevel::kWarn, "gc_unreadable_manifest",
-          {{"key", m.key}, {"error", parsed.status().message()}});
+  // What readers follow now: never collected, whatever the metastore says.
+  std::string current;
+  if (auto key = IndexView::ReadCurrent(*output_); key.ok()) {
+    current = *key;
+  } else if (!key.status().IsNotFound()) {
+    return key.status().WithContext("collection needs CURRENT");
+  }
+  TimeMicros retention = config_.retention;
+  if (retention < kMinRetention) {
+    if (!retention_raised_logged_) {
+      Log(LogLevel::kWarn, "retention_raised",
+          {{"pipeline", config_.name},
+           {"retention", FormatDuration(config_.retention)},
+           {"used", FormatDuration(kMinRetention)}});
+      retention_raised_logged_ = true;
     }
-    if (keep && parsed.ok()) {
-      for (const auto* list : {&parsed->base, &parsed->delta}) {
+    retention = kMinRetention;
+  }
+  const TimeMicros horizon = clock_.Now() - retention;
+
+  struct Entry {
+    std::string key;
+    ManifestKeyParts parts{-1, -1};  // {-1, -1}: not a manifest key
+    std::optional<Manifest> manifest;
+    bool keep = false;
+  };
+  ASSIGN_OR_RETURN(auto listed, output_->List(kManifestsPrefix));
+  std::vector<Entry> entries;
+  for (const ObjectInfo& m : listed) {
+    Entry e{m.key};
+    if (auto parts = ParseManifestKey(m.key); parts.ok()) e.parts = *parts;
+    auto json = output_->Get(m.key);
+    if (json.ok()) {
+      auto parsed = ParseManifest(m.key, *json);
+      if (parsed.ok()) {
+        e.manifest = std::move(*parsed);
+      } else {
+        Log(LogLevel::kWarn, "gc_unreadable_manifest",
+            {{"key", m.key}, {"error", parsed.status().message()}});
+      }
+    } else if (!json.status().IsNotFound()) {
+      return json.status().WithContext("collection");
+    }
+    entries.push_back(std::move(e));
+  }
+  // In publication order: by version, then epoch.
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.parts < b.parts; });
+  const int64_t current_version = [&] {
+    auto parts = ParseManifestKey(current);
+    return parts.ok() ? parts->version : int64_t{-1};
+  }();
+  // When a manifest stopped being served: when the next version was created.
+  // Of several manifests of one version (a failed commit and its retry) the
+  // one of the highest epoch, the retry, is the one that can have been
+  // committed. A manifest with no newer version counts from its own creation.
+  std::map<int64_t, TimeMicros> created_by_version;
+  for (const Entry& e : entries) {
+    if (e.manifest && e.parts.version >= 0) {
+      created_by_version[e.parts.version] = e.manifest->created_at;
+    }
+  }
+  // The one CURRENT named before its present manifest (as far as the output
+  // shows): a reader may still be opening it, however old its successor.
+  std::string previous;
+  for (const Entry& e : entries) {
+    if (e.parts.version >= 0 && e.parts.version < current_version) previous = e.key;
+  }
+  for (Entry& e : entries) {
+    if (e.key == current || e.key == state.manifest_key || e.key == previous) {
+      e.keep = true;
+      continue;
+    }
+    if (!e.manifest) continue;  // unreadable and not served: collected
+    auto next = created_by_version.upper_bound(e.parts.version);
+    TimeMicros superseded =
+        next == created_by_version.end() ? e.manifest->created_at : next->second;
+    e.keep = superseded >= horizon;
+  }
+
+  int64_t deleted = 0;
+  std::set<std::string> referenced;
+  bool references_known = true;
+  for (const Entry& e : entries) {
+    if (e.keep) {
+      if (!e.manifest) {
+        references_known = false;  // its segments cannot be told apart: keep them all
+        continue;
+      }
+      for (const auto* list : {&e.manifest->base, &e.manifest->delta}) {
         for (const SegmentRef& r : *list) referenced.insert(r.key);
       }
       continue;
     }
-    if (keep) continue;
     CrashPoint("during_gc");
-    RETURN_IF_ERROR(output_->Delete(m.key));
+    RETURN_IF_ERROR(output_->Delete(e.key));
     ++deleted;
   }
-  ASSIGN_OR_RETURN(auto segments, output_->List(kSegmentsPrefix));
-  for (const ObjectInfo& s : segments) {
-    if (referenced.count(s.key)) continue;
-    RETURN_IF_ERROR(output_->Delete(s.key));
-    ++deleted;
+  if (!references_known) {
+    Log(LogLevel::kWarn, "gc_segments_kept",
+        {{"pipeline", config_.name},
+         {"reason", "a manifest that is kept cannot be read: its segments are unknown"}});
+  } else {
+    ASSIGN_OR_RETURN(auto segments, output_->List(kSegmentsPrefix));
+    for (const ObjectInfo& s : segments) {
+      if (referenced.count(s.key)) continue;
+      RETURN_IF_ERROR(output_->Delete(s.key));
+      ++deleted;
+    }
+    std::vector<std::string> keep(referenced.begin(), referenced.end());
+    segments_.Retain(keep);
   }
-  std::vector<std::string> keep(referenced.begin(), referenced.end());
-  segments_.Retain(keep);
   if (deleted) Log(LogLevel::kInfo, "gc", {{"pipeline", config_.name}, {"deleted", deleted}});
   return deleted;
 }

@@ -68,8 +68,15 @@ class BatchRunner {
   // snapshot's CUT object) and commits a manifest serving it. REQUIRES: Start().
   Result<BatchOutcome> BuildFull(std::optional<TimeMicros> cut);
 
-  // Deletes manifests older than the retention that CURRENT does not name,
-  // and segments no remaining manifest references. Returns objects deleted.
+  // Deletes the manifests that stopped being served more than `retention`
+  // ago (at least kMinRetention; a manifest stopped being served when the
+  // next version was created), then the segments no remaining manifest
+  // references. Never deletes the manifest CURRENT names, the one the
+  // metastore says is committed, the one CURRENT named before (the newest of
+  // a lower version), nor their segments; keeps every segment if a kept
+  // manifest cannot be read. Only under a live lease (renewed first; without
+  // it, nothing is deleted and `gc_skipped` is logged). Returns the number
+  // of objects deleted.
   Result<int64_t> CollectGarbage();
 
   int64_t epoch() const { return epoch_; }
@@ -91,7 +98,13 @@ class BatchRunner {
   // and the failed batch's manifest, never committed, is collected later.
   // FailedPrecondition ("fenced: ...") if another runner took the lease.
   Status ResolveFailedCommit();
+  // Points CURRENT at the metastore's committed manifest unless it already
+  // names it or a newer one.
   Status RepairCurrent(const PipelineState& state);
+  // Points CURRENT at `manifest_key`, forward only (AdvanceCurrent); a
+  // `repair` also replaces another manifest of the same version. Logs
+  // `current_repaired` (repair) and `current_not_moved` (CURRENT was newer).
+  Status PointCurrent(const std::string& manifest_key, bool repair);
   Result<std::shared_ptr<IndexView>> CommittedView(const PipelineState& state);
   // Reads every data file of `d`'s partitions in [from, to], through the cache.
   Status ReadWindow(ObjectStore& store, const Discovery& d, const SourceSpec& spec,
@@ -119,6 +132,7 @@ class BatchRunner {
   TimeMicros lease_expires_ = 0;  // as of our last acquisition or renewal
   // A commit was attempted and CURRENT not yet written after it.
   bool commit_unresolved_ = false;
+  bool retention_raised_logged_ = false;
   SegmentCache segments_;
   // Parsed files by (key, fingerprint): unchanged files are not read again.
   std::map<std::string, std::shared_ptr<const ParsedFile>> file_cache_;

@@ -52,6 +52,10 @@ struct Aggregate {
   std::string FieldName(std::string_view prefix) const;
 };
 
+// The retention floor: a reader that has read CURRENT less than this long
+// ago still finds the generation it names, whatever `retention` says.
+inline constexpr TimeMicros kMinRetention = 60 * kMicrosPerSecond;
+
 struct PipelineConfig {
   std::string name;
   std::string metastore = "sqlite:freshet.db";
@@ -60,6 +64,9 @@ struct PipelineConfig {
   TimeMicros max_lag = 30 * kMicrosPerMinute;  // bounded only
   TimeMicros cadence = 60 * kMicrosPerSecond;
   TimeMicros lease_ttl = 2 * kMicrosPerMinute;
+  // How long a generation stays collectable-proof after it stopped being
+  // served; below kMinRetention, collection uses kMinRetention (see
+  // BatchRunner::CollectGarbage).
   TimeMicros retention = kMicrosPerHour;
   BadRecordPolicy bad_records = BadRecordPolicy::kSkip;
   int threads = 0;  // 0: one per core

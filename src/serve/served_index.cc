@@ -1,5 +1,7 @@
 #include "serve/served_index.h"
 
+#include "common/log.h"
+
 namespace freshet {
 
 Generation::Generation(std::shared_ptr<const IndexView> view, TimeMicros loaded_at,
@@ -30,6 +32,18 @@ Result<bool> ServedIndex::Reload(Clock& clock) {
   if (!key.ok()) return fail(key.status());
   std::shared_ptr<const Generation> old = Acquire();
   if (old && old->view().manifest_key() == *key) return false;
+  if (old) {
+    auto parts = ParseManifestKey(*key);
+    if (!parts.ok()) return fail(parts.status().WithContext("CURRENT"));
+    if (parts->version < old->view().manifest().version) {
+      if (ignored_key_ != *key) {
+        Log(LogLevel::kWarn, "current_older_ignored",
+            {{"pipeline", name_}, {"current", *key}, {"serving", old->view().manifest_key()}});
+        ignored_key_ = *key;
+      }
+      return false;
+    }
+  }
   auto view = IndexView::OpenManifest(*store_, *key, &cache_);
   if (!view.ok()) return fail(view.status());
   auto next = std::make_shared<const Generation>(std::move(*view), clock.Now(), live_);

@@ -63,9 +63,11 @@ class ServedIndex {
   // The generation in service; null before the first successful Reload().
   std::shared_ptr<const Generation> Acquire() const;
 
-  // Reads CURRENT; if it names another manifest than the one in service,
-  // opens it and swaps. Returns whether a swap happened. On failure the
-  // generation in service stays (and the failure is counted).
+  // Reads CURRENT; if it names a newer manifest than the one in service,
+  // opens it and swaps. Returns whether a swap happened. A CURRENT naming an
+  // older version than the one in service is ignored (logged once per key as
+  // `current_older_ignored`): what a reader serves never goes backwards. On
+  // failure the generation in service stays (and the failure is counted).
   Result<bool> Reload(Clock& clock);
 
   ReloadStats reload_stats() const;
@@ -81,6 +83,7 @@ class ServedIndex {
   mutable std::mutex mu_;  // guards current_ and stats_
   std::shared_ptr<const Generation> current_;
   ReloadStats stats_;
+  std::string ignored_key_;  // the last older CURRENT logged; guarded by reload_mu_
   std::shared_ptr<std::atomic<int64_t>> live_ = std::make_shared<std::atomic<int64_t>>(0);
 };
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <random>
 
 #include "common/crash_point.h"
+#include "common/hash.h"
 
 namespace freshet {
 namespace fs = std::filesystem;
@@ -52,10 +54,36 @@ std::string Fingerprint(const struct stat& st) {
                      st.st_ino);
 }
 
+// The PutIfMatch token of a local object: a hash of its content.
+std::string ContentToken(std::string_view data) { return Hex64(Hash64(data)); }
+
+// An exclusive flock(2) on a folder, released when destroyed (or when its
+// process dies).
+class FolderLock {
+ public:
+  ~FolderLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Status Lock(const fs::path& dir) {
+    fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ < 0) return ErrnoStatus("open folder", dir, errno);
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) return ErrnoStatus("lock folder", dir, errno);
+    }
+    return Status::OK();
+  }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+
+// Unique among writers: the process id keeps processes forked after the
+// generator was seeded (which share its state) apart.
 uint64_t TempSuffix() {
   static std::atomic<uint64_t> counter{0};
   thread_local std::mt19937_64 rng(std::random_device{}());
-  return rng() ^ (counter.fetch_add(1) << 48);
+  return rng() ^ (counter.fetch_add(1) << 48) ^ (static_cast<uint64_t>(::getpid()) << 16);
 }
 
 }  // namespace
@@ -172,6 +200,42 @@ Status LocalStore::PutIfAbsent(std::string_view key, std::string_view data) {
     return ErrnoStatus("link into", path, err);
   }
   return SyncDir(fs::path(path).parent_path());
+}
+
+Result<VersionedObject> LocalStore::GetVersioned(std::string_view key) {
+  // One open file: the bytes and their token belong to the same version even
+  // if the object is replaced meanwhile (a rename leaves this file intact).
+  ASSIGN_OR_RETURN(std::string data, Get(key));
+  std::string token = ContentToken(data);
+  return VersionedObject{std::move(data), std::move(token)};
+}
+
+Status LocalStore::PutIfMatch(std::string_view key, std::string_view data,
+                              std::string_view expected_token) {
+  fs::path temp;
+  ASSIGN_OR_RETURN(std::string path, WriteTemp(key, data, &temp));
+  auto give_up = [&](Status st) {
+    ::unlink(temp.c_str());
+    return st;
+  };
+  const fs::path dir = fs::path(path).parent_path();
+  FolderLock lock;
+  if (Status st = lock.Lock(dir); !st.ok()) return give_up(st);
+  auto current = Get(key);
+  if (!current.ok() && !current.status().IsNotFound()) return give_up(current.status());
+  const bool matches = expected_token.empty()
+                           ? !current.ok()
+                           : current.ok() && ContentToken(*current) == expected_token;
+  if (!matches) {
+    return give_up(Status::FailedPrecondition(fmt::format(
+        "object '{}' {} since it was read (compare-and-swap refused)", key,
+        current.ok() ? (expected_token.empty() ? "was created" : "changed") : "was deleted")));
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    return give_up(ErrnoStatus("rename into", path, errno));
+  }
+  if (::fsync(lock.fd()) != 0) return ErrnoStatus("fsync folder", dir, errno);
+  return Status::OK();
 }
 
 Result<std::vector<ObjectInfo>> LocalStore::List(std::string_view prefix) {

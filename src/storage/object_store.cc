@@ -8,6 +8,16 @@
 
 namespace freshet {
 
+Result<VersionedObject> ObjectStore::GetVersioned(std::string_view key) {
+  return Status::NotSupported(
+      fmt::format("{} cannot read '{}' with a version token", Describe(), key));
+}
+
+Status ObjectStore::PutIfMatch(std::string_view key, std::string_view, std::string_view) {
+  return Status::NotSupported(
+      fmt::format("{} cannot replace '{}' by compare-and-swap", Describe(), key));
+}
+
 Status ValidateKey(std::string_view key) {
   if (key.empty()) return Status::InvalidArgument("empty object key");
   if (key.front() == '/') {

@@ -1,6 +1,8 @@
 // ObjectStore: where input and output live. A flat namespace of immutable
 // objects addressed by '/'-separated keys relative to the store's root, in
-// the spirit of S3: no append, no rename, one atomic write per object.
+// the spirit of S3: no append, no rename, one atomic write per object. One
+// kind of object may be replaced under a condition (PutIfMatch): the small
+// pointer a reader follows (the index's CURRENT).
 //
 // Thread-safety: every method may be called concurrently from many threads.
 #pragma once
@@ -21,6 +23,14 @@ struct ObjectInfo {
   // Changes whenever the object's content may have changed (size + mtime for
   // local files, ETag for S3). Used to detect late and rewritten files.
   std::string fingerprint;
+};
+
+// An object's bytes as read, with the token of exactly those bytes.
+struct VersionedObject {
+  std::string data;
+  // Opaque; identifies this content of the object for PutIfMatch (the ETag on
+  // S3, a hash of the content in a local folder). Never empty.
+  std::string token;
 };
 
 class ObjectStore {
@@ -50,6 +60,22 @@ class ObjectStore {
   // Like Put, but fails with AlreadyExists if the key exists; of two
   // concurrent callers at most one succeeds.
   virtual Status PutIfAbsent(std::string_view key, std::string_view data) = 0;
+
+  // The whole object and the token of the bytes returned (read in one
+  // request, so the two always belong together). NotFound if absent.
+  // NotSupported by stores without compare-and-swap (the default).
+  virtual Result<VersionedObject> GetVersioned(std::string_view key);
+
+  // Compare-and-swap: writes the object as Put does (atomic, durable when it
+  // returns OK) only if its content is still the one `expected_token` (from
+  // GetVersioned) identifies, or, with an empty `expected_token`, only if the
+  // key is absent. FailedPrecondition if the object changed, appeared or
+  // disappeared since: nothing was written, read it again and decide anew. Of
+  // concurrent callers holding the same token at most one succeeds. A crash
+  // at any instant leaves the old object or the new one, whole. NotSupported
+  // by stores without compare-and-swap (the default).
+  virtual Status PutIfMatch(std::string_view key, std::string_view data,
+                            std::string_view expected_token);
 
   // Every object whose key starts with `prefix`, recursively, sorted by key.
   // In-progress writes are never listed.

@@ -149,12 +149,17 @@ Result<HttpResponse> S3Store::Execute(Call& call) {
                                          retrier.Elapsed().count() / 1000.0, last_error));
 }
 
-Result<std::string> S3Store::Get(std::string_view key) {
+Result<HttpResponse> S3Store::GetObject(std::string_view key) {
   RETURN_IF_ERROR(ValidateKey(key));
   std::string name = ObjectName(key);
   Call call{"GET", name, "GET", config_.RequestUrl(FullKey(key))};
   ASSIGN_OR_RETURN(HttpResponse r, Execute(call));
   if (r.status != 200) return ErrorStatus("GET", name, r);
+  return r;
+}
+
+Result<std::string> S3Store::Get(std::string_view key) {
+  ASSIGN_OR_RETURN(HttpResponse r, GetObject(key));
   return std::move(r.body);
 }
 
@@ -198,44 +203,94 @@ Result<ObjectInfo> S3Store::Head(std::string_view key) {
   return info;
 }
 
+std::string S3Store::WriteCondition::Header() const {
+  switch (kind) {
+    case Kind::kNone:
+      return "";
+    case Kind::kIfAbsent:
+      return "If-None-Match: *";
+    case Kind::kIfMatch:
+      return "If-Match: \"" + etag + "\"";
+  }
+  return "";
+}
+
+Status S3Store::WriteCondition::Refused(const std::string& name) const {
+  if (kind == Kind::kIfAbsent) {
+    return Status::AlreadyExists(fmt::format("object '{}' already exists", name));
+  }
+  return Status::FailedPrecondition(
+      fmt::format("object '{}' changed since it was read (compare-and-swap refused)", name));
+}
+
 Status S3Store::Put(std::string_view key, std::string_view data) {
-  return Write(key, data, /*if_absent=*/false);
+  return Write(key, data, WriteCondition{});
 }
 
 Status S3Store::PutIfAbsent(std::string_view key, std::string_view data) {
-  return Write(key, data, /*if_absent=*/true);
+  return Write(key, data, WriteCondition{WriteCondition::Kind::kIfAbsent, ""});
 }
 
-Status S3Store::Write(std::string_view key, std::string_view data, bool if_absent) {
+Result<VersionedObject> S3Store::GetVersioned(std::string_view key) {
+  ASSIGN_OR_RETURN(HttpResponse r, GetObject(key));
+  std::string etag = StripQuotes(r.Header("etag"));
+  if (etag.empty()) {
+    return Status::NotSupported(fmt::format("GET {}: the answer has no ETag", ObjectName(key)));
+  }
+  return VersionedObject{std::move(r.body), std::move(etag)};
+}
+
+Status S3Store::PutIfMatch(std::string_view key, std::string_view data,
+                           std::string_view expected_token) {
+  if (expected_token.empty()) {
+    Status st = PutIfAbsent(key, data);
+    if (!st.IsAlreadyExists()) return st;
+    return Status::FailedPrecondition(fmt::format(
+        "object '{}' was created since it was read (compare-and-swap refused)", ObjectName(key)));
+  }
+  return Write(key, data,
+               WriteCondition{WriteCondition::Kind::kIfMatch, std::string(expected_token)});
+}
+
+Status S3Store::Write(std::string_view key, std::string_view data,
+                      const WriteCondition& condition) {
   RETURN_IF_ERROR(ValidateKey(key));
-  if (data.size() > config_.multipart_threshold) return WriteMultipart(key, data, if_absent);
+  if (data.size() > config_.multipart_threshold) return WriteMultipart(key, data, condition);
   std::string name = ObjectName(key);
   Call call{"PUT", name, "PUT", config_.RequestUrl(FullKey(key))};
   call.body = data;
-  if (if_absent) {
-    call.headers.push_back("If-None-Match: *");
+  const bool conditional = condition.kind != WriteCondition::Kind::kNone;
+  if (conditional) {
+    call.headers.push_back(condition.Header());
     call.conditional_write = true;
   }
   ASSIGN_OR_RETURN(HttpResponse r, Execute(call));
   if (r.status == 200) return Status::OK();
-  if (if_absent && r.status == 412) {
-    if (call.maybe_applied) return ResolveConditionalConflict(key, data);
-    return Status::AlreadyExists(fmt::format("object '{}' already exists", name));
+  if (conditional && r.status == 412) {
+    if (call.maybe_applied) return ResolveConditionalConflict(key, data, condition);
+    return condition.Refused(name);
+  }
+  // If-Match on an object that is gone.
+  if (condition.kind == WriteCondition::Kind::kIfMatch && r.status == 404) {
+    return condition.Refused(name);
   }
   return ErrorStatus("PUT", name, r);
 }
 
-Status S3Store::ResolveConditionalConflict(std::string_view key, std::string_view data) {
+Status S3Store::ResolveConditionalConflict(std::string_view key, std::string_view data,
+                                           const WriteCondition& condition) {
   std::string name = ObjectName(key);
-  ASSIGN_OR_RETURN(std::string current, Get(key));
-  if (current == data) {
+  auto current = Get(key);
+  if (!current.ok() && !current.status().IsNotFound()) return current.status();
+  if (current.ok() && *current == data) {
     Log(LogLevel::kInfo, "s3_conditional_write_confirmed", {{"object", name}});
     return Status::OK();
   }
-  return Status::AlreadyExists(fmt::format("object '{}' already exists", name));
+  return condition.Refused(name);
 }
 
-Status S3Store::WriteMultipart(std::string_view key, std::string_view data, bool if_absent) {
+Status S3Store::WriteMultipart(std::string_view key, std::string_view data,
+                               const WriteCondition& condition) {
   const std::string name = ObjectName(key);
   const std::string full_key = FullKey(key);
   const uint64_t part_size = std::max<uint64_t>(config_.part_size, (data.size() + 9999) / 10000);
@@ -285,17 +340,17 @@ Status S3Store::WriteMultipart(std::string_view key, std::string_view data, bool
                 config_.RequestUrl(full_key, {{"uploadId", *upload_id}})};
   complete.body = body;
   complete.headers.push_back("Content-Type: application/xml");
-  if (if_absent) {
-    complete.headers.push_back("If-None-Match: *");
+  const bool conditional = condition.kind != WriteCondition::Kind::kNone;
+  if (conditional) {
+    complete.headers.push_back(condition.Header());
     complete.conditional_write = true;
   }
   Result<HttpResponse> r = Execute(complete);
   if (!r.ok()) return abort(r.status());
   if (r->status == 200) return Status::OK();
-  if (if_absent && r->status == 412) {
-    Status st = complete.maybe_applied
-                    ? ResolveConditionalConflict(key, data)
-                    : Status::AlreadyExists(fmt::format("object '{}' already exists", name));
+  if (conditional && r->status == 412) {
+    Status st = complete.maybe_applied ? ResolveConditionalConflict(key, data, condition)
+                                       : condition.Refused(name);
     return abort(st);
   }
   if (r->status == 404 && complete.maybe_applied) {

@@ -20,6 +20,14 @@
 //                  attempt of the same call may have been applied (its reply
 //                  was lost) and a retry then gets 412, the object is read
 //                  back: identical bytes mean this call's write won (OK).
+//   GetVersioned   GET; token = the ETag of the answer (same response as
+//                  the bytes).
+//   PutIfMatch     PUT with `If-Match: "<ETag>"` (`If-None-Match: *` for an
+//                  empty token); 412, or 404 (the object is gone), ->
+//                  FailedPrecondition; 409 ConditionalRequestConflict is
+//                  retried; after a lost reply, a 412 is resolved by reading
+//                  the object back as for PutIfAbsent. Needs a server that
+//                  honours conditional writes (AWS S3 since 2024, MinIO).
 //   List           ListObjectsV2 pages of up to 1000 keys (continuation
 //                  token), keys url-encoded by the server; sorted by key.
 //                  Keys ending in '/' (folder markers) are skipped.
@@ -48,6 +56,9 @@ class S3Store final : public ObjectStore {
   Result<ObjectInfo> Head(std::string_view key) override;
   Status Put(std::string_view key, std::string_view data) override;
   Status PutIfAbsent(std::string_view key, std::string_view data) override;
+  Result<VersionedObject> GetVersioned(std::string_view key) override;
+  Status PutIfMatch(std::string_view key, std::string_view data,
+                    std::string_view expected_token) override;
   Result<std::vector<ObjectInfo>> List(std::string_view prefix) override;
   Status Delete(std::string_view key) override;
   std::string Describe() const override;
@@ -72,12 +83,25 @@ class S3Store final : public ObjectStore {
   // The final response: a success or a permanent error. Unavailable when the
   // retries ran out.
   Result<HttpResponse> Execute(Call& call);
+  // GET of the whole object: the 200 answer, else the error naming it.
+  Result<HttpResponse> GetObject(std::string_view key);
 
-  Status Write(std::string_view key, std::string_view data, bool if_absent);
-  Status WriteMultipart(std::string_view key, std::string_view data, bool if_absent);
+  // A write's precondition: none, the key absent, or the object's ETag.
+  struct WriteCondition {
+    enum class Kind { kNone, kIfAbsent, kIfMatch } kind = Kind::kNone;
+    std::string etag;  // kIfMatch only, without quotes
+    // The conditional header, empty for kNone.
+    std::string Header() const;
+    // What a refused precondition means (AlreadyExists or FailedPrecondition).
+    Status Refused(const std::string& name) const;
+  };
+  Status Write(std::string_view key, std::string_view data, const WriteCondition& condition);
+  Status WriteMultipart(std::string_view key, std::string_view data,
+                        const WriteCondition& condition);
   // After a 412 that may answer this call's own lost write: OK if the object
-  // holds exactly `data`, else AlreadyExists.
-  Status ResolveConditionalConflict(std::string_view key, std::string_view data);
+  // holds exactly `data`, else the condition's refusal.
+  Status ResolveConditionalConflict(std::string_view key, std::string_view data,
+                                    const WriteCondition& condition);
 
   std::string FullKey(std::string_view key) const;
   std::string ObjectName(std::string_view key) const;

@@ -14,7 +14,8 @@ each failure the NAME:SEED that replays it. Exit 1 on any violation.
 Invariants and their checks (DESIGN.md numbering):
   1 watermark history (sampled after every process and in the batch log) never decreases
   2 every generation a concurrent reader opens verifies; corrupt segments are reported
-  3 CURRENT's versions only increase and each names a committed manifest
+  3 CURRENT's versions only increase and each names a committed manifest;
+    what CURRENT names is never collected
   4 after faults, a clean catch-up equals the oracle of a crash-free run
   5 a runner of a superseded epoch never commits; batch-log epochs never decrease
   6 every visible group is whole: its docs' group count equals the docs visible
@@ -500,12 +501,10 @@ def s_permission_denied(ctx):
     final_checks(ctx)
 
 
-def flip_or_truncate(rng, f, flips=True):
-    """Damages `f`. Manifests carry no checksum of their own (only of their
-    segments), so a flipped byte in one is not drawn: see the README."""
+def flip_or_truncate(rng, f):
+    """Damages `f`: segments and manifests both carry checksums."""
     data = bytearray(f.read_bytes())
-    how = rng.choice(["flip", "flip", "truncate", "empty", "delete"] if flips else
-                     ["truncate", "empty", "delete"])
+    how = rng.choice(["flip", "flip", "truncate", "empty", "delete"])
     if how == "flip":
         i = rng.randrange(16, len(data) - 32)  # past the magic, before the trailer
         data[i] ^= 1 << rng.randrange(8)
@@ -529,7 +528,7 @@ def s_corrupt_segment(ctx):
     target = ctx.rng.choice(refs + [None])
     f = ctx.ws.path / "index" / (target["key"] if target else st["manifest_key"])
     original = f.read_bytes()
-    how = flip_or_truncate(ctx.rng, f, flips=target is not None)
+    how = flip_or_truncate(ctx.rng, f)
     ctx.faults += 1
     p = ctx.fx("query", "*", "--json", "--limit", "100000000")
     # A damaged manifest may show as a segment that does not match it.
@@ -540,6 +539,45 @@ def s_corrupt_segment(ctx):
                        f"error {'names' if named else 'does not name'} the file: "
                        f"{p.stderr.strip()[-200:]}")
     f.write_bytes(original)
+    final_checks(ctx)
+
+
+def s_lease_expired(ctx):
+    """A batch that outlasts its lease (a fast simulated clock: the lease runs
+    out within milliseconds) commits, then collection runs at once: readers
+    keep serving, CURRENT names the committed manifest, and what it names is
+    never collected: inv 2, 3 (DESIGN 9)."""
+    ctx.setup(policy=ctx.rng.choice(["sequential", "latest"]),
+              retention=ctx.rng.choice(["0s", "1s", "1h"]),
+              lease_ttl=ctx.rng.choice(["1s", "2m"]))
+    reader = Reader(ctx)
+    reader.start()
+    if ctx.rng.random() < 0.7:  # something published before, as in the issue
+        ctx.run_once(clock=fixed(CUT_S + ctx.rng.randint(1, PARTITIONS - 1) * PERIOD_S + 60))
+    start = CUT_S + PARTITIONS * PERIOD_S + 60 + ctx.rng.randint(1, 3) * 3600
+    p = ctx.run_once(clock=f"sim:{ts(start)}:60000")
+    if "lease_expired_in_batch" in p.stderr or "current_not_moved" in p.stderr:
+        ctx.faults += 1
+    if p.returncode != 0:
+        ctx.violate(3, f"the batch that outlasted its lease exited {p.returncode}: "
+                       f"{p.stderr[-300:]}")
+    st = ctx.status()
+    if st["current"] != st["manifest_key"]:
+        ctx.violate(3, f"after a batch that outlasted its lease, CURRENT names "
+                       f"{st['current']}, not the committed {st['manifest_key']}")
+    q = ctx.fx("query", "*", "--json", "--limit", "1")
+    if q.returncode != 0:
+        ctx.violate(2, f"a reader fails after a batch that outlasted its lease: "
+                       f"{q.stderr.strip()[-300:]}")
+    # Collection much later still keeps what CURRENT names.
+    ctx.fx("gc", clock=fixed(start + 86400))
+    q = ctx.fx("query", "*", "--json", "--limit", "1")
+    if q.returncode != 0:
+        ctx.violate(2, f"collection deleted what CURRENT names: {q.stderr.strip()[-300:]}")
+    ctx.converge()
+    reader.check()
+    # `latest` at the later clock passed over the empty partitions since.
+    ctx.expected_target = max([ctx.expected_target] + ctx.watermarks)
     final_checks(ctx)
 
 
@@ -905,6 +943,7 @@ SCENARIOS = {
     "metastore_lost": (s_metastore_lost, 1),
     "postgres_outage": (s_postgres_outage, 1),
     "s3_faults": (s_s3_faults, 1),
+    "lease_expired": (s_lease_expired, 2),
 }
 
 # Which scenario shows each safeguard is needed (run with it disabled), and

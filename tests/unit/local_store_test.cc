@@ -4,9 +4,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <string>
 #include <thread>
+
+#include "compare_and_swap_counter.h"
 
 namespace freshet {
 namespace {
@@ -110,6 +114,75 @@ TEST_F(LocalStoreTest, UnreadableFolderIsAnErrorNotAnEmptyListing) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << "bit set per prefix listed without an IOError";
   EXPECT_EQ(store_->List("p/")->size(), 1u);
+}
+
+TEST_F(LocalStoreTest, PutIfMatchReplacesOnlyTheVersionItRead) {
+  // Empty token: only if absent.
+  ASSERT_TRUE(store_->PutIfMatch("CURRENT", "one\n", "").ok());
+  Status again = store_->PutIfMatch("CURRENT", "other\n", "");
+  EXPECT_EQ(again.code(), StatusCode::kFailedPrecondition) << again.ToString();
+  EXPECT_NE(again.message().find("'CURRENT' was created"), std::string::npos) << again.ToString();
+
+  auto v1 = store_->GetVersioned("CURRENT");
+  ASSERT_TRUE(v1.ok());
+  EXPECT_EQ(v1->data, "one\n");
+  ASSERT_TRUE(store_->PutIfMatch("CURRENT", "two\n", v1->token).ok());
+  EXPECT_EQ(*store_->Get("CURRENT"), "two\n");
+  // The token of "one" no longer matches.
+  Status stale = store_->PutIfMatch("CURRENT", "three\n", v1->token);
+  EXPECT_EQ(stale.code(), StatusCode::kFailedPrecondition) << stale.ToString();
+  EXPECT_NE(stale.message().find("'CURRENT' changed"), std::string::npos) << stale.ToString();
+  EXPECT_EQ(*store_->Get("CURRENT"), "two\n");
+  // Deleted since it was read.
+  auto v2 = store_->GetVersioned("CURRENT");
+  ASSERT_TRUE(store_->Delete("CURRENT").ok());
+  Status gone = store_->PutIfMatch("CURRENT", "four\n", v2->token);
+  EXPECT_EQ(gone.code(), StatusCode::kFailedPrecondition) << gone.ToString();
+  EXPECT_TRUE(store_->Get("CURRENT").status().IsNotFound());
+  EXPECT_TRUE(store_->GetVersioned("CURRENT").status().IsNotFound());
+  EXPECT_EQ(store_->List("")->size(), 0u);  // refused writes leave no temporary file
+}
+
+TEST_F(LocalStoreTest, ConcurrentPutIfMatchThreadsLoseNoUpdate) {
+  ASSERT_TRUE(store_->Put("counter", "0").ok());
+  std::atomic<int> refused{0}, errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      auto own = LocalStore::Open(root_);  // a store of its own, as another reader would have
+      int r = own.ok() ? IncrementCounter(**own, 40) : -1;
+      if (r < 0) {
+        ++errors;
+      } else {
+        refused += r;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors, 0);
+  EXPECT_EQ(*store_->Get("counter"), "320");
+  EXPECT_GT(refused, 0) << "the writers never raced: the test proves nothing";
+}
+
+TEST_F(LocalStoreTest, ConcurrentPutIfMatchProcessesLoseNoUpdate) {
+  ASSERT_TRUE(store_->Put("counter", "0").ok());
+  std::vector<pid_t> children;
+  for (int p = 0; p < 4; ++p) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto own = LocalStore::Open(root_);
+      ::_exit(own.ok() && IncrementCounter(**own, 50) >= 0 ? 0 : 1);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  EXPECT_EQ(*store_->Get("counter"), "200");
+  EXPECT_EQ(store_->List("")->size(), 1u);
 }
 
 TEST(ObjectStoreTest, UnknownSchemeIsRejectedNamingIt) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/hash.h"
+
 namespace freshet {
 namespace {
 
@@ -64,6 +66,83 @@ TEST(ManifestTest, RejectsLayersOutOfOrderOrInFormat1OrOnTheBase) {
   auto on_base = replaced("\"groups\": 2}", "\"groups\": 2, \"layer\": 1}");
   ASSERT_FALSE(on_base.ok());
   EXPECT_NE(on_base.status().message().find("manifests/m.json"), std::string::npos);
+}
+
+TEST(ManifestTest, CarriesAChecksumOfItsOwnBytesAsItsLastMember) {
+  std::string json = SerializeManifest(Layered());
+  size_t at = json.rfind("  \"checksum\": \"");
+  ASSERT_NE(at, std::string::npos) << json;
+  // Computed here, independently: xxh3-64 of every byte before its line.
+  EXPECT_EQ(json.substr(at), "  \"checksum\": \"" + Hex64(Hash64(json.substr(0, at))) + "\"\n}\n");
+  EXPECT_TRUE(ParseManifest("manifests/m.json", json).ok());
+}
+
+// A flipped digit in a timestamp or a count is still valid JSON with every
+// field in place: only the checksum can tell.
+TEST(ManifestTest, DamageTheStructureCannotSeeIsReportedNamingTheManifest) {
+  const std::string json = SerializeManifest(Layered());
+  for (std::string from : {"\"bytes\": 100", "2026-05-04T10:10:00Z", "\"version\": 7"}) {
+    std::string damaged = json;
+    size_t at = damaged.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    damaged[at + from.size() - 1] ^= 0x01;  // 0 <-> 1, 7 <-> 6, Z -> [
+    auto parsed = ParseManifest("manifests/00000000000000000007-e2.json", damaged);
+    ASSERT_FALSE(parsed.ok()) << from;
+    EXPECT_EQ(parsed.status().code(), StatusCode::kCorruption);
+    EXPECT_NE(parsed.status().message().find("manifest 'manifests/00000000000000000007-e2.json'"),
+              std::string::npos)
+        << parsed.status().ToString();
+  }
+  std::string flipped = json;
+  flipped[flipped.find("\"bytes\": 100") + 10] = '2';
+  auto mismatch = ParseManifest("manifests/m.json", flipped);
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_NE(mismatch.status().message().find("checksum mismatch"), std::string::npos)
+      << mismatch.status().ToString();
+  // A damaged member name must not pass for a manifest without checksum.
+  std::string renamed = json;
+  renamed[renamed.rfind("checksum")] = 'd';
+  auto unnamed = ParseManifest("manifests/m.json", renamed);
+  ASSERT_FALSE(unnamed.ok());
+  EXPECT_NE(unnamed.status().message().find("no 'checksum'"), std::string::npos)
+      << unnamed.status().ToString();
+}
+
+// Formats are forever: a manifest written before checksums existed (these
+// exact bytes) still reads.
+TEST(ManifestTest, ManifestWithoutChecksumStillReads) {
+  const std::string old_manifest =
+      "{\n"
+      "  \"format\": 1,\n"
+      "  \"pipeline\": \"ads\",\n"
+      "  \"version\": 3,\n"
+      "  \"epoch\": 2,\n"
+      "  \"created_at\": \"2026-05-04T10:10:00Z\",\n"
+      "  \"base_cut\": \"2026-05-04T10:00:00Z\",\n"
+      "  \"base\": [\n"
+      "    {\"key\": \"segments/b0.seg\", \"bytes\": 100, \"checksum\": \"0123456789abcdef\", "
+      "\"docs\": 3, \"groups\": 2}\n"
+      "  ],\n"
+      "  \"window_start\": \"2026-05-04T10:00:00Z\",\n"
+      "  \"target\": \"2026-05-04T10:05:00Z\",\n"
+      "  \"delta\": []\n"
+      "}\n";
+  auto parsed = ParseManifest("manifests/00000000000000000003-e2.json", old_manifest);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->version, 3);
+  EXPECT_EQ(parsed->base.size(), 1u);
+  EXPECT_TRUE(parsed->has_delta);
+}
+
+TEST(ManifestTest, KeysParseIntoVersionAndEpoch) {
+  auto parts = ParseManifestKey(ManifestKey(42, 17));
+  ASSERT_TRUE(parts.ok());
+  EXPECT_EQ(parts->version, 42);
+  EXPECT_EQ(parts->epoch, 17);
+  EXPECT_LT(*ParseManifestKey(ManifestKey(5, 9)), *ParseManifestKey(ManifestKey(5, 10)));
+  EXPECT_FALSE(ParseManifestKey("manifests/m.json").ok());
+  EXPECT_FALSE(ParseManifestKey("manifests/00000000000000000001-e1.jsn").ok());
+  EXPECT_FALSE(ParseManifestKey("manifests/00000000000000000001-e-1.json").ok());
 }
 
 }  // namespace

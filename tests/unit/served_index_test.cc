@@ -112,6 +112,24 @@ TEST_F(ServedIndexTest, FailedReloadKeepsTheGenerationInService) {
   EXPECT_EQ(Markers(*index.Acquire()), std::set<std::string>{"gen1"});
 }
 
+// A CURRENT put back to an older generation (a writer that lost a race, a
+// restored backup) does not take readers back in time.
+TEST_F(ServedIndexTest, CurrentNamingAnOlderVersionIsIgnored) {
+  Publish(1);
+  Publish(2);
+  ServedIndex index("p", Store(), 0);
+  ASSERT_TRUE(*index.Reload(clock_));
+  ASSERT_TRUE(Store()->Put(std::string(kCurrentKey), ManifestKey(1, 1) + "\n").ok());
+  auto r = index.Reload(clock_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(*r);
+  EXPECT_EQ(Markers(*index.Acquire()), std::set<std::string>{"gen2"});
+  EXPECT_EQ(index.reload_stats().failures, 0);
+  Publish(3);  // and forward again
+  EXPECT_TRUE(*index.Reload(clock_));
+  EXPECT_EQ(Markers(*index.Acquire()), std::set<std::string>{"gen3"});
+}
+
 // Readers on 4 threads while 60 generations are swapped in: every query sees
 // exactly one generation's docs, generations never go backwards per reader,
 // and every old generation is released at the end.
