@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 flavour=${1:-release}
 case "$flavour" in
-  release) args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
-  asan) args=(-DCMAKE_BUILD_TYPE=Debug -DFRESHET_SANITIZE=ON -DCMAKE_CXX_FLAGS=-O1) ;;
+  release) args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DFRESHET_WERROR=ON) ;;
+  asan) args=(-DCMAKE_BUILD_TYPE=Debug -DFRESHET_SANITIZE=ON -DCMAKE_CXX_FLAGS=-O1 -DFRESHET_WERROR=ON) ;;
   *) echo "unknown flavour '$flavour' (release, asan)" >&2; exit 2 ;;
 esac
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/freshet-ccache}

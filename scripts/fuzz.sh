@@ -19,7 +19,7 @@ else
 fi
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/freshet-ccache}
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DFRESHET_FUZZ=ON -DFRESHET_SANITIZE=ON >/dev/null
+  -DFRESHET_FUZZ=ON -DFRESHET_SANITIZE=ON -DFRESHET_WERROR=ON >/dev/null
 cmake --build build/fuzz -j "${FRESHET_JOBS:-2}" --target parquet_reader_fuzz parquet_thrift_fuzz engine_parsers_fuzz \
   s3_responses_fuzz parquet_dump
 

@@ -340,9 +340,8 @@ Result<PipelineConfig> LoadPipelineConfig(const std::string& path) {
   if (!in) return Status::NotFound(fmt::format("config file '{}' cannot be read", path));
   std::stringstream ss;
   ss << in.rdbuf();
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
-  return ParsePipelineConfig(ss.str(), path, dir);
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  return ParsePipelineConfig(ss.str(), path, dir.empty() ? std::string_view(".") : dir.native());
 }
 
 }  // namespace freshet

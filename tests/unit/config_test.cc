@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 namespace freshet {
 namespace {
 
@@ -56,6 +59,27 @@ TEST(ConfigTest, ParsesEveryRoleAndResolvesRelativePaths) {
   EXPECT_EQ(c->aggregates[1].FieldName("item_"), "item_min_bid");
   EXPECT_EQ(c->DocProjection(), (std::vector<std::string>{"ad_id", "item_id", "updated_at", "op",
                                                           "title", "status", "bid"}));
+}
+
+// A config file named with its folder resolves relative URLs against that
+// folder; one named alone (`--config pipeline.toml`), against the current one.
+TEST(ConfigTest, LoadResolvesRelativePathsAgainstTheConfigFolder) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) / "config_folder_test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "pipeline.toml") << kValid;
+  auto c = LoadPipelineConfig((dir / "pipeline.toml").string());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->output, (dir / "out").string());
+  EXPECT_EQ(c->metastore, "sqlite:" + (dir / "meta.db").string());
+
+  const auto previous = std::filesystem::current_path();
+  std::filesystem::current_path(dir);
+  auto bare = LoadPipelineConfig("pipeline.toml");
+  std::filesystem::current_path(previous);
+  ASSERT_TRUE(bare.ok()) << bare.status().ToString();
+  EXPECT_EQ(bare->output, "out");
+  EXPECT_EQ(bare->source.url, "data/ads");
+  EXPECT_EQ(bare->metastore, "sqlite:meta.db");
 }
 
 void ExpectError(std::string text, std::string_view expected) {
