@@ -254,11 +254,14 @@ def main():
             problems.append(f"{name} exited with {code} on SIGTERM")
 
     load = os.getloadavg()
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip() or "unknown"
     lines = [
         f"# Soak: {args.minutes:g} min of run + serve + live producer",
         "",
         f"`bench/soak.py --minutes {args.minutes:g} --rate {args.rate:g} --speed {args.speed:g}`"
-        f" at {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load at the end "
+        f" at commit {commit}, ended {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f"load at the end "
         f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}, {os.cpu_count()} cores.",
         "",
         f"Queries: {counts['sent']} sent, {counts['failed']} failed. Generations served: "
