@@ -1,5 +1,7 @@
 package freshet.bench;
 
+import com.google.gson.Gson;
+import com.google.gson.JsonParseException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,6 +48,9 @@ import org.apache.lucene.store.FSDirectory;
  * reports exact totals): the total-hits threshold is unbounded, which rules out block-max WAND.
  */
 final class LuceneQueries {
+  /** The query file's lines: objects as Map, numbers as Double (Gson's untyped form). */
+  private static final Gson GSON = new Gson();
+
   private LuceneQueries() {}
 
   /**
@@ -134,7 +139,13 @@ final class LuceneQueries {
     for (String line : Files.readAllLines(queryPath, StandardCharsets.UTF_8)) {
       ++number;
       if (line.isEmpty()) continue;
-      if (!(Json.parse(line, queryPath + ":" + number) instanceof Map<?, ?> m)) {
+      Object parsed;
+      try {
+        parsed = GSON.fromJson(line, Object.class);
+      } catch (JsonParseException e) {
+        throw new IOException(queryPath + ":" + number + ": " + e.getMessage(), e);
+      }
+      if (!(parsed instanceof Map<?, ?> m)) {
         throw new IOException(queryPath + ":" + number + ": expected a JSON object");
       }
       @SuppressWarnings("unchecked")
@@ -169,7 +180,7 @@ final class LuceneQueries {
         out.append("{\"id\":").append(((Double) queries.get(i).get("id")).longValue());
         out.append(",\"total\":").append(a.total()).append(",\"hits\":[");
         for (int j = 0; j < a.ids().size(); ++j) {
-          out.append(j == 0 ? "" : ",").append(Json.quote(a.ids().get(j)));
+          out.append(j == 0 ? "" : ",").append(GSON.toJson(a.ids().get(j)));
         }
         out.append("],\"keys\":[");
         for (int j = 0; j < a.keys().size(); ++j) {
