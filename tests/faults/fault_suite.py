@@ -40,7 +40,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "e2e"))
 
-from conftest import FRESHET, S3_BUCKET, S3_ENDPOINT, Workspace, s3_url  # noqa: E402
+# Scenarios set crash and pause points and turn safeguards off: they run the
+# binary built with its test seams (conftest: FRESHET_TEST).
+from conftest import FRESHET_TEST, S3_BUCKET, S3_ENDPOINT, Workspace, s3_url  # noqa: E402
 from oracle import diff_docs, expected_index  # noqa: E402
 from runners import CurrentWatcher, manifest_version  # noqa: E402
 
@@ -145,7 +147,7 @@ class Ctx:
             args += ["--config", str(self.ws.config), "--clock", clock or self.final_clock]
         elif args[0] == "query":
             args += ["--config", str(self.ws.config)]
-        return [FRESHET, *args]
+        return [FRESHET_TEST, *args]
 
     def fx(self, *args, clock=None, env=None, timeout=120, prefix=()):
         """Runs freshet; a death by any signal but our own SIGKILL is a crash."""
@@ -1061,7 +1063,7 @@ def main():
     root = Path(args.workdir or tempfile.mkdtemp(prefix="freshet-faults-"))
     root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)
-    print(f"freshet fault suite: binary {FRESHET}, folder {root}", flush=True)
+    print(f"freshet fault suite: binary {FRESHET_TEST}, folder {root}", flush=True)
     started = time.time()
     if args.safeguards:
         bad = run_safeguards(args, root)
