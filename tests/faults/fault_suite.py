@@ -20,6 +20,8 @@ Invariants and their checks (DESIGN.md numbering):
   6 every visible group is whole: its docs' group count equals the docs visible
   7 bad input never crashes; skipped records are counted and listed exactly
   8 canary secrets never appear in output, logs, status or published files
+  9 a generation built only from bad records, or dropping most live docs, is
+    refused (exit 6) and nothing is published, unless the operator allows it
 """
 import argparse
 import concurrent.futures
@@ -813,6 +815,68 @@ def s_metastore_lost(ctx):
     final_checks(ctx)
 
 
+TYPOS = [("columns.doc_id", 'doc_id = "ad_id"', 'doc_id = "adid"'),
+         ("group.key", '\nkey = "item_id"', '\nkey = "itemid"')]
+
+
+def s_collapse(ctx):
+    """A misspelt id column in the config or a renamed one in every input file
+    (every record bad), or a producer deleting most docs: the base or delta
+    that would collapse the index is refused with its counts and exit 6, and
+    nothing is published; then the operator fixes the input, or publishes the
+    deletions on purpose with --allow-shrink: inv 9."""
+    ctx.setup(policy=ctx.rng.choice(["sequential", "latest"]))
+    how = ctx.rng.choice(["typo_base", "renamed_column", "mass_delete"])
+    before = ctx.status()
+    good_config = ctx.ws.config.read_text()
+    delete_file = None
+    renamed = {}
+    if how == "renamed_column":
+        for f in (ctx.ws.path / "data" / "ads").rglob("*.jsonl"):
+            renamed[f] = f.read_bytes()
+            f.write_bytes(renamed[f].replace(b'"ad_id":', b'"adId":'))
+        what = f"a delta whose {len(renamed)} files all renamed ad_id"
+    elif how == "mass_delete":
+        ads = [json.loads(line) for f in sorted((ctx.ws.path / "data" / "snapshot" / "ads")
+                                                 .glob("*.jsonl"))
+               for line in f.read_text().splitlines()]
+        doomed = ctx.rng.sample(ads, int(len(ads) * ctx.rng.uniform(0.6, 0.95)))
+        # In the first partition, which every window holds (sequential too).
+        delete_file = partition_dir(ctx.ws, 0) / "part-purge.jsonl"
+        delete_file.write_text("".join(
+            json.dumps({"ad_id": a["ad_id"], "item_id": a["item_id"], "op": "delete",
+                        "updated_at": 4102444800000}) + "\n" for a in doomed))
+        what = f"a delta deleting {len(doomed)} of {len(ads)} docs"
+    else:
+        key, good, bad = ctx.rng.choice(TYPOS)
+        ctx.ws.config.write_text(good_config.replace(good, bad, 1))
+        what = f"a base with {key} misspelt"
+    ctx.faults += 1
+    p = ctx.fx("build-full") if how == "typo_base" else ctx.run_once()
+    after = ctx.status()
+    if p.returncode != 6:
+        ctx.violate(9, f"{what}: exited {p.returncode}, not 6: {p.stderr[-300:]}")
+    elif "refused" not in p.stderr or "live docs before" not in p.stderr:
+        ctx.violate(9, f"{what}: the refusal does not give the counts: {p.stderr[-300:]}")
+    for field in ("manifest_key", "current", "watermark"):
+        if after[field] != before[field]:
+            ctx.violate(9, f"{what}: {field} moved from {before[field]} to {after[field]}, "
+                           f"where nothing may be published")
+    if delete_file is not None and ctx.rng.random() < 0.5:
+        p = ctx.fx("run", "--once", "--holder", "fault-runner", "--allow-shrink")
+        ctx.sample_watermark()
+        if p.returncode != 0 or "collapse_allowed" not in p.stderr:
+            ctx.violate(9, f"{what} with --allow-shrink: exited {p.returncode}, "
+                           f"logged: {p.stderr[-300:]}")
+    elif delete_file is not None:
+        delete_file.unlink()
+    for f, data in renamed.items():
+        f.write_bytes(data)
+    ctx.ws.config.write_text(good_config)
+    ctx.converge()
+    final_checks(ctx)
+
+
 _postgres_lock = threading.Lock()  # one scenario at a time stops the shared server
 
 
@@ -907,6 +971,7 @@ SCENARIOS = {
     "metastore_lost": (s_metastore_lost, 1),
     "postgres_outage": (s_postgres_outage, 1),
     "s3_faults": (s_s3_faults, 1),
+    "collapse": (s_collapse, 1),
 }
 
 # Which scenario shows each safeguard is needed (run with it disabled), and
@@ -921,6 +986,7 @@ SAFEGUARDS = [
     (7, "bad_record_accounting", "bad_records", None),
     (8, "secret_redaction", "secrets", None),
     (3, "create_if_absent", "metastore_lost", None),
+    (9, "collapse_refusal", "collapse", None),
 ]
 
 
