@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Configures and builds one flavour of freshet.
 #   scripts/build.sh release   -> build/release (RelWithDebInfo, -Werror)
+# Each flavour builds `freshet` and `freshet-test` (the same with its test
+# seams, for the fault-injection suite) from one compile of the library.
 #   scripts/build.sh asan      -> build/asan    (ASan + UBSan, -Werror)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The fault-injection suite (tests/faults/fault_suite.py) against the release
-# binary, beside throwaway PostgreSQL and MinIO servers:
+# build's freshet-test (the freshet binary with its test seams: crash and pause
+# points, safeguard switches), beside throwaway PostgreSQL and MinIO servers:
 #   scripts/fault-suite.sh [N [SEED]]     N randomized scenarios (default 200, seed 1)
 #   scripts/fault-suite.sh --safeguards   each safeguard disabled in turn: the
 #                                         scenario that catches it, as a table
@@ -19,6 +20,6 @@ if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then
 else
   args+=(--scenarios "${FRESHET_FAULT_SCENARIOS:-200}")
 fi
-[[ -x build/release/freshet ]] || scripts/build.sh release
+[[ -x build/release/freshet && -x build/release/freshet-test ]] || scripts/build.sh release
 exec scripts/with-postgres.sh scripts/with-minio.sh env FRESHET_BIN="$PWD/build/release/freshet" \
   .venv/bin/python tests/faults/fault_suite.py "${args[@]}" "$@"

@@ -20,13 +20,16 @@ done
 
 # The end-to-end suites run under throwaway PostgreSQL and MinIO servers too,
 # for the tests of pipelines whose metastore is PostgreSQL or whose stores are S3.
+# Tests that set a crash or pause point run freshet-test, built beside freshet
+# (tests/e2e/conftest.py); the others, and the check that freshet has no test
+# seams, run freshet.
 echo "== end-to-end tests (release binary)"
 pytest_args=(-q tests/e2e)
 [[ -n "${FRESHET_SLOW:-}" ]] || pytest_args+=(-m "not slow")
 scripts/with-postgres.sh scripts/with-minio.sh env FRESHET_BIN="$PWD/build/release/freshet" \
   .venv/bin/python -m pytest "${pytest_args[@]}" || fail=1
 
-# Randomized fault scenarios against every invariant; prints the summary
+# Randomized fault scenarios against every invariant (on freshet-test); prints the summary
 # (violations and docs lost must be 0) and the NAME:SEED replaying a failure.
 echo "== fault-injection suite (release binary)"
 scripts/fault-suite.sh "${FRESHET_FAULT_SCENARIOS:-200}" "${FRESHET_FAULT_SEED:-1}" || fail=1

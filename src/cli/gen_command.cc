@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/exit_code.h"
 #include "common/clock.h"
 #include "gen/generator.h"
 #include "storage/object_store.h"
@@ -71,12 +72,7 @@ const CLI::Validator kNotNegative(
     },
     "", "not negative");
 
-[[noreturn]] void Fail(const Status& status) {
-  std::fprintf(stderr, "freshet gen: %s\n", status.message().c_str());
-  bool usage =
-      status.code() == StatusCode::kInvalidArgument || status.code() == StatusCode::kNotSupported;
-  throw CLI::RuntimeError(usage ? 2 : 1);
-}
+[[noreturn]] void Fail(const Status& status) { throw CLI::RuntimeError(ReportFailure(status)); }
 
 std::string LayoutHelp() {
   std::string text =

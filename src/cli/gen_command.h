@@ -9,8 +9,8 @@ namespace freshet {
 
 // Registers the `gen` subcommand on `app`. The subcommand runs from its
 // CLI11 callback; on failure it prints the error to stderr and throws
-// CLI::RuntimeError (exit code 2 for bad options, 1 otherwise), which
-// CLI11_PARSE turns into the process's exit code without printing more.
+// CLI::RuntimeError with the exit code of cli/exit_code.h, which main()
+// returns without printing more.
 void AddGenCommand(CLI::App& app);
 
 }  // namespace freshet

@@ -1,6 +1,5 @@
 // freshet: the command-line front end. Each subcommand parses its flags,
-// calls the library and maps a Status to an exit code:
-//   0 success, 1 error, 2 usage, 3 lease held by another runner, 4 fenced.
+// calls the library and maps a Status to an exit code (cli/exit_code.h).
 #include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include <iostream>
 #include <set>
 
+#include "cli/exit_code.h"
 #include "cli/gen_command.h"
 #include "cli/store_command.h"
 #include "common/clock.h"
@@ -23,6 +23,7 @@
 #include "metastore/metastore.h"
 #include "pipeline/batch_runner.h"
 #include "pipeline/config.h"
+#include "pipeline/lease_holder.h"
 #include "serve/http_address.h"
 #include "serve/output.h"
 #include "serve/query_server.h"
@@ -34,7 +35,7 @@ namespace {
 std::atomic<bool> g_stop{false};
 
 void OnSignal(int) {
-  if (g_stop.exchange(true)) _exit(130);  // a second signal: leave now (still safe)
+  if (g_stop.exchange(true)) _exit(kExitInterrupted);  // a second signal: leave now (still safe)
 }
 
 void InstallSignalHandlers() {
@@ -43,15 +44,6 @@ void InstallSignalHandlers() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-}
-
-int Fail(const Status& st) {
-  std::cerr << "freshet: " << st.ToString() << "\n";
-  if (st.code() == StatusCode::kFailedPrecondition) {
-    if (st.message().starts_with("fenced")) return 4;
-    if (st.message().find("lease") != std::string::npos) return 3;
-  }
-  return 1;
 }
 
 struct CommonOptions {
@@ -78,12 +70,6 @@ void ApplyLogging(const CommonOptions& o) {
   if (o.verbose) SetLogLevel(LogLevel::kDebug);
 }
 
-std::string DefaultHolder() {
-  char host[256] = {0};
-  gethostname(host, sizeof(host) - 1);
-  return fmt::format("{}:{}", host, getpid());
-}
-
 // ---------------------------------------------------------------- run
 
 struct RunOptions {
@@ -94,6 +80,7 @@ struct RunOptions {
   std::string holder;
   bool wait_for_lease = true;
   bool no_gc = false;
+  bool allow_shrink = false;
   std::string metrics_addr;
 };
 
@@ -106,19 +93,19 @@ struct RunOptions {
 // in one metastore transaction, so a failed batch leaves the last committed
 // state as it was (or committed, if the reply alone was lost), and the next
 // batch starts from what the metastore says. `--once` exits 1 instead.
-// Other errors while starting end the process (1, or 3 / 4 as usual); a
-// batch that fails for a reason other than a failed precondition (fenced, no
-// base yet) is retried at the next cadence too.
+// Other errors while starting end the process (exit_code.h); a batch that
+// fails for a reason other than a failed precondition (fenced, no base yet, a
+// collapse refused) is retried at the next cadence too.
 int RunCommand(const RunOptions& o) {
   ApplyLogging(o.common);
   auto config = LoadPipelineConfig(o.common.config);
-  if (!config.ok()) return Fail(config.status());
+  if (!config.ok()) return ReportFailure(config.status());
   auto clock = Clock::FromSpec(o.common.clock);
-  if (!clock.ok()) return Fail(clock.status());
+  if (!clock.ok()) return ReportFailure(clock.status());
   TimeMicros max_uptime = 0;
   if (!o.max_uptime.empty()) {
     auto d = ParseDuration(o.max_uptime);
-    if (!d.ok()) return Fail(d.status().WithContext("--max-uptime"));
+    if (!d.ok()) return ReportFailure(d.status().WithContext("--max-uptime"));
     max_uptime = *d;
   }
   Clock& c = **clock;
@@ -128,10 +115,10 @@ int RunCommand(const RunOptions& o) {
   std::unique_ptr<RunMetricsEndpoint> metrics_endpoint;
   if (!o.metrics_addr.empty()) {
     auto address = ParseHttpAddress(o.metrics_addr);
-    if (!address.ok()) return Fail(address.status().WithContext("--metrics-addr"));
+    if (!address.ok()) return ReportFailure(address.status().WithContext("--metrics-addr"));
     metrics = std::make_unique<RunMetrics>(config->name, config->source.period, c);
     auto endpoint = RunMetricsEndpoint::Start(*address, *metrics);
-    if (!endpoint.ok()) return Fail(endpoint.status());
+    if (!endpoint.ok()) return ReportFailure(endpoint.status());
     metrics_endpoint = std::move(*endpoint);
     Log(LogLevel::kInfo, "metrics_listening",
         {{"pipeline", config->name},
@@ -150,7 +137,7 @@ int RunCommand(const RunOptions& o) {
          {"error", st.ToString()}});
   };
 
-  const std::string holder = o.holder.empty() ? DefaultHolder() : o.holder;
+  const std::string holder = o.holder.empty() ? DefaultLeaseHolder() : o.holder;
   auto runner = BatchRunner::Open(*config, c, holder);
   while (!runner.ok() && transient(runner.status())) {
     log_unavailable("opening", runner.status());
@@ -158,8 +145,9 @@ int RunCommand(const RunOptions& o) {
     if (g_stop) return 0;
     runner = BatchRunner::Open(*config, c, holder);
   }
-  if (!runner.ok()) return Fail(runner.status());
+  if (!runner.ok()) return ReportFailure(runner.status());
   BatchRunner& r = **runner;
+  r.AllowShrink(o.allow_shrink);
 
   // Take the lease; a standby runner waits for the holder to go away.
   bool logged_standby = false;
@@ -176,8 +164,8 @@ int RunCommand(const RunOptions& o) {
     }
     if (transient(st)) {
       log_unavailable("taking the lease", st);
-    } else if (st.code() != StatusCode::kFailedPrecondition || o.once || !o.wait_for_lease) {
-      return Fail(st);
+    } else if (!st.IsLeaseHeld() || o.once || !o.wait_for_lease) {
+      return ReportFailure(st);
     } else if (!logged_standby) {
       Log(LogLevel::kInfo, "standby", {{"pipeline", config->name}, {"reason", st.message()}});
       logged_standby = true;
@@ -196,7 +184,7 @@ int RunCommand(const RunOptions& o) {
         metrics->RecordBatch(outcome->record, outcome->published);
       } else {
         metrics->RecordFailure(outcome.status());
-        if (outcome.status().code() == StatusCode::kFailedPrecondition) {
+        if (outcome.status().IsFenced()) {
           metrics->SetLease("lost", r.epoch());
         }
       }
@@ -204,9 +192,10 @@ int RunCommand(const RunOptions& o) {
     if (!outcome.ok()) {
       const Status& st = outcome.status();
       Log(LogLevel::kError, "batch_failed", {{"pipeline", config->name}, {"error", st.ToString()}});
-      // Retried at the next cadence unless fenced or --once (see above).
+      // Retried at the next cadence unless a failed precondition or --once
+      // (see above).
       if (st.code() == StatusCode::kFailedPrecondition || o.once) {
-        exit_code = Fail(st);
+        exit_code = ReportFailure(st);
         break;
       }
     } else if (outcome->published) {
@@ -226,7 +215,7 @@ int RunCommand(const RunOptions& o) {
   if (g_stop) Log(LogLevel::kInfo, "stopping", {{"pipeline", config->name}, {"reason", "signal"}});
   Status st = r.Stop();
   if (metrics && st.ok()) metrics->SetLease("released", r.epoch());
-  if (!st.ok() && exit_code == 0) exit_code = Fail(st);
+  if (!st.ok() && exit_code == 0) exit_code = ReportFailure(st);
   return exit_code;
 }
 
@@ -247,12 +236,12 @@ struct ServeCommandOptions {
 int ServeCommand(const ServeCommandOptions& o) {
   ApplyLogging(CommonOptions{"", o.clock, o.log_format, o.verbose});
   auto clock = Clock::FromSpec(o.clock);
-  if (!clock.ok()) return Fail(clock.status());
+  if (!clock.ok()) return ReportFailure(clock.status());
   auto address = ParseHttpAddress(o.listen);
-  if (!address.ok()) return Fail(address.status().WithContext("--listen"));
+  if (!address.ok()) return ReportFailure(address.status().WithContext("--listen"));
   auto poll = ParseDuration(o.poll);
-  if (!poll.ok()) return Fail(poll.status().WithContext("--poll"));
-  if (*poll <= 0) return Fail(Status::InvalidArgument("--poll: must be positive"));
+  if (!poll.ok()) return ReportFailure(poll.status().WithContext("--poll"));
+  if (*poll <= 0) return ReportFailure(Status::InvalidArgument("--poll: must be positive"));
   std::vector<std::unique_ptr<ServedPipeline>> pipelines;
   std::set<std::string> names;
   auto add = [&](std::string name, std::unique_ptr<ObjectStore> store, TimeMicros period,
@@ -268,27 +257,27 @@ int ServeCommand(const ServeCommandOptions& o) {
   };
   for (const std::string& path : o.configs) {
     auto config = LoadPipelineConfig(path);
-    if (!config.ok()) return Fail(config.status());
+    if (!config.ok()) return ReportFailure(config.status());
     auto store = ObjectStore::Open(config->output);
-    if (!store.ok()) return Fail(store.status());
+    if (!store.ok()) return ReportFailure(store.status());
     auto meta = Metastore::Open(config->metastore);
-    if (!meta.ok()) return Fail(meta.status());
+    if (!meta.ok()) return ReportFailure(meta.status());
     Status st = add(config->name, std::move(*store), config->source.period, std::move(*meta));
-    if (!st.ok()) return Fail(st.WithContext(path));
+    if (!st.ok()) return ReportFailure(st.WithContext(path));
   }
   for (const std::string& spec : o.indexes) {
     size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return Fail(Status::InvalidArgument(
+      return ReportFailure(Status::InvalidArgument(
           fmt::format("--index '{}': expected NAME=URL (e.g. ads=file:///data/index)", spec)));
     }
     auto store = ObjectStore::Open(spec.substr(eq + 1));
-    if (!store.ok()) return Fail(store.status());
+    if (!store.ok()) return ReportFailure(store.status());
     Status st = add(spec.substr(0, eq), std::move(*store), 0, nullptr);
-    if (!st.ok()) return Fail(st.WithContext("--index"));
+    if (!st.ok()) return ReportFailure(st.WithContext("--index"));
   }
   if (pipelines.empty()) {
-    return Fail(Status::InvalidArgument("give at least one --config or --index NAME=URL"));
+    return ReportFailure(Status::InvalidArgument("give at least one --config or --index NAME=URL"));
   }
   ServeOptions options;
   options.host = address->host;
@@ -299,7 +288,7 @@ int ServeCommand(const ServeCommandOptions& o) {
   InstallSignalHandlers();
   QueryServer server(options, std::move(pipelines), **clock);
   Status st = server.Start();
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return ReportFailure(st);
   Log(LogLevel::kInfo, "serving",
       {{"address", fmt::format("{}:{}", options.host, server.port())},
        {"port", server.port()},
@@ -311,33 +300,34 @@ int ServeCommand(const ServeCommandOptions& o) {
 
 // ---------------------------------------------------------------- build-full
 
-int BuildFullCommand(const CommonOptions& o, const std::string& cut_text,
-                     const std::string& holder) {
+int BuildFullCommand(const CommonOptions& o, const std::string& cut_text, const std::string& holder,
+                     bool allow_shrink) {
   ApplyLogging(o);
   auto config = LoadPipelineConfig(o.config);
-  if (!config.ok()) return Fail(config.status());
+  if (!config.ok()) return ReportFailure(config.status());
   auto clock = Clock::FromSpec(o.clock);
-  if (!clock.ok()) return Fail(clock.status());
+  if (!clock.ok()) return ReportFailure(clock.status());
   std::optional<TimeMicros> cut;
   if (!cut_text.empty()) {
     auto t = ParseTimestamp(cut_text);
-    if (!t.ok()) return Fail(t.status().WithContext("--cut"));
+    if (!t.ok()) return ReportFailure(t.status().WithContext("--cut"));
     cut = *t;
   }
-  auto runner = BatchRunner::Open(*config, **clock, holder.empty() ? DefaultHolder() : holder);
-  if (!runner.ok()) return Fail(runner.status());
+  auto runner = BatchRunner::Open(*config, **clock, holder.empty() ? DefaultLeaseHolder() : holder);
+  if (!runner.ok()) return ReportFailure(runner.status());
+  (*runner)->AllowShrink(allow_shrink);
   Status st = (*runner)->Start();
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return ReportFailure(st);
   auto outcome = (*runner)->BuildFull(cut);
   Status stop = (*runner)->Stop();
-  if (!outcome.ok()) return Fail(outcome.status());
+  if (!outcome.ok()) return ReportFailure(outcome.status());
   const BatchRecord& b = outcome->record;
   std::cout << fmt::format(
       "base published: version {} cut {}: {} docs in {} groups from {} records ({} bad), {} "
       "bytes\n",
       b.manifest_version, FormatTimestamp(b.window_start), b.docs, b.groups, b.records,
       b.bad_records, b.bytes_written);
-  return stop.ok() ? 0 : Fail(stop);
+  return stop.ok() ? 0 : ReportFailure(stop);
 }
 
 // ---------------------------------------------------------------- query
@@ -364,24 +354,24 @@ Result<std::unique_ptr<ObjectStore>> OpenOutput(const std::string& config_path,
 
 int QueryCommand(const QueryOptions& o) {
   auto store = OpenOutput(o.config, o.index);
-  if (!store.ok()) return Fail(store.status());
+  if (!store.ok()) return ReportFailure(store.status());
   auto view = o.manifest.empty() ? IndexView::OpenCurrent(**store, nullptr)
                                  : IndexView::OpenManifest(**store, o.manifest, nullptr);
-  if (!view.ok()) return Fail(view.status());
+  if (!view.ok()) return ReportFailure(view.status());
   const Manifest& m = (*view)->manifest();
   if (!o.doc.empty()) {
     auto doc = (*view)->GetDoc(o.doc);
-    if (!doc.ok()) return Fail(doc.status());
+    if (!doc.ok()) return ReportFailure(doc.status());
     std::cout << (o.json ? DocToJson(*doc) : DocToText(*doc)) << "\n";
     return 0;
   }
-  if (o.query.empty()) return Fail(Status::InvalidArgument("give a QUERY or --doc ID"));
+  if (o.query.empty()) return ReportFailure(Status::InvalidArgument("give a QUERY or --doc ID"));
   auto q = ParseQuery(o.query);
-  if (!q.ok()) return Fail(q.status());
+  if (!q.ok()) return ReportFailure(q.status());
   auto sort = ParseSortOrder(o.sort);
-  if (!sort.ok()) return Fail(sort.status().WithContext("--sort"));
+  if (!sort.ok()) return ReportFailure(sort.status().WithContext("--sort"));
   auto results = (*view)->Search(**q, SearchOptions{o.limit, o.offset, *sort});
-  if (!results.ok()) return Fail(results.status());
+  if (!results.ok()) return ReportFailure(results.status());
   if (o.json) {
     std::string out = fmt::format(
         "{{\"total\":{},\"manifest\":{},\"version\":{},\"base_cut\":{},\"target\":{},\"hits\":[",
@@ -406,15 +396,15 @@ int QueryCommand(const QueryOptions& o) {
 
 int StatusCommand(const CommonOptions& o, bool json, int batches) {
   auto config = LoadPipelineConfig(o.config);
-  if (!config.ok()) return Fail(config.status());
+  if (!config.ok()) return ReportFailure(config.status());
   auto clock = Clock::FromSpec(o.clock);
-  if (!clock.ok()) return Fail(clock.status());
+  if (!clock.ok()) return ReportFailure(clock.status());
   auto meta = Metastore::Open(config->metastore);
-  if (!meta.ok()) return Fail(meta.status());
+  if (!meta.ok()) return ReportFailure(meta.status());
   auto state = (*meta)->GetState(config->name);
-  if (!state.ok()) return Fail(state.status());
+  if (!state.ok()) return ReportFailure(state.status());
   auto recent = (*meta)->RecentBatches(config->name, batches);
-  if (!recent.ok()) return Fail(recent.status());
+  if (!recent.ok()) return ReportFailure(recent.status());
   const TimeMicros now = (*clock)->Now();
   std::optional<double> lag;
   if (state->watermark) {
@@ -489,7 +479,7 @@ int DumpSegment(const SegmentReader& s) {
     uint32_t df;
     s.TermAt(i, &field, &term, &df);
     auto ords = s.Postings(field, term);
-    if (!ords.ok()) return Fail(ords.status());
+    if (!ords.ok()) return ReportFailure(ords.status());
     line = fmt::format("term\t{}\t{}\t", s.schema().FieldName(field), term);
     for (size_t k = 0; k < ords->size(); ++k) {
       if (k) line.push_back(' ');
@@ -504,21 +494,21 @@ int DumpSegment(const SegmentReader& s) {
 int InspectCommand(const std::string& path, int docs, int terms, bool dump) {
   std::filesystem::path p(path);
   auto store = ObjectStore::Open(p.has_parent_path() ? p.parent_path().string() : ".");
-  if (!store.ok()) return Fail(store.status());
+  if (!store.ok()) return ReportFailure(store.status());
   std::string key = p.filename().string();
   if (key.ends_with(".parquet")) {
     Status st = parquet::DescribeParquet(**store, key, std::cout);
-    return st.ok() ? 0 : Fail(st);
+    return st.ok() ? 0 : ReportFailure(st);
   }
   auto bytes = (*store)->Get(key);
-  if (!bytes.ok()) return Fail(bytes.status());
+  if (!bytes.ok()) return ReportFailure(bytes.status());
   if (key.ends_with(".json") || key == "CURRENT") {
     if (key == "CURRENT") {
       std::cout << "CURRENT -> " << *bytes;
       return 0;
     }
     auto m = ParseManifest(key, *bytes);
-    if (!m.ok()) return Fail(m.status());
+    if (!m.ok()) return ReportFailure(m.status());
     std::cout << fmt::format("manifest {} of pipeline '{}' (epoch {}, created {})\n", m->version,
                              m->pipeline, m->epoch, FormatTimestamp(m->created_at));
     auto list = [&](std::string_view what, const std::vector<SegmentRef>& segs) {
@@ -537,7 +527,7 @@ int InspectCommand(const std::string& path, int docs, int terms, bool dump) {
     return 0;
   }
   auto seg = SegmentReader::Open(key, std::move(*bytes));
-  if (!seg.ok()) return Fail(seg.status());
+  if (!seg.ok()) return ReportFailure(seg.status());
   const SegmentReader& s = **seg;
   if (dump) return DumpSegment(s);
   const SegmentSchema& schema = s.schema();
@@ -567,7 +557,7 @@ int InspectCommand(const std::string& path, int docs, int terms, bool dump) {
   }
   for (int i = 0; i < docs && static_cast<uint32_t>(i) < s.num_docs(); ++i) {
     auto row = s.DocRow(static_cast<uint32_t>(i));
-    if (!row.ok()) return Fail(row.status());
+    if (!row.ok()) return ReportFailure(row.status());
     std::string fields;
     for (size_t c = 0; c < row->size() && c < schema.doc_columns.size(); ++c) {
       fields += fmt::format(" {}={}", schema.doc_columns[c], ValueToJson((*row)[c]));
@@ -583,18 +573,18 @@ int InspectCommand(const std::string& path, int docs, int terms, bool dump) {
 int GcCommand(const CommonOptions& o) {
   ApplyLogging(o);
   auto config = LoadPipelineConfig(o.config);
-  if (!config.ok()) return Fail(config.status());
+  if (!config.ok()) return ReportFailure(config.status());
   auto clock = Clock::FromSpec(o.clock);
-  if (!clock.ok()) return Fail(clock.status());
-  auto runner = BatchRunner::Open(*config, **clock, DefaultHolder());
-  if (!runner.ok()) return Fail(runner.status());
+  if (!clock.ok()) return ReportFailure(clock.status());
+  auto runner = BatchRunner::Open(*config, **clock, DefaultLeaseHolder());
+  if (!runner.ok()) return ReportFailure(runner.status());
   Status st = (*runner)->Start();
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return ReportFailure(st);
   auto n = (*runner)->CollectGarbage();
   Status stop = (*runner)->Stop();
-  if (!n.ok()) return Fail(n.status());
+  if (!n.ok()) return ReportFailure(n.status());
   std::cout << fmt::format("deleted {} unreferenced objects\n", *n);
-  return stop.ok() ? 0 : Fail(stop);
+  return stop.ok() ? 0 : ReportFailure(stop);
 }
 
 // ---------------------------------------------------------------- admin
@@ -614,15 +604,15 @@ struct SetWatermarkOptions {
 int SetWatermarkCommand(const SetWatermarkOptions& o) {
   ApplyLogging(o.common);
   auto config = LoadPipelineConfig(o.common.config);
-  if (!config.ok()) return Fail(config.status());
+  if (!config.ok()) return ReportFailure(config.status());
   auto clock = Clock::FromSpec(o.common.clock);
-  if (!clock.ok()) return Fail(clock.status());
+  if (!clock.ok()) return ReportFailure(clock.status());
   std::optional<TimeMicros> watermark;
   if (!o.clear) {
     auto t = ParseTimestamp(o.to);
-    if (!t.ok()) return Fail(t.status().WithContext("--to"));
+    if (!t.ok()) return ReportFailure(t.status().WithContext("--to"));
     if (*t % config->source.period != 0) {
-      return Fail(Status::InvalidArgument(fmt::format(
+      return ReportFailure(Status::InvalidArgument(fmt::format(
           "--to {}: a watermark is the start of a partition; it must be aligned to the source "
           "period {}",
           FormatTimestamp(*t), FormatDuration(config->source.period))));
@@ -630,9 +620,9 @@ int SetWatermarkCommand(const SetWatermarkOptions& o) {
     watermark = *t;
   }
   auto meta = Metastore::Open(config->metastore);
-  if (!meta.ok()) return Fail(meta.status());
+  if (!meta.ok()) return ReportFailure(meta.status());
   auto before = (*meta)->GetState(config->name);
-  if (!before.ok() && !before.status().IsNotFound()) return Fail(before.status());
+  if (!before.ok() && !before.status().IsNotFound()) return ReportFailure(before.status());
   auto describe = [](const std::optional<TimeMicros>& w) {
     return w ? FormatTimestamp(*w) : std::string("(none)");
   };
@@ -642,14 +632,13 @@ int SetWatermarkCommand(const SetWatermarkOptions& o) {
       before.ok() && !before->lease_holder.empty() && before->lease_expires > now;
   Status st = (*meta)->SetWatermark(config->name, watermark, now, o.force);
   if (!st.ok()) {
-    if (st.code() == StatusCode::kFailedPrecondition) {
-      st = Status::FailedPrecondition(st.message() +
-                                      " (--force overrides it; that runner is then fenced)");
+    if (st.IsLeaseHeld()) {
+      st = Status::LeaseHeld(st.message() + " (--force overrides it; that runner is then fenced)");
     }
-    return Fail(st);
+    return ReportFailure(st);
   }
   auto after = (*meta)->GetState(config->name);
-  if (!after.ok()) return Fail(after.status());
+  if (!after.ok()) return ReportFailure(after.status());
   Log(LogLevel::kWarn, "watermark_set",
       {{"pipeline", config->name},
        {"from", was},
@@ -674,6 +663,7 @@ int main(int argc, char** argv) {
       "small delta index every few minutes on top of a full base index, and keeps its\n"
       "watermark in a database. See README.md for the configuration reference."};
   app.require_subcommand(1);
+  app.footer(std::string(kExitCodesHelp));
   app.set_version_flag("--version", "freshet 0.1.0");
 
   RunOptions run;
@@ -684,10 +674,16 @@ int main(int argc, char** argv) {
                       "exit cleanly after N committed batches (0: no limit)");
   run_cmd->add_option("--max-uptime", run.max_uptime,
                       "exit cleanly after the first batch that ends past this uptime (e.g. 6h)");
-  run_cmd->add_option("--holder", run.holder, "lease holder name (default host:pid)");
+  run_cmd->add_option("--holder", run.holder,
+                      "lease holder name (default host:pid; a lease of this host whose process is "
+                      "gone is taken over at once)");
   run_cmd->add_flag("!--no-wait", run.wait_for_lease,
                     "exit with code 3 instead of waiting while another runner holds the lease");
   run_cmd->add_flag("--no-gc", run.no_gc, "do not delete old generations after commits");
+  run_cmd->add_flag("--allow-shrink", run.allow_shrink,
+                    "publish deltas even if built only from bad records or dropping more than "
+                    "pipeline.max_shrink of the live docs (refused with exit code 6 otherwise); "
+                    "for every batch of this process");
   run_cmd->add_option("--metrics-addr", run.metrics_addr,
                       "serve /metrics (Prometheus) and /healthz on HOST:PORT (e.g. "
                       "127.0.0.1:9464; port 0: any free port, logged)");
@@ -726,11 +722,16 @@ int main(int argc, char** argv) {
 
   CommonOptions build;
   std::string cut, build_holder;
+  bool build_allow_shrink = false;
   auto* build_cmd = app.add_subcommand("build-full", "build a base generation from the snapshot");
   AddCommon(build_cmd, &build);
   build_cmd->add_option("--cut", cut,
                         "cut time of the snapshot (default: the snapshot's CUT file)");
   build_cmd->add_option("--holder", build_holder, "lease holder name (default host:pid)");
+  build_cmd->add_flag("--allow-shrink", build_allow_shrink,
+                      "publish the base even if built only from bad records or dropping more "
+                      "than pipeline.max_shrink of the live docs (refused with exit code 6 "
+                      "otherwise)");
 
   QueryOptions query;
   auto* query_cmd = app.add_subcommand("query", "search the published index (base + newest delta)");
@@ -807,16 +808,16 @@ int main(int argc, char** argv) {
     return e.get_exit_code();  // a command run from its callback (gen, store) failed and said why
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    return code == 0 ? kExitOk : kExitUsage;
   }
   if (app.got_subcommand("gen") || app.got_subcommand("store")) return 0;
   if (*run_cmd) return RunCommand(run);
-  if (*build_cmd) return BuildFullCommand(build, cut, build_holder);
+  if (*build_cmd) return BuildFullCommand(build, cut, build_holder, build_allow_shrink);
   if (*query_cmd) return QueryCommand(query);
   if (*serve_cmd) return ServeCommand(serve);
   if (*status_cmd) return StatusCommand(status, status_json, status_batches);
   if (*inspect_cmd) return InspectCommand(inspect_path, inspect_docs, inspect_terms, inspect_dump);
   if (*gc_cmd) return GcCommand(gc);
   if (*set_wm_cmd) return SetWatermarkCommand(set_wm);
-  return 2;
+  return kExitUsage;
 }

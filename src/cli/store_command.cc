@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "cli/exit_code.h"
 #include "storage/object_store.h"
 
 namespace freshet {
@@ -26,13 +27,7 @@ struct StoreFlags {
   bool if_absent = false;
 };
 
-[[noreturn]] void Fail(const Status& status) {
-  std::fprintf(stderr, "freshet store: %s\n", status.ToString().c_str());
-  int code = 1;
-  if (status.code() == StatusCode::kInvalidArgument) code = 2;
-  if (status.code() == StatusCode::kAlreadyExists) code = 3;
-  throw CLI::RuntimeError(code);
-}
+[[noreturn]] void Fail(const Status& status) { throw CLI::RuntimeError(ReportFailure(status)); }
 
 std::unique_ptr<ObjectStore> OpenStore(const std::string& url) {
   auto store = ObjectStore::Open(url);
@@ -127,7 +122,7 @@ void AddStoreCommand(CLI::App& app) {
   put->add_option("url", f->url, "store URL")->required();
   put->add_option("key", f->key, "object key")->required();
   put->add_option("file", f->file, "input file, '-' for stdin")->capture_default_str();
-  put->add_flag("--if-absent", f->if_absent, "fail with exit code 3 if the key exists");
+  put->add_flag("--if-absent", f->if_absent, "fail with exit code 5 if the key exists");
   put->callback([f] { Put(*f); });
 
   auto* rm = cmd->add_subcommand("rm", "delete an object (absent is not an error)");

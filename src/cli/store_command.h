@@ -10,8 +10,8 @@ class App;
 namespace freshet {
 
 // Registers the `store` subcommand on `app`. Like `gen`, it runs from its
-// CLI11 callback and reports failure by throwing CLI::RuntimeError (exit code
-// 2 for bad arguments, 1 for other errors, 3 when PutIfAbsent finds the key).
+// CLI11 callback and reports failure by throwing CLI::RuntimeError with the
+// exit code of cli/exit_code.h (5 when PutIfAbsent finds the key).
 void AddStoreCommand(CLI::App& app);
 
 }  // namespace freshet

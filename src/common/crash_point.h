@@ -1,4 +1,9 @@
-// Named fault points for fault-injection tests, set by environment:
+// Test seams: named fault points and safeguard switches for fault-injection
+// tests. They exist only in the test build (FRESHET_TEST_SEAMS defined: the
+// `freshet-test` binary, the unit tests); in the `freshet` binary every call
+// below does nothing and returns false, and the variables are never read.
+//
+// Named fault points, set by environment:
 //   FRESHET_TEST_CRASH_POINT=name     SIGKILL itself at that point, as a
 //   FRESHET_TEST_CRASH_POINT=name:N   power cut would (at the N-th hit)
 //   FRESHET_TEST_PAUSE_POINT=name:S   sleep S seconds there (to let a test

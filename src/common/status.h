@@ -30,10 +30,22 @@ enum class StatusCode {
 
 std::string_view StatusCodeName(StatusCode code);
 
+// What a code alone does not say, where a caller decides on it (an exit
+// code, a retry, a standby). Never inferred from a message. Frozen: the CLI's
+// exit codes follow them (README, "Exit codes").
+enum class StatusSubCode {
+  kNone = 0,
+  kLeaseHeld = 1,        // FailedPrecondition: another holder's lease is live
+  kFenced = 2,           // FailedPrecondition: our epoch was superseded or released
+  kCollapseRefused = 3,  // FailedPrecondition: a generation that drops most docs
+};
+
 class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(StatusCode code, StatusSubCode subcode, std::string message)
+      : code_(code), subcode_(subcode), message_(std::move(message)) {}
 
   static Status OK() { return Status(); }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
@@ -44,26 +56,42 @@ class [[nodiscard]] Status {
   }
   static Status NotSupported(std::string m) { return {StatusCode::kNotSupported, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
-  static Status FailedPrecondition(std::string m) {
-    return {StatusCode::kFailedPrecondition, std::move(m)};
+  static Status FailedPrecondition(std::string m, StatusSubCode subcode = StatusSubCode::kNone) {
+    return {StatusCode::kFailedPrecondition, subcode, std::move(m)};
+  }
+  // FailedPrecondition with the sub-codes callers decide on.
+  static Status LeaseHeld(std::string m) {
+    return FailedPrecondition(std::move(m), StatusSubCode::kLeaseHeld);
+  }
+  static Status Fenced(std::string m) {
+    return FailedPrecondition(std::move(m), StatusSubCode::kFenced);
+  }
+  static Status CollapseRefused(std::string m) {
+    return FailedPrecondition(std::move(m), StatusSubCode::kCollapseRefused);
   }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status Aborted(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
+  StatusSubCode subcode() const { return subcode_; }
   const std::string& message() const { return message_; }
   bool IsNotFound() const { return code_ == StatusCode::kNotFound; }
   bool IsAlreadyExists() const { return code_ == StatusCode::kAlreadyExists; }
+  bool IsLeaseHeld() const { return subcode_ == StatusSubCode::kLeaseHeld; }
+  bool IsFenced() const { return subcode_ == StatusSubCode::kFenced; }
+  bool IsCollapseRefused() const { return subcode_ == StatusSubCode::kCollapseRefused; }
 
   // "Corruption: segment 3f2a.seg: checksum mismatch in section TERMS".
   std::string ToString() const;
 
-  // Returns a copy whose message is prefixed with `context` and ": ".
+  // Returns a copy (same code and sub-code) whose message is prefixed with
+  // `context` and ": ".
   Status WithContext(std::string_view context) const;
 
  private:
   StatusCode code_ = StatusCode::kOk;
+  StatusSubCode subcode_ = StatusSubCode::kNone;
   std::string message_;
 };
 

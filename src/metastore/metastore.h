@@ -80,6 +80,13 @@ struct Commit {
   BatchRecord batch;
 };
 
+// A live lease whose holder is known to be gone (e.g. a runner of this host
+// whose process no longer exists), named by its holder and its epoch.
+struct LeaseTakeover {
+  std::string holder;
+  int64_t epoch = 0;
+};
+
 class Metastore {
  public:
   virtual ~Metastore() = default;
@@ -93,13 +100,15 @@ class Metastore {
 
   // Takes the pipeline's writer lease for `holder` until now + ttl and returns
   // the new epoch (previous epoch + 1). Creates the pipeline row if missing.
-  // FailedPrecondition, naming the current holder and expiry, if another
-  // holder's lease has not expired at `now`.
+  // LeaseHeld (FailedPrecondition), naming the current holder and expiry, if
+  // another holder's lease has not expired at `now`, unless `takeover` names
+  // exactly that holder and epoch: then the lease is taken over at once.
   virtual Result<int64_t> AcquireLease(std::string_view pipeline, std::string_view holder,
-                                       TimeMicros now, TimeMicros ttl) = 0;
+                                       TimeMicros now, TimeMicros ttl,
+                                       const LeaseTakeover* takeover = nullptr) = 0;
 
-  // Extends the lease to now + ttl. FailedPrecondition if `epoch` is no longer
-  // the pipeline's epoch (someone took over).
+  // Extends the lease to now + ttl. Fenced (FailedPrecondition) if `epoch` is
+  // no longer the pipeline's epoch (someone took over).
   virtual Status RenewLease(std::string_view pipeline, int64_t epoch, TimeMicros now,
                             TimeMicros ttl) = 0;
 
@@ -113,7 +122,8 @@ class Metastore {
   // commit.manifest_version == state.manifest_version + 1, refuses a
   // watermark older than the stored one, then records the manifest, the
   // watermark, the fingerprint and the batch (assigning its batch_id).
-  // FailedPrecondition (and nothing written) when fenced or out of order.
+  // Fenced when `epoch` is superseded, FailedPrecondition when out of order;
+  // nothing is written then.
   // A lease given up with ReleaseLease fences its epoch too. The logged batch
   // takes its epoch, manifest_version, manifest_key and window_fingerprint
   // from the arguments; quarantine keeps its first 1000 entries.
@@ -127,8 +137,8 @@ class Metastore {
   virtual Result<std::vector<std::string>> ListPipelines() = 0;
 
   // Admin: sets (or clears, with nullopt) the watermark, even backwards.
-  // Refused with FailedPrecondition while another holder's lease is live at
-  // `now`, unless `force`. Logged in the batch log as kind "admin". Creates
+  // Refused with LeaseHeld while another holder's lease is live at `now`,
+  // unless `force`. Logged in the batch log as kind "admin". Creates
   // the pipeline row if missing. Advances the epoch and clears the lease, so
   // that a runner still holding an older epoch is fenced: it cannot commit a
   // batch planned from the watermark the admin replaced.

@@ -19,13 +19,12 @@ std::string DescribeLease(const PipelineState& state) {
 Status CheckFence(const PipelineState& state, int64_t epoch) {
   if (SafeguardDisabled("epoch_fencing")) return Status::OK();
   if (epoch != state.epoch) {
-    return Status::FailedPrecondition(
-        fmt::format("fenced: epoch {} is not the current epoch {} of pipeline {}", epoch,
-                    state.epoch, state.pipeline));
+    return Status::Fenced(fmt::format("fenced: epoch {} is not the current epoch {} of pipeline {}",
+                                      epoch, state.epoch, state.pipeline));
   }
   if (state.lease_holder.empty()) {
-    return Status::FailedPrecondition(fmt::format(
-        "fenced: the lease of pipeline {} at epoch {} was released", state.pipeline, epoch));
+    return Status::Fenced(fmt::format("fenced: the lease of pipeline {} at epoch {} was released",
+                                      state.pipeline, epoch));
   }
   return Status::OK();
 }
@@ -67,12 +66,15 @@ bool LeaseIsLive(const PipelineState& state, TimeMicros now) {
 }
 
 Result<PipelineRow> AcquireLeaseRule(const PipelineRow& row, std::string_view holder,
-                                     TimeMicros now, TimeMicros ttl) {
+                                     TimeMicros now, TimeMicros ttl,
+                                     const LeaseTakeover* takeover) {
   if (holder.empty()) return Status::InvalidArgument("empty lease holder");
   RETURN_IF_ERROR(CheckTtl(now, ttl));
   const PipelineState& state = row.state;
-  if (LeaseIsLive(state, now) && state.lease_holder != holder) {
-    return Status::FailedPrecondition(DescribeLease(state));
+  const bool holder_gone = takeover != nullptr && takeover->holder == state.lease_holder &&
+                           takeover->epoch == state.epoch;
+  if (LeaseIsLive(state, now) && state.lease_holder != holder && !holder_gone) {
+    return Status::LeaseHeld(DescribeLease(state));
   }
   PipelineRow next = row;
   next.state.epoch = state.epoch + 1;
@@ -136,8 +138,7 @@ Result<RowAndBatch> SetWatermarkRule(const PipelineRow& row, std::optional<TimeM
                                      TimeMicros now, bool force) {
   const PipelineState& state = row.state;
   if (LeaseIsLive(state, now) && !force) {
-    return Status::FailedPrecondition(DescribeLease(state) +
-                                      ": stop its runner first, or force the change");
+    return Status::LeaseHeld(DescribeLease(state) + ": stop its runner first, or force the change");
   }
   RowAndBatch out{row, BatchRecord{}};
   PipelineState& next = out.row.state;

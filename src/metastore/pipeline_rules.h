@@ -39,14 +39,16 @@ Status ValidatePipelineName(std::string_view pipeline);
 bool LeaseIsLive(const PipelineState& state, TimeMicros now);
 
 // AcquireLease: the row with epoch + 1, `holder` and now + ttl.
-// FailedPrecondition naming the holder, expiry and epoch if another holder's
-// lease is live at `now`; InvalidArgument for an empty holder or ttl <= 0.
+// LeaseHeld (FailedPrecondition) naming the holder, expiry and epoch if
+// another holder's lease is live at `now` and `takeover` (may be null) does
+// not name that holder and epoch; InvalidArgument for an empty holder or
+// ttl <= 0.
 Result<PipelineRow> AcquireLeaseRule(const PipelineRow& row, std::string_view holder,
-                                     TimeMicros now, TimeMicros ttl);
+                                     TimeMicros now, TimeMicros ttl, const LeaseTakeover* takeover);
 
-// RenewLease: the row with the lease extended to now + ttl. FailedPrecondition
-// ("fenced: ...") if `epoch` is not the current epoch, or if its lease was
-// released.
+// RenewLease: the row with the lease extended to now + ttl. Fenced
+// (FailedPrecondition, "fenced: ...") if `epoch` is not the current epoch, or
+// if its lease was released.
 Result<PipelineRow> RenewLeaseRule(const PipelineRow& row, int64_t epoch, TimeMicros now,
                                    TimeMicros ttl);
 
@@ -59,18 +61,18 @@ struct RowAndBatch {
   BatchRecord batch;  // to append to the batch log, with its batch_id
 };
 
-// CommitBatch: FailedPrecondition when fenced (`epoch` is not current, or its
-// lease was released), when commit.manifest_version is not the next version,
-// or when the watermark would move backwards. The logged batch is
+// CommitBatch: Fenced when `epoch` is not current or its lease was released;
+// FailedPrecondition when commit.manifest_version is not the next version, or
+// when the watermark would move backwards. The logged batch is
 // commit.batch with batch_id, epoch, manifest_version, manifest_key and
 // window_fingerprint taken from the commit, and the quarantine list capped.
 Result<RowAndBatch> CommitBatchRule(const PipelineRow& row, int64_t epoch, const Commit& commit);
 
-// SetWatermark: FailedPrecondition while a lease is live at `now`, unless
-// `force`. The new row has the watermark set and the epoch advanced with the
-// lease cleared, so that a runner still holding an older epoch is fenced and
-// cannot overwrite the admin's watermark with a batch planned before it. The
-// logged batch has kind "admin" and target_partition = the new watermark.
+// SetWatermark: LeaseHeld while a lease is live at `now`, unless `force`.
+// The new row has the watermark set and the epoch advanced with the lease
+// cleared, so that a runner still holding an older epoch is fenced and cannot
+// overwrite the admin's watermark with a batch planned before it. The logged
+// batch has kind "admin" and target_partition = the new watermark.
 Result<RowAndBatch> SetWatermarkRule(const PipelineRow& row, std::optional<TimeMicros> watermark,
                                      TimeMicros now, bool force);
 

@@ -364,8 +364,9 @@ class PostgresMetastore::Connection {
   }
 
   Status WithUrl(const Status& status) const {
-    return Scrubbed(scrubber_, status.code(),
-                    fmt::format("postgres metastore {}: {}", redacted_url_, status.message()));
+    return Status(
+        status.code(), status.subcode(),
+        scrubber_.Scrub(fmt::format("postgres metastore {}: {}", redacted_url_, status.message())));
   }
 
   Status Fail(StatusCode code, std::string_view what, std::string_view detail) const {
@@ -491,14 +492,15 @@ void PostgresMetastore::InjectFaultForTesting(PostgresFault fault) {
 }
 
 Result<int64_t> PostgresMetastore::AcquireLease(std::string_view pipeline, std::string_view holder,
-                                                TimeMicros now, TimeMicros ttl) {
+                                                TimeMicros now, TimeMicros ttl,
+                                                const LeaseTakeover* takeover) {
   RETURN_IF_ERROR(ValidatePipelineName(pipeline));
   const std::string what = fmt::format("acquiring the lease of pipeline {}", pipeline);
   Connection& c = *connection_;
   return c.Call(what, Retry::kIfNotCommitted, [&](bool) -> Result<int64_t> {
     RETURN_IF_ERROR(c.Begin(what));
     ASSIGN_OR_RETURN(PipelineRow row, c.LockOrCreatePipeline(pipeline, what));
-    ASSIGN_OR_RETURN(PipelineRow next, AcquireLeaseRule(row, holder, now, ttl));
+    ASSIGN_OR_RETURN(PipelineRow next, AcquireLeaseRule(row, holder, now, ttl, takeover));
     RETURN_IF_ERROR(c.WritePipeline(next, what));
     RETURN_IF_ERROR(c.Commit(what));
     return next.state.epoch;

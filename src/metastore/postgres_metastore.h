@@ -55,7 +55,7 @@ class PostgresMetastore final : public Metastore {
   PostgresMetastore& operator=(const PostgresMetastore&) = delete;
 
   Result<int64_t> AcquireLease(std::string_view pipeline, std::string_view holder, TimeMicros now,
-                               TimeMicros ttl) override;
+                               TimeMicros ttl, const LeaseTakeover* takeover = nullptr) override;
   Status RenewLease(std::string_view pipeline, int64_t epoch, TimeMicros now,
                     TimeMicros ttl) override;
   Status ReleaseLease(std::string_view pipeline, int64_t epoch) override;

@@ -314,12 +314,13 @@ Result<std::unique_ptr<SqliteMetastore>> SqliteMetastore::Open(std::string_view 
 }
 
 Result<int64_t> SqliteMetastore::AcquireLease(std::string_view pipeline, std::string_view holder,
-                                              TimeMicros now, TimeMicros ttl) {
+                                              TimeMicros now, TimeMicros ttl,
+                                              const LeaseTakeover* takeover) {
   RETURN_IF_ERROR(ValidatePipelineName(pipeline));
   const std::string what = fmt::format("acquiring the lease of pipeline {}", pipeline);
   return connection_->WriteTransaction(what, [&]() -> Result<int64_t> {
     ASSIGN_OR_RETURN(PipelineRow row, connection_->ReadOrCreatePipeline(pipeline, what));
-    ASSIGN_OR_RETURN(PipelineRow next, AcquireLeaseRule(row, holder, now, ttl));
+    ASSIGN_OR_RETURN(PipelineRow next, AcquireLeaseRule(row, holder, now, ttl, takeover));
     RETURN_IF_ERROR(connection_->WritePipeline(next, what));
     return next.state.epoch;
   });

@@ -30,7 +30,7 @@ class SqliteMetastore final : public Metastore {
   SqliteMetastore& operator=(const SqliteMetastore&) = delete;
 
   Result<int64_t> AcquireLease(std::string_view pipeline, std::string_view holder, TimeMicros now,
-                               TimeMicros ttl) override;
+                               TimeMicros ttl, const LeaseTakeover* takeover = nullptr) override;
   Status RenewLease(std::string_view pipeline, int64_t epoch, TimeMicros now,
                     TimeMicros ttl) override;
   Status ReleaseLease(std::string_view pipeline, int64_t epoch) override;

@@ -12,7 +12,10 @@
 #include "common/log.h"
 #include "common/parallel.h"
 #include "index/current_pointer.h"
+#include "metastore/pipeline_rules.h"
+#include "pipeline/collapse_guard.h"
 #include "pipeline/group_build.h"
+#include "pipeline/lease_holder.h"
 
 namespace freshet {
 namespace {
@@ -113,8 +116,29 @@ Result<std::unique_ptr<BatchRunner>> BatchRunner::Open(const PipelineConfig& con
 
 Status BatchRunner::Start() {
   const TimeMicros now = clock_.Now();
-  ASSIGN_OR_RETURN(epoch_, metastore_->AcquireLease(config_.name, holder_, now, config_.lease_ttl));
+  // A live lease of a runner of this host whose process is gone (kill -9) is
+  // taken over at once rather than waited out. The metastore takes it only
+  // if that holder still has it at the epoch seen here.
+  std::optional<LeaseTakeover> takeover;
+  if (auto seen = metastore_->GetState(config_.name); seen.ok()) {
+    if (LeaseIsLive(*seen, now) && seen->lease_holder != holder_ &&
+        LocalHolderIsGone(seen->lease_holder)) {
+      takeover = LeaseTakeover{seen->lease_holder, seen->epoch};
+    }
+  } else if (!seen.status().IsNotFound()) {
+    return seen.status();
+  }
+  ASSIGN_OR_RETURN(epoch_, metastore_->AcquireLease(config_.name, holder_, now, config_.lease_ttl,
+                                                    takeover ? &*takeover : nullptr));
   lease_expires_ = now + config_.lease_ttl;
+  if (takeover) {
+    Log(LogLevel::kWarn, "lease_taken_over",
+        {{"pipeline", config_.name},
+         {"holder", holder_},
+         {"epoch", epoch_},
+         {"previous_holder", takeover->holder},
+         {"reason", "the previous holder's process no longer exists on this host"}});
+  }
   Log(LogLevel::kInfo, "lease_acquired",
       {{"pipeline", config_.name}, {"holder", holder_}, {"epoch", epoch_}});
   ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
@@ -151,12 +175,11 @@ Status BatchRunner::ResolveFailedCommit() {
   const TimeMicros now = clock_.Now();
   auto epoch = metastore_->AcquireLease(config_.name, holder_, now, config_.lease_ttl);
   if (!epoch.ok()) {
-    if (epoch.status().code() != StatusCode::kFailedPrecondition) return epoch.status();
+    if (!epoch.status().IsLeaseHeld()) return epoch.status();
     // Our lease ran out while the commit was unresolved and another runner
     // took over: that is being fenced.
-    return Status::FailedPrecondition(
-        fmt::format("fenced: epoch {} lost the lease after a failed commit: {}", epoch_,
-                    epoch.status().message()));
+    return Status::Fenced(fmt::format("fenced: epoch {} lost the lease after a failed commit: {}",
+                                      epoch_, epoch.status().message()));
   }
   Log(LogLevel::kInfo, "lease_acquired",
       {{"pipeline", config_.name},
@@ -372,7 +395,7 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   RETURN_IF_ERROR(RenewLease());
   ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
   if (state.epoch != epoch_ && !SafeguardDisabled("epoch_fencing")) {
-    return Status::FailedPrecondition(
+    return Status::Fenced(
         fmt::format("fenced: epoch {} is not the current epoch {} of pipeline '{}'", epoch_,
                     state.epoch, config_.name));
   }
@@ -468,6 +491,11 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   rec.groups = stats.groups;
   rec.deleted_docs = stats.deleted_docs;
   rec.build_micros = timer.Lap();
+  RETURN_IF_ERROR(
+      CheckNoCollapse(config_,
+                      {"delta", CountRecords(doc_files), CountRecords(group_files),
+                       committed->LiveDocs(), LiveDocsWithDelta(*committed, incremental, segments)},
+                      allow_shrink_));
   RETURN_IF_ERROR(RenewLease());
 
   // Publish.
@@ -592,6 +620,8 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
   }
   rec.read_micros = timer.Lap();
   RETURN_IF_ERROR(RenewLease());
+  const StreamRecordCounts doc_counts = CountRecords(doc_files);
+  const StreamRecordCounts group_counts = CountRecords(group_files);
   BuildStats stats;
   ASSIGN_OR_RETURN(auto segments, BuildBase(config_, ReduceNewest(doc_files),
                                             ReduceNewest(group_files), config_.shards, &stats));
@@ -618,6 +648,11 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
     manifest.target = committed->manifest().target;
     manifest.delta = committed->manifest().delta;
   }
+  RETURN_IF_ERROR(
+      CheckNoCollapse(config_,
+                      {"base", doc_counts, group_counts, committed ? committed->LiveDocs() : 0,
+                       LiveDocsWithBase(segments, manifest.has_delta ? committed.get() : nullptr)},
+                      allow_shrink_));
   ASSIGN_OR_RETURN(std::string key, Publish(&manifest, &segments, true, 0, &rec));
   rec.publish_micros = timer.Lap();
   rec.window_start = *cut;

@@ -51,13 +51,17 @@ class BatchRunner {
                                                    std::string holder);
 
   // Takes the writer lease (new epoch) and repairs CURRENT from the
-  // metastore. FailedPrecondition if another live holder has the lease.
+  // metastore. LeaseHeld (FailedPrecondition) if another live holder has the
+  // lease, unless it is a holder of this host whose process is gone
+  // (pipeline/lease_holder.h): that lease is taken over at once, logged.
   Status Start();
   // Gives the lease up.
   Status Stop();
 
   // One batch. Returns whether something was published and its figures.
-  // FailedPrecondition when fenced (another runner took over). Unavailable
+  // Fenced (FailedPrecondition) when another runner took over;
+  // CollapseRefused, with nothing published, for a delta that only bad
+  // records built or that drops more than max_shrink of the live docs. Unavailable
   // when the metastore (or a store) cannot be reached: the batch is failed as
   // a whole, nothing is committed unless the metastore says so, and the
   // runner stays usable: the next RunBatch() retries from the committed
@@ -65,8 +69,13 @@ class BatchRunner {
   Result<BatchOutcome> RunBatch();
 
   // Builds a base generation from the snapshot (cut time from `cut`, else the
-  // snapshot's CUT object) and commits a manifest serving it. REQUIRES: Start().
+  // snapshot's CUT object) and commits a manifest serving it. CollapseRefused,
+  // with nothing published, as for RunBatch(). REQUIRES: Start().
   Result<BatchOutcome> BuildFull(std::optional<TimeMicros> cut);
+
+  // Lets the following batches and builds publish a generation that the
+  // collapse guard refuses otherwise (pipeline/collapse_guard.h), logged.
+  void AllowShrink(bool allow) { allow_shrink_ = allow; }
 
   // Deletes the manifests that stopped being served more than `retention`
   // ago (at least kMinRetention; a manifest stopped being served when the
@@ -133,6 +142,7 @@ class BatchRunner {
   // A commit was attempted and CURRENT not yet written after it.
   bool commit_unresolved_ = false;
   bool retention_raised_logged_ = false;
+  bool allow_shrink_ = false;
   SegmentCache segments_;
   // Parsed files by (key, fingerprint): unchanged files are not read again.
   std::map<std::string, std::shared_ptr<const ParsedFile>> file_cache_;

@@ -54,6 +54,17 @@ class TableReader {
     return Status::OK();
   }
 
+  // A number in [0, 1], written as an integer or a float.
+  Status Fraction(std::string_view key, double* out) {
+    const toml::node* node = Find(key);
+    if (!node) return Status::OK();
+    std::optional<double> v = node->value<double>();
+    if (!node->is_number() || !v) return Bad(key, "expected a number between 0 and 1");
+    if (!(*v >= 0 && *v <= 1)) return Bad(key, fmt::format("{} is not between 0 and 1", *v));
+    *out = *v;
+    return Status::OK();
+  }
+
   Status StringList(std::string_view key, std::vector<std::string>* out) {
     const toml::node* node = Find(key);
     if (!node) return Status::OK();
@@ -266,6 +277,7 @@ Result<PipelineConfig> ParsePipelineConfig(std::string_view text, std::string_vi
   RETURN_IF_ERROR(pipeline.Int("threads", &c.threads, 0, 256));
   RETURN_IF_ERROR(pipeline.Int("shards", &c.shards, 1, 256));
   RETURN_IF_ERROR(pipeline.Int("delta_layers", &c.delta_layers, 1, 1000));
+  RETURN_IF_ERROR(pipeline.Fraction("max_shrink", &c.max_shrink));
   RETURN_IF_ERROR(pipeline.RejectUnknown());
 
   TableReader source(top.SubTable("source", &st), "source");

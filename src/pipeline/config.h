@@ -74,6 +74,9 @@ struct PipelineConfig {
   // Most layers a delta may have; beyond, a batch rebuilds the whole window
   // into one layer. 1: every batch rebuilds the whole window.
   int delta_layers = 8;
+  // Most of the live docs a new generation may drop (0.5: half of them);
+  // beyond, it is refused unless the operator allows it (--allow-shrink).
+  double max_shrink = 0.5;
 
   StreamConfig source;
   std::string marker = "_SUCCESS";  // empty: markers ignored

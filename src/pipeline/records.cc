@@ -85,7 +85,7 @@ class ReducingSink final : public RowSink {
     std::string where = offset ? fmt::format("{}:{} (byte {})", out_->key, line, offset)
                                : fmt::format("{}:{}", out_->key, line);
     if (policy_ == BadRecordPolicy::kStop) {
-      return Status::InvalidArgument(fmt::format("bad record at {}: {}", where, reason));
+      return Status::Corruption(fmt::format("bad record at {}: {}", where, reason));
     }
     if (SafeguardDisabled("bad_record_accounting")) return Status::OK();
     ++out_->bad_records;

@@ -56,7 +56,7 @@ struct RecordSchema {
 };
 
 // Reads and reduces one file. With BadRecordPolicy::kStop the first bad
-// record fails the read with InvalidArgument naming the file, line and offset.
+// record fails the read with Corruption naming the file, line and offset.
 Result<ParsedFile> ReadKeyedFile(ObjectStore& store, const ObjectInfo& file, TimeMicros partition,
                                  FileFormat format, const RecordSchema& schema,
                                  BadRecordPolicy policy);

@@ -4,6 +4,11 @@ Tests drive the real `freshet` binary (FRESHET_BIN, default build/release/freshe
 against a real local folder and a real SQLite file (or the PostgreSQL server
 named by FRESHET_TEST_POSTGRES_URL, see `postgres_url`), with a fixed clock so
 that hours of partitions run in seconds.
+
+A test that sets a test switch (a crash or pause point, a safeguard turned
+off: TEST_SWITCHES) runs `freshet-test` instead (FRESHET_TEST_BIN, default:
+beside FRESHET_BIN), the same program built with its test seams: `freshet`
+has none and ignores those variables.
 """
 import json
 import os
@@ -16,6 +21,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FRESHET = os.environ.get("FRESHET_BIN", str(ROOT / "build" / "release" / "freshet"))
+FRESHET_TEST = os.environ.get("FRESHET_TEST_BIN", str(Path(FRESHET).with_name("freshet-test")))
+TEST_SWITCHES = ("FRESHET_TEST_CRASH_POINT", "FRESHET_TEST_PAUSE_POINT",
+                 "FRESHET_TEST_DISABLE_SAFEGUARD")
+
+
+def binary_for(env):
+    """FRESHET_TEST when the environment `env` (a dict, may be None) sets a
+    test switch, else FRESHET."""
+    return FRESHET_TEST if env and any(k in env for k in TEST_SWITCHES) else FRESHET
 
 # Readers of S3 outputs cache segments on disk: one throwaway folder per run.
 os.environ.setdefault("FRESHET_SEGMENT_CACHE", tempfile.mkdtemp(prefix="freshet-segment-cache-"))
@@ -89,8 +103,8 @@ def run(args, check=True, env=None, timeout=300, **kw):
     """Runs freshet with `args`; returns the CompletedProcess."""
     full_env = dict(os.environ)
     full_env.update(env or {})
-    proc = subprocess.run([FRESHET, *args], capture_output=True, text=True, env=full_env,
-                          timeout=timeout, **kw)
+    proc = subprocess.run([binary_for(full_env), *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout, **kw)
     if check and proc.returncode != 0:
         raise AssertionError(
             f"freshet {' '.join(args)} exited {proc.returncode}\nstdout:\n{proc.stdout}\n"

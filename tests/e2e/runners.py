@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import FRESHET
+from conftest import binary_for
 
 
 class Timeline:
@@ -48,7 +48,8 @@ class Runner:
         full_env = dict(os.environ)
         full_env.update(env or {})
         self.proc = subprocess.Popen(
-            [FRESHET, "run", "--config", str(ws.config), "--clock", timeline.spec(), "--holder",
+            [binary_for(full_env), "run", "--config", str(ws.config), "--clock", timeline.spec(),
+             "--holder",
              holder, "--log-format", "json", *extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=full_env)
         self.events = []

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from conftest import FRESHET, run
+from conftest import FRESHET_TEST, run
 from test_oracle import CUT_S, PERIOD_S, check_against_oracle, watermark_s
 
 
@@ -38,7 +38,7 @@ def test_set_watermark_is_refused_while_leased_and_forcing_it_fences_the_holder(
 
     # runner-a holds the lease, paused inside a batch planned from 10:15.
     env = dict(os.environ, FRESHET_TEST_PAUSE_POINT="before_commit:3")
-    a = subprocess.Popen([FRESHET, "run", "--config", str(ws.config), "--clock", ws.clock,
+    a = subprocess.Popen([FRESHET_TEST, "run", "--config", str(ws.config), "--clock", ws.clock,
                           "--once", "--holder", "runner-a", "--log-format", "json"],
                          stderr=subprocess.PIPE, text=True, env=env)
     seen = []
@@ -99,7 +99,7 @@ def test_set_watermark_without_a_live_lease_needs_no_force_and_can_clear(metasto
     assert watermark_s(ws) == CUT_S + PERIOD_S
 
     unaligned = ws.cli("admin", "set-watermark", "--to", "2026-05-04T10:02:00Z", check=False)
-    assert unaligned.returncode == 1
+    assert unaligned.returncode == 2  # a bad argument
     assert "aligned to the source period 5m" in unaligned.stderr
     neither = run(["admin", "set-watermark", "--config", str(ws.config)], check=False)
     assert neither.returncode == 2

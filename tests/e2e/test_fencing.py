@@ -3,7 +3,7 @@ import os
 import subprocess
 import time
 
-from conftest import FRESHET
+from conftest import FRESHET_TEST
 from test_oracle import CUT_S, PERIOD_S, watermark_s
 
 
@@ -11,7 +11,7 @@ def test_second_runner_waits_or_exits_while_lease_is_live(ws):
     ws.gen(partitions=2)
     ws.cli("build-full")
     env = dict(os.environ, FRESHET_TEST_PAUSE_POINT="after_listing:3")
-    first = subprocess.Popen([FRESHET, "run", "--config", str(ws.config), "--clock", ws.clock,
+    first = subprocess.Popen([FRESHET_TEST, "run", "--config", str(ws.config), "--clock", ws.clock,
                               "--once"], stderr=subprocess.PIPE, env=env)
     time.sleep(1.0)  # first holds the lease, paused inside its batch
     second = ws.cli("run", "--once", check=False)
@@ -26,7 +26,7 @@ def test_old_holder_cannot_commit_after_takeover(ws):
     ws.cli("build-full")
     # A: pauses before its commit, long enough for its lease to look expired to B.
     env = dict(os.environ, FRESHET_TEST_PAUSE_POINT="before_commit:4")
-    a = subprocess.Popen([FRESHET, "run", "--config", str(ws.config), "--clock", ws.clock,
+    a = subprocess.Popen([FRESHET_TEST, "run", "--config", str(ws.config), "--clock", ws.clock,
                           "--once", "--holder", "runner-a"], stderr=subprocess.PIPE, text=True,
                          env=env)
     time.sleep(1.5)

@@ -7,7 +7,7 @@ import json
 import shutil
 import subprocess
 
-from conftest import FRESHET
+from conftest import FRESHET_TEST
 from oracle import QUERIES, diff_docs, expected_index
 from test_bad_input import partition_dir
 from test_oracle import CUT_S, PERIOD_S
@@ -56,7 +56,7 @@ def test_layered_deltas_match_the_oracle_at_every_batch(ws, tmp_path):
     ws.cli("build-full")
     env = {"FRESHET_TEST_PAUSE_POINT": "after_commit:1.5"}
     proc = subprocess.Popen(
-        [FRESHET, "run", "--config", str(ws.config), "--clock", ws.clock, "--max-batches",
+        [FRESHET_TEST, "run", "--config", str(ws.config), "--clock", ws.clock, "--max-batches",
          str(BATCHES), "--log-format", "json"],
         stderr=subprocess.PIPE, text=True, env={**__import__("os").environ, **env})
     inputs, notes, k = {}, {}, 0

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import FRESHET
+from conftest import FRESHET, binary_for
 from test_oracle import CUT_S, PERIOD_S, check_against_oracle, watermark_s
 
 CRASH_POINTS = ["after_listing", "after_read", "after_segments", "after_manifest",
@@ -47,7 +47,7 @@ def run_with_kills(ws, iterations, seed):
             env = dict(os.environ)
             if i % 2 == 0:
                 env["FRESHET_TEST_CRASH_POINT"] = rng.choice(CRASH_POINTS)
-            args = [FRESHET, "run", "--config", str(ws.config), "--clock", ws.clock,
+            args = [binary_for(env), "run", "--config", str(ws.config), "--clock", ws.clock,
                     "--max-batches", "3", "--no-wait", "--holder", "restarting-runner"]
             proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
             if "FRESHET_TEST_CRASH_POINT" not in env:

@@ -62,10 +62,10 @@ def test_conditional_create_whose_reply_was_lost_succeeds_once(proxy, s3_prefix)
     assert out.returncode == 0
     assert proxy.counts["lose_reply"] == 1
     assert store("cat", via, "once").stdout == "mine"
-    # Someone else's bytes: AlreadyExists (exit 3), even after a lost reply.
+    # Someone else's bytes: AlreadyExists (exit 5), even after a lost reply.
     proxy.force("lose_reply")
     again = store("put", "--if-absent", via, "once", input="theirs", check=False)
-    assert again.returncode == 3, again.stderr
+    assert again.returncode == 5, again.stderr
     assert store("cat", via, "once").stdout == "mine"
 
 

@@ -21,6 +21,8 @@ Invariants and their checks (DESIGN.md numbering):
   6 every visible group is whole: its docs' group count equals the docs visible
   7 bad input never crashes; skipped records are counted and listed exactly
   8 canary secrets never appear in output, logs, status or published files
+  9 a generation built only from bad records, or dropping most live docs, is
+    refused (exit 6) and nothing is published, unless the operator allows it
 """
 import argparse
 import concurrent.futures
@@ -41,7 +43,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "e2e"))
 
-from conftest import FRESHET, S3_BUCKET, S3_ENDPOINT, Workspace, s3_url  # noqa: E402
+# Scenarios set crash and pause points and turn safeguards off: they run the
+# binary built with its test seams (conftest: FRESHET_TEST).
+from conftest import FRESHET_TEST, S3_BUCKET, S3_ENDPOINT, Workspace, s3_url  # noqa: E402
 from oracle import diff_docs, expected_index  # noqa: E402
 from runners import CurrentWatcher, manifest_version  # noqa: E402
 
@@ -146,7 +150,7 @@ class Ctx:
             args += ["--config", str(self.ws.config), "--clock", clock or self.final_clock]
         elif args[0] == "query":
             args += ["--config", str(self.ws.config)]
-        return [FRESHET, *args]
+        return [FRESHET_TEST, *args]
 
     def fx(self, *args, clock=None, env=None, timeout=120, prefix=()):
         """Runs freshet; a death by any signal but our own SIGKILL is a crash."""
@@ -849,6 +853,68 @@ def s_metastore_lost(ctx):
     final_checks(ctx)
 
 
+TYPOS = [("columns.doc_id", 'doc_id = "ad_id"', 'doc_id = "adid"'),
+         ("group.key", '\nkey = "item_id"', '\nkey = "itemid"')]
+
+
+def s_collapse(ctx):
+    """A misspelt id column in the config or a renamed one in every input file
+    (every record bad), or a producer deleting most docs: the base or delta
+    that would collapse the index is refused with its counts and exit 6, and
+    nothing is published; then the operator fixes the input, or publishes the
+    deletions on purpose with --allow-shrink: inv 9."""
+    ctx.setup(policy=ctx.rng.choice(["sequential", "latest"]))
+    how = ctx.rng.choice(["typo_base", "renamed_column", "mass_delete"])
+    before = ctx.status()
+    good_config = ctx.ws.config.read_text()
+    delete_file = None
+    renamed = {}
+    if how == "renamed_column":
+        for f in (ctx.ws.path / "data" / "ads").rglob("*.jsonl"):
+            renamed[f] = f.read_bytes()
+            f.write_bytes(renamed[f].replace(b'"ad_id":', b'"adId":'))
+        what = f"a delta whose {len(renamed)} files all renamed ad_id"
+    elif how == "mass_delete":
+        ads = [json.loads(line) for f in sorted((ctx.ws.path / "data" / "snapshot" / "ads")
+                                                 .glob("*.jsonl"))
+               for line in f.read_text().splitlines()]
+        doomed = ctx.rng.sample(ads, int(len(ads) * ctx.rng.uniform(0.6, 0.95)))
+        # In the first partition, which every window holds (sequential too).
+        delete_file = partition_dir(ctx.ws, 0) / "part-purge.jsonl"
+        delete_file.write_text("".join(
+            json.dumps({"ad_id": a["ad_id"], "item_id": a["item_id"], "op": "delete",
+                        "updated_at": 4102444800000}) + "\n" for a in doomed))
+        what = f"a delta deleting {len(doomed)} of {len(ads)} docs"
+    else:
+        key, good, bad = ctx.rng.choice(TYPOS)
+        ctx.ws.config.write_text(good_config.replace(good, bad, 1))
+        what = f"a base with {key} misspelt"
+    ctx.faults += 1
+    p = ctx.fx("build-full") if how == "typo_base" else ctx.run_once()
+    after = ctx.status()
+    if p.returncode != 6:
+        ctx.violate(9, f"{what}: exited {p.returncode}, not 6: {p.stderr[-300:]}")
+    elif "refused" not in p.stderr or "live docs before" not in p.stderr:
+        ctx.violate(9, f"{what}: the refusal does not give the counts: {p.stderr[-300:]}")
+    for field in ("manifest_key", "current", "watermark"):
+        if after[field] != before[field]:
+            ctx.violate(9, f"{what}: {field} moved from {before[field]} to {after[field]}, "
+                           f"where nothing may be published")
+    if delete_file is not None and ctx.rng.random() < 0.5:
+        p = ctx.fx("run", "--once", "--holder", "fault-runner", "--allow-shrink")
+        ctx.sample_watermark()
+        if p.returncode != 0 or "collapse_allowed" not in p.stderr:
+            ctx.violate(9, f"{what} with --allow-shrink: exited {p.returncode}, "
+                           f"logged: {p.stderr[-300:]}")
+    elif delete_file is not None:
+        delete_file.unlink()
+    for f, data in renamed.items():
+        f.write_bytes(data)
+    ctx.ws.config.write_text(good_config)
+    ctx.converge()
+    final_checks(ctx)
+
+
 _postgres_lock = threading.Lock()  # one scenario at a time stops the shared server
 
 
@@ -944,6 +1010,7 @@ SCENARIOS = {
     "postgres_outage": (s_postgres_outage, 1),
     "s3_faults": (s_s3_faults, 1),
     "lease_expired": (s_lease_expired, 2),
+    "collapse": (s_collapse, 1),
 }
 
 # Which scenario shows each safeguard is needed (run with it disabled), and
@@ -958,6 +1025,7 @@ SAFEGUARDS = [
     (7, "bad_record_accounting", "bad_records", None),
     (8, "secret_redaction", "secrets", None),
     (3, "create_if_absent", "metastore_lost", None),
+    (9, "collapse_refusal", "collapse", None),
 ]
 
 
@@ -1100,7 +1168,7 @@ def main():
     root = Path(args.workdir or tempfile.mkdtemp(prefix="freshet-faults-"))
     root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)
-    print(f"freshet fault suite: binary {FRESHET}, folder {root}", flush=True)
+    print(f"freshet fault suite: binary {FRESHET_TEST}, folder {root}", flush=True)
     started = time.time()
     if args.safeguards:
         bad = run_safeguards(args, root)

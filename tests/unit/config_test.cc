@@ -108,5 +108,31 @@ TEST(ConfigTest, RejectsUnknownKeysAndBadValuesNamingTheKey) {
   ExpectError("[pipeline\n", "p.toml:1");
 }
 
+// pipeline.max_shrink: a fraction of the live docs, 0.5 unless set.
+TEST(ConfigTest, MaxShrinkIsAFractionWrittenAsAnIntegerOrAFloat) {
+  std::string base = kValid;
+  auto with = [&](std::string_view value) {
+    std::string text = base;
+    text.insert(text.find("cadence"), "max_shrink = " + std::string(value) + "\n");
+    return text;
+  };
+  auto c = Parse(base);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->max_shrink, 0.5);
+  c = Parse(with("0.25"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->max_shrink, 0.25);
+  c = Parse(with("1"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->max_shrink, 1.0);
+  c = Parse(with("0"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->max_shrink, 0.0);
+  ExpectError(with("1.5"), "pipeline.max_shrink: 1.5 is not between 0 and 1");
+  ExpectError(with("-0.1"), "pipeline.max_shrink: -0.1 is not between 0 and 1");
+  ExpectError(with("nan"), "pipeline.max_shrink: nan is not between 0 and 1");
+  ExpectError(with("\"half\""), "pipeline.max_shrink: expected a number between 0 and 1");
+}
+
 }  // namespace
 }  // namespace freshet

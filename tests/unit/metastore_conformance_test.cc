@@ -348,6 +348,43 @@ TEST_P(MetastoreConformanceTest, LiveLeaseRefusesAnotherHolderNamingHolderAndExp
   EXPECT_EQ(state.lease_holder, "runner-a");
 }
 
+TEST_P(MetastoreConformanceTest, LeaseAndFencingErrorsCarryTheirSubCodes) {
+  ASSERT_OK(store_->AcquireLease("ads", "runner-a", kT0, kTtl));
+  Status held = StatusOf(store_->AcquireLease("ads", "runner-b", kT0 + 1, kTtl));
+  EXPECT_TRUE(held.IsLeaseHeld()) << held.ToString();
+  EXPECT_TRUE(StatusOf(store_->SetWatermark("ads", kT0, kT0 + 1, false)).IsLeaseHeld());
+  ASSERT_OK(store_->AcquireLease("ads", "runner-b", kT0 + kTtl, kTtl));
+  Status fenced = StatusOf(store_->RenewLease("ads", 1, kT0 + kTtl, kTtl));
+  EXPECT_TRUE(fenced.IsFenced()) << fenced.ToString();
+  EXPECT_TRUE(StatusOf(store_->CommitBatch("ads", 1, MakeCommit(1, kT0))).IsFenced());
+  Status out_of_order = StatusOf(store_->CommitBatch("ads", 2, MakeCommit(5, kT0)));
+  EXPECT_EQ(out_of_order.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(out_of_order.subcode(), StatusSubCode::kNone);
+}
+
+TEST_P(MetastoreConformanceTest, LiveLeaseOfAGoneHolderIsTakenOverOnlyAtTheEpochSeen) {
+  ASSERT_OK(store_->AcquireLease("ads", "host:100", kT0, kTtl));
+  // Another holder, or the same one at another epoch, is not the one found gone.
+  LeaseTakeover other_holder{"host:200", 1};
+  EXPECT_STATUS(store_->AcquireLease("ads", "host:300", kT0 + 1, kTtl, &other_holder),
+                StatusCode::kFailedPrecondition,
+                "pipeline ads is leased by host:100 until 2026-05-04T10:05:00Z (epoch 1)");
+  LeaseTakeover other_epoch{"host:100", 7};
+  EXPECT_TRUE(
+      StatusOf(store_->AcquireLease("ads", "host:300", kT0 + 1, kTtl, &other_epoch)).IsLeaseHeld());
+  LeaseTakeover gone{"host:100", 1};
+  ASSERT_OK_AND_ASSIGN(int64_t epoch,
+                       store_->AcquireLease("ads", "host:300", kT0 + 1, kTtl, &gone));
+  EXPECT_EQ(epoch, 2);
+  ASSERT_OK_AND_ASSIGN(PipelineState state, store_->GetState("ads"));
+  EXPECT_EQ(state.lease_holder, "host:300");
+  EXPECT_EQ(state.lease_expires, kT0 + 1 + kTtl);
+  // The gone holder's epoch is fenced; a second takeover from the same sighting fails.
+  EXPECT_TRUE(StatusOf(store_->CommitBatch("ads", 1, MakeCommit(1, kT0))).IsFenced());
+  EXPECT_TRUE(
+      StatusOf(store_->AcquireLease("ads", "host:400", kT0 + 2, kTtl, &gone)).IsLeaseHeld());
+}
+
 TEST_P(MetastoreConformanceTest, ExpiredLeaseIsTakenOverWithTheNextEpoch) {
   ASSERT_OK(store_->AcquireLease("ads", "runner-a", kT0, kTtl));
   ASSERT_OK_AND_ASSIGN(int64_t epoch, store_->AcquireLease("ads", "runner-b", kT0 + kTtl, kTtl));
