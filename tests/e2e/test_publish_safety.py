@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import time
 
-from conftest import FRESHET, PERIOD_S, ROOT, START_S, run
+from conftest import PERIOD_S, ROOT, START_S, binary_for, run
 
 
 def ts(seconds):
@@ -48,10 +48,10 @@ def start_paused_reader(ws, seconds):
     """A `freshet query` that reads CURRENT and its manifest, then sleeps
     `seconds` before opening the segments (a slow reader)."""
     log = open(ws.path / "reader.log", "w")
+    env = dict(os.environ, FRESHET_TEST_PAUSE_POINT=f"view_manifest_read:{seconds}")
     proc = subprocess.Popen(
-        [FRESHET, "query", "--config", str(ws.config), "*", "--json", "--limit", "100000000"],
-        stdout=subprocess.PIPE, stderr=log, text=True,
-        env=dict(os.environ, FRESHET_TEST_PAUSE_POINT=f"view_manifest_read:{seconds}"))
+        [binary_for(env), "query", "--config", str(ws.config), "*", "--json", "--limit",
+         "100000000"], stdout=subprocess.PIPE, stderr=log, text=True, env=env)
     deadline = time.time() + 30
     while "test_pause" not in (ws.path / "reader.log").read_text():
         assert proc.poll() is None and time.time() < deadline, (ws.path / "reader.log").read_text()
