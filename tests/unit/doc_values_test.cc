@@ -14,7 +14,7 @@ TEST(DocValuesTest, RoundTripsNumericColumnsAndFieldLengths) {
   const std::string numeric = EncodeNumericColumns({{1, {1.5, kNaN, -2}}, {4, {0, 0, 7}}});
   const std::string lengths = EncodeFieldLengths({{0, {3, 0, 65535}}});
   DocValues v;
-  ASSERT_TRUE(v.Open("v.seg", numeric, lengths, 3, 5).ok());
+  ASSERT_TRUE(v.Open("v.seg", {numeric, 100}, SectionView{lengths, 200}, 3, 5).ok());
   EXPECT_EQ(v.Numeric(1, 0), 1.5);
   EXPECT_TRUE(std::isnan(v.Numeric(1, 1)));
   EXPECT_EQ(v.Numeric(4, 2), 7);
@@ -26,7 +26,7 @@ TEST(DocValuesTest, RoundTripsNumericColumnsAndFieldLengths) {
 
 TEST(DocValuesTest, FormatOneHasNoFieldLengths) {
   DocValues v;
-  ASSERT_TRUE(v.Open("v.seg", EncodeNumericColumns({}), std::nullopt, 3, 5).ok());
+  ASSERT_TRUE(v.Open("v.seg", {EncodeNumericColumns({}), 100}, std::nullopt, 3, 5).ok());
   EXPECT_FALSE(v.FieldLength(0, 0).has_value());
   EXPECT_FALSE(v.TotalFieldLength(0).has_value());
 }
@@ -40,16 +40,18 @@ TEST(DocValuesTest, LengthsSaturateAt65535) {
 TEST(DocValuesTest, TruncatedColumnsOrUnknownFieldsNameTheSection) {
   const std::string numeric = EncodeNumericColumns({{1, {1.5, 2}}});
   const std::string lengths = EncodeFieldLengths({{0, {3, 4}}});
-  EXPECT_EQ(DocValues().Open("v.seg", numeric, lengths, 3, 5).message(),
-            "segment 'v.seg': bad NUMERIC column (offset 0)");  // 2 values for 3 docs
-  EXPECT_EQ(DocValues().Open("v.seg", numeric, lengths, 2, 1).message(),
-            "segment 'v.seg': bad NUMERIC column (offset 0)");  // field 1 of 1
-  EXPECT_EQ(DocValues().Open("v.seg", "", lengths, 2, 5).message(),
-            "segment 'v.seg': bad NUMERIC (offset 0)");
-  EXPECT_EQ(DocValues().Open("v.seg", numeric, lengths.substr(0, 4), 2, 5).message(),
-            "segment 'v.seg': bad FIELD_LENGTHS column (offset 0)");
-  EXPECT_EQ(DocValues().Open("v.seg", numeric, std::string_view(), 2, 5).message(),
-            "segment 'v.seg': bad FIELD_LENGTHS (offset 0)");
+  // Sections at file offsets 100 and 200; a column starts after the count.
+  const SectionView n{numeric, 100}, l{lengths, 200};
+  EXPECT_EQ(DocValues().Open("v.seg", n, l, 3, 5).message(),
+            "segment 'v.seg': bad NUMERIC column (offset 101)");  // 2 values for 3 docs
+  EXPECT_EQ(DocValues().Open("v.seg", n, l, 2, 1).message(),
+            "segment 'v.seg': bad NUMERIC column (offset 101)");  // field 1 of 1
+  EXPECT_EQ(DocValues().Open("v.seg", {"", 100}, l, 2, 5).message(),
+            "segment 'v.seg': bad NUMERIC (offset 100)");
+  EXPECT_EQ(DocValues().Open("v.seg", n, SectionView{lengths.substr(0, 4), 200}, 2, 5).message(),
+            "segment 'v.seg': bad FIELD_LENGTHS column (offset 201)");
+  EXPECT_EQ(DocValues().Open("v.seg", n, SectionView{"", 200}, 2, 5).message(),
+            "segment 'v.seg': bad FIELD_LENGTHS (offset 200)");
 }
 
 }  // namespace

@@ -18,7 +18,7 @@ std::vector<SegmentGroup> Groups() {
 TEST(GroupTableTest, RoundTripsKeysDocsRecordsAndAggregates) {
   const std::string section = EncodeGroupTable(Groups());
   GroupTable t;
-  ASSERT_TRUE(t.Open("g.seg", section, 3, 3).ok());
+  ASSERT_TRUE(t.Open("g.seg", {section, 100}, 3, 3).ok());
   EXPECT_EQ(t.Key(1), "item-2");
   EXPECT_EQ(t.FirstDoc(1), 2u);
   EXPECT_EQ(t.DocCount(2), 0u);
@@ -38,7 +38,7 @@ TEST(GroupTableTest, RoundTripsKeysDocsRecordsAndAggregates) {
 TEST(GroupTableTest, FindsGroupsByKey) {
   const std::string section = EncodeGroupTable(Groups());
   GroupTable t;
-  ASSERT_TRUE(t.Open("g.seg", section, 3, 3).ok());
+  ASSERT_TRUE(t.Open("g.seg", {section, 100}, 3, 3).ok());
   EXPECT_EQ(*t.Find("item-1"), 0u);
   EXPECT_EQ(*t.Find("item-3"), 2u);
   EXPECT_FALSE(t.Find("item-0").has_value());
@@ -47,10 +47,12 @@ TEST(GroupTableTest, FindsGroupsByKey) {
 
 TEST(GroupTableTest, DocsPastTheSegmentOrATruncatedTableAreCorruption) {
   const std::string section = EncodeGroupTable(Groups());
-  EXPECT_EQ(GroupTable().Open("g.seg", section, 3, 2).message(),
-            "segment 'g.seg': group 1 header (offset 0)");  // item-2's doc 2 of 2
-  EXPECT_EQ(GroupTable().Open("g.seg", section.substr(0, 24), 3, 3).message(),
-            "segment 'g.seg': GROUPS offsets truncated (offset 0)");
+  // The section at file offset 100: 4 offsets, then item-1's entry (35 bytes),
+  // then item-2's.
+  EXPECT_EQ(GroupTable().Open("g.seg", {section, 100}, 3, 2).message(),
+            "segment 'g.seg': GROUPS: group 1 header (offset 167)");  // item-2's doc 2 of 2
+  EXPECT_EQ(GroupTable().Open("g.seg", {section.substr(0, 24), 100}, 3, 3).message(),
+            "segment 'g.seg': GROUPS offsets truncated (offset 100)");
 }
 
 }  // namespace

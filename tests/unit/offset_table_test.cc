@@ -23,7 +23,7 @@ TEST(OffsetTableTest, RoundTripsEntries) {
   std::string table;
   w.AppendTo(&table);
   EXPECT_EQ(table.size(), 4 * 8 + 6u);
-  ASSERT_TRUE(CheckOffsetTable("o.seg", table, 3, "DOCS").ok());
+  ASSERT_TRUE(CheckOffsetTable("o.seg", {table, 100}, 3, "DOCS").ok());
   EXPECT_EQ(OffsetTableEntry(table, 3, 0), "a");
   EXPECT_EQ(OffsetTableEntry(table, 3, 1), "");
   EXPECT_EQ(OffsetTableEntry(table, 3, 2), "bcdef");
@@ -32,17 +32,17 @@ TEST(OffsetTableTest, RoundTripsEntries) {
 TEST(OffsetTableTest, TruncatedOrDecreasingOffsetsNameTheSection) {
   std::string table;
   PutOffsets(&table, "abc", {2, 3});
-  EXPECT_EQ(CheckOffsetTable("o.seg", table.substr(0, 20), 2, "GROUPS").message(),
-            "segment 'o.seg': GROUPS offsets truncated (offset 0)");
-  EXPECT_EQ(CheckOffsetTable("o.seg", table, 1000, "GROUPS").message(),
-            "segment 'o.seg': GROUPS offsets truncated (offset 0)");
+  EXPECT_EQ(CheckOffsetTable("o.seg", {table.substr(0, 20), 100}, 2, "GROUPS").message(),
+            "segment 'o.seg': GROUPS offsets truncated (offset 100)");
+  EXPECT_EQ(CheckOffsetTable("o.seg", {table, 100}, 1000, "GROUPS").message(),
+            "segment 'o.seg': GROUPS offsets truncated (offset 100)");
   std::string decreasing;
   PutOffsets(&decreasing, "abc", {3, 2});
-  EXPECT_EQ(CheckOffsetTable("o.seg", decreasing, 2, "TERMS").message(),
-            "segment 'o.seg': TERMS offset 2 invalid (offset 0)");
+  EXPECT_EQ(CheckOffsetTable("o.seg", {decreasing, 100}, 2, "TERMS").message(),
+            "segment 'o.seg': TERMS offset 2 invalid (offset 116)");  // the third offset
   std::string past_blob;
   PutOffsets(&past_blob, "abc", {4});
-  EXPECT_EQ(CheckOffsetTable("o.seg", past_blob, 1, "DOCS").code(), StatusCode::kCorruption);
+  EXPECT_EQ(CheckOffsetTable("o.seg", {past_blob, 100}, 1, "DOCS").code(), StatusCode::kCorruption);
 }
 
 }  // namespace

@@ -24,9 +24,11 @@ TEST(SectionContainerTest, RoundTripsSectionsInOrder) {
   EXPECT_EQ(c->format_version, kSegmentFormatVersion);
   ASSERT_EQ(c->sections.size(), 2u);
   EXPECT_EQ(c->sections[0].first, 1u);
-  EXPECT_EQ(c->Section(SectionId::kMeta), "meta bytes");
-  EXPECT_EQ(c->Section(SectionId::kDocs), "docs");
-  EXPECT_TRUE(c->Section(SectionId::kTerms).empty());
+  EXPECT_EQ(c->Section(SectionId::kMeta).bytes, "meta bytes");
+  EXPECT_EQ(c->Section(SectionId::kMeta).offset, 16u);  // after the header
+  EXPECT_EQ(c->Section(SectionId::kDocs).bytes, "docs");
+  EXPECT_EQ(c->Section(SectionId::kDocs).offset, 26u);
+  EXPECT_TRUE(c->Section(SectionId::kTerms).bytes.empty());
   // Header, sections, one table entry of 28 bytes per section, trailer.
   EXPECT_EQ(file.size(), 16u + 10 + 4 + 2 * 28 + 28);
   EXPECT_EQ(file.substr(0, 8), "FRSHSEG1");
@@ -77,7 +79,7 @@ TEST(SectionContainerTest, ARepeatedSectionIdReadsAsTheLastOneListed) {
   const std::string file = w.Finish();
   auto c = SectionContainer::Parse("r.seg", file);
   ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c->Section(SectionId::kTerms), "second");
+  EXPECT_EQ(c->Section(SectionId::kTerms).bytes, "second");
   EXPECT_EQ(c->sections.size(), 3u);  // unknown ids are kept, not refused
 }
 

@@ -20,7 +20,7 @@ SegmentMeta Meta() {
 }
 
 TEST(SegmentSchemaTest, MetaRoundTrips) {
-  auto back = DecodeSegmentMeta("m.seg", EncodeSegmentMeta(Meta()));
+  auto back = DecodeSegmentMeta("m.seg", {EncodeSegmentMeta(Meta()), 16});
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->kind, SegmentKind::kDelta);
   EXPECT_EQ(back->num_docs, 300u);
@@ -39,13 +39,13 @@ TEST(SegmentSchemaTest, FieldsAreNumberedDocsThenGroupsThenAggregates) {
 }
 
 TEST(SegmentSchemaTest, MissingOrTruncatedMetaIsNamed) {
-  EXPECT_EQ(DecodeSegmentMeta("m.seg", "").status().message(),
+  EXPECT_EQ(DecodeSegmentMeta("m.seg", {}).status().message(),
             "segment 'm.seg': missing META section (offset 0)");
-  EXPECT_EQ(DecodeSegmentMeta("m.seg", "\x03").status().message(),
-            "segment 'm.seg': bad META (offset 0)");  // kind 3 does not exist
+  EXPECT_EQ(DecodeSegmentMeta("m.seg", {"\x03", 16}).status().message(),
+            "segment 'm.seg': bad META (offset 16)");  // kind 3 does not exist
   const std::string bytes = EncodeSegmentMeta(Meta());
   for (size_t n = 1; n < bytes.size(); ++n) {
-    auto m = DecodeSegmentMeta("m.seg", bytes.substr(0, n));
+    auto m = DecodeSegmentMeta("m.seg", {std::string_view(bytes).substr(0, n), 16});
     ASSERT_FALSE(m.ok()) << n;
     EXPECT_NE(m.status().message().find("META"), std::string::npos) << m.status().message();
   }

@@ -13,7 +13,7 @@ std::vector<SegmentDoc> Docs() {
 TEST(StoredDocsTest, RoundTripsIdsGroupsVersionsAndRows) {
   const std::string section = EncodeStoredDocs(Docs());
   StoredDocs docs;
-  ASSERT_TRUE(docs.Open("d.seg", section, 2, 2).ok());
+  ASSERT_TRUE(docs.Open("d.seg", {section, 100}, 2, 2).ok());
   EXPECT_EQ(docs.size(), 2u);
   EXPECT_EQ(docs.Id(1), "ad-2");
   EXPECT_EQ(docs.Group(1), 1u);
@@ -26,10 +26,12 @@ TEST(StoredDocsTest, RoundTripsIdsGroupsVersionsAndRows) {
 TEST(StoredDocsTest, AGroupOutOfRangeOrATruncatedTableIsCorruption) {
   const std::string section = EncodeStoredDocs(Docs());
   StoredDocs docs;
-  EXPECT_EQ(docs.Open("d.seg", section, 2, 1).message(),
-            "segment 'd.seg': doc 1 header (offset 0)");  // ad-2 names group 1 of 1
-  EXPECT_EQ(StoredDocs().Open("d.seg", section.substr(0, 16), 2, 2).message(),
-            "segment 'd.seg': DOCS offsets truncated (offset 0)");
+  // The section at file offset 100: 3 offsets, then ad-1's entry (20 bytes),
+  // then ad-2's.
+  EXPECT_EQ(docs.Open("d.seg", {section, 100}, 2, 1).message(),
+            "segment 'd.seg': DOCS: doc 1 header (offset 144)");  // ad-2 names group 1 of 1
+  EXPECT_EQ(StoredDocs().Open("d.seg", {section.substr(0, 16), 100}, 2, 2).message(),
+            "segment 'd.seg': DOCS offsets truncated (offset 100)");
 }
 
 TEST(StoredDocsTest, AMalformedRowIsNamedWhenRead) {
@@ -38,7 +40,7 @@ TEST(StoredDocsTest, AMalformedRowIsNamedWhenRead) {
   // row: 8 bytes); ad-1's last value (a null: one type byte) comes just before.
   section[section.size() - 9] = 42;  // not a value type
   StoredDocs docs;
-  ASSERT_TRUE(docs.Open("d.seg", section, 2, 2).ok());
+  ASSERT_TRUE(docs.Open("d.seg", {section, 100}, 2, 2).ok());
   EXPECT_EQ(docs.ReadRow("d.seg", 0).status().message(), "segment 'd.seg': doc 0 record");
 }
 

@@ -16,7 +16,7 @@ std::string Dictionary() {
 TEST(TermDictionaryTest, RoundTripsEntriesInOrder) {
   const std::string section = Dictionary();
   TermDictionary d;
-  ASSERT_TRUE(d.Open("t.seg", section).ok());
+  ASSERT_TRUE(d.Open("t.seg", {section, 100}).ok());
   EXPECT_EQ(d.size(), 3u);
   TermInfo info;
   ASSERT_TRUE(d.At(1, &info));
@@ -30,7 +30,7 @@ TEST(TermDictionaryTest, RoundTripsEntriesInOrder) {
 TEST(TermDictionaryTest, FindsByFieldThenTerm) {
   const std::string section = Dictionary();
   TermDictionary d;
-  ASSERT_TRUE(d.Open("t.seg", section).ok());
+  ASSERT_TRUE(d.Open("t.seg", {section, 100}).ok());
   EXPECT_EQ(*d.Find(0, "blue"), 0u);
   EXPECT_EQ(*d.Find(3, "acme"), 2u);
   EXPECT_FALSE(d.Find(1, "red").has_value());  // same term, other field
@@ -41,21 +41,21 @@ TEST(TermDictionaryTest, FindsByFieldThenTerm) {
 TEST(TermDictionaryTest, AnEmptyDictionaryHasNoTerms) {
   const std::string section = TermDictionaryWriter().Finish();
   TermDictionary d;
-  ASSERT_TRUE(d.Open("t.seg", section).ok());
+  ASSERT_TRUE(d.Open("t.seg", {section, 100}).ok());
   EXPECT_EQ(d.size(), 0u);
   EXPECT_FALSE(d.Find(0, "red").has_value());
 }
 
 TEST(TermDictionaryTest, ATruncatedSectionOrCountIsCorruption) {
   const std::string section = Dictionary();
-  EXPECT_EQ(TermDictionary().Open("t.seg", section.substr(0, 7)).message(),
-            "segment 't.seg': TERMS truncated (offset 0)");
+  EXPECT_EQ(TermDictionary().Open("t.seg", {section.substr(0, 7), 100}).message(),
+            "segment 't.seg': TERMS truncated (offset 100)");
   std::string huge = section;
   huge[7] = 1;  // count 2^56
-  EXPECT_EQ(TermDictionary().Open("t.seg", huge).message(),
-            "segment 't.seg': TERMS count (offset 0)");
-  EXPECT_EQ(TermDictionary().Open("t.seg", section.substr(0, 34)).message(),
-            "segment 't.seg': TERMS offsets truncated (offset 0)");
+  EXPECT_EQ(TermDictionary().Open("t.seg", {huge, 100}).message(),
+            "segment 't.seg': TERMS count (offset 100)");
+  EXPECT_EQ(TermDictionary().Open("t.seg", {section.substr(0, 34), 100}).message(),
+            "segment 't.seg': TERMS offsets truncated (offset 108)");  // after the count
 }
 
 }  // namespace

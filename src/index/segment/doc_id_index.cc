@@ -18,17 +18,18 @@ std::string EncodeDocIdIndex(const std::vector<std::string_view>& ids) {
   return section;
 }
 
-Status DocIdIndex::Open(std::string_view segment_name, std::string_view section,
+Status DocIdIndex::Open(std::string_view segment_name, SectionView section,
                         const std::vector<std::string_view>* ids) {
   const size_t num_docs = ids->size();
-  if (section.size() != uint64_t{num_docs} * 4) {
-    return SegmentCorruption(segment_name, "doc id index size", 0);
+  if (section.bytes.size() != uint64_t{num_docs} * 4) {
+    return SegmentCorruption(segment_name, "doc id index size", section.offset);
   }
-  section_ = section;
+  section_ = section.bytes;
   ids_ = ids;
   for (size_t i = 0; i < num_docs; ++i) {
     if (OrdinalAt(i) >= num_docs) {
-      return SegmentCorruption(segment_name, "doc id index entry out of range", i * 4);
+      return SegmentCorruption(segment_name, "doc id index entry out of range",
+                               section.offset + i * 4);
     }
   }
   return Status::OK();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "index/segment/section_container.h"
 
 namespace freshet {
 
@@ -21,7 +22,7 @@ class DocIdIndex {
  public:
   // Corruption naming the segment when the size is not one u32 per doc, or
   // an entry is not a doc ordinal (with the entry's offset in the section).
-  Status Open(std::string_view segment_name, std::string_view section,
+  Status Open(std::string_view segment_name, SectionView section,
               const std::vector<std::string_view>* ids);
 
   std::optional<uint32_t> Find(std::string_view id) const;

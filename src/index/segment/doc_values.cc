@@ -19,20 +19,21 @@ uint16_t DecodeU16(const char* p) {
 // Splits a NUMERIC or FIELD_LENGTHS section (named `what`) into its
 // (field, column of num_docs values of `value_bytes` each).
 Result<std::vector<std::pair<size_t, std::string_view>>> SplitColumns(
-    std::string_view segment_name, std::string_view section, std::string_view what,
-    size_t value_bytes, uint32_t num_docs, size_t field_count) {
-  Cursor c(section);
+    std::string_view segment_name, SectionView section, std::string_view what, size_t value_bytes,
+    uint32_t num_docs, size_t field_count) {
+  Cursor c(section.bytes);
   uint64_t n;
   if (!c.GetVarint(&n) || n > field_count) {
-    return SegmentCorruption(segment_name, fmt::format("bad {}", what), 0);
+    return SegmentCorruption(segment_name, fmt::format("bad {}", what), section.offset);
   }
   std::vector<std::pair<size_t, std::string_view>> columns;
   for (uint64_t i = 0; i < n; ++i) {
+    const uint64_t at = section.offset + c.position();
     uint64_t f;
     std::string_view column;
     if (!c.GetVarint(&f) || f >= field_count ||
         !c.GetBytes(uint64_t{num_docs} * value_bytes, &column)) {
-      return SegmentCorruption(segment_name, fmt::format("bad {} column", what), 0);
+      return SegmentCorruption(segment_name, fmt::format("bad {} column", what), at);
     }
     columns.emplace_back(static_cast<size_t>(f), column);
   }
@@ -64,8 +65,8 @@ std::string EncodeFieldLengths(const std::vector<FieldLengthColumn>& columns) {
   return section;
 }
 
-Status DocValues::Open(std::string_view segment_name, std::string_view numeric,
-                       std::optional<std::string_view> field_lengths, uint32_t num_docs,
+Status DocValues::Open(std::string_view segment_name, SectionView numeric,
+                       std::optional<SectionView> field_lengths, uint32_t num_docs,
                        size_t field_count) {
   ASSIGN_OR_RETURN(numeric_columns_,
                    SplitColumns(segment_name, numeric, "NUMERIC", 8, num_docs, field_count));

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "index/segment/section_container.h"
 
 namespace freshet {
 
@@ -43,8 +44,8 @@ class DocValues {
   // `field_lengths`: nullopt for a format-1 segment (no lengths). Corruption
   // naming the segment and the section when a column is truncated or names a
   // field at or past `field_count`.
-  Status Open(std::string_view segment_name, std::string_view numeric,
-              std::optional<std::string_view> field_lengths, uint32_t num_docs, size_t field_count);
+  Status Open(std::string_view segment_name, SectionView numeric,
+              std::optional<SectionView> field_lengths, uint32_t num_docs, size_t field_count);
 
   // The value of `field` for doc `ord`; NaN when the field has no column.
   // REQUIRES: ord < num_docs.

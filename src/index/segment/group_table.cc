@@ -47,16 +47,18 @@ std::string EncodeGroupTable(const std::vector<SegmentGroup>& groups) {
   return section;
 }
 
-Status GroupTable::Open(std::string_view segment_name, std::string_view section,
-                        uint32_t num_groups, uint32_t num_docs) {
+Status GroupTable::Open(std::string_view segment_name, SectionView section, uint32_t num_groups,
+                        uint32_t num_docs) {
   RETURN_IF_ERROR(CheckOffsetTable(segment_name, section, num_groups, "GROUPS"));
-  section_ = section;
+  section_ = section.bytes;
   num_groups_ = num_groups;
   for (uint32_t g = 0; g < num_groups; ++g) {
-    Cursor c(Entry(g));
+    const std::string_view entry = Entry(g);
+    Cursor c(entry);
     GroupHeader h;
     if (!GetHeader(c, &h) || h.first_doc + h.doc_count > num_docs) {
-      return SegmentCorruption(segment_name, fmt::format("group {} header", g), 0);
+      return SegmentCorruption(segment_name, fmt::format("GROUPS: group {} header", g),
+                               section.OffsetOf(entry));
     }
   }
   return Status::OK();

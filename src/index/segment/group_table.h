@@ -13,6 +13,7 @@
 
 #include "common/status.h"
 #include "format/row.h"
+#include "index/segment/section_container.h"
 #include "index/segment/segment_data.h"
 
 namespace freshet {
@@ -33,7 +34,7 @@ class GroupTable {
  public:
   // Checks the offset table and each group's header (its docs within
   // num_docs). Corruption naming the segment and GROUPS otherwise.
-  Status Open(std::string_view segment_name, std::string_view section, uint32_t num_groups,
+  Status Open(std::string_view segment_name, SectionView section, uint32_t num_groups,
               uint32_t num_docs);
 
   uint32_t size() const { return num_groups_; }

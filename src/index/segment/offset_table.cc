@@ -13,17 +13,18 @@ void OffsetTableWriter::AppendTo(std::string* out) const {
   out->append(blob_);
 }
 
-Status CheckOffsetTable(std::string_view segment_name, std::string_view table, uint64_t n,
+Status CheckOffsetTable(std::string_view segment_name, SectionView table, uint64_t n,
                         std::string_view what) {
-  if (n >= table.size() / 8 || table.size() < (n + 1) * 8) {
-    return SegmentCorruption(segment_name, fmt::format("{} offsets truncated", what), 0);
+  if (n >= table.bytes.size() / 8) {
+    return SegmentCorruption(segment_name, fmt::format("{} offsets truncated", what), table.offset);
   }
-  const uint64_t blob = table.size() - (n + 1) * 8;
+  const uint64_t blob = table.bytes.size() - (n + 1) * 8;
   uint64_t prev = 0;
   for (uint64_t i = 0; i <= n; ++i) {
-    const uint64_t v = DecodeFixed64(table.data() + i * 8);
+    const uint64_t v = DecodeFixed64(table.bytes.data() + i * 8);
     if (v < prev || v > blob) {
-      return SegmentCorruption(segment_name, fmt::format("{} offset {} invalid", what, i), 0);
+      return SegmentCorruption(segment_name, fmt::format("{} offset {} invalid", what, i),
+                               table.offset + i * 8);
     }
     prev = v;
   }

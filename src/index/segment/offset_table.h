@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "index/segment/section_container.h"
 
 namespace freshet {
 
@@ -30,7 +31,7 @@ class OffsetTableWriter {
 
 // Checks that `table` holds n + 1 non-decreasing offsets within its blob.
 // Corruption "WHAT offsets truncated" or "WHAT offset I invalid" otherwise.
-Status CheckOffsetTable(std::string_view segment_name, std::string_view table, uint64_t n,
+Status CheckOffsetTable(std::string_view segment_name, SectionView table, uint64_t n,
                         std::string_view what);
 
 // The i-th of the n entries. REQUIRES: CheckOffsetTable passed, i < n. The

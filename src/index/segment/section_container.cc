@@ -48,7 +48,7 @@ std::string SectionContainerWriter::Finish() {
   return out;
 }
 
-std::string_view SectionContainer::Section(SectionId id) const {
+SectionView SectionContainer::Section(SectionId id) const {
   // A repeated id: the last one listed counts (as format 1 readers did).
   for (auto it = sections.rbegin(); it != sections.rend(); ++it) {
     if (it->first == static_cast<uint32_t>(id)) return it->second;
@@ -98,7 +98,7 @@ Result<SectionContainer> SectionContainer::Parse(std::string_view name, std::str
     if (verify && Hash64(s) != hash) {
       return corrupt(fmt::format("section {} checksum mismatch", id), off);
     }
-    out.sections.emplace_back(id, s);
+    out.sections.emplace_back(id, SectionView{s, off});
   }
   return out;
 }

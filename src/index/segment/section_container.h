@@ -37,8 +37,22 @@ enum class SectionId : uint32_t {
 };
 
 // The error every segment structure returns on bad bytes:
-// "segment 'NAME': WHAT (offset OFFSET)".
+// "segment 'NAME': WHAT (offset OFFSET)", OFFSET counted from the file's
+// first byte.
 Status SegmentCorruption(std::string_view segment_name, std::string_view what, uint64_t offset);
+
+// A section's bytes and where they start in the file (for error messages).
+struct SectionView {
+  std::string_view bytes;
+  uint64_t offset = 0;
+
+  // The file offset of `inner`. REQUIRES: inner points into bytes.
+  uint64_t OffsetOf(std::string_view inner) const {
+    return offset + static_cast<uint64_t>(inner.data() - bytes.data());
+  }
+  // The bytes after the first n, with their offset. REQUIRES: n <= size.
+  SectionView Skip(size_t n) const { return {bytes.substr(n), offset + n}; }
+};
 
 // Assembles a segment file of the current format version. Not thread-safe.
 class SectionContainerWriter {
@@ -56,11 +70,11 @@ class SectionContainerWriter {
 // to Parse and are valid while they are.
 struct SectionContainer {
   uint32_t format_version = 0;
-  // (id, bytes) of every section, known or not, in table order.
-  std::vector<std::pair<uint32_t, std::string_view>> sections;
+  // (id, section) of every section, known or not, in table order.
+  std::vector<std::pair<uint32_t, SectionView>> sections;
 
-  // The bytes of section `id`; empty when the file has none.
-  std::string_view Section(SectionId id) const;
+  // Section `id`; empty bytes (at offset 0) when the file has none.
+  SectionView Section(SectionId id) const;
 
   // Verifies magic, version, table bounds and every checksum (unless the
   // "checksum" safeguard is disabled by a test seam). NotSupported for a

@@ -35,9 +35,9 @@ Status SegmentReader::Parse() {
   RETURN_IF_ERROR(
       groups_.Open(name_, file.Section(SectionId::kGroups), meta_.num_groups, meta_.num_docs));
   RETURN_IF_ERROR(terms_.Open(name_, file.Section(SectionId::kTerms)));
-  postings_ = file.Section(SectionId::kPostings);
+  postings_ = file.Section(SectionId::kPostings).bytes;
   RETURN_IF_ERROR(doc_ids_.Open(name_, file.Section(SectionId::kDocIdIndex), &docs_.ids()));
-  std::optional<std::string_view> field_lengths;
+  std::optional<SectionView> field_lengths;
   if (format_version_ >= 2) field_lengths = file.Section(SectionId::kFieldLengths);
   return doc_values_.Open(name_, file.Section(SectionId::kNumeric), field_lengths, meta_.num_docs,
                           meta_.schema.field_count());

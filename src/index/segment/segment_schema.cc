@@ -69,14 +69,14 @@ std::string EncodeSegmentMeta(const SegmentMeta& meta) {
   return out;
 }
 
-Result<SegmentMeta> DecodeSegmentMeta(std::string_view segment_name, std::string_view section) {
-  if (section.empty()) return SegmentCorruption(segment_name, "missing META section", 0);
-  Cursor c(section);
+Result<SegmentMeta> DecodeSegmentMeta(std::string_view segment_name, SectionView section) {
+  if (section.bytes.empty()) return SegmentCorruption(segment_name, "missing META section", 0);
+  Cursor c(section.bytes);
   uint8_t kind;
   uint64_t nd, ng;
   if (!c.GetByte(&kind) || (kind != 1 && kind != 2) || !c.GetVarint(&nd) || !c.GetVarint(&ng) ||
       nd > UINT32_MAX || ng > UINT32_MAX) {
-    return SegmentCorruption(segment_name, "bad META", 0);
+    return SegmentCorruption(segment_name, "bad META", section.offset);
   }
   SegmentMeta meta;
   meta.kind = static_cast<SegmentKind>(kind);
@@ -88,13 +88,14 @@ Result<SegmentMeta> DecodeSegmentMeta(std::string_view segment_name, std::string
   if (!GetColumns(c, &schema.doc_columns, &schema.doc_roles) ||
       !GetColumns(c, &schema.group_columns, &schema.group_roles) || !c.GetLengthPrefixed(&prefix) ||
       !c.GetVarint(&na) || na > kMaxColumns) {
-    return SegmentCorruption(segment_name, "bad schema in META", 0);
+    return SegmentCorruption(segment_name, "bad schema in META", section.offset + c.position());
   }
   schema.group_prefix = std::string(prefix);
   for (uint64_t i = 0; i < na; ++i) {
     std::string_view s;
     if (!c.GetLengthPrefixed(&s)) {
-      return SegmentCorruption(segment_name, "bad aggregate names in META", 0);
+      return SegmentCorruption(segment_name, "bad aggregate names in META",
+                               section.offset + c.position());
     }
     schema.aggregate_names.emplace_back(s);
   }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "index/segment/section_container.h"
 
 namespace freshet {
 
@@ -61,6 +62,6 @@ std::string EncodeSegmentMeta(const SegmentMeta& meta);
 
 // Corruption naming `segment_name` and META when `section` is missing,
 // truncated or malformed.
-Result<SegmentMeta> DecodeSegmentMeta(std::string_view segment_name, std::string_view section);
+Result<SegmentMeta> DecodeSegmentMeta(std::string_view segment_name, SectionView section);
 
 }  // namespace freshet

@@ -24,18 +24,20 @@ std::string EncodeStoredDocs(const std::vector<SegmentDoc>& docs) {
   return section;
 }
 
-Status StoredDocs::Open(std::string_view segment_name, std::string_view section, uint32_t num_docs,
+Status StoredDocs::Open(std::string_view segment_name, SectionView section, uint32_t num_docs,
                         uint32_t num_groups) {
   RETURN_IF_ERROR(CheckOffsetTable(segment_name, section, num_docs, "DOCS"));
-  section_ = section;
+  section_ = section.bytes;
   ids_.resize(num_docs);
   groups_.resize(num_docs);
   versions_.resize(num_docs);
   for (uint32_t d = 0; d < num_docs; ++d) {
-    Cursor c(OffsetTableEntry(section_, num_docs, d));
+    const std::string_view entry = OffsetTableEntry(section_, num_docs, d);
+    Cursor c(entry);
     uint64_t g, v;
     if (!c.GetLengthPrefixed(&ids_[d]) || !c.GetVarint(&g) || g >= num_groups || !c.GetVarint(&v)) {
-      return SegmentCorruption(segment_name, fmt::format("doc {} header", d), 0);
+      return SegmentCorruption(segment_name, fmt::format("DOCS: doc {} header", d),
+                               section.OffsetOf(entry));
     }
     groups_[d] = static_cast<uint32_t>(g);
     versions_[d] = UnZigZag(v);

@@ -10,6 +10,7 @@
 
 #include "common/status.h"
 #include "format/row.h"
+#include "index/segment/section_container.h"
 #include "index/segment/segment_data.h"
 
 namespace freshet {
@@ -22,7 +23,7 @@ class StoredDocs {
  public:
   // Checks the offset table and decodes every doc's id, group (< num_groups)
   // and version. Corruption naming the segment and DOCS otherwise.
-  Status Open(std::string_view segment_name, std::string_view section, uint32_t num_docs,
+  Status Open(std::string_view segment_name, SectionView section, uint32_t num_docs,
               uint32_t num_groups);
 
   uint32_t size() const { return static_cast<uint32_t>(ids_.size()); }

@@ -24,13 +24,17 @@ std::string TermDictionaryWriter::Finish() {
   return section;
 }
 
-Status TermDictionary::Open(std::string_view segment_name, std::string_view section) {
-  if (section.size() < 8) return SegmentCorruption(segment_name, "TERMS truncated", 0);
-  const uint64_t n = DecodeFixed64(section.data());
-  section.remove_prefix(8);
-  if (n > section.size() / 8) return SegmentCorruption(segment_name, "TERMS count", 0);
-  RETURN_IF_ERROR(CheckOffsetTable(segment_name, section, n, "TERMS"));
-  entries_ = section;
+Status TermDictionary::Open(std::string_view segment_name, SectionView section) {
+  if (section.bytes.size() < 8) {
+    return SegmentCorruption(segment_name, "TERMS truncated", section.offset);
+  }
+  const uint64_t n = DecodeFixed64(section.bytes.data());
+  const SectionView table = section.Skip(8);
+  if (n > table.bytes.size() / 8) {
+    return SegmentCorruption(segment_name, "TERMS count", section.offset);
+  }
+  RETURN_IF_ERROR(CheckOffsetTable(segment_name, table, n, "TERMS"));
+  entries_ = table.bytes;
   num_terms_ = static_cast<size_t>(n);
   return Status::OK();
 }

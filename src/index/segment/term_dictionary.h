@@ -45,7 +45,7 @@ class TermDictionary {
  public:
   // Checks the count and the offset table. Corruption naming the segment and
   // TERMS otherwise.
-  Status Open(std::string_view segment_name, std::string_view section);
+  Status Open(std::string_view segment_name, SectionView section);
 
   size_t size() const { return num_terms_; }
   // Decodes entry i (REQUIRES: i < size()); false when it is malformed, with
