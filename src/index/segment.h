@@ -15,6 +15,8 @@
 //   postings           POSTINGS: doc deltas and term frequencies
 //   doc_values         NUMERIC columns and FIELD_LENGTHS (BM25's norms)
 //   doc_id_index       DOC_ID_INDEX: doc ordinals sorted by id
+// with their shared pieces: offset_table (how DOCS, GROUPS and TERMS address
+// entries), row_coding (stored values), term_table (the build-time term map).
 // segment_writer.h writes a file, segment_reader.h reads one (versions 1
 // and 2; a version-1 segment ranks every doc as of average length). All
 // integers little-endian; readers verify every checksum before use.
