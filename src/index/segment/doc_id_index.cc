@@ -1,0 +1,55 @@
+#include "index/segment/doc_id_index.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "common/coding.h"
+#include "index/segment/section_container.h"
+
+namespace freshet {
+
+std::string EncodeDocIdIndex(const std::vector<std::string_view>& ids) {
+  std::vector<uint32_t> order(ids.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return ids[a] < ids[b]; });
+  std::string section;
+  section.reserve(order.size() * 4);
+  for (uint32_t o : order) PutFixed32(&section, o);
+  return section;
+}
+
+Status DocIdIndex::Open(std::string_view segment_name, SectionView section,
+                        const std::vector<std::string_view>* ids) {
+  const size_t num_docs = ids->size();
+  if (section.bytes.size() != uint64_t{num_docs} * 4) {
+    return SegmentCorruption(segment_name, "doc id index size", section.offset);
+  }
+  section_ = section.bytes;
+  ids_ = ids;
+  for (size_t i = 0; i < num_docs; ++i) {
+    if (OrdinalAt(i) >= num_docs) {
+      return SegmentCorruption(segment_name, "doc id index entry out of range",
+                               section.offset + i * 4);
+    }
+  }
+  return Status::OK();
+}
+
+uint32_t DocIdIndex::OrdinalAt(size_t i) const { return DecodeFixed32(section_.data() + i * 4); }
+
+std::optional<uint32_t> DocIdIndex::Find(std::string_view id) const {
+  const std::vector<std::string_view>& ids = *ids_;
+  size_t lo = 0, hi = ids.size();
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (ids[OrdinalAt(mid)] < id) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo < ids.size() && ids[OrdinalAt(lo)] == id) return OrdinalAt(lo);
+  return std::nullopt;
+}
+
+}  // namespace freshet

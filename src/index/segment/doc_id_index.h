@@ -1,0 +1,37 @@
+// The doc-id index: the DOC_ID_INDEX section, every doc ordinal as a u32
+// (frozen), sorted by doc id bytes: FindDoc by binary search.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "index/segment/section_container.h"
+
+namespace freshet {
+
+// `ids`: every doc id, by ordinal.
+std::string EncodeDocIdIndex(const std::vector<std::string_view>& ids);
+
+// Read access to a DOC_ID_INDEX section. Thread-safe after Open (read-only);
+// the section and `ids` must outlive the object.
+class DocIdIndex {
+ public:
+  // Corruption naming the segment when the size is not one u32 per doc, or
+  // an entry is not a doc ordinal (with the entry's offset in the section).
+  Status Open(std::string_view segment_name, SectionView section,
+              const std::vector<std::string_view>* ids);
+
+  std::optional<uint32_t> Find(std::string_view id) const;
+
+ private:
+  uint32_t OrdinalAt(size_t i) const;
+
+  std::string_view section_;
+  const std::vector<std::string_view>* ids_ = nullptr;
+};
+
+}  // namespace freshet

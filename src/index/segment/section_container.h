@@ -1,0 +1,86 @@
+// The section container of a segment file: a header, sections (byte ranges
+// with an id), a table of the sections with a checksum each, and a trailer.
+//
+// Layout (frozen; the same in format versions 1 and 2):
+//   header   "FRSHSEG1" u32 format_version u32 reserved (zero)
+//   sections each a byte range, in the order they were added
+//   table    per section: u32 id, u64 offset, u64 length, u64 xxh3_64(bytes)
+//   trailer  u32 section_count, u64 table_offset, u64 xxh3_64(table), "FRSHEND1"
+// All integers little-endian.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace freshet {
+
+inline constexpr std::string_view kSegmentMagic = "FRSHSEG1";
+inline constexpr std::string_view kSegmentEndMagic = "FRSHEND1";
+inline constexpr uint32_t kSegmentFormatVersion = 2;
+inline constexpr uint32_t kOldestSegmentFormatVersion = 1;
+
+// Frozen: section ids on disk.
+enum class SectionId : uint32_t {
+  kMeta = 1,
+  kDocs = 2,
+  kGroups = 3,
+  kTerms = 4,
+  kPostings = 5,
+  kNumeric = 6,
+  kDocIdIndex = 7,
+  kFieldLengths = 8,  // since format version 2
+};
+
+// The error every segment structure returns on bad bytes:
+// "segment 'NAME': WHAT (offset OFFSET)", OFFSET counted from the file's
+// first byte.
+Status SegmentCorruption(std::string_view segment_name, std::string_view what, uint64_t offset);
+
+// A section's bytes and where they start in the file (for error messages).
+struct SectionView {
+  std::string_view bytes;
+  uint64_t offset = 0;
+
+  // The file offset of `inner`. REQUIRES: inner points into bytes.
+  uint64_t OffsetOf(std::string_view inner) const {
+    return offset + static_cast<uint64_t>(inner.data() - bytes.data());
+  }
+  // The bytes after the first n, with their offset. REQUIRES: n <= size.
+  SectionView Skip(size_t n) const { return {bytes.substr(n), offset + n}; }
+};
+
+// Assembles a segment file of the current format version. Not thread-safe.
+class SectionContainerWriter {
+ public:
+  // Appends a section; the file lists sections in the order they were added.
+  void Add(SectionId id, std::string bytes);
+  // The whole file. REQUIRES: called once, last.
+  std::string Finish();
+
+ private:
+  std::vector<std::pair<SectionId, std::string>> sections_;
+};
+
+// The sections of a verified segment file. Views point into the bytes given
+// to Parse and are valid while they are.
+struct SectionContainer {
+  uint32_t format_version = 0;
+  // (id, section) of every section, known or not, in table order.
+  std::vector<std::pair<uint32_t, SectionView>> sections;
+
+  // Section `id`; empty bytes (at offset 0) when the file has none.
+  SectionView Section(SectionId id) const;
+
+  // Verifies magic, version, table bounds and every checksum (unless the
+  // "checksum" safeguard is disabled by a test seam). NotSupported for a
+  // format version this build does not read; Corruption naming `name`, the
+  // section and the offset otherwise.
+  static Result<SectionContainer> Parse(std::string_view name, std::string_view bytes);
+};
+
+}  // namespace freshet

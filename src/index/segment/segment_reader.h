@@ -1,0 +1,104 @@
+// Reads a segment file (format versions 1 and 2) through its structures:
+// section container, META, stored docs, group table, term dictionary and
+// postings, doc values, doc-id index.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "format/row.h"
+#include "index/segment/doc_id_index.h"
+#include "index/segment/doc_values.h"
+#include "index/segment/group_table.h"
+#include "index/segment/segment_schema.h"
+#include "index/segment/stored_docs.h"
+#include "index/segment/term_dictionary.h"
+
+namespace freshet {
+
+// Read access to one segment's bytes. Thread-safe after Open (read-only).
+class SegmentReader {
+ public:
+  // Verifies magic, version and every checksum. Corruption naming `name`,
+  // the section and the offset on any mismatch or truncation.
+  static Result<std::unique_ptr<SegmentReader>> Open(std::string name, std::string bytes);
+  // The same over bytes someone else owns (e.g. a mapped file), kept alive
+  // by `owner` for the reader's life.
+  static Result<std::unique_ptr<SegmentReader>> Open(std::string name, std::string_view bytes,
+                                                     std::shared_ptr<const void> owner);
+
+  const std::string& name() const { return name_; }
+  SegmentKind kind() const { return meta_.kind; }
+  const SegmentSchema& schema() const { return meta_.schema; }
+  uint32_t num_docs() const { return meta_.num_docs; }
+  uint32_t num_groups() const { return meta_.num_groups; }
+  size_t size_bytes() const { return bytes_.size(); }
+  uint32_t format_version() const { return format_version_; }
+
+  // REQUIRES: ord < num_docs(). Views are valid while the reader lives.
+  std::string_view DocId(uint32_t ord) const { return docs_.Id(ord); }
+  uint32_t DocGroup(uint32_t ord) const { return docs_.Group(ord); }
+  int64_t DocVersion(uint32_t ord) const { return docs_.Version(ord); }
+  Result<Row> DocRow(uint32_t ord) const { return docs_.ReadRow(name_, ord); }
+
+  // REQUIRES: g < num_groups().
+  std::string_view GroupKey(uint32_t g) const { return groups_.Key(g); }
+  uint32_t GroupFirstDoc(uint32_t g) const { return groups_.FirstDoc(g); }
+  uint32_t GroupDocCount(uint32_t g) const { return groups_.DocCount(g); }
+  using GroupRecord = ::freshet::GroupRecord;
+  Result<GroupRecord> Group(uint32_t g) const { return groups_.Record(name_, g); }
+
+  std::optional<uint32_t> FindGroup(std::string_view key) const { return groups_.Find(key); }
+  std::optional<uint32_t> FindDoc(std::string_view id) const { return doc_ids_.Find(id); }
+
+  // Sorted doc ordinals holding `term` in searchable field `field`; with
+  // `freqs`, also each doc's occurrence count of the term (same order).
+  Result<std::vector<uint32_t>> Postings(size_t field, std::string_view term,
+                                         std::vector<uint32_t>* freqs = nullptr) const;
+  // Number of docs holding `term` in `field` (0 if none).
+  uint32_t DocFreq(size_t field, std::string_view term) const;
+  size_t num_terms() const { return terms_.size(); }
+  // The i-th term of the dictionary (sorted by field, then term bytes).
+  void TermAt(size_t i, size_t* field, std::string_view* term, uint32_t* doc_freq) const;
+
+  // The value of numeric field `field` for doc `ord` (format/number.h's
+  // rule, applied when the segment was written); NaN when absent.
+  // REQUIRES: field is numeric (FieldRoles has kRoleNumeric).
+  double Numeric(size_t field, uint32_t ord) const { return doc_values_.Numeric(field, ord); }
+
+  // Token count of text field `field` in doc `ord` (saturated at 65535), and
+  // the sum over every doc. nullopt when the segment has no lengths for the
+  // field (format version 1, or not a text field).
+  std::optional<uint32_t> FieldLength(size_t field, uint32_t ord) const {
+    return doc_values_.FieldLength(field, ord);
+  }
+  std::optional<uint64_t> TotalFieldLength(size_t field) const {
+    return doc_values_.TotalFieldLength(field);
+  }
+
+ private:
+  SegmentReader() = default;
+  SegmentReader(const SegmentReader&) = delete;  // doc_ids_ points into docs_
+  SegmentReader& operator=(const SegmentReader&) = delete;
+  Status Parse();
+
+  std::string name_;
+  std::string owned_;                  // the bytes, unless `owner_` holds them
+  std::shared_ptr<const void> owner_;  // keeps `bytes_` alive when not owned_
+  std::string_view bytes_;
+  uint32_t format_version_ = 0;
+  SegmentMeta meta_;
+  StoredDocs docs_;
+  GroupTable groups_;
+  TermDictionary terms_;
+  std::string_view postings_;
+  DocValues doc_values_;
+  DocIdIndex doc_ids_;
+};
+
+}  // namespace freshet

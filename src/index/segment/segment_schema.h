@@ -1,0 +1,67 @@
+// What a segment was built with, stored in its META section: the kind, the
+// doc and group counts, and the schema (columns, their roles, the group
+// prefix, the aggregates).
+//
+// META layout (frozen): u8 kind, varint num_docs, varint num_groups, doc
+// columns, group columns (each: varint count, then per column a
+// length-prefixed name and a u8 role mask), length-prefixed group prefix,
+// varint aggregate count, length-prefixed aggregate names.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "index/segment/section_container.h"
+
+namespace freshet {
+
+// Frozen: column role bits on disk.
+enum ColumnRole : uint8_t {
+  kRoleText = 1,
+  kRoleKeyword = 2,
+  kRoleNumeric = 4,
+  kRoleStored = 8,
+};
+
+// Frozen: segment kinds on disk.
+enum class SegmentKind : uint8_t { kBase = 1, kDelta = 2 };
+
+// The columns a segment was built with. Searchable fields are numbered:
+// doc columns first, then group columns (named prefix + column), then
+// aggregates (numeric only).
+struct SegmentSchema {
+  std::vector<std::string> doc_columns;
+  std::vector<uint8_t> doc_roles;
+  std::vector<std::string> group_columns;
+  std::vector<uint8_t> group_roles;
+  std::string group_prefix;
+  std::vector<std::string> aggregate_names;
+
+  size_t field_count() const {
+    return doc_columns.size() + group_columns.size() + aggregate_names.size();
+  }
+  std::string FieldName(size_t field) const;
+  uint8_t FieldRoles(size_t field) const;
+  std::optional<size_t> FindField(std::string_view name) const;
+  bool operator==(const SegmentSchema&) const = default;
+};
+
+// The decoded META section.
+struct SegmentMeta {
+  SegmentKind kind = SegmentKind::kBase;
+  uint32_t num_docs = 0;
+  uint32_t num_groups = 0;
+  SegmentSchema schema;
+};
+
+std::string EncodeSegmentMeta(const SegmentMeta& meta);
+
+// Corruption naming `segment_name` and META when `section` is missing,
+// truncated or malformed.
+Result<SegmentMeta> DecodeSegmentMeta(std::string_view segment_name, SectionView section);
+
+}  // namespace freshet

@@ -1,0 +1,34 @@
+#include "index/segment/doc_id_index.h"
+
+#include <gtest/gtest.h>
+
+#include "common/coding.h"
+
+namespace freshet {
+namespace {
+
+TEST(DocIdIndexTest, FindsEveryDocByIdWhateverItsOrdinal) {
+  const std::vector<std::string_view> ids = {"ad-9", "ad-10", "ad-1", "b"};
+  const std::string section = EncodeDocIdIndex(ids);
+  ASSERT_EQ(section.size(), 16u);
+  EXPECT_EQ(DecodeFixed32(section.data()), 2u);  // "ad-1" sorts first
+  DocIdIndex index;
+  ASSERT_TRUE(index.Open("i.seg", {section, 100}, &ids).ok());
+  for (uint32_t ord = 0; ord < ids.size(); ++ord) EXPECT_EQ(*index.Find(ids[ord]), ord);
+  EXPECT_FALSE(index.Find("ad-2").has_value());
+  EXPECT_FALSE(index.Find("").has_value());
+  EXPECT_FALSE(index.Find("c").has_value());
+}
+
+TEST(DocIdIndexTest, AWrongSizeOrAnOrdinalPastTheDocsIsCorruption) {
+  const std::vector<std::string_view> ids = {"a", "b"};
+  std::string section = EncodeDocIdIndex(ids);
+  EXPECT_EQ(DocIdIndex().Open("i.seg", {section.substr(0, 6), 100}, &ids).message(),
+            "segment 'i.seg': doc id index size (offset 100)");
+  section[4] = 2;  // the second entry: ordinal 2 of 2 docs
+  EXPECT_EQ(DocIdIndex().Open("i.seg", {section, 100}, &ids).message(),
+            "segment 'i.seg': doc id index entry out of range (offset 104)");
+}
+
+}  // namespace
+}  // namespace freshet

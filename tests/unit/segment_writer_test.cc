@@ -1,0 +1,94 @@
+#include "index/segment/segment_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "index/segment/segment_reader.h"
+
+namespace freshet {
+namespace {
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+// Everything a reader sees of a segment, as the writer's input.
+SegmentData DataOf(const SegmentReader& r) {
+  SegmentData d;
+  d.kind = r.kind();
+  d.schema = r.schema();
+  for (uint32_t g = 0; g < r.num_groups(); ++g) {
+    auto record = r.Group(g);
+    EXPECT_TRUE(record.ok()) << record.status().ToString();
+    d.groups.push_back(SegmentGroup{std::string(r.GroupKey(g)), record->has_record, record->version,
+                                    record->row, record->aggregates, r.GroupFirstDoc(g),
+                                    r.GroupDocCount(g)});
+  }
+  for (uint32_t ord = 0; ord < r.num_docs(); ++ord) {
+    auto row = r.DocRow(ord);
+    EXPECT_TRUE(row.ok()) << row.status().ToString();
+    d.docs.push_back(
+        SegmentDoc{std::string(r.DocId(ord)), r.DocGroup(ord), r.DocVersion(ord), *row});
+  }
+  return d;
+}
+
+// The golden segments of format 2 (tests/golden/segment-v2, see the README
+// there) were written by the freshet binary of an earlier commit, whose
+// writer was one function tokenizing text twice. Today's writer, given what
+// a reader decodes of each, must write the very same bytes: the format is
+// the bytes, not the code that writes them.
+TEST(SegmentWriterTest, RewritesEachGoldenFormatTwoSegmentByteForByte) {
+  const char* golden = std::getenv("FRESHET_GOLDEN_DIR");
+  ASSERT_NE(golden, nullptr) << "FRESHET_GOLDEN_DIR names tests/golden (set by ctest)";
+  const std::filesystem::path dir = std::filesystem::path(golden) / "segment-v2/index/segments";
+  int segments = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string bytes = ReadFile(entry.path());
+    const std::string name = entry.path().filename().string();
+    auto reader = SegmentReader::Open(name, bytes);
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    ASSERT_EQ((*reader)->format_version(), 2u) << name;
+    EXPECT_TRUE(WriteSegment(DataOf(**reader)) == bytes) << name << " is not rewritten as is";
+    ++segments;
+  }
+  EXPECT_EQ(segments, 3);
+}
+
+TEST(SegmentWriterTest, FieldLengthsCountTextTokensOnlyAndSaturate) {
+  SegmentData d;
+  d.schema.doc_columns = {"title", "tags"};
+  d.schema.doc_roles = {kRoleText | kRoleKeyword, kRoleText};
+  std::string long_text;
+  for (int i = 0; i < 70000; ++i) long_text += "w ";
+  Value tags;
+  tags.type = ValueType::kStringList;
+  tags.list = {"a b", "c"};
+  d.groups = {SegmentGroup{"g", false, 0, Row{}, {}, 0, 2}};
+  d.docs = {SegmentDoc{"1", 0, 1, Row{Value::String("Red red shoes"), tags}},
+            SegmentDoc{"2", 0, 1, Row{Value::String(long_text), Value()}}};
+  auto r = SegmentReader::Open("w.seg", WriteSegment(d));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const SegmentReader& s = **r;
+  // The keyword role adds the whole value as a term, not to the length.
+  EXPECT_EQ(*s.FieldLength(0, 0), 3u);
+  EXPECT_EQ(s.DocFreq(0, "Red red shoes"), 1u);
+  EXPECT_EQ(*s.FieldLength(1, 0), 3u);  // every string of a list
+  EXPECT_EQ(*s.FieldLength(0, 1), 65535u);
+  EXPECT_EQ(*s.FieldLength(1, 1), 0u);  // null
+  std::vector<uint32_t> freqs;
+  EXPECT_EQ(*s.Postings(0, "red", &freqs), (std::vector<uint32_t>{0}));
+  EXPECT_EQ(freqs, (std::vector<uint32_t>{2}));
+  EXPECT_EQ(*s.Postings(0, "w", &freqs), (std::vector<uint32_t>{1}));
+  EXPECT_EQ(freqs, (std::vector<uint32_t>{70000}));  // frequencies do not saturate
+}
+
+}  // namespace
+}  // namespace freshet
