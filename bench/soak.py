@@ -75,6 +75,8 @@ def main():
     ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = ap.parse_args()
 
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip() or "unknown"
     work = Path(args.dir or tempfile.mkdtemp(prefix="freshet-soak-"))
     work.mkdir(parents=True, exist_ok=True)
     cfg = (ROOT / "examples" / "ads-pipeline.toml").read_text()
@@ -254,13 +256,11 @@ def main():
             problems.append(f"{name} exited with {code} on SIGTERM")
 
     load = os.getloadavg()
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip() or "unknown"
     lines = [
         f"# Soak: {args.minutes:g} min of run + serve + live producer",
         "",
         f"`bench/soak.py --minutes {args.minutes:g} --rate {args.rate:g} --speed {args.speed:g}`"
-        f" at commit {commit}, ended {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+        f" (binary {args.bin}; checkout at commit {commit} when it started), ended {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"load at the end "
         f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}, {os.cpu_count()} cores.",
         "",
