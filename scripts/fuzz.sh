@@ -7,16 +7,20 @@
 #                                  engine's parsers 1/4; the S3 parsers seconds/6 more, >= 5)
 #   scripts/fuzz.sh --runs N      the long run: every target for N executions, no time limit
 #                                  (the README's evidence uses N = 10000000)
+#   ... --only T[,T]              only these targets (to run two at once on two cores)
 # Each target prints libFuzzer's final statistics (executions, exec/s, peak RSS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=
-if [[ "${1:-}" == "--runs" ]]; then
-  runs=${2:?--runs needs a number of executions}
-  seconds=0
-else
-  seconds=${1:-60}
-fi
+only=
+seconds=60
+while (($#)); do
+  case "$1" in
+    --runs) runs=${2:?--runs needs a number of executions}; seconds=0; shift 2 ;;
+    --only) only=,${2:?--only needs target names},; shift 2 ;;
+    *) seconds=$1; shift ;;
+  esac
+done
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/freshet-ccache}
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DFRESHET_FUZZ=ON -DFRESHET_SANITIZE=ON -DFRESHET_WERROR=ON >/dev/null
@@ -73,9 +77,11 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 # kept in build/fuzz/crashes.
 mkdir -p build/fuzz/logs
 failed=()
+wants() { [[ -z $only || $only == *",$1,"* ]]; }
 fuzz() {
   local target=$1 time=$2 corpus=$3
   shift 3
+  wants "$target" || return 0
   local log=build/fuzz/logs/$target.log
   if ! build/fuzz/tests/"$target" "$(limit "$time")" "$@" -artifact_prefix="$work/artifacts/" \
     -print_final_stats=1 "$corpus" >"$log" 2>&1; then
@@ -84,15 +90,15 @@ fuzz() {
   fi
   grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$log" || tail -n 5 "$log"
 }
-echo "== parquet_reader_fuzz for $(budget "$reader_time")"
+if wants parquet_reader_fuzz; then echo "== parquet_reader_fuzz for $(budget "$reader_time")"; fi
 fuzz parquet_reader_fuzz "$reader_time" "$work/reader" -max_len=1048576 -timeout=20 \
   -rss_limit_mb=2560 -malloc_limit_mb=1024
-echo "== parquet_thrift_fuzz for $(budget "$thrift_time")"
+if wants parquet_thrift_fuzz; then echo "== parquet_thrift_fuzz for $(budget "$thrift_time")"; fi
 fuzz parquet_thrift_fuzz "$thrift_time" "$work/thrift" -max_len=65536 -timeout=10 -rss_limit_mb=2048
-echo "== engine_parsers_fuzz (JSON Lines, config, manifest, query, segment, sort, address) for $(budget "$engine_time")"
+if wants engine_parsers_fuzz; then echo "== engine_parsers_fuzz (JSON Lines, config, manifest, query, segment, sort, address) for $(budget "$engine_time")"; fi
 fuzz engine_parsers_fuzz "$engine_time" "$work/engine" -max_len=65536 -timeout=10 -rss_limit_mb=2048
 s3_time=$(( seconds / 6 > 5 ? seconds / 6 : 5 ))
-echo "== s3_responses_fuzz (S3 XML, percent-encoding, s3:// URLs) for $(budget "$s3_time")"
+if wants s3_responses_fuzz; then echo "== s3_responses_fuzz (S3 XML, percent-encoding, s3:// URLs) for $(budget "$s3_time")"; fi
 mkdir -p "$work/s3"
 printf '\000<ListBucketResult><Contents><Key>a%%20b</Key><Size>1</Size><ETag>"e"</ETag></Contents><IsTruncated>false</IsTruncated></ListBucketResult>' \
   >"$work/s3/list"
