@@ -8,6 +8,7 @@
 
 #include "common/hash.h"
 #include "storage/local_store.h"
+#include "temp_local_store.h"
 
 namespace freshet {
 namespace {
@@ -85,18 +86,8 @@ SegmentData Segment(SegmentKind kind, const std::map<std::string, uint32_t>& gro
   return d;
 }
 
-class LiveDocsTest : public ::testing::Test {
+class LiveDocsTest : public TempLocalStoreTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/freshet-collapse-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto store = LocalStore::Open(dir_);
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(*store);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   SegmentRef Put(const SegmentData& d, uint32_t layer) {
     std::string bytes = WriteSegment(d);
     SegmentRef ref{"segments/" + Hex64(Hash64(bytes)) + ".seg",
@@ -125,9 +116,6 @@ class LiveDocsTest : public ::testing::Test {
     EXPECT_TRUE(view.ok()) << view.status().ToString();
     return *view;
   }
-
-  std::string dir_;
-  std::unique_ptr<ObjectStore> store_;
 };
 
 TEST_F(LiveDocsTest, AnAddedLayerSupersedesItsGroupsInEveryLayerBelow) {

@@ -10,6 +10,7 @@
 #include "common/hash.h"
 #include "index/index_view.h"
 #include "storage/local_store.h"
+#include "temp_local_store.h"
 
 namespace freshet {
 namespace {
@@ -48,27 +49,10 @@ TEST(Bm25Test, IdfAndTermWeightFollowTheFormula) {
   EXPECT_NEAR(Bm25TermWeight(1, 100, 0), 1.0, 1e-12);
 }
 
-// A local store in a fresh temporary folder.
-class StoreTest : public ::testing::Test {
+class RankingViewTest : public TempLocalStoreTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/freshet-rank-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto store = LocalStore::Open(dir_);
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(*store);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string dir_;
-  std::unique_ptr<ObjectStore> store_;
-};
-
-class RankingViewTest : public StoreTest {
- protected:
-  void SetUp() override {
-    StoreTest::SetUp();
+    TempLocalStoreTest::SetUp();
     // One group per doc; title is text, bid numeric.
     SegmentData d;
     d.schema.doc_columns = {"title", "bid"};
@@ -180,7 +164,7 @@ TEST_F(RankingViewTest, PagesConcatenateToTheFullRanking) {
 
 // Segments of one-doc groups ("g-" + id) with a text title, for views of
 // several segments and layers.
-class LayeredRankingTest : public StoreTest {
+class LayeredRankingTest : public TempLocalStoreTest {
  protected:
   // `docs`: id -> title; an empty title lists the group with no doc (deleted).
   static SegmentData Segment(SegmentKind kind, const std::map<std::string, std::string>& docs) {
