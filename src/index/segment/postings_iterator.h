@@ -3,21 +3,18 @@
 // its term frequency, and bounds that let a top-k search skip what cannot
 // score high enough (block-max pruning).
 //
-// Positions: an iterator starts before its first doc; Next() and Advance()
-// move it forward and return the doc they land on, or kNoMoreDocs past the
-// end (where it stays). Malformed bytes end the iteration early and set
-// status() to Corruption naming the segment, the term entry and the offset;
-// callers check status() once they are done.
+// Positions as DocIterator's (doc_iterator.h). Malformed bytes end the
+// iteration early and set status() to Corruption naming the segment, the
+// term entry and the offset; callers check status() once they are done.
 #pragma once
 
 #include <cstdint>
 #include <limits>
 
 #include "common/status.h"
+#include "index/segment/doc_iterator.h"
 
 namespace freshet {
-
-inline constexpr uint32_t kNoMoreDocs = std::numeric_limits<uint32_t>::max();
 
 // Bounds over a run of docs of a posting list: no doc of the run holds the
 // term more than max_freq times, and none has a shorter field than
@@ -29,22 +26,11 @@ struct PostingsBound {
   uint32_t min_length = 0;
 };
 
-class PostingsIterator {
+// cost() is the list's length (its doc frequency in the segment).
+class PostingsIterator : public DocIterator {
  public:
-  virtual ~PostingsIterator() = default;
-
-  // The current doc: kNoMoreDocs past the end. REQUIRES: Next() or
-  // Advance() was called.
-  uint32_t doc() const { return doc_; }
-  // The next doc, or kNoMoreDocs.
-  virtual uint32_t Next() = 0;
-  // The first doc at or after `target`, or kNoMoreDocs. REQUIRES: target >
-  // doc() once positioned.
-  virtual uint32_t Advance(uint32_t target) = 0;
   // The term's frequency in doc(). REQUIRES: doc() != kNoMoreDocs.
   virtual uint32_t freq() = 0;
-  // The number of docs in the list (its doc frequency in the segment).
-  virtual uint64_t cost() const = 0;
 
   // Bounds of the run (a block of the list) that holds the first doc at or
   // after `target`, read from skip data without decoding docs; the
@@ -54,11 +40,6 @@ class PostingsIterator {
   virtual PostingsBound BlockBound(uint32_t target) = 0;
   // Bounds over the whole list.
   virtual PostingsBound ListBound() const = 0;
-
-  virtual Status status() const = 0;
-
- protected:
-  uint32_t doc_ = kNoMoreDocs;
 };
 
 }  // namespace freshet
