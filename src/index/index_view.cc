@@ -12,38 +12,11 @@
 #include "format/number.h"
 #include "index/analyzer.h"
 #include "index/current_pointer.h"
+#include "index/search/bm25_scorer.h"
+#include "index/search/segment_query.h"
+#include "index/search/top_hits.h"
 
 namespace freshet {
-namespace {
-
-std::vector<uint32_t> Intersect(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
-  std::vector<uint32_t> out;
-  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
-  return out;
-}
-std::vector<uint32_t> Unite(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
-  std::vector<uint32_t> out;
-  std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
-  return out;
-}
-std::vector<uint32_t> AllDocs(uint32_t n) {
-  std::vector<uint32_t> out(n);
-  for (uint32_t i = 0; i < n; ++i) out[i] = i;
-  return out;
-}
-
-std::string KnownFields(const SegmentSchema& schema) {
-  std::string out;
-  for (size_t f = 0; f < schema.field_count(); ++f) {
-    uint8_t r = schema.FieldRoles(f);
-    if (!(r & (kRoleText | kRoleKeyword | kRoleNumeric))) continue;
-    if (!out.empty()) out += ", ";
-    out += schema.FieldName(f);
-  }
-  return out;
-}
-
-}  // namespace
 
 Result<std::shared_ptr<const SegmentReader>> SegmentCache::Load(ObjectStore& store,
                                                                 const SegmentRef& ref) {
@@ -158,115 +131,6 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
   return view;
 }
 
-Result<std::vector<uint32_t>> IndexView::Evaluate(const SegmentReader& seg,
-                                                  const QueryNode& q) const {
-  const SegmentSchema& schema = seg.schema();
-  switch (q.kind) {
-    case QueryNode::Kind::kAll:
-      return AllDocs(seg.num_docs());
-    case QueryNode::Kind::kTerm: {
-      std::vector<size_t> fields;
-      if (q.field.empty()) {
-        for (size_t f = 0; f < schema.field_count(); ++f) {
-          if (schema.FieldRoles(f) & kRoleText) fields.push_back(f);
-        }
-      } else {
-        auto f = schema.FindField(q.field);
-        if (!f || !(schema.FieldRoles(*f) & (kRoleText | kRoleKeyword | kRoleNumeric))) {
-          return Status::InvalidArgument(fmt::format(
-              "query: unknown field '{}' (searchable fields: {})", q.field, KnownFields(schema)));
-        }
-        fields.push_back(*f);
-      }
-      std::vector<uint32_t> result;
-      for (size_t f : fields) {
-        uint8_t roles = schema.FieldRoles(f);
-        if (roles & kRoleText) {
-          std::vector<std::string> tokens;
-          Tokenize(q.text, &tokens);
-          if (!tokens.empty()) {
-            ASSIGN_OR_RETURN(auto acc, seg.Postings(f, tokens[0]));
-            for (size_t i = 1; i < tokens.size() && !acc.empty(); ++i) {
-              ASSIGN_OR_RETURN(auto p, seg.Postings(f, tokens[i]));
-              acc = Intersect(acc, p);
-            }
-            result = Unite(result, acc);
-          }
-        }
-        if (roles & kRoleKeyword) {
-          ASSIGN_OR_RETURN(auto p, seg.Postings(f, q.text));
-          result = Unite(result, p);
-        }
-        if ((roles & kRoleNumeric) && !(roles & (kRoleText | kRoleKeyword))) {
-          std::optional<double> v = ParseNumber(q.text);
-          if (!v) {
-            return Status::InvalidArgument(fmt::format(
-                "query: field '{}' is numeric; '{}' is not a number (as JSON writes them)", q.field,
-                q.text));
-          }
-          std::vector<uint32_t> hits;
-          for (uint32_t d = 0; d < seg.num_docs(); ++d) {
-            if (seg.Numeric(f, d) == *v) hits.push_back(d);
-          }
-          result = Unite(result, hits);
-        }
-      }
-      return result;
-    }
-    case QueryNode::Kind::kRange: {
-      auto f = schema.FindField(q.field);
-      if (!f || !(schema.FieldRoles(*f) & kRoleNumeric)) {
-        return Status::InvalidArgument(
-            fmt::format("query: range on '{}', which is not a numeric field", q.field));
-      }
-      std::vector<uint32_t> hits;
-      for (uint32_t d = 0; d < seg.num_docs(); ++d) {
-        double v = seg.Numeric(*f, d);
-        if (!std::isnan(v) && v >= q.lo && v <= q.hi) hits.push_back(d);
-      }
-      return hits;
-    }
-    case QueryNode::Kind::kAnd: {
-      // Positive children first; NOT children subtract.
-      std::vector<uint32_t> acc;
-      bool have = false;
-      std::vector<const QueryNode*> negatives;
-      for (const auto& c : q.children) {
-        if (c->kind == QueryNode::Kind::kNot) {
-          negatives.push_back(c->children[0].get());
-          continue;
-        }
-        ASSIGN_OR_RETURN(auto r, Evaluate(seg, *c));
-        acc = have ? Intersect(acc, r) : std::move(r);
-        have = true;
-      }
-      if (!have) acc = AllDocs(seg.num_docs());
-      for (const QueryNode* n : negatives) {
-        ASSIGN_OR_RETURN(auto r, Evaluate(seg, *n));
-        std::vector<uint32_t> out;
-        std::set_difference(acc.begin(), acc.end(), r.begin(), r.end(), std::back_inserter(out));
-        acc = std::move(out);
-      }
-      return acc;
-    }
-    case QueryNode::Kind::kOr: {
-      std::vector<uint32_t> acc;
-      for (const auto& c : q.children) {
-        ASSIGN_OR_RETURN(auto r, Evaluate(seg, *c));
-        acc = Unite(acc, r);
-      }
-      return acc;
-    }
-    case QueryNode::Kind::kNot: {
-      ASSIGN_OR_RETURN(auto r, Evaluate(seg, *q.children[0]));
-      std::vector<uint32_t> all = AllDocs(seg.num_docs()), out;
-      std::set_difference(all.begin(), all.end(), r.begin(), r.end(), std::back_inserter(out));
-      return out;
-    }
-  }
-  return std::vector<uint32_t>();
-}
-
 Result<DocOut> IndexView::MakeDoc(const SegmentReader& seg, uint32_t ord) const {
   const SegmentSchema& schema = seg.schema();
   DocOut out;
@@ -291,15 +155,6 @@ Result<DocOut> IndexView::MakeDoc(const SegmentReader& seg, uint32_t ord) const 
   }
   return out;
 }
-
-// A text term that adds to BM25 scores: `token` in the text field named
-// `field`, with its idf and the field's average length over the live docs.
-struct ScoringTerm {
-  std::string field;
-  std::string token;
-  double idf = 0;
-  double average_length = 0;  // 0: no length normalization
-};
 
 namespace {
 
@@ -353,9 +208,12 @@ Result<uint64_t> IndexView::LiveDocFreq(const std::string& field, const std::str
       df += all;
       continue;
     }
-    ASSIGN_OR_RETURN(auto postings, seg.Postings(*f, token));
+    ASSIGN_OR_RETURN(auto postings, seg.OpenPostings(*f, token));
     const std::vector<bool>& hidden = hidden_[i];
-    for (uint32_t d : postings) df += hidden[d] ? 0 : 1;
+    for (uint32_t d = postings->Next(); d != kNoMoreDocs; d = postings->Next()) {
+      df += hidden[d] ? 0 : 1;
+    }
+    RETURN_IF_ERROR(postings->status());
   }
   std::lock_guard<std::mutex> lock(doc_freqs_mu_);
   // Bounded: a long-lived view searched for ever new terms starts over.
@@ -395,36 +253,8 @@ const std::map<std::string, IndexView::FieldLengthStats, std::less<>>& IndexView
   return field_lengths_;
 }
 
-Result<std::vector<double>> IndexView::Score(const SegmentReader& seg,
-                                             const std::vector<uint32_t>& docs,
-                                             const std::vector<ScoringTerm>& terms) const {
-  std::vector<double> scores(docs.size(), 0.0);
-  std::vector<uint32_t> freqs;
-  for (const ScoringTerm& t : terms) {
-    auto field = seg.schema().FindField(t.field);
-    if (!field) continue;
-    ASSIGN_OR_RETURN(auto postings, seg.Postings(*field, t.token, &freqs));
-    // Both lists are sorted: walk them together.
-    size_t p = 0;
-    for (size_t i = 0; i < docs.size() && p < postings.size(); ++i) {
-      while (p < postings.size() && postings[p] < docs[i]) ++p;
-      if (p == postings.size() || postings[p] != docs[i]) continue;
-      auto length = seg.FieldLength(*field, docs[i]);
-      double average = length ? t.average_length : 0;
-      scores[i] += t.idf * Bm25TermWeight(freqs[p], length.value_or(0), average);
-    }
-  }
-  return scores;
-}
-
 Result<SearchResults> IndexView::Search(const QueryNode& query,
                                         const SearchOptions& options) const {
-  struct Hit {
-    double key;  // score, or the sort field's value
-    std::string_view id;
-    const SegmentReader* seg;
-    uint32_t ord;
-  };
   const SortOrder& sort = options.sort;
   std::vector<ScoringTerm> terms;
   if (sort.kind == SortOrder::Kind::kScore && !segments_.empty()) {
@@ -440,56 +270,49 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
       }
     }
   }
-  std::vector<Hit> hits;
+  // Every live match is counted (totals are exact); only those that could
+  // enter the page are scored and kept.
+  const size_t capacity =
+      options.offset > SIZE_MAX - options.limit ? SIZE_MAX : options.offset + options.limit;
+  TopHits top(sort, capacity);
+  SearchResults out;
   for (size_t s = 0; s < segments_.size(); ++s) {
     const SegmentReader& seg = *segments_[s];
-    ASSIGN_OR_RETURN(auto matches, Evaluate(seg, query));
-    std::vector<uint32_t> docs;  // the live ones
-    docs.reserve(matches.size());
-    for (uint32_t d : matches) {
-      if (!hidden_[s][d]) docs.push_back(d);
-    }
-    std::vector<double> keys;
-    if (sort.kind == SortOrder::Kind::kScore) {
-      ASSIGN_OR_RETURN(keys, Score(seg, docs, terms));
-    } else if (sort.kind == SortOrder::Kind::kField) {
-      auto f = seg.schema().FindField(sort.field);
-      if (!f || !(seg.schema().FieldRoles(*f) & kRoleNumeric)) {
+    ASSIGN_OR_RETURN(auto matches, CompileQuery(seg, query));
+    std::optional<size_t> sort_field;
+    if (sort.kind == SortOrder::Kind::kField) {
+      sort_field = seg.schema().FindField(sort.field);
+      if (!sort_field || !(seg.schema().FieldRoles(*sort_field) & kRoleNumeric)) {
         return Status::InvalidArgument(
             fmt::format("sort: '{}' is not a numeric field", sort.field));
       }
-      keys.reserve(docs.size());
-      for (uint32_t d : docs) keys.push_back(seg.Numeric(*f, d));
     }
-    for (size_t i = 0; i < docs.size(); ++i) {
-      hits.push_back({keys.empty() ? 0.0 : keys[i], seg.DocId(docs[i]), &seg, docs[i]});
+    std::unique_ptr<SegmentScorer> scorer;
+    if (!terms.empty()) {
+      ASSIGN_OR_RETURN(scorer, SegmentScorer::Open(seg, terms));
     }
-  }
-
-  // Best first; equal keys (and missing values, last) by doc id.
-  auto before = [&](const Hit& a, const Hit& b) {
-    if (sort.kind != SortOrder::Kind::kDocId) {
-      bool a_nan = std::isnan(a.key), b_nan = std::isnan(b.key);
-      if (a_nan != b_nan) return b_nan;
-      if (!a_nan && a.key != b.key) {
-        bool ascending = sort.kind == SortOrder::Kind::kField && !sort.descending;
-        return ascending ? a.key < b.key : a.key > b.key;
+    const std::vector<bool>& hidden = hidden_[s];
+    for (uint32_t d = matches->Next(); d != kNoMoreDocs; d = matches->Next()) {
+      if (hidden[d]) continue;
+      ++out.total;
+      Hit hit{0.0, {}, &seg, d};
+      if (scorer) {
+        if (!top.MightKeepScore(scorer->Bound(d))) continue;
+        hit.key = scorer->Score(d);
+      } else if (sort_field) {
+        hit.key = seg.Numeric(*sort_field, d);
       }
+      hit.id = seg.DocId(d);
+      top.Add(hit);
     }
-    return a.id < b.id;
-  };
-  SearchResults out;
-  out.total = hits.size();
-  const size_t offset = options.offset;
-  size_t end = options.limit > hits.size() - std::min(offset, hits.size()) ? hits.size()
-                                                                           : offset + options.limit;
-  if (offset < end) {
-    std::partial_sort(hits.begin(), hits.begin() + end, hits.end(), before);
-    for (size_t i = offset; i < end; ++i) {
-      ASSIGN_OR_RETURN(DocOut doc, MakeDoc(*hits[i].seg, hits[i].ord));
-      if (sort.kind == SortOrder::Kind::kScore) doc.score = hits[i].key;
-      out.docs.push_back(std::move(doc));
-    }
+    RETURN_IF_ERROR(matches->status());
+    if (scorer) RETURN_IF_ERROR(scorer->status());
+  }
+  std::vector<Hit> hits = top.TakeSorted();
+  for (size_t i = options.offset; i < hits.size(); ++i) {
+    ASSIGN_OR_RETURN(DocOut doc, MakeDoc(*hits[i].segment, hits[i].ord));
+    if (sort.kind == SortOrder::Kind::kScore) doc.score = hits[i].key;
+    out.docs.push_back(std::move(doc));
   }
   return out;
 }

@@ -63,8 +63,6 @@ struct SearchResults {
   std::vector<DocOut> docs;  // the page [offset, offset + limit) in `sort` order
 };
 
-struct ScoringTerm;  // a text term that adds to BM25 scores (index_view.cc)
-
 class IndexView {
  public:
   // The generation CURRENT names. NotFound if nothing was ever published.
@@ -102,11 +100,7 @@ class IndexView {
 
  private:
   IndexView() = default;
-  Result<std::vector<uint32_t>> Evaluate(const SegmentReader& seg, const QueryNode& q) const;
   Result<DocOut> MakeDoc(const SegmentReader& seg, uint32_t ord) const;
-  // BM25 scores of `docs` (sorted ordinals of `seg`), one per doc.
-  Result<std::vector<double>> Score(const SegmentReader& seg, const std::vector<uint32_t>& docs,
-                                    const std::vector<ScoringTerm>& terms) const;
   // Docs of `field` holding `token` among the live docs, from the cache.
   Result<uint64_t> LiveDocFreq(const std::string& field, const std::string& token) const;
   struct FieldLengthStats {

@@ -60,6 +60,57 @@ uint32_t SegmentReader::DocFreq(size_t field, std::string_view term) const {
   return static_cast<uint32_t>(info.doc_freq);
 }
 
+namespace {
+
+// Format-2 postings through the PostingsIterator interface: no skip data.
+// TODO(v3): replaced by postings.h's own adapter.
+class VarintPostingsIterator final : public PostingsIterator {
+ public:
+  VarintPostingsIterator(std::string_view bytes, uint64_t doc_freq, uint32_t num_docs)
+      : cursor_(bytes, doc_freq, num_docs), doc_freq_(doc_freq) {}
+  uint32_t Next() override { return doc_ = cursor_.Next() ? cursor_.doc() : kNoMoreDocs; }
+  uint32_t Advance(uint32_t target) override {
+    while (Next() < target) {
+    }
+    return doc_;
+  }
+  uint32_t freq() override { return cursor_.freq(); }
+  uint64_t cost() const override { return doc_freq_; }
+  PostingsBound BlockBound(uint32_t) override { return {}; }
+  PostingsBound ListBound() const override { return {}; }
+  Status status() const override {
+    return cursor_.corrupt() ? Status::Corruption("postings") : Status::OK();
+  }
+
+ private:
+  PostingsCursor cursor_;
+  uint64_t doc_freq_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<PostingsIterator>> SegmentReader::OpenPostings(size_t field,
+                                                                      std::string_view term) const {
+  const auto found = terms_.Find(field, term);
+  if (!found) return std::unique_ptr<PostingsIterator>();
+  TermInfo info;
+  if (!terms_.At(*found, &info) || info.postings_offset > postings_.size() ||
+      info.postings_length > postings_.size() - info.postings_offset ||
+      info.doc_freq > info.postings_length) {
+    return Status::Corruption(fmt::format("segment '{}': term entry {}", name_, *found));
+  }
+  return std::unique_ptr<PostingsIterator>(std::make_unique<VarintPostingsIterator>(
+      postings_.substr(info.postings_offset, info.postings_length), info.doc_freq, num_docs()));
+}
+
+uint32_t SegmentReader::NextInRange(size_t field, uint32_t target, double lo, double hi) const {
+  for (uint32_t d = target; d < num_docs(); ++d) {
+    const double v = doc_values_.Numeric(field, d);
+    if (v >= lo && v <= hi) return d;
+  }
+  return kNoMoreDocs;
+}
+
 Result<std::vector<uint32_t>> SegmentReader::Postings(size_t field, std::string_view term,
                                                       std::vector<uint32_t>* freqs) const {
   std::vector<uint32_t> out;

@@ -15,6 +15,7 @@
 #include "index/segment/doc_id_index.h"
 #include "index/segment/doc_values.h"
 #include "index/segment/group_table.h"
+#include "index/segment/postings_iterator.h"
 #include "index/segment/segment_schema.h"
 #include "index/segment/stored_docs.h"
 #include "index/segment/term_dictionary.h"
@@ -60,6 +61,9 @@ class SegmentReader {
   // `freqs`, also each doc's occurrence count of the term (same order).
   Result<std::vector<uint32_t>> Postings(size_t field, std::string_view term,
                                          std::vector<uint32_t>* freqs = nullptr) const;
+  // A cursor over the postings of `term` in `field`: null when the segment
+  // has no such term; Corruption when its dictionary entry is malformed.
+  Result<std::unique_ptr<PostingsIterator>> OpenPostings(size_t field, std::string_view term) const;
   // Number of docs holding `term` in `field` (0 if none).
   uint32_t DocFreq(size_t field, std::string_view term) const;
   size_t num_terms() const { return terms_.size(); }
@@ -70,6 +74,9 @@ class SegmentReader {
   // rule, applied when the segment was written); NaN when absent.
   // REQUIRES: field is numeric (FieldRoles has kRoleNumeric).
   double Numeric(size_t field, uint32_t ord) const { return doc_values_.Numeric(field, ord); }
+  // The first doc at or after `target` whose value of numeric `field` is in
+  // [lo, hi] (NaN never is), or kNoMoreDocs.
+  uint32_t NextInRange(size_t field, uint32_t target, double lo, double hi) const;
 
   // Token count of text field `field` in doc `ord` (saturated at 65535), and
   // the sum over every doc. nullopt when the segment has no lengths for the

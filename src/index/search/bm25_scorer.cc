@@ -1,0 +1,62 @@
+#include "index/search/bm25_scorer.h"
+
+#include "index/ranking.h"
+#include "index/segment/segment_reader.h"
+
+namespace freshet {
+
+Result<std::unique_ptr<SegmentScorer>> SegmentScorer::Open(const SegmentReader& segment,
+                                                           const std::vector<ScoringTerm>& terms) {
+  std::unique_ptr<SegmentScorer> scorer(new SegmentScorer(segment));
+  for (const ScoringTerm& t : terms) {
+    auto field = segment.schema().FindField(t.field);
+    if (!field) continue;
+    ASSIGN_OR_RETURN(auto postings, segment.OpenPostings(*field, t.token));
+    if (!postings) continue;
+    Term term{&t, *field, segment.TotalFieldLength(*field).has_value(), std::move(postings)};
+    scorer->terms_.push_back(std::move(term));
+  }
+  return scorer;
+}
+
+double SegmentScorer::Bound(uint32_t doc) {
+  // Rounding may make the computed bound a hair below the computed score of a
+  // doc at the bound: leave a margin far above rounding and far below any
+  // difference between real scores.
+  constexpr double kMargin = 1 + 1e-9;
+  double bound = 0;
+  for (Term& t : terms_) {
+    if (t.started && t.postings->doc() > doc) continue;  // the doc does not hold the term
+    if (!t.block_valid || doc > t.block.last_doc) {
+      t.block = t.postings->BlockBound(doc);
+      t.block_valid = true;
+      const double average = t.has_lengths ? t.term->average_length : 0;
+      t.block_bound =
+          t.term->idf * Bm25TermWeight(t.block.max_freq, t.block.min_length, average) * kMargin;
+    }
+    bound += t.block_bound;
+  }
+  return bound;
+}
+
+double SegmentScorer::Score(uint32_t doc) {
+  double score = 0;
+  for (Term& t : terms_) {
+    if (!t.started || t.postings->doc() < doc) {
+      t.started = true;
+      t.postings->Advance(doc);
+    }
+    if (t.postings->doc() != doc) continue;
+    auto length = segment_.FieldLength(t.field, doc);
+    const double average = length ? t.term->average_length : 0;
+    score += t.term->idf * Bm25TermWeight(t.postings->freq(), length.value_or(0), average);
+  }
+  return score;
+}
+
+Status SegmentScorer::status() const {
+  for (const Term& t : terms_) RETURN_IF_ERROR(t.postings->status());
+  return Status::OK();
+}
+
+}  // namespace freshet

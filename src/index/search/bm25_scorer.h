@@ -1,0 +1,60 @@
+// BM25 scores (index/ranking.h) of one segment's docs, and upper bounds of
+// them from the posting lists' block bounds, so that a top-k search scores
+// only the docs that could enter its page (block-max pruning).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "index/segment/postings_iterator.h"
+
+namespace freshet {
+
+class SegmentReader;
+
+// A text term that adds to BM25 scores: `token` in the text field named
+// `field`, with its idf and the field's average length over the live docs
+// of the generation (0: no length normalization).
+struct ScoringTerm {
+  std::string field;
+  std::string token;
+  double idf = 0;
+  double average_length = 0;
+};
+
+// Scores docs of one segment in increasing doc order. Not thread-safe.
+class SegmentScorer {
+ public:
+  // Corruption for a malformed dictionary entry.
+  static Result<std::unique_ptr<SegmentScorer>> Open(const SegmentReader& segment,
+                                                     const std::vector<ScoringTerm>& terms);
+
+  // At least Score(doc), without decoding postings where skip data bounds
+  // them. REQUIRES: doc at or after every doc passed before.
+  double Bound(uint32_t doc);
+  // The BM25 score of `doc`: the sum, in the order of `terms`, of idf times
+  // the term's weight in the doc's field. REQUIRES: as Bound.
+  double Score(uint32_t doc);
+  // OK, or the first posting list found malformed.
+  Status status() const;
+
+ private:
+  struct Term {
+    const ScoringTerm* term;
+    size_t field;
+    bool has_lengths;  // the segment records the field's lengths
+    std::unique_ptr<PostingsIterator> postings;
+    bool started = false;
+    PostingsBound block;  // of the block Bound() last looked at
+    double block_bound = 0;
+    bool block_valid = false;
+  };
+  explicit SegmentScorer(const SegmentReader& segment) : segment_(segment) {}
+
+  const SegmentReader& segment_;
+  std::vector<Term> terms_;
+};
+
+}  // namespace freshet

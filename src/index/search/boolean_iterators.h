@@ -1,0 +1,36 @@
+// The iterators a query compiles to in one segment: every doc, no doc, a
+// numeric filter, and the boolean combinations (conjunction by leapfrogging,
+// disjunction by a heap, exclusion). Each owns its children.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "index/segment/doc_iterator.h"
+
+namespace freshet {
+
+class SegmentReader;
+
+// Docs [0, num_docs).
+std::unique_ptr<DocIterator> AllDocsIterator(uint32_t num_docs);
+// No doc.
+std::unique_ptr<DocIterator> EmptyIterator();
+// Docs whose value of numeric field `field` is in [lo, hi] (NaN never is).
+// Matches() reads one doc value, so a conjunction checks it per candidate.
+std::unique_ptr<DocIterator> NumericRangeIterator(const SegmentReader& segment, size_t field,
+                                                  double lo, double hi);
+
+// Docs matching every child. Children that CanMatch() check the candidates
+// of the others (unless all of them do). REQUIRES: children non-empty.
+std::unique_ptr<DocIterator> ConjunctionIterator(
+    std::vector<std::unique_ptr<DocIterator>> children);
+// Docs matching any child. REQUIRES: children non-empty.
+std::unique_ptr<DocIterator> DisjunctionIterator(
+    std::vector<std::unique_ptr<DocIterator>> children);
+// Docs of `include` not in `exclude`.
+std::unique_ptr<DocIterator> ExclusionIterator(std::unique_ptr<DocIterator> include,
+                                               std::unique_ptr<DocIterator> exclude);
+
+}  // namespace freshet

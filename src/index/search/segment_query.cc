@@ -1,0 +1,142 @@
+#include "index/search/segment_query.h"
+
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+#include "format/number.h"
+#include "index/analyzer.h"
+#include "index/search/boolean_iterators.h"
+#include "index/segment/segment_reader.h"
+
+namespace freshet {
+namespace {
+
+std::string KnownFields(const SegmentSchema& schema) {
+  std::string out;
+  for (size_t f = 0; f < schema.field_count(); ++f) {
+    uint8_t r = schema.FieldRoles(f);
+    if (!(r & (kRoleText | kRoleKeyword | kRoleNumeric))) continue;
+    if (!out.empty()) out += ", ";
+    out += schema.FieldName(f);
+  }
+  return out;
+}
+
+using Iterators = std::vector<std::unique_ptr<DocIterator>>;
+
+std::unique_ptr<DocIterator> AnyOf(Iterators parts) {
+  return parts.empty() ? EmptyIterator() : DisjunctionIterator(std::move(parts));
+}
+
+// The docs holding `term` in `field` (none if the segment has no such term).
+Result<std::unique_ptr<DocIterator>> TermIterator(const SegmentReader& segment, size_t field,
+                                                  std::string_view term) {
+  ASSIGN_OR_RETURN(auto postings, segment.OpenPostings(field, term));
+  if (!postings) return EmptyIterator();
+  return std::unique_ptr<DocIterator>(std::move(postings));
+}
+
+Result<std::unique_ptr<DocIterator>> CompileTerm(const SegmentReader& segment, const QueryNode& q) {
+  const SegmentSchema& schema = segment.schema();
+  std::vector<size_t> fields;
+  if (q.field.empty()) {
+    for (size_t f = 0; f < schema.field_count(); ++f) {
+      if (schema.FieldRoles(f) & kRoleText) fields.push_back(f);
+    }
+  } else {
+    auto f = schema.FindField(q.field);
+    if (!f || !(schema.FieldRoles(*f) & (kRoleText | kRoleKeyword | kRoleNumeric))) {
+      return Status::InvalidArgument(fmt::format(
+          "query: unknown field '{}' (searchable fields: {})", q.field, KnownFields(schema)));
+    }
+    fields.push_back(*f);
+  }
+  Iterators parts;
+  std::vector<std::string> tokens;
+  for (size_t f : fields) {
+    const uint8_t roles = schema.FieldRoles(f);
+    if (roles & kRoleText) {
+      // A text value matches a field holding every one of its tokens.
+      if (tokens.empty()) Tokenize(q.text, &tokens);
+      if (!tokens.empty()) {
+        Iterators all;
+        for (const std::string& t : tokens) {
+          ASSIGN_OR_RETURN(auto it, TermIterator(segment, f, t));
+          all.push_back(std::move(it));
+        }
+        parts.push_back(ConjunctionIterator(std::move(all)));
+      }
+    }
+    if (roles & kRoleKeyword) {
+      ASSIGN_OR_RETURN(auto it, TermIterator(segment, f, q.text));
+      parts.push_back(std::move(it));
+    }
+    if ((roles & kRoleNumeric) && !(roles & (kRoleText | kRoleKeyword))) {
+      std::optional<double> v = ParseNumber(q.text);
+      if (!v) {
+        return Status::InvalidArgument(
+            fmt::format("query: field '{}' is numeric; '{}' is not a number (as JSON writes them)",
+                        q.field, q.text));
+      }
+      parts.push_back(NumericRangeIterator(segment, f, *v, *v));
+    }
+  }
+  return AnyOf(std::move(parts));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DocIterator>> CompileQuery(const SegmentReader& segment,
+                                                  const QueryNode& q) {
+  const SegmentSchema& schema = segment.schema();
+  switch (q.kind) {
+    case QueryNode::Kind::kAll:
+      return AllDocsIterator(segment.num_docs());
+    case QueryNode::Kind::kTerm:
+      return CompileTerm(segment, q);
+    case QueryNode::Kind::kRange: {
+      auto f = schema.FindField(q.field);
+      if (!f || !(schema.FieldRoles(*f) & kRoleNumeric)) {
+        return Status::InvalidArgument(
+            fmt::format("query: range on '{}', which is not a numeric field", q.field));
+      }
+      return NumericRangeIterator(segment, *f, q.lo, q.hi);
+    }
+    case QueryNode::Kind::kAnd: {
+      // Positive children first (in order: the first error reported is the
+      // first positive child's); NOT children exclude.
+      Iterators positives, negatives;
+      for (const auto& c : q.children) {
+        if (c->kind == QueryNode::Kind::kNot) continue;
+        ASSIGN_OR_RETURN(auto it, CompileQuery(segment, *c));
+        positives.push_back(std::move(it));
+      }
+      for (const auto& c : q.children) {
+        if (c->kind != QueryNode::Kind::kNot) continue;
+        ASSIGN_OR_RETURN(auto it, CompileQuery(segment, *c->children[0]));
+        negatives.push_back(std::move(it));
+      }
+      auto matched = positives.empty() ? AllDocsIterator(segment.num_docs())
+                                       : ConjunctionIterator(std::move(positives));
+      if (negatives.empty()) return matched;
+      return ExclusionIterator(std::move(matched), AnyOf(std::move(negatives)));
+    }
+    case QueryNode::Kind::kOr: {
+      Iterators parts;
+      for (const auto& c : q.children) {
+        ASSIGN_OR_RETURN(auto it, CompileQuery(segment, *c));
+        parts.push_back(std::move(it));
+      }
+      return AnyOf(std::move(parts));
+    }
+    case QueryNode::Kind::kNot: {
+      ASSIGN_OR_RETURN(auto it, CompileQuery(segment, *q.children[0]));
+      return ExclusionIterator(AllDocsIterator(segment.num_docs()), std::move(it));
+    }
+  }
+  return EmptyIterator();
+}
+
+}  // namespace freshet

@@ -1,0 +1,23 @@
+// Compiles a parsed query (index/query.h) into the DocIterator of the docs
+// it matches in one segment: terms and keyword values become posting-list
+// cursors, numeric equality and ranges doc-value filters, AND a leapfrogging
+// conjunction, OR a heap-driven disjunction, NOT an exclusion.
+#pragma once
+
+#include <memory>
+
+#include "common/status.h"
+#include "index/query.h"
+#include "index/segment/doc_iterator.h"
+
+namespace freshet {
+
+class SegmentReader;
+
+// InvalidArgument for an unknown field, a range on a field that is not
+// numeric or a non-number compared with a numeric field; Corruption for a
+// malformed dictionary entry. Superseded docs are not filtered here.
+Result<std::unique_ptr<DocIterator>> CompileQuery(const SegmentReader& segment,
+                                                  const QueryNode& query);
+
+}  // namespace freshet

@@ -1,0 +1,156 @@
+#include "index/search/boolean_iterators.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <iterator>
+#include <random>
+#include <set>
+#include <vector>
+
+namespace freshet {
+namespace {
+
+// Docs of a sorted list; `filter` makes it answer Matches() as numeric
+// filters do.
+class ListIterator final : public DocIterator {
+ public:
+  ListIterator(std::vector<uint32_t> docs, bool filter) : docs_(std::move(docs)), filter_(filter) {}
+  uint32_t Next() override { return Land(started_ ? pos_ + 1 : 0); }
+  uint32_t Advance(uint32_t target) override {
+    EXPECT_TRUE(!started_ || target > doc_) << "Advance must move forward";
+    size_t p = started_ ? pos_ : 0;
+    while (p < docs_.size() && docs_[p] < target) ++p;
+    return Land(p);
+  }
+  uint64_t cost() const override { return docs_.size(); }
+  bool CanMatch() const override { return filter_; }
+  bool Matches(uint32_t doc) const override {
+    return std::binary_search(docs_.begin(), docs_.end(), doc);
+  }
+
+ private:
+  uint32_t Land(size_t p) {
+    started_ = true;
+    pos_ = std::min(p, docs_.size());
+    return doc_ = pos_ < docs_.size() ? docs_[pos_] : kNoMoreDocs;
+  }
+  std::vector<uint32_t> docs_;
+  bool filter_;
+  bool started_ = false;
+  size_t pos_ = 0;
+};
+
+std::unique_ptr<DocIterator> List(const std::vector<uint32_t>& docs, bool filter = false) {
+  return std::make_unique<ListIterator>(docs, filter);
+}
+
+std::vector<uint32_t> Drain(DocIterator& it) {
+  std::vector<uint32_t> out;
+  for (uint32_t d = it.Next(); d != kNoMoreDocs; d = it.Next()) out.push_back(d);
+  EXPECT_EQ(it.Next(), kNoMoreDocs) << "stays past the end";
+  return out;
+}
+
+std::vector<uint32_t> RandomList(std::mt19937& rng, uint32_t universe, double density) {
+  std::vector<uint32_t> out;
+  std::bernoulli_distribution pick(density);
+  for (uint32_t d = 0; d < universe; ++d) {
+    if (pick(rng)) out.push_back(d);
+  }
+  return out;
+}
+
+TEST(BooleanIteratorsTest, AllDocsAndEmpty) {
+  auto all = AllDocsIterator(3);
+  EXPECT_EQ(Drain(*all), (std::vector<uint32_t>{0, 1, 2}));
+  auto none = EmptyIterator();
+  EXPECT_EQ(none->Next(), kNoMoreDocs);
+  EXPECT_TRUE(Drain(*AllDocsIterator(0)).empty());
+}
+
+TEST(BooleanIteratorsTest, SmallExamples) {
+  std::vector<std::unique_ptr<DocIterator>> parts;
+  parts.push_back(List({1, 3, 5, 7, 9}));
+  parts.push_back(List({3, 4, 5, 9, 10}));
+  parts.push_back(List({0, 5, 9}, /*filter=*/true));
+  auto both = ConjunctionIterator(std::move(parts));
+  EXPECT_EQ(Drain(*both), (std::vector<uint32_t>{5, 9}));
+
+  parts.clear();
+  parts.push_back(List({1, 5}));
+  parts.push_back(List({0, 5, 8}));
+  auto either = DisjunctionIterator(std::move(parts));
+  EXPECT_EQ(Drain(*either), (std::vector<uint32_t>{0, 1, 5, 8}));
+
+  auto but = ExclusionIterator(List({1, 2, 3, 4}), List({2, 4, 6}));
+  EXPECT_EQ(Drain(*but), (std::vector<uint32_t>{1, 3}));
+}
+
+TEST(BooleanIteratorsTest, ConjunctionOfFiltersOnlyIteratesOneOfThem) {
+  std::vector<std::unique_ptr<DocIterator>> parts;
+  parts.push_back(List({2, 4, 6, 8}, true));
+  parts.push_back(List({1, 2, 3, 4}, true));
+  auto both = ConjunctionIterator(std::move(parts));
+  EXPECT_EQ(Drain(*both), (std::vector<uint32_t>{2, 4}));
+}
+
+// Random lists against std::set algebra, by Next() and by Advance().
+TEST(BooleanIteratorsTest, AgreeWithSetAlgebraOnRandomLists) {
+  std::mt19937 rng(42);
+  for (int round = 0; round < 200; ++round) {
+    const uint32_t universe = 1 + rng() % 3000;
+    const int n = 1 + static_cast<int>(rng() % 4);
+    std::vector<std::vector<uint32_t>> lists;
+    std::vector<bool> filters;
+    for (int i = 0; i < n; ++i) {
+      const double density = std::uniform_real_distribution<double>(0.001, 0.9)(rng);
+      lists.push_back(RandomList(rng, universe, density));
+      filters.push_back(rng() % 3 == 0);
+    }
+    std::vector<uint32_t> want_and = lists[0], want_or = lists[0];
+    for (int i = 1; i < n; ++i) {
+      std::vector<uint32_t> a, o;
+      std::set_intersection(want_and.begin(), want_and.end(), lists[i].begin(), lists[i].end(),
+                            std::back_inserter(a));
+      std::set_union(want_or.begin(), want_or.end(), lists[i].begin(), lists[i].end(),
+                     std::back_inserter(o));
+      want_and = std::move(a);
+      want_or = std::move(o);
+    }
+    auto make = [&]() {
+      std::vector<std::unique_ptr<DocIterator>> parts;
+      for (int i = 0; i < n; ++i) parts.push_back(List(lists[i], filters[i]));
+      return parts;
+    };
+    auto conj = ConjunctionIterator(make());
+    ASSERT_EQ(Drain(*conj), want_and) << round;
+    auto disj = DisjunctionIterator(make());
+    ASSERT_EQ(Drain(*disj), want_or) << round;
+    std::vector<uint32_t> want_minus;
+    std::set_difference(lists[0].begin(), lists[0].end(), want_and.begin(), want_and.end(),
+                        std::back_inserter(want_minus));
+    auto minus = ExclusionIterator(List(lists[0]), ConjunctionIterator(make()));
+    ASSERT_EQ(Drain(*minus), want_minus) << round;
+
+    // Advance to random increasing targets: the first match at or after each.
+    auto check_advance = [&](DocIterator& it, const std::vector<uint32_t>& want) {
+      uint32_t target = 0;
+      while (true) {
+        target += 1 + rng() % 50;
+        const auto expected = std::lower_bound(want.begin(), want.end(), target);
+        const uint32_t got = it.Advance(target);
+        ASSERT_EQ(got, expected == want.end() ? kNoMoreDocs : *expected) << round;
+        if (got == kNoMoreDocs) break;
+        target = got;
+      }
+    };
+    auto conj2 = ConjunctionIterator(make());
+    check_advance(*conj2, want_and);
+    auto disj2 = DisjunctionIterator(make());
+    check_advance(*disj2, want_or);
+  }
+}
+
+}  // namespace
+}  // namespace freshet
