@@ -12,6 +12,7 @@ namespace freshet {
 namespace {
 
 constexpr size_t kBlockHeaderBytes = 2;
+static_assert(kPostingsBlockSize == 128, "full blocks decode with Unpack128Bits32");
 
 // Appends docs [begin, end) of `list` as a tail whose first gap counts from
 // `next_min`.
@@ -285,8 +286,8 @@ void BlockPostingsIterator::Open() {
   list_bound_ = {static_cast<uint32_t>(last_doc_.At(num_blocks_ - 1)),
                  static_cast<uint32_t>(max_freq) + 1, static_cast<uint32_t>(min_length)};
   if (end_.At(num_blocks_ - 1) != blocks_.size()) {
-    Fail(blocks_.data(), fmt::format("blocks take {} bytes, the skip table says {}",
-                                     blocks_.size(), end_.At(num_blocks_ - 1)));
+    Fail(blocks_.data(), fmt::format("blocks take {} bytes, the skip table says {}", blocks_.size(),
+                                     end_.At(num_blocks_ - 1)));
     return;
   }
   if (list_bound_.last_doc >= num_docs_) {
@@ -348,7 +349,7 @@ bool BlockPostingsIterator::LoadBlock(size_t block) {
     return Fail(block_start, fmt::format("block {} size", block));
   }
   const char* packed = bytes.data() + kBlockHeaderBytes;
-  UnpackBits32(packed, kPostingsBlockSize, gap_width, docs_);
+  Unpack128Bits32(packed, gap_width, docs_);
   // Prefix sum; `total` (64 bits) proves no doc wrapped around.
   uint64_t total = next_min + kPostingsBlockSize - 1;
   uint32_t doc = static_cast<uint32_t>(next_min);
@@ -368,7 +369,7 @@ bool BlockPostingsIterator::LoadBlock(size_t block) {
 }
 
 void BlockPostingsIterator::DecodeFreqs() {
-  UnpackBits32(packed_freqs_, kPostingsBlockSize, freq_width_, freqs_);
+  Unpack128Bits32(packed_freqs_, freq_width_, freqs_);
   for (uint32_t& freq : freqs_) ++freq;
   // Only a 32-bit frequency - 1 can wrap to 0.
   if (freq_width_ == 32 && std::find(freqs_, freqs_ + count_, 0u) != freqs_ + count_) {
