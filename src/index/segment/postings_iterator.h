@@ -48,9 +48,10 @@ class PostingsIterator {
 
   // Bounds of the run (a block of the list) that holds the first doc at or
   // after `target`, read from skip data without decoding docs; the
-  // iterator's doc() does not move. last_doc is kNoMoreDocs when no doc is
-  // at or after `target`. A format without skip data returns one run, the
-  // whole list, with no bounds.
+  // iterator's doc() does not move. When no doc is at or after `target`
+  // (or the iterator is past the end): {kNoMoreDocs, 0, 0}. A format without
+  // skip data returns one run, the whole list, with no bounds: last_doc is
+  // then the segment's last ordinal, an upper bound of the list's last doc.
   virtual PostingsBound BlockBound(uint32_t target) = 0;
   // Bounds over the whole list.
   virtual PostingsBound ListBound() const = 0;
