@@ -97,7 +97,8 @@ TEST(VarintPostingsIteratorTest, BlockBoundIsTheWholeListWithoutBounds) {
 
 TEST(VarintPostingsIteratorTest, BadBytesAreCorruptionNamingTheFileOffset) {
   // Truncated inside doc 300's varint: the error names where the bytes end.
-  auto truncated = OpenVarintPostings("seg-2", SectionView{kThreeDocs.substr(0, 5), 900}, 3, 400);
+  const std::string cut = kThreeDocs.substr(0, 5);
+  auto truncated = OpenVarintPostings("seg-2", SectionView{cut, 900}, 3, 400);
   EXPECT_EQ(truncated->Next(), 1u);
   EXPECT_EQ(truncated->Next(), 3u);
   EXPECT_EQ(truncated->Next(), kNoMoreDocs);
