@@ -131,9 +131,9 @@ TEST(BlockPostingsTest, ADenseListPacksItsDocsInNoBits) {
   f.Encode();
   ExpectReadsBack(f);
   // A 6-byte header; a skip table of 8 last docs (up to 999: 10 bits) and 8
-  // ends (up to 118: 7 bits), 17 bytes; 7 full blocks of 2 header bytes
+  // ends (up to 125: 7 bits), 17 bytes; 7 full blocks of 3 header bytes
   // each; a tail of 104 one-byte docs.
-  EXPECT_EQ(f.bytes.size(), 6u + 17 + 7 * 2 + 104);
+  EXPECT_EQ(f.bytes.size(), 6u + 17 + 7 * 3 + 104);
 }
 
 TEST(BlockPostingsTest, SparseListsReachTheLastOrdinals) {
@@ -273,19 +273,16 @@ TEST(BlockPostingsTest, ALongListHasAHeaderASkipTableAndBlocks) {
   f.Encode();
   std::string want;
   // Header: list max frequency - 1 = 2, list min length 2; widths of the
-  // skip runs: last doc (200) 8 bits, block end (37) 6, max frequency - 1
+  // skip runs: last doc (200) 8 bits, block end (8) 4, max frequency - 1
   // (2) 2, min length (9) 4.
-  want += std::string("\x02\x02\x08\x06\x02\x04", 6);
+  want += std::string("\x02\x02\x08\x04\x02\x04", 6);
   want += "\x7f\xc8";  // last docs 127, 200
-  want += "\x62\x09";  // ends 34 = 100010b and 37 = 100101b at 6 bits
+  want += "\x85";      // ends 5, 8 at 4 bits
   want += "\x06";      // max frequency - 1: 2, 1 at 2 bits
   want += "\x92";      // min lengths: 2, 9 at 4 bits
-  // Block 0: gaps all 0 (width 0); frequencies - 1 at width 2, all 0 but
-  // the sixth (2, bits 10-11).
-  std::string block(34, '\0');
-  block[1] = 2;
-  block[2 + 1] = 0x08;
-  want += block;
+  // Block 0: gaps all 0 (width 0); frequencies - 1 all 0 but the sixth (2):
+  // width 0 and one exception, position 5, high bits 2 - 1.
+  want += std::string("\x00\x00\x01\x05\x01", 5);
   want += std::string("\x90\x01\x00", 3);  // tail: doc 200 (gap 72 << 1), frequency 2 - 2
   EXPECT_EQ(f.bytes, want);
   ExpectReadsBack(f);
@@ -293,6 +290,28 @@ TEST(BlockPostingsTest, ALongListHasAHeaderASkipTableAndBlocks) {
   ExpectBoundEq(it->BlockBound(0), {127, 3, 2}, 0);
   ExpectBoundEq(it->BlockBound(128), {200, 2, 9}, 128);
   ExpectBoundEq(it->ListBound(), {200, 3, 2}, 0);
+}
+
+TEST(BlockPostingsTest, LargeFrequenciesArePatchedOverNarrowBlocks) {
+  Fixture f;
+  f.num_docs = 1024;
+  for (uint32_t doc = 0; doc < 512; ++doc) f.list.Add(doc * 2);
+  // Block 0: one huge frequency; block 1: a third of them 2-9; block 2: all
+  // large (no exception pays); block 3: the largest a frequency can be.
+  f.list.freqs[7] = 1'000'000'000;
+  for (uint32_t i = 128; i < 256; i += 3) f.list.freqs[i] = 2 + i % 8;
+  for (uint32_t i = 256; i < 384; ++i) f.list.freqs[i] = 1000 + i;
+  f.list.freqs[400] = UINT32_MAX;
+  f.list.freqs[401] = UINT32_MAX - 1;
+  f.Encode();
+  ExpectReadsBack(f);
+  auto it = f.Open();
+  for (uint32_t i = 0; i < 512; ++i) {
+    ASSERT_EQ(it->Next(), 2 * i);
+    ASSERT_EQ(it->freq(), f.list.freqs[i]) << i;
+  }
+  EXPECT_EQ(it->BlockBound(0).max_freq, 1'000'000'000u);
+  EXPECT_EQ(it->ListBound().max_freq, UINT32_MAX);
 }
 
 // Reads all of a list as a query would, asking every doc's frequency and

@@ -11,7 +11,7 @@
 namespace freshet {
 namespace {
 
-constexpr size_t kBlockHeaderBytes = 2;
+constexpr size_t kBlockHeaderBytes = 3;
 static_assert(kPostingsBlockSize == 128, "full blocks decode with Unpack128Bits32");
 
 // Appends docs [begin, end) of `list` as a tail whose first gap counts from
@@ -25,6 +25,31 @@ void PutTail(const PostingList& list, size_t begin, size_t end, uint32_t next_mi
     if (freq != 1) PutVarint(out, freq - 2);
     next_min = list.docs[i] + 1;
   }
+}
+
+size_t VarintLength(uint64_t v) {
+  size_t n = 1;
+  for (; v >= 0x80; v >>= 7) ++n;
+  return n;
+}
+
+// The frequency width of a full block whose (frequency - 1) are `values`:
+// the fewest bytes of packed low bits plus exceptions; on a tie, the wider
+// (fewer exceptions to patch).
+uint32_t ChooseFreqWidth(const uint32_t* values, uint32_t max_width) {
+  uint32_t best = max_width;
+  size_t best_bytes = PackedBytes(kPostingsBlockSize, max_width);
+  for (uint32_t width = max_width; width-- > 0;) {
+    size_t bytes = PackedBytes(kPostingsBlockSize, width);
+    for (size_t i = 0; i < kPostingsBlockSize && bytes < best_bytes; ++i) {
+      if (values[i] >> width) bytes += 1 + VarintLength((values[i] >> width) - 1);
+    }
+    if (bytes < best_bytes) {
+      best = width;
+      best_bytes = bytes;
+    }
+  }
+  return best;
 }
 
 uint32_t MaxOf(const std::vector<uint32_t>& values) {
@@ -44,11 +69,24 @@ void BlockPostingsWriter::AddFullBlock(const PostingList& list, size_t begin, ui
     gap_or |= gaps[i];
     freq_or |= freqs[i];
   }
-  const uint32_t gap_width = BitWidth(gap_or), freq_width = BitWidth(freq_or);
+  const uint32_t gap_width = BitWidth(gap_or);
+  const uint32_t freq_width = ChooseFreqWidth(freqs, BitWidth(freq_or));
+  std::string exceptions;
+  uint32_t exception_count = 0;
+  for (uint32_t i = 0; i < kPostingsBlockSize; ++i) {
+    const uint32_t high = freq_width == 32 ? 0 : freqs[i] >> freq_width;
+    if (high == 0) continue;
+    exceptions.push_back(static_cast<char>(i));
+    PutVarint(&exceptions, high - 1);
+    freqs[i] &= (uint32_t{1} << freq_width) - 1;
+    ++exception_count;
+  }
   blocks_.push_back(static_cast<char>(gap_width));
   blocks_.push_back(static_cast<char>(freq_width));
+  blocks_.push_back(static_cast<char>(exception_count));
   PackBits32(gaps, kPostingsBlockSize, gap_width, &blocks_);
   PackBits32(freqs, kPostingsBlockSize, freq_width, &blocks_);
+  blocks_.append(exceptions);
 }
 
 void BlockPostingsWriter::Add(const PostingList& list, const uint16_t* lengths, uint64_t* offset,
@@ -120,13 +158,13 @@ class BlockPostingsIterator final : public PostingsIterator {
   void Open();
 
   uint32_t Next() override {
-    if (at_end_) return kNoMoreDocs;
+    if (at_end_) return doc_ = kNoMoreDocs;
     if (next_ == count_ && !LoadBlock(loaded_ + 1)) return End();
     return doc_ = docs_[next_++];
   }
 
   uint32_t Advance(uint32_t target) override {
-    if (at_end_) return kNoMoreDocs;
+    if (at_end_) return doc_ = kNoMoreDocs;
     if (next_ == count_ || target > docs_[count_ - 1]) {
       const size_t block = FindBlock(target, loaded_ + 1);
       if (block == num_blocks_ || !LoadBlock(block)) return End();
@@ -212,7 +250,9 @@ class BlockPostingsIterator final : public PostingsIterator {
   // Decodes `count` tail docs from `bytes` (which it must use up exactly),
   // the first gap counting from next_min.
   bool DecodeTail(std::string_view bytes, size_t count, uint64_t next_min);
+  // Decodes a full block's frequencies (packed low bits, then exceptions).
   void DecodeFreqs();
+  void FailFreqs(const char* pointer, std::string_view what);
 
   std::string_view segment_name_;
   SectionView list_;
@@ -233,6 +273,8 @@ class BlockPostingsIterator final : public PostingsIterator {
   bool freqs_ready_ = false;
   const char* packed_freqs_ = nullptr;
   uint32_t freq_width_ = 0;
+  uint32_t exception_count_ = 0;
+  std::string_view exceptions_;
   uint32_t docs_[kPostingsBlockSize];
   uint32_t freqs_[kPostingsBlockSize];
 };
@@ -341,11 +383,15 @@ bool BlockPostingsIterator::LoadBlock(size_t block) {
     loaded_ = block;
     return true;
   }
-  const uint32_t gap_width = bytes.size() >= 2 ? static_cast<uint8_t>(bytes[0]) : 0;
-  const uint32_t freq_width = bytes.size() >= 2 ? static_cast<uint8_t>(bytes[1]) : 0;
-  if (bytes.size() < kBlockHeaderBytes || gap_width > 32 || freq_width > 32 ||
-      bytes.size() != kBlockHeaderBytes + PackedBytes(kPostingsBlockSize, gap_width) +
-                          PackedBytes(kPostingsBlockSize, freq_width)) {
+  const bool has_header = bytes.size() >= kBlockHeaderBytes;
+  const uint32_t gap_width = has_header ? static_cast<uint8_t>(bytes[0]) : 0;
+  const uint32_t freq_width = has_header ? static_cast<uint8_t>(bytes[1]) : 0;
+  const uint32_t exception_count = has_header ? static_cast<uint8_t>(bytes[2]) : 0;
+  const size_t packed_size = kBlockHeaderBytes + PackedBytes(kPostingsBlockSize, gap_width) +
+                             PackedBytes(kPostingsBlockSize, freq_width);
+  // An exception takes 2 bytes or more.
+  if (!has_header || gap_width > 32 || freq_width > 32 || bytes.size() < packed_size ||
+      bytes.size() - packed_size < 2 * exception_count) {
     return Fail(block_start, fmt::format("block {} size", block));
   }
   const char* packed = bytes.data() + kBlockHeaderBytes;
@@ -361,6 +407,8 @@ bool BlockPostingsIterator::LoadBlock(size_t block) {
   if (total != last_doc) return Fail(block_start, fmt::format("block {} docs", block));
   packed_freqs_ = packed + PackedBytes(kPostingsBlockSize, gap_width);
   freq_width_ = freq_width;
+  exception_count_ = exception_count;
+  exceptions_ = bytes.substr(packed_size);
   freqs_ready_ = false;
   count_ = kPostingsBlockSize;
   next_ = 0;
@@ -370,15 +418,32 @@ bool BlockPostingsIterator::LoadBlock(size_t block) {
 
 void BlockPostingsIterator::DecodeFreqs() {
   Unpack128Bits32(packed_freqs_, freq_width_, freqs_);
-  for (uint32_t& freq : freqs_) ++freq;
-  // Only a 32-bit frequency - 1 can wrap to 0.
-  if (freq_width_ == 32 && std::find(freqs_, freqs_ + count_, 0u) != freqs_ + count_) {
-    const char* at = packed_freqs_;
-    std::fill(freqs_, freqs_ + count_, 1u);
-    status_ = SegmentCorruption(segment_name_, "postings: frequency overflow",
-                                list_.offset + static_cast<uint64_t>(at - list_.bytes.data()));
-  }
   freqs_ready_ = true;
+  Cursor cursor(exceptions_);
+  for (uint32_t i = 0; i < exception_count_; ++i) {
+    uint8_t position;
+    uint64_t high;
+    if (!cursor.GetByte(&position) || !cursor.GetVarint(&high) || position >= kPostingsBlockSize ||
+        freq_width_ == 32 || high >= (uint64_t{UINT32_MAX} >> freq_width_)) {
+      return FailFreqs(exceptions_.data() + cursor.position(), "frequency exception");
+    }
+    freqs_[position] |= static_cast<uint32_t>(high + 1) << freq_width_;
+  }
+  if (!cursor.done()) {
+    return FailFreqs(exceptions_.data() + cursor.position(), "bytes after the exceptions");
+  }
+  // Only a 32-bit frequency - 1 (or a patched one) can reach UINT32_MAX.
+  for (uint32_t& freq : freqs_) {
+    if (++freq == 0) return FailFreqs(packed_freqs_, "frequency overflow");
+  }
+}
+
+void BlockPostingsIterator::FailFreqs(const char* pointer, std::string_view what) {
+  // Frequencies of 1 for the block's docs; the next move ends the list.
+  std::fill(freqs_, freqs_ + kPostingsBlockSize, 1u);
+  status_ = SegmentCorruption(segment_name_, fmt::format("postings: {}", what),
+                              list_.offset + static_cast<uint64_t>(pointer - list_.bytes.data()));
+  at_end_ = true;
 }
 
 }  // namespace

@@ -24,12 +24,20 @@
 //                  block's max frequency - 1 (freq_width) and its min field
 //                  length (length_width; 0 for keyword fields). A block
 //                  starts where the previous one ends (the first at 0).
-//   full block     u8 gap_width, u8 freq_width, 128 gaps packed at gap_width,
-//                  128 (frequency - 1) packed at freq_width
+//   full block     u8 gap_width, u8 freq_width, u8 exception_count,
+//                  128 gaps packed at gap_width, the low freq_width bits of
+//                  the 128 (frequency - 1) packed at freq_width, then one
+//                  exception per (frequency - 1) of more than freq_width
+//                  bits, by increasing position: u8 position in the block,
+//                  varint ((frequency - 1) >> freq_width) - 1 (its high
+//                  bits, less 1). The writer picks the freq_width that takes
+//                  the fewest bytes (patched frame of reference: a few large
+//                  frequencies do not widen all 128).
 //   tail           per doc: varint (gap << 1 | (frequency == 1)), then, when
 //                  the frequency is not 1, varint (frequency - 2)
 //
-// Widths are at most 32 (end_width 64, length_width 16).
+// Widths are at most 32 (end_width 64, length_width 16); an exception's
+// frequency - 1 fits in 32 bits.
 #pragma once
 
 #include <cstdint>
