@@ -15,7 +15,7 @@
 // table and frequencies, as the segment stores them) with the iterator,
 // asking every doc's frequency; its bytes_per_posting is the list's size.
 //
-//   postings_bench [--benchmark_min_time=0.2s]
+//   postings_bench [--benchmark_min_time=0.2]
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
