@@ -1,6 +1,9 @@
 #include "common/bit_packing.h"
 
+#include <algorithm>
+#include <array>
 #include <cstring>
+#include <utility>
 
 namespace freshet {
 namespace {
@@ -41,7 +44,42 @@ void Pack(const T* values, size_t n, uint32_t width, std::string* out) {
   }
 }
 
+// Unpack128Bits32 at a width known at compile time: one unaligned 8-byte
+// load per value while the load stays inside the run's 16 * W bytes.
+template <uint32_t W>
+void Unpack128(const char* packed, uint32_t* out) {
+  constexpr size_t kBytes = 16 * W;
+  constexpr uint64_t kMask = (uint64_t{1} << W) - 1;
+  // Value i loads bytes [i * W / 8, i * W / 8 + 8).
+  constexpr size_t kWide = kBytes < 8 ? 0 : std::min<size_t>(128, (kBytes - 8) * 8 / W + 1);
+  for (size_t i = 0; i < kWide; ++i) {
+    uint64_t word;
+    std::memcpy(&word, packed + i * W / 8, 8);
+    out[i] = static_cast<uint32_t>((word >> (i * W % 8)) & kMask);
+  }
+  for (size_t i = kWide; i < 128; ++i) {
+    const size_t byte = i * W / 8;
+    out[i] = static_cast<uint32_t>((LoadLittleEndian(packed + byte, kBytes - byte) >> (i * W % 8)) &
+                                   kMask);
+  }
+}
+
+template <uint32_t... W>
+constexpr auto MakeUnpack128Table(std::integer_sequence<uint32_t, W...>) {
+  return std::array<void (*)(const char*, uint32_t*), sizeof...(W)>{&Unpack128<W + 1>...};
+}
+
+constexpr auto kUnpack128 = MakeUnpack128Table(std::make_integer_sequence<uint32_t, 32>());
+
 }  // namespace
+
+void Unpack128Bits32(const char* packed, uint32_t width, uint32_t* out) {
+  if (width == 0) {
+    std::memset(out, 0, 128 * sizeof(uint32_t));
+    return;
+  }
+  kUnpack128[width - 1](packed, out);
+}
 
 void PackBits(const uint64_t* values, size_t n, uint32_t width, std::string* out) {
   Pack(values, n, width, out);

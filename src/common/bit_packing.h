@@ -30,6 +30,12 @@ void PackBits32(const uint32_t* values, size_t n, uint32_t width, std::string* o
 // REQUIRES: width <= 32; `packed` holds at least PackedBytes(n, width) bytes.
 void UnpackBits32(const char* packed, size_t n, uint32_t width, uint32_t* out);
 
+// UnpackBits32 of exactly 128 values (a postings block), with a loop
+// specialised for each width: the same result, faster.
+// REQUIRES: width <= 32; `packed` holds at least PackedBytes(128, width)
+// (16 * width) bytes.
+void Unpack128Bits32(const char* packed, uint32_t width, uint32_t* out);
+
 // Value i of a run of `width` bits starting at `packed`, without decoding
 // the others. REQUIRES: width <= 64; the run holds more than i values and
 // `packed` at least PackedBytes(i + 1, width) bytes.

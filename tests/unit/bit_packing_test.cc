@@ -52,5 +52,26 @@ TEST(BitPackingTest, ZeroWidthTakesNoBytes) {
   EXPECT_TRUE(out.empty());
 }
 
+TEST(BitPackingTest, Unpack128MatchesTheBulkDecoderAtEveryWidth) {
+  std::mt19937 rng(128);
+  for (uint32_t width = 0; width <= 32; ++width) {
+    SCOPED_TRACE(width);
+    std::vector<uint32_t> values(128);
+    for (auto& v : values) v = width == 0 ? 0 : static_cast<uint32_t>(rng()) >> (32 - width);
+    values[127] = width == 0 ? 0 : static_cast<uint32_t>((uint64_t{1} << width) - 1);
+    std::string packed;
+    PackBits32(values.data(), values.size(), width, &packed);
+    ASSERT_EQ(packed.size(), 16u * width);
+    // Exactly the run's bytes on the heap, so that a read past them is an
+    // ASan error.
+    std::vector<char> exact(packed.begin(), packed.end());
+    std::vector<uint32_t> fast(128, 7), bulk(128, 7);
+    Unpack128Bits32(exact.data(), width, fast.data());
+    UnpackBits32(exact.data(), 128, width, bulk.data());
+    EXPECT_EQ(fast, values);
+    EXPECT_EQ(bulk, values);
+  }
+}
+
 }  // namespace
 }  // namespace freshet

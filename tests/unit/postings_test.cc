@@ -55,3 +55,68 @@ TEST(PostingsTest, TheCursorFlagsTruncationRepeatsAndDocsPastTheSegment) {
 
 }  // namespace
 }  // namespace freshet
+
+namespace freshet {
+namespace {
+
+// Docs 1 (frequency 2), 3, 300 of a 400-doc segment, as format 2 writes them.
+const std::string kThreeDocs("\x01\x02\x02\x01\xa9\x02\x01", 7);
+
+TEST(VarintPostingsIteratorTest, NextAndAdvanceScanTheList) {
+  auto it = OpenVarintPostings("seg-2", SectionView{kThreeDocs, 900}, 3, 400);
+  EXPECT_EQ(it->cost(), 3u);
+  EXPECT_EQ(it->Next(), 1u);
+  EXPECT_EQ(it->freq(), 2u);
+  EXPECT_EQ(it->Advance(2), 3u);
+  EXPECT_EQ(it->freq(), 1u);
+  EXPECT_EQ(it->Advance(299), 300u);
+  EXPECT_EQ(it->Advance(301), kNoMoreDocs);
+  EXPECT_EQ(it->Next(), kNoMoreDocs);
+  EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+  auto far = OpenVarintPostings("seg-2", SectionView{kThreeDocs, 900}, 3, 400);
+  EXPECT_EQ(far->Advance(1000), kNoMoreDocs);
+}
+
+TEST(VarintPostingsIteratorTest, BlockBoundIsTheWholeListWithoutBounds) {
+  auto it = OpenVarintPostings("seg-2", SectionView{kThreeDocs, 900}, 3, 400);
+  for (uint32_t target : {0u, 2u, 300u}) {
+    const PostingsBound bound = it->BlockBound(target);
+    EXPECT_EQ(bound.last_doc, 399u);
+    EXPECT_EQ(bound.max_freq, UINT32_MAX);
+    EXPECT_EQ(bound.min_length, 0u);
+  }
+  EXPECT_EQ(it->BlockBound(400).last_doc, kNoMoreDocs);
+  EXPECT_EQ(it->ListBound().last_doc, 399u);
+  while (it->Next() != kNoMoreDocs) {
+  }
+  EXPECT_EQ(it->BlockBound(0).last_doc, kNoMoreDocs);
+  auto empty = OpenVarintPostings("seg-2", SectionView{"", 900}, 0, 400);
+  EXPECT_EQ(empty->ListBound().last_doc, kNoMoreDocs);
+  EXPECT_EQ(empty->Next(), kNoMoreDocs);
+}
+
+TEST(VarintPostingsIteratorTest, BadBytesAreCorruptionNamingTheFileOffset) {
+  // Truncated inside doc 300's varint: the error names where its posting starts.
+  const std::string cut = kThreeDocs.substr(0, 5);
+  auto truncated = OpenVarintPostings("seg-2", SectionView{cut, 900}, 3, 400);
+  EXPECT_EQ(truncated->Next(), 1u);
+  EXPECT_EQ(truncated->Next(), 3u);
+  EXPECT_EQ(truncated->Next(), kNoMoreDocs);
+  EXPECT_EQ(truncated->status().ToString(),
+            "Corruption: segment 'seg-2': postings: bad posting (a doc past the segment's, not "
+            "increasing, or truncated) (offset 904)");
+  // Doc 300 of a 300-doc segment.
+  auto past = OpenVarintPostings("seg-2", SectionView{kThreeDocs, 900}, 3, 300);
+  EXPECT_EQ(past->Advance(10), kNoMoreDocs);
+  EXPECT_EQ(past->status().code(), StatusCode::kCorruption);
+  // Two docs where the term entry counts one.
+  auto extra = OpenVarintPostings("seg-2", SectionView{kThreeDocs, 900}, 1, 400);
+  EXPECT_EQ(extra->Next(), 1u);
+  EXPECT_EQ(extra->Next(), kNoMoreDocs);
+  EXPECT_EQ(extra->status().ToString(),
+            "Corruption: segment 'seg-2': postings: bytes after the 1 docs of the list (offset "
+            "902)");
+}
+
+}  // namespace
+}  // namespace freshet

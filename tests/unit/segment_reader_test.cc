@@ -84,8 +84,12 @@ TEST(SegmentReaderTest, PostingsPastTheSegmentAreRefusedWhenRead) {
   auto r = SegmentReader::Open("r.seg", WithSection(file, SectionId::kPostings, postings));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(*(*r)->Postings(0, "red"), (std::vector<uint32_t>{0}));
+  // Named by the offset of shoes' list (the 5th byte of POSTINGS).
+  const std::string bad = WithSection(file, SectionId::kPostings, postings);
   EXPECT_EQ((*r)->Postings(0, "shoes").status().message(),
-            "segment 'r.seg': postings of term entry 2");
+            fmt::format("segment 'r.seg': postings: bad posting (a doc past the segment's, not "
+                        "increasing, or truncated) (offset {})",
+                        SectionOffset(bad, SectionId::kPostings) + 4));
 }
 
 TEST(SegmentReaderTest, AFormatOneFileHasNoFieldLengths) {

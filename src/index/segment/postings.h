@@ -5,11 +5,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/coding.h"
+#include "index/segment/postings_iterator.h"
+#include "index/segment/section_container.h"
 
 namespace freshet {
 
@@ -55,6 +58,9 @@ class PostingsCursor {
   uint32_t doc() const { return static_cast<uint32_t>(doc_); }
   uint32_t freq() const { return freq_; }
   bool corrupt() const { return corrupt_; }
+  // Bytes of the list consumed so far (where a corrupt posting starts or
+  // ends).
+  size_t position() const { return cursor_.position(); }
 
  private:
   Cursor cursor_;
@@ -65,5 +71,15 @@ class PostingsCursor {
   bool started_ = false;
   bool corrupt_ = false;
 };
+
+// A PostingsIterator over the format-2 list `list` (no skip data): Advance
+// scans, BlockBound returns one run, the whole list, with no bounds (its
+// last_doc is the segment's last ordinal, kNoMoreDocs once the list is
+// exhausted). Never null; bad bytes end the iteration and status() is
+// Corruption naming `segment_name`, "postings" and the file offset. Not
+// thread-safe; the bytes must outlive it.
+std::unique_ptr<PostingsIterator> OpenVarintPostings(std::string_view segment_name,
+                                                     SectionView list, uint64_t doc_freq,
+                                                     uint32_t num_docs);
 
 }  // namespace freshet

@@ -34,9 +34,10 @@ class PostingsIterator : public DocIterator {
 
   // Bounds of the run (a block of the list) that holds the first doc at or
   // after `target`, read from skip data without decoding docs; the
-  // iterator's doc() does not move. When no doc is at or after `target`:
-  // last_doc kNoMoreDocs and max_freq 0 (a bound of 0). A format without skip data returns one run,
-  // the whole list, with no bounds.
+  // iterator's doc() does not move. When no doc is at or after `target`
+  // (or the iterator is past the end): {kNoMoreDocs, 0, 0}. A format without
+  // skip data returns one run, the whole list, with no bounds: last_doc is
+  // then the segment's last ordinal, an upper bound of the list's last doc.
   virtual PostingsBound BlockBound(uint32_t target) = 0;
   // Bounds over the whole list.
   virtual PostingsBound ListBound() const = 0;

@@ -35,7 +35,7 @@ Status SegmentReader::Parse() {
   RETURN_IF_ERROR(
       groups_.Open(name_, file.Section(SectionId::kGroups), meta_.num_groups, meta_.num_docs));
   RETURN_IF_ERROR(terms_.Open(name_, file.Section(SectionId::kTerms)));
-  postings_ = file.Section(SectionId::kPostings).bytes;
+  postings_ = file.Section(SectionId::kPostings);
   RETURN_IF_ERROR(doc_ids_.Open(name_, file.Section(SectionId::kDocIdIndex), &docs_.ids()));
   std::optional<SectionView> field_lengths;
   if (format_version_ >= 2) field_lengths = file.Section(SectionId::kFieldLengths);
@@ -60,47 +60,19 @@ uint32_t SegmentReader::DocFreq(size_t field, std::string_view term) const {
   return static_cast<uint32_t>(info.doc_freq);
 }
 
-namespace {
-
-// Format-2 postings through the PostingsIterator interface: no skip data.
-// TODO(v3): replaced by postings.h's own adapter.
-class VarintPostingsIterator final : public PostingsIterator {
- public:
-  VarintPostingsIterator(std::string_view bytes, uint64_t doc_freq, uint32_t num_docs)
-      : cursor_(bytes, doc_freq, num_docs), doc_freq_(doc_freq) {}
-  uint32_t Next() override { return doc_ = cursor_.Next() ? cursor_.doc() : kNoMoreDocs; }
-  uint32_t Advance(uint32_t target) override {
-    while (Next() < target) {
-    }
-    return doc_;
-  }
-  uint32_t freq() override { return cursor_.freq(); }
-  uint64_t cost() const override { return doc_freq_; }
-  PostingsBound BlockBound(uint32_t) override { return {}; }
-  PostingsBound ListBound() const override { return {}; }
-  Status status() const override {
-    return cursor_.corrupt() ? Status::Corruption("postings") : Status::OK();
-  }
-
- private:
-  PostingsCursor cursor_;
-  uint64_t doc_freq_;
-};
-
-}  // namespace
-
 Result<std::unique_ptr<PostingsIterator>> SegmentReader::OpenPostings(size_t field,
                                                                       std::string_view term) const {
   const auto found = terms_.Find(field, term);
   if (!found) return std::unique_ptr<PostingsIterator>();
   TermInfo info;
-  if (!terms_.At(*found, &info) || info.postings_offset > postings_.size() ||
-      info.postings_length > postings_.size() - info.postings_offset ||
+  if (!terms_.At(*found, &info) || info.postings_offset > postings_.bytes.size() ||
+      info.postings_length > postings_.bytes.size() - info.postings_offset ||
       info.doc_freq > info.postings_length) {
     return Status::Corruption(fmt::format("segment '{}': term entry {}", name_, *found));
   }
-  return std::unique_ptr<PostingsIterator>(std::make_unique<VarintPostingsIterator>(
-      postings_.substr(info.postings_offset, info.postings_length), info.doc_freq, num_docs()));
+  const SectionView list{postings_.bytes.substr(info.postings_offset, info.postings_length),
+                         postings_.offset + info.postings_offset};
+  return OpenVarintPostings(name_, list, info.doc_freq, num_docs());
 }
 
 uint32_t SegmentReader::NextInRange(size_t field, uint32_t target, double lo, double hi) const {
@@ -115,26 +87,14 @@ Result<std::vector<uint32_t>> SegmentReader::Postings(size_t field, std::string_
                                                       std::vector<uint32_t>* freqs) const {
   std::vector<uint32_t> out;
   if (freqs) freqs->clear();
-  const auto found = terms_.Find(field, term);
-  if (!found) return out;
-  const size_t entry = *found;
-  TermInfo info;
-  if (!terms_.At(entry, &info) || info.postings_offset > postings_.size() ||
-      info.postings_length > postings_.size() - info.postings_offset ||
-      info.doc_freq > info.postings_length) {
-    return Status::Corruption(fmt::format("segment '{}': term entry {}", name_, entry));
+  ASSIGN_OR_RETURN(auto postings, OpenPostings(field, term));
+  if (!postings) return out;
+  out.reserve(postings->cost());
+  for (uint32_t d = postings->Next(); d != kNoMoreDocs; d = postings->Next()) {
+    out.push_back(d);
+    if (freqs) freqs->push_back(postings->freq());
   }
-  PostingsCursor cursor(postings_.substr(info.postings_offset, info.postings_length), info.doc_freq,
-                        num_docs());
-  out.reserve(info.doc_freq);
-  if (freqs) freqs->reserve(info.doc_freq);
-  while (cursor.Next()) {
-    out.push_back(cursor.doc());
-    if (freqs) freqs->push_back(cursor.freq());
-  }
-  if (cursor.corrupt()) {
-    return Status::Corruption(fmt::format("segment '{}': postings of term entry {}", name_, entry));
-  }
+  RETURN_IF_ERROR(postings->status());
   return out;
 }
 

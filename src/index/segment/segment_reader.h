@@ -103,7 +103,7 @@ class SegmentReader {
   StoredDocs docs_;
   GroupTable groups_;
   TermDictionary terms_;
-  std::string_view postings_;
+  SectionView postings_;
   DocValues doc_values_;
   DocIdIndex doc_ids_;
 };
