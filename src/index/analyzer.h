@@ -15,6 +15,12 @@ namespace freshet {
 
 inline constexpr size_t kMaxTokenBytes = 64;
 
+// Analyzer ids, recorded in every segment (frozen): 1 is the analyzer
+// described above, the only one so far.
+inline constexpr uint32_t kAsciiAnalyzer = 1;
+inline bool IsKnownAnalyzer(uint64_t id) { return id == kAsciiAnalyzer; }
+inline const char* KnownAnalyzers() { return "1 (ASCII letters and digits, ASCII lowercased)"; }
+
 // Appends the terms of `text` to `out`, in order, with repetitions.
 void Tokenize(std::string_view text, std::vector<std::string>* out);
 

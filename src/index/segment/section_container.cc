@@ -28,7 +28,7 @@ void SectionContainerWriter::Add(SectionId id, std::string bytes) {
 std::string SectionContainerWriter::Finish() {
   std::string out;
   out.append(kSegmentMagic);
-  PutFixed32(&out, kSegmentFormatVersion);
+  PutFixed32(&out, format_version_);
   PutFixed32(&out, 0);
   std::string table;
   for (const auto& [id, bytes] : sections_) {

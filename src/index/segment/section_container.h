@@ -1,7 +1,7 @@
 // The section container of a segment file: a header, sections (byte ranges
 // with an id), a table of the sections with a checksum each, and a trailer.
 //
-// Layout (frozen; the same in format versions 1 and 2):
+// Layout (frozen; the same in format versions 1, 2 and 3):
 //   header   "FRSHSEG1" u32 format_version u32 reserved (zero)
 //   sections each a byte range, in the order they were added
 //   table    per section: u32 id, u64 offset, u64 length, u64 xxh3_64(bytes)
@@ -21,7 +21,7 @@ namespace freshet {
 
 inline constexpr std::string_view kSegmentMagic = "FRSHSEG1";
 inline constexpr std::string_view kSegmentEndMagic = "FRSHEND1";
-inline constexpr uint32_t kSegmentFormatVersion = 2;
+inline constexpr uint32_t kSegmentFormatVersion = 3;
 inline constexpr uint32_t kOldestSegmentFormatVersion = 1;
 
 // Frozen: section ids on disk.
@@ -33,7 +33,15 @@ enum class SectionId : uint32_t {
   kPostings = 5,
   kNumeric = 6,
   kDocIdIndex = 7,
-  kFieldLengths = 8,  // since format version 2
+  kFieldLengths = 8,  // format version 2
+  // Format version 3 keeps META (with the analyzer), GROUPS and DOC_ID_INDEX
+  // and replaces the others:
+  kDocHeaders = 9,     // DOCS' ids, groups and versions
+  kStoredBlocks = 10,  // DOCS' stored rows
+  kTermBlocks = 11,    // TERMS
+  kBlockPostings = 12,  // POSTINGS
+  kNumericBlocks = 13,  // NUMERIC
+  kLengthBlocks = 14,   // FIELD_LENGTHS
 };
 
 // The error every segment structure returns on bad bytes:
@@ -54,15 +62,20 @@ struct SectionView {
   SectionView Skip(size_t n) const { return {bytes.substr(n), offset + n}; }
 };
 
-// Assembles a segment file of the current format version. Not thread-safe.
+// Assembles a segment file. Not thread-safe.
 class SectionContainerWriter {
  public:
+  // `format_version`: what the header says (older versions for tests of
+  // their readers).
+  explicit SectionContainerWriter(uint32_t format_version = kSegmentFormatVersion)
+      : format_version_(format_version) {}
   // Appends a section; the file lists sections in the order they were added.
   void Add(SectionId id, std::string bytes);
   // The whole file. REQUIRES: called once, last.
   std::string Finish();
 
  private:
+  uint32_t format_version_;
   std::vector<std::pair<SectionId, std::string>> sections_;
 };
 

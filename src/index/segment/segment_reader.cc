@@ -29,7 +29,7 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(std::string name, std
 Status SegmentReader::Parse() {
   ASSIGN_OR_RETURN(SectionContainer file, SectionContainer::Parse(name_, bytes_));
   format_version_ = file.format_version;
-  ASSIGN_OR_RETURN(meta_, DecodeSegmentMeta(name_, file.Section(SectionId::kMeta)));
+  ASSIGN_OR_RETURN(meta_, DecodeSegmentMeta(name_, file.Section(SectionId::kMeta), format_version_));
   RETURN_IF_ERROR(
       docs_.Open(name_, file.Section(SectionId::kDocs), meta_.num_docs, meta_.num_groups));
   RETURN_IF_ERROR(

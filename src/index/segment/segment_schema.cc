@@ -1,6 +1,9 @@
 #include "index/segment/segment_schema.h"
 
+#include <fmt/format.h>
+
 #include "common/coding.h"
+#include "index/analyzer.h"
 #include "index/segment/section_container.h"
 
 namespace freshet {
@@ -66,10 +69,12 @@ std::string EncodeSegmentMeta(const SegmentMeta& meta) {
   PutLengthPrefixed(&out, schema.group_prefix);
   PutVarint(&out, schema.aggregate_names.size());
   for (const auto& a : schema.aggregate_names) PutLengthPrefixed(&out, a);
+  PutVarint(&out, meta.analyzer);
   return out;
 }
 
-Result<SegmentMeta> DecodeSegmentMeta(std::string_view segment_name, SectionView section) {
+Result<SegmentMeta> DecodeSegmentMeta(std::string_view segment_name, SectionView section,
+                                      uint32_t format_version) {
   if (section.bytes.empty()) return SegmentCorruption(segment_name, "missing META section", 0);
   Cursor c(section.bytes);
   uint8_t kind;
@@ -98,6 +103,18 @@ Result<SegmentMeta> DecodeSegmentMeta(std::string_view segment_name, SectionView
                                section.offset + c.position());
     }
     schema.aggregate_names.emplace_back(s);
+  }
+  if (format_version >= 3) {
+    uint64_t analyzer;
+    if (!c.GetVarint(&analyzer)) {
+      return SegmentCorruption(segment_name, "bad analyzer in META", section.offset + c.position());
+    }
+    if (!IsKnownAnalyzer(analyzer)) {
+      return Status::NotSupported(fmt::format(
+          "segment '{}': made by analyzer {}, which this freshet does not know (known: {})",
+          segment_name, analyzer, KnownAnalyzers()));
+    }
+    meta.analyzer = static_cast<uint32_t>(analyzer);
   }
   return meta;
 }

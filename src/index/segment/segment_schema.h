@@ -5,7 +5,9 @@
 // META layout (frozen): u8 kind, varint num_docs, varint num_groups, doc
 // columns, group columns (each: varint count, then per column a
 // length-prefixed name and a u8 role mask), length-prefixed group prefix,
-// varint aggregate count, length-prefixed aggregate names.
+// varint aggregate count, length-prefixed aggregate names; since format
+// version 3, varint analyzer id (index/analyzer.h; format 1 and 2 segments
+// were all written by analyzer 1).
 #pragma once
 
 #include <cstdint>
@@ -53,15 +55,19 @@ struct SegmentSchema {
 // The decoded META section.
 struct SegmentMeta {
   SegmentKind kind = SegmentKind::kBase;
+  uint32_t analyzer = 1;  // the analyzer that made the segment's terms
   uint32_t num_docs = 0;
   uint32_t num_groups = 0;
   SegmentSchema schema;
 };
 
+// META as format version 3 writes it.
 std::string EncodeSegmentMeta(const SegmentMeta& meta);
 
-// Corruption naming `segment_name` and META when `section` is missing,
-// truncated or malformed.
-Result<SegmentMeta> DecodeSegmentMeta(std::string_view segment_name, SectionView section);
+// The META of a segment of `format_version`. Corruption naming
+// `segment_name` and META when `section` is missing, truncated or
+// malformed; NotSupported naming an analyzer this build does not know.
+Result<SegmentMeta> DecodeSegmentMeta(std::string_view segment_name, SectionView section,
+                                      uint32_t format_version);
 
 }  // namespace freshet
