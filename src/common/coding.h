@@ -53,6 +53,12 @@ inline uint64_t DecodeFixed64(const char* p) {
   for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
   return v;
 }
+inline double DecodeDouble(const char* p) {
+  const uint64_t bits = DecodeFixed64(p);
+  double d;
+  std::memcpy(&d, &bits, 8);
+  return d;
+}
 
 // A bounds-checked reader over bytes. The view must outlive the cursor.
 class Cursor {
