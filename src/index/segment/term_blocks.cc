@@ -15,10 +15,10 @@ constexpr size_t kTrailerBytes = 8 + 8 + 4;
 constexpr uint64_t kNewField = 2;
 constexpr uint64_t kNewOffset = 1;
 
-// <0, 0, >0 as (field, term) sorts before, with, after (entry.field, entry.term).
-int CompareKey(size_t field, std::string_view term, const TermEntry& entry) {
-  if (field != entry.field) return field < entry.field ? -1 : 1;
-  return term.compare(entry.term);
+// <0, 0, >0 as (field, term) sorts before, with, after (key_field, key_term).
+int CompareKey(size_t field, std::string_view term, uint64_t key_field, std::string_view key_term) {
+  if (field != key_field) return field < key_field ? -1 : 1;
+  return term.compare(key_term);
 }
 
 // Decodes the entry at c over *entry, which holds the previous entry of the
@@ -133,17 +133,19 @@ Result<std::string_view> TermBlocks::Block(uint64_t b) const {
   return section_.bytes.substr(start, end - start);
 }
 
-Status TermBlocks::BlockKey(uint64_t b, TermEntry* entry) const {
+Status TermBlocks::BlockKey(uint64_t b, uint64_t* field, std::string_view* term) const {
   ASSIGN_OR_RETURN(const std::string_view block, Block(b));
   Cursor c(block);
-  if (!DecodeEntry(&c, /*first=*/true, entry)) {
+  uint64_t header;
+  if (!c.GetVarint(&header) || header != (kNewField | kNewOffset) || !c.GetVarint(field) ||
+      !c.GetLengthPrefixed(term)) {
     return Corrupt(fmt::format("block {} entry", b), block);
   }
   return Status::OK();
 }
 
-Status TermBlocks::ScanBlock(uint64_t b, const std::function<bool(const TermEntry&)>& visit,
-                             bool* stopped) const {
+template <typename Visit>
+Status TermBlocks::ScanBlock(uint64_t b, Visit&& visit, bool* stopped) const {
   ASSIGN_OR_RETURN(const std::string_view block, Block(b));
   const uint64_t count =
       std::min<uint64_t>(entries_per_block_, term_count_ - b * entries_per_block_);
@@ -169,11 +171,12 @@ Status TermBlocks::ScanBlock(uint64_t b, const std::function<bool(const TermEntr
 Result<std::optional<TermEntry>> TermBlocks::Find(size_t field, std::string_view term) const {
   // The number of blocks whose first key is at most (field, term).
   uint64_t lo = 0, hi = block_count_;
-  TermEntry key;
   while (lo < hi) {
     const uint64_t mid = lo + (hi - lo) / 2;
-    RETURN_IF_ERROR(BlockKey(mid, &key));
-    if (CompareKey(field, term, key) >= 0) {
+    uint64_t key_field;
+    std::string_view key_term;
+    RETURN_IF_ERROR(BlockKey(mid, &key_field, &key_term));
+    if (CompareKey(field, term, key_field, key_term) >= 0) {
       lo = mid + 1;
     } else {
       hi = mid;
@@ -185,7 +188,7 @@ Result<std::optional<TermEntry>> TermBlocks::Find(size_t field, std::string_view
   RETURN_IF_ERROR(ScanBlock(
       lo - 1,
       [&](const TermEntry& entry) {
-        const int order = CompareKey(field, term, entry);
+        const int order = CompareKey(field, term, entry.field, entry.term);
         if (order == 0) found = entry;
         return order > 0;
       },

@@ -100,12 +100,13 @@ class TermBlocks {
  private:
   // Block b's bytes. Corruption when its start offsets are out of order.
   Result<std::string_view> Block(uint64_t b) const;
-  // Decodes the first entry's (field, term) of block b into *entry.
-  Status BlockKey(uint64_t b, TermEntry* entry) const;
-  // Decodes the entries of block b in order, calling visit until it returns
-  // false (then *stopped is true).
-  Status ScanBlock(uint64_t b, const std::function<bool(const TermEntry&)>& visit,
-                   bool* stopped) const;
+  // The (field, term) of block b's first entry; `term` points into the
+  // section.
+  Status BlockKey(uint64_t b, uint64_t* field, std::string_view* term) const;
+  // Decodes the entries of block b in order, calling visit(const TermEntry&)
+  // until it returns false (then *stopped is true).
+  template <typename Visit>
+  Status ScanBlock(uint64_t b, Visit&& visit, bool* stopped) const;
   Status Corrupt(std::string_view what, std::string_view at) const;
 
   std::string segment_name_;
