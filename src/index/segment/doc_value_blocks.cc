@@ -156,7 +156,9 @@ bool NumericEntryValid(const char* entry, uint32_t n, std::string_view section) 
       return !std::isnan(min);
     case kPacked:
     case kSparse:
-      return IsInteger(min) && width <= 64 && DataFits(data_offset, PackedBytes(n, width), section);
+      return IsInteger(min) && IsInteger(DecodeDouble(entry + 8)) &&
+             min <= DecodeDouble(entry + 8) && width <= 64 &&
+             DataFits(data_offset, PackedBytes(n, width), section);
     case kRaw:
       return DataFits(data_offset, uint64_t{n} * 8, section);
     default:
@@ -264,7 +266,8 @@ double DocValueBlocks::NumericInBlock(const char* entry, uint32_t index) const {
       return DecodeDouble(entry);
     case kPacked:
     case kSparse: {
-      uint64_t offset = PackedValue(data, index, static_cast<uint8_t>(entry[25]));
+      uint64_t offset = PackedValueWithin(data, static_cast<size_t>(numeric_.bytes.end() - data),
+                                          index, static_cast<uint8_t>(entry[25]));
       if (static_cast<uint8_t>(entry[24]) == kSparse) {
         if (offset == 0) return kNaN;
         --offset;
@@ -302,13 +305,41 @@ uint32_t DocValueBlocks::NextInRange(size_t field, uint32_t target, double lo, d
       ord = end;
       continue;
     }
-    // Every doc of a constant or packed block has a value in [min, max].
-    if ((kind == kConstant || kind == kPacked) && lo <= min && max <= hi) return ord;
     const uint32_t first = static_cast<uint32_t>(block << shift);
-    for (; ord < end; ++ord) {
-      const double v = NumericInBlock(entry, ord - first);
-      if (v >= lo && v <= hi) return ord;
+    const char* data = numeric_.bytes.data() + DecodeFixed64(entry + 16);
+    switch (kind) {
+      case kConstant:
+        if (min >= lo && min <= hi) return ord;
+        break;
+      case kPacked:
+      case kSparse: {
+        // The range as offsets from the block's base (min, or min - 1 in a
+        // sparse block whose offset 0 is no value): lo <= max and hi >= min
+        // here, and both are integers below 2^62 in magnitude.
+        const int64_t base = static_cast<int64_t>(min) - (kind == kSparse ? 1 : 0);
+        const uint64_t lo_offset =
+            lo <= min ? static_cast<uint64_t>(static_cast<int64_t>(min) - base)
+                      : static_cast<uint64_t>(static_cast<int64_t>(std::ceil(lo)) - base);
+        const uint64_t hi_offset =
+            hi >= max ? static_cast<uint64_t>(static_cast<int64_t>(max) - base)
+                      : static_cast<uint64_t>(static_cast<int64_t>(std::floor(hi)) - base);
+        if (kind == kPacked && lo <= min && max <= hi) return ord;  // every doc has a value
+        const uint32_t width = static_cast<uint8_t>(entry[25]);
+        const size_t readable = static_cast<size_t>(numeric_.bytes.end() - data);
+        for (; ord < end; ++ord) {
+          const uint64_t offset = PackedValueWithin(data, readable, ord - first, width);
+          if (offset >= lo_offset && offset <= hi_offset) return ord;
+        }
+        break;
+      }
+      case kRaw:
+        for (; ord < end; ++ord) {
+          const double v = DecodeDouble(data + size_t{ord - first} * 8);
+          if (v >= lo && v <= hi) return ord;
+        }
+        break;
     }
+    ord = end;
   }
   return kNoMoreDocs;
 }
@@ -320,8 +351,9 @@ std::optional<uint32_t> DocValueBlocks::FieldLength(size_t field, uint32_t ord) 
   const char* entry = c->table + size_t{ord >> shift} * kLengthEntryBytes;
   const uint32_t base = static_cast<uint8_t>(entry[8]) | (static_cast<uint8_t>(entry[9]) << 8);
   const char* data = lengths_.bytes.data() + DecodeFixed64(entry);
-  return base + static_cast<uint32_t>(PackedValue(data, ord & ((uint32_t{1} << shift) - 1),
-                                                  static_cast<uint8_t>(entry[10])));
+  return base + static_cast<uint32_t>(PackedValueWithin(
+                    data, static_cast<size_t>(lengths_.bytes.end() - data),
+                    ord & ((uint32_t{1} << shift) - 1), static_cast<uint8_t>(entry[10])));
 }
 
 std::optional<uint64_t> DocValueBlocks::TotalFieldLength(size_t field) const {

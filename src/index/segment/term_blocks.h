@@ -44,7 +44,7 @@ namespace freshet {
 
 // Entries per block that TermBlocksWriter writes (readers take the count
 // from the trailer).
-inline constexpr uint32_t kTermsPerBlock = 32;
+inline constexpr uint32_t kTermsPerBlock = 16;
 
 struct TermEntry {
   size_t field = 0;
