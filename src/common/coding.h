@@ -3,6 +3,7 @@
 // reading past its end.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -44,14 +45,30 @@ inline void PutDouble(std::string* out, double d) {
 }
 
 inline uint32_t DecodeFixed32(const char* p) {
+  if constexpr (std::endian::native == std::endian::little) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);  // one load instead of four
+    return v;
+  }
   uint32_t v = 0;
   for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[i])) << (8 * i);
   return v;
 }
 inline uint64_t DecodeFixed64(const char* p) {
+  if constexpr (std::endian::native == std::endian::little) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
   uint64_t v = 0;
   for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
   return v;
+}
+inline double DecodeDouble(const char* p) {
+  const uint64_t bits = DecodeFixed64(p);
+  double d;
+  std::memcpy(&d, &bits, 8);
+  return d;
 }
 
 // A bounds-checked reader over bytes. The view must outlive the cursor.

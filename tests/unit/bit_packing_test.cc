@@ -37,6 +37,9 @@ TEST(BitPackingTest, EveryWidthRoundTripsThroughBulkAndRandomAccess) {
     ASSERT_EQ(packed.size(), 1 + PackedBytes(n, width)) << width;
     for (size_t i = 0; i < n; ++i) {
       ASSERT_EQ(PackedValue(packed.data() + 1, i, width), values[i]) << width << " " << i;
+      // Whether the bytes after the run may be read or not (the last values).
+      ASSERT_EQ(PackedValueWithin(packed.data() + 1, packed.size() - 1, i, width), values[i])
+          << width << " " << i;
     }
     if (width > 32) continue;
     std::vector<uint32_t> out(n, 99);

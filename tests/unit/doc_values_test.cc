@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "index/segment/postings_iterator.h"
+
 namespace freshet {
 namespace {
 
@@ -22,6 +24,21 @@ TEST(DocValuesTest, RoundTripsNumericColumnsAndFieldLengths) {
   EXPECT_EQ(*v.FieldLength(0, 2), 65535u);
   EXPECT_EQ(*v.TotalFieldLength(0), 3u + 65535u);
   EXPECT_FALSE(v.FieldLength(1, 0).has_value());
+}
+
+TEST(DocValuesTest, NextInRangeIsTheFirstDocFromTargetWithAValueInRange) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::string numeric = EncodeNumericColumns({{1, {1.5, kNaN, -2, 7, 1.5}}});
+  DocValues v;
+  ASSERT_TRUE(v.Open("v.seg", {numeric, 100}, std::nullopt, 5, 5).ok());
+  EXPECT_EQ(v.NextInRange(1, 0, 1.5, 7), 0u);
+  EXPECT_EQ(v.NextInRange(1, 1, 1.5, 7), 3u);
+  EXPECT_EQ(v.NextInRange(1, 4, -inf, inf), 4u);
+  EXPECT_EQ(v.NextInRange(1, 0, -inf, -2), 2u);
+  EXPECT_EQ(v.NextInRange(1, 5, -inf, inf), kNoMoreDocs);
+  EXPECT_EQ(v.NextInRange(1, 0, 8, inf), kNoMoreDocs);
+  EXPECT_EQ(v.NextInRange(1, 0, kNaN, inf), kNoMoreDocs);  // NaN never matches
+  EXPECT_EQ(v.NextInRange(2, 0, -inf, inf), kNoMoreDocs);  // no column
 }
 
 TEST(DocValuesTest, FormatOneHasNoFieldLengths) {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/coding.h"
+#include "index/segment/postings_iterator.h"
 #include "index/segment/section_container.h"
 
 namespace freshet {
@@ -68,6 +69,7 @@ std::string EncodeFieldLengths(const std::vector<FieldLengthColumn>& columns) {
 Status DocValues::Open(std::string_view segment_name, SectionView numeric,
                        std::optional<SectionView> field_lengths, uint32_t num_docs,
                        size_t field_count) {
+  num_docs_ = num_docs;
   ASSIGN_OR_RETURN(numeric_columns_,
                    SplitColumns(segment_name, numeric, "NUMERIC", 8, num_docs, field_count));
   if (!field_lengths) return Status::OK();
@@ -81,15 +83,27 @@ Status DocValues::Open(std::string_view segment_name, SectionView numeric,
   return Status::OK();
 }
 
-double DocValues::Numeric(size_t field, uint32_t ord) const {
+const std::string_view* DocValues::FindNumericColumn(size_t field) const {
   for (const auto& [f, col] : numeric_columns_) {
-    if (f != field) continue;
-    const uint64_t bits = DecodeFixed64(col.data() + size_t{ord} * 8);
-    double d;
-    std::memcpy(&d, &bits, 8);
-    return d;
+    if (f == field) return &col;
   }
-  return std::numeric_limits<double>::quiet_NaN();
+  return nullptr;
+}
+
+double DocValues::Numeric(size_t field, uint32_t ord) const {
+  const std::string_view* col = FindNumericColumn(field);
+  if (!col) return std::numeric_limits<double>::quiet_NaN();
+  return DecodeDouble(col->data() + size_t{ord} * 8);
+}
+
+uint32_t DocValues::NextInRange(size_t field, uint32_t target, double lo, double hi) const {
+  const std::string_view* col = FindNumericColumn(field);
+  if (!col) return kNoMoreDocs;
+  for (uint32_t ord = target; ord < num_docs_; ++ord) {
+    const double v = DecodeDouble(col->data() + size_t{ord} * 8);
+    if (v >= lo && v <= hi) return ord;
+  }
+  return kNoMoreDocs;
 }
 
 const DocValues::LengthColumn* DocValues::FindLengthColumn(size_t field) const {

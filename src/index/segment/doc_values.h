@@ -50,6 +50,10 @@ class DocValues {
   // The value of `field` for doc `ord`; NaN when the field has no column.
   // REQUIRES: ord < num_docs.
   double Numeric(size_t field, uint32_t ord) const;
+  // The first doc at or after `target` whose value of `field` is in
+  // [lo, hi] (NaN never matches), by a linear scan; kNoMoreDocs
+  // (postings_iterator.h) if none.
+  uint32_t NextInRange(size_t field, uint32_t target, double lo, double hi) const;
   // Token count of `field` in doc `ord`, and the sum over every doc; nullopt
   // when the field has no length column.
   std::optional<uint32_t> FieldLength(size_t field, uint32_t ord) const;
@@ -62,10 +66,13 @@ class DocValues {
     uint64_t total;
   };
   const LengthColumn* FindLengthColumn(size_t field) const;
+  // The column of `field` (num_docs little-endian doubles), or nullptr.
+  const std::string_view* FindNumericColumn(size_t field) const;
 
   // (field id, column of num_docs little-endian doubles)
   std::vector<std::pair<size_t, std::string_view>> numeric_columns_;
   std::vector<LengthColumn> length_columns_;
+  uint32_t num_docs_ = 0;
 };
 
 }  // namespace freshet
