@@ -1,0 +1,199 @@
+#include "index/segment/stored_blocks.h"
+
+#include <fmt/format.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <new>
+
+#include "common/bit_packing.h"
+#include "common/coding.h"
+#include "index/segment/row_coding.h"
+
+namespace freshet {
+namespace {
+
+constexpr size_t kTableEntryBytes = 16;
+
+// Appends one block's frame to `frames` and its table entry to `table`.
+void AppendBlock(ZSTD_CCtx* zstd, uint32_t first_doc, const std::vector<uint32_t>& row_ends,
+                 std::string_view rows, std::string* table, std::string* frames) {
+  std::string raw;
+  PutVarint(&raw, row_ends.size());
+  const uint32_t width = BitWidth(rows.size());
+  raw.push_back(static_cast<char>(width));
+  PackBits32(row_ends.data(), row_ends.size(), width, &raw);
+  raw += rows;
+  const size_t start = frames->size();
+  frames->resize(start + ZSTD_compressBound(raw.size()));
+  const size_t written =
+      ZSTD_compress2(zstd, frames->data() + start, frames->size() - start, raw.data(), raw.size());
+  // Compressing into a buffer of ZSTD_compressBound bytes fails only when
+  // out of memory.
+  if (ZSTD_isError(written)) throw std::bad_alloc();
+  frames->resize(start + written);
+  PutFixed32(table, first_doc);
+  PutFixed32(table, static_cast<uint32_t>(raw.size()));
+  PutFixed64(table, frames->size());
+}
+
+}  // namespace
+
+std::string EncodeStoredBlocks(const std::vector<SegmentDoc>& docs) {
+  std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> zstd(ZSTD_createCCtx(), ZSTD_freeCCtx);
+  if (zstd == nullptr) throw std::bad_alloc();
+  ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_compressionLevel, kStoredBlockZstdLevel);
+  ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_checksumFlag, 1);
+  std::string table, frames, rows;
+  std::vector<uint32_t> row_ends;
+  uint32_t num_blocks = 0, first_doc = 0;
+  for (uint32_t ord = 0; ord < docs.size(); ++ord) {
+    PutRow(&rows, docs[ord].row);
+    row_ends.push_back(static_cast<uint32_t>(rows.size()));
+    if (rows.size() >= kStoredBlockTargetBytes || ord + 1 == docs.size()) {
+      AppendBlock(zstd.get(), first_doc, row_ends, rows, &table, &frames);
+      ++num_blocks;
+      first_doc = ord + 1;
+      rows.clear();
+      row_ends.clear();
+    }
+  }
+  std::string out;
+  PutFixed32(&out, num_blocks);
+  return out + table + frames;
+}
+
+Status StoredBlocks::Open(std::string_view segment_name, SectionView section, uint32_t num_docs) {
+  section_ = section;
+  num_docs_ = num_docs;
+  Cursor c(section.bytes);
+  if (!c.GetFixed32(&num_blocks_)) {
+    return SegmentCorruption(segment_name, "stored rows: block count truncated", section.offset);
+  }
+  if (!c.GetBytes(uint64_t{num_blocks_} * kTableEntryBytes, &table_)) {
+    return SegmentCorruption(segment_name, "stored rows: block table truncated", section.offset);
+  }
+  frames_ = section.bytes.substr(c.position());
+  if ((num_docs == 0) != (num_blocks_ == 0)) {
+    return SegmentCorruption(
+        segment_name, fmt::format("stored rows: {} blocks for {} docs", num_blocks_, num_docs),
+        section.offset);
+  }
+  uint64_t previous_end = 0;
+  for (uint32_t b = 0; b < num_blocks_; ++b) {
+    const char* entry = table_.data() + uint64_t{b} * kTableEntryBytes;
+    const uint32_t first_doc = DecodeFixed32(entry);
+    const uint64_t end = DecodeFixed64(entry + 8);
+    const bool first_doc_ok =
+        b == 0 ? first_doc == 0
+               : first_doc > DecodeFixed32(entry - kTableEntryBytes) && first_doc < num_docs;
+    const bool end_ok = end >= previous_end &&
+                        (b + 1 < num_blocks_ ? end <= frames_.size() : end == frames_.size());
+    if (!first_doc_ok || !end_ok) {
+      return SegmentCorruption(segment_name, fmt::format("stored rows: block {} table entry", b),
+                               section.OffsetOf({entry, kTableEntryBytes}));
+    }
+    previous_end = end;
+  }
+  return Status::OK();
+}
+
+StoredBlocks::Block StoredBlocks::BlockAt(uint32_t b) const {
+  const char* entry = table_.data() + uint64_t{b} * kTableEntryBytes;
+  const uint32_t first_doc = DecodeFixed32(entry);
+  const uint32_t next_doc =
+      b + 1 < num_blocks_ ? DecodeFixed32(entry + kTableEntryBytes) : num_docs_;
+  const uint64_t start = b == 0 ? 0 : DecodeFixed64(entry - kTableEntryBytes + 8);
+  const uint64_t end = DecodeFixed64(entry + 8);
+  return Block{first_doc, next_doc - first_doc, DecodeFixed32(entry + 4),
+               frames_.substr(start, end - start)};
+}
+
+Result<std::shared_ptr<const std::string>> StoredBlocks::RawBlock(std::string_view segment_name,
+                                                                  uint32_t b,
+                                                                  const Block& block) const {
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+      if (it->first != b) continue;
+      std::rotate(it, it + 1, cache_.end());  // now the most recent
+      return cache_.back().second;
+    }
+  }
+  const uint64_t frame_offset = section_.OffsetOf(block.frame);
+  // The frame must say the size the table says before anything is allocated.
+  const unsigned long long content_size =
+      ZSTD_getFrameContentSize(block.frame.data(), block.frame.size());
+  if (content_size == ZSTD_CONTENTSIZE_ERROR) {
+    return SegmentCorruption(segment_name,
+                             fmt::format("stored rows: block {}: zstd: bad frame header", b),
+                             frame_offset);
+  }
+  if (content_size != block.raw_size) {
+    return SegmentCorruption(
+        segment_name,
+        fmt::format(
+            "stored rows: block {}: frame of {} raw bytes, the table says {}", b,
+            content_size == ZSTD_CONTENTSIZE_UNKNOWN ? "unknown" : std::to_string(content_size),
+            block.raw_size),
+        frame_offset);
+  }
+  auto raw = std::make_shared<std::string>(block.raw_size, '\0');
+  const size_t got =
+      ZSTD_decompress(raw->data(), raw->size(), block.frame.data(), block.frame.size());
+  blocks_decompressed_.fetch_add(1, std::memory_order_relaxed);
+  if (ZSTD_isError(got) || got != raw->size()) {
+    return SegmentCorruption(
+        segment_name,
+        fmt::format("stored rows: block {}: zstd: {}", b,
+                    ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short frame"),
+        frame_offset);
+  }
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  if (cache_.size() == kCachedBlocks) cache_.erase(cache_.begin());
+  cache_.emplace_back(b, raw);
+  return std::shared_ptr<const std::string>(std::move(raw));
+}
+
+Result<Row> StoredBlocks::ReadRow(std::string_view segment_name, uint32_t ord) const {
+  // The last block whose first doc is <= ord.
+  uint32_t lo = 0, hi = num_blocks_;
+  while (hi - lo > 1) {
+    const uint32_t mid = lo + (hi - lo) / 2;
+    if (DecodeFixed32(table_.data() + uint64_t{mid} * kTableEntryBytes) <= ord) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  const Block block = BlockAt(lo);
+  ASSIGN_OR_RETURN(std::shared_ptr<const std::string> raw, RawBlock(segment_name, lo, block));
+  auto corrupt = [&](std::string_view what) {
+    return SegmentCorruption(segment_name, fmt::format("stored rows: block {}: {}", lo, what),
+                             section_.OffsetOf(block.frame));
+  };
+  // The block's header: its doc count, the width of its row ends.
+  Cursor header(*raw);
+  uint64_t count = 0;
+  uint8_t width = 0;
+  if (!header.GetVarint(&count) || !header.GetByte(&width) || width > 32) {
+    return corrupt("header");
+  }
+  if (count != block.doc_count) {
+    return corrupt(fmt::format("{} docs, the table says {}", count, block.doc_count));
+  }
+  std::string_view ends;
+  if (!header.GetBytes(PackedBytes(count, width), &ends)) return corrupt("row ends truncated");
+  const std::string_view rows = std::string_view(*raw).substr(header.position());
+  if (PackedValue(ends.data(), count - 1, width) != rows.size()) return corrupt("rows size");
+  const uint32_t j = ord - block.first_doc;
+  const uint64_t start = j == 0 ? 0 : PackedValue(ends.data(), j - 1, width);
+  const uint64_t end = PackedValue(ends.data(), j, width);
+  if (start > end || end > rows.size()) return corrupt(fmt::format("doc {} row bounds", ord));
+  Cursor c(rows.substr(start, end - start));
+  Row row;
+  if (!GetRow(c, &row) || !c.done()) return corrupt(fmt::format("doc {} row", ord));
+  return row;
+}
+
+}  // namespace freshet
