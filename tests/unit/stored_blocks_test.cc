@@ -80,6 +80,7 @@ TEST(StoredBlocksTest, TheLayoutOfOneDoc) {
                   static_cast<char>(checksum >> 16), static_cast<char>(checksum >> 24)};
   const std::string section =
       "\x01\0\0\0"s  // 1 block
+      "\0\0\0\0"s    // no dictionary
       "\0\0\0\0"
       "\x06\0\0\0"
       "\x13\0\0\0\0\0\0\0"s  // doc 0, 6 raw, end 19
@@ -107,11 +108,28 @@ TEST(StoredBlocksTest, EveryTruncationIsCorruptionAtOpen) {
 TEST(StoredBlocksTest, ABadTableEntryIsNamedAtOpen) {
   const std::string original = EncodeStoredBlocks(RandomDocs(400));
   std::string section = original;
-  section[4 + 16] = 0;  // block 1 starts at doc 0, as block 0 does
+  section[8 + 16] = 0;  // block 1 starts at doc 0, as block 0 does
   EXPECT_EQ(StoredBlocks().Open("s.seg", {section, 1000}, 400).message(),
-            "segment 's.seg': stored rows: block 1 table entry (offset 1020)");
+            "segment 's.seg': stored rows: block 1 table entry (offset 1024)");
   EXPECT_EQ(StoredBlocks().Open("s.seg", {original, 1000}, 0).message(),
-            "segment 's.seg': stored rows: 2 blocks for 0 docs (offset 1000)");
+            fmt::format("segment 's.seg': stored rows: {} blocks for 0 docs (offset 1000)",
+                        DecodeFixed32(original.data())));
+}
+
+// Opens `section` (at file offset 1000) and reads every doc's row: the first
+// error, or OK when every row equals its doc's (a test failure if a row
+// reads back wrong).
+Status OpenAndReadAll(const std::string& section, const std::vector<SegmentDoc>& docs) {
+  const uint32_t n = static_cast<uint32_t>(docs.size());
+  StoredBlocks stored;
+  RETURN_IF_ERROR(stored.Open("s.seg", {section, 1000}, n));
+  for (uint32_t ord = 0; ord < n; ++ord) {
+    Result<Row> row = stored.ReadRow("s.seg", ord);
+    if (!row.ok()) return row.status();
+    EXPECT_EQ(*row, docs[ord].row) << "doc " << ord;
+    if (*row != docs[ord].row) return Status::OK();
+  }
+  return Status::OK();
 }
 
 // Every flipped byte is refused at Open or by reading some row, with the
@@ -124,23 +142,13 @@ TEST(StoredBlocksTest, EveryFlippedByteIsCorruptionOrHarmless) {
   for (size_t i = 0; i < original.size(); ++i) {
     std::string section = original;
     section[i] ^= 0x21;
-    StoredBlocks stored;
-    Status status = stored.Open("s.seg", {section, 1000}, 400);
-    for (uint32_t ord = 0; status.ok() && ord < 400; ++ord) {
-      Result<Row> row = stored.ReadRow("s.seg", ord);
-      if (!row.ok()) {
-        status = row.status();
-        ASSERT_EQ(status.message().rfind("segment 's.seg': stored rows: block ", 0), 0u)
-            << status.message();
-      } else {
-        ASSERT_EQ(*row, docs[ord].row) << "byte " << i << " doc " << ord;
-      }
-    }
+    const Status status = OpenAndReadAll(section, docs);
     if (status.ok()) {
       ++harmless;
       continue;
     }
     ASSERT_EQ(status.code(), StatusCode::kCorruption) << "byte " << i;
+    ASSERT_EQ(status.message().rfind("segment 's.seg': stored rows: ", 0), 0u) << status.message();
     const size_t at = status.message().rfind("(offset ");
     const uint64_t offset = std::stoull(status.message().substr(at + 8));
     EXPECT_GE(offset, 1000u);
@@ -152,17 +160,19 @@ TEST(StoredBlocksTest, EveryFlippedByteIsCorruptionOrHarmless) {
 // The file offset of block b's frame in a section at offset 1000.
 uint64_t FrameOffset(const std::string& section, uint32_t b) {
   const uint32_t blocks = DecodeFixed32(section.data());
-  return 1000 + 4 + 16 * blocks + (b == 0 ? 0 : DecodeFixed64(section.data() + 4 + 16 * b - 8));
+  const uint32_t dictionary = DecodeFixed32(section.data() + 4);
+  return 1000 + 8 + 16 * blocks + dictionary +
+         (b == 0 ? 0 : DecodeFixed64(section.data() + 8 + 16 * b - 8));
 }
 
 TEST(StoredBlocksTest, AZstdErrorNamesTheBlockAndItsFrame) {
   const std::string original = EncodeStoredBlocks(RandomDocs(400));
   const uint64_t frame1 = FrameOffset(original, 1);
   std::string section = original;
-  section.back() ^= 0x40;  // block 1 is the last: its frame's checksum
+  section[FrameOffset(original, 2) - 1000 - 1] ^= 0x40;  // block 1's checksum
   StoredBlocks stored;
   ASSERT_TRUE(stored.Open("s.seg", {section, 1000}, 400).ok());
-  const uint32_t first_doc = DecodeFixed32(original.data() + 4 + 16);
+  const uint32_t first_doc = DecodeFixed32(original.data() + 8 + 16);
   const std::string message = stored.ReadRow("s.seg", first_doc).status().message();
   EXPECT_EQ(message, fmt::format("segment 's.seg': stored rows: block 1: zstd: Restored data "
                                  "doesn't match checksum (offset {})",
@@ -174,6 +184,32 @@ TEST(StoredBlocksTest, AZstdErrorNamesTheBlockAndItsFrame) {
             fmt::format("segment 's.seg': stored rows: block 1: zstd: bad frame header (offset {})",
                         frame1));
   EXPECT_TRUE(stored.ReadRow("s.seg", 0).ok());
+}
+
+TEST(StoredBlocksTest, ManyRowsShareATrainedDictionary) {
+  const std::vector<SegmentDoc> docs = RandomDocs(8000);
+  const std::string section = EncodeStoredBlocks(docs);
+  const uint32_t blocks = DecodeFixed32(section.data());
+  const uint32_t dictionary = DecodeFixed32(section.data() + 4);
+  EXPECT_GT(dictionary, 0u);
+  EXPECT_LE(dictionary, kStoredDictionaryBytes);
+  EXPECT_EQ(EncodeStoredBlocks(docs), section);  // the same inputs, the same bytes
+  ExpectRoundTrip(docs);
+  // A damaged dictionary: Corruption, or every row intact (a part of the
+  // dictionary no frame refers to); never a wrong row.
+  const size_t dictionary_start = 8 + 16 * blocks;
+  size_t refused = 0;
+  for (size_t i : {dictionary_start, dictionary_start + 9, dictionary_start + dictionary / 2,
+                   dictionary_start + dictionary - 1}) {
+    std::string broken = section;
+    broken[i] ^= 0x10;
+    const Status status = OpenAndReadAll(broken, docs);
+    if (status.ok()) continue;
+    ++refused;
+    EXPECT_EQ(status.code(), StatusCode::kCorruption) << i;
+    EXPECT_EQ(status.message().rfind("segment 's.seg': stored rows: ", 0), 0u) << status.message();
+  }
+  EXPECT_GE(refused, 2u);  // the dictionary's magic number and its header at least
 }
 
 TEST(StoredBlocksTest, APageOfNeighboursDecompressesTheirBlockOnce) {

@@ -1,6 +1,7 @@
 #include "index/segment/stored_blocks.h"
 
 #include <fmt/format.h>
+#include <zdict.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -37,30 +38,62 @@ void AppendBlock(ZSTD_CCtx* zstd, uint32_t first_doc, const std::vector<uint32_t
   PutFixed64(table, frames->size());
 }
 
+// A dictionary trained on rows spread over the segment, or nothing when the
+// rows are too few to pay for one (or zstd cannot train on them).
+std::string TrainDictionary(const std::string& rows, const std::vector<uint32_t>& row_ends) {
+  if (rows.size() < kStoredDictionaryMinRawBytes) return "";
+  const size_t step = std::max<size_t>(1, row_ends.size() / kStoredDictionarySamples);
+  std::string samples;
+  std::vector<size_t> sizes;
+  for (size_t i = 0; i < row_ends.size(); i += step) {
+    const uint32_t start = i == 0 ? 0 : row_ends[i - 1];
+    samples.append(rows, start, row_ends[i] - start);
+    sizes.push_back(row_ends[i] - start);
+  }
+  std::string dictionary(kStoredDictionaryBytes, '\0');
+  const size_t size = ZDICT_trainFromBuffer(dictionary.data(), dictionary.size(), samples.data(),
+                                            sizes.data(), static_cast<unsigned>(sizes.size()));
+  if (ZDICT_isError(size)) return "";
+  dictionary.resize(size);
+  return dictionary;
+}
+
 }  // namespace
 
-std::string EncodeStoredBlocks(const std::vector<SegmentDoc>& docs) {
+std::string EncodeStoredBlocks(const std::vector<SegmentDoc>& docs, int zstd_level) {
+  std::string rows;
+  std::vector<uint32_t> row_ends;
+  for (const SegmentDoc& d : docs) {
+    PutRow(&rows, d.row);
+    row_ends.push_back(static_cast<uint32_t>(rows.size()));
+  }
   std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> zstd(ZSTD_createCCtx(), ZSTD_freeCCtx);
   if (zstd == nullptr) throw std::bad_alloc();
-  ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_compressionLevel, kStoredBlockZstdLevel);
+  ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_compressionLevel, zstd_level);
   ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_checksumFlag, 1);
-  std::string table, frames, rows;
-  std::vector<uint32_t> row_ends;
+  ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_dictIDFlag, 0);  // the section says
+  const std::string dictionary = TrainDictionary(rows, row_ends);
+  if (!dictionary.empty())
+    ZSTD_CCtx_loadDictionary(zstd.get(), dictionary.data(), dictionary.size());
+
+  std::string table, frames;
   uint32_t num_blocks = 0, first_doc = 0;
+  uint32_t block_start = 0;  // of the block's rows, in `rows`
   for (uint32_t ord = 0; ord < docs.size(); ++ord) {
-    PutRow(&rows, docs[ord].row);
-    row_ends.push_back(static_cast<uint32_t>(rows.size()));
-    if (rows.size() >= kStoredBlockTargetBytes || ord + 1 == docs.size()) {
-      AppendBlock(zstd.get(), first_doc, row_ends, rows, &table, &frames);
-      ++num_blocks;
-      first_doc = ord + 1;
-      rows.clear();
-      row_ends.clear();
-    }
+    if (row_ends[ord] - block_start < kStoredBlockTargetBytes && ord + 1 < docs.size()) continue;
+    std::vector<uint32_t> ends(row_ends.begin() + first_doc, row_ends.begin() + ord + 1);
+    for (uint32_t& end : ends) end -= block_start;
+    AppendBlock(zstd.get(), first_doc, ends,
+                std::string_view(rows).substr(block_start, row_ends[ord] - block_start), &table,
+                &frames);
+    ++num_blocks;
+    first_doc = ord + 1;
+    block_start = row_ends[ord];
   }
   std::string out;
   PutFixed32(&out, num_blocks);
-  return out + table + frames;
+  PutFixed32(&out, static_cast<uint32_t>(dictionary.size()));
+  return out + table + dictionary + frames;
 }
 
 Status StoredBlocks::Open(std::string_view segment_name, SectionView section, uint32_t num_docs) {
@@ -70,7 +103,14 @@ Status StoredBlocks::Open(std::string_view segment_name, SectionView section, ui
   if (!c.GetFixed32(&num_blocks_)) {
     return SegmentCorruption(segment_name, "stored rows: block count truncated", section.offset);
   }
-  if (!c.GetBytes(uint64_t{num_blocks_} * kTableEntryBytes, &table_)) {
+  uint32_t dictionary_size = 0;
+  if (!c.GetFixed32(&dictionary_size)) {
+    return SegmentCorruption(segment_name, "stored rows: dictionary size truncated",
+                             section.offset + 4);
+  }
+  std::string_view dictionary;
+  if (!c.GetBytes(uint64_t{num_blocks_} * kTableEntryBytes, &table_) ||
+      !c.GetBytes(dictionary_size, &dictionary)) {
     return SegmentCorruption(segment_name, "stored rows: block table truncated", section.offset);
   }
   frames_ = section.bytes.substr(c.position());
@@ -94,6 +134,14 @@ Status StoredBlocks::Open(std::string_view segment_name, SectionView section, ui
                                section.OffsetOf({entry, kTableEntryBytes}));
     }
     previous_end = end;
+  }
+  dictionary_ = {nullptr, ZSTD_freeDDict};
+  if (!dictionary.empty()) {
+    dictionary_.reset(ZSTD_createDDict(dictionary.data(), dictionary.size()));
+    if (dictionary_ == nullptr) {
+      return SegmentCorruption(segment_name, "stored rows: dictionary",
+                               section.OffsetOf(dictionary));
+    }
   }
   return Status::OK();
 }
@@ -139,8 +187,13 @@ Result<std::shared_ptr<const std::string>> StoredBlocks::RawBlock(std::string_vi
         frame_offset);
   }
   auto raw = std::make_shared<std::string>(block.raw_size, '\0');
+  // One decompression context per thread, reused across calls and segments.
+  thread_local const std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> context(ZSTD_createDCtx(),
+                                                                                ZSTD_freeDCtx);
+  if (context == nullptr) throw std::bad_alloc();
   const size_t got =
-      ZSTD_decompress(raw->data(), raw->size(), block.frame.data(), block.frame.size());
+      ZSTD_decompress_usingDDict(context.get(), raw->data(), raw->size(), block.frame.data(),
+                                 block.frame.size(), dictionary_.get());
   blocks_decompressed_.fetch_add(1, std::memory_order_relaxed);
   if (ZSTD_isError(got) || got != raw->size()) {
     return SegmentCorruption(
