@@ -4,13 +4,16 @@
 // doc-id index over each. Single-threaded, fixed seed; times are the
 // thread's CPU time.
 //
-//   stored_bench SEGMENT_FILE...
+//   stored_bench [--repeat K] SEGMENT_FILE...
 //
 // The docs of every file are read (format 1 or 2) and re-encoded; figures
-// are over all of them together. Output: one line per figure on stdout.
-// Exit 1 with the message on stderr if a file cannot be read or opened.
+// are over all of them together. --repeat K takes them K times (ids suffixed
+// with "~k", groups renumbered) to measure opening and FindDoc at scale. Output: one line per
+// figure on stdout. Exit 1 with the message on stderr if a file cannot be read or opened.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -68,7 +71,12 @@ double MeanMicros(uint32_t num_docs, int reads, Read read) {
 int Run(int argc, char** argv) {
   std::vector<SegmentDoc> docs;
   uint32_t num_groups = 0;
-  for (int i = 1; i < argc; ++i) {
+  int first_file = 1, repeat = 1;
+  if (argc > 2 && std::string_view(argv[1]) == "--repeat") {
+    repeat = std::max(1, std::atoi(argv[2]));
+    first_file = 3;
+  }
+  for (int i = first_file; i < argc; ++i) {
     Result<std::vector<SegmentDoc>> more = ReadDocs(argv[i], &num_groups);
     if (!more.ok()) {
       std::cerr << more.status().ToString() << "\n";
@@ -76,6 +84,16 @@ int Run(int argc, char** argv) {
     }
     for (SegmentDoc& d : *more) docs.push_back(std::move(d));
   }
+  const size_t read = docs.size();
+  for (int k = 1; k < repeat; ++k) {
+    for (size_t i = 0; i < read; ++i) {
+      SegmentDoc copy = docs[i];
+      copy.id += fmt::format("~{}", k);
+      copy.group += k * num_groups;
+      docs.push_back(std::move(copy));
+    }
+  }
+  num_groups *= repeat;
   if (docs.empty()) {
     std::cerr << "usage: stored_bench SEGMENT_FILE... (with docs)\n";
     return 1;
