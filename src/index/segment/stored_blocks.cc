@@ -73,8 +73,10 @@ std::string EncodeStoredBlocks(const std::vector<SegmentDoc>& docs, int zstd_lev
   ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_checksumFlag, 1);
   ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_dictIDFlag, 0);  // the section says
   const std::string dictionary = TrainDictionary(rows, row_ends);
-  if (!dictionary.empty())
-    ZSTD_CCtx_loadDictionary(zstd.get(), dictionary.data(), dictionary.size());
+  if (!dictionary.empty() &&
+      ZSTD_isError(ZSTD_CCtx_loadDictionary(zstd.get(), dictionary.data(), dictionary.size()))) {
+    throw std::bad_alloc();  // zstd takes any trained dictionary unless out of memory
+  }
 
   std::string table, frames;
   uint32_t num_blocks = 0, first_doc = 0;
@@ -203,6 +205,10 @@ Result<std::shared_ptr<const std::string>> StoredBlocks::RawBlock(std::string_vi
         frame_offset);
   }
   std::lock_guard<std::mutex> lock(cache_mutex_);
+  // Another thread may have decompressed the same block meanwhile.
+  for (const auto& [cached, bytes] : cache_) {
+    if (cached == b) return bytes;
+  }
   if (cache_.size() == kCachedBlocks) cache_.erase(cache_.begin());
   cache_.emplace_back(b, raw);
   return std::shared_ptr<const std::string>(std::move(raw));

@@ -40,8 +40,8 @@ namespace freshet {
 // A block ends after the row that brings its raw rows to this size or more.
 // Not part of the layout: a reader takes any block sizes.
 inline constexpr size_t kStoredBlockTargetBytes = 4 * 1024;
-// The writer trains a dictionary of up to kStoredDictionaryBytes on up to
-// kStoredDictionarySamples rows spread over the segment when the raw rows
+// The writer trains a dictionary of up to kStoredDictionaryBytes on about
+// kStoredDictionarySamples rows spread evenly over the segment when the raw rows
 // come to kStoredDictionaryMinRawBytes or more (not part of the layout).
 inline constexpr size_t kStoredDictionaryBytes = 16 * 1024;
 inline constexpr size_t kStoredDictionarySamples = 256;
