@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/coding.h"
+#include "index/segment/doc_headers.h"
 
 namespace freshet {
 namespace {
@@ -28,6 +29,27 @@ TEST(DocIdIndexTest, AWrongSizeOrAnOrdinalPastTheDocsIsCorruption) {
   section[4] = 2;  // the second entry: ordinal 2 of 2 docs
   EXPECT_EQ(DocIdIndex().Open("i.seg", {section, 100}, &ids).message(),
             "segment 'i.seg': doc id index entry out of range (offset 104)");
+}
+
+TEST(DocIdIndexTest, FindsDocsThroughFormat3DocHeaders) {
+  std::vector<SegmentDoc> docs;
+  for (const char* id : {"ad-9", "ad-10", "ad-1", "b"}) docs.push_back(SegmentDoc{id, 0, 0, {}});
+  const std::string headers_section = EncodeDocHeaders(docs);
+  DocHeaders headers;
+  ASSERT_TRUE(headers.Open("i.seg", {headers_section, 0}, 4, 1).ok());
+  const std::string section = EncodeDocIdIndex({"ad-9", "ad-10", "ad-1", "b"});
+  DocIdIndex index;
+  ASSERT_TRUE(
+      index.Open("i.seg", {section, 100}, 4, [&](uint32_t ord) { return headers.Id(ord); }).ok());
+  EXPECT_EQ(index.Find("ad-9"), 0u);
+  EXPECT_EQ(index.Find("ad-10"), 1u);
+  EXPECT_EQ(index.Find("ad-1"), 2u);
+  EXPECT_EQ(index.Find("b"), 3u);
+  EXPECT_FALSE(index.Find("ad-2").has_value());
+  EXPECT_EQ(DocIdIndex()
+                .Open("i.seg", {section, 100}, 3, [&](uint32_t ord) { return headers.Id(ord); })
+                .message(),
+            "segment 'i.seg': doc id index size (offset 100)");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
 #include "common/coding.h"
 #include "index/segment/section_container.h"
@@ -20,12 +21,18 @@ std::string EncodeDocIdIndex(const std::vector<std::string_view>& ids) {
 
 Status DocIdIndex::Open(std::string_view segment_name, SectionView section,
                         const std::vector<std::string_view>* ids) {
-  const size_t num_docs = ids->size();
+  return Open(segment_name, section, static_cast<uint32_t>(ids->size()),
+              [ids](uint32_t ord) { return (*ids)[ord]; });
+}
+
+Status DocIdIndex::Open(std::string_view segment_name, SectionView section, uint32_t num_docs,
+                        IdOf id_of) {
   if (section.bytes.size() != uint64_t{num_docs} * 4) {
     return SegmentCorruption(segment_name, "doc id index size", section.offset);
   }
   section_ = section.bytes;
-  ids_ = ids;
+  num_docs_ = num_docs;
+  id_of_ = std::move(id_of);
   for (size_t i = 0; i < num_docs; ++i) {
     if (OrdinalAt(i) >= num_docs) {
       return SegmentCorruption(segment_name, "doc id index entry out of range",
@@ -38,17 +45,16 @@ Status DocIdIndex::Open(std::string_view segment_name, SectionView section,
 uint32_t DocIdIndex::OrdinalAt(size_t i) const { return DecodeFixed32(section_.data() + i * 4); }
 
 std::optional<uint32_t> DocIdIndex::Find(std::string_view id) const {
-  const std::vector<std::string_view>& ids = *ids_;
-  size_t lo = 0, hi = ids.size();
+  size_t lo = 0, hi = num_docs_;
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;
-    if (ids[OrdinalAt(mid)] < id) {
+    if (id_of_(OrdinalAt(mid)) < id) {
       lo = mid + 1;
     } else {
       hi = mid;
     }
   }
-  if (lo < ids.size() && ids[OrdinalAt(lo)] == id) return OrdinalAt(lo);
+  if (lo < num_docs_ && id_of_(OrdinalAt(lo)) == id) return OrdinalAt(lo);
   return std::nullopt;
 }
 

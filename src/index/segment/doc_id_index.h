@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,11 +18,17 @@ namespace freshet {
 std::string EncodeDocIdIndex(const std::vector<std::string_view>& ids);
 
 // Read access to a DOC_ID_INDEX section. Thread-safe after Open (read-only);
-// the section and `ids` must outlive the object.
+// the section and the ids must outlive the object.
 class DocIdIndex {
  public:
+  // The id of a doc ordinal (< num_docs); the view must stay valid as long
+  // as the ids do.
+  using IdOf = std::function<std::string_view(uint32_t ord)>;
+
   // Corruption naming the segment when the size is not one u32 per doc, or
   // an entry is not a doc ordinal (with the entry's offset in the section).
+  Status Open(std::string_view segment_name, SectionView section, uint32_t num_docs, IdOf id_of);
+  // The same over every doc id, by ordinal (format 2's decoded ids).
   Status Open(std::string_view segment_name, SectionView section,
               const std::vector<std::string_view>* ids);
 
@@ -31,7 +38,8 @@ class DocIdIndex {
   uint32_t OrdinalAt(size_t i) const;
 
   std::string_view section_;
-  const std::vector<std::string_view>* ids_ = nullptr;
+  uint32_t num_docs_ = 0;
+  IdOf id_of_;
 };
 
 }  // namespace freshet
