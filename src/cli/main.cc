@@ -473,13 +473,13 @@ int DumpSegment(const SegmentReader& s) {
     std::cout << "doc\t" << s.DocId(i) << '\t' << s.GroupKey(s.DocGroup(i)) << '\n';
   }
   std::string line;
-  for (size_t i = 0; i < s.num_terms(); ++i) {
-    size_t field;
-    std::string_view term;
-    uint32_t df;
-    s.TermAt(i, &field, &term, &df);
+  Status failed;
+  Status listed = s.ForEachTerm([&](size_t field, std::string_view term, uint64_t) {
     auto ords = s.Postings(field, term);
-    if (!ords.ok()) return ReportFailure(ords.status());
+    if (!ords.ok()) {
+      failed = ords.status();
+      return false;
+    }
     line = fmt::format("term\t{}\t{}\t", s.schema().FieldName(field), term);
     for (size_t k = 0; k < ords->size(); ++k) {
       if (k) line.push_back(' ');
@@ -487,7 +487,10 @@ int DumpSegment(const SegmentReader& s) {
     }
     line.push_back('\n');
     std::cout << line;
-  }
+    return true;
+  });
+  if (!listed.ok()) return ReportFailure(listed);
+  if (!failed.ok()) return ReportFailure(failed);
   return 0;
 }
 
@@ -548,13 +551,13 @@ int InspectCommand(const std::string& path, int docs, int terms, bool dump) {
                              static_cast<double>(*tokens) / std::max<uint32_t>(1, s.num_docs()))
                : "");
   }
-  for (int i = 0; i < terms && static_cast<size_t>(i) < s.num_terms(); ++i) {
-    size_t f;
-    std::string_view t;
-    uint32_t df;
-    s.TermAt(static_cast<size_t>(i), &f, &t, &df);
+  int shown = 0;
+  Status listed = s.ForEachTerm([&](size_t f, std::string_view t, uint64_t df) {
+    if (shown++ >= terms) return false;
     std::cout << fmt::format("  term {}:{} df={}\n", schema.FieldName(f), t, df);
-  }
+    return true;
+  });
+  if (!listed.ok()) return ReportFailure(listed);
   for (int i = 0; i < docs && static_cast<uint32_t>(i) < s.num_docs(); ++i) {
     auto row = s.DocRow(static_cast<uint32_t>(i));
     if (!row.ok()) return ReportFailure(row.status());

@@ -94,7 +94,7 @@ class RankingViewTest : public TempLocalStoreTest {
 
 TEST_F(RankingViewTest, SegmentRecordsFieldLengths) {
   const SegmentReader& s = *view_->base()[0];
-  EXPECT_EQ(s.format_version(), 2u);
+  EXPECT_EQ(s.format_version(), kSegmentFormatVersion);
   size_t title = *s.schema().FindField("title");
   EXPECT_EQ(s.FieldLength(title, 1), 4u);
   EXPECT_EQ(s.FieldLength(title, 3), 1u);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "common/coding.h"
 #include "index/segment/section_container.h"
@@ -12,14 +13,14 @@
 namespace freshet {
 namespace {
 
-std::string TwoDocSegment() {
+std::string TwoDocSegment(uint32_t format_version = kSegmentFormatVersion) {
   SegmentData d;
   d.schema.doc_columns = {"title"};
   d.schema.doc_roles = {kRoleText | kRoleStored};
   d.groups = {SegmentGroup{"g", false, 0, Row{}, {}, 0, 2}};
   d.docs = {SegmentDoc{"b", 0, 1, Row{Value::String("red shoes")}},
             SegmentDoc{"a", 0, 2, Row{Value::String("blue")}}};
-  return WriteSegment(d);
+  return WriteSegment(d, format_version);
 }
 
 // The file with section `id` replaced and every checksum recomputed: bytes a
@@ -28,7 +29,7 @@ std::string TwoDocSegment() {
 std::string WithSection(const std::string& file, SectionId id, std::string bytes) {
   auto c = SectionContainer::Parse("x", file);
   EXPECT_TRUE(c.ok());
-  SectionContainerWriter w;
+  SectionContainerWriter w(c->format_version);
   for (const auto& [section_id, view] : c->sections) {
     w.Add(static_cast<SectionId>(section_id),
           section_id == static_cast<uint32_t>(id) ? bytes : std::string(view.bytes));
@@ -40,29 +41,36 @@ uint64_t SectionOffset(const std::string& file, SectionId id) {
   return SectionContainer::Parse("x", file)->Section(id).offset;
 }
 
-TEST(SegmentReaderTest, ReadsEveryStructureBack) {
-  auto r = SegmentReader::Open("r.seg", TwoDocSegment());
+class SegmentReaderFormatTest : public ::testing::TestWithParam<uint32_t> {};
+INSTANTIATE_TEST_SUITE_P(Formats, SegmentReaderFormatTest, ::testing::Values(2u, 3u));
+
+TEST_P(SegmentReaderFormatTest, ReadsEveryStructureBack) {
+  auto r = SegmentReader::Open("r.seg", TwoDocSegment(GetParam()));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const SegmentReader& s = **r;
-  EXPECT_EQ(s.format_version(), kSegmentFormatVersion);
+  EXPECT_EQ(s.format_version(), GetParam());
   EXPECT_EQ(s.num_docs(), 2u);
   EXPECT_EQ(*s.FindDoc("a"), 1u);
   EXPECT_EQ(s.DocVersion(1), 2);
   EXPECT_EQ(*s.FindGroup("g"), 0u);
   EXPECT_EQ(s.num_terms(), 3u);  // blue, red, shoes
-  size_t field;
-  std::string_view term;
-  uint32_t doc_freq;
-  s.TermAt(0, &field, &term, &doc_freq);
-  EXPECT_EQ(term, "blue");
+  std::vector<std::string> terms;
+  ASSERT_TRUE(s.ForEachTerm([&](size_t field, std::string_view term, uint64_t doc_freq) {
+                 terms.push_back(fmt::format("{}:{}:{}", field, term, doc_freq));
+                 return true;
+               }).ok());
+  EXPECT_EQ(terms, (std::vector<std::string>{"0:blue:1", "0:red:1", "0:shoes:1"}));
+  EXPECT_EQ(s.DocId(0), "b");
+  EXPECT_EQ(s.DocGroup(1), 0u);
+  EXPECT_EQ((*s.DocRow(1))[0].s, "blue");
   EXPECT_EQ(s.DocFreq(0, "shoes"), 1u);
   EXPECT_EQ(*s.Postings(0, "red"), (std::vector<uint32_t>{0}));
   EXPECT_EQ(*s.FieldLength(0, 0), 2u);
   EXPECT_EQ(*s.TotalFieldLength(0), 3u);
 }
 
-TEST(SegmentReaderTest, ABadStructureBehindAValidChecksumNamesItsFileOffset) {
-  const std::string file = TwoDocSegment();
+TEST_P(SegmentReaderFormatTest, ABadStructureBehindAValidChecksumNamesItsFileOffset) {
+  const std::string file = TwoDocSegment(GetParam());
   std::string index;
   PutFixed32(&index, 1);
   PutFixed32(&index, 7);  // doc 7 of 2
@@ -76,7 +84,7 @@ TEST(SegmentReaderTest, ABadStructureBehindAValidChecksumNamesItsFileOffset) {
 }
 
 TEST(SegmentReaderTest, PostingsPastTheSegmentAreRefusedWhenRead) {
-  const std::string file = TwoDocSegment();
+  const std::string file = TwoDocSegment(2);
   auto good = SegmentReader::Open("r.seg", file);
   ASSERT_TRUE(good.ok());
   // POSTINGS: blue -> doc 1, red -> doc 0, shoes -> doc 0; each (delta, tf).
@@ -93,7 +101,7 @@ TEST(SegmentReaderTest, PostingsPastTheSegmentAreRefusedWhenRead) {
 }
 
 TEST(SegmentReaderTest, AFormatOneFileHasNoFieldLengths) {
-  std::string file = TwoDocSegment();
+  std::string file = TwoDocSegment(2);
   std::string v1;
   PutFixed32(&v1, 1);
   file.replace(8, 4, v1);  // the header is outside every checksum

@@ -56,7 +56,7 @@ TEST(SegmentWriterTest, RewritesEachGoldenFormatTwoSegmentByteForByte) {
     auto reader = SegmentReader::Open(name, bytes);
     ASSERT_TRUE(reader.ok()) << reader.status().ToString();
     ASSERT_EQ((*reader)->format_version(), 2u) << name;
-    EXPECT_TRUE(WriteSegment(DataOf(**reader)) == bytes) << name << " is not rewritten as is";
+    EXPECT_TRUE(WriteSegment(DataOf(**reader), 2) == bytes) << name << " is not rewritten as is";
     ++segments;
   }
   EXPECT_EQ(segments, 3);

@@ -36,9 +36,9 @@ enum class SectionId : uint32_t {
   kFieldLengths = 8,  // format version 2
   // Format version 3 keeps META (with the analyzer), GROUPS and DOC_ID_INDEX
   // and replaces the others:
-  kDocHeaders = 9,     // DOCS' ids, groups and versions
-  kStoredBlocks = 10,  // DOCS' stored rows
-  kTermBlocks = 11,    // TERMS
+  kDocHeaders = 9,      // DOCS' ids, groups and versions
+  kStoredBlocks = 10,   // DOCS' stored rows
+  kTermBlocks = 11,     // TERMS
   kBlockPostings = 12,  // POSTINGS
   kNumericBlocks = 13,  // NUMERIC
   kLengthBlocks = 14,   // FIELD_LENGTHS

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "index/segment/block_postings.h"
 #include "index/segment/postings.h"
 #include "index/segment/section_container.h"
 
@@ -29,11 +30,13 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(std::string name, std
 Status SegmentReader::Parse() {
   ASSIGN_OR_RETURN(SectionContainer file, SectionContainer::Parse(name_, bytes_));
   format_version_ = file.format_version;
-  ASSIGN_OR_RETURN(meta_, DecodeSegmentMeta(name_, file.Section(SectionId::kMeta), format_version_));
-  RETURN_IF_ERROR(
-      docs_.Open(name_, file.Section(SectionId::kDocs), meta_.num_docs, meta_.num_groups));
+  ASSIGN_OR_RETURN(meta_,
+                   DecodeSegmentMeta(name_, file.Section(SectionId::kMeta), format_version_));
   RETURN_IF_ERROR(
       groups_.Open(name_, file.Section(SectionId::kGroups), meta_.num_groups, meta_.num_docs));
+  if (format_version_ >= 3) return ParseV3(file);
+  RETURN_IF_ERROR(
+      docs_.Open(name_, file.Section(SectionId::kDocs), meta_.num_docs, meta_.num_groups));
   RETURN_IF_ERROR(terms_.Open(name_, file.Section(SectionId::kTerms)));
   postings_ = file.Section(SectionId::kPostings);
   RETURN_IF_ERROR(doc_ids_.Open(name_, file.Section(SectionId::kDocIdIndex), &docs_.ids()));
@@ -43,16 +46,41 @@ Status SegmentReader::Parse() {
                           meta_.schema.field_count());
 }
 
-void SegmentReader::TermAt(size_t i, size_t* field, std::string_view* term,
-                           uint32_t* doc_freq) const {
-  TermInfo info;
-  terms_.At(i, &info);
-  *field = info.field;
-  *term = info.term;
-  *doc_freq = static_cast<uint32_t>(info.doc_freq);
+Status SegmentReader::ParseV3(const SectionContainer& file) {
+  v3_ = true;
+  RETURN_IF_ERROR(
+      headers_.Open(name_, file.Section(SectionId::kDocHeaders), meta_.num_docs, meta_.num_groups));
+  RETURN_IF_ERROR(stored_.Open(name_, file.Section(SectionId::kStoredBlocks), meta_.num_docs));
+  RETURN_IF_ERROR(term_blocks_.Open(name_, file.Section(SectionId::kTermBlocks)));
+  block_postings_ = file.Section(SectionId::kBlockPostings);
+  RETURN_IF_ERROR(value_blocks_.Open(name_, file.Section(SectionId::kNumericBlocks),
+                                     file.Section(SectionId::kLengthBlocks), meta_.num_docs,
+                                     meta_.schema.field_count()));
+  return doc_ids_.Open(name_, file.Section(SectionId::kDocIdIndex), meta_.num_docs,
+                       [this](uint32_t ord) { return headers_.Id(ord); });
+}
+
+Status SegmentReader::ForEachTerm(const std::function<bool(size_t field, std::string_view term,
+                                                           uint64_t doc_freq)>& visit) const {
+  if (v3_) {
+    return term_blocks_.ForEach(
+        [&](const TermEntry& e) { return visit(e.field, e.term, e.doc_freq); });
+  }
+  for (size_t i = 0; i < terms_.size(); ++i) {
+    TermInfo info;
+    if (!terms_.At(i, &info)) {
+      return Status::Corruption(fmt::format("segment '{}': term entry {}", name_, i));
+    }
+    if (!visit(info.field, info.term, info.doc_freq)) break;
+  }
+  return Status::OK();
 }
 
 uint32_t SegmentReader::DocFreq(size_t field, std::string_view term) const {
+  if (v3_) {
+    auto entry = term_blocks_.Find(field, term);
+    return entry.ok() && *entry ? static_cast<uint32_t>((*entry)->doc_freq) : 0;
+  }
   const auto i = terms_.Find(field, term);
   if (!i) return 0;
   TermInfo info;
@@ -60,27 +88,37 @@ uint32_t SegmentReader::DocFreq(size_t field, std::string_view term) const {
   return static_cast<uint32_t>(info.doc_freq);
 }
 
+Result<SectionView> SegmentReader::PostingsList(const SectionView& section, uint64_t offset,
+                                                uint64_t length, uint64_t doc_freq) const {
+  if (offset > section.bytes.size() || length > section.bytes.size() - offset ||
+      (!v3_ && doc_freq > length) || doc_freq > num_docs()) {
+    return SegmentCorruption(
+        name_,
+        fmt::format("term entry names postings [{}, +{}) for {} docs, outside its section", offset,
+                    length, doc_freq),
+        section.offset);
+  }
+  return SectionView{section.bytes.substr(offset, length), section.offset + offset};
+}
+
 Result<std::unique_ptr<PostingsIterator>> SegmentReader::OpenPostings(size_t field,
                                                                       std::string_view term) const {
+  if (v3_) {
+    ASSIGN_OR_RETURN(auto entry, term_blocks_.Find(field, term));
+    if (!entry) return std::unique_ptr<PostingsIterator>();
+    ASSIGN_OR_RETURN(SectionView list, PostingsList(block_postings_, entry->postings_offset,
+                                                    entry->postings_length, entry->doc_freq));
+    return OpenBlockPostings(name_, list, entry->doc_freq, num_docs());
+  }
   const auto found = terms_.Find(field, term);
   if (!found) return std::unique_ptr<PostingsIterator>();
   TermInfo info;
-  if (!terms_.At(*found, &info) || info.postings_offset > postings_.bytes.size() ||
-      info.postings_length > postings_.bytes.size() - info.postings_offset ||
-      info.doc_freq > info.postings_length) {
+  if (!terms_.At(*found, &info)) {
     return Status::Corruption(fmt::format("segment '{}': term entry {}", name_, *found));
   }
-  const SectionView list{postings_.bytes.substr(info.postings_offset, info.postings_length),
-                         postings_.offset + info.postings_offset};
+  ASSIGN_OR_RETURN(SectionView list, PostingsList(postings_, info.postings_offset,
+                                                  info.postings_length, info.doc_freq));
   return OpenVarintPostings(name_, list, info.doc_freq, num_docs());
-}
-
-uint32_t SegmentReader::NextInRange(size_t field, uint32_t target, double lo, double hi) const {
-  for (uint32_t d = target; d < num_docs(); ++d) {
-    const double v = doc_values_.Numeric(field, d);
-    if (v >= lo && v <= hi) return d;
-  }
-  return kNoMoreDocs;
 }
 
 Result<std::vector<uint32_t>> SegmentReader::Postings(size_t field, std::string_view term,

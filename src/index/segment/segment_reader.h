@@ -1,9 +1,11 @@
-// Reads a segment file (format versions 1 and 2) through its structures:
-// section container, META, stored docs, group table, term dictionary and
-// postings, doc values, doc-id index.
+// Reads a segment file (format versions 1, 2 and 3) through its structures:
+// section container, META, doc headers and stored rows, group table, term
+// dictionary and postings, doc values, doc-id index. Each accessor reads the
+// structure of the file's format version.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,12 +14,16 @@
 
 #include "common/status.h"
 #include "format/row.h"
+#include "index/segment/doc_headers.h"
 #include "index/segment/doc_id_index.h"
+#include "index/segment/doc_value_blocks.h"
 #include "index/segment/doc_values.h"
 #include "index/segment/group_table.h"
 #include "index/segment/postings_iterator.h"
 #include "index/segment/segment_schema.h"
+#include "index/segment/stored_blocks.h"
 #include "index/segment/stored_docs.h"
+#include "index/segment/term_blocks.h"
 #include "index/segment/term_dictionary.h"
 
 namespace freshet {
@@ -42,10 +48,14 @@ class SegmentReader {
   uint32_t format_version() const { return format_version_; }
 
   // REQUIRES: ord < num_docs(). Views are valid while the reader lives.
-  std::string_view DocId(uint32_t ord) const { return docs_.Id(ord); }
-  uint32_t DocGroup(uint32_t ord) const { return docs_.Group(ord); }
-  int64_t DocVersion(uint32_t ord) const { return docs_.Version(ord); }
-  Result<Row> DocRow(uint32_t ord) const { return docs_.ReadRow(name_, ord); }
+  std::string_view DocId(uint32_t ord) const { return v3_ ? headers_.Id(ord) : docs_.Id(ord); }
+  uint32_t DocGroup(uint32_t ord) const { return v3_ ? headers_.Group(ord) : docs_.Group(ord); }
+  int64_t DocVersion(uint32_t ord) const {
+    return v3_ ? headers_.Version(ord) : docs_.Version(ord);
+  }
+  Result<Row> DocRow(uint32_t ord) const {
+    return v3_ ? stored_.ReadRow(name_, ord) : docs_.ReadRow(name_, ord);
+  }
 
   // REQUIRES: g < num_groups().
   std::string_view GroupKey(uint32_t g) const { return groups_.Key(g); }
@@ -64,28 +74,36 @@ class SegmentReader {
   // A cursor over the postings of `term` in `field`: null when the segment
   // has no such term; Corruption when its dictionary entry is malformed.
   Result<std::unique_ptr<PostingsIterator>> OpenPostings(size_t field, std::string_view term) const;
-  // Number of docs holding `term` in `field` (0 if none).
+  // Number of docs holding `term` in `field` (0 if none, or if its entry is
+  // malformed: OpenPostings reports that).
   uint32_t DocFreq(size_t field, std::string_view term) const;
-  size_t num_terms() const { return terms_.size(); }
-  // The i-th term of the dictionary (sorted by field, then term bytes).
-  void TermAt(size_t i, size_t* field, std::string_view* term, uint32_t* doc_freq) const;
+  size_t num_terms() const { return v3_ ? term_blocks_.size() : terms_.size(); }
+  // Calls visit(field, term, doc_freq) on every term of the dictionary
+  // (sorted by field, then term bytes) until it returns false.
+  Status ForEachTerm(const std::function<bool(size_t field, std::string_view term,
+                                              uint64_t doc_freq)>& visit) const;
 
   // The value of numeric field `field` for doc `ord` (format/number.h's
   // rule, applied when the segment was written); NaN when absent.
   // REQUIRES: field is numeric (FieldRoles has kRoleNumeric).
-  double Numeric(size_t field, uint32_t ord) const { return doc_values_.Numeric(field, ord); }
+  double Numeric(size_t field, uint32_t ord) const {
+    return v3_ ? value_blocks_.Numeric(field, ord) : doc_values_.Numeric(field, ord);
+  }
   // The first doc at or after `target` whose value of numeric `field` is in
   // [lo, hi] (NaN never is), or kNoMoreDocs.
-  uint32_t NextInRange(size_t field, uint32_t target, double lo, double hi) const;
+  uint32_t NextInRange(size_t field, uint32_t target, double lo, double hi) const {
+    return v3_ ? value_blocks_.NextInRange(field, target, lo, hi)
+               : doc_values_.NextInRange(field, target, lo, hi);
+  }
 
   // Token count of text field `field` in doc `ord` (saturated at 65535), and
   // the sum over every doc. nullopt when the segment has no lengths for the
   // field (format version 1, or not a text field).
   std::optional<uint32_t> FieldLength(size_t field, uint32_t ord) const {
-    return doc_values_.FieldLength(field, ord);
+    return v3_ ? value_blocks_.FieldLength(field, ord) : doc_values_.FieldLength(field, ord);
   }
   std::optional<uint64_t> TotalFieldLength(size_t field) const {
-    return doc_values_.TotalFieldLength(field);
+    return v3_ ? value_blocks_.TotalFieldLength(field) : doc_values_.TotalFieldLength(field);
   }
 
  private:
@@ -93,19 +111,31 @@ class SegmentReader {
   SegmentReader(const SegmentReader&) = delete;  // doc_ids_ points into docs_
   SegmentReader& operator=(const SegmentReader&) = delete;
   Status Parse();
+  Status ParseV3(const SectionContainer& file);
+  // The list a dictionary entry names, checked to lie in its section.
+  Result<SectionView> PostingsList(const SectionView& section, uint64_t offset, uint64_t length,
+                                   uint64_t doc_freq) const;
 
   std::string name_;
   std::string owned_;                  // the bytes, unless `owner_` holds them
   std::shared_ptr<const void> owner_;  // keeps `bytes_` alive when not owned_
   std::string_view bytes_;
   uint32_t format_version_ = 0;
+  bool v3_ = false;  // format 3's structures, else formats 1 and 2's
   SegmentMeta meta_;
-  StoredDocs docs_;
   GroupTable groups_;
+  DocIdIndex doc_ids_;
+  // Formats 1 and 2.
+  StoredDocs docs_;
   TermDictionary terms_;
   SectionView postings_;
   DocValues doc_values_;
-  DocIdIndex doc_ids_;
+  // Format 3.
+  DocHeaders headers_;
+  StoredBlocks stored_;
+  TermBlocks term_blocks_;
+  SectionView block_postings_;
+  DocValueBlocks value_blocks_;
 };
 
 }  // namespace freshet

@@ -7,12 +7,17 @@
 
 #include "format/number.h"
 #include "index/analyzer.h"
+#include "index/segment/block_postings.h"
+#include "index/segment/doc_headers.h"
 #include "index/segment/doc_id_index.h"
+#include "index/segment/doc_value_blocks.h"
 #include "index/segment/doc_values.h"
 #include "index/segment/group_table.h"
 #include "index/segment/postings.h"
 #include "index/segment/section_container.h"
+#include "index/segment/stored_blocks.h"
 #include "index/segment/stored_docs.h"
+#include "index/segment/term_blocks.h"
 #include "index/segment/term_dictionary.h"
 #include "index/segment/term_table.h"
 
@@ -134,40 +139,90 @@ std::vector<NumericColumn> NumericColumns(const SegmentData& data) {
   return columns;
 }
 
-}  // namespace
-
-std::string WriteSegment(const SegmentData& data) {
-  SectionContainerWriter file;
-  file.Add(SectionId::kMeta,
-           EncodeSegmentMeta({data.kind, static_cast<uint32_t>(data.docs.size()),
-                              static_cast<uint32_t>(data.groups.size()), data.schema}));
-  file.Add(SectionId::kDocs, EncodeStoredDocs(data.docs));
-  file.Add(SectionId::kGroups, EncodeGroupTable(data.groups));
-
-  TermTable table;
-  std::vector<FieldLengthColumn> lengths;
-  IndexFields(data, &table, &lengths);
+// Every (field, term) of `table` with its list, sorted by field then term.
+std::vector<std::pair<std::string_view, const PostingList*>> SortedTerms(const TermTable& table) {
   std::vector<std::pair<std::string_view, const PostingList*>> sorted;
   sorted.reserve(table.size());
   for (size_t i = 0; i < table.size(); ++i) sorted.emplace_back(table.key(i), &table.list(i));
   std::sort(sorted.begin(), sorted.end());
+  return sorted;
+}
+
+std::vector<std::string_view> DocIds(const SegmentData& data) {
+  std::vector<std::string_view> ids;
+  ids.reserve(data.docs.size());
+  for (const SegmentDoc& d : data.docs) ids.push_back(d.id);
+  return ids;
+}
+
+// Format 2's sections (frozen), for tests of its reader.
+std::string WriteFormatTwo(const SegmentData& data) {
+  SectionContainerWriter file(2);
+  SegmentMeta meta;
+  meta.kind = data.kind;
+  meta.num_docs = static_cast<uint32_t>(data.docs.size());
+  meta.num_groups = static_cast<uint32_t>(data.groups.size());
+  meta.schema = data.schema;
+  std::string meta_bytes = EncodeSegmentMeta(meta);
+  meta_bytes.pop_back();  // format 2's META has no analyzer id (analyzer 1: one byte)
+  file.Add(SectionId::kMeta, std::move(meta_bytes));
+  file.Add(SectionId::kDocs, EncodeStoredDocs(data.docs));
+  file.Add(SectionId::kGroups, EncodeGroupTable(data.groups));
+  TermTable table;
+  std::vector<FieldLengthColumn> lengths;
+  IndexFields(data, &table, &lengths);
   TermDictionaryWriter terms;
   PostingsWriter postings;
-  for (const auto& [key, list] : sorted) {
+  for (const auto& [key, list] : SortedTerms(table)) {
     uint64_t offset, length;
     postings.Add(*list, &offset, &length);
     terms.Add(TermTable::KeyField(key), TermTable::KeyTerm(key), offset, length, list->docs.size());
   }
   file.Add(SectionId::kTerms, terms.Finish());
   file.Add(SectionId::kPostings, postings.Finish());
-
   file.Add(SectionId::kNumeric, EncodeNumericColumns(NumericColumns(data)));
   file.Add(SectionId::kFieldLengths, EncodeFieldLengths(lengths));
+  file.Add(SectionId::kDocIdIndex, EncodeDocIdIndex(DocIds(data)));
+  return file.Finish();
+}
 
-  std::vector<std::string_view> ids;
-  ids.reserve(data.docs.size());
-  for (const SegmentDoc& d : data.docs) ids.push_back(d.id);
-  file.Add(SectionId::kDocIdIndex, EncodeDocIdIndex(ids));
+}  // namespace
+
+std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
+  if (format_version == 2) return WriteFormatTwo(data);
+  const auto num_docs = static_cast<uint32_t>(data.docs.size());
+  SectionContainerWriter file;
+  SegmentMeta meta;
+  meta.kind = data.kind;
+  meta.analyzer = kAsciiAnalyzer;
+  meta.num_docs = num_docs;
+  meta.num_groups = static_cast<uint32_t>(data.groups.size());
+  meta.schema = data.schema;
+  file.Add(SectionId::kMeta, EncodeSegmentMeta(meta));
+  file.Add(SectionId::kDocHeaders, EncodeDocHeaders(data.docs));
+  file.Add(SectionId::kStoredBlocks, EncodeStoredBlocks(data.docs));
+  file.Add(SectionId::kGroups, EncodeGroupTable(data.groups));
+
+  TermTable table;
+  std::vector<FieldLengthColumn> lengths;
+  IndexFields(data, &table, &lengths);
+  std::vector<const uint16_t*> lengths_of(data.schema.field_count(), nullptr);
+  for (const FieldLengthColumn& c : lengths) lengths_of[c.field] = c.lengths.data();
+  TermBlocksWriter terms;
+  BlockPostingsWriter postings;
+  for (const auto& [key, list] : SortedTerms(table)) {
+    const size_t field = TermTable::KeyField(key);
+    uint64_t offset, length;
+    postings.Add(*list, lengths_of[field], &offset, &length);
+    terms.Add(field, TermTable::KeyTerm(key), offset, length, list->docs.size());
+  }
+  file.Add(SectionId::kTermBlocks, terms.Finish());
+  file.Add(SectionId::kBlockPostings, postings.Finish());
+
+  file.Add(SectionId::kNumericBlocks, EncodeNumericBlocks(NumericColumns(data), num_docs));
+  file.Add(SectionId::kLengthBlocks, EncodeLengthBlocks(lengths, num_docs));
+
+  file.Add(SectionId::kDocIdIndex, EncodeDocIdIndex(DocIds(data)));
   return file.Finish();
 }
 

@@ -5,13 +5,15 @@
 
 #include <string>
 
+#include "index/segment/section_container.h"
 #include "index/segment/segment_data.h"
 
 namespace freshet {
 
 // Serializes `data`. Deterministic: the same data gives the same bytes.
-// Sections, in file order: META, DOCS, GROUPS, TERMS, POSTINGS, NUMERIC,
-// FIELD_LENGTHS, DOC_ID_INDEX.
-std::string WriteSegment(const SegmentData& data);
+// Sections, in file order: META, DOC_HEADERS, STORED_BLOCKS, GROUPS,
+// TERM_BLOCKS, BLOCK_POSTINGS, NUMERIC_BLOCKS, LENGTH_BLOCKS, DOC_ID_INDEX.
+// `format_version`: 3, or 2 for tests of format 2's reader.
+std::string WriteSegment(const SegmentData& data, uint32_t format_version = kSegmentFormatVersion);
 
 }  // namespace freshet
