@@ -105,8 +105,12 @@ Result<Manifest> ParseManifest(std::string_view key, std::string_view json) {
   }
   Manifest m;
   int64_t format;
-  if (doc["format"].get(format) || (format != 1 && format != 2)) {
-    return bad("missing or unsupported 'format'");
+  if (doc["format"].get(format)) return bad("missing 'format'");
+  if (format != 1 && format != 2) {
+    return Status::NotSupported(fmt::format(
+        "manifest '{}': format {} is not one this freshet reads (1 and 2); a newer freshet wrote "
+        "it?",
+        key, format));
   }
   std::string_view s;
   if (doc["pipeline"].get(s)) return bad("missing 'pipeline'");

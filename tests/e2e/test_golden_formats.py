@@ -17,7 +17,11 @@ import pytest
 from conftest import ROOT, run
 
 GOLDEN = ROOT / "tests" / "golden"
-FORMATS = {"segment-v1": 1, "segment-v2": 2}  # folder -> segment format version
+FORMATS = {"segment-v1": 1, "segment-v2": 2, "segment-v3": 3}  # folder -> segment format
+# Non-empty sections of each segment format: META .. DOC_ID_INDEX (1-7) in
+# format 1, with FIELD_LENGTHS (8) in format 2; format 3 keeps META, GROUPS
+# and DOC_ID_INDEX and replaces the others (9-14).
+SECTIONS = {1: list(range(1, 8)), 2: list(range(1, 9)), 3: [1, 3, 7, 9, 10, 11, 12, 13, 14]}
 # Manifest keys of every golden index, oldest first: the base alone (format 1),
 # base + a one-layer delta (format 1), base + a two-layer delta (format 2).
 MANIFESTS = ["manifests/00000000000000000001-e1.json",
@@ -90,8 +94,7 @@ def test_golden_segment_with_a_flipped_byte_is_refused_naming_section_and_offset
                   (13, "reserved header bytes are not zero (offset 12)"),
                   (table + 5, f"section table checksum mismatch (offset {table})"),
                   (len(data) - 3, f"bad end magic (offset {len(data) - 8})")]
-        # META .. DOC_ID_INDEX, and FIELD_LENGTHS since format 2; none of them empty.
-        want = list(range(1, 8 if FORMATS[folder] == 1 else 9))
+        want = SECTIONS[FORMATS[folder]]
         assert sorted(sid for sid, _, length in table_entries if length) == want, seg.name
         for at, message in flips:
             bad = bytearray(data)

@@ -145,5 +145,15 @@ TEST(ManifestTest, KeysParseIntoVersionAndEpoch) {
   EXPECT_FALSE(ParseManifestKey("manifests/00000000000000000001-e-1.json").ok());
 }
 
+TEST(ManifestTest, AnUnknownFormatIsRefusedByName) {
+  EXPECT_EQ(ParseManifest("m.json", R"({"pipeline": "p"})").status().message(),
+            "manifest 'm.json': missing 'format'");
+  auto newer = ParseManifest("m.json", R"({"format": 7, "pipeline": "p"})");
+  EXPECT_EQ(newer.status().code(), StatusCode::kNotSupported);
+  EXPECT_EQ(newer.status().message(),
+            "manifest 'm.json': format 7 is not one this freshet reads (1 and 2); a newer freshet "
+            "wrote it?");
+}
+
 }  // namespace
 }  // namespace freshet
