@@ -174,6 +174,35 @@ TEST(ThriftCompact, WrongWireTypeOfKnownFieldIsSkipped) {
   EXPECT_EQ(parsed->num_rows, 42);
 }
 
+// fastparquet writes an empty list as the single byte 0x00 (size 0, element
+// type 0); pyarrow and DuckDB accept it, and so must we. A non-empty list
+// without an element type stays corrupt.
+TEST(ThriftCompact, EmptyListWithElementTypeZeroIsAccepted) {
+  ThriftCompactWriter w;
+  w.WriteStructBegin();
+  w.WriteI32Field(1, 1);                    // version
+  w.WriteFieldBegin(5, ThriftType::kList);  // key_value_metadata
+  w.WriteByte(0);
+  w.WriteI64Field(3, 7);  // num_rows
+  w.WriteStructEnd();
+  auto parsed = ParseFileMetaData(w.buffer());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->num_rows, 7);
+  EXPECT_TRUE(parsed->key_value_metadata.empty());
+
+  ThriftCompactWriter bad;
+  bad.WriteStructBegin();
+  bad.WriteFieldBegin(5, ThriftType::kList);
+  bad.WriteByte(0x20);  // two elements of type 0
+  bad.WriteByte(0);
+  bad.WriteByte(0);
+  bad.WriteStructEnd();
+  parsed = ParseFileMetaData(bad.buffer());
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("bad list element type 0"), std::string::npos)
+      << parsed.status().ToString();
+}
+
 TEST(ThriftCompact, HugeListAndBinaryLengthsAreRejectedBeforeAllocating) {
   // schema: list header claiming 2^31 structs in a 10-byte buffer.
   std::string bytes = "\x29\xfc\xff\xff\xff\xff\x07";

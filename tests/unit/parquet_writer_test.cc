@@ -210,26 +210,43 @@ TEST(ParquetReader, FetchesFooterThenOnlyProjectedChunks) {
   }
 }
 
-TEST(ParquetReader, NestedProjectionIsNotSupported) {
-  // A hand-made schema: root { required int64 id; optional group tags (LIST) {...} }.
+TEST(ParquetReader, ListsAreColumnsOtherNestingIsNotSupported) {
+  // A hand-made schema: root { required int64 id;
+  //   optional group tags (LIST) { repeated group list { optional binary element; } }
+  //   required group legacy (LIST) { repeated int32 element; }
+  //   repeated binary bare;
+  //   optional group point { required double x; } }
+  auto leaf = [](std::string name, PhysicalType type, Repetition repetition) {
+    SchemaElement e;
+    e.name = std::move(name);
+    e.type = type;
+    e.repetition = repetition;
+    return e;
+  };
+  auto group = [](std::string name, Repetition repetition, int children, bool list) {
+    SchemaElement e;
+    e.name = std::move(name);
+    e.repetition = repetition;
+    e.num_children = children;
+    if (list) e.logical_type.kind = LogicalType::Kind::kList;
+    return e;
+  };
+  using R = Repetition;
+  using P = PhysicalType;
   FileMetaData md;
-  SchemaElement root, id, tags, list, element;
+  SchemaElement root;
   root.name = "schema";
-  root.num_children = 2;
-  id.name = "id";
-  id.type = PhysicalType::kInt64;
-  id.repetition = Repetition::kRequired;
-  tags.name = "tags";
-  tags.repetition = Repetition::kOptional;
-  tags.num_children = 1;
-  tags.logical_type.kind = LogicalType::Kind::kList;
-  list.name = "list";
-  list.repetition = Repetition::kRepeated;
-  list.num_children = 1;
-  element.name = "element";
-  element.type = PhysicalType::kByteArray;
-  element.repetition = Repetition::kOptional;
-  md.schema = {root, id, tags, list, element};
+  root.num_children = 5;
+  md.schema = {root,
+               leaf("id", P::kInt64, R::kRequired),
+               group("tags", R::kOptional, 1, true),
+               group("list", R::kRepeated, 1, false),
+               leaf("element", P::kByteArray, R::kOptional),
+               group("legacy", R::kRequired, 1, true),
+               leaf("element", P::kInt32, R::kRepeated),
+               leaf("bare", P::kByteArray, R::kRepeated),
+               group("point", R::kOptional, 1, false),
+               leaf("x", P::kDouble, R::kRequired)};
   std::string footer = SerializeFileMetaData(md);
   std::string file = "PAR1" + footer;
   uint32_t len = static_cast<uint32_t>(footer.size());
@@ -239,15 +256,37 @@ TEST(ParquetReader, NestedProjectionIsNotSupported) {
   ASSERT_TRUE(store.Put("n.parquet", file).ok());
   auto opened = ParquetFile::Open(store, *store.Head("n.parquet"));
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  ASSERT_EQ((*opened)->schema().columns().size(), 1u);
-  ASSERT_EQ((*opened)->schema().skipped().size(), 1u);
-  EXPECT_EQ((*opened)->schema().leaves()[1].max_definition_level, 3);
-  EXPECT_EQ((*opened)->schema().leaves()[1].max_repetition_level, 1);
+  const ParquetSchema& schema = (*opened)->schema();
+  ASSERT_EQ(schema.columns().size(), 4u);
+  const ColumnDescriptor* t = schema.Find("tags");
+  ASSERT_NE(t, nullptr);
+  EXPECT_TRUE(t->is_list());
+  EXPECT_EQ(t->list_definition_level, 1);
+  EXPECT_EQ(t->element_definition_level, 2);
+  EXPECT_EQ(t->max_definition_level, 3);
+  EXPECT_EQ(t->type_name, "LIST<BYTE_ARRAY>");
+  const ColumnDescriptor* l = schema.Find("legacy");
+  ASSERT_NE(l, nullptr);
+  EXPECT_EQ(l->list_definition_level, 0);
+  EXPECT_EQ(l->element_definition_level, 1);
+  EXPECT_EQ(l->max_definition_level, 1);
+  EXPECT_EQ(l->leaf_index, 2u);
+  const ColumnDescriptor* b = schema.Find("bare");
+  ASSERT_NE(b, nullptr);
+  EXPECT_TRUE(b->is_list());
+  EXPECT_EQ(b->list_definition_level, 0);
+  EXPECT_EQ(b->element_definition_level, 1);
+  ASSERT_EQ(schema.skipped().size(), 1u);
+  EXPECT_EQ(schema.skipped()[0].name, "point");
+  EXPECT_EQ(schema.leaves()[1].max_definition_level, 3);
+  EXPECT_EQ(schema.leaves()[1].max_repetition_level, 1);
   ParquetReader reader;
   CollectingSink sink;
-  Status st = reader.ReadFile(**opened, {"id", "tags"}, sink);
+  Status st = reader.ReadFile(**opened, {"id", "point"}, sink);
   EXPECT_EQ(st.code(), StatusCode::kNotSupported);
-  EXPECT_NE(st.message().find("n.parquet: column 'tags'"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("n.parquet: column 'point' is a nested group with 1 leaf column"),
+            std::string::npos)
+      << st.message();
 }
 
 }  // namespace

@@ -184,6 +184,9 @@ Status EmitBatch(const RowBatch& batch, const std::vector<int>& source, Row& row
         case ValueType::kString:
           v.s.assign(col.strings[r]);
           break;
+        case ValueType::kStringList:
+          v.list = col.lists[r];
+          break;
         default:
           break;
       }
@@ -335,8 +338,8 @@ Status ParquetReader::ReadFile(const ParquetFile& file, const std::vector<std::s
     if (d == nullptr) {
       if (const SkippedField* s = file.schema().FindSkipped(columns[c])) {
         return Status::NotSupported(
-            fmt::format("{}: column '{}' is a {}; only flat columns can be read", file.name(),
-                        columns[c], s->reason));
+            fmt::format("{}: column '{}' is a {}; only flat and list columns can be read",
+                        file.name(), columns[c], s->reason));
       }
       continue;
     }
@@ -394,8 +397,8 @@ Status DescribeParquet(ObjectStore& store, std::string_view key, std::ostream& o
   out << fmt::format("rows: {}\nrow groups: {}\n", md.num_rows, md.row_groups.size());
   out << "columns:\n";
   for (const ColumnDescriptor& c : file->schema().columns()) {
-    out << fmt::format("  {}: {} {}\n", c.name, c.type_name,
-                       c.max_definition_level ? "optional" : "required");
+    bool optional = c.is_list() ? c.list_definition_level > 0 : c.max_definition_level > 0;
+    out << fmt::format("  {}: {} {}\n", c.name, c.type_name, optional ? "optional" : "required");
   }
   for (const SkippedField& s : file->schema().skipped()) {
     out << fmt::format("  {}: skipped ({})\n", s.name, s.reason);

@@ -6,9 +6,9 @@
 // large footers), then only the column chunks of projected columns, one
 // ranged read per chunk. This works unchanged on object stores such as S3.
 //
-// Flat columns only (see parquet_schema.h for the value mapping); nested
-// top-level fields are skipped and reported by ParquetSchema::skipped(), and
-// projecting one is NotSupported. Errors name the file (and where it applies
+// Flat and list columns (see parquet_schema.h for the value mapping); other
+// nested top-level fields are skipped and reported by ParquetSchema::skipped(),
+// and projecting one is NotSupported. Errors name the file (and where it applies
 // the column, row group and byte offset).
 #pragma once
 
