@@ -16,7 +16,6 @@ import pytest
 
 from conftest import run
 from parquet_helpers import expected_column
-from test_bad_input import partition_dir
 
 CONFIG = """
 [pipeline]
@@ -172,7 +171,8 @@ def test_producer_file_builds_the_index_pyarrow_reads(tmp_path, writer):
     for ad_id, fields in expected.items():
         stored = docs[ad_id]["fields"]
         for name, value in fields.items():
-            assert stored.get(name) == value, f"{writer}: {ad_id}.{name}: {stored.get(name)!r}, pyarrow {value!r}"
+            assert stored.get(name) == value, \
+                f"{writer}: {ad_id}.{name}: freshet {stored.get(name)!r}, pyarrow {value!r}"
     # Lists are searchable: as text (tokens) and as keywords (whole values).
     has_list = isinstance(expected["ad-1"].get("keywords"), list)
     text_hits = {a for a, f in expected.items()
@@ -223,7 +223,7 @@ def test_unsupported_file_is_quarantined_in_skip_mode(tmp_path):
     assert len(listed) == 1, batch["quarantine"]
     assert "unsupported file" in listed[0] and "column 'keywords'" in listed[0], listed[0]
     assert batch["bad_records"] >= 1
-    assert query(tmp_path, "fresh") .keys() == {"ad-1"}
+    assert query(tmp_path, "fresh").keys() == {"ad-1"}
 
 
 def test_unsupported_file_stops_the_batch_in_stop_mode(tmp_path):
@@ -235,7 +235,8 @@ def test_unsupported_file_stops_the_batch_in_stop_mode(tmp_path):
     write_partition_file(tmp_path, "part-nested.parquet", nested)
     p = cli(tmp_path, "run", "--once", check=False)
     assert p.returncode == 1, p.stderr
-    assert re.search(r"part-nested\.parquet: column 'keywords' is a nested group", p.stderr), p.stderr
+    assert re.search(r"part-nested\.parquet: column 'keywords' is a nested group",
+                     p.stderr), p.stderr
 
 
 def test_key_column_of_the_wrong_type_is_named_with_its_type(tmp_path):
@@ -256,7 +257,8 @@ def test_inspect_verify_names_the_bad_page(tmp_path):
     assert "verified: every page of every column decodes" in ok.stdout
     # Damage the values of the data page of `title` (not its header).
     meta = pq.ParquetFile(path).metadata.row_group(0)
-    col = next(meta.column(i) for i in range(meta.num_columns) if meta.column(i).path_in_schema == "title")
+    col = next(meta.column(i) for i in range(meta.num_columns)
+               if meta.column(i).path_in_schema == "title")
     data = bytearray(path.read_bytes())
     end = col.data_page_offset + col.total_compressed_size
     for i in range(end - 8, end):
@@ -267,5 +269,6 @@ def test_inspect_verify_names_the_bad_page(tmp_path):
     assert plain.returncode == 0
     p = run(["inspect", str(bad), "--verify"], check=False)
     assert p.returncode == 1, p.stdout + p.stderr
-    assert re.search(r"bad\.parquet: column 'title', row group 0, page at byte \d+", p.stderr), p.stderr
+    assert re.search(r"bad\.parquet: column 'title', row group 0, page at byte \d+",
+                     p.stderr), p.stderr
     assert f"page at byte {col.data_page_offset}: page CRC mismatch" in p.stderr, p.stderr
