@@ -9,24 +9,11 @@
 
 #include "format/parquet/parquet_reader.h"
 #include "format/parquet/parquet_verify.h"
+#include "parquet_test_files.h"
 #include "parquet_test_store.h"
 
 namespace freshet::parquet {
 namespace {
-
-class CollectingSink final : public RowSink {
- public:
-  Status OnRow(Row& row, uint64_t row_number) override {
-    rows.push_back(row);
-    numbers.push_back(row_number);
-    return Status::OK();
-  }
-  Status OnBadRow(uint64_t, uint64_t, std::string reason) override {
-    return Status::Corruption(reason);
-  }
-  std::vector<Row> rows;
-  std::vector<uint64_t> numbers;
-};
 
 std::vector<WriterColumn> Schema() {
   return {{"ad_id", ValueType::kInt64, false},
@@ -216,44 +203,21 @@ TEST(ParquetReader, ListsAreColumnsOtherNestingIsNotSupported) {
   //   required group legacy (LIST) { repeated int32 element; }
   //   repeated binary bare;
   //   optional group point { required double x; } }
-  auto leaf = [](std::string name, PhysicalType type, Repetition repetition) {
-    SchemaElement e;
-    e.name = std::move(name);
-    e.type = type;
-    e.repetition = repetition;
-    return e;
-  };
-  auto group = [](std::string name, Repetition repetition, int children, bool list) {
-    SchemaElement e;
-    e.name = std::move(name);
-    e.repetition = repetition;
-    e.num_children = children;
-    if (list) e.logical_type.kind = LogicalType::Kind::kList;
-    return e;
-  };
   using R = Repetition;
   using P = PhysicalType;
   FileMetaData md;
-  SchemaElement root;
-  root.name = "schema";
-  root.num_children = 5;
-  md.schema = {root,
-               leaf("id", P::kInt64, R::kRequired),
-               group("tags", R::kOptional, 1, true),
-               group("list", R::kRepeated, 1, false),
-               leaf("element", P::kByteArray, R::kOptional),
-               group("legacy", R::kRequired, 1, true),
-               leaf("element", P::kInt32, R::kRepeated),
-               leaf("bare", P::kByteArray, R::kRepeated),
-               group("point", R::kOptional, 1, false),
-               leaf("x", P::kDouble, R::kRequired)};
-  std::string footer = SerializeFileMetaData(md);
-  std::string file = "PAR1" + footer;
-  uint32_t len = static_cast<uint32_t>(footer.size());
-  file.append(reinterpret_cast<const char*>(&len), 4);
-  file += "PAR1";
+  md.schema = {RootElement(5),
+               LeafElement("id", P::kInt64, R::kRequired),
+               GroupElement("tags", R::kOptional, 1, true),
+               GroupElement("list", R::kRepeated, 1),
+               LeafElement("element", P::kByteArray, R::kOptional),
+               GroupElement("legacy", R::kRequired, 1, true),
+               LeafElement("element", P::kInt32, R::kRepeated),
+               LeafElement("bare", P::kByteArray, R::kRepeated),
+               GroupElement("point", R::kOptional, 1),
+               LeafElement("x", P::kDouble, R::kRequired)};
   InMemoryStore store;
-  ASSERT_TRUE(store.Put("n.parquet", file).ok());
+  ASSERT_TRUE(store.Put("n.parquet", ParquetFileBytes("", md)).ok());
   auto opened = ParquetFile::Open(store, *store.Head("n.parquet"));
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   const ParquetSchema& schema = (*opened)->schema();

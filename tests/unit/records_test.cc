@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "format/parquet/parquet_metadata.h"
+#include "parquet_test_files.h"
 #include "parquet_test_store.h"
 
 namespace freshet {
@@ -30,24 +30,11 @@ Result<ParsedFile> Read(InMemoryStore& store, std::string_view key, FileFormat f
 std::string ParquetWithStructColumn() {
   using namespace parquet;
   FileMetaData md;
-  SchemaElement root, id, tags, a;
-  root.name = "schema";
-  root.num_children = 2;
-  id.name = "ad_id";
-  id.type = PhysicalType::kByteArray;
-  id.repetition = Repetition::kRequired;
-  tags.name = "tags";
-  tags.repetition = Repetition::kOptional;
-  tags.num_children = 1;
-  a.name = "a";
-  a.type = PhysicalType::kByteArray;
-  a.repetition = Repetition::kRequired;
-  md.schema = {root, id, tags, a};
-  std::string footer = SerializeFileMetaData(md);
-  uint32_t len = static_cast<uint32_t>(footer.size());
-  std::string file = "PAR1" + footer;
-  file.append(reinterpret_cast<const char*>(&len), 4);
-  return file + "PAR1";
+  md.schema = {RootElement(2),
+               LeafElement("ad_id", PhysicalType::kByteArray, Repetition::kRequired),
+               GroupElement("tags", Repetition::kOptional, 1),
+               LeafElement("a", PhysicalType::kByteArray, Repetition::kRequired)};
+  return ParquetFileBytes("", md);
 }
 
 TEST(ReadKeyedFile, KeyOfAnotherTypeIsNamedWithItsType) {

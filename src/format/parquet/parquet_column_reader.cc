@@ -224,13 +224,13 @@ Status LevelStream::Get(uint32_t* out, size_t n) {
 ColumnChunkReader::ColumnChunkReader(const ColumnDescriptor& column, const ColumnMetaData& meta,
                                      ChunkLocation location,
                                      std::shared_ptr<const std::string> bytes, int64_t num_rows,
-                                     bool verify_checksums)
+                                     ColumnReadOptions options)
     : column_(column),
       codec_(meta.codec),
       location_(std::move(location)),
       chunk_(std::move(bytes)),
       rows_left_(num_rows),
-      verify_checksums_(verify_checksums) {}
+      options_(options) {}
 
 Status ColumnChunkReader::PageError(std::string_view what) const {
   return WithPageContext(Status::Corruption(std::string(what)));
@@ -264,7 +264,7 @@ Status ColumnChunkReader::NextPage() {
     }
     std::string_view page = rest.substr(header_size, h.compressed_page_size);
     pos_ += header_size + h.compressed_page_size;
-    if (h.crc && verify_checksums_) {
+    if (h.crc && options_.verify_checksums) {
       uint32_t actual = static_cast<uint32_t>(
           crc32(0, reinterpret_cast<const Bytef*>(page.data()), static_cast<uInt>(page.size())));
       if (actual != *h.crc) {
@@ -848,6 +848,7 @@ Status ColumnChunkReader::ReadLists(size_t n, ColumnBatch* out) {
   // of the chunk, so a row opened in this call always ends in it.
   size_t done = 0;
   bool open = false;
+  uint64_t batch_bytes = 0;
   while (done < n) {
     if (list_level_pos_ == list_reps_.size()) {
       if (page_values_left_ == 0 && pos_ >= chunk_->size()) {
@@ -884,6 +885,12 @@ Status ColumnChunkReader::ReadLists(size_t n, ColumnBatch* out) {
       }
       if (def == max_def) {
         if (element_present_[element_pos_]) {
+          batch_bytes += sizeof(std::string) + element_texts_[element_pos_].size();
+          if (batch_bytes > options_.max_list_batch_bytes) {
+            return WithPageContext(Status::NotSupported(
+                fmt::format("the list elements of {} rows take more than {} bytes", done + 1,
+                            options_.max_list_batch_bytes)));
+          }
           out->lists[done].push_back(std::move(element_texts_[element_pos_]));
         }
         ++element_pos_;

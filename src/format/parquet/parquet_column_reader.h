@@ -67,13 +67,22 @@ class LevelStream {
   bool legacy_active_ = false;
 };
 
+struct ColumnReadOptions {
+  // Verify page CRCs when the writer stored them.
+  bool verify_checksums = true;
+  // List columns: the most memory the elements of one batch may take. A few
+  // bytes of RLE levels and dictionary indices can stand for billions of
+  // elements; a batch beyond this is NotSupported.
+  uint64_t max_list_batch_bytes = uint64_t{1} << 30;
+};
+
 class ColumnChunkReader {
  public:
   // `bytes` is the whole column chunk (dictionary page, then data pages),
   // `num_rows` the row count of its row group.
   ColumnChunkReader(const ColumnDescriptor& column, const ColumnMetaData& meta,
                     ChunkLocation location, std::shared_ptr<const std::string> bytes,
-                    int64_t num_rows, bool verify_checksums);
+                    int64_t num_rows, ColumnReadOptions options);
 
   // Replaces `*out` with the next `n` rows' values. Fails if the chunk ends
   // before them.
@@ -98,7 +107,7 @@ class ColumnChunkReader {
   ChunkLocation location_;
   std::shared_ptr<const std::string> chunk_;
   int64_t rows_left_;
-  bool verify_checksums_;
+  ColumnReadOptions options_;
   size_t pos_ = 0;            // next page header within the chunk
   uint64_t page_offset_ = 0;  // file offset of the current page
   bool seen_data_page_ = false;

@@ -46,7 +46,9 @@ class RowGroupDecoder {
     rows_left_ = g.num_rows;
     uint64_t row_bytes = 0;
     for (const ColumnDescriptor* c : columns_) {
-      ASSIGN_OR_RETURN(auto reader, file_.OpenColumn(index_, *c, options_.verify_checksums));
+      ASSIGN_OR_RETURN(
+          auto reader,
+          file_.OpenColumn(index_, *c, {options_.verify_checksums, options_.max_list_batch_bytes}));
       readers_.push_back(std::move(reader));
       const ColumnMetaData& m = *g.columns[c->leaf_index].meta_data;
       row_bytes += static_cast<uint64_t>(std::max<int64_t>(m.total_uncompressed_size, 0)) /
@@ -310,16 +312,15 @@ Result<ParquetFile::ChunkBytes> ParquetFile::FetchChunk(size_t row_group, size_t
                     static_cast<uint64_t>(start)};
 }
 
-Result<std::unique_ptr<ColumnChunkReader>> ParquetFile::OpenColumn(size_t row_group,
-                                                                   const ColumnDescriptor& column,
-                                                                   bool verify_checksums) const {
+Result<std::unique_ptr<ColumnChunkReader>> ParquetFile::OpenColumn(
+    size_t row_group, const ColumnDescriptor& column, ColumnReadOptions options) const {
   ASSIGN_OR_RETURN(ChunkBytes chunk,
                    FetchChunk(row_group, column.leaf_index, column.name, column.physical_type));
   const RowGroup& g = metadata_.row_groups[row_group];
   ChunkLocation location{name_, row_group, chunk.offset};
   return std::make_unique<ColumnChunkReader>(column, *g.columns[column.leaf_index].meta_data,
                                              std::move(location), std::move(chunk.bytes),
-                                             g.num_rows, verify_checksums);
+                                             g.num_rows, options);
 }
 
 Status ParquetReader::Read(ObjectStore& store, const ObjectInfo& file,

@@ -35,6 +35,8 @@ struct ParquetReadOptions {
   bool verify_checksums = true;
   // Rows per decoded batch (fewer for very wide rows).
   size_t batch_rows = 4096;
+  // See ColumnReadOptions.
+  uint64_t max_list_batch_bytes = ColumnReadOptions().max_list_batch_bytes;
 };
 
 // An open Parquet file: its decoded footer and flat schema. Immutable after
@@ -69,7 +71,7 @@ class ParquetFile {
   // `row_group` and returns a reader over it.
   Result<std::unique_ptr<ColumnChunkReader>> OpenColumn(size_t row_group,
                                                         const ColumnDescriptor& column,
-                                                        bool verify_checksums) const;
+                                                        ColumnReadOptions options) const;
 
  private:
   ParquetFile(ObjectStore& store, std::string name, uint64_t size)
