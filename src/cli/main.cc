@@ -18,6 +18,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "format/parquet/parquet_reader.h"
+#include "format/parquet/parquet_verify.h"
 #include "index/index_view.h"
 #include "index/segment.h"
 #include "metastore/metastore.h"
@@ -494,13 +495,18 @@ int DumpSegment(const SegmentReader& s) {
   return 0;
 }
 
-int InspectCommand(const std::string& path, int docs, int terms, bool dump) {
+int InspectCommand(const std::string& path, int docs, int terms, bool dump, bool verify) {
   std::filesystem::path p(path);
   auto store = ObjectStore::Open(p.has_parent_path() ? p.parent_path().string() : ".");
   if (!store.ok()) return ReportFailure(store.status());
   std::string key = p.filename().string();
   if (key.ends_with(".parquet")) {
     Status st = parquet::DescribeParquet(**store, key, std::cout);
+    if (st.ok() && verify) {
+      std::cout << std::flush;
+      st = parquet::VerifyParquet(**store, key);
+      if (st.ok()) std::cout << "verified: every page of every column decodes\n";
+    }
     return st.ok() ? 0 : ReportFailure(st);
   }
   auto bytes = (*store)->Get(key);
@@ -766,7 +772,7 @@ int main(int argc, char** argv) {
 
   std::string inspect_path;
   int inspect_docs = 0, inspect_terms = 0;
-  bool inspect_dump = false;
+  bool inspect_dump = false, inspect_verify = false;
   auto* inspect_cmd = app.add_subcommand(
       "inspect",
       "show a segment, manifest, CURRENT or Parquet file (schema, row groups, encodings)");
@@ -776,6 +782,10 @@ int main(int argc, char** argv) {
   inspect_cmd->add_flag("--dump", inspect_dump,
                         "segments only: print every doc (doc, id, group) and every term with "
                         "its doc ids (term, field, term, ids), tab-separated, instead");
+  inspect_cmd->add_flag("--verify", inspect_verify,
+                        "Parquet files: also decode every page of every column and name the "
+                        "first bad one (row group, column, page offset); exit 1 if one is bad "
+                        "(segments are always verified)");
 
   CommonOptions gc;
   auto* gc_cmd = app.add_subcommand(
@@ -819,7 +829,8 @@ int main(int argc, char** argv) {
   if (*query_cmd) return QueryCommand(query);
   if (*serve_cmd) return ServeCommand(serve);
   if (*status_cmd) return StatusCommand(status, status_json, status_batches);
-  if (*inspect_cmd) return InspectCommand(inspect_path, inspect_docs, inspect_terms, inspect_dump);
+  if (*inspect_cmd)
+    return InspectCommand(inspect_path, inspect_docs, inspect_terms, inspect_dump, inspect_verify);
   if (*gc_cmd) return GcCommand(gc);
   if (*set_wm_cmd) return SetWatermarkCommand(set_wm);
   return kExitUsage;

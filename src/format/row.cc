@@ -4,6 +4,24 @@
 
 namespace freshet {
 
+std::string_view ValueTypeName(ValueType t) {
+  switch (t) {
+    case ValueType::kNull:
+      return "null";
+    case ValueType::kBool:
+      return "bool";
+    case ValueType::kInt64:
+      return "int64";
+    case ValueType::kDouble:
+      return "double";
+    case ValueType::kString:
+      return "string";
+    case ValueType::kStringList:
+      return "list";
+  }
+  return "?";
+}
+
 std::string ValueToText(const Value& v) {
   switch (v.type) {
     case ValueType::kNull:

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace freshet {
@@ -54,6 +55,9 @@ struct Value {
   bool is_null() const { return type == ValueType::kNull; }
   bool operator==(const Value&) const = default;
 };
+
+// The name of a type in messages: null, bool, int64, double, string, list.
+std::string_view ValueTypeName(ValueType t);
 
 // Canonical text of a value: integers in decimal, doubles in the shortest
 // form that round-trips, booleans as true/false, lists joined by ' '.

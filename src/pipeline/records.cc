@@ -16,18 +16,30 @@ int IndexOf(const std::vector<std::string>& cols, const std::string& name) {
   return it == cols.end() ? -1 : static_cast<int>(it - cols.begin());
 }
 
-bool KeyText(const Value& v, std::string* out) {
+// Sets `*out` to the text of a key (a non-empty string or an integer), or
+// returns false with `*why` saying what is wrong, naming the column and, for
+// a value of another type, the type (`what` is "key" or "group key").
+bool KeyText(const Value& v, std::string_view what, std::string_view column, std::string* out,
+             std::string* why) {
   switch (v.type) {
     case ValueType::kString:
-      if (v.s.empty()) return false;
-      *out = v.s;
-      return true;
+      if (!v.s.empty()) {
+        *out = v.s;
+        return true;
+      }
+      break;
     case ValueType::kInt64:
       *out = fmt::format("{}", v.i);
       return true;
+    case ValueType::kNull:
+      break;
     default:
+      *why = fmt::format("{} column '{}' holds a {} ({}); a {} must be a string or an integer",
+                         what, column, ValueTypeName(v.type), ValueToText(v), what);
       return false;
   }
+  *why = fmt::format("missing or empty {} column '{}'", what, column);
+  return false;
 }
 
 class ReducingSink final : public RowSink {
@@ -37,10 +49,10 @@ class ReducingSink final : public RowSink {
 
   Status OnRow(Row& row, uint64_t line) override {
     KeyedRecord rec;
-    if (!KeyText(row[schema_.id_column], &rec.id)) {
-      return Bad(
-          line, 0,
-          fmt::format("missing or empty key column '{}'", schema_.columns[schema_.id_column]));
+    std::string why;
+    if (!KeyText(row[schema_.id_column], "key", schema_.columns[schema_.id_column], &rec.id,
+                 &why)) {
+      return Bad(line, 0, std::move(why));
     }
     auto version = VersionOf(row[schema_.version_column], schema_.version_format);
     if (!version.ok()) {
@@ -56,11 +68,11 @@ class ReducingSink final : public RowSink {
                       schema_.delete_values.end();
       }
     }
-    if (schema_.group_column >= 0 && !KeyText(row[schema_.group_column], &rec.group) &&
+    if (schema_.group_column >= 0 &&
+        !KeyText(row[schema_.group_column], "group key", schema_.columns[schema_.group_column],
+                 &rec.group, &why) &&
         !rec.deleted) {
-      return Bad(line, 0,
-                 fmt::format("missing or empty group key column '{}'",
-                             schema_.columns[schema_.group_column]));
+      return Bad(line, 0, std::move(why));
     }
     ++out_->records;
     auto [it, inserted] = latest_.try_emplace(rec.id, out_->reduced.size());
@@ -161,10 +173,13 @@ Result<ParsedFile> ReadKeyedFile(ObjectStore& store, const ObjectInfo& file, Tim
   ReducingSink sink(schema, policy, &out);
   Status st = reader->Read(store, file, schema.columns, sink);
   if (!st.ok()) {
-    if (st.code() == StatusCode::kCorruption && policy == BadRecordPolicy::kSkip) {
-      // A file that cannot be decoded at all is quarantined whole.
+    bool damaged = st.code() == StatusCode::kCorruption;
+    if ((damaged || st.code() == StatusCode::kNotSupported) && policy == BadRecordPolicy::kSkip) {
+      // A file that cannot be decoded at all, because it is damaged or uses
+      // what the reader does not support, is quarantined whole.
       ++out.bad_records;
-      out.bad.push_back(fmt::format("{}: unreadable file: {}", file.key, st.message()));
+      out.bad.push_back(fmt::format("{}: {} file: {}", file.key,
+                                    damaged ? "unreadable" : "unsupported", st.message()));
       return out;
     }
     return st;

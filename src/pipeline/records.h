@@ -56,7 +56,11 @@ struct RecordSchema {
 };
 
 // Reads and reduces one file. With BadRecordPolicy::kStop the first bad
-// record fails the read with Corruption naming the file, line and offset.
+// record fails the read with Corruption naming the file, line and offset, and
+// a file that cannot be read (Corruption, NotSupported) fails it with the
+// reader's error. With kSkip bad records are counted and listed, and such a
+// file is quarantined whole ("KEY: unreadable file: ..." or
+// "KEY: unsupported file: ...").
 Result<ParsedFile> ReadKeyedFile(ObjectStore& store, const ObjectInfo& file, TimeMicros partition,
                                  FileFormat format, const RecordSchema& schema,
                                  BadRecordPolicy policy);

@@ -92,6 +92,31 @@ def is_flat(arrow_type) -> bool:
     return not pa.types.is_nested(arrow_type)
 
 
+def is_list_of_flat(arrow_type) -> bool:
+    """A top-level Arrow list of flat values: freshet reads it as a string list."""
+    if isinstance(arrow_type, pa.ExtensionType):
+        arrow_type = arrow_type.storage_type
+    return (pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type)) \
+        and is_flat(arrow_type.value_type)
+
+
+def is_readable(arrow_type) -> bool:
+    """A top-level Arrow field freshet reads: flat, or a list of flat values."""
+    return is_flat(arrow_type) or is_list_of_flat(arrow_type)
+
+
+def element_text(value):
+    """freshet's canonical text of a list element, from its expected JSON value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return value.get("double", value.get("hex"))
+    if isinstance(value, float):
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") else text
+    return str(value)
+
+
 def expected_column(array: pa.ChunkedArray):
     """freshet's documented mapping of one Arrow column, as parquet_dump prints it."""
     t = array.type
@@ -103,6 +128,17 @@ def expected_column(array: pa.ChunkedArray):
         t = t.value_type
     if pa.types.is_null(t):
         return [None] * len(array)
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        # Null lists stay null, null elements are left out (as for JSON arrays).
+        out = []
+        for chunk in array.chunks:
+            for i in range(len(chunk)):
+                if not chunk[i].is_valid:
+                    out.append(None)
+                    continue
+                items = expected_column(pa.chunked_array([chunk[i].values], type=t.value_type))
+                out.append([element_text(v) for v in items if v is not None])
+        return out
     if pa.types.is_timestamp(t) or pa.types.is_time(t) or pa.types.is_duration(t):
         unit = t.unit
         raw = array.cast(pa.int64()).to_pylist()

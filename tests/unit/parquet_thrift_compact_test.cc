@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
 
 #include "format/parquet/parquet_metadata.h"
+#include "format/parquet/parquet_thrift_ids.h"
 #include "format/parquet/thrift_compact.h"
 
 namespace freshet::parquet {
 namespace {
+
+namespace fmd = thrift_id::file_meta_data;
 
 FileMetaData SampleMetadata() {
   FileMetaData md;
@@ -151,9 +154,9 @@ TEST(ThriftCompact, UnknownFieldsAreSkipped) {
   w.WriteByte(3);
   w.WriteFieldBegin(206, ThriftType::kI16);
   w.WriteI16(-300);
-  w.WriteI32Field(1, 2);   // version
-  w.WriteI64Field(3, 42);  // num_rows
-  w.WriteBinaryField(6, "writer");
+  w.WriteI32Field(fmd::kVersion, 2);
+  w.WriteI64Field(fmd::kNumRows, 42);
+  w.WriteBinaryField(fmd::kCreatedBy, "writer");
   w.WriteStructEnd();
   auto parsed = ParseFileMetaData(w.buffer());
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
@@ -165,13 +168,42 @@ TEST(ThriftCompact, UnknownFieldsAreSkipped) {
 TEST(ThriftCompact, WrongWireTypeOfKnownFieldIsSkipped) {
   ThriftCompactWriter w;
   w.WriteStructBegin();
-  w.WriteBinaryField(1, "not an i32");  // version with the wrong type
-  w.WriteI64Field(3, 42);               // num_rows
+  w.WriteBinaryField(fmd::kVersion, "not an i32");  // version with the wrong type
+  w.WriteI64Field(fmd::kNumRows, 42);
   w.WriteStructEnd();
   auto parsed = ParseFileMetaData(w.buffer());
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   EXPECT_EQ(parsed->version, 0);
   EXPECT_EQ(parsed->num_rows, 42);
+}
+
+// fastparquet writes an empty list as the single byte 0x00 (size 0, element
+// type 0); pyarrow and DuckDB accept it, and so must we. A non-empty list
+// without an element type stays corrupt.
+TEST(ThriftCompact, EmptyListWithElementTypeZeroIsAccepted) {
+  ThriftCompactWriter w;
+  w.WriteStructBegin();
+  w.WriteI32Field(fmd::kVersion, 1);
+  w.WriteFieldBegin(fmd::kKeyValueMetadata, ThriftType::kList);
+  w.WriteByte(0);
+  w.WriteI64Field(fmd::kNumRows, 7);
+  w.WriteStructEnd();
+  auto parsed = ParseFileMetaData(w.buffer());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->num_rows, 7);
+  EXPECT_TRUE(parsed->key_value_metadata.empty());
+
+  ThriftCompactWriter bad;
+  bad.WriteStructBegin();
+  bad.WriteFieldBegin(fmd::kKeyValueMetadata, ThriftType::kList);
+  bad.WriteByte(0x20);  // two elements of type 0
+  bad.WriteByte(0);
+  bad.WriteByte(0);
+  bad.WriteStructEnd();
+  parsed = ParseFileMetaData(bad.buffer());
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("bad list element type 0"), std::string::npos)
+      << parsed.status().ToString();
 }
 
 TEST(ThriftCompact, HugeListAndBinaryLengthsAreRejectedBeforeAllocating) {
@@ -183,7 +215,7 @@ TEST(ThriftCompact, HugeListAndBinaryLengthsAreRejectedBeforeAllocating) {
   // created_by (field 6) with a 1 TB length.
   ThriftCompactWriter w;
   w.WriteStructBegin();
-  w.WriteFieldBegin(6, ThriftType::kBinary);
+  w.WriteFieldBegin(fmd::kCreatedBy, ThriftType::kBinary);
   w.WriteVarint(uint64_t{1} << 40);
   parsed = ParseFileMetaData(w.buffer());
   ASSERT_FALSE(parsed.ok());
@@ -217,9 +249,9 @@ TEST(ThriftCompact, PageHeaderRoundTrip) {
 TEST(ThriftCompact, LongFieldIdDeltasUseExplicitIds) {
   ThriftCompactWriter w;
   w.WriteStructBegin();
-  w.WriteI32Field(1, 7);
-  w.WriteI64Field(3, 9);
-  w.WriteBinaryField(6, "me");
+  w.WriteI32Field(fmd::kVersion, 7);
+  w.WriteI64Field(fmd::kNumRows, 9);
+  w.WriteBinaryField(fmd::kCreatedBy, "me");
   w.WriteStructEnd();
   ThriftCompactReader r(w.buffer());
   ASSERT_TRUE(r.ReadStructBegin().ok());

@@ -9,24 +9,11 @@
 
 #include "format/parquet/parquet_reader.h"
 #include "format/parquet/parquet_verify.h"
+#include "parquet_test_files.h"
 #include "parquet_test_store.h"
 
 namespace freshet::parquet {
 namespace {
-
-class CollectingSink final : public RowSink {
- public:
-  Status OnRow(Row& row, uint64_t row_number) override {
-    rows.push_back(row);
-    numbers.push_back(row_number);
-    return Status::OK();
-  }
-  Status OnBadRow(uint64_t, uint64_t, std::string reason) override {
-    return Status::Corruption(reason);
-  }
-  std::vector<Row> rows;
-  std::vector<uint64_t> numbers;
-};
 
 std::vector<WriterColumn> Schema() {
   return {{"ad_id", ValueType::kInt64, false},
@@ -210,44 +197,60 @@ TEST(ParquetReader, FetchesFooterThenOnlyProjectedChunks) {
   }
 }
 
-TEST(ParquetReader, NestedProjectionIsNotSupported) {
-  // A hand-made schema: root { required int64 id; optional group tags (LIST) {...} }.
+TEST(ParquetReader, ListsAreColumnsOtherNestingIsNotSupported) {
+  // A hand-made schema: root { required int64 id;
+  //   optional group tags (LIST) { repeated group list { optional binary element; } }
+  //   required group legacy (LIST) { repeated int32 element; }
+  //   repeated binary bare;
+  //   optional group point { required double x; } }
+  using R = Repetition;
+  using P = PhysicalType;
   FileMetaData md;
-  SchemaElement root, id, tags, list, element;
-  root.name = "schema";
-  root.num_children = 2;
-  id.name = "id";
-  id.type = PhysicalType::kInt64;
-  id.repetition = Repetition::kRequired;
-  tags.name = "tags";
-  tags.repetition = Repetition::kOptional;
-  tags.num_children = 1;
-  tags.logical_type.kind = LogicalType::Kind::kList;
-  list.name = "list";
-  list.repetition = Repetition::kRepeated;
-  list.num_children = 1;
-  element.name = "element";
-  element.type = PhysicalType::kByteArray;
-  element.repetition = Repetition::kOptional;
-  md.schema = {root, id, tags, list, element};
-  std::string footer = SerializeFileMetaData(md);
-  std::string file = "PAR1" + footer;
-  uint32_t len = static_cast<uint32_t>(footer.size());
-  file.append(reinterpret_cast<const char*>(&len), 4);
-  file += "PAR1";
+  md.schema = {RootElement(5),
+               LeafElement("id", P::kInt64, R::kRequired),
+               GroupElement("tags", R::kOptional, 1, true),
+               GroupElement("list", R::kRepeated, 1),
+               LeafElement("element", P::kByteArray, R::kOptional),
+               GroupElement("legacy", R::kRequired, 1, true),
+               LeafElement("element", P::kInt32, R::kRepeated),
+               LeafElement("bare", P::kByteArray, R::kRepeated),
+               GroupElement("point", R::kOptional, 1),
+               LeafElement("x", P::kDouble, R::kRequired)};
   InMemoryStore store;
-  ASSERT_TRUE(store.Put("n.parquet", file).ok());
+  ASSERT_TRUE(store.Put("n.parquet", ParquetFileBytes("", md)).ok());
   auto opened = ParquetFile::Open(store, *store.Head("n.parquet"));
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  ASSERT_EQ((*opened)->schema().columns().size(), 1u);
-  ASSERT_EQ((*opened)->schema().skipped().size(), 1u);
-  EXPECT_EQ((*opened)->schema().leaves()[1].max_definition_level, 3);
-  EXPECT_EQ((*opened)->schema().leaves()[1].max_repetition_level, 1);
+  const ParquetSchema& schema = (*opened)->schema();
+  ASSERT_EQ(schema.columns().size(), 4u);
+  const ColumnDescriptor* t = schema.Find("tags");
+  ASSERT_NE(t, nullptr);
+  EXPECT_TRUE(t->is_list());
+  EXPECT_EQ(t->list_definition_level, 1);
+  EXPECT_EQ(t->element_definition_level, 2);
+  EXPECT_EQ(t->max_definition_level, 3);
+  EXPECT_EQ(t->type_name, "LIST<BYTE_ARRAY>");
+  const ColumnDescriptor* l = schema.Find("legacy");
+  ASSERT_NE(l, nullptr);
+  EXPECT_EQ(l->list_definition_level, 0);
+  EXPECT_EQ(l->element_definition_level, 1);
+  EXPECT_EQ(l->max_definition_level, 1);
+  EXPECT_EQ(l->leaf_index, 2u);
+  const ColumnDescriptor* b = schema.Find("bare");
+  ASSERT_NE(b, nullptr);
+  EXPECT_TRUE(b->is_list());
+  EXPECT_EQ(b->list_definition_level, 0);
+  EXPECT_EQ(b->element_definition_level, 1);
+  ASSERT_EQ(schema.skipped().size(), 1u);
+  EXPECT_EQ(schema.skipped()[0].name, "point");
+  EXPECT_EQ(schema.leaves()[1].max_definition_level, 3);
+  EXPECT_EQ(schema.leaves()[1].max_repetition_level, 1);
   ParquetReader reader;
   CollectingSink sink;
-  Status st = reader.ReadFile(**opened, {"id", "tags"}, sink);
+  Status st = reader.ReadFile(**opened, {"id", "point"}, sink);
   EXPECT_EQ(st.code(), StatusCode::kNotSupported);
-  EXPECT_NE(st.message().find("n.parquet: column 'tags'"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("n.parquet: column 'point' is a nested group with 1 leaf column"),
+            std::string::npos)
+      << st.message();
 }
 
 }  // namespace

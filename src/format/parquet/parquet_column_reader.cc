@@ -176,16 +176,61 @@ size_t FixedWidth(const ColumnDescriptor& c) {
 
 }  // namespace
 
+Status LevelStream::InitV1(Encoding encoding, std::string_view* data, int max_level,
+                           size_t num_values) {
+  int width = BitWidth(static_cast<uint64_t>(max_level));
+  legacy_active_ = false;
+  if (encoding == Encoding::kRle) {
+    if (data->size() < 4) return Status::Corruption("levels length truncated");
+    uint32_t len = Load<uint32_t>(data->data());
+    if (len > data->size() - 4) {
+      return Status::Corruption(
+          fmt::format("levels of {} bytes exceed the page's {} bytes", len, data->size() - 4));
+    }
+    rle_ = RleBitPackedDecoder(data->substr(4, len), width);
+    *data = data->substr(4 + len);
+    return Status::OK();
+  }
+  if (encoding == Encoding::kBitPacked) {
+    size_t needed = (num_values * static_cast<size_t>(width) + 7) / 8;
+    if (needed > data->size()) return Status::Corruption("BIT_PACKED levels truncated");
+    legacy_.resize(num_values);
+    size_t used = 0;
+    RETURN_IF_ERROR(DecodeLegacyBitPacked(*data, width, num_values, legacy_.data(), &used));
+    legacy_pos_ = 0;
+    legacy_active_ = true;
+    *data = data->substr(used);
+    return Status::OK();
+  }
+  return Status::NotSupported(fmt::format("level encoding {}", EncodingName(encoding)));
+}
+
+void LevelStream::InitV2(std::string_view levels, int max_level) {
+  rle_ = RleBitPackedDecoder(levels, BitWidth(static_cast<uint64_t>(max_level)));
+  legacy_active_ = false;
+}
+
+Status LevelStream::Get(uint32_t* out, size_t n) {
+  if (!legacy_active_) return rle_.Get(out, n);
+  if (n > legacy_.size() - legacy_pos_) {
+    return Status::Corruption(
+        fmt::format("{} levels wanted, {} left", n, legacy_.size() - legacy_pos_));
+  }
+  std::copy_n(legacy_.begin() + static_cast<ptrdiff_t>(legacy_pos_), n, out);
+  legacy_pos_ += n;
+  return Status::OK();
+}
+
 ColumnChunkReader::ColumnChunkReader(const ColumnDescriptor& column, const ColumnMetaData& meta,
                                      ChunkLocation location,
                                      std::shared_ptr<const std::string> bytes, int64_t num_rows,
-                                     bool verify_checksums)
+                                     ColumnReadOptions options)
     : column_(column),
       codec_(meta.codec),
       location_(std::move(location)),
       chunk_(std::move(bytes)),
       rows_left_(num_rows),
-      verify_checksums_(verify_checksums) {}
+      options_(options) {}
 
 Status ColumnChunkReader::PageError(std::string_view what) const {
   return WithPageContext(Status::Corruption(std::string(what)));
@@ -219,7 +264,7 @@ Status ColumnChunkReader::NextPage() {
     }
     std::string_view page = rest.substr(header_size, h.compressed_page_size);
     pos_ += header_size + h.compressed_page_size;
-    if (h.crc && verify_checksums_) {
+    if (h.crc && options_.verify_checksums) {
       uint32_t actual = static_cast<uint32_t>(
           crc32(0, reinterpret_cast<const Bytef*>(page.data()), static_cast<uInt>(page.size())));
       if (actual != *h.crc) {
@@ -324,7 +369,6 @@ Status ColumnChunkReader::StartDataPage(const PageHeader& h, std::string_view pa
   std::string_view levels;  // definition levels (v1: with their encoding's framing)
   std::string_view values;  // value section, decompressed
   page_buffer_.reset();
-  legacy_levels_active_ = false;
   if (!IsSupportedCodec(codec_)) {
     return Status::NotSupported(fmt::format("compression codec {}", CodecName(codec_)));
   }
@@ -334,7 +378,7 @@ Status ColumnChunkReader::StartDataPage(const PageHeader& h, std::string_view pa
     num_values = d.num_values;
     encoding = d.encoding;
     if (num_values < 0) return Status::Corruption(fmt::format("page of {} values", num_values));
-    if (num_values > rows_left_) {
+    if (!column_.is_list() && num_values > rows_left_) {
       return Status::Corruption(
           fmt::format("page holds {} values but only {} rows remain", num_values, rows_left_));
     }
@@ -349,32 +393,19 @@ Status ColumnChunkReader::StartDataPage(const PageHeader& h, std::string_view pa
       data = *buffer;
       page_buffer_ = std::move(buffer);
     }
-    // Flat columns have no repetition levels. Definition levels exist only
-    // when the column is optional.
+    // Repetition levels come first (list columns only); definition levels
+    // exist only when the column is optional or a list.
+    if (column_.max_repetition_level > 0) {
+      RETURN_IF_ERROR(rep_levels_
+                          .InitV1(d.repetition_level_encoding, &data, column_.max_repetition_level,
+                                  static_cast<size_t>(num_values))
+                          .WithContext("repetition levels"));
+    }
     if (column_.max_definition_level > 0) {
-      if (d.definition_level_encoding == Encoding::kRle) {
-        if (data.size() < 4) return Status::Corruption("definition levels length truncated");
-        uint32_t len = Load<uint32_t>(data.data());
-        if (len > data.size() - 4) {
-          return Status::Corruption(fmt::format(
-              "definition levels of {} bytes exceed the page's {} bytes", len, data.size() - 4));
-        }
-        def_levels_ = RleBitPackedDecoder(data.substr(4, len), 1);
-        data = data.substr(4 + len);
-      } else if (d.definition_level_encoding == Encoding::kBitPacked) {
-        size_t needed = (static_cast<size_t>(num_values) + 7) / 8;
-        if (needed > data.size())
-          return Status::Corruption("BIT_PACKED definition levels truncated");
-        legacy_levels_.resize(num_values);
-        size_t used = 0;
-        RETURN_IF_ERROR(DecodeLegacyBitPacked(data, 1, num_values, legacy_levels_.data(), &used));
-        legacy_level_pos_ = 0;
-        legacy_levels_active_ = true;
-        data = data.substr(used);
-      } else {
-        return Status::NotSupported(
-            fmt::format("definition level encoding {}", EncodingName(d.definition_level_encoding)));
-      }
+      RETURN_IF_ERROR(def_levels_
+                          .InitV1(d.definition_level_encoding, &data, column_.max_definition_level,
+                                  static_cast<size_t>(num_values))
+                          .WithContext("definition levels"));
     }
     values = data;
   } else {
@@ -383,7 +414,7 @@ Status ColumnChunkReader::StartDataPage(const PageHeader& h, std::string_view pa
     num_values = d.num_values;
     encoding = d.encoding;
     if (num_values < 0) return Status::Corruption(fmt::format("page of {} values", num_values));
-    if (num_values > rows_left_) {
+    if (!column_.is_list() && num_values > rows_left_) {
       return Status::Corruption(
           fmt::format("page holds {} values but only {} rows remain", num_values, rows_left_));
     }
@@ -411,7 +442,10 @@ Status ColumnChunkReader::StartDataPage(const PageHeader& h, std::string_view pa
     } else {
       values = compressed;
     }
-    if (column_.max_definition_level > 0) def_levels_ = RleBitPackedDecoder(levels, 1);
+    if (column_.max_repetition_level > 0) {
+      rep_levels_.InitV2(page.substr(0, rep), column_.max_repetition_level);
+    }
+    if (column_.max_definition_level > 0) def_levels_.InitV2(levels, column_.max_definition_level);
   }
   page_values_left_ = static_cast<uint64_t>(num_values);
   return StartValues(encoding, values);
@@ -695,6 +729,7 @@ Status ColumnChunkReader::Read(size_t n, ColumnBatch* out) {
   if (static_cast<int64_t>(n) > rows_left_) {
     return PageError(fmt::format("{} rows wanted but the row group has {} left", n, rows_left_));
   }
+  if (column_.is_list()) return ReadLists(n, out);
   out->types.assign(n, ValueType::kNull);
   out->ints.resize(n);
   out->doubles.resize(n);
@@ -720,13 +755,8 @@ Status ColumnChunkReader::Read(size_t n, ColumnBatch* out) {
     size_t m = k;
     if (column_.max_definition_level > 0) {
       levels_.resize(k);
-      if (legacy_levels_active_) {
-        std::copy_n(legacy_levels_.begin() + legacy_level_pos_, k, levels_.begin());
-        legacy_level_pos_ += k;
-      } else {
-        RETURN_IF_ERROR(
-            WithPageContext(def_levels_.Get(levels_.data(), k).WithContext("definition levels")));
-      }
+      RETURN_IF_ERROR(
+          WithPageContext(def_levels_.Get(levels_.data(), k).WithContext("definition levels")));
       m = 0;
       for (size_t i = 0; i < k; ++i) {
         if (levels_[i] > 1) {
@@ -747,6 +777,126 @@ Status ColumnChunkReader::Read(size_t n, ColumnBatch* out) {
     page_values_left_ -= k;
     filled += k;
     rows_left_ -= static_cast<int64_t>(k);
+  }
+  return Status::OK();
+}
+
+Status ColumnChunkReader::RefillListLevels() {
+  if (page_values_left_ == 0) RETURN_IF_ERROR(NextPage());
+  size_t k = static_cast<size_t>(std::min<uint64_t>(page_values_left_, 4096));
+  list_reps_.resize(k);
+  list_defs_.resize(k);
+  RETURN_IF_ERROR(
+      WithPageContext(rep_levels_.Get(list_reps_.data(), k).WithContext("repetition levels")));
+  RETURN_IF_ERROR(
+      WithPageContext(def_levels_.Get(list_defs_.data(), k).WithContext("definition levels")));
+  const uint32_t max_def = static_cast<uint32_t>(column_.max_definition_level);
+  size_t m = 0;
+  for (size_t i = 0; i < k; ++i) {
+    if (list_reps_[i] > 1) {
+      return PageError(fmt::format("repetition level {} above the maximum 1", list_reps_[i]));
+    }
+    if (list_defs_[i] > max_def) {
+      return PageError(
+          fmt::format("definition level {} above the maximum {}", list_defs_[i], max_def));
+    }
+    m += list_defs_[i] == max_def;
+  }
+  RETURN_IF_ERROR(WithPageContext(DecodeValues(m)));
+  ColumnBatch& scratch = element_scratch_;
+  scratch.types.assign(m, ValueType::kNull);
+  scratch.ints.resize(m);
+  scratch.doubles.resize(m);
+  scratch.strings.resize(m);
+  element_texts_.resize(m);
+  element_present_.assign(m, 1);
+  for (size_t i = 0; i < m; ++i) {
+    ConvertInto(i, i, &scratch);
+    switch (scratch.types[i]) {
+      case ValueType::kString:
+        element_texts_[i].assign(scratch.strings[i]);
+        break;
+      case ValueType::kBool:
+        element_texts_[i] = ValueToText(Value::Bool(scratch.ints[i] != 0));
+        break;
+      case ValueType::kInt64:
+        element_texts_[i] = ValueToText(Value::Int64(scratch.ints[i]));
+        break;
+      case ValueType::kDouble:
+        element_texts_[i] = ValueToText(Value::Double(scratch.doubles[i]));
+        break;
+      default:
+        element_present_[i] = 0;  // a NULL-typed element
+        break;
+    }
+  }
+  page_values_left_ -= k;
+  list_level_pos_ = 0;
+  element_pos_ = 0;
+  return Status::OK();
+}
+
+Status ColumnChunkReader::ReadLists(size_t n, ColumnBatch* out) {
+  out->types.assign(n, ValueType::kNull);
+  out->lists.resize(n);
+  out->pins.clear();  // list elements are copied out of the pages
+  arena_ = std::make_shared<ByteArena>();
+  const uint32_t list_def = static_cast<uint32_t>(column_.list_definition_level);
+  const uint32_t element_def = static_cast<uint32_t>(column_.element_definition_level);
+  const uint32_t max_def = static_cast<uint32_t>(column_.max_definition_level);
+  // A row ends at the next row's first level (repetition 0) or at the end
+  // of the chunk, so a row opened in this call always ends in it.
+  size_t done = 0;
+  bool open = false;
+  uint64_t batch_bytes = 0;
+  while (done < n) {
+    if (list_level_pos_ == list_reps_.size()) {
+      if (page_values_left_ == 0 && pos_ >= chunk_->size()) {
+        if (open) {
+          open = false;
+          ++done;
+          continue;
+        }
+        return PageError(fmt::format("column chunk ends with {} rows still to read", rows_left_));
+      }
+      RETURN_IF_ERROR(RefillListLevels());
+      continue;
+    }
+    uint32_t rep = list_reps_[list_level_pos_];
+    uint32_t def = list_defs_[list_level_pos_];
+    if (rep == 0) {
+      if (open) {
+        open = false;
+        ++done;
+        continue;
+      }
+      if (rows_left_ == 0) return PageError("the chunk holds more rows than its row group");
+      --rows_left_;
+      open = true;
+      out->lists[done].clear();
+      if (def >= list_def) out->types[done] = ValueType::kStringList;
+    } else if (!open || (def < element_def)) {
+      return PageError(fmt::format("repetition level 1 with definition level {} {}", def,
+                                   open ? "continues an empty or null list" : "starts a row"));
+    }
+    if (def >= element_def) {
+      if (out->types[done] != ValueType::kStringList) {
+        return PageError("a list element in a null list");
+      }
+      if (def == max_def) {
+        if (element_present_[element_pos_]) {
+          batch_bytes += sizeof(std::string) + element_texts_[element_pos_].size();
+          if (batch_bytes > options_.max_list_batch_bytes) {
+            return WithPageContext(Status::NotSupported(
+                fmt::format("the list elements of {} rows take more than {} bytes", done + 1,
+                            options_.max_list_batch_bytes)));
+          }
+          out->lists[done].push_back(std::move(element_texts_[element_pos_]));
+        }
+        ++element_pos_;
+      }
+    }
+    ++list_level_pos_;
   }
   return Status::OK();
 }

@@ -1,9 +1,9 @@
-// ColumnChunkReader: decodes the pages of one flat column chunk into
+// ColumnChunkReader: decodes the pages of one flat or list column chunk into
 // batches of values, in row order.
 //
 // Handles dictionary pages, data pages v1 and v2, every supported encoding
 // (chosen per page: writers fall back from dictionary to PLAIN mid-chunk),
-// definition levels, page CRCs and decompression. Memory stays bounded by
+// definition and repetition levels, page CRCs and decompression. Memory stays bounded by
 // the pages a batch touches; nothing is sized from an unchecked count.
 // Errors are Corruption (or NotSupported) whose message names the file, the
 // column, the row group and the file offset of the page.
@@ -29,12 +29,14 @@ namespace freshet::parquet {
 // Values of one column for a run of consecutive rows. Row i is null when
 // types[i] == kNull; otherwise its value is ints[i] (kBool, kInt64, and the
 // day number of a DATE column), doubles[i] (kDouble) or strings[i]
-// (kString). String views stay valid while the batch (its pins) lives.
+// (kString) or lists[i] (kStringList, list columns only). String views stay
+// valid while the batch (its pins) lives.
 struct ColumnBatch {
   std::vector<ValueType> types;
   std::vector<int64_t> ints;
   std::vector<double> doubles;
   std::vector<std::string_view> strings;
+  std::vector<std::vector<std::string>> lists;
   std::vector<std::shared_ptr<const void>> pins;
 
   size_t size() const { return types.size(); }
@@ -47,19 +49,50 @@ struct ChunkLocation {
   uint64_t file_offset = 0;  // of the chunk's first byte
 };
 
+// The repetition or definition levels of one data page, decoded on demand.
+class LevelStream {
+ public:
+  // A v1 page: `*data` starts with the levels in `encoding` (RLE behind its
+  // 4-byte length, or BIT_PACKED); advances `*data` past them.
+  Status InitV1(Encoding encoding, std::string_view* data, int max_level, size_t num_values);
+  // A v2 page: RLE levels without a length (the page header has it).
+  void InitV2(std::string_view levels, int max_level);
+  // The next `n` levels; Corruption past the page's levels.
+  Status Get(uint32_t* out, size_t n);
+
+ private:
+  RleBitPackedDecoder rle_;
+  std::vector<uint32_t> legacy_;  // BIT_PACKED levels, decoded whole
+  size_t legacy_pos_ = 0;
+  bool legacy_active_ = false;
+};
+
+struct ColumnReadOptions {
+  // Verify page CRCs when the writer stored them.
+  bool verify_checksums = true;
+  // List columns: the most memory the elements of one batch may take. A few
+  // bytes of RLE levels and dictionary indices can stand for billions of
+  // elements; a batch beyond this is NotSupported.
+  uint64_t max_list_batch_bytes = uint64_t{1} << 30;
+};
+
 class ColumnChunkReader {
  public:
   // `bytes` is the whole column chunk (dictionary page, then data pages),
   // `num_rows` the row count of its row group.
   ColumnChunkReader(const ColumnDescriptor& column, const ColumnMetaData& meta,
                     ChunkLocation location, std::shared_ptr<const std::string> bytes,
-                    int64_t num_rows, bool verify_checksums);
+                    int64_t num_rows, ColumnReadOptions options);
 
   // Replaces `*out` with the next `n` rows' values. Fails if the chunk ends
   // before them.
   Status Read(size_t n, ColumnBatch* out);
 
  private:
+  Status ReadLists(size_t n, ColumnBatch* out);
+  // List columns: decodes the next levels of the page (the next page when
+  // this one is done) and the text of their non-null elements.
+  Status RefillListLevels();
   Status NextPage();
   Status LoadDictionary(const PageHeader& header, std::string_view page);
   Status StartDataPage(const PageHeader& header, std::string_view page);
@@ -74,7 +107,7 @@ class ColumnChunkReader {
   ChunkLocation location_;
   std::shared_ptr<const std::string> chunk_;
   int64_t rows_left_;
-  bool verify_checksums_;
+  ColumnReadOptions options_;
   size_t pos_ = 0;            // next page header within the chunk
   uint64_t page_offset_ = 0;  // file offset of the current page
   bool seen_data_page_ = false;
@@ -89,10 +122,8 @@ class ColumnChunkReader {
   // The current data page.
   std::shared_ptr<const std::string> page_buffer_;  // nullptr when it lives in chunk_
   uint64_t page_values_left_ = 0;
-  RleBitPackedDecoder def_levels_;
-  std::vector<uint32_t> legacy_levels_;  // BIT_PACKED levels, decoded whole
-  size_t legacy_level_pos_ = 0;
-  bool legacy_levels_active_ = false;
+  LevelStream def_levels_;
+  LevelStream rep_levels_;  // list columns only
   Encoding encoding_ = Encoding::kPlain;
   std::string_view values_;  // the page's value section
   size_t values_pos_ = 0;    // PLAIN cursor
@@ -111,6 +142,14 @@ class ColumnChunkReader {
   std::vector<int64_t> phys_ints_;
   std::vector<double> phys_doubles_;
   std::vector<std::string_view> phys_strings_;
+
+  // List columns: levels decoded ahead and the text of their elements.
+  std::vector<uint32_t> list_reps_, list_defs_;
+  size_t list_level_pos_ = 0;
+  std::vector<std::string> element_texts_;
+  std::vector<char> element_present_;
+  size_t element_pos_ = 0;
+  ColumnBatch element_scratch_;
 };
 
 }  // namespace freshet::parquet

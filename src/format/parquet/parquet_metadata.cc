@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include "format/parquet/parquet_thrift_ids.h"
 #include "format/parquet/thrift_compact.h"
 
 namespace freshet::parquet {
 namespace {
+
+namespace id = thrift_id;
 
 // No Parquet footer has lists this long; a bound keeps a hostile footer made
 // of empty structs from expanding into gigabytes of C++ objects.
@@ -131,10 +134,10 @@ Status SkipStruct(ThriftCompactReader& r) {
 
 Status ReadTimeUnit(ThriftCompactReader& r, TimeUnit* unit) {
   return ReadStruct(r, [&](Field& f) -> Status {
-    TimeUnit u = f.id == 1   ? TimeUnit::kMillis
-                 : f.id == 2 ? TimeUnit::kMicros
-                 : f.id == 3 ? TimeUnit::kNanos
-                             : TimeUnit::kNone;
+    TimeUnit u = f.id == id::time_unit::kMillis   ? TimeUnit::kMillis
+                 : f.id == id::time_unit::kMicros ? TimeUnit::kMicros
+                 : f.id == id::time_unit::kNanos  ? TimeUnit::kNanos
+                                                  : TimeUnit::kNone;
     if (u == TimeUnit::kNone) return Status::OK();
     RETURN_IF_ERROR(f.Struct(SkipStruct));
     if (f.handled) *unit = u;
@@ -146,68 +149,68 @@ Status ReadLogicalType(ThriftCompactReader& r, LogicalType* lt) {
   using K = LogicalType::Kind;
   return ReadStruct(r, [&](Field& f) -> Status {
     switch (f.id) {
-      case 1:
+      case id::logical_type::kString:
         lt->kind = K::kString;
         return f.Struct(SkipStruct);
-      case 2:
+      case id::logical_type::kMap:
         lt->kind = K::kMap;
         return f.Struct(SkipStruct);
-      case 3:
+      case id::logical_type::kList:
         lt->kind = K::kList;
         return f.Struct(SkipStruct);
-      case 4:
+      case id::logical_type::kEnum:
         lt->kind = K::kEnum;
         return f.Struct(SkipStruct);
-      case 5:
+      case id::logical_type::kDecimal:
         lt->kind = K::kDecimal;
         return f.Struct([&](ThriftCompactReader& rr) {
           return ReadStruct(rr, [&](Field& g) -> Status {
-            if (g.id == 1) return g.I32(&lt->scale);
-            if (g.id == 2) return g.I32(&lt->precision);
+            if (g.id == id::decimal_type::kScale) return g.I32(&lt->scale);
+            if (g.id == id::decimal_type::kPrecision) return g.I32(&lt->precision);
             return Status::OK();
           });
         });
-      case 6:
+      case id::logical_type::kDate:
         lt->kind = K::kDate;
         return f.Struct(SkipStruct);
-      case 7:
-      case 8:
-        lt->kind = f.id == 7 ? K::kTime : K::kTimestamp;
+      case id::logical_type::kTime:
+      case id::logical_type::kTimestamp:
+        lt->kind = f.id == id::logical_type::kTime ? K::kTime : K::kTimestamp;
         return f.Struct([&](ThriftCompactReader& rr) {
           return ReadStruct(rr, [&](Field& g) -> Status {
-            if (g.id == 1) return g.Bool(&lt->adjusted_to_utc);
-            if (g.id == 2)
+            if (g.id == id::time_type::kIsAdjustedToUtc) return g.Bool(&lt->adjusted_to_utc);
+            if (g.id == id::time_type::kUnit)
               return g.Struct([&](ThriftCompactReader& r3) { return ReadTimeUnit(r3, &lt->unit); });
             return Status::OK();
           });
         });
-      case 10:
+      case id::logical_type::kInteger:
         lt->kind = K::kInteger;
         return f.Struct([&](ThriftCompactReader& rr) {
           return ReadStruct(rr, [&](Field& g) -> Status {
-            if (g.id == 1) return g.Byte(&lt->bit_width);
-            if (g.id == 2) return g.Bool(&lt->is_signed);
+            if (g.id == id::int_type::kBitWidth) return g.Byte(&lt->bit_width);
+            if (g.id == id::int_type::kIsSigned) return g.Bool(&lt->is_signed);
             return Status::OK();
           });
         });
-      case 11:
+      case id::logical_type::kUnknown:
         lt->kind = K::kUnknown;
         return f.Struct(SkipStruct);
-      case 12:
+      case id::logical_type::kJson:
         lt->kind = K::kJson;
         return f.Struct(SkipStruct);
-      case 13:
+      case id::logical_type::kBson:
         lt->kind = K::kBson;
         return f.Struct(SkipStruct);
-      case 14:
+      case id::logical_type::kUuid:
         lt->kind = K::kUuid;
         return f.Struct(SkipStruct);
-      case 15:
+      case id::logical_type::kFloat16:
         lt->kind = K::kFloat16;
         return f.Struct(SkipStruct);
-      case 16:
-      case 17:
-      case 18:
+      case id::logical_type::kVariant:
+      case id::logical_type::kGeometry:
+      case id::logical_type::kGeography:
         lt->kind = K::kOther;
         return f.Struct(SkipStruct);
       default:
@@ -219,23 +222,23 @@ Status ReadLogicalType(ThriftCompactReader& r, LogicalType* lt) {
 Status ReadSchemaElement(ThriftCompactReader& r, SchemaElement* e) {
   return ReadStruct(r, [&](Field& f) -> Status {
     switch (f.id) {
-      case 1:
+      case id::schema_element::kType:
         return f.OptionalEnum(&e->type);
-      case 2:
+      case id::schema_element::kTypeLength:
         return f.I32(&e->type_length);
-      case 3:
+      case id::schema_element::kRepetitionType:
         return f.OptionalEnum(&e->repetition);
-      case 4:
+      case id::schema_element::kName:
         return f.String(&e->name);
-      case 5:
+      case id::schema_element::kNumChildren:
         return f.I32(&e->num_children);
-      case 6:
+      case id::schema_element::kConvertedType:
         return f.Enum(&e->converted_type);
-      case 7:
+      case id::schema_element::kScale:
         return f.I32(&e->scale);
-      case 8:
+      case id::schema_element::kPrecision:
         return f.I32(&e->precision);
-      case 10:
+      case id::schema_element::kLogicalType:
         return f.Struct(
             [&](ThriftCompactReader& rr) { return ReadLogicalType(rr, &e->logical_type); });
       default:
@@ -247,17 +250,17 @@ Status ReadSchemaElement(ThriftCompactReader& r, SchemaElement* e) {
 Status ReadStatistics(ThriftCompactReader& r, Statistics* s) {
   return ReadStruct(r, [&](Field& f) -> Status {
     switch (f.id) {
-      case 1:
+      case id::statistics::kMax:
         return f.OptionalString(&s->max);
-      case 2:
+      case id::statistics::kMin:
         return f.OptionalString(&s->min);
-      case 3:
+      case id::statistics::kNullCount:
         return f.OptionalI64(&s->null_count);
-      case 4:
+      case id::statistics::kDistinctCount:
         return f.OptionalI64(&s->distinct_count);
-      case 5:
+      case id::statistics::kMaxValue:
         return f.OptionalString(&s->max_value);
-      case 6:
+      case id::statistics::kMinValue:
         return f.OptionalString(&s->min_value);
       default:
         return Status::OK();
@@ -268,32 +271,32 @@ Status ReadStatistics(ThriftCompactReader& r, Statistics* s) {
 Status ReadColumnMetaData(ThriftCompactReader& r, ColumnMetaData* m) {
   return ReadStruct(r, [&](Field& f) -> Status {
     switch (f.id) {
-      case 1:
+      case id::column_meta_data::kType:
         return f.Enum(&m->type);
-      case 2:
+      case id::column_meta_data::kEncodings:
         return f.List(ThriftType::kI32, [&](ThriftCompactReader& rr) {
           int32_t v = 0;
           RETURN_IF_ERROR(rr.ReadI32(&v));
           m->encodings.push_back(static_cast<Encoding>(v));
           return Status::OK();
         });
-      case 3:
+      case id::column_meta_data::kPathInSchema:
         return f.List(ThriftType::kBinary, [&](ThriftCompactReader& rr) {
           return rr.ReadString(&m->path_in_schema.emplace_back());
         });
-      case 4:
+      case id::column_meta_data::kCodec:
         return f.Enum(&m->codec);
-      case 5:
+      case id::column_meta_data::kNumValues:
         return f.I64(&m->num_values);
-      case 6:
+      case id::column_meta_data::kTotalUncompressedSize:
         return f.I64(&m->total_uncompressed_size);
-      case 7:
+      case id::column_meta_data::kTotalCompressedSize:
         return f.I64(&m->total_compressed_size);
-      case 9:
+      case id::column_meta_data::kDataPageOffset:
         return f.I64(&m->data_page_offset);
-      case 11:
+      case id::column_meta_data::kDictionaryPageOffset:
         return f.OptionalI64(&m->dictionary_page_offset);
-      case 12:
+      case id::column_meta_data::kStatistics:
         return f.Struct(
             [&](ThriftCompactReader& rr) { return ReadStatistics(rr, &m->statistics.emplace()); });
       default:
@@ -305,16 +308,16 @@ Status ReadColumnMetaData(ThriftCompactReader& r, ColumnMetaData* m) {
 Status ReadColumnChunk(ThriftCompactReader& r, ColumnChunk* c) {
   return ReadStruct(r, [&](Field& f) -> Status {
     switch (f.id) {
-      case 1:
+      case id::column_chunk::kFilePath:
         return f.String(&c->file_path);
-      case 2:
+      case id::column_chunk::kFileOffset:
         return f.I64(&c->file_offset);
-      case 3:
+      case id::column_chunk::kMetaData:
         return f.Struct([&](ThriftCompactReader& rr) {
           return ReadColumnMetaData(rr, &c->meta_data.emplace());
         });
-      case 8:
-      case 9:
+      case id::column_chunk::kCryptoMetadata:
+      case id::column_chunk::kEncryptedColumnMetadata:
         c->encrypted = true;
         return Status::OK();
       default:
@@ -326,13 +329,13 @@ Status ReadColumnChunk(ThriftCompactReader& r, ColumnChunk* c) {
 Status ReadRowGroup(ThriftCompactReader& r, RowGroup* g) {
   return ReadStruct(r, [&](Field& f) -> Status {
     switch (f.id) {
-      case 1:
+      case id::row_group::kColumns:
         return f.List(ThriftType::kStruct, [&](ThriftCompactReader& rr) {
           return ReadColumnChunk(rr, &g->columns.emplace_back());
         });
-      case 2:
+      case id::row_group::kTotalByteSize:
         return f.I64(&g->total_byte_size);
-      case 3:
+      case id::row_group::kNumRows:
         return f.I64(&g->num_rows);
       default:
         return Status::OK();
@@ -351,33 +354,33 @@ Result<FileMetaData> ParseFileMetaData(std::string_view bytes) {
   FileMetaData md;
   Status st = ReadStruct(r, [&](Field& f) -> Status {
     switch (f.id) {
-      case 1:
+      case id::file_meta_data::kVersion:
         return f.I32(&md.version);
-      case 2:
+      case id::file_meta_data::kSchema:
         return f.List(ThriftType::kStruct, [&](ThriftCompactReader& rr) {
           return ReadSchemaElement(rr, &md.schema.emplace_back());
         });
-      case 3:
+      case id::file_meta_data::kNumRows:
         return f.I64(&md.num_rows);
-      case 4:
+      case id::file_meta_data::kRowGroups:
         return f.List(ThriftType::kStruct, [&](ThriftCompactReader& rr) {
           return ReadRowGroup(rr, &md.row_groups.emplace_back());
         });
-      case 5:
+      case id::file_meta_data::kKeyValueMetadata:
         return f.List(ThriftType::kStruct, [&](ThriftCompactReader& rr) {
           KeyValue& kv = md.key_value_metadata.emplace_back();
           return ReadStruct(rr, [&](Field& g) -> Status {
-            if (g.id == 1) return g.String(&kv.key);
-            if (g.id == 2) return g.OptionalString(&kv.value);
+            if (g.id == id::key_value::kKey) return g.String(&kv.key);
+            if (g.id == id::key_value::kValue) return g.OptionalString(&kv.value);
             return Status::OK();
           });
         });
-      case 6:
+      case id::file_meta_data::kCreatedBy:
         return f.String(&md.created_by);
-      case 7:
+      case id::file_meta_data::kColumnOrders:
         md.type_defined_column_orders = true;
         return Status::OK();  // skipped: every known order is TypeDefinedOrder
-      case 8:
+      case id::file_meta_data::kEncryptionAlgorithm:
         return Status::NotSupported("encrypted Parquet files are not supported");
       default:
         return Status::OK();
@@ -392,32 +395,32 @@ Result<PageHeader> ParsePageHeader(std::string_view bytes, size_t* header_size) 
   PageHeader h;
   Status st = ReadStruct(r, [&](Field& f) -> Status {
     switch (f.id) {
-      case 1:
+      case id::page_header::kType:
         return f.Enum(&h.type);
-      case 2:
+      case id::page_header::kUncompressedPageSize:
         return f.I32(&h.uncompressed_page_size);
-      case 3:
+      case id::page_header::kCompressedPageSize:
         return f.I32(&h.compressed_page_size);
-      case 4: {
+      case id::page_header::kCrc: {
         int32_t crc = 0;
         RETURN_IF_ERROR(f.I32(&crc));
         if (f.handled) h.crc = static_cast<uint32_t>(crc);
         return Status::OK();
       }
-      case 5:
+      case id::page_header::kDataPageHeader:
         return f.Struct([&](ThriftCompactReader& rr) {
           DataPageHeader& d = h.data_page_header.emplace();
           return ReadStruct(rr, [&](Field& g) -> Status {
             switch (g.id) {
-              case 1:
+              case id::data_page_header::kNumValues:
                 return g.I32(&d.num_values);
-              case 2:
+              case id::data_page_header::kEncoding:
                 return g.Enum(&d.encoding);
-              case 3:
+              case id::data_page_header::kDefinitionLevelEncoding:
                 return g.Enum(&d.definition_level_encoding);
-              case 4:
+              case id::data_page_header::kRepetitionLevelEncoding:
                 return g.Enum(&d.repetition_level_encoding);
-              case 5:
+              case id::data_page_header::kStatistics:
                 return g.Struct(
                     [&](ThriftCompactReader& r3) { return ReadStatisticsInto(r3, &d.statistics); });
               default:
@@ -425,40 +428,40 @@ Result<PageHeader> ParsePageHeader(std::string_view bytes, size_t* header_size) 
             }
           });
         });
-      case 7:
+      case id::page_header::kDictionaryPageHeader:
         return f.Struct([&](ThriftCompactReader& rr) {
           DictionaryPageHeader& d = h.dictionary_page_header.emplace();
           return ReadStruct(rr, [&](Field& g) -> Status {
             switch (g.id) {
-              case 1:
+              case id::dictionary_page_header::kNumValues:
                 return g.I32(&d.num_values);
-              case 2:
+              case id::dictionary_page_header::kEncoding:
                 return g.Enum(&d.encoding);
-              case 3:
+              case id::dictionary_page_header::kIsSorted:
                 return g.Bool(&d.is_sorted);
               default:
                 return Status::OK();
             }
           });
         });
-      case 8:
+      case id::page_header::kDataPageHeaderV2:
         return f.Struct([&](ThriftCompactReader& rr) {
           DataPageHeaderV2& d = h.data_page_header_v2.emplace();
           return ReadStruct(rr, [&](Field& g) -> Status {
             switch (g.id) {
-              case 1:
+              case id::data_page_header_v2::kNumValues:
                 return g.I32(&d.num_values);
-              case 2:
+              case id::data_page_header_v2::kNumNulls:
                 return g.I32(&d.num_nulls);
-              case 3:
+              case id::data_page_header_v2::kNumRows:
                 return g.I32(&d.num_rows);
-              case 4:
+              case id::data_page_header_v2::kEncoding:
                 return g.Enum(&d.encoding);
-              case 5:
+              case id::data_page_header_v2::kDefinitionLevelsByteLength:
                 return g.I32(&d.definition_levels_byte_length);
-              case 6:
+              case id::data_page_header_v2::kRepetitionLevelsByteLength:
                 return g.I32(&d.repetition_levels_byte_length);
-              case 7:
+              case id::data_page_header_v2::kIsCompressed:
                 return g.Bool(&d.is_compressed);
               default:
                 return Status::OK();
@@ -480,12 +483,12 @@ namespace {
 
 void WriteStatistics(ThriftCompactWriter& w, const Statistics& s) {
   w.WriteStructBegin();
-  if (s.max) w.WriteBinaryField(1, *s.max);
-  if (s.min) w.WriteBinaryField(2, *s.min);
-  if (s.null_count) w.WriteI64Field(3, *s.null_count);
-  if (s.distinct_count) w.WriteI64Field(4, *s.distinct_count);
-  if (s.max_value) w.WriteBinaryField(5, *s.max_value);
-  if (s.min_value) w.WriteBinaryField(6, *s.min_value);
+  if (s.max) w.WriteBinaryField(id::statistics::kMax, *s.max);
+  if (s.min) w.WriteBinaryField(id::statistics::kMin, *s.min);
+  if (s.null_count) w.WriteI64Field(id::statistics::kNullCount, *s.null_count);
+  if (s.distinct_count) w.WriteI64Field(id::statistics::kDistinctCount, *s.distinct_count);
+  if (s.max_value) w.WriteBinaryField(id::statistics::kMaxValue, *s.max_value);
+  if (s.min_value) w.WriteBinaryField(id::statistics::kMinValue, *s.min_value);
   w.WriteStructEnd();
 }
 
@@ -500,31 +503,31 @@ void WriteLogicalType(ThriftCompactWriter& w, const LogicalType& lt) {
   w.WriteStructBegin();
   switch (lt.kind) {
     case K::kString:
-      WriteEmptyStructField(w, 1);
+      WriteEmptyStructField(w, id::logical_type::kString);
       break;
     case K::kDate:
-      WriteEmptyStructField(w, 6);
+      WriteEmptyStructField(w, id::logical_type::kDate);
       break;
     case K::kJson:
-      WriteEmptyStructField(w, 12);
+      WriteEmptyStructField(w, id::logical_type::kJson);
       break;
     case K::kTimestamp:
-      w.WriteFieldBegin(8, ThriftType::kStruct);
+      w.WriteFieldBegin(id::logical_type::kTimestamp, ThriftType::kStruct);
       w.WriteStructBegin();
-      w.WriteBoolField(1, lt.adjusted_to_utc);
-      w.WriteFieldBegin(2, ThriftType::kStruct);
+      w.WriteBoolField(id::time_type::kIsAdjustedToUtc, lt.adjusted_to_utc);
+      w.WriteFieldBegin(id::time_type::kUnit, ThriftType::kStruct);
       w.WriteStructBegin();
-      WriteEmptyStructField(w, lt.unit == TimeUnit::kMillis  ? 1
-                               : lt.unit == TimeUnit::kNanos ? 3
-                                                             : 2);
+      WriteEmptyStructField(w, lt.unit == TimeUnit::kMillis  ? id::time_unit::kMillis
+                               : lt.unit == TimeUnit::kNanos ? id::time_unit::kNanos
+                                                             : id::time_unit::kMicros);
       w.WriteStructEnd();
       w.WriteStructEnd();
       break;
     case K::kDecimal:
-      w.WriteFieldBegin(5, ThriftType::kStruct);
+      w.WriteFieldBegin(id::logical_type::kDecimal, ThriftType::kStruct);
       w.WriteStructBegin();
-      w.WriteI32Field(1, lt.scale);
-      w.WriteI32Field(2, lt.precision);
+      w.WriteI32Field(id::decimal_type::kScale, lt.scale);
+      w.WriteI32Field(id::decimal_type::kPrecision, lt.precision);
       w.WriteStructEnd();
       break;
     default:
@@ -535,20 +538,21 @@ void WriteLogicalType(ThriftCompactWriter& w, const LogicalType& lt) {
 
 void WriteSchemaElement(ThriftCompactWriter& w, const SchemaElement& e) {
   w.WriteStructBegin();
-  if (e.type) w.WriteI32Field(1, static_cast<int32_t>(*e.type));
-  if (e.type_length > 0) w.WriteI32Field(2, e.type_length);
-  if (e.repetition) w.WriteI32Field(3, static_cast<int32_t>(*e.repetition));
-  w.WriteBinaryField(4, e.name);
-  if (!e.type) w.WriteI32Field(5, e.num_children);
+  if (e.type) w.WriteI32Field(id::schema_element::kType, static_cast<int32_t>(*e.type));
+  if (e.type_length > 0) w.WriteI32Field(id::schema_element::kTypeLength, e.type_length);
+  if (e.repetition)
+    w.WriteI32Field(id::schema_element::kRepetitionType, static_cast<int32_t>(*e.repetition));
+  w.WriteBinaryField(id::schema_element::kName, e.name);
+  if (!e.type) w.WriteI32Field(id::schema_element::kNumChildren, e.num_children);
   if (e.converted_type != ConvertedType::kNone) {
-    w.WriteI32Field(6, static_cast<int32_t>(e.converted_type));
+    w.WriteI32Field(id::schema_element::kConvertedType, static_cast<int32_t>(e.converted_type));
   }
   if (e.converted_type == ConvertedType::kDecimal) {
-    w.WriteI32Field(7, e.scale);
-    w.WriteI32Field(8, e.precision);
+    w.WriteI32Field(id::schema_element::kScale, e.scale);
+    w.WriteI32Field(id::schema_element::kPrecision, e.precision);
   }
   if (e.logical_type.kind != LogicalType::Kind::kNone) {
-    w.WriteFieldBegin(10, ThriftType::kStruct);
+    w.WriteFieldBegin(id::schema_element::kLogicalType, ThriftType::kStruct);
     WriteLogicalType(w, e.logical_type);
   }
   w.WriteStructEnd();
@@ -556,21 +560,22 @@ void WriteSchemaElement(ThriftCompactWriter& w, const SchemaElement& e) {
 
 void WriteColumnMetaData(ThriftCompactWriter& w, const ColumnMetaData& m) {
   w.WriteStructBegin();
-  w.WriteI32Field(1, static_cast<int32_t>(m.type));
-  w.WriteFieldBegin(2, ThriftType::kList);
+  w.WriteI32Field(id::column_meta_data::kType, static_cast<int32_t>(m.type));
+  w.WriteFieldBegin(id::column_meta_data::kEncodings, ThriftType::kList);
   w.WriteListBegin(ThriftType::kI32, static_cast<uint32_t>(m.encodings.size()));
   for (Encoding e : m.encodings) w.WriteI32(static_cast<int32_t>(e));
-  w.WriteFieldBegin(3, ThriftType::kList);
+  w.WriteFieldBegin(id::column_meta_data::kPathInSchema, ThriftType::kList);
   w.WriteListBegin(ThriftType::kBinary, static_cast<uint32_t>(m.path_in_schema.size()));
   for (const std::string& p : m.path_in_schema) w.WriteBinary(p);
-  w.WriteI32Field(4, static_cast<int32_t>(m.codec));
-  w.WriteI64Field(5, m.num_values);
-  w.WriteI64Field(6, m.total_uncompressed_size);
-  w.WriteI64Field(7, m.total_compressed_size);
-  w.WriteI64Field(9, m.data_page_offset);
-  if (m.dictionary_page_offset) w.WriteI64Field(11, *m.dictionary_page_offset);
+  w.WriteI32Field(id::column_meta_data::kCodec, static_cast<int32_t>(m.codec));
+  w.WriteI64Field(id::column_meta_data::kNumValues, m.num_values);
+  w.WriteI64Field(id::column_meta_data::kTotalUncompressedSize, m.total_uncompressed_size);
+  w.WriteI64Field(id::column_meta_data::kTotalCompressedSize, m.total_compressed_size);
+  w.WriteI64Field(id::column_meta_data::kDataPageOffset, m.data_page_offset);
+  if (m.dictionary_page_offset)
+    w.WriteI64Field(id::column_meta_data::kDictionaryPageOffset, *m.dictionary_page_offset);
   if (m.statistics) {
-    w.WriteFieldBegin(12, ThriftType::kStruct);
+    w.WriteFieldBegin(id::column_meta_data::kStatistics, ThriftType::kStruct);
     WriteStatistics(w, *m.statistics);
   }
   w.WriteStructEnd();
@@ -581,51 +586,51 @@ void WriteColumnMetaData(ThriftCompactWriter& w, const ColumnMetaData& m) {
 std::string SerializeFileMetaData(const FileMetaData& md) {
   ThriftCompactWriter w;
   w.WriteStructBegin();
-  w.WriteI32Field(1, md.version);
-  w.WriteFieldBegin(2, ThriftType::kList);
+  w.WriteI32Field(id::file_meta_data::kVersion, md.version);
+  w.WriteFieldBegin(id::file_meta_data::kSchema, ThriftType::kList);
   w.WriteListBegin(ThriftType::kStruct, static_cast<uint32_t>(md.schema.size()));
   size_t leaves = 0;
   for (const SchemaElement& e : md.schema) {
     WriteSchemaElement(w, e);
     if (e.type) ++leaves;
   }
-  w.WriteI64Field(3, md.num_rows);
-  w.WriteFieldBegin(4, ThriftType::kList);
+  w.WriteI64Field(id::file_meta_data::kNumRows, md.num_rows);
+  w.WriteFieldBegin(id::file_meta_data::kRowGroups, ThriftType::kList);
   w.WriteListBegin(ThriftType::kStruct, static_cast<uint32_t>(md.row_groups.size()));
   for (const RowGroup& g : md.row_groups) {
     w.WriteStructBegin();
-    w.WriteFieldBegin(1, ThriftType::kList);
+    w.WriteFieldBegin(id::row_group::kColumns, ThriftType::kList);
     w.WriteListBegin(ThriftType::kStruct, static_cast<uint32_t>(g.columns.size()));
     for (const ColumnChunk& c : g.columns) {
       w.WriteStructBegin();
-      w.WriteI64Field(2, c.file_offset);
+      w.WriteI64Field(id::column_chunk::kFileOffset, c.file_offset);
       if (c.meta_data) {
-        w.WriteFieldBegin(3, ThriftType::kStruct);
+        w.WriteFieldBegin(id::column_chunk::kMetaData, ThriftType::kStruct);
         WriteColumnMetaData(w, *c.meta_data);
       }
       w.WriteStructEnd();
     }
-    w.WriteI64Field(2, g.total_byte_size);
-    w.WriteI64Field(3, g.num_rows);
+    w.WriteI64Field(id::row_group::kTotalByteSize, g.total_byte_size);
+    w.WriteI64Field(id::row_group::kNumRows, g.num_rows);
     w.WriteStructEnd();
   }
   if (!md.key_value_metadata.empty()) {
-    w.WriteFieldBegin(5, ThriftType::kList);
+    w.WriteFieldBegin(id::file_meta_data::kKeyValueMetadata, ThriftType::kList);
     w.WriteListBegin(ThriftType::kStruct, static_cast<uint32_t>(md.key_value_metadata.size()));
     for (const KeyValue& kv : md.key_value_metadata) {
       w.WriteStructBegin();
-      w.WriteBinaryField(1, kv.key);
-      if (kv.value) w.WriteBinaryField(2, *kv.value);
+      w.WriteBinaryField(id::key_value::kKey, kv.key);
+      if (kv.value) w.WriteBinaryField(id::key_value::kValue, *kv.value);
       w.WriteStructEnd();
     }
   }
-  if (!md.created_by.empty()) w.WriteBinaryField(6, md.created_by);
+  if (!md.created_by.empty()) w.WriteBinaryField(id::file_meta_data::kCreatedBy, md.created_by);
   if (md.type_defined_column_orders) {
-    w.WriteFieldBegin(7, ThriftType::kList);
+    w.WriteFieldBegin(id::file_meta_data::kColumnOrders, ThriftType::kList);
     w.WriteListBegin(ThriftType::kStruct, static_cast<uint32_t>(leaves));
     for (size_t i = 0; i < leaves; ++i) {
       w.WriteStructBegin();
-      WriteEmptyStructField(w, 1);
+      WriteEmptyStructField(w, id::column_order::kTypeOrder);
       w.WriteStructEnd();
     }
   }
@@ -636,43 +641,47 @@ std::string SerializeFileMetaData(const FileMetaData& md) {
 std::string SerializePageHeader(const PageHeader& h) {
   ThriftCompactWriter w;
   w.WriteStructBegin();
-  w.WriteI32Field(1, static_cast<int32_t>(h.type));
-  w.WriteI32Field(2, h.uncompressed_page_size);
-  w.WriteI32Field(3, h.compressed_page_size);
-  if (h.crc) w.WriteI32Field(4, static_cast<int32_t>(*h.crc));
+  w.WriteI32Field(id::page_header::kType, static_cast<int32_t>(h.type));
+  w.WriteI32Field(id::page_header::kUncompressedPageSize, h.uncompressed_page_size);
+  w.WriteI32Field(id::page_header::kCompressedPageSize, h.compressed_page_size);
+  if (h.crc) w.WriteI32Field(id::page_header::kCrc, static_cast<int32_t>(*h.crc));
   if (h.data_page_header) {
     const DataPageHeader& d = *h.data_page_header;
-    w.WriteFieldBegin(5, ThriftType::kStruct);
+    w.WriteFieldBegin(id::page_header::kDataPageHeader, ThriftType::kStruct);
     w.WriteStructBegin();
-    w.WriteI32Field(1, d.num_values);
-    w.WriteI32Field(2, static_cast<int32_t>(d.encoding));
-    w.WriteI32Field(3, static_cast<int32_t>(d.definition_level_encoding));
-    w.WriteI32Field(4, static_cast<int32_t>(d.repetition_level_encoding));
+    w.WriteI32Field(id::data_page_header::kNumValues, d.num_values);
+    w.WriteI32Field(id::data_page_header::kEncoding, static_cast<int32_t>(d.encoding));
+    w.WriteI32Field(id::data_page_header::kDefinitionLevelEncoding,
+                    static_cast<int32_t>(d.definition_level_encoding));
+    w.WriteI32Field(id::data_page_header::kRepetitionLevelEncoding,
+                    static_cast<int32_t>(d.repetition_level_encoding));
     if (d.statistics) {
-      w.WriteFieldBegin(5, ThriftType::kStruct);
+      w.WriteFieldBegin(id::data_page_header::kStatistics, ThriftType::kStruct);
       WriteStatistics(w, *d.statistics);
     }
     w.WriteStructEnd();
   }
   if (h.dictionary_page_header) {
     const DictionaryPageHeader& d = *h.dictionary_page_header;
-    w.WriteFieldBegin(7, ThriftType::kStruct);
+    w.WriteFieldBegin(id::page_header::kDictionaryPageHeader, ThriftType::kStruct);
     w.WriteStructBegin();
-    w.WriteI32Field(1, d.num_values);
-    w.WriteI32Field(2, static_cast<int32_t>(d.encoding));
+    w.WriteI32Field(id::dictionary_page_header::kNumValues, d.num_values);
+    w.WriteI32Field(id::dictionary_page_header::kEncoding, static_cast<int32_t>(d.encoding));
     w.WriteStructEnd();
   }
   if (h.data_page_header_v2) {
     const DataPageHeaderV2& d = *h.data_page_header_v2;
-    w.WriteFieldBegin(8, ThriftType::kStruct);
+    w.WriteFieldBegin(id::page_header::kDataPageHeaderV2, ThriftType::kStruct);
     w.WriteStructBegin();
-    w.WriteI32Field(1, d.num_values);
-    w.WriteI32Field(2, d.num_nulls);
-    w.WriteI32Field(3, d.num_rows);
-    w.WriteI32Field(4, static_cast<int32_t>(d.encoding));
-    w.WriteI32Field(5, d.definition_levels_byte_length);
-    w.WriteI32Field(6, d.repetition_levels_byte_length);
-    w.WriteBoolField(7, d.is_compressed);
+    w.WriteI32Field(id::data_page_header_v2::kNumValues, d.num_values);
+    w.WriteI32Field(id::data_page_header_v2::kNumNulls, d.num_nulls);
+    w.WriteI32Field(id::data_page_header_v2::kNumRows, d.num_rows);
+    w.WriteI32Field(id::data_page_header_v2::kEncoding, static_cast<int32_t>(d.encoding));
+    w.WriteI32Field(id::data_page_header_v2::kDefinitionLevelsByteLength,
+                    d.definition_levels_byte_length);
+    w.WriteI32Field(id::data_page_header_v2::kRepetitionLevelsByteLength,
+                    d.repetition_levels_byte_length);
+    w.WriteBoolField(id::data_page_header_v2::kIsCompressed, d.is_compressed);
     w.WriteStructEnd();
   }
   w.WriteStructEnd();

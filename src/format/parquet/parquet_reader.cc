@@ -46,7 +46,9 @@ class RowGroupDecoder {
     rows_left_ = g.num_rows;
     uint64_t row_bytes = 0;
     for (const ColumnDescriptor* c : columns_) {
-      ASSIGN_OR_RETURN(auto reader, file_.OpenColumn(index_, *c, options_.verify_checksums));
+      ASSIGN_OR_RETURN(
+          auto reader,
+          file_.OpenColumn(index_, *c, {options_.verify_checksums, options_.max_list_batch_bytes}));
       readers_.push_back(std::move(reader));
       const ColumnMetaData& m = *g.columns[c->leaf_index].meta_data;
       row_bytes += static_cast<uint64_t>(std::max<int64_t>(m.total_uncompressed_size, 0)) /
@@ -184,6 +186,9 @@ Status EmitBatch(const RowBatch& batch, const std::vector<int>& source, Row& row
         case ValueType::kString:
           v.s.assign(col.strings[r]);
           break;
+        case ValueType::kStringList:
+          v.list = col.lists[r];
+          break;
         default:
           break;
       }
@@ -307,16 +312,15 @@ Result<ParquetFile::ChunkBytes> ParquetFile::FetchChunk(size_t row_group, size_t
                     static_cast<uint64_t>(start)};
 }
 
-Result<std::unique_ptr<ColumnChunkReader>> ParquetFile::OpenColumn(size_t row_group,
-                                                                   const ColumnDescriptor& column,
-                                                                   bool verify_checksums) const {
+Result<std::unique_ptr<ColumnChunkReader>> ParquetFile::OpenColumn(
+    size_t row_group, const ColumnDescriptor& column, ColumnReadOptions options) const {
   ASSIGN_OR_RETURN(ChunkBytes chunk,
                    FetchChunk(row_group, column.leaf_index, column.name, column.physical_type));
   const RowGroup& g = metadata_.row_groups[row_group];
   ChunkLocation location{name_, row_group, chunk.offset};
   return std::make_unique<ColumnChunkReader>(column, *g.columns[column.leaf_index].meta_data,
                                              std::move(location), std::move(chunk.bytes),
-                                             g.num_rows, verify_checksums);
+                                             g.num_rows, options);
 }
 
 Status ParquetReader::Read(ObjectStore& store, const ObjectInfo& file,
@@ -335,8 +339,8 @@ Status ParquetReader::ReadFile(const ParquetFile& file, const std::vector<std::s
     if (d == nullptr) {
       if (const SkippedField* s = file.schema().FindSkipped(columns[c])) {
         return Status::NotSupported(
-            fmt::format("{}: column '{}' is a {}; only flat columns can be read", file.name(),
-                        columns[c], s->reason));
+            fmt::format("{}: column '{}' is a {}; only flat and list columns can be read",
+                        file.name(), columns[c], s->reason));
       }
       continue;
     }
@@ -394,8 +398,8 @@ Status DescribeParquet(ObjectStore& store, std::string_view key, std::ostream& o
   out << fmt::format("rows: {}\nrow groups: {}\n", md.num_rows, md.row_groups.size());
   out << "columns:\n";
   for (const ColumnDescriptor& c : file->schema().columns()) {
-    out << fmt::format("  {}: {} {}\n", c.name, c.type_name,
-                       c.max_definition_level ? "optional" : "required");
+    bool optional = c.is_list() ? c.list_definition_level > 0 : c.max_definition_level > 0;
+    out << fmt::format("  {}: {} {}\n", c.name, c.type_name, optional ? "optional" : "required");
   }
   for (const SkippedField& s : file->schema().skipped()) {
     out << fmt::format("  {}: skipped ({})\n", s.name, s.reason);

@@ -6,9 +6,9 @@
 // large footers), then only the column chunks of projected columns, one
 // ranged read per chunk. This works unchanged on object stores such as S3.
 //
-// Flat columns only (see parquet_schema.h for the value mapping); nested
-// top-level fields are skipped and reported by ParquetSchema::skipped(), and
-// projecting one is NotSupported. Errors name the file (and where it applies
+// Flat and list columns (see parquet_schema.h for the value mapping); other
+// nested top-level fields are skipped and reported by ParquetSchema::skipped(),
+// and projecting one is NotSupported. Errors name the file (and where it applies
 // the column, row group and byte offset).
 #pragma once
 
@@ -35,6 +35,8 @@ struct ParquetReadOptions {
   bool verify_checksums = true;
   // Rows per decoded batch (fewer for very wide rows).
   size_t batch_rows = 4096;
+  // See ColumnReadOptions.
+  uint64_t max_list_batch_bytes = ColumnReadOptions().max_list_batch_bytes;
 };
 
 // An open Parquet file: its decoded footer and flat schema. Immutable after
@@ -69,7 +71,7 @@ class ParquetFile {
   // `row_group` and returns a reader over it.
   Result<std::unique_ptr<ColumnChunkReader>> OpenColumn(size_t row_group,
                                                         const ColumnDescriptor& column,
-                                                        bool verify_checksums) const;
+                                                        ColumnReadOptions options) const;
 
  private:
   ParquetFile(ObjectStore& store, std::string name, uint64_t size)

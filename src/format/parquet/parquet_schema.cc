@@ -142,6 +142,10 @@ Result<ParquetSchema> ParquetSchema::Make(const FileMetaData& md) {
       std::string path;
     };
     size_t leaves = 0;
+    // The last leaf and the last repeated node of the subtree, for lists.
+    const SchemaElement* leaf = nullptr;
+    size_t leaf_depth = 0, repeated_depth = 0;
+    int16_t repeated_def = 0;
     std::vector<Pending> pending{{1, 0, 0, ""}};
     while (!pending.empty()) {
       if (pending.back().left == 0) {
@@ -159,6 +163,10 @@ Result<ParquetSchema> ParquetSchema::Make(const FileMetaData& md) {
       int16_t def = static_cast<int16_t>(parent.def + (node_rep != Repetition::kRequired ? 1 : 0));
       int16_t rep = static_cast<int16_t>(parent.rep + (node_rep == Repetition::kRepeated ? 1 : 0));
       std::string path = parent.path.empty() ? node.name : parent.path + "." + node.name;
+      if (node_rep == Repetition::kRepeated) {
+        repeated_depth = pending.size();
+        repeated_def = def;
+      }
       if (node.type) {
         if (!ValidPhysicalType(*node.type)) {
           return Status::Corruption(fmt::format("schema element '{}' has unknown physical type {}",
@@ -172,6 +180,8 @@ Result<ParquetSchema> ParquetSchema::Make(const FileMetaData& md) {
         }
         schema.leaves_.push_back({std::move(path), *node.type, def, rep});
         ++leaves;
+        leaf = &node;
+        leaf_depth = pending.size();
         continue;
       }
       if (node.num_children < 0 || static_cast<size_t>(node.num_children) > elements.size()) {
@@ -196,6 +206,25 @@ Result<ParquetSchema> ParquetSchema::Make(const FileMetaData& md) {
       std::string logical = LogicalTypeName(e);
       c.type_name = std::string(PhysicalTypeName(c.physical_type));
       if (!logical.empty()) c.type_name += " " + logical;
+      schema.columns_.push_back(std::move(c));
+    } else if (leaves == 1 && schema.leaves_.back().max_repetition_level == 1 && leaf_depth <= 3 &&
+               (leaf_depth == repeated_depth || leaf_depth == 3) &&
+               repeated_depth == (e.type ? 1u : 2u)) {
+      // One repeated node: the field itself (bare), its child (2-level), or
+      // its child's only child being the element (3-level).
+      ColumnDescriptor c;
+      c.name = e.name;
+      c.leaf_index = schema.num_leaves_;
+      c.physical_type = *leaf->type;
+      c.type_length = leaf->type_length;
+      c.max_definition_level = schema.leaves_.back().max_definition_level;
+      c.max_repetition_level = 1;
+      c.list_definition_level = rep == Repetition::kOptional ? 1 : 0;
+      c.element_definition_level = repeated_def;
+      RETURN_IF_ERROR(ChooseConversion(*leaf, &c));
+      std::string logical = LogicalTypeName(*leaf);
+      c.type_name = fmt::format("LIST<{}{}{}>", PhysicalTypeName(c.physical_type),
+                                logical.empty() ? "" : " ", logical);
       schema.columns_.push_back(std::move(c));
     } else {
       std::string kind =

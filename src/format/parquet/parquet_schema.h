@@ -1,8 +1,16 @@
 // ParquetSchema: the flat view of a Parquet schema that freshet reads.
 //
 // A flat column is a top-level primitive field that is REQUIRED or OPTIONAL.
-// Every other top-level field (a group, or a REPEATED field) is nested: it is
-// listed in skipped() with the reason, and reading it is NotSupported.
+// A list column is a top-level field holding one level of repetition over one
+// primitive leaf, in any of the forms writers use:
+//   <required|optional> group f (LIST) { repeated group list { <r|o> T element; } }
+//   <required|optional> group f (LIST) { repeated T element; }   (legacy 2-level)
+//   repeated T f;                                                 (bare repeated)
+// Its rows read as kStringList: null when the list is null, the elements'
+// canonical text otherwise (see ValueToText), null elements left out, as the
+// JSON Lines reader does for arrays. Every other top-level field (structs,
+// maps, lists of lists or of structs) is nested: it is listed in skipped()
+// with the reason, and reading it is NotSupported.
 //
 // How Parquet values map onto freshet values (see Conversion):
 //   BOOLEAN                      -> kBool
@@ -50,12 +58,22 @@ struct ColumnDescriptor {
   std::string name;
   size_t leaf_index = 0;  // position of its chunk in every row group
   PhysicalType physical_type = PhysicalType::kBoolean;
-  int32_t type_length = 0;           // FIXED_LEN_BYTE_ARRAY only
-  int16_t max_definition_level = 0;  // 0 (REQUIRED) or 1 (OPTIONAL)
+  int32_t type_length = 0;  // FIXED_LEN_BYTE_ARRAY only
+  // Flat columns: 0 (REQUIRED) or 1 (OPTIONAL). List columns: the leaf's.
+  int16_t max_definition_level = 0;
+  // List columns only (max_repetition_level == 1): a row's first definition
+  // level below list_definition_level means a null list, one below
+  // element_definition_level an empty list; an element below
+  // max_definition_level is null.
+  int16_t max_repetition_level = 0;
+  int16_t list_definition_level = 0;
+  int16_t element_definition_level = 0;
   Conversion conversion = Conversion::kBytes;
   int32_t scale = 0;                  // kDecimal
   TimeUnit unit = TimeUnit::kMicros;  // kTimestamp, kTime
   std::string type_name;              // e.g. "INT64 TIMESTAMP(MICROS)" for messages
+
+  bool is_list() const { return max_repetition_level > 0; }
 };
 
 struct SkippedField {

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 
 #include "format/parquet/parquet_codecs.h"
+#include "format/parquet/parquet_column_reader.h"
 #include "format/parquet/parquet_encodings.h"
 #include "format/parquet/parquet_reader.h"
 
@@ -25,38 +25,12 @@ class NullSink final : public RowSink {
   }
 };
 
-// Decodes `n` levels of `max_level` from the front of `*data` (v1 framing:
-// RLE with a 4-byte length, or BIT_PACKED) and advances past them.
-Status CheckLevels(std::string_view* data, Encoding encoding, int max_level, int64_t n,
-                   bool length_prefixed, std::string_view what) {
-  if (max_level == 0) return Status::OK();
-  int width = BitWidth(static_cast<uint64_t>(max_level));
-  std::vector<uint32_t> scratch(std::min<int64_t>(n, 4096));
-  if (encoding == Encoding::kBitPacked && length_prefixed) {
-    uint64_t bytes = (static_cast<uint64_t>(n) * width + 7) / 8;
-    if (bytes > data->size()) return Status::Corruption(fmt::format("{} levels truncated", what));
-    *data = data->substr(bytes);
-    return Status::OK();
-  }
-  if (encoding != Encoding::kRle) {
-    return Status::NotSupported(fmt::format("{} level encoding {}", what, EncodingName(encoding)));
-  }
-  std::string_view levels = *data;
-  if (length_prefixed) {
-    if (data->size() < 4)
-      return Status::Corruption(fmt::format("{} levels length truncated", what));
-    uint32_t len;
-    std::memcpy(&len, data->data(), 4);
-    if (len > data->size() - 4) {
-      return Status::Corruption(fmt::format("{} levels of {} bytes exceed the page", what, len));
-    }
-    levels = data->substr(4, len);
-    *data = data->substr(4 + len);
-  }
-  RleBitPackedDecoder decoder(levels, width);
+// Decodes `n` levels from `levels` and checks that none exceeds `max_level`.
+Status CheckLevels(LevelStream& levels, int max_level, int64_t n, std::string_view what) {
+  std::vector<uint32_t> scratch(static_cast<size_t>(std::min<int64_t>(n, 4096)));
   for (int64_t done = 0; done < n;) {
     size_t k = static_cast<size_t>(std::min<int64_t>(n - done, 4096));
-    Status st = decoder.Get(scratch.data(), k);
+    Status st = levels.Get(scratch.data(), k);
     if (!st.ok()) {
       return st.WithContext(
           fmt::format("{} levels: {} decoded of the page's {} values", what, done, n));
@@ -68,6 +42,18 @@ Status CheckLevels(std::string_view* data, Encoding encoding, int max_level, int
       }
     }
     done += static_cast<int64_t>(k);
+  }
+  return Status::OK();
+}
+
+// The repetition and definition levels of a page whose levels are in
+// `rep` and `def`, already initialized.
+Status CheckPageLevels(const LeafColumn& leaf, LevelStream& rep, LevelStream& def, int64_t n) {
+  if (leaf.max_repetition_level > 0) {
+    RETURN_IF_ERROR(CheckLevels(rep, leaf.max_repetition_level, n, "repetition"));
+  }
+  if (leaf.max_definition_level > 0) {
+    RETURN_IF_ERROR(CheckLevels(def, leaf.max_definition_level, n, "definition"));
   }
   return Status::OK();
 }
@@ -116,14 +102,17 @@ Status CheckPages(const ParquetFile& file, size_t row_group, const LeafColumn& l
       if (d.num_values < 0) return context(Status::Corruption("negative value count"));
       st = Decompress(meta.codec, page, h.uncompressed_page_size, &buffer);
       std::string_view data = buffer;
-      if (st.ok()) {
-        st = CheckLevels(&data, d.repetition_level_encoding, leaf.max_repetition_level,
-                         d.num_values, true, "repetition");
+      LevelStream rep, def;
+      size_t n = static_cast<size_t>(d.num_values);
+      if (st.ok() && leaf.max_repetition_level > 0) {
+        st = rep.InitV1(d.repetition_level_encoding, &data, leaf.max_repetition_level, n)
+                 .WithContext("repetition levels");
       }
-      if (st.ok()) {
-        st = CheckLevels(&data, d.definition_level_encoding, leaf.max_definition_level,
-                         d.num_values, true, "definition");
+      if (st.ok() && leaf.max_definition_level > 0) {
+        st = def.InitV1(d.definition_level_encoding, &data, leaf.max_definition_level, n)
+                 .WithContext("definition levels");
       }
+      if (st.ok()) st = CheckPageLevels(leaf, rep, def, d.num_values);
       values += d.num_values;
     } else if (h.type == PageType::kDataPageV2) {
       if (!h.data_page_header_v2)
@@ -134,13 +123,10 @@ Status CheckPages(const ParquetFile& file, size_t row_group, const LeafColumn& l
           rep + def > h.uncompressed_page_size) {
         return context(Status::Corruption("invalid data page v2 header"));
       }
-      std::string_view rep_data = page.substr(0, rep), def_data = page.substr(rep, def);
-      st = CheckLevels(&rep_data, Encoding::kRle, leaf.max_repetition_level, d.num_values, false,
-                       "repetition");
-      if (st.ok()) {
-        st = CheckLevels(&def_data, Encoding::kRle, leaf.max_definition_level, d.num_values, false,
-                         "definition");
-      }
+      LevelStream rep_levels, def_levels;
+      rep_levels.InitV2(page.substr(0, rep), leaf.max_repetition_level);
+      def_levels.InitV2(page.substr(rep, def), leaf.max_definition_level);
+      st = CheckPageLevels(leaf, rep_levels, def_levels, d.num_values);
       size_t values_size = static_cast<size_t>(h.uncompressed_page_size - rep - def);
       if (st.ok() && values_size > 0 && d.is_compressed) {
         st = Decompress(meta.codec, page.substr(rep + def), values_size, &buffer);

@@ -25,24 +25,6 @@ void AppendLittleEndian(T v, std::string* out) {
   out->append(buf, sizeof v);
 }
 
-std::string_view TypeName(ValueType t) {
-  switch (t) {
-    case ValueType::kNull:
-      return "null";
-    case ValueType::kBool:
-      return "bool";
-    case ValueType::kInt64:
-      return "int64";
-    case ValueType::kDouble:
-      return "double";
-    case ValueType::kString:
-      return "string";
-    case ValueType::kStringList:
-      return "list";
-  }
-  return "?";
-}
-
 }  // namespace
 
 // The current row group's values of one column.
@@ -87,7 +69,7 @@ Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Create(std::vector<WriterC
         c.type != ValueType::kDouble && c.type != ValueType::kBool) {
       return Status::InvalidArgument(
           fmt::format("Parquet column '{}': type {} is not supported (string, int64, double, bool)",
-                      c.name, TypeName(c.type)));
+                      c.name, ValueTypeName(c.type)));
     }
   }
   switch (options.codec) {
@@ -127,8 +109,8 @@ Status ParquetWriter::AppendRow(const Row& row) {
     bool ok = v.type == col.type || (col.type == ValueType::kDouble && v.type == ValueType::kInt64);
     if (!ok) {
       return Status::InvalidArgument(fmt::format("row {}: column '{}' is {} but the value is {}",
-                                                 row_number, col.name, TypeName(col.type),
-                                                 TypeName(v.type)));
+                                                 row_number, col.name, ValueTypeName(col.type),
+                                                 ValueTypeName(v.type)));
     }
   }
   for (size_t c = 0; c < columns_.size(); ++c) {

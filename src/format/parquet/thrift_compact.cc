@@ -164,9 +164,13 @@ Status ThriftCompactReader::ReadListBegin(ThriftType* element_type, uint32_t* si
   if (pos_ >= data_.size()) return Error("truncated list header");
   uint8_t byte = static_cast<uint8_t>(data_[pos_++]);
   uint8_t t = byte & 0x0f;
-  if (t == 0 || !IsKnownType(t)) return Error(fmt::format("bad list element type {}", t));
   uint64_t n = byte >> 4;
   if (n == 15) RETURN_IF_ERROR(ReadVarint(&n, 5));
+  // Some writers (fastparquet) give an empty list the element type 0; with
+  // no elements the type is never used, so only a non-empty list needs one.
+  if ((t == 0 && n != 0) || (t != 0 && !IsKnownType(t))) {
+    return Error(fmt::format("bad list element type {}", t));
+  }
   if (n > data_.size() - pos_) {
     return Error(
         fmt::format("list of {} elements exceeds the {} bytes left", n, data_.size() - pos_));

@@ -64,7 +64,8 @@ class ThriftCompactReader {
   Status ReadString(std::string* v);
 
   // List or set header. `size` is checked against the remaining bytes (every
-  // element takes at least one byte). Call ReadListEnd after the elements.
+  // element takes at least one byte). An empty list may carry element type 0
+  // (kStop), as some writers encode it. Call ReadListEnd after the elements.
   Status ReadListBegin(ThriftType* element_type, uint32_t* size);
   void ReadListEnd() { --depth_; }
 
