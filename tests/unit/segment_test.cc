@@ -160,7 +160,7 @@ std::string WithFormatVersion(std::string bytes, uint32_t version) {
 
 TEST(SegmentTest, ReadsFormatOneWithoutFieldLengths) {
   auto seg = SegmentReader::Open(
-      "v1.seg", WithFormatVersion(WriteSegment(SmallSegment(SegmentKind::kBase)), 1));
+      "v1.seg", WithFormatVersion(WriteSegment(SmallSegment(SegmentKind::kBase), 2), 1));
   ASSERT_TRUE(seg.ok()) << seg.status().ToString();
   EXPECT_EQ((*seg)->format_version(), 1u);
   size_t title = *(*seg)->schema().FindField("title");
@@ -171,10 +171,10 @@ TEST(SegmentTest, ReadsFormatOneWithoutFieldLengths) {
 
 TEST(SegmentTest, RefusesANewerFormatNamingBothVersions) {
   auto seg = SegmentReader::Open(
-      "v3.seg", WithFormatVersion(WriteSegment(SmallSegment(SegmentKind::kBase)), 3));
+      "v4.seg", WithFormatVersion(WriteSegment(SmallSegment(SegmentKind::kBase)), 4));
   ASSERT_FALSE(seg.ok());
   EXPECT_EQ(seg.status().code(), StatusCode::kNotSupported);
-  EXPECT_EQ(seg.status().message(), "segment 'v3.seg': format version 3 (this build reads 1 to 2)");
+  EXPECT_EQ(seg.status().message(), "segment 'v4.seg': format version 4 (this build reads 1 to 3)");
 }
 
 TEST(SegmentTest, GroupFieldLengthsAreTheGroupRecordsTokenCounts) {
