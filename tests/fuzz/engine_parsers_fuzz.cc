@@ -37,7 +37,7 @@ class CountingSink final : public RowSink {
   size_t rows = 0, bad = 0;
 };
 
-std::string ValidSegment() {
+std::string ValidSegment(uint32_t format_version) {
   SegmentData d;
   d.kind = SegmentKind::kDelta;
   d.schema.doc_columns = {"id", "title", "bid"};
@@ -52,7 +52,7 @@ std::string ValidSegment() {
       SegmentDoc{"a", 0, 1, Row{Value::String("a"), Value::String("red shoe"), Value::Double(1)}},
       SegmentDoc{"b", 0, 2, Row{Value::String("b"), Value::String("blue"), Value::Int64(2)}},
       SegmentDoc{"c", 1, 3, Row{Value::String("c"), Value(), Value::Double(3)}}};
-  return WriteSegment(d);
+  return WriteSegment(d, format_version);
 }
 
 void ExerciseSegment(const std::string& bytes) {
@@ -61,16 +61,29 @@ void ExerciseSegment(const std::string& bytes) {
   const SegmentReader& s = **seg;
   for (uint32_t d = 0; d < s.num_docs(); ++d) (void)s.DocRow(d);
   for (uint32_t g = 0; g < s.num_groups(); ++g) (void)s.Group(g);
-  for (size_t i = 0; i < s.num_terms(); ++i) {
-    size_t field;
-    std::string_view term;
-    uint32_t df;
-    s.TermAt(i, &field, &term, &df);
+  (void)s.ForEachTerm([&](size_t field, std::string_view term, uint64_t) {
     std::vector<uint32_t> freqs;
     (void)s.Postings(field, term, &freqs);
     (void)s.DocFreq(field, term);
-    for (uint32_t d = 0; d < s.num_docs(); ++d) (void)s.FieldLength(field, d);
+    // A cursor driven by Advance and block bounds, as queries drive it.
+    auto cursor = s.OpenPostings(field, term);
+    if (cursor.ok() && *cursor) {
+      for (uint32_t d = (*cursor)->Advance(1); d != kNoMoreDocs; d = (*cursor)->Advance(d + 2)) {
+        (void)(*cursor)->freq();
+        (void)(*cursor)->BlockBound(d + 1);
+      }
+    }
+    for (uint32_t d = 0; d < s.num_docs(); ++d) {
+      (void)s.FieldLength(field, d);
+      if (s.schema().FieldRoles(field) & kRoleNumeric) (void)s.Numeric(field, d);
+    }
+    if (s.schema().FieldRoles(field) & kRoleNumeric) (void)s.NextInRange(field, 0, 0, 2);
     (void)s.TotalFieldLength(field);
+    return true;
+  });
+  for (uint32_t d = 0; d < s.num_docs(); ++d) {
+    (void)s.DocId(d);
+    (void)s.DocVersion(d);
   }
   (void)s.FindDoc("b");
   (void)s.FindGroup("g2");
@@ -80,9 +93,9 @@ void ExerciseSegment(const std::string& bytes) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  static const std::string kSegment = ValidSegment();
+  static const std::string kSegments[2] = {ValidSegment(kSegmentFormatVersion), ValidSegment(2)};
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 7) {
+  switch (data[0] % 8) {
     case 0: {
       CountingSink sink;
       (void)JsonLinesReader::Parse("fuzz.jsonl", in, {"id", "title", "bid", "tags"}, sink);
@@ -97,9 +110,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 3:
       (void)ParseQuery(in);
       break;
-    case 4: {
-      // Edits: (u32 offset, u8 value) pairs, then an optional u32 length cut.
-      std::string seg = kSegment;
+    case 4:
+    case 7: {
+      // Edits: (u32 offset, u8 value) pairs, then an optional u32 length cut,
+      // of a segment of the current format (4) or of format 2 (7).
+      std::string seg = kSegments[data[0] % 8 == 4 ? 0 : 1];
       Cursor c(in);
       uint32_t off;
       uint8_t b;
