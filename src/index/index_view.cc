@@ -126,6 +126,15 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
     }
     const auto live = static_cast<uint32_t>(std::count(hidden.begin(), hidden.end(), false));
     view->live_in_segment_.push_back(live);
+    auto& runs = view->hidden_runs_.emplace_back();
+    for (uint32_t d = 0; d < seg.num_docs(); ++d) {
+      if (!hidden[d]) continue;
+      if (!runs.empty() && runs.back().second == d) {
+        ++runs.back().second;
+      } else {
+        runs.emplace_back(d, d + 1);
+      }
+    }
     view->live_docs_ += live;
   }
   return view;
@@ -209,9 +218,27 @@ Result<uint64_t> IndexView::LiveDocFreq(const std::string& field, const std::str
       continue;
     }
     ASSIGN_OR_RETURN(auto postings, seg.OpenPostings(*f, token));
-    const std::vector<bool>& hidden = hidden_[i];
-    for (uint32_t d = postings->Next(); d != kNoMoreDocs; d = postings->Next()) {
-      df += hidden[d] ? 0 : 1;
+    const auto& runs = hidden_runs_[i];
+    if (runs.size() < all) {
+      // Fewer superseded runs than postings: take the superseded holders
+      // off, jumping to each run by the skip data.
+      uint64_t superseded = 0;
+      uint32_t d = 0;
+      bool started = false;
+      for (const auto& [first, end] : runs) {
+        if (!started || d < first) {
+          d = postings->Advance(first);
+          started = true;
+        }
+        for (; d < end; d = postings->Next()) ++superseded;
+        if (d == kNoMoreDocs) break;
+      }
+      df += all - superseded;
+    } else {
+      const std::vector<bool>& hidden = hidden_[i];
+      for (uint32_t d = postings->Next(); d != kNoMoreDocs; d = postings->Next()) {
+        df += hidden[d] ? 0 : 1;
+      }
     }
     RETURN_IF_ERROR(postings->status());
   }
@@ -297,7 +324,7 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
       ++out.total;
       Hit hit{0.0, {}, &seg, d};
       if (scorer) {
-        if (!top.MightKeepScore(scorer->Bound(d))) continue;
+        if (top.full() && !top.MightKeepScore(scorer->Bound(d))) continue;
         hit.key = scorer->Score(d);
       } else if (sort_field) {
         hit.key = seg.Numeric(*sort_field, d);

@@ -119,6 +119,8 @@ class IndexView {
   // which of its docs are superseded and how many are live.
   std::vector<const SegmentReader*> segments_;
   std::vector<std::vector<bool>> hidden_;
+  // The same as sorted runs [first, end) of superseded docs.
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> hidden_runs_;
   std::vector<uint32_t> live_in_segment_;
   uint64_t live_docs_ = 0;
 

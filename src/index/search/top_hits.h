@@ -27,6 +27,7 @@ class TopHits {
   // Whether a hit whose key is at most `key` could still be kept: the heap
   // is not full, or `key` is not below the worst kept score (equal keys
   // are ordered by doc id). For BM25 order only.
+  bool full() const { return heap_.size() >= capacity_; }
   bool MightKeepScore(double key) const {
     return heap_.size() < capacity_ || key >= heap_.front().key;
   }
