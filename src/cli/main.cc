@@ -281,16 +281,11 @@ int QueryCommand(const QueryOptions& o) {
   auto results = (*view)->Search(**q, SearchOptions{o.limit, o.offset, *sort});
   if (!results.ok()) return ReportFailure(results.status());
   if (o.json) {
-    std::string out = fmt::format(
-        "{{\"total\":{},\"manifest\":{},\"version\":{},\"base_cut\":{},\"target\":{},\"hits\":[",
-        results->total, JsonQuote((*view)->manifest_key()), m.version,
-        JsonQuote(FormatTimestamp(m.base_cut)),
-        m.has_delta ? JsonQuote(FormatTimestamp(m.target)) : "null");
-    for (size_t i = 0; i < results->docs.size(); ++i) {
-      if (i) out += ",";
-      out += DocToJson(results->docs[i], sort->kind == SortOrder::Kind::kScore);
-    }
-    std::cout << out << "]}\n";
+    JsonWriter w;
+    w.BeginObject().Field("total", results->total);
+    WriteGenerationFields(w, (*view)->manifest_key(), m);
+    WriteHitsField(w, *results, sort->kind == SortOrder::Kind::kScore);
+    std::cout << w.EndObject().text() << "\n";
     return 0;
   }
   std::cout << fmt::format("{} hits, showing {}; generation v{} (base cut {}{})\n", results->total,
@@ -324,22 +319,23 @@ int StatusCommand(const CommonOptions& o, bool json, int batches) {
     if (auto cur = IndexView::ReadCurrent(**out); cur.ok()) current = *cur;
   }
   if (json) {
-    std::string b = "[";
-    for (size_t i = 0; i < recent->size(); ++i) {
-      if (i) b += ",";
-      b += BatchToJson((*recent)[i]);
-    }
-    b += "]";
-    std::cout << fmt::format(
-        "{{\"pipeline\":{},\"watermark\":{},\"lag_seconds\":{},\"manifest_version\":{},"
-        "\"manifest_key\":{},\"current\":{},\"epoch\":{},\"lease_holder\":{},\"lease_live\":{},"
-        "\"lease_expires\":{},\"lag_policy\":{},\"batches\":{}}}\n",
-        JsonQuote(config->name),
-        state->watermark ? JsonQuote(FormatTimestamp(*state->watermark)) : "null",
-        lag ? JsonNumber(*lag) : "null", state->manifest_version, JsonQuote(state->manifest_key),
-        JsonQuote(current), state->epoch, JsonQuote(state->lease_holder),
-        lease_live ? "true" : "false", JsonQuote(FormatTimestamp(state->lease_expires)),
-        JsonQuote(LagPolicyName(config->lag_policy)), b);
+    JsonWriter w;
+    w.BeginObject()
+        .Field("pipeline", config->name)
+        .Field("watermark", OptionalTimestamp(state->watermark))
+        .Field("lag_seconds", lag)
+        .Field("manifest_version", state->manifest_version)
+        .Field("manifest_key", state->manifest_key)
+        .Field("current", current)
+        .Field("epoch", state->epoch)
+        .Field("lease_holder", state->lease_holder)
+        .Field("lease_live", lease_live)
+        .Field("lease_expires", FormatTimestamp(state->lease_expires))
+        .Field("lag_policy", LagPolicyName(config->lag_policy));
+    w.Key("batches").BeginArray();
+    for (const BatchRecord& b : *recent) WriteBatch(w, b);
+    w.EndArray().EndObject();
+    std::cout << w.text() << "\n";
     return 0;
   }
   std::cout << fmt::format("pipeline   {}\n", config->name);
