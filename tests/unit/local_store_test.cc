@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "compare_and_swap_counter.h"
+#include "temp_folder.h"
 
 namespace freshet {
 namespace {
@@ -18,15 +19,12 @@ namespace {
 class LocalStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/freshet-store-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
     auto opened = LocalStore::Open(root_);
     ASSERT_TRUE(opened.ok());
     store_ = std::move(*opened);
   }
-  void TearDown() override { std::filesystem::remove_all(root_); }
-  std::filesystem::path root_;
+  TempFolder folder_;
+  const std::filesystem::path& root_ = folder_.path();
   std::unique_ptr<LocalStore> store_;
 };
 

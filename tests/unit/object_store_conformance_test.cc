@@ -3,11 +3,9 @@
 // (FRESHET_TEST_S3_BUCKET and AWS_ENDPOINT_URL set), a real S3 server. A
 // backend-specific behaviour belongs in that backend's own test.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <atomic>
 #include <cstdlib>
-#include <filesystem>
 #include <functional>
 #include <random>
 #include <string>
@@ -18,6 +16,7 @@
 #include "storage/local_store.h"
 #include "storage/memory_store.h"
 #include "storage/object_store.h"
+#include "temp_folder.h"
 
 namespace freshet {
 namespace {
@@ -32,19 +31,13 @@ class StoreBackend {
 
 class LocalBackend final : public StoreBackend {
  public:
-  ~LocalBackend() override {
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
-  }
   std::unique_ptr<ObjectStore> Open(std::string*) override {
-    char tmpl[] = "/tmp/freshet-conformance-XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) return nullptr;
-    dir_ = tmpl;
-    auto store = LocalStore::Open(dir_);
+    auto store = LocalStore::Open(folder_.path());
     return store.ok() ? std::move(*store) : nullptr;
   }
 
  private:
-  std::string dir_;
+  TempFolder folder_;
 };
 
 class MemoryBackend final : public StoreBackend {
@@ -87,6 +80,9 @@ struct BackendParam {
   std::string name;
   BackendFactory make;
 };
+
+// Test names show the backend's name, not the parameter's bytes.
+void PrintTo(const BackendParam& param, std::ostream* os) { *os << param.name; }
 
 class ObjectStoreConformance : public ::testing::TestWithParam<BackendParam> {
  protected:

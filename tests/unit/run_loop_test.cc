@@ -6,72 +6,20 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "metastore/metastore.h"
-#include "storage/memory_store.h"
-#include "storage/object_store_wrapper.h"
+#include "memory_pipeline.h"
 
 namespace freshet {
 namespace {
 
-constexpr TimeMicros kStart = 1777888800 * kMicrosPerSecond;  // 2026-05-04T10:00:00Z
+constexpr TimeMicros kStart = kPipelineStart;
 constexpr TimeMicros kCadence = 90 * kMicrosPerSecond;
 constexpr TimeMicros kRetryDelay = 30 * kMicrosPerSecond;  // min(cadence, lease_ttl / 2)
 constexpr TimeMicros kLeaseTtl = 60 * kMicrosPerSecond;
-
-constexpr const char* kConfig = R"(
-[pipeline]
-name = "ads"
-output = "out"
-cadence = "90s"
-lease_ttl = "60s"
-retention = "1m"
-shards = 1
-
-[source]
-url = "data"
-period = "5m"
-
-[readiness]
-marker = "_SUCCESS"
-delay = "1m"
-
-[columns]
-doc_id = "ad_id"
-group_key = "item_id"
-version = "updated_at"
-text = ["title"]
-stored = ["title"]
-
-[base]
-snapshot = "snapshot"
-docs = "ads"
-)";
-
-// Fails the calls a test chooses with Unavailable, and counts deletes.
-class FaultyStore final : public ObjectStoreWrapper {
- public:
-  using ObjectStoreWrapper::ObjectStoreWrapper;
-  Result<std::vector<ObjectInfo>> List(std::string_view prefix) override {
-    if (failing_lists > 0) {
-      --failing_lists;
-      return Status::Unavailable(fmt::format("{}: connection refused", Describe()));
-    }
-    return ObjectStoreWrapper::List(prefix);
-  }
-  Status Delete(std::string_view key) override {
-    ++deletes;
-    return ObjectStoreWrapper::Delete(key);
-  }
-  int failing_lists = 0;
-  int deletes = 0;
-};
 
 // Records what the loop reports, with the clock's time.
 class Recorder final : public RunObserver {
@@ -106,59 +54,8 @@ std::ostream& operator<<(std::ostream& os, const Recorder::Event& e) {
   return os << e.at << "s " << e.what;
 }
 
-class RunLoopTest : public ::testing::Test {
+class RunLoopTest : public MemoryPipelineTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/freshet-run-loop-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto config = ParsePipelineConfig(kConfig, "run_loop_test.toml", dir_);
-    ASSERT_TRUE(config.ok()) << config.status().ToString();
-    config_ = *config;
-    auto metastore = Metastore::Open("sqlite:" + dir_ + "/meta.db");
-    ASSERT_TRUE(metastore.ok()) << metastore.status().ToString();
-    metastore_ = std::move(*metastore);
-    // A base of two ads cut at 10:00, then one partition per 5 minutes.
-    ASSERT_TRUE(snapshot_->Put("CUT", "2026-05-04T10:00:00Z").ok());
-    ASSERT_TRUE(
-        snapshot_->Put("ads/part-0.jsonl", Ad(1, "red shoes", 1) + Ad(2, "blue hat", 1)).ok());
-    AddPartition(1);
-    auto runner = OpenRunner();
-    ASSERT_TRUE(runner.ok()) << runner.status().ToString();
-    ASSERT_TRUE((*runner)->Start().ok());
-    auto base = (*runner)->BuildFull(std::nullopt);
-    ASSERT_TRUE(base.ok()) << base.status().ToString();
-    ASSERT_TRUE((*runner)->Stop().ok());
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  static std::string Ad(int id, std::string_view title, int version) {
-    return fmt::format(R"({{"ad_id":"ad-{}","item_id":"item-{}","title":"{}","updated_at":{}}})",
-                       id, id, title, version) +
-           "\n";
-  }
-
-  // Partition `n` (10:00 + 5n minutes) with one new ad, and its marker.
-  void AddPartition(int n) {
-    TimeMicros start = kStart + n * 5 * kMicrosPerMinute;
-    std::string ts = FormatTimestamp(start);  // 2026-05-04T10:05:00Z
-    std::string folder = fmt::format("dt={}/hour={}/minute={}", ts.substr(0, 10), ts.substr(11, 2),
-                                     ts.substr(14, 2));
-    ASSERT_TRUE(source_->Put(folder + "/part-0.jsonl", Ad(100 + n, "green boots", 2)).ok());
-    ASSERT_TRUE(source_->Put(folder + "/_SUCCESS", "").ok());
-  }
-
-  Result<std::unique_ptr<BatchRunner>> OpenRunner(std::string holder = "runner-a") {
-    BatchRunnerOptions o;
-    o.source = &source_wrapper_;
-    o.output = &output_wrapper_;
-    o.snapshot = snapshot_.get();
-    o.metastore = metastore_.get();
-    o.clock = &clock_;
-    o.holder = std::move(holder);
-    return BatchRunner::Open(config_, std::move(o));
-  }
-
   Status Run(const RunLoopOptions& options) {
     return RunPipeline(
         config_, options, [&] { return OpenRunner(); }, clock_, stop_, &recorder_);
@@ -167,15 +64,6 @@ class RunLoopTest : public ::testing::Test {
   // Seconds after kStart.
   TimeMicros Elapsed() { return (clock_.Now() - kStart) / kMicrosPerSecond; }
 
-  std::string dir_;
-  PipelineConfig config_;
-  ManualClock clock_{kStart + 12 * kMicrosPerMinute};  // partition 1 (10:05) is due
-  std::unique_ptr<ObjectStore> source_ = NewMemoryStore("data");
-  std::unique_ptr<ObjectStore> output_ = NewMemoryStore("out");
-  std::unique_ptr<ObjectStore> snapshot_ = NewMemoryStore("snapshot");
-  FaultyStore source_wrapper_{source_.get()};
-  FaultyStore output_wrapper_{output_.get()};
-  std::unique_ptr<Metastore> metastore_;
   std::atomic<bool> stop_{false};
   Recorder recorder_{clock_};
 };
