@@ -94,6 +94,8 @@ class MemoryStore final : public ObjectStore {
   }
 
   std::string Describe() const override { return url_; }
+  // Reads are as cheap as a local file's: nothing to cache on disk.
+  bool IsLocal() const override { return true; }
 
  private:
   struct Object {

@@ -2,7 +2,7 @@
 // without a folder or a server: the whole ObjectStore contract, compare-and-
 // swap included, with the same errors as the other backends (InvalidArgument
 // for a bad key, NotFound naming the key, AlreadyExists, FailedPrecondition).
-// The content is lost with the object.
+// The content is lost with the object. IsLocal(): its reads need no disk cache.
 //
 // Tokens and fingerprints are the write's sequence number in this store: any
 // Put, PutIfAbsent or PutIfMatch of a key gives it a new one, even with the
