@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what it needs, builds, runs every default suite.
-#   scripts/test.sh            release build + ASan/UBSan build, all default suites
+#   scripts/test.sh            release build + ASan/UBSan build, all default suites,
+#                              then the plain Release build with GCC and with clang
 #   FRESHET_SLOW=1 scripts/test.sh   also the slow suites (marked "slow")
 # Suites run beside throwaway PostgreSQL and MinIO servers on loopback
 # (scripts/with-postgres.sh, scripts/with-minio.sh; the first run builds MinIO).
@@ -40,5 +41,12 @@ scripts/with-postgres.sh scripts/with-minio.sh env FRESHET_BIN="$PWD/build/asan/
 
 echo "== fuzzing the parsers (bounded)"
 scripts/fuzz.sh "${FRESHET_FUZZ_SECONDS:-60}" || fail=1
+
+# What a user builds: a plain Release configuration (warnings stay warnings,
+# no tests), with both supported compilers.
+for flavour in plain-gcc plain-clang; do
+  echo "== build ($flavour)"
+  scripts/build.sh "$flavour" || fail=1
+done
 
 exit $fail

@@ -25,6 +25,7 @@
 #include "pipeline/batch_runner.h"
 #include "pipeline/config.h"
 #include "pipeline/lease_holder.h"
+#include "pipeline/run_loop.h"
 #include "serve/http_address.h"
 #include "serve/output.h"
 #include "serve/query_server.h"
@@ -85,29 +86,24 @@ struct RunOptions {
   std::string metrics_addr;
 };
 
-// The continuous loop (`run` without --once) outlives a metastore that
-// cannot be reached for a while (server restart, connections cut, network
-// partition): Unavailable while opening the metastore, taking the lease or
-// running a batch is logged (`metastore_unavailable`, `batch_failed`) and
-// retried every min(cadence, lease_ttl / 2); the process never exits for it.
-// Nothing is lost by retrying: the watermark and the manifest move together
-// in one metastore transaction, so a failed batch leaves the last committed
-// state as it was (or committed, if the reply alone was lost), and the next
-// batch starts from what the metastore says. `--once` exits 1 instead.
-// Other errors while starting end the process (exit_code.h); a batch that
-// fails for a reason other than a failed precondition (fenced, no base yet, a
-// collapse refused) is retried at the next cadence too.
+// `run`: the loop of pipeline/run_loop.h, with this process's signals, clock
+// and metrics endpoint.
 int RunCommand(const RunOptions& o) {
   ApplyLogging(o.common);
   auto config = LoadPipelineConfig(o.common.config);
   if (!config.ok()) return ReportFailure(config.status());
   auto clock = Clock::FromSpec(o.common.clock);
   if (!clock.ok()) return ReportFailure(clock.status());
-  TimeMicros max_uptime = 0;
+  RunLoopOptions loop;
+  loop.once = o.once;
+  loop.max_batches = o.max_batches;
+  loop.wait_for_lease = o.wait_for_lease;
+  loop.collect_garbage = !o.no_gc;
+  loop.allow_shrink = o.allow_shrink;
   if (!o.max_uptime.empty()) {
     auto d = ParseDuration(o.max_uptime);
     if (!d.ok()) return ReportFailure(d.status().WithContext("--max-uptime"));
-    max_uptime = *d;
+    loop.max_uptime = *d;
   }
   Clock& c = **clock;
   InstallSignalHandlers();
@@ -125,99 +121,11 @@ int RunCommand(const RunOptions& o) {
         {{"pipeline", config->name},
          {"address", fmt::format("{}:{}", address->host, metrics_endpoint->port())}});
   }
-  const TimeMicros started = c.Now();
-  const TimeMicros retry_delay = std::min(config->cadence, config->lease_ttl / 2);
-  auto transient = [&](const Status& st) {
-    return st.code() == StatusCode::kUnavailable && !o.once;
-  };
-  auto log_unavailable = [&](std::string_view while_doing, const Status& st) {
-    Log(LogLevel::kWarn, "metastore_unavailable",
-        {{"pipeline", config->name},
-         {"while", while_doing},
-         {"retry_in", FormatDuration(retry_delay)},
-         {"error", st.ToString()}});
-  };
-
   const std::string holder = o.holder.empty() ? DefaultLeaseHolder() : o.holder;
-  auto runner = BatchRunner::Open(*config, c, holder);
-  while (!runner.ok() && transient(runner.status())) {
-    log_unavailable("opening", runner.status());
-    c.SleepUntil(c.Now() + retry_delay, g_stop);
-    if (g_stop) return 0;
-    runner = BatchRunner::Open(*config, c, holder);
-  }
-  if (!runner.ok()) return ReportFailure(runner.status());
-  BatchRunner& r = **runner;
-  r.AllowShrink(o.allow_shrink);
-
-  // Take the lease; a standby runner waits for the holder to go away.
-  bool logged_standby = false;
-  while (true) {
-    Status st = r.Start();
-    if (st.ok()) {
-      if (metrics) {
-        metrics->SetLease("held", r.epoch());
-        if (auto state = r.metastore().GetState(config->name); state.ok()) {
-          metrics->SetWatermark(state->watermark, state->manifest_version);
-        }
-      }
-      break;
-    }
-    if (transient(st)) {
-      log_unavailable("taking the lease", st);
-    } else if (!st.IsLeaseHeld() || o.once || !o.wait_for_lease) {
-      return ReportFailure(st);
-    } else if (!logged_standby) {
-      Log(LogLevel::kInfo, "standby", {{"pipeline", config->name}, {"reason", st.message()}});
-      logged_standby = true;
-    }
-    c.SleepUntil(c.Now() + retry_delay, g_stop);
-    if (g_stop) return 0;
-  }
-
-  int64_t committed = 0;
-  int exit_code = 0;
-  while (!g_stop) {
-    const TimeMicros batch_start = c.Now();
-    auto outcome = r.RunBatch();
-    if (metrics) {
-      if (outcome.ok()) {
-        metrics->RecordBatch(outcome->record, outcome->published);
-      } else {
-        metrics->RecordFailure(outcome.status());
-        if (outcome.status().IsFenced()) {
-          metrics->SetLease("lost", r.epoch());
-        }
-      }
-    }
-    if (!outcome.ok()) {
-      const Status& st = outcome.status();
-      Log(LogLevel::kError, "batch_failed", {{"pipeline", config->name}, {"error", st.ToString()}});
-      // Retried at the next cadence unless a failed precondition or --once
-      // (see above).
-      if (st.code() == StatusCode::kFailedPrecondition || o.once) {
-        exit_code = ReportFailure(st);
-        break;
-      }
-    } else if (outcome->published) {
-      ++committed;
-      if (!o.no_gc) {
-        auto gc = r.CollectGarbage();
-        if (!gc.ok()) {
-          Log(LogLevel::kWarn, "gc_failed", {{"error", gc.status().ToString()}});
-        }
-      }
-    }
-    if (o.once) break;
-    if (o.max_batches > 0 && committed >= o.max_batches) break;
-    if (max_uptime > 0 && c.Now() - started >= max_uptime) break;
-    c.SleepUntil(batch_start + config->cadence, g_stop);
-  }
-  if (g_stop) Log(LogLevel::kInfo, "stopping", {{"pipeline", config->name}, {"reason", "signal"}});
-  Status st = r.Stop();
-  if (metrics && st.ok()) metrics->SetLease("released", r.epoch());
-  if (!st.ok() && exit_code == 0) exit_code = ReportFailure(st);
-  return exit_code;
+  Status st = RunPipeline(
+      *config, loop, [&] { return BatchRunner::Open(*config, c, holder); }, c, g_stop,
+      metrics.get());
+  return st.ok() ? kExitOk : ReportFailure(st);
 }
 
 // ---------------------------------------------------------------- serve
@@ -374,16 +282,11 @@ int QueryCommand(const QueryOptions& o) {
   auto results = (*view)->Search(**q, SearchOptions{o.limit, o.offset, *sort});
   if (!results.ok()) return ReportFailure(results.status());
   if (o.json) {
-    std::string out = fmt::format(
-        "{{\"total\":{},\"manifest\":{},\"version\":{},\"base_cut\":{},\"target\":{},\"hits\":[",
-        results->total, JsonQuote((*view)->manifest_key()), m.version,
-        JsonQuote(FormatTimestamp(m.base_cut)),
-        m.has_delta ? JsonQuote(FormatTimestamp(m.target)) : "null");
-    for (size_t i = 0; i < results->docs.size(); ++i) {
-      if (i) out += ",";
-      out += DocToJson(results->docs[i], sort->kind == SortOrder::Kind::kScore);
-    }
-    std::cout << out << "]}\n";
+    JsonWriter w;
+    w.BeginObject().Field("total", results->total);
+    WriteGenerationFields(w, (*view)->manifest_key(), m);
+    WriteHitsField(w, *results, sort->kind == SortOrder::Kind::kScore);
+    std::cout << w.EndObject().text() << "\n";
     return 0;
   }
   std::cout << fmt::format("{} hits, showing {}; generation v{} (base cut {}{})\n", results->total,
@@ -417,22 +320,23 @@ int StatusCommand(const CommonOptions& o, bool json, int batches) {
     if (auto cur = IndexView::ReadCurrent(**out); cur.ok()) current = *cur;
   }
   if (json) {
-    std::string b = "[";
-    for (size_t i = 0; i < recent->size(); ++i) {
-      if (i) b += ",";
-      b += BatchToJson((*recent)[i]);
-    }
-    b += "]";
-    std::cout << fmt::format(
-        "{{\"pipeline\":{},\"watermark\":{},\"lag_seconds\":{},\"manifest_version\":{},"
-        "\"manifest_key\":{},\"current\":{},\"epoch\":{},\"lease_holder\":{},\"lease_live\":{},"
-        "\"lease_expires\":{},\"lag_policy\":{},\"batches\":{}}}\n",
-        JsonQuote(config->name),
-        state->watermark ? JsonQuote(FormatTimestamp(*state->watermark)) : "null",
-        lag ? JsonNumber(*lag) : "null", state->manifest_version, JsonQuote(state->manifest_key),
-        JsonQuote(current), state->epoch, JsonQuote(state->lease_holder),
-        lease_live ? "true" : "false", JsonQuote(FormatTimestamp(state->lease_expires)),
-        JsonQuote(LagPolicyName(config->lag_policy)), b);
+    JsonWriter w;
+    w.BeginObject()
+        .Field("pipeline", config->name)
+        .Field("watermark", OptionalTimestamp(state->watermark))
+        .Field("lag_seconds", lag)
+        .Field("manifest_version", state->manifest_version)
+        .Field("manifest_key", state->manifest_key)
+        .Field("current", current)
+        .Field("epoch", state->epoch)
+        .Field("lease_holder", state->lease_holder)
+        .Field("lease_live", lease_live)
+        .Field("lease_expires", FormatTimestamp(state->lease_expires))
+        .Field("lag_policy", LagPolicyName(config->lag_policy));
+    w.Key("batches").BeginArray();
+    for (const BatchRecord& b : *recent) WriteBatch(w, b);
+    w.EndArray().EndObject();
+    std::cout << w.text() << "\n";
     return 0;
   }
   std::cout << fmt::format("pipeline   {}\n", config->name);

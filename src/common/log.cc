@@ -47,16 +47,19 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
   if (level < g_level.load()) return;
   std::string line;
   if (g_format.load() == LogFormat::kJson) {
-    line = fmt::format("{{\"ts\":\"{}\",\"level\":\"{}\",\"event\":{}", Now(), LevelName(level),
-                       JsonQuote(event));
+    JsonWriter w;
+    w.BeginObject().Field("ts", Now()).Field("level", LevelName(level)).Field("event", event);
     for (const LogField& f : fields) {
       bool numeric = !f.quote && !f.value.empty() &&
                      f.value.find_first_not_of("-0123456789.e") == std::string::npos;
-      line += fmt::format(
-          ",{}:{}", JsonQuote(f.key),
-          numeric || f.value == "true" || f.value == "false" ? f.value : JsonQuote(f.value));
+      w.Key(f.key);
+      if (numeric || f.value == "true" || f.value == "false") {
+        w.Raw(f.value);
+      } else {
+        w.String(f.value);
+      }
     }
-    line += "}\n";
+    line = w.EndObject().Take() + "\n";
   } else {
     line = fmt::format("{} {} {}", Now(), LevelName(level), event);
     for (const LogField& f : fields) {

@@ -100,17 +100,44 @@ std::set<std::string> ChangedGroups(
 
 }  // namespace
 
-Result<std::unique_ptr<BatchRunner>> BatchRunner::Open(const PipelineConfig& config, Clock& clock,
-                                                       std::string holder) {
-  std::unique_ptr<BatchRunner> r(new BatchRunner(config, clock, std::move(holder)));
-  ASSIGN_OR_RETURN(r->source_, ObjectStore::Open(config.source.url));
+Result<std::unique_ptr<BatchRunner>> BatchRunner::Open(const PipelineConfig& config,
+                                                       BatchRunnerOptions options) {
+  auto missing = [&](std::string_view part) {
+    return Status::InvalidArgument(
+        fmt::format("pipeline '{}': the runner has no {}", config.name, part));
+  };
+  if (options.source == nullptr) return missing("source store");
+  if (config.has_group && options.group_source == nullptr) return missing("group source store");
+  if (options.output == nullptr) return missing("output store");
+  if (options.metastore == nullptr) return missing("metastore");
+  if (options.clock == nullptr) return missing("clock");
+  std::unique_ptr<BatchRunner> r(new BatchRunner(config, options));
   if (config.has_group) {
-    ASSIGN_OR_RETURN(r->group_source_, ObjectStore::Open(config.group_source.url));
     ASSIGN_OR_RETURN(r->group_spec_, MakeSpec(config.group_source, config));
   }
-  ASSIGN_OR_RETURN(r->output_, ObjectStore::Open(config.output));
-  ASSIGN_OR_RETURN(r->metastore_, Metastore::Open(config.metastore));
   ASSIGN_OR_RETURN(r->doc_spec_, MakeSpec(config.source, config));
+  return r;
+}
+
+Result<std::unique_ptr<BatchRunner>> BatchRunner::Open(const PipelineConfig& config, Clock& clock,
+                                                       std::string holder) {
+  std::vector<std::unique_ptr<ObjectStore>> stores;
+  BatchRunnerOptions options;
+  options.clock = &clock;
+  options.holder = std::move(holder);
+  ASSIGN_OR_RETURN(stores.emplace_back(), ObjectStore::Open(config.source.url));
+  options.source = stores.back().get();
+  if (config.has_group) {
+    ASSIGN_OR_RETURN(stores.emplace_back(), ObjectStore::Open(config.group_source.url));
+    options.group_source = stores.back().get();
+  }
+  ASSIGN_OR_RETURN(stores.emplace_back(), ObjectStore::Open(config.output));
+  options.output = stores.back().get();
+  ASSIGN_OR_RETURN(std::unique_ptr<Metastore> metastore, Metastore::Open(config.metastore));
+  options.metastore = metastore.get();
+  ASSIGN_OR_RETURN(std::unique_ptr<BatchRunner> r, Open(config, std::move(options)));
+  r->owned_stores_ = std::move(stores);
+  r->owned_metastore_ = std::move(metastore);
   return r;
 }
 
@@ -560,10 +587,15 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
   rec.kind = "base";
   rec.started_at = clock_.Now();
   PhaseTimer timer;
-  if (config_.snapshot_url.empty()) {
-    return Status::InvalidArgument("base.snapshot: required by build-full but not set");
+  std::unique_ptr<ObjectStore> opened;
+  ObjectStore* snapshot = snapshot_;
+  if (snapshot == nullptr) {
+    if (config_.snapshot_url.empty()) {
+      return Status::InvalidArgument("base.snapshot: required by build-full but not set");
+    }
+    ASSIGN_OR_RETURN(opened, ObjectStore::Open(config_.snapshot_url));
+    snapshot = opened.get();
   }
-  ASSIGN_OR_RETURN(auto snapshot, ObjectStore::Open(config_.snapshot_url));
   if (!cut) {
     auto text = snapshot->Get("CUT");
     if (!text.ok()) {

@@ -44,9 +44,25 @@ struct DeltaInputs {
   NewestRecords newest_docs;  // points into doc_files
 };
 
+// What a runner works with, borrowed: each must outlive the runner. Tests
+// pass memory stores, stores that inject faults and a ManualClock.
+struct BatchRunnerOptions {
+  ObjectStore* source = nullptr;        // the docs' source; required
+  ObjectStore* group_source = nullptr;  // required iff the config has a group source
+  ObjectStore* output = nullptr;        // where generations are published; required
+  ObjectStore* snapshot = nullptr;      // BuildFull's input; null: opened from the config's URL
+  Metastore* metastore = nullptr;       // required
+  Clock* clock = nullptr;               // required
+  std::string holder;                   // the lease holder's name
+};
+
 class BatchRunner {
  public:
-  // Opens the stores and the metastore named by `config`.
+  // A runner over the given parts. InvalidArgument if a required one is
+  // missing, or if the config's sources cannot be laid out.
+  static Result<std::unique_ptr<BatchRunner>> Open(const PipelineConfig& config,
+                                                   BatchRunnerOptions options);
+  // Opens (and owns) the stores and the metastore named by `config`'s URLs.
   static Result<std::unique_ptr<BatchRunner>> Open(const PipelineConfig& config, Clock& clock,
                                                    std::string holder);
 
@@ -94,8 +110,15 @@ class BatchRunner {
   Metastore& metastore() { return *metastore_; }
 
  private:
-  BatchRunner(PipelineConfig config, Clock& clock, std::string holder)
-      : config_(std::move(config)), clock_(clock), holder_(std::move(holder)) {}
+  BatchRunner(PipelineConfig config, const BatchRunnerOptions& options)
+      : config_(std::move(config)),
+        clock_(*options.clock),
+        holder_(options.holder),
+        source_(options.source),
+        group_source_(options.group_source),
+        output_(options.output),
+        snapshot_(options.snapshot),
+        metastore_(options.metastore) {}
 
   Status RenewLease();
   // After a batch that failed between writing its manifest and pointing
@@ -131,10 +154,14 @@ class BatchRunner {
   PipelineConfig config_;
   Clock& clock_;
   std::string holder_;
-  std::unique_ptr<ObjectStore> source_;
-  std::unique_ptr<ObjectStore> group_source_;
-  std::unique_ptr<ObjectStore> output_;
-  std::unique_ptr<Metastore> metastore_;
+  ObjectStore* source_;
+  ObjectStore* group_source_;  // null without a group source
+  ObjectStore* output_;
+  ObjectStore* snapshot_;  // null: BuildFull opens the config's snapshot URL
+  Metastore* metastore_;
+  // What the URL constructor opened, for the pointers above.
+  std::vector<std::unique_ptr<ObjectStore>> owned_stores_;
+  std::unique_ptr<Metastore> owned_metastore_;
   SourceSpec doc_spec_;
   SourceSpec group_spec_;
   int64_t epoch_ = 0;

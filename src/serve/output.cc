@@ -2,44 +2,107 @@
 
 #include <fmt/format.h>
 
-#include "common/json.h"
-
 namespace freshet {
 
-std::string ValueToJson(const Value& v) {
+std::optional<std::string> OptionalTimestamp(std::optional<TimeMicros> t) {
+  if (!t) return std::nullopt;
+  return FormatTimestamp(*t);
+}
+
+void WriteValue(JsonWriter& w, const Value& v) {
   switch (v.type) {
     case ValueType::kNull:
-      return "null";
+      w.Null();
+      return;
     case ValueType::kBool:
-      return v.b ? "true" : "false";
+      w.Bool(v.b);
+      return;
     case ValueType::kInt64:
-      return fmt::format("{}", v.i);
+      w.Value(v.i);
+      return;
     case ValueType::kDouble:
-      return JsonNumber(v.d);
+      w.Number(v.d);
+      return;
     case ValueType::kString:
-      return JsonQuote(v.s);
-    case ValueType::kStringList: {
-      std::string out = "[";
-      for (size_t i = 0; i < v.list.size(); ++i) {
-        if (i) out += ",";
-        out += JsonQuote(v.list[i]);
-      }
-      return out + "]";
-    }
+      w.String(v.s);
+      return;
+    case ValueType::kStringList:
+      w.BeginArray();
+      for (const std::string& s : v.list) w.String(s);
+      w.EndArray();
+      return;
   }
-  return "null";
+  w.Null();
+}
+
+void WriteDoc(JsonWriter& w, const DocOut& doc, bool with_score) {
+  w.BeginObject().Field("id", doc.id).Field("group", doc.group).Field("version", doc.version);
+  if (with_score) w.Field("score", doc.score);
+  w.Key("fields").BeginObject();
+  for (const auto& [name, value] : doc.fields) WriteValue(w.Key(name), value);
+  w.EndObject().EndObject();
+}
+
+void WriteGenerationFields(JsonWriter& w, std::string_view manifest_key, const Manifest& m) {
+  w.Field("manifest", manifest_key)
+      .Field("version", m.version)
+      .Field("base_cut", FormatTimestamp(m.base_cut))
+      .Field("target", OptionalTimestamp(m.has_delta ? std::optional(m.target) : std::nullopt));
+}
+
+void WriteHitsField(JsonWriter& w, const SearchResults& results, bool scored) {
+  w.Key("hits").BeginArray();
+  for (const DocOut& doc : results.docs) WriteDoc(w, doc, scored);
+  w.EndArray();
+}
+
+void WriteBatch(JsonWriter& w, const BatchRecord& b) {
+  auto time = [](TimeMicros t) { return FormatTimestamp(t); };
+  w.BeginObject()
+      .Field("batch_id", b.batch_id)
+      .Field("epoch", b.epoch)
+      .Field("kind", b.kind)
+      .Field("started_at", time(b.started_at))
+      .Field("finished_at", time(b.finished_at))
+      .Field("target_partition", OptionalTimestamp(b.target_partition))
+      .Field("window_start", time(b.window_start))
+      .Field("lag_policy", b.lag_policy)
+      .Field("manifest_version", b.manifest_version)
+      .Field("manifest_key", b.manifest_key)
+      .Field("partitions_read", b.partitions_read)
+      .Field("partitions_empty", b.partitions_empty)
+      .Field("publications_skipped", b.publications_skipped)
+      .Field("files_read", b.files_read)
+      .Field("files_cached", b.files_cached)
+      .Field("records", b.records)
+      .Field("docs", b.docs)
+      .Field("deleted_docs", b.deleted_docs)
+      .Field("groups", b.groups)
+      .Field("bad_records", b.bad_records)
+      .Field("bytes_written", b.bytes_written);
+  w.Key("phases_ms")
+      .BeginObject()
+      .Field("list", b.list_micros / 1000.0)
+      .Field("read", b.read_micros / 1000.0)
+      .Field("build", b.build_micros / 1000.0)
+      .Field("publish", b.publish_micros / 1000.0)
+      .Field("commit", b.commit_micros / 1000.0)
+      .EndObject();
+  w.Key("quarantine").BeginArray();
+  for (const std::string& q : b.quarantine) w.String(q);
+  w.EndArray().EndObject();
+}
+
+std::string ValueToJson(const Value& v) {
+  JsonWriter w;
+  WriteValue(w, v);
+  return w.Take();
 }
 
 std::string DocToJson(const DocOut& doc, bool with_score) {
-  std::string out = fmt::format("{{\"id\":{},\"group\":{},\"version\":{},", JsonQuote(doc.id),
-                                JsonQuote(doc.group), doc.version);
-  if (with_score) out += fmt::format("\"score\":{},", JsonNumber(doc.score));
-  out += "\"fields\":{";
-  for (size_t i = 0; i < doc.fields.size(); ++i) {
-    if (i) out += ",";
-    out += JsonQuote(doc.fields[i].first) + ":" + ValueToJson(doc.fields[i].second);
-  }
-  return out + "}}";
+  JsonWriter w;
+  WriteDoc(w, doc, with_score);
+  return w.Take();
 }
 
 std::string DocToText(const DocOut& doc) {
@@ -52,31 +115,6 @@ std::string DocToText(const DocOut& doc) {
     out += fmt::format("  {}={}", name, text);
   }
   return out;
-}
-
-std::string BatchToJson(const BatchRecord& b) {
-  std::string q = "[";
-  for (size_t i = 0; i < b.quarantine.size(); ++i) {
-    if (i) q += ",";
-    q += JsonQuote(b.quarantine[i]);
-  }
-  q += "]";
-  return fmt::format(
-      "{{\"batch_id\":{},\"epoch\":{},\"kind\":{},\"started_at\":{},\"finished_at\":{},"
-      "\"target_partition\":{},\"window_start\":{},\"lag_policy\":{},\"manifest_version\":{},"
-      "\"manifest_key\":{},\"partitions_read\":{},\"partitions_empty\":{},"
-      "\"publications_skipped\":{},\"files_read\":{},\"files_cached\":{},\"records\":{},"
-      "\"docs\":{},\"deleted_docs\":{},\"groups\":{},\"bad_records\":{},\"bytes_written\":{},"
-      "\"phases_ms\":{{\"list\":{},\"read\":{},\"build\":{},\"publish\":{},\"commit\":{}}},"
-      "\"quarantine\":{}}}",
-      b.batch_id, b.epoch, JsonQuote(b.kind), JsonQuote(FormatTimestamp(b.started_at)),
-      JsonQuote(FormatTimestamp(b.finished_at)),
-      b.target_partition ? JsonQuote(FormatTimestamp(*b.target_partition)) : "null",
-      JsonQuote(FormatTimestamp(b.window_start)), JsonQuote(b.lag_policy), b.manifest_version,
-      JsonQuote(b.manifest_key), b.partitions_read, b.partitions_empty, b.publications_skipped,
-      b.files_read, b.files_cached, b.records, b.docs, b.deleted_docs, b.groups, b.bad_records,
-      b.bytes_written, b.list_micros / 1000.0, b.read_micros / 1000.0, b.build_micros / 1000.0,
-      b.publish_micros / 1000.0, b.commit_micros / 1000.0, q);
 }
 
 }  // namespace freshet

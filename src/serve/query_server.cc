@@ -41,7 +41,9 @@ int HttpCode(const Status& st) {
 
 void SendError(httplib::Response& res, int code, std::string_view message) {
   res.status = code;
-  res.set_content(fmt::format("{{\"error\":{}}}\n", JsonQuote(message)), kJson);
+  JsonWriter w;
+  w.BeginObject().Field("error", message).EndObject();
+  res.set_content(w.text() + "\n", kJson);
 }
 
 // Parses an optional non-negative integer parameter.
@@ -246,21 +248,17 @@ void QueryServer::Impl::Search(const httplib::Request& req, httplib::Response& r
   if (!results.ok()) return SendError(res, HttpCode(results.status()), results.status().message());
   const Manifest& m = view.manifest();
   const bool scored = sort->kind == SortOrder::Kind::kScore;
-  std::string out = fmt::format(
-      "{{\"pipeline\":{},\"manifest\":{},\"version\":{},\"base_cut\":{},\"target\":{},"
-      "\"total\":{},\"offset\":{},\"limit\":{},\"sort\":{},",
-      JsonQuote(p->index->name()), JsonQuote(view.manifest_key()), m.version,
-      JsonQuote(FormatTimestamp(m.base_cut)),
-      m.has_delta ? JsonQuote(FormatTimestamp(m.target)) : "null", results->total, offset, limit,
-      JsonQuote(sort->ToString()));
-  out += "\"hits\":[";
-  for (size_t i = 0; i < results->docs.size(); ++i) {
-    if (i) out += ",";
-    out += DocToJson(results->docs[i], scored);
-  }
+  JsonWriter w;
+  w.BeginObject().Field("pipeline", p->index->name());
+  WriteGenerationFields(w, view.manifest_key(), m);
+  w.Field("total", results->total)
+      .Field("offset", offset)
+      .Field("limit", limit)
+      .Field("sort", sort->ToString());
+  WriteHitsField(w, *results, scored);
   const double took =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  out += fmt::format("],\"took_ms\":{}}}\n", JsonNumber(took));
+  std::string out = w.Field("took_ms", took).EndObject().Take() + "\n";
   res.set_content(out, kJson);
 }
 
@@ -271,10 +269,13 @@ void QueryServer::Impl::Doc(const httplib::Request& req, httplib::Response& res)
   if (!gen) return SendError(res, 503, "nothing published yet for this pipeline");
   auto doc = gen->view().GetDoc(req.matches[1].str());
   if (!doc.ok()) return SendError(res, HttpCode(doc.status()), doc.status().message());
-  res.set_content(
-      fmt::format("{{\"pipeline\":{},\"version\":{},\"doc\":{}}}\n", JsonQuote(p->index->name()),
-                  gen->view().manifest().version, DocToJson(*doc)),
-      kJson);
+  JsonWriter w;
+  w.BeginObject()
+      .Field("pipeline", p->index->name())
+      .Field("version", gen->view().manifest().version)
+      .Key("doc");
+  WriteDoc(w, *doc);
+  res.set_content(w.EndObject().Take() + "\n", kJson);
 }
 
 void QueryServer::Impl::Ready(httplib::Response& res) {
@@ -292,35 +293,43 @@ void QueryServer::Impl::Ready(httplib::Response& res) {
 
 void QueryServer::Impl::StatusPage(httplib::Response& res) {
   const TimeMicros now = clock_.Now();
-  std::string out = fmt::format("{{\"now\":{},\"pipelines\":[", JsonQuote(FormatTimestamp(now)));
-  for (size_t i = 0; i < pipelines_.size(); ++i) {
-    const ServedIndex& index = *pipelines_[i]->index;
+  JsonWriter w;
+  w.BeginObject().Field("now", FormatTimestamp(now)).Key("pipelines").BeginArray();
+  for (const auto& served : pipelines_) {
+    const ServedIndex& index = *served->index;
     const ReloadStats stats = index.reload_stats();
-    if (i) out += ",";
-    out += fmt::format(
-        "{{\"name\":{},\"period_seconds\":{},\"has_batch_log\":{},\"reloads\":{},"
-        "\"reload_failures\":{},\"last_error\":{},\"open_generations\":{},\"generation\":",
-        JsonQuote(index.name()), JsonNumber(Seconds(index.period())),
-        pipelines_[i]->metastore ? "true" : "false", stats.swaps, stats.failures,
-        JsonQuote(stats.last_error), index.open_generations());
+    w.BeginObject()
+        .Field("name", index.name())
+        .Field("period_seconds", Seconds(index.period()))
+        .Field("has_batch_log", served->metastore != nullptr)
+        .Field("reloads", stats.swaps)
+        .Field("reload_failures", stats.failures)
+        .Field("last_error", stats.last_error)
+        .Field("open_generations", index.open_generations())
+        .Key("generation");
     auto gen = index.Acquire();
     if (!gen) {
-      out += "null}";
+      w.Null().EndObject();
       continue;
     }
     const IndexView& v = gen->view();
     const Manifest& m = v.manifest();
-    out += fmt::format(
-        "{{\"manifest\":{},\"version\":{},\"epoch\":{},\"created_at\":{},\"loaded_at\":{},"
-        "\"base_cut\":{},\"target\":{},\"base_segments\":{},\"delta_segments\":{},"
-        "\"live_docs\":{},\"lag_seconds\":{}}}}}",
-        JsonQuote(v.manifest_key()), m.version, m.epoch, JsonQuote(FormatTimestamp(m.created_at)),
-        JsonQuote(FormatTimestamp(gen->loaded_at())), JsonQuote(FormatTimestamp(m.base_cut)),
-        m.has_delta ? JsonQuote(FormatTimestamp(m.target)) : "null", v.base().size(),
-        v.delta().size(), v.LiveDocs(), JsonNumber(Seconds(now - FreshAsOf(m, index.period()))));
+    w.BeginObject()
+        .Field("manifest", v.manifest_key())
+        .Field("version", m.version)
+        .Field("epoch", m.epoch)
+        .Field("created_at", FormatTimestamp(m.created_at))
+        .Field("loaded_at", FormatTimestamp(gen->loaded_at()))
+        .Field("base_cut", FormatTimestamp(m.base_cut))
+        .Field("target", OptionalTimestamp(m.has_delta ? std::optional(m.target) : std::nullopt))
+        .Field("base_segments", v.base().size())
+        .Field("delta_segments", v.delta().size())
+        .Field("live_docs", v.LiveDocs())
+        .Field("lag_seconds", Seconds(now - FreshAsOf(m, index.period())))
+        .EndObject()
+        .EndObject();
   }
-  out += "]}\n";
-  res.set_content(out, kJson);
+  res.set_content(w.EndArray().EndObject().Take() + "\n", kJson);
 }
 
 void QueryServer::Impl::Metrics(httplib::Response& res) {
@@ -387,12 +396,10 @@ void QueryServer::Impl::Batches(const httplib::Request& req, httplib::Response& 
     return p->metastore->RecentBatches(p->index->name(), static_cast<int>(n));
   }();
   if (!batches.ok()) return SendError(res, 503, batches.status().ToString());
-  std::string out = "[";
-  for (size_t i = 0; i < batches->size(); ++i) {
-    if (i) out += ",";
-    out += BatchToJson((*batches)[i]);
-  }
-  res.set_content(out + "]\n", kJson);
+  JsonWriter w;
+  w.BeginArray();
+  for (const BatchRecord& b : *batches) WriteBatch(w, b);
+  res.set_content(w.EndArray().Take() + "\n", kJson);
 }
 
 QueryServer::QueryServer(ServeOptions options,

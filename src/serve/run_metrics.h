@@ -10,22 +10,23 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "metastore/metastore.h"
+#include "pipeline/run_loop.h"
 #include "serve/http_address.h"
 
 namespace freshet {
 
 // The runner's figures. Thread-safe: the batch loop records, the HTTP thread reads.
-class RunMetrics {
+class RunMetrics final : public RunObserver {
  public:
   // `period`: the source's partition length (for the lag).
   RunMetrics(std::string pipeline, TimeMicros period, Clock& clock);
 
   // "standby", "held" or "released", with the epoch when held.
-  void SetLease(std::string state, int64_t epoch);
-  void SetWatermark(std::optional<TimeMicros> watermark, int64_t manifest_version);
+  void SetLease(std::string state, int64_t epoch) override;
+  void SetWatermark(std::optional<TimeMicros> watermark, int64_t manifest_version) override;
   // A batch that ended (published or not); its figures go to the counters.
-  void RecordBatch(const BatchRecord& record, bool published);
-  void RecordFailure(const Status& status);
+  void RecordBatch(const BatchRecord& record, bool published) override;
+  void RecordFailure(const Status& status) override;
 
   std::string PrometheusText();
   // Unhealthy after 3 failed batches in a row, or once the lease is lost

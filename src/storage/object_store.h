@@ -87,7 +87,7 @@ class ObjectStore {
   // The store's URL, safe to log (no credentials).
   virtual std::string Describe() const = 0;
 
-  // True if reads are local file reads (no point in caching them on disk).
+  // True if reads are local (a folder, memory): no point in caching them on disk.
   virtual bool IsLocal() const { return false; }
 };
 

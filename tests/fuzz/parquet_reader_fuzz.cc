@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string>
 
-#include "../unit/parquet_test_store.h"
 #include "format/parquet/parquet_reader.h"
 #include "format/parquet/parquet_verify.h"
+#include "storage/memory_store.h"
 
 namespace {
 
@@ -26,7 +26,8 @@ class BoundedSink final : public RowSink {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  parquet::InMemoryStore store;
+  std::unique_ptr<ObjectStore> memory = NewMemoryStore();
+  ObjectStore& store = *memory;
   (void)store.Put("fuzz.parquet", std::string(reinterpret_cast<const char*>(data), size));
   auto info = store.Head("fuzz.parquet");
   auto file = parquet::ParquetFile::Open(store, *info);

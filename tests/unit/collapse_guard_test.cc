@@ -3,12 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <map>
 
 #include "common/hash.h"
 #include "storage/local_store.h"
-#include "temp_local_store.h"
+#include "storage/memory_store.h"
 
 namespace freshet {
 namespace {
@@ -86,8 +85,9 @@ SegmentData Segment(SegmentKind kind, const std::map<std::string, uint32_t>& gro
   return d;
 }
 
-class LiveDocsTest : public TempLocalStoreTest {
+class LiveDocsTest : public ::testing::Test {
  protected:
+  std::unique_ptr<ObjectStore> store_ = NewMemoryStore();
   SegmentRef Put(const SegmentData& d, uint32_t layer) {
     std::string bytes = WriteSegment(d);
     SegmentRef ref{"segments/" + Hex64(Hash64(bytes)) + ".seg",

@@ -11,19 +11,14 @@
 #include "index/index_view.h"
 #include "index/manifest.h"
 #include "storage/local_store.h"
+#include "temp_folder.h"
 
 namespace freshet {
 namespace {
 
 class CurrentPointerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/freshet-current-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-    store_ = Open();
-  }
-  void TearDown() override { std::filesystem::remove_all(root_); }
+  void SetUp() override { store_ = Open(); }
 
   std::unique_ptr<ObjectStore> Open() {
     auto s = LocalStore::Open(root_);
@@ -32,7 +27,8 @@ class CurrentPointerTest : public ::testing::Test {
   }
   std::string Current() { return *IndexView::ReadCurrent(*store_); }
 
-  std::filesystem::path root_;
+  TempFolder folder_;
+  const std::filesystem::path& root_ = folder_.path();
   std::unique_ptr<ObjectStore> store_;
 };
 

@@ -4,13 +4,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <set>
 
 #include "format/jsonl_reader.h"
 #include "gen/catalog.h"
 #include "gen/generator.h"
 #include "gen/record_writer.h"
+#include "storage/memory_store.h"
 
 namespace freshet::gen {
 namespace {
@@ -44,58 +44,6 @@ GenOptions TinyOptions() {
   return o;
 }
 
-// An in-memory ObjectStore: the generator must work on any store, and tests
-// stay fast without fsync.
-class MemoryStore final : public ObjectStore {
- public:
-  Result<std::string> Get(std::string_view key) override {
-    std::lock_guard lock(mu_);
-    auto it = objects_.find(std::string(key));
-    if (it == objects_.end()) return Status::NotFound(std::string(key));
-    return it->second;
-  }
-  Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) override {
-    ASSIGN_OR_RETURN(std::string all, Get(key));
-    return all.substr(std::min<uint64_t>(offset, all.size()), length);
-  }
-  Result<ObjectInfo> Head(std::string_view key) override {
-    ASSIGN_OR_RETURN(std::string all, Get(key));
-    return ObjectInfo{std::string(key), all.size(), std::to_string(all.size())};
-  }
-  Status Put(std::string_view key, std::string_view data) override {
-    RETURN_IF_ERROR(ValidateKey(key));
-    std::lock_guard lock(mu_);
-    objects_[std::string(key)] = std::string(data);
-    return Status::OK();
-  }
-  Status PutIfAbsent(std::string_view key, std::string_view data) override {
-    std::lock_guard lock(mu_);
-    if (!objects_.emplace(std::string(key), std::string(data)).second) {
-      return Status::AlreadyExists(std::string(key));
-    }
-    return Status::OK();
-  }
-  Result<std::vector<ObjectInfo>> List(std::string_view prefix) override {
-    std::lock_guard lock(mu_);
-    std::vector<ObjectInfo> out;
-    for (auto it = objects_.lower_bound(std::string(prefix));
-         it != objects_.end() && it->first.starts_with(prefix); ++it) {
-      out.push_back({it->first, it->second.size(), std::to_string(it->second.size())});
-    }
-    return out;
-  }
-  Status Delete(std::string_view key) override {
-    std::lock_guard lock(mu_);
-    objects_.erase(std::string(key));
-    return Status::OK();
-  }
-  std::string Describe() const override { return "memory:"; }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::string> objects_;
-};
-
 struct Output {
   std::unique_ptr<ObjectStore> store;
   GenSummary summary;
@@ -110,11 +58,11 @@ struct Output {
   bool Exists(const std::string& key) const { return store->Head(key).ok(); }
 };
 
-// Generates into `store` (default: a fresh MemoryStore).
+// Generates into `store` (default: a fresh memory store).
 std::unique_ptr<Output> Generate(const GenOptions& options, Clock* clock = nullptr,
                                  std::unique_ptr<ObjectStore> store = nullptr) {
   auto out = std::make_unique<Output>();
-  out->store = store ? std::move(store) : std::make_unique<MemoryStore>();
+  out->store = store ? std::move(store) : NewMemoryStore();
   std::atomic<bool> stop{false};
   auto summary = GenerateWorkload(options, *out->store, clock, stop,
                                   [&](std::string_view line) { out->progress.emplace_back(line); });
@@ -530,7 +478,8 @@ TEST(GenGeneratorTest, LiveModeStopsOnRequest) {
   o.snapshot = false;
   o.live = true;
   o.partitions = 0;  // until stopped
-  MemoryStore store;
+  std::unique_ptr<ObjectStore> memory = NewMemoryStore();
+  ObjectStore& store = *memory;
   ManualClock clock(DefaultStart());
   std::atomic<bool> stop{false};
   int lines = 0;
@@ -570,7 +519,8 @@ TEST(GenGeneratorTest, BadOptionsNameTheFlag) {
   o.format = FileFormat::kParquet;
   EXPECT_TRUE(ValidateGenOptions(o).ok());
   o.malformed_rate = 0.1;
-  EXPECT_EQ(message(o), "--malformed: Parquet files cannot hold malformed records; use --format jsonl");
+  EXPECT_EQ(message(o),
+            "--malformed: Parquet files cannot hold malformed records; use --format jsonl");
   o = TinyOptions();
   o.start += kMicrosPerSecond;
   EXPECT_TRUE(message(o).starts_with("--start: 2026-05-04T10:00:01Z is not on a whole minute"));

@@ -7,7 +7,7 @@
 #include "format/parquet/parquet_metadata.h"
 #include "format/parquet/parquet_reader.h"
 #include "parquet_test_files.h"
-#include "parquet_test_store.h"
+#include "storage/memory_store.h"
 
 namespace freshet::parquet {
 namespace {
@@ -84,7 +84,8 @@ std::string ListFile(const std::vector<std::string>& dictionary, const std::vect
 
 Status ReadTags(const std::string& bytes, CollectingSink* sink,
                 uint64_t max_list_batch_bytes = ParquetReadOptions().max_list_batch_bytes) {
-  InMemoryStore store;
+  std::unique_ptr<ObjectStore> store_owner = NewMemoryStore();
+  ObjectStore& store = *store_owner;
   RETURN_IF_ERROR(store.Put("l.parquet", bytes));
   ParquetReadOptions options;
   options.batch_rows = 2;  // rows straddle batches

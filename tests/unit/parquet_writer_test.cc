@@ -10,7 +10,8 @@
 #include "format/parquet/parquet_reader.h"
 #include "format/parquet/parquet_verify.h"
 #include "parquet_test_files.h"
-#include "parquet_test_store.h"
+#include "storage/memory_store.h"
+#include "storage/object_store_wrapper.h"
 
 namespace freshet::parquet {
 namespace {
@@ -55,7 +56,8 @@ TEST(ParquetWriter, RoundTripThroughReader) {
       options.row_group_rows = 700;
       options.page_bytes = 512;
       options.dictionary_max_bytes = 100;  // forces the PLAIN fallback mid-chunk
-      InMemoryStore store;
+      std::unique_ptr<ObjectStore> store_owner = NewMemoryStore();
+      ObjectStore& store = *store_owner;
       ASSERT_TRUE(store.Put("f.parquet", WriteFile(rows, options)).ok());
       for (int threads : {1, 3}) {
         ParquetReadOptions read_options;
@@ -122,7 +124,8 @@ TEST(ParquetReader, SurvivesCorruptedFiles) {
     int flips = 1 + rng() % 4;
     for (int f = 0; f < flips; ++f) bad[rng() % bad.size()] = static_cast<char>(rng());
     if (round % 10 == 0) bad.resize(rng() % bad.size());
-    InMemoryStore store;
+    std::unique_ptr<ObjectStore> store_owner = NewMemoryStore();
+    ObjectStore& store = *store_owner;
     ASSERT_TRUE(store.Put("bad.parquet", bad).ok());
     CollectingSink sink;
     auto info = store.Head("bad.parquet");
@@ -134,37 +137,24 @@ TEST(ParquetReader, SurvivesCorruptedFiles) {
   }
 }
 
-// Records the ranged reads a scan makes.
-class CountingStore final : public ObjectStore {
+// Records the reads a scan makes.
+class CountingStore final : public ObjectStoreWrapper {
  public:
-  explicit CountingStore(InMemoryStore& base) : base_(base) {}
+  explicit CountingStore(ObjectStore& base) : ObjectStoreWrapper(&base) {}
   Result<std::string> Get(std::string_view key) override {
     ++gets;
-    return base_.Get(key);
+    return ObjectStoreWrapper::Get(key);
   }
   Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) override {
     {
       std::lock_guard<std::mutex> lock(mu);  // row groups are fetched from several threads
       ranges.emplace_back(offset, length);
     }
-    return base_.GetRange(key, offset, length);
+    return ObjectStoreWrapper::GetRange(key, offset, length);
   }
-  Result<ObjectInfo> Head(std::string_view key) override { return base_.Head(key); }
-  Status Put(std::string_view key, std::string_view data) override { return base_.Put(key, data); }
-  Status PutIfAbsent(std::string_view key, std::string_view data) override {
-    return base_.PutIfAbsent(key, data);
-  }
-  Result<std::vector<ObjectInfo>> List(std::string_view prefix) override {
-    return base_.List(prefix);
-  }
-  Status Delete(std::string_view key) override { return base_.Delete(key); }
-  std::string Describe() const override { return "counting"; }
   std::atomic<int> gets = 0;
   std::mutex mu;
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
-
- private:
-  InMemoryStore& base_;
 };
 
 TEST(ParquetReader, FetchesFooterThenOnlyProjectedChunks) {
@@ -174,7 +164,8 @@ TEST(ParquetReader, FetchesFooterThenOnlyProjectedChunks) {
   options.dictionary = false;
   std::string bytes = WriteFile(SampleRows(8000), options);
   ASSERT_GT(bytes.size(), 64u << 10) << "the footer read should not cover the whole file";
-  InMemoryStore base;
+  std::unique_ptr<ObjectStore> base_owner = NewMemoryStore();
+  ObjectStore& base = *base_owner;
   ASSERT_TRUE(base.Put("f.parquet", bytes).ok());
   CountingStore store(base);
   ParquetReader reader;
@@ -216,7 +207,8 @@ TEST(ParquetReader, ListsAreColumnsOtherNestingIsNotSupported) {
                LeafElement("bare", P::kByteArray, R::kRepeated),
                GroupElement("point", R::kOptional, 1),
                LeafElement("x", P::kDouble, R::kRequired)};
-  InMemoryStore store;
+  std::unique_ptr<ObjectStore> store_owner = NewMemoryStore();
+  ObjectStore& store = *store_owner;
   ASSERT_TRUE(store.Put("n.parquet", ParquetFileBytes("", md)).ok());
   auto opened = ParquetFile::Open(store, *store.Head("n.parquet"));
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();

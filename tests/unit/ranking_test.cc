@@ -4,13 +4,11 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
 #include <map>
 
 #include "common/hash.h"
 #include "index/index_view.h"
-#include "storage/local_store.h"
-#include "temp_local_store.h"
+#include "storage/memory_store.h"
 
 namespace freshet {
 namespace {
@@ -49,10 +47,10 @@ TEST(Bm25Test, IdfAndTermWeightFollowTheFormula) {
   EXPECT_NEAR(Bm25TermWeight(1, 100, 0), 1.0, 1e-12);
 }
 
-class RankingViewTest : public TempLocalStoreTest {
+class RankingViewTest : public ::testing::Test {
  protected:
+  std::unique_ptr<ObjectStore> store_ = NewMemoryStore();
   void SetUp() override {
-    TempLocalStoreTest::SetUp();
     // One group per doc; title is text, bid numeric.
     SegmentData d;
     d.schema.doc_columns = {"title", "bid"};
@@ -164,8 +162,9 @@ TEST_F(RankingViewTest, PagesConcatenateToTheFullRanking) {
 
 // Segments of one-doc groups ("g-" + id) with a text title, for views of
 // several segments and layers.
-class LayeredRankingTest : public TempLocalStoreTest {
+class LayeredRankingTest : public ::testing::Test {
  protected:
+  std::unique_ptr<ObjectStore> store_ = NewMemoryStore();
   // `docs`: id -> title; an empty title lists the group with no doc (deleted).
   static SegmentData Segment(SegmentKind kind, const std::map<std::string, std::string>& docs) {
     SegmentData d;

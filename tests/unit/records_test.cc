@@ -3,12 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "parquet_test_files.h"
-#include "parquet_test_store.h"
+#include "storage/memory_store.h"
 
 namespace freshet {
 namespace {
 
-using parquet::InMemoryStore;
 
 RecordSchema AdsSchema() {
   RecordSchema s;
@@ -19,7 +18,7 @@ RecordSchema AdsSchema() {
   return s;
 }
 
-Result<ParsedFile> Read(InMemoryStore& store, std::string_view key, FileFormat format,
+Result<ParsedFile> Read(ObjectStore& store, std::string_view key, FileFormat format,
                         BadRecordPolicy policy) {
   return ReadKeyedFile(store, *store.Head(key), 0, format, AdsSchema(), policy);
 }
@@ -38,7 +37,8 @@ std::string ParquetWithStructColumn() {
 }
 
 TEST(ReadKeyedFile, KeyOfAnotherTypeIsNamedWithItsType) {
-  InMemoryStore store;
+  std::unique_ptr<ObjectStore> store_owner = NewMemoryStore();
+  ObjectStore& store = *store_owner;
   ASSERT_TRUE(store
                   .Put("a.jsonl",
                        "{\"ad_id\": 1.5, \"item_id\": \"i\", \"updated_at\": 1}\n"
@@ -66,7 +66,8 @@ TEST(ReadKeyedFile, KeyOfAnotherTypeIsNamedWithItsType) {
 }
 
 TEST(ReadKeyedFile, UnsupportedFileIsQuarantinedInSkipModeAndStopsInStopMode) {
-  InMemoryStore store;
+  std::unique_ptr<ObjectStore> store_owner = NewMemoryStore();
+  ObjectStore& store = *store_owner;
   ASSERT_TRUE(store.Put("n.parquet", ParquetWithStructColumn()).ok());
   auto parsed = Read(store, "n.parquet", FileFormat::kParquet, BadRecordPolicy::kSkip);
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
@@ -86,7 +87,8 @@ TEST(ReadKeyedFile, UnsupportedFileIsQuarantinedInSkipModeAndStopsInStopMode) {
 }
 
 TEST(ReadKeyedFile, DamagedFileIsQuarantinedAsUnreadable) {
-  InMemoryStore store;
+  std::unique_ptr<ObjectStore> store_owner = NewMemoryStore();
+  ObjectStore& store = *store_owner;
   ASSERT_TRUE(store.Put("d.parquet", "PAR1 not a footer PAR1").ok());
   auto parsed = Read(store, "d.parquet", FileFormat::kParquet, BadRecordPolicy::kSkip);
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();

@@ -108,33 +108,6 @@ TEST_F(S3StoreTest, PutReplacesAndTheFingerprintChanges) {
   EXPECT_EQ(*store_->Get("k"), "two!");
 }
 
-TEST_F(S3StoreTest, EmptyObjects) {
-  ASSERT_TRUE(store_->Put("empty", "").ok());
-  EXPECT_EQ(*store_->Get("empty"), "");
-  EXPECT_EQ(store_->Head("empty")->size, 0u);
-  auto range = store_->GetRange("empty", 0, 10);
-  ASSERT_TRUE(range.ok()) << range.status().ToString();
-  EXPECT_EQ(*range, "");
-}
-
-TEST_F(S3StoreTest, GetRangeEdges) {
-  ASSERT_TRUE(store_->Put("digits", "0123456789").ok());
-  auto range = [&](uint64_t offset, uint64_t length) {
-    auto r = store_->GetRange("digits", offset, length);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : std::string("<error>");
-  };
-  EXPECT_EQ(range(0, 1), "0");
-  EXPECT_EQ(range(2, 3), "234");
-  EXPECT_EQ(range(8, 100), "89");
-  EXPECT_EQ(range(9, UINT64_MAX), "9");
-  EXPECT_EQ(range(10, 5), "");
-  EXPECT_EQ(range(1000, 1), "");
-  EXPECT_EQ(range(3, 0), "");
-  EXPECT_TRUE(store_->GetRange("missing", 0, 1).status().IsNotFound());
-  EXPECT_TRUE(store_->GetRange("missing", 0, 0).status().IsNotFound());
-}
-
 TEST_F(S3StoreTest, MissingObjectsAreNotFoundNamingTheObject) {
   auto get = store_->Get("no/such");
   ASSERT_TRUE(get.status().IsNotFound());
@@ -152,13 +125,6 @@ TEST_F(S3StoreTest, MissingBucketIsNotFoundSayingSo) {
   auto get = other->Get("k");
   ASSERT_TRUE(get.status().IsNotFound()) << get.status().ToString();
   EXPECT_NE(get.status().message().find("bucket does not exist"), std::string::npos);
-}
-
-TEST_F(S3StoreTest, PutIfAbsentRefusesAnExistingKey) {
-  ASSERT_TRUE(store_->PutIfAbsent("once", "first").ok());
-  Status again = store_->PutIfAbsent("once", "second");
-  EXPECT_TRUE(again.IsAlreadyExists()) << again.ToString();
-  EXPECT_EQ(*store_->Get("once"), "first");
 }
 
 TEST_F(S3StoreTest, ConcurrentPutIfAbsentHasExactlyOneWinner) {
