@@ -322,6 +322,7 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
     for (uint32_t d = matches->Next(); d != kNoMoreDocs; d = matches->Next()) {
       if (hidden[d]) continue;
       ++out.total;
+      if (capacity == 0) continue;  // a count only
       Hit hit{0.0, {}, &seg, d};
       if (scorer) {
         if (top.full() && !top.MightKeepScore(scorer->Bound(d))) continue;

@@ -44,6 +44,14 @@ TEST(TopHitsTest, MightKeepScoreAcceptsTiesWhichDocIdsBreak) {
   EXPECT_FALSE(top.MightKeepScore(1.999));
 }
 
+TEST(TopHitsTest, ACapacityOfZeroKeepsNothing) {
+  TopHits top(SortOrder{}, 0);
+  EXPECT_TRUE(top.full());
+  EXPECT_FALSE(top.MightKeepScore(1e300));
+  top.Add({1.0, "a", nullptr, 0});
+  EXPECT_TRUE(top.TakeSorted().empty());
+}
+
 TEST(TopHitsTest, EqualsSortingEverythingOnRandomHits) {
   std::mt19937 rng(1);
   for (auto kind : {SortOrder::Kind::kScore, SortOrder::Kind::kDocId, SortOrder::Kind::kField}) {

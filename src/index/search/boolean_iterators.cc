@@ -152,32 +152,46 @@ class Disjunction final : public DocIterator {
   }
 
  private:
-  // A min-heap of the children by their current doc.
-  static bool Later(const DocIterator* a, const DocIterator* b) { return a->doc() > b->doc(); }
-
   uint32_t Start(uint32_t target) {
     started_ = true;
     for (auto& c : children_) {
       c->Advance(target);
       heap_.push_back(c.get());
     }
-    std::make_heap(heap_.begin(), heap_.end(), Later);
+    // A min-heap by current doc.
+    std::make_heap(heap_.begin(), heap_.end(),
+                   [](const DocIterator* a, const DocIterator* b) { return a->doc() > b->doc(); });
     return doc_ = heap_.front()->doc();
   }
-  // Moves every child before `target` to its first doc at or after it.
+  // Moves every child before `target` to its first doc at or after it: the
+  // heap's top steps (Next() from the current doc, else Advance) and sinks.
   uint32_t Move(uint32_t target, bool advance) {
-    while (heap_.front()->doc() < target) {
-      std::pop_heap(heap_.begin(), heap_.end(), Later);
-      DocIterator* c = heap_.back();
-      // A child at the current doc steps by Next(); Advance otherwise.
-      if (!advance && c->doc() == doc_) {
-        c->Next();
+    DocIterator* top = heap_.front();
+    while (top->doc() < target) {
+      if (!advance && top->doc() == doc_) {
+        top->Next();
       } else {
-        c->Advance(target);
+        top->Advance(target);
       }
-      std::push_heap(heap_.begin(), heap_.end(), Later);
+      SiftDown();
+      top = heap_.front();
     }
-    return doc_ = heap_.front()->doc();
+    return doc_ = top->doc();
+  }
+  void SiftDown() {
+    const size_t n = heap_.size();
+    DocIterator* x = heap_[0];
+    const uint32_t d = x->doc();
+    size_t i = 0;
+    while (true) {
+      size_t c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && heap_[c + 1]->doc() < heap_[c]->doc()) ++c;
+      if (heap_[c]->doc() >= d) break;
+      heap_[i] = heap_[c];
+      i = c;
+    }
+    heap_[i] = x;
   }
 
   std::vector<std::unique_ptr<DocIterator>> children_;
@@ -227,13 +241,19 @@ std::unique_ptr<DocIterator> NumericRangeIterator(const SegmentReader& segment, 
                                                   double lo, double hi) {
   return std::make_unique<NumericRange>(segment, field, lo, hi);
 }
+// An iterator of cost 0 matches nothing (cost bounds the matches).
 std::unique_ptr<DocIterator> ConjunctionIterator(
     std::vector<std::unique_ptr<DocIterator>> children) {
+  for (const auto& c : children) {
+    if (c->cost() == 0) return EmptyIterator();
+  }
   if (children.size() == 1) return std::move(children.front());
   return std::make_unique<Conjunction>(std::move(children));
 }
 std::unique_ptr<DocIterator> DisjunctionIterator(
     std::vector<std::unique_ptr<DocIterator>> children) {
+  std::erase_if(children, [](const auto& c) { return c->cost() == 0; });
+  if (children.empty()) return EmptyIterator();
   if (children.size() == 1) return std::move(children.front());
   return std::make_unique<Disjunction>(std::move(children));
 }

@@ -23,10 +23,11 @@ std::unique_ptr<DocIterator> NumericRangeIterator(const SegmentReader& segment, 
                                                   double lo, double hi);
 
 // Docs matching every child. Children that CanMatch() check the candidates
-// of the others (unless all of them do). REQUIRES: children non-empty.
+// of the others (unless all of them do). Children of cost 0 match nothing
+// (the combinations leave them out). REQUIRES: children non-empty.
 std::unique_ptr<DocIterator> ConjunctionIterator(
     std::vector<std::unique_ptr<DocIterator>> children);
-// Docs matching any child. REQUIRES: children non-empty.
+// Docs matching any child (none if children is empty).
 std::unique_ptr<DocIterator> DisjunctionIterator(
     std::vector<std::unique_ptr<DocIterator>> children);
 // Docs of `include` not in `exclude`.

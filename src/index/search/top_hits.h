@@ -29,6 +29,7 @@ class TopHits {
   // are ordered by doc id). For BM25 order only.
   bool full() const { return heap_.size() >= capacity_; }
   bool MightKeepScore(double key) const {
+    if (capacity_ == 0) return false;
     return heap_.size() < capacity_ || key >= heap_.front().key;
   }
   void Add(const Hit& hit);

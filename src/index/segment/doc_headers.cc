@@ -72,7 +72,7 @@ uint64_t DocHeaders::Column::Base(uint32_t block) const {
 }
 
 uint64_t DocHeaders::Column::Value(uint32_t ord) const {
-  return Base(ord / kDocHeaderBlockSize) + PackedValue(packed, ord, width);
+  return Base(ord / kDocHeaderBlockSize) + PackedValueWithin(packed, readable, ord, width);
 }
 
 Status DocHeaders::Open(std::string_view segment_name, SectionView section, uint32_t num_docs,
@@ -108,7 +108,9 @@ Status DocHeaders::Open(std::string_view segment_name, SectionView section, uint
         !c.GetBytes(PackedBytes(num_docs, width), &packed)) {
       return corrupt(fmt::format("{} truncated", name));
     }
-    *column = Column{width, bases.data(), packed.data()};
+    // The bytes after a run (the next column, the ids) may be read with it.
+    const size_t readable = section.bytes.size() - (packed.data() - section.bytes.data());
+    *column = Column{width, bases.data(), packed.data(), readable};
   }
   const size_t blob_size_position = c.position();
   uint64_t blob_size = 0;

@@ -71,6 +71,7 @@ class DocHeaders {
     uint32_t width = 0;
     const char* bases = nullptr;   // u64 per block
     const char* packed = nullptr;  // the deltas
+    size_t readable = 0;           // bytes of the section from `packed` on
     uint64_t Base(uint32_t block) const;
     uint64_t Value(uint32_t ord) const;
   };
