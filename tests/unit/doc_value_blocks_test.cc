@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -144,6 +145,45 @@ TEST(DocValueBlocksTest, IntegerAndConstantBlocksAreSmallerThanRawDoubles) {
   EXPECT_EQ(EncodeNumericBlocks({{0, missing}}, n).size(), header + tables);
   EXPECT_EQ(EncodeNumericBlocks({{0, integers}}, n).size(), header + tables + n);
   EXPECT_EQ(EncodeNumericBlocks({{0, decimals}}, n).size(), header + tables + n * 8);
+}
+
+// Prices as upstream files write them (text with up to 2 decimals, parsed
+// to the nearest double): packed as decimals, read back bit for bit.
+TEST(DocValueBlocksTest, DecimalsOfFewDigitsArePackedAndReadBackExactly) {
+  const uint32_t n = 2048;
+  std::mt19937_64 rng(11);
+  std::vector<double> prices(n), mixed(n);
+  for (uint32_t d = 0; d < n; ++d) {
+    const std::string text = std::to_string(rng() % 100000) + "." + std::to_string(rng() % 100);
+    prices[d] = std::strtod(text.c_str(), nullptr);  // 0 to 99999.99
+    // Negative values, halves and quarters, and docs without a value.
+    mixed[d] = d % 5 == 0 ? kNaN : (static_cast<double>(rng() % 400) - 200) / 4;
+  }
+  const size_t header = 8 + 20, tables = (n / 512) * 26;
+  // 99999.99 is 9999999 hundredths: 24 bits (with 0 for no value) a doc.
+  EXPECT_EQ(EncodeNumericBlocks({{0, prices}}, n).size(), header + tables + n * 24 / 8);
+  Opened o({{0, prices}, {1, mixed}}, {}, n);
+  ASSERT_TRUE(o.status.ok()) << o.status.ToString();
+  for (uint32_t d = 0; d < n; ++d) {
+    ASSERT_EQ(Bits(o.values.Numeric(0, d)), Bits(prices[d])) << d;
+    ASSERT_EQ(Bits(o.values.Numeric(1, d)), Bits(mixed[d])) << d;
+  }
+  // Ranges over decimal blocks agree with a scan.
+  for (auto [lo, hi] : {std::pair{-10.25, 3.5}, {12.5, 12.5}, {-kInf, -49.75}, {0.01, 0.02}}) {
+    uint32_t want = kNoMoreDocs;
+    for (uint32_t d = 700; d < n && want == kNoMoreDocs; ++d) {
+      if (mixed[d] >= lo && mixed[d] <= hi) want = d;
+    }
+    EXPECT_EQ(o.values.NextInRange(1, 700, lo, hi), want) << lo << " " << hi;
+  }
+}
+
+TEST(DocValueBlocksTest, ValuesThatNeedMoreThanSixDecimalsStayRaw) {
+  const uint32_t n = 512;
+  std::vector<double> values(n, 0.1234567);
+  values[1] = 1.0 / 3;
+  const size_t header = 8 + 20 + 26;
+  EXPECT_EQ(EncodeNumericBlocks({{0, values}}, n).size(), header + n * 8);
 }
 
 TEST(DocValueBlocksTest, NextInRangeMatchesAScanAcrossBlocks) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include "common/bit_packing.h"
 #include "common/coding.h"
@@ -32,7 +33,37 @@ enum NumericKind : uint8_t {
   kPacked = 2,
   kSparse = 3,
   kRaw = 4,
+  // 16 + s for s in [1, kMaxDecimalScale]: decimals of s digits (below).
+  kDecimal = 16,
 };
+constexpr uint32_t kMaxDecimalScale = 6;
+constexpr double kPowersOfTen[kMaxDecimalScale + 1] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+constexpr double kDecimalLimit = 4503599627370496.0;  // 2^52: n and its differences stay exact
+
+bool IsDecimalKind(uint8_t kind) { return kind > kDecimal && kind <= kDecimal + kMaxDecimalScale; }
+
+// The n of v = n / 10^scale (the division correctly rounded: the double
+// parsed from n's decimal text), if v is one.
+std::optional<int64_t> DecimalDigits(double v, uint32_t scale) {
+  const double scaled = v * kPowersOfTen[scale];
+  if (!(std::fabs(scaled) < kDecimalLimit) || (v == 0 && std::signbit(v))) return std::nullopt;
+  const auto n = static_cast<int64_t>(std::llround(scaled));
+  if (static_cast<double>(n) / kPowersOfTen[scale] != v) return std::nullopt;
+  return n;
+}
+
+// The fewest decimal digits (1 to kMaxDecimalScale) that write every
+// non-NaN value of values[0, n) exactly, or 0.
+uint32_t DecimalScale(const double* values, uint32_t n) {
+  for (uint32_t scale = 1; scale <= kMaxDecimalScale; ++scale) {
+    bool all = true;
+    for (uint32_t i = 0; i < n && all; ++i) {
+      all = std::isnan(values[i]) || DecimalDigits(values[i], scale).has_value();
+    }
+    if (all) return scale;
+  }
+  return 0;
+}
 
 uint64_t DoubleBits(double d) {
   uint64_t bits;
@@ -106,9 +137,15 @@ void EncodeNumericBlock(const double* values, uint32_t n, uint64_t data_offset, 
     kind = count == n ? kPacked : kSparse;
     width = static_cast<uint8_t>(BitWidth(kind == kPacked ? range : range + 1));
   }
+  uint32_t scale = 0;
+  if (kind == kRaw && (scale = DecimalScale(values, n)) > 0) {
+    const int64_t range = *DecimalDigits(max, scale) - *DecimalDigits(min, scale);
+    kind = static_cast<uint8_t>(kDecimal + scale);
+    width = static_cast<uint8_t>(BitWidth(static_cast<uint64_t>(range) + 1));
+  }
   PutDouble(table, min);
   PutDouble(table, max);
-  PutFixed64(table, kind == kPacked || kind == kSparse || kind == kRaw ? data_offset : 0);
+  PutFixed64(table, kind == kEmpty || kind == kConstant ? 0 : data_offset);
   table->push_back(static_cast<char>(kind));
   table->push_back(static_cast<char>(width));
   if (kind == kRaw) {
@@ -120,6 +157,13 @@ void EncodeNumericBlock(const double* values, uint32_t n, uint64_t data_offset, 
       if (std::isnan(values[i])) continue;
       offsets[i] =
           static_cast<uint64_t>(static_cast<int64_t>(values[i])) - static_cast<uint64_t>(base);
+    }
+    PackBits(offsets.data(), n, width, data);
+  } else if (IsDecimalKind(kind)) {
+    const int64_t base = *DecimalDigits(min, scale) - 1;
+    std::vector<uint64_t> offsets(n, 0);
+    for (uint32_t i = 0; i < n; ++i) {
+      if (!std::isnan(values[i])) offsets[i] = *DecimalDigits(values[i], scale) - base;
     }
     PackBits(offsets.data(), n, width, data);
   }
@@ -162,7 +206,9 @@ bool NumericEntryValid(const char* entry, uint32_t n, std::string_view section) 
     case kRaw:
       return DataFits(data_offset, uint64_t{n} * 8, section);
     default:
-      return false;
+      return IsDecimalKind(kind) && !std::isnan(min) &&
+             std::fabs(min) * kPowersOfTen[kind - kDecimal] < kDecimalLimit && width <= 53 &&
+             DataFits(data_offset, PackedBytes(n, width), section);
   }
 }
 
@@ -278,8 +324,20 @@ double DocValueBlocks::NumericInBlock(const char* entry, uint32_t index) const {
     case kRaw:
       return DecodeDouble(data + size_t{index} * 8);
     default:
-      return kNaN;
+      return DecimalInBlock(entry, data, index);
   }
+}
+
+double DocValueBlocks::DecimalInBlock(const char* entry, const char* data, uint32_t index) const {
+  const uint8_t kind = static_cast<uint8_t>(entry[24]);
+  if (!IsDecimalKind(kind)) return kNaN;
+  const uint64_t offset = PackedValueWithin(data, static_cast<size_t>(numeric_.bytes.end() - data),
+                                            index, static_cast<uint8_t>(entry[25]));
+  if (offset == 0) return kNaN;
+  const double power = kPowersOfTen[kind - kDecimal];
+  // The entry's min is n_min / 10^scale (checked at Open to be in range).
+  const auto base = static_cast<int64_t>(std::llround(DecodeDouble(entry) * power)) - 1;
+  return static_cast<double>(base + static_cast<int64_t>(offset)) / power;
 }
 
 double DocValueBlocks::Numeric(size_t field, uint32_t ord) const {
@@ -335,6 +393,12 @@ uint32_t DocValueBlocks::NextInRange(size_t field, uint32_t target, double lo, d
       case kRaw:
         for (; ord < end; ++ord) {
           const double v = DecodeDouble(data + size_t{ord - first} * 8);
+          if (v >= lo && v <= hi) return ord;
+        }
+        break;
+      default:
+        for (; ord < end; ++ord) {
+          const double v = DecimalInBlock(entry, data, ord - first);
           if (v >= lo && v <= hi) return ord;
         }
         break;

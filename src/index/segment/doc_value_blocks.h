@@ -22,6 +22,12 @@
 //                (bit_packing.h) at `width` bits
 //   3 sparse     the same with v - min + 1, and 0 for no value
 //   4 raw        n f64, NaN for no value
+//   16 + s       decimal, s in [1, 6]: every value is a decimal of s digits,
+//                v = d / 10^s with d an integer below 2^52 in magnitude (the
+//                division correctly rounded, so v is bit for bit the double
+//                the text of d / 10^s parses to); n values d - d_min + 1
+//                bit-packed at `width` bits, 0 for no value, where d_min is
+//                min's (prices with cents take 2 to 3 bytes, not 8)
 // where n is the block's doc count. Integers here are doubles equal to an
 // int64 of magnitude below 2^62, -0.0 excepted (kept bit for bit by raw).
 //
@@ -99,6 +105,7 @@ class DocValueBlocks {
   // The column of `field` in `blocks`, or nullptr.
   static const Column* ColumnOf(const Blocks& blocks, size_t field);
   double NumericInBlock(const char* entry, uint32_t index) const;
+  double DecimalInBlock(const char* entry, const char* data, uint32_t index) const;
 
   uint32_t num_docs_ = 0;
   Blocks numeric_;
