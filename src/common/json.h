@@ -14,8 +14,10 @@
 
 namespace freshet {
 
-// `s` as a JSON string literal, quotes included. Control characters and
-// bytes of invalid UTF-8 are escaped as \u00XX.
+// `s` as a JSON string literal, quotes included: always valid JSON in valid
+// UTF-8. Control characters are escaped ("\n", "\u0001"); a byte that does
+// not start a valid UTF-8 sequence (shortest form, no surrogates) becomes
+// U+FFFD.
 std::string JsonQuote(std::string_view s);
 
 // A number as JSON: NaN and infinities become null.

@@ -71,6 +71,9 @@ Result<ManifestKeyParts> ParseManifestKey(std::string_view key) {
   return parts;
 }
 
+// Not through JsonWriter (which writes compact text): the manifest's layout,
+// one member and one segment a line ending with the checksum member over the
+// bytes before it, is part of its format. Its strings go through JsonQuote.
 std::string SerializeManifest(const Manifest& m) {
   const bool layered = m.DeltaLayers() > 1;
   std::string out = "{\n";

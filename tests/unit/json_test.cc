@@ -13,7 +13,11 @@ TEST(JsonQuoteTest, EscapesQuotesControlsAndInvalidUtf8) {
   EXPECT_EQ(JsonQuote("a\"b\\c"), R"("a\"b\\c")");
   EXPECT_EQ(JsonQuote("line\nnext\ttab\x01"), R"("line\nnext\ttab\u0001")");
   EXPECT_EQ(JsonQuote("caf\xc3\xa9"), "\"caf\xc3\xa9\"");  // valid UTF-8 kept
-  EXPECT_EQ(JsonQuote("bad\xff"), R"("bad\u00ff")");
+  // Stray, overlong and surrogate bytes become U+FFFD: the text stays UTF-8.
+  EXPECT_EQ(JsonQuote("bad\xff"), "\"bad\xEF\xBF\xBD\"");
+  EXPECT_EQ(JsonQuote("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");                  // overlong '/'
+  EXPECT_EQ(JsonQuote("\xED\xA0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // a surrogate
+  EXPECT_EQ(JsonQuote("caf\xC3\xA9 \xF0\x9D\x84\x9E\r"), "\"caf\xC3\xA9 \xF0\x9D\x84\x9E\\r\"");
   EXPECT_EQ(JsonQuote(""), R"("")");
 }
 
