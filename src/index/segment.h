@@ -17,8 +17,25 @@
 //   doc_id_index       DOC_ID_INDEX: doc ordinals sorted by id
 // with their shared pieces: offset_table (how DOCS, GROUPS and TERMS address
 // entries), row_coding (stored values), term_table (the build-time term map).
+//
+// Format version 3 keeps META (with the analyzer id), GROUPS and
+// DOC_ID_INDEX and replaces the others: doc_headers (DOC_HEADERS),
+// stored_blocks (STORED_BLOCKS, zstd), term_blocks (TERM_BLOCKS,
+// prefix-compressed), block_postings (BLOCK_POSTINGS, 128-doc blocks with
+// skip data and score bounds), doc_value_blocks (NUMERIC_BLOCKS and
+// LENGTH_BLOCKS, blocks with min/max).
+//
+// Format version 4 (current) has format 3's sections, which then hold the
+// doc fields only, and stores the group fields (group columns and
+// aggregates) once per group, in four sections of the same structures
+// indexed by group ordinal: GROUP_TERM_BLOCKS, GROUP_POSTINGS,
+// GROUP_NUMERIC_BLOCKS, GROUP_LENGTH_BLOCKS. Formats 2 and 3 copied them
+// onto every doc of the group. The reader presents both alike, a doc
+// holding its group's fields (group_docs_iterator expands a group posting
+// list to the docs of its groups).
+//
 // segment_writer.h writes a file, segment_reader.h reads one (versions 1
-// and 2; a version-1 segment ranks every doc as of average length). All
+// to 4; a version-1 segment ranks every doc as of average length). All
 // integers little-endian; readers verify every checksum before use.
 #pragma once
 

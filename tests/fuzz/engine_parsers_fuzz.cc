@@ -93,7 +93,8 @@ void ExerciseSegment(const std::string& bytes) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  static const std::string kSegments[2] = {ValidSegment(kSegmentFormatVersion), ValidSegment(2)};
+  static const std::string kSegments[3] = {ValidSegment(kSegmentFormatVersion), ValidSegment(3),
+                                           ValidSegment(2)};
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 8) {
     case 0: {
@@ -113,8 +114,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 4:
     case 7: {
       // Edits: (u32 offset, u8 value) pairs, then an optional u32 length cut,
-      // of a segment of the current format (4) or of format 2 (7).
-      std::string seg = kSegments[data[0] % 8 == 4 ? 0 : 1];
+      // of a segment of the current format (4) or of an older one (7: format 3
+      // or 2, by the input's length).
+      std::string seg = kSegments[data[0] % 8 == 4 ? 0 : 1 + size % 2];
       Cursor c(in);
       uint32_t off;
       uint8_t b;

@@ -66,7 +66,7 @@ TEST(SectionContainerTest, RefusesAVersionOutsideTheReadableRange) {
     ASSERT_FALSE(c.ok());
     EXPECT_EQ(c.status().code(), StatusCode::kNotSupported);
     EXPECT_NE(c.status().message().find(
-                  fmt::format("format version {} (this build reads 1 to 3)", version)),
+                  fmt::format("format version {} (this build reads 1 to 4)", version)),
               std::string::npos);
   }
 }

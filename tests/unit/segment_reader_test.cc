@@ -42,7 +42,7 @@ uint64_t SectionOffset(const std::string& file, SectionId id) {
 }
 
 class SegmentReaderFormatTest : public ::testing::TestWithParam<uint32_t> {};
-INSTANTIATE_TEST_SUITE_P(Formats, SegmentReaderFormatTest, ::testing::Values(2u, 3u));
+INSTANTIATE_TEST_SUITE_P(Formats, SegmentReaderFormatTest, ::testing::Values(2u, 3u, 4u));
 
 TEST_P(SegmentReaderFormatTest, ReadsEveryStructureBack) {
   auto r = SegmentReader::Open("r.seg", TwoDocSegment(GetParam()));

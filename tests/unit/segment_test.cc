@@ -171,10 +171,10 @@ TEST(SegmentTest, ReadsFormatOneWithoutFieldLengths) {
 
 TEST(SegmentTest, RefusesANewerFormatNamingBothVersions) {
   auto seg = SegmentReader::Open(
-      "v4.seg", WithFormatVersion(WriteSegment(SmallSegment(SegmentKind::kBase)), 4));
+      "v5.seg", WithFormatVersion(WriteSegment(SmallSegment(SegmentKind::kBase)), 5));
   ASSERT_FALSE(seg.ok());
   EXPECT_EQ(seg.status().code(), StatusCode::kNotSupported);
-  EXPECT_EQ(seg.status().message(), "segment 'v4.seg': format version 4 (this build reads 1 to 3)");
+  EXPECT_EQ(seg.status().message(), "segment 'v5.seg': format version 5 (this build reads 1 to 4)");
 }
 
 TEST(SegmentTest, GroupFieldLengthsAreTheGroupRecordsTokenCounts) {

@@ -1,7 +1,7 @@
 // The section container of a segment file: a header, sections (byte ranges
 // with an id), a table of the sections with a checksum each, and a trailer.
 //
-// Layout (frozen; the same in format versions 1, 2 and 3):
+// Layout (frozen; the same in every format version):
 //   header   "FRSHSEG1" u32 format_version u32 reserved (zero)
 //   sections each a byte range, in the order they were added
 //   table    per section: u32 id, u64 offset, u64 length, u64 xxh3_64(bytes)
@@ -21,7 +21,7 @@ namespace freshet {
 
 inline constexpr std::string_view kSegmentMagic = "FRSHSEG1";
 inline constexpr std::string_view kSegmentEndMagic = "FRSHEND1";
-inline constexpr uint32_t kSegmentFormatVersion = 3;
+inline constexpr uint32_t kSegmentFormatVersion = 4;
 inline constexpr uint32_t kOldestSegmentFormatVersion = 1;
 
 // Frozen: section ids on disk.
@@ -42,6 +42,13 @@ enum class SectionId : uint32_t {
   kBlockPostings = 12,  // POSTINGS
   kNumericBlocks = 13,  // NUMERIC
   kLengthBlocks = 14,   // FIELD_LENGTHS
+  // Format version 4 keeps format 3's sections, which then hold the doc
+  // fields only, and stores the group fields (group columns and aggregates)
+  // once per group, indexed by group ordinal:
+  kGroupTermBlocks = 15,     // TERM_BLOCKS of the group fields
+  kGroupPostings = 16,       // BLOCK_POSTINGS over group ordinals
+  kGroupNumericBlocks = 17,  // NUMERIC_BLOCKS by group ordinal
+  kGroupLengthBlocks = 18,   // LENGTH_BLOCKS by group ordinal
 };
 
 // The error every segment structure returns on bad bytes:

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "index/segment/block_postings.h"
+#include "index/segment/group_docs_iterator.h"
 #include "index/segment/postings.h"
 #include "index/segment/section_container.h"
 
@@ -56,6 +57,14 @@ Status SegmentReader::ParseV3(const SectionContainer& file) {
   RETURN_IF_ERROR(value_blocks_.Open(name_, file.Section(SectionId::kNumericBlocks),
                                      file.Section(SectionId::kLengthBlocks), meta_.num_docs,
                                      meta_.schema.field_count()));
+  if (format_version_ >= 4) {
+    group_space_ = true;
+    RETURN_IF_ERROR(group_terms_.Open(name_, file.Section(SectionId::kGroupTermBlocks)));
+    group_postings_ = file.Section(SectionId::kGroupPostings);
+    RETURN_IF_ERROR(group_values_.Open(name_, file.Section(SectionId::kGroupNumericBlocks),
+                                       file.Section(SectionId::kGroupLengthBlocks),
+                                       meta_.num_groups, meta_.schema.field_count()));
+  }
   return doc_ids_.Open(name_, file.Section(SectionId::kDocIdIndex), meta_.num_docs,
                        [this](uint32_t ord) { return headers_.Id(ord); });
 }
@@ -63,8 +72,22 @@ Status SegmentReader::ParseV3(const SectionContainer& file) {
 Status SegmentReader::ForEachTerm(const std::function<bool(size_t field, std::string_view term,
                                                            uint64_t doc_freq)>& visit) const {
   if (v3_) {
-    return term_blocks_.ForEach(
-        [&](const TermEntry& e) { return visit(e.field, e.term, e.doc_freq); });
+    bool more = true;
+    RETURN_IF_ERROR(term_blocks_.ForEach(
+        [&](const TermEntry& e) { return more = visit(e.field, e.term, e.doc_freq); }));
+    if (!more || !group_space_) return Status::OK();
+    // Group fields number after doc fields: the order stays (field, term).
+    Status counted;
+    RETURN_IF_ERROR(group_terms_.ForEach([&](const TermEntry& e) {
+      auto list = OpenGroupList(e.field, e.term);
+      Result<uint64_t> docs = list.ok() ? CountGroupDocs(**list, groups_) : list.status();
+      if (!docs.ok()) {
+        counted = docs.status();
+        return false;
+      }
+      return *docs == 0 || visit(e.field, e.term, *docs);  // a term of groups without docs
+    }));
+    return counted;
   }
   for (size_t i = 0; i < terms_.size(); ++i) {
     TermInfo info;
@@ -77,6 +100,12 @@ Status SegmentReader::ForEachTerm(const std::function<bool(size_t field, std::st
 }
 
 uint32_t SegmentReader::DocFreq(size_t field, std::string_view term) const {
+  if (InGroupSpace(field)) {
+    auto list = OpenGroupList(field, term);
+    if (!list.ok() || !*list) return 0;
+    auto docs = CountGroupDocs(**list, groups_);
+    return docs.ok() ? static_cast<uint32_t>(*docs) : 0;
+  }
   if (v3_) {
     auto entry = term_blocks_.Find(field, term);
     return entry.ok() && *entry ? static_cast<uint32_t>((*entry)->doc_freq) : 0;
@@ -89,9 +118,10 @@ uint32_t SegmentReader::DocFreq(size_t field, std::string_view term) const {
 }
 
 Result<SectionView> SegmentReader::PostingsList(const SectionView& section, uint64_t offset,
-                                                uint64_t length, uint64_t doc_freq) const {
+                                                uint64_t length, uint64_t doc_freq,
+                                                uint32_t ordinals) const {
   if (offset > section.bytes.size() || length > section.bytes.size() - offset ||
-      (!v3_ && doc_freq > length) || doc_freq > num_docs()) {
+      (!v3_ && doc_freq > length) || doc_freq > ordinals) {
     return SegmentCorruption(
         name_,
         fmt::format("term entry names postings [{}, +{}) for {} docs, outside its section", offset,
@@ -101,13 +131,29 @@ Result<SectionView> SegmentReader::PostingsList(const SectionView& section, uint
   return SectionView{section.bytes.substr(offset, length), section.offset + offset};
 }
 
+Result<std::unique_ptr<PostingsIterator>> SegmentReader::OpenGroupList(
+    size_t field, std::string_view term) const {
+  ASSIGN_OR_RETURN(auto entry, group_terms_.Find(field, term));
+  if (!entry) return std::unique_ptr<PostingsIterator>();
+  ASSIGN_OR_RETURN(SectionView list,
+                   PostingsList(group_postings_, entry->postings_offset, entry->postings_length,
+                                entry->doc_freq, num_groups()));
+  return OpenBlockPostings(name_, list, entry->doc_freq, num_groups());
+}
+
 Result<std::unique_ptr<PostingsIterator>> SegmentReader::OpenPostings(size_t field,
                                                                       std::string_view term) const {
+  if (InGroupSpace(field)) {
+    ASSIGN_OR_RETURN(auto groups, OpenGroupList(field, term));
+    if (!groups) return groups;
+    return ExpandGroupPostings(std::move(groups), &groups_, &headers_);
+  }
   if (v3_) {
     ASSIGN_OR_RETURN(auto entry, term_blocks_.Find(field, term));
     if (!entry) return std::unique_ptr<PostingsIterator>();
-    ASSIGN_OR_RETURN(SectionView list, PostingsList(block_postings_, entry->postings_offset,
-                                                    entry->postings_length, entry->doc_freq));
+    ASSIGN_OR_RETURN(SectionView list,
+                     PostingsList(block_postings_, entry->postings_offset, entry->postings_length,
+                                  entry->doc_freq, num_docs()));
     return OpenBlockPostings(name_, list, entry->doc_freq, num_docs());
   }
   const auto found = terms_.Find(field, term);
@@ -117,8 +163,40 @@ Result<std::unique_ptr<PostingsIterator>> SegmentReader::OpenPostings(size_t fie
     return Status::Corruption(fmt::format("segment '{}': term entry {}", name_, *found));
   }
   ASSIGN_OR_RETURN(SectionView list, PostingsList(postings_, info.postings_offset,
-                                                  info.postings_length, info.doc_freq));
+                                                  info.postings_length, info.doc_freq, num_docs()));
   return OpenVarintPostings(name_, list, info.doc_freq, num_docs());
+}
+
+uint32_t SegmentReader::NextInGroupRange(size_t field, uint32_t target, double lo,
+                                         double hi) const {
+  if (target >= num_docs()) return kNoMoreDocs;
+  // The target's group, then the next group in range that has docs.
+  const uint32_t first_group = headers_.Group(target);
+  for (uint32_t g = first_group; g < num_groups(); ++g) {
+    g = group_values_.NextInRange(field, g, lo, hi);
+    if (g == kNoMoreDocs) return kNoMoreDocs;
+    if (groups_.DocCount(g) == 0) continue;
+    return g == first_group ? target : groups_.FirstDoc(g);
+  }
+  return kNoMoreDocs;
+}
+
+std::optional<uint64_t> SegmentReader::TotalFieldLength(size_t field) const {
+  if (!InGroupSpace(field)) {
+    return v3_ ? value_blocks_.TotalFieldLength(field) : doc_values_.TotalFieldLength(field);
+  }
+  std::call_once(group_totals_once_, [this] {
+    group_totals_.assign(meta_.schema.field_count(), std::nullopt);
+    for (size_t f = meta_.schema.doc_columns.size(); f < group_totals_.size(); ++f) {
+      if (!group_values_.TotalFieldLength(f)) continue;
+      uint64_t total = 0;
+      for (uint32_t g = 0; g < num_groups(); ++g) {
+        total += uint64_t{group_values_.FieldLength(f, g).value_or(0)} * groups_.DocCount(g);
+      }
+      group_totals_[f] = total;
+    }
+  });
+  return field < group_totals_.size() ? group_totals_[field] : std::nullopt;
 }
 
 Result<std::vector<uint32_t>> SegmentReader::Postings(size_t field, std::string_view term,

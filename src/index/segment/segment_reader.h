@@ -1,12 +1,20 @@
-// Reads a segment file (format versions 1, 2 and 3) through its structures:
+// Reads a segment file (format versions 1 to 4) through its structures:
 // section container, META, doc headers and stored rows, group table, term
 // dictionary and postings, doc values, doc-id index. Each accessor reads the
 // structure of the file's format version.
+//
+// Every format answers alike: a doc holds its group's fields. Format 4
+// stores them once per group (group term dictionary, postings over group
+// ordinals, group doc values); the accessors below present them per doc,
+// expanding a group posting list to the docs of its groups
+// (group_docs_iterator.h) and reading a doc's group value for its numeric
+// and length columns.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,9 +83,14 @@ class SegmentReader {
   // has no such term; Corruption when its dictionary entry is malformed.
   Result<std::unique_ptr<PostingsIterator>> OpenPostings(size_t field, std::string_view term) const;
   // Number of docs holding `term` in `field` (0 if none, or if its entry is
-  // malformed: OpenPostings reports that).
+  // malformed: OpenPostings reports that). O(1), but O(groups holding the
+  // term) for a group field of format 4.
   uint32_t DocFreq(size_t field, std::string_view term) const;
-  size_t num_terms() const { return v3_ ? term_blocks_.size() : terms_.size(); }
+  // Entries of the term dictionaries (format 4: the doc fields' and the
+  // group fields').
+  size_t num_terms() const {
+    return v3_ ? term_blocks_.size() + group_terms_.size() : terms_.size();
+  }
   // Calls visit(field, term, doc_freq) on every term of the dictionary
   // (sorted by field, then term bytes) until it returns false.
   Status ForEachTerm(const std::function<bool(size_t field, std::string_view term,
@@ -87,11 +100,13 @@ class SegmentReader {
   // rule, applied when the segment was written); NaN when absent.
   // REQUIRES: field is numeric (FieldRoles has kRoleNumeric).
   double Numeric(size_t field, uint32_t ord) const {
+    if (InGroupSpace(field)) return group_values_.Numeric(field, headers_.Group(ord));
     return v3_ ? value_blocks_.Numeric(field, ord) : doc_values_.Numeric(field, ord);
   }
   // The first doc at or after `target` whose value of numeric `field` is in
   // [lo, hi] (NaN never is), or kNoMoreDocs.
   uint32_t NextInRange(size_t field, uint32_t target, double lo, double hi) const {
+    if (InGroupSpace(field)) return NextInGroupRange(field, target, lo, hi);
     return v3_ ? value_blocks_.NextInRange(field, target, lo, hi)
                : doc_values_.NextInRange(field, target, lo, hi);
   }
@@ -100,11 +115,11 @@ class SegmentReader {
   // the sum over every doc. nullopt when the segment has no lengths for the
   // field (format version 1, or not a text field).
   std::optional<uint32_t> FieldLength(size_t field, uint32_t ord) const {
+    if (InGroupSpace(field)) return group_values_.FieldLength(field, headers_.Group(ord));
     return v3_ ? value_blocks_.FieldLength(field, ord) : doc_values_.FieldLength(field, ord);
   }
-  std::optional<uint64_t> TotalFieldLength(size_t field) const {
-    return v3_ ? value_blocks_.TotalFieldLength(field) : doc_values_.TotalFieldLength(field);
-  }
+  // O(1), but O(groups) on the first call for a group field of format 4.
+  std::optional<uint64_t> TotalFieldLength(size_t field) const;
 
  private:
   SegmentReader() = default;
@@ -112,9 +127,17 @@ class SegmentReader {
   SegmentReader& operator=(const SegmentReader&) = delete;
   Status Parse();
   Status ParseV3(const SectionContainer& file);
-  // The list a dictionary entry names, checked to lie in its section.
+  // The list a dictionary entry names, checked to lie in its section and to
+  // hold at most `ordinals` entries.
   Result<SectionView> PostingsList(const SectionView& section, uint64_t offset, uint64_t length,
-                                   uint64_t doc_freq) const;
+                                   uint64_t doc_freq, uint32_t ordinals) const;
+  // True if `field` is a group field stored once per group (format 4).
+  bool InGroupSpace(size_t field) const { return group_space_ && meta_.schema.IsGroupField(field); }
+  // Group `field`'s posting list of `term`, over group ordinals: null when
+  // absent.
+  Result<std::unique_ptr<PostingsIterator>> OpenGroupList(size_t field,
+                                                          std::string_view term) const;
+  uint32_t NextInGroupRange(size_t field, uint32_t target, double lo, double hi) const;
 
   std::string name_;
   std::string owned_;                  // the bytes, unless `owner_` holds them
@@ -136,6 +159,14 @@ class SegmentReader {
   TermBlocks term_blocks_;
   SectionView block_postings_;
   DocValueBlocks value_blocks_;
+  // Format 4's group space.
+  bool group_space_ = false;
+  TermBlocks group_terms_;
+  SectionView group_postings_;
+  DocValueBlocks group_values_;
+  // Each group text field's length summed over the docs, by field.
+  mutable std::once_flag group_totals_once_;
+  mutable std::vector<std::optional<uint64_t>> group_totals_;
 };
 
 }  // namespace freshet

@@ -49,6 +49,8 @@ struct SegmentSchema {
   std::string FieldName(size_t field) const;
   uint8_t FieldRoles(size_t field) const;
   std::optional<size_t> FindField(std::string_view name) const;
+  // True for group columns and aggregates: fields a group holds for its docs.
+  bool IsGroupField(size_t field) const { return field >= doc_columns.size(); }
   bool operator==(const SegmentSchema&) const = default;
 };
 

@@ -56,14 +56,16 @@ uint64_t AnalyzeValue(uint8_t roles, const Value& v, std::string& scratch, Emit&
   return tokens;
 }
 
-// One pass over the docs: every term of every doc and group field into
-// `table`, every text field's token count into `lengths` (one column per
-// text field of the docs and the groups, in field order).
-void IndexFields(const SegmentData& data, TermTable* table,
+// One pass over the docs: every term of every doc field into `table` and
+// every text field's token count into `lengths` (one column per text field,
+// in field order). With `denormalize`, each doc also gets its group's fields
+// (formats 2 and 3): the group's posting lists (the same terms, so the same
+// tf) and the group's field lengths.
+void IndexFields(const SegmentData& data, bool denormalize, TermTable* table,
                  std::vector<FieldLengthColumn>* lengths) {
   const SegmentSchema& schema = data.schema;
   const size_t num_doc_cols = schema.doc_columns.size();
-  const size_t num_group_cols = schema.group_columns.size();
+  const size_t num_group_cols = denormalize ? schema.group_columns.size() : 0;
   std::vector<size_t> length_column(num_doc_cols + num_group_cols, kNoColumn);
   for (size_t f = 0; f < length_column.size(); ++f) {
     if (!(schema.FieldRoles(f) & kRoleText)) continue;
@@ -71,9 +73,7 @@ void IndexFields(const SegmentData& data, TermTable* table,
     lengths->push_back({f, std::vector<uint16_t>(data.docs.size(), 0)});
   }
   std::string scratch;
-  // Group fields are analyzed once per group: its docs are consecutive, and
-  // each gets the group's posting lists (the same terms, so the same tf) and
-  // the group's field lengths.
+  // Group fields are analyzed once per group: its docs are consecutive.
   uint32_t cached_group = UINT32_MAX;
   std::vector<PostingList*> group_lists;
   std::vector<std::pair<size_t, uint16_t>> group_lengths;  // (column, length)
@@ -86,6 +86,7 @@ void IndexFields(const SegmentData& data, TermTable* table,
         (*lengths)[length_column[c]].lengths[ord] = SaturatedFieldLength(tokens);
       }
     }
+    if (!denormalize) continue;
     if (d.group != cached_group) {
       cached_group = d.group;
       group_lists.clear();
@@ -108,32 +109,82 @@ void IndexFields(const SegmentData& data, TermTable* table,
   }
 }
 
-// Each numeric field's value per doc: the doc's own, its group record's, or
-// its group's aggregate (format/number.h's rule; NaN when absent).
-std::vector<NumericColumn> NumericColumns(const SegmentData& data) {
+// Format 4's group space: every term of every group record's fields into
+// `table` and each group text field's token count into `lengths`, by group
+// ordinal (a group without a record holds no term and length 0).
+void IndexGroupFields(const SegmentData& data, TermTable* table,
+                      std::vector<FieldLengthColumn>* lengths) {
   const SegmentSchema& schema = data.schema;
   const size_t num_doc_cols = schema.doc_columns.size();
   const size_t num_group_cols = schema.group_columns.size();
+  std::vector<size_t> length_column(num_group_cols, kNoColumn);
+  for (size_t c = 0; c < num_group_cols; ++c) {
+    if (!(schema.group_roles[c] & kRoleText)) continue;
+    length_column[c] = lengths->size();
+    lengths->push_back({num_doc_cols + c, std::vector<uint16_t>(data.groups.size(), 0)});
+  }
+  std::string scratch;
+  for (uint32_t g = 0; g < data.groups.size(); ++g) {
+    const SegmentGroup& group = data.groups[g];
+    if (!group.has_record) continue;
+    for (size_t c = 0; c < num_group_cols && c < group.row.size(); ++c) {
+      const size_t field = num_doc_cols + c;
+      const uint64_t tokens =
+          AnalyzeValue(schema.group_roles[c], group.row[c], scratch,
+                       [&](std::string_view t) { table->Get(field, t)->Add(g); });
+      if (length_column[c] != kNoColumn) {
+        (*lengths)[length_column[c]].lengths[g] = SaturatedFieldLength(tokens);
+      }
+    }
+  }
+}
+
+// The value of numeric field `f` that group `g` holds for its docs: its
+// record's (format/number.h's rule) or its aggregate's; NaN when absent.
+double GroupNumber(const SegmentSchema& schema, const SegmentGroup& g, size_t f) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  const size_t c = f - schema.doc_columns.size();
+  if (c < schema.group_columns.size()) {
+    return g.has_record && c < g.row.size() ? NumberOf(g.row[c]).value_or(kNaN) : kNaN;
+  }
+  const size_t a = c - schema.group_columns.size();
+  return a < g.aggregates.size() ? g.aggregates[a] : kNaN;
+}
+
+// Each numeric field's value per doc: the doc's own, or with `denormalize`
+// (formats 2 and 3) also its group's (GroupNumber) for group fields.
+std::vector<NumericColumn> NumericColumns(const SegmentData& data, bool denormalize) {
+  const SegmentSchema& schema = data.schema;
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   std::vector<NumericColumn> columns;
   for (size_t f = 0; f < schema.field_count(); ++f) {
     if (!(schema.FieldRoles(f) & kRoleNumeric)) continue;
+    if (schema.IsGroupField(f) && !denormalize) continue;
     NumericColumn column{f, {}};
     column.values.reserve(data.docs.size());
     for (const SegmentDoc& d : data.docs) {
       double v = kNaN;
-      const SegmentGroup& g = data.groups[d.group];
-      if (f < num_doc_cols) {
+      if (!schema.IsGroupField(f)) {
         if (f < d.row.size()) v = NumberOf(d.row[f]).value_or(kNaN);
-      } else if (f < num_doc_cols + num_group_cols) {
-        const size_t c = f - num_doc_cols;
-        if (g.has_record && c < g.row.size()) v = NumberOf(g.row[c]).value_or(kNaN);
       } else {
-        const size_t a = f - num_doc_cols - num_group_cols;
-        if (a < g.aggregates.size()) v = g.aggregates[a];
+        v = GroupNumber(schema, data.groups[d.group], f);
       }
       column.values.push_back(v);
     }
+    columns.push_back(std::move(column));
+  }
+  return columns;
+}
+
+// Format 4: each numeric group field's value by group ordinal.
+std::vector<NumericColumn> GroupNumericColumns(const SegmentData& data) {
+  const SegmentSchema& schema = data.schema;
+  std::vector<NumericColumn> columns;
+  for (size_t f = schema.doc_columns.size(); f < schema.field_count(); ++f) {
+    if (!(schema.FieldRoles(f) & kRoleNumeric)) continue;
+    NumericColumn column{f, {}};
+    column.values.reserve(data.groups.size());
+    for (const SegmentGroup& g : data.groups) column.values.push_back(GroupNumber(schema, g, f));
     columns.push_back(std::move(column));
   }
   return columns;
@@ -170,7 +221,7 @@ std::string WriteFormatTwo(const SegmentData& data) {
   file.Add(SectionId::kGroups, EncodeGroupTable(data.groups));
   TermTable table;
   std::vector<FieldLengthColumn> lengths;
-  IndexFields(data, &table, &lengths);
+  IndexFields(data, /*denormalize=*/true, &table, &lengths);
   TermDictionaryWriter terms;
   PostingsWriter postings;
   for (const auto& [key, list] : SortedTerms(table)) {
@@ -180,33 +231,18 @@ std::string WriteFormatTwo(const SegmentData& data) {
   }
   file.Add(SectionId::kTerms, terms.Finish());
   file.Add(SectionId::kPostings, postings.Finish());
-  file.Add(SectionId::kNumeric, EncodeNumericColumns(NumericColumns(data)));
+  file.Add(SectionId::kNumeric, EncodeNumericColumns(NumericColumns(data, /*denormalize=*/true)));
   file.Add(SectionId::kFieldLengths, EncodeFieldLengths(lengths));
   file.Add(SectionId::kDocIdIndex, EncodeDocIdIndex(DocIds(data)));
   return file.Finish();
 }
 
-}  // namespace
-
-std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
-  if (format_version == 2) return WriteFormatTwo(data);
-  const auto num_docs = static_cast<uint32_t>(data.docs.size());
-  SectionContainerWriter file;
-  SegmentMeta meta;
-  meta.kind = data.kind;
-  meta.analyzer = kAsciiAnalyzer;
-  meta.num_docs = num_docs;
-  meta.num_groups = static_cast<uint32_t>(data.groups.size());
-  meta.schema = data.schema;
-  file.Add(SectionId::kMeta, EncodeSegmentMeta(meta));
-  file.Add(SectionId::kDocHeaders, EncodeDocHeaders(data.docs));
-  file.Add(SectionId::kStoredBlocks, EncodeStoredBlocks(data.docs));
-  file.Add(SectionId::kGroups, EncodeGroupTable(data.groups));
-
-  TermTable table;
-  std::vector<FieldLengthColumn> lengths;
-  IndexFields(data, &table, &lengths);
-  std::vector<const uint16_t*> lengths_of(data.schema.field_count(), nullptr);
+// A dictionary and its posting lists: every term of `table`, sorted by
+// field then term; `lengths` gives each text field's lengths by ordinal
+// (the blocks' min_length).
+void WriteTerms(const TermTable& table, const std::vector<FieldLengthColumn>& lengths,
+                size_t field_count, std::string* term_section, std::string* postings_section) {
+  std::vector<const uint16_t*> lengths_of(field_count, nullptr);
   for (const FieldLengthColumn& c : lengths) lengths_of[c.field] = c.lengths.data();
   TermBlocksWriter terms;
   BlockPostingsWriter postings;
@@ -216,11 +252,54 @@ std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
     postings.Add(*list, lengths_of[field], &offset, &length);
     terms.Add(field, TermTable::KeyTerm(key), offset, length, list->docs.size());
   }
-  file.Add(SectionId::kTermBlocks, terms.Finish());
-  file.Add(SectionId::kBlockPostings, postings.Finish());
+  *term_section = terms.Finish();
+  *postings_section = postings.Finish();
+}
 
-  file.Add(SectionId::kNumericBlocks, EncodeNumericBlocks(NumericColumns(data), num_docs));
+}  // namespace
+
+std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
+  if (format_version == 2) return WriteFormatTwo(data);
+  // Format 3 copies the group fields onto every doc; format 4 keeps them
+  // once per group.
+  const bool group_space = format_version >= 4;
+  const auto num_docs = static_cast<uint32_t>(data.docs.size());
+  const auto num_groups = static_cast<uint32_t>(data.groups.size());
+  const size_t field_count = data.schema.field_count();
+  SectionContainerWriter file(format_version);
+  SegmentMeta meta;
+  meta.kind = data.kind;
+  meta.analyzer = kAsciiAnalyzer;
+  meta.num_docs = num_docs;
+  meta.num_groups = num_groups;
+  meta.schema = data.schema;
+  file.Add(SectionId::kMeta, EncodeSegmentMeta(meta));
+  file.Add(SectionId::kDocHeaders, EncodeDocHeaders(data.docs));
+  file.Add(SectionId::kStoredBlocks, EncodeStoredBlocks(data.docs));
+  file.Add(SectionId::kGroups, EncodeGroupTable(data.groups));
+
+  std::string terms, postings;
+  TermTable table;
+  std::vector<FieldLengthColumn> lengths;
+  IndexFields(data, /*denormalize=*/!group_space, &table, &lengths);
+  WriteTerms(table, lengths, field_count, &terms, &postings);
+  file.Add(SectionId::kTermBlocks, std::move(terms));
+  file.Add(SectionId::kBlockPostings, std::move(postings));
+  file.Add(SectionId::kNumericBlocks,
+           EncodeNumericBlocks(NumericColumns(data, /*denormalize=*/!group_space), num_docs));
   file.Add(SectionId::kLengthBlocks, EncodeLengthBlocks(lengths, num_docs));
+
+  if (group_space) {
+    TermTable group_table;
+    std::vector<FieldLengthColumn> group_lengths;
+    IndexGroupFields(data, &group_table, &group_lengths);
+    WriteTerms(group_table, group_lengths, field_count, &terms, &postings);
+    file.Add(SectionId::kGroupTermBlocks, std::move(terms));
+    file.Add(SectionId::kGroupPostings, std::move(postings));
+    file.Add(SectionId::kGroupNumericBlocks,
+             EncodeNumericBlocks(GroupNumericColumns(data), num_groups));
+    file.Add(SectionId::kGroupLengthBlocks, EncodeLengthBlocks(group_lengths, num_groups));
+  }
 
   file.Add(SectionId::kDocIdIndex, EncodeDocIdIndex(DocIds(data)));
   return file.Finish();

@@ -1,6 +1,8 @@
 // Writes a segment file (format version kSegmentFormatVersion) from a
-// SegmentData: one pass over the docs tokenizes each text field once,
-// filling the posting lists and the field lengths together.
+// SegmentData: one pass over the docs tokenizes each doc text field once,
+// filling the posting lists and the field lengths together, and one pass
+// over the groups does the same for the group fields, which format 4 indexes
+// once per group (not once per doc of the group, as formats 2 and 3 did).
 #pragma once
 
 #include <string>
@@ -12,8 +14,11 @@ namespace freshet {
 
 // Serializes `data`. Deterministic: the same data gives the same bytes.
 // Sections, in file order: META, DOC_HEADERS, STORED_BLOCKS, GROUPS,
-// TERM_BLOCKS, BLOCK_POSTINGS, NUMERIC_BLOCKS, LENGTH_BLOCKS, DOC_ID_INDEX.
-// `format_version`: 3, or 2 for tests of format 2's reader.
+// TERM_BLOCKS, BLOCK_POSTINGS, NUMERIC_BLOCKS, LENGTH_BLOCKS (doc fields
+// only), GROUP_TERM_BLOCKS, GROUP_POSTINGS, GROUP_NUMERIC_BLOCKS,
+// GROUP_LENGTH_BLOCKS, DOC_ID_INDEX. `format_version`: 4, or 3 or 2 (group
+// fields copied onto every doc, no group sections) for tests of older
+// readers and for comparisons.
 std::string WriteSegment(const SegmentData& data, uint32_t format_version = kSegmentFormatVersion);
 
 }  // namespace freshet
