@@ -40,23 +40,30 @@ SegmentData DataOf(const SegmentReader& r) {
   return d;
 }
 
-// The golden segments of format 2 (tests/golden/segment-v2, see the README
-// there) were written by the freshet binary of an earlier commit, whose
-// writer was one function tokenizing text twice. Today's writer, given what
-// a reader decodes of each, must write the very same bytes: the format is
-// the bytes, not the code that writes them.
-TEST(SegmentWriterTest, RewritesEachGoldenFormatTwoSegmentByteForByte) {
+// The golden segments of each format N from 2 on (tests/golden/segment-vN,
+// see the README there) were written by the freshet binary of an earlier
+// commit (format 2's by a writer that was one function tokenizing text
+// twice). Today's writer, given what a reader decodes of each and asked for
+// format N, must write the very same bytes: the format is the bytes, not the
+// code that writes them.
+class GoldenRewriteTest : public ::testing::TestWithParam<uint32_t> {};
+INSTANTIATE_TEST_SUITE_P(Formats, GoldenRewriteTest, ::testing::Values(2u, 3u, 4u));
+
+TEST_P(GoldenRewriteTest, RewritesEachGoldenSegmentByteForByte) {
+  const uint32_t format = GetParam();
   const char* golden = std::getenv("FRESHET_GOLDEN_DIR");
   ASSERT_NE(golden, nullptr) << "FRESHET_GOLDEN_DIR names tests/golden (set by ctest)";
-  const std::filesystem::path dir = std::filesystem::path(golden) / "segment-v2/index/segments";
+  const std::filesystem::path dir =
+      std::filesystem::path(golden) / ("segment-v" + std::to_string(format)) / "index/segments";
   int segments = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     const std::string bytes = ReadFile(entry.path());
     const std::string name = entry.path().filename().string();
     auto reader = SegmentReader::Open(name, bytes);
     ASSERT_TRUE(reader.ok()) << reader.status().ToString();
-    ASSERT_EQ((*reader)->format_version(), 2u) << name;
-    EXPECT_TRUE(WriteSegment(DataOf(**reader), 2) == bytes) << name << " is not rewritten as is";
+    ASSERT_EQ((*reader)->format_version(), format) << name;
+    EXPECT_TRUE(WriteSegment(DataOf(**reader), format) == bytes)
+        << name << " is not rewritten as is";
     ++segments;
   }
   EXPECT_EQ(segments, 3);

@@ -111,7 +111,9 @@ void IndexFields(const SegmentData& data, bool denormalize, TermTable* table,
 
 // Format 4's group space: every term of every group record's fields into
 // `table` and each group text field's token count into `lengths`, by group
-// ordinal (a group without a record holds no term and length 0).
+// ordinal. A group without a record holds no term and length 0; nor does a
+// group without docs (its record is kept for later deltas, but no query can
+// match it), so the dictionary is the denormalized formats' one.
 void IndexGroupFields(const SegmentData& data, TermTable* table,
                       std::vector<FieldLengthColumn>* lengths) {
   const SegmentSchema& schema = data.schema;
@@ -126,7 +128,7 @@ void IndexGroupFields(const SegmentData& data, TermTable* table,
   std::string scratch;
   for (uint32_t g = 0; g < data.groups.size(); ++g) {
     const SegmentGroup& group = data.groups[g];
-    if (!group.has_record) continue;
+    if (!group.has_record || group.doc_count == 0) continue;
     for (size_t c = 0; c < num_group_cols && c < group.row.size(); ++c) {
       const size_t field = num_doc_cols + c;
       const uint64_t tokens =
