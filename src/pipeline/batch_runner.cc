@@ -412,7 +412,7 @@ Status BatchRunner::PutContentAddressed(const std::string& key, const std::strin
   auto head = output_->Head(key);
   return head.ok() && head->size == bytes.size()
              ? Status::OK()
-             : Status::Corruption(fmt::format("'{}' exists with another size", key));
+             : Status::Corruption(fmt::format("object '{}' exists with another size", key));
 }
 
 Status BatchRunner::CommitAndPoint(const PipelineState& state, const Manifest& manifest,
