@@ -212,12 +212,16 @@ def steady_batches(f, window, count, speed):
     return out, m
 
 
-def restart_batch(f, window, steady_count):
-    """A new process's first batch after `steady_batches(f, window,
-    steady_count)`: `run --once` when one more partition is ready."""
-    clock = f"fixed:{window_clock(window + steady_count + 1)}"
+def restart_batch(f):
+    """A new process's first batch after the committed ones: `run --once` when
+    the partition after the newest published one is ready."""
+    last = f.batches(f"fixed:{START}")[0]["target_partition"]
+    seconds = int(dt.datetime.fromisoformat(last.replace("Z", "+00:00")).timestamp())
+    clock = f"fixed:{ts(seconds + 2 * PERIOD_S - 60)}"
     m = f("run", "--config", f.config, "--once", clock=clock)
     b = f.batches(clock)[0]
+    if b["target_partition"] == last:
+        sys.exit(f"restart: no partition after {last} was generated, or none was published")
     chain = re.search(r"batch_committed .*\bchain=(\w+) chain_(?:from|reason)=(\w+)", m.stderr)
     return {"seconds": round(m.seconds, 3), "target": b["target_partition"],
             "batch_seconds": round(sum(b["phases_ms"].values()) / 1000, 3), "docs": b["docs"],
@@ -267,7 +271,7 @@ def main():
     f = Freshet(args.bin, work)
     f.write_config()
     print(f"workload {args.workload} (Parquet, snappy), seed {SEED}, window {window} partitions of 5 min, in {work}")
-    t = f.gen(args.workload, work / "data", window + args.steady + 1).seconds
+    t = f.gen(args.workload, work / "data", window + args.steady + 1 + int(args.restart)).seconds
     print(f"gen                 {t:8.2f} s")
     b = base_build(f)
     print(f"base build          {b['seconds']:8.2f} s wall  ({b['docs']} docs, {b['docs_per_s']:,} docs/s, "
@@ -281,7 +285,7 @@ def main():
               f"{x['files_read']}, cached {x['files_cached']}, {x['docs']} docs)  phases s {fmt_phases(x['phases_s'])}")
     print(f"peak RSS (runner)   {m.peak_rss_mib:8.0f} MiB")
     if args.restart:
-        r = restart_batch(f, window, args.steady)
+        r = restart_batch(f)
         median = percentile([x["seconds"] for x in steady], 50)
         print(f"restart batch       {r['seconds']:8.2f} s wall  (batch {r['batch_seconds']:.2f} s, target "
               f"{r['target']}, chain {r['chain']}, files read {r['files_read']}, {r['docs']} docs, "
