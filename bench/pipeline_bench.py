@@ -8,6 +8,11 @@ of 5 minutes plus one more per steady batch), builds the base, then measures:
   - steady state: a batch after one new partition arrives (window of 61,
     earlier files served from the cache), repeated --steady times in one
     runner process (the loop of `freshet run`);
+  - restart (--restart): after the steady batches, a new `freshet run --once`
+    process for the next partition, as after a restart or a takeover: its
+    wall time (process start, lease, reading the whole window, a layer added
+    from the committed delta's chain record) beside the steady median, and
+    the ratio (the target is at most 2);
   - window growth (--growth 1,5,15,30,60): the cost of a steady batch whose
     window holds W partitions (a runner whose first batch covers W-1
     partitions, then the measured batch with one new partition; W=1 is a
@@ -15,12 +20,14 @@ of 5 minutes plus one more per steady batch), builds the base, then measures:
 and prints each phase (list, read, build, publish, commit) from the batch log.
 bench/run_all.py uses the same functions and writes the figures to a table.
 
-    bench/pipeline_bench.py [--workload ads-1m|tiny] [--dir DIR] [--keep] [--growth 1,5,15,30,60]
+    bench/pipeline_bench.py [--workload ads-1m|tiny] [--dir DIR] [--keep] [--restart]
+                            [--growth 1,5,15,30,60]
 """
 import argparse
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -205,6 +212,24 @@ def steady_batches(f, window, count, speed):
     return out, m
 
 
+def restart_batch(f):
+    """A new process's first batch after the committed ones: `run --once` when
+    the partition after the newest published one is ready."""
+    last = f.batches(f"fixed:{START}")[0]["target_partition"]
+    seconds = int(dt.datetime.fromisoformat(last.replace("Z", "+00:00")).timestamp())
+    clock = f"fixed:{ts(seconds + 2 * PERIOD_S - 60)}"
+    m = f("run", "--config", f.config, "--once", clock=clock)
+    b = f.batches(clock)[0]
+    if b["target_partition"] == last:
+        sys.exit(f"restart: no partition after {last} was generated, or none was published")
+    chain = re.search(r"batch_committed .*\bchain=(\w+) chain_(?:from|reason)=(\w+)", m.stderr)
+    return {"seconds": round(m.seconds, 3), "target": b["target_partition"],
+            "batch_seconds": round(sum(b["phases_ms"].values()) / 1000, 3), "docs": b["docs"],
+            "groups": b["groups"], "files_read": b["files_read"],
+            "chain": " ".join(chain.groups()) if chain else "not logged",
+            "peak_rss_mib": round(m.peak_rss_mib), "phases_s": phases_s(b)}
+
+
 def window_growth(f, sizes, speed):
     """Steady-batch cost against window size W (partitions)."""
     rows = []
@@ -233,6 +258,9 @@ def main():
     ap.add_argument("--dir", help="work folder (default: a temporary one)")
     ap.add_argument("--steady", type=int, default=3, help="steady-state batches to measure")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    ap.add_argument("--restart", action="store_true",
+                    help="after the steady batches, time a new `run --once` process for the next "
+                         "partition against the steady median")
     ap.add_argument("--growth", default="", help="window sizes for the growth figures, e.g. 1,5,15,30,60")
     ap.add_argument("--speed", type=float, default=10,
                     help="simulated clock speed of the steady-state loop; a batch must take less "
@@ -243,7 +271,7 @@ def main():
     f = Freshet(args.bin, work)
     f.write_config()
     print(f"workload {args.workload} (Parquet, snappy), seed {SEED}, window {window} partitions of 5 min, in {work}")
-    t = f.gen(args.workload, work / "data", window + args.steady + 1).seconds
+    t = f.gen(args.workload, work / "data", window + args.steady + 1 + int(args.restart)).seconds
     print(f"gen                 {t:8.2f} s")
     b = base_build(f)
     print(f"base build          {b['seconds']:8.2f} s wall  ({b['docs']} docs, {b['docs_per_s']:,} docs/s, "
@@ -256,6 +284,14 @@ def main():
         print(f"steady batch        {x['seconds']:8.2f} s        (target {x['target']}, files read "
               f"{x['files_read']}, cached {x['files_cached']}, {x['docs']} docs)  phases s {fmt_phases(x['phases_s'])}")
     print(f"peak RSS (runner)   {m.peak_rss_mib:8.0f} MiB")
+    if args.restart:
+        r = restart_batch(f)
+        median = percentile([x["seconds"] for x in steady], 50)
+        print(f"restart batch       {r['seconds']:8.2f} s wall  (batch {r['batch_seconds']:.2f} s, target "
+              f"{r['target']}, chain {r['chain']}, files read {r['files_read']}, {r['docs']} docs, "
+              f"{r['groups']} groups, peak RSS {r['peak_rss_mib']} MiB)  phases s {fmt_phases(r['phases_s'])}")
+        print(f"restart / steady    {r['seconds'] / median:8.2f} x     (wall {r['seconds']:.2f} s against the "
+              f"steady median {median:.2f} s; batch alone {r['batch_seconds'] / median:.2f} x; target <= 2)")
     if args.growth:
         for r in window_growth(f, [int(x) for x in args.growth.split(",")], args.speed):
             print(f"window {r['window']:3d} partitions {r['seconds']:8.2f} s  ({r['docs']} docs)  "

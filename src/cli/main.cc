@@ -83,6 +83,7 @@ struct RunOptions {
   bool wait_for_lease = true;
   bool no_gc = false;
   bool allow_shrink = false;
+  bool rebuild = false;
   std::string metrics_addr;
 };
 
@@ -100,6 +101,7 @@ int RunCommand(const RunOptions& o) {
   loop.wait_for_lease = o.wait_for_lease;
   loop.collect_garbage = !o.no_gc;
   loop.allow_shrink = o.allow_shrink;
+  loop.rebuild = o.rebuild;
   if (!o.max_uptime.empty()) {
     auto d = ParseDuration(o.max_uptime);
     if (!d.ok()) return ReportFailure(d.status().WithContext("--max-uptime"));
@@ -597,6 +599,10 @@ int main(int argc, char** argv) {
                     "publish deltas even if built only from bad records or dropping more than "
                     "pipeline.max_shrink of the live docs (refused with exit code 6 otherwise); "
                     "for every batch of this process");
+  run_cmd->add_flag("--rebuild", run.rebuild,
+                    "rebuild the whole window into one delta layer at the next published batch "
+                    "instead of adding a layer to the committed delta (logged as "
+                    "chain=rebuilt chain_reason=requested)");
   run_cmd->add_option("--metrics-addr", run.metrics_addr,
                       "serve /metrics (Prometheus) and /healthz on HOST:PORT (e.g. "
                       "127.0.0.1:9464; port 0: any free port, logged)");

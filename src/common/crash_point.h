@@ -10,7 +10,8 @@
 //                                     act in the middle of a batch), after
 //                                     logging a `test_pause` event
 // Unset, a point costs two cached lookups. Points: after_listing,
-// mid_read (after each input file parsed), after_read, after_segments,
+// mid_read (after each input file parsed), after_read, after_inputs (the
+// chain record written, the segments not yet), after_segments,
 // after_manifest, before_commit, after_commit, during_gc.
 //
 //   FRESHET_TEST_DISABLE_SAFEGUARD=name[,name]  turns named safeguards off,

@@ -345,11 +345,16 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
   return out;
 }
 
-Result<DocOut> IndexView::GetDoc(std::string_view id) const {
+std::optional<IndexView::DocLocation> IndexView::FindLive(std::string_view id) const {
   for (size_t s = segments_.size(); s-- > 0;) {  // highest layer first, the base last
     auto ord = segments_[s]->FindDoc(id);
-    if (ord && !hidden_[s][*ord]) return MakeDoc(*segments_[s], *ord);
+    if (ord && !hidden_[s][*ord]) return DocLocation{segments_[s], *ord};
   }
+  return std::nullopt;
+}
+
+Result<DocOut> IndexView::GetDoc(std::string_view id) const {
+  if (auto loc = FindLive(id)) return MakeDoc(*loc->segment, loc->ord);
   return Status::NotFound(fmt::format("doc '{}' not found", id));
 }
 

@@ -96,6 +96,14 @@ class IndexView {
   Result<SearchResults> Search(const QueryNode& query, const SearchOptions& options) const;
   // NotFound if no live doc has this id.
   Result<DocOut> GetDoc(std::string_view id) const;
+  // Where the live doc `id` is: its segment (of base() or delta(), owned by
+  // this view) and ordinal, searching the highest delta layer first and the
+  // base last. nullopt if no live doc has this id.
+  struct DocLocation {
+    const SegmentReader* segment;
+    uint32_t ord;
+  };
+  std::optional<DocLocation> FindLive(std::string_view id) const;
   uint64_t LiveDocs() const { return live_docs_; }
 
  private:

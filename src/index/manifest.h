@@ -2,6 +2,8 @@
 //
 // Output layout (frozen):
 //   segments/<xxh3-128 of content>.seg      immutable, content-derived names
+//   inputs/<xxh3-128 of content>.json       what a delta was built from
+//                                            (pipeline/chain_record.h)
 //   manifests/<version, 20 digits>-e<epoch>.json   one per published generation
 //   CURRENT                                  the key of the committed manifest
 // A manifest describes a whole view: the base generation (its cut time and
@@ -19,6 +21,13 @@
 // verify it when present; manifests written before it existed have none and
 // still read (the field does not change the format number: older readers
 // ignore it).
+//
+// A delta manifest may name, in its member "inputs" ({"key", "checksum"}),
+// the chain record its delta was built from, so that a restarted runner can
+// add a layer to it rather than rebuild the window. The member is optional
+// and changes no format number either: readers before it look members up by
+// name and ignore it, and a manifest without it reads as one whose delta has
+// no record.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +43,7 @@ namespace freshet {
 inline constexpr std::string_view kCurrentKey = "CURRENT";
 inline constexpr std::string_view kSegmentsPrefix = "segments/";
 inline constexpr std::string_view kManifestsPrefix = "manifests/";
+inline constexpr std::string_view kInputsPrefix = "inputs/";
 
 struct SegmentRef {
   std::string key;  // e.g. "segments/3f2a...e1.seg"
@@ -58,6 +68,10 @@ struct Manifest {
   TimeMicros window_start = 0;
   TimeMicros target = 0;          // start of the newest partition the delta covers
   std::vector<SegmentRef> delta;  // by layer, lowest first
+  // The delta's chain record: its key (under kInputsPrefix) and the xxh3-64
+  // of its bytes (16 hex digits); both empty when the delta has none.
+  std::string inputs_key;
+  std::string inputs_checksum;
 
   // Number of delta layers (0 without a delta).
   uint32_t DeltaLayers() const;

@@ -116,6 +116,7 @@ Result<std::unique_ptr<BatchRunner>> BatchRunner::Open(const PipelineConfig& con
     ASSIGN_OR_RETURN(r->group_spec_, MakeSpec(config.group_source, config));
   }
   ASSIGN_OR_RETURN(r->doc_spec_, MakeSpec(config.source, config));
+  r->config_fingerprint_ = ConfigFingerprint(config);
   return r;
 }
 
@@ -251,6 +252,65 @@ Result<std::shared_ptr<IndexView>> BatchRunner::CommittedView(const PipelineStat
   return IndexView::OpenManifest(*output_, state.manifest_key, &segments_);
 }
 
+Result<ChainDecision> BatchRunner::DecideChain(
+    const IndexView& committed, const std::string& committed_key, const Plan& plan,
+    const std::vector<std::shared_ptr<const ParsedFile>>& doc_files,
+    const std::vector<std::shared_ptr<const ParsedFile>>& group_files,
+    const NewestRecords& newest_docs, std::set<std::string>* groups) {
+  ChainDecision d;
+  const Manifest& previous = committed.manifest();
+  if (rebuild_requested_) {
+    d.reason = "requested";
+  } else if (!previous.has_delta) {
+    d.reason = "no_delta";
+  } else if (previous.DeltaLayers() >= static_cast<uint32_t>(config_.delta_layers)) {
+    d.reason = "layers_full";
+  } else if (chain_ && chain_->manifest_key == committed_key &&
+             chain_->base_cut == previous.base_cut && chain_->window_start == plan.window_start) {
+    std::vector<const SegmentReader*> base;
+    for (const auto& s : committed.base()) base.push_back(s.get());
+    *groups = ChangedGroups(*chain_, doc_files, group_files, newest_docs, base);
+    d.continued = true;
+    d.from = "memory";
+  } else if (previous.inputs_key.empty()) {
+    d.reason = "no_record";
+  } else {
+    auto record = [&]() -> Result<ChainRecord> {
+      ASSIGN_OR_RETURN(std::string json, output_->Get(previous.inputs_key));
+      if (const std::string sum = Hex64(Hash64(json)); sum != previous.inputs_checksum) {
+        return Status::Corruption(fmt::format(
+            "chain record '{}': checksum mismatch: manifest '{}' records {}, content hashes to {}",
+            previous.inputs_key, committed_key, previous.inputs_checksum, sum));
+      }
+      return ParseChainRecord(previous.inputs_key, json);
+    }();
+    if (!record.ok() && record.status().code() == StatusCode::kUnavailable) {
+      return record.status();
+    }
+    if (!record.ok()) {
+      // A damaged record costs a rebuild, never the service.
+      Log(LogLevel::kWarn, "chain_record_unreadable",
+          {{"pipeline", config_.name},
+           {"manifest", committed_key},
+           {"key", previous.inputs_key},
+           {"error", record.status().ToString()},
+           {"action", "rebuilding the whole window"}});
+      d.reason = "unreadable_record";
+    } else {
+      ChainContinuation c =
+          ContinueFromRecord(*record, previous.base_cut, plan.window_start, config_fingerprint_,
+                             doc_files, group_files, newest_docs, committed);
+      d.continued = c.continued;
+      d.reason = std::move(c.reason);
+      if (c.continued) {
+        d.from = "record";
+        *groups = std::move(c.groups);
+      }
+    }
+  }
+  return d;
+}
+
 Status BatchRunner::ReadWindow(ObjectStore& store, const Discovery& d, const SourceSpec& spec,
                                const RecordSchema& schema, TimeMicros from, TimeMicros to,
                                std::vector<std::shared_ptr<const ParsedFile>>* files,
@@ -324,15 +384,7 @@ Result<std::string> BatchRunner::Publish(Manifest* manifest, std::vector<Segment
     ref.docs = static_cast<uint32_t>(data.docs.size());
     ref.groups = static_cast<uint32_t>(data.groups.size());
     data = SegmentData();  // release memory early
-    Status st = output_->PutIfAbsent(ref.key, bytes);
-    if (st.IsAlreadyExists()) {
-      // Same name, same content (names are content hashes): a retry or a crash redo.
-      auto head = output_->Head(ref.key);
-      st = head.ok() && head->size == ref.bytes
-               ? Status::OK()
-               : Status::Corruption(fmt::format("segment '{}' exists with another size", ref.key));
-    }
-    errors[i] = st;
+    errors[i] = PutContentAddressed(ref.key, bytes);
   });
   for (const Status& st : errors) RETURN_IF_ERROR(st);
   for (const SegmentRef& r : refs) record->bytes_written += static_cast<int64_t>(r.bytes);
@@ -351,6 +403,16 @@ Result<std::string> BatchRunner::Publish(Manifest* manifest, std::vector<Segment
   record->bytes_written += static_cast<int64_t>(json.size());
   CrashPoint("after_manifest");
   return key;
+}
+
+Status BatchRunner::PutContentAddressed(const std::string& key, const std::string& bytes) {
+  Status st = output_->PutIfAbsent(key, bytes);
+  if (!st.IsAlreadyExists()) return st;
+  // Same name, same content (names are content hashes): a retry or a crash redo.
+  auto head = output_->Head(key);
+  return head.ok() && head->size == bytes.size()
+             ? Status::OK()
+             : Status::Corruption(fmt::format("object '{}' exists with another size", key));
 }
 
 Status BatchRunner::CommitAndPoint(const PipelineState& state, const Manifest& manifest,
@@ -494,21 +556,17 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   CrashPoint("after_read");
   RETURN_IF_ERROR(RenewLease());
 
-  // Build: a new layer with the groups whose records changed since this
-  // runner's previous delta, or the whole window into one layer.
+  // Build: a new layer with the groups whose records changed since the
+  // committed delta was built, or the whole window into one layer.
   NewestRecords newest_docs = ReduceNewest(doc_files);
   NewestRecords newest_groups = ReduceNewest(group_files);
   std::vector<const SegmentReader*> base;
   for (const auto& s : committed->base()) base.push_back(s.get());
   const Manifest& previous = committed->manifest();
-  const bool incremental = chain_ && chain_->manifest_key == state.manifest_key &&
-                           chain_->base_cut == cut && chain_->window_start == plan.window_start &&
-                           previous.has_delta &&
-                           previous.DeltaLayers() < static_cast<uint32_t>(config_.delta_layers);
   std::set<std::string> changed;
-  if (incremental) {
-    changed = ChangedGroups(*chain_, doc_files, group_files, newest_docs, base);
-  }
+  ASSIGN_OR_RETURN(out.chain, DecideChain(*committed, state.manifest_key, plan, doc_files,
+                                          group_files, newest_docs, &changed));
+  const bool incremental = out.chain.continued;
   chain_.reset();
   BuildStats stats;
   ASSIGN_OR_RETURN(auto segments,
@@ -525,7 +583,7 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
                       allow_shrink_));
   RETURN_IF_ERROR(RenewLease());
 
-  // Publish.
+  // Publish: the chain record, then the segments and the manifest naming both.
   Manifest manifest;
   manifest.pipeline = config_.name;
   manifest.version = state.manifest_version + 1;
@@ -541,6 +599,16 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
     manifest.delta = previous.delta;
     layer = previous.DeltaLayers();
   }
+  {
+    const std::string json =
+        SerializeChainRecord(ChainRecord{cut, plan.window_start, plan.target, config_fingerprint_,
+                                         InputFilesOf(doc_files), InputFilesOf(group_files)});
+    manifest.inputs_key = ChainRecordKey(json);
+    manifest.inputs_checksum = Hex64(Hash64(json));
+    RETURN_IF_ERROR(PutContentAddressed(manifest.inputs_key, json));
+    rec.bytes_written += static_cast<int64_t>(json.size());
+  }
+  CrashPoint("after_inputs");
   ASSIGN_OR_RETURN(std::string key, Publish(&manifest, &segments, false, layer, &rec));
   rec.publish_micros = timer.Lap();
 
@@ -549,6 +617,7 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   if (plan.advances) watermark = plan.target;
   RETURN_IF_ERROR(CommitAndPoint(state, manifest, key, watermark, plan.fingerprint, &rec));
   out.published = true;
+  rebuild_requested_ = false;
   chain_ = DeltaInputs{key,
                        cut,
                        plan.window_start,
@@ -572,6 +641,9 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
        {"bad_records", rec.bad_records},
        {"delta_layers", manifest.DeltaLayers()},
        {"incremental", incremental},
+       {"chain", incremental ? "continued" : "rebuilt"},
+       {incremental ? "chain_from" : "chain_reason",
+        incremental ? out.chain.from : out.chain.reason},
        {"list_ms", rec.list_micros / 1000},
        {"read_ms", rec.read_micros / 1000},
        {"build_ms", rec.build_micros / 1000},
@@ -679,6 +751,10 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
     manifest.window_start = committed->manifest().window_start;
     manifest.target = committed->manifest().target;
     manifest.delta = committed->manifest().delta;
+    // Its record too: the next batch then finds it built over another base
+    // (chain_reason=base_cut) rather than no record.
+    manifest.inputs_key = committed->manifest().inputs_key;
+    manifest.inputs_checksum = committed->manifest().inputs_checksum;
   }
   RETURN_IF_ERROR(
       CheckNoCollapse(config_,
@@ -807,6 +883,7 @@ Result<int64_t> BatchRunner::CollectGarbage() {
       for (const auto* list : {&e.manifest->base, &e.manifest->delta}) {
         for (const SegmentRef& r : *list) referenced.insert(r.key);
       }
+      if (!e.manifest->inputs_key.empty()) referenced.insert(e.manifest->inputs_key);
       continue;
     }
     CrashPoint("during_gc");
@@ -816,13 +893,16 @@ Result<int64_t> BatchRunner::CollectGarbage() {
   if (!references_known) {
     Log(LogLevel::kWarn, "gc_segments_kept",
         {{"pipeline", config_.name},
-         {"reason", "a manifest that is kept cannot be read: its segments are unknown"}});
+         {"reason",
+          "a manifest that is kept cannot be read: its segments and chain record are unknown"}});
   } else {
-    ASSIGN_OR_RETURN(auto segments, output_->List(kSegmentsPrefix));
-    for (const ObjectInfo& s : segments) {
-      if (referenced.count(s.key)) continue;
-      RETURN_IF_ERROR(output_->Delete(s.key));
-      ++deleted;
+    for (std::string_view prefix : {kSegmentsPrefix, kInputsPrefix}) {
+      ASSIGN_OR_RETURN(auto objects, output_->List(prefix));
+      for (const ObjectInfo& o : objects) {
+        if (referenced.count(o.key)) continue;
+        RETURN_IF_ERROR(output_->Delete(o.key));
+        ++deleted;
+      }
     }
     std::vector<std::string> keep(referenced.begin(), referenced.end());
     segments_.Retain(keep);

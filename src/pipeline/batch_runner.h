@@ -13,11 +13,14 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "index/index_view.h"
 #include "metastore/metastore.h"
+#include "pipeline/chain_record.h"
 #include "pipeline/config.h"
 #include "pipeline/group_build.h"
 #include "pipeline/planner.h"
@@ -27,10 +30,26 @@
 
 namespace freshet {
 
+// Whether a batch's delta added a layer to the committed delta (continued
+// the chain) or rebuilt the whole window into one layer, and why. Logged in
+// `batch_committed` as chain=continued chain_from=... or chain=rebuilt
+// chain_reason=...; the names are frozen.
+struct ChainDecision {
+  bool continued = false;
+  // Continued: "memory" (this runner's previous batch) or "record" (the
+  // committed manifest's chain record, after a restart or a takeover).
+  std::string from;
+  // Rebuilt: "requested" (RequestRebuild), "no_delta", "layers_full"
+  // (pipeline.delta_layers reached), "no_record", "unreadable_record", or a
+  // reason of ContinueFromRecord (pipeline/chain_record.h).
+  std::string reason;
+};
+
 struct BatchOutcome {
   bool published = false;
   Plan plan;
   BatchRecord record;
+  ChainDecision chain;  // when published
 };
 
 // What a delta was built from: the manifest it was published in, the base
@@ -93,13 +112,20 @@ class BatchRunner {
   // collapse guard refuses otherwise (pipeline/collapse_guard.h), logged.
   void AllowShrink(bool allow) { allow_shrink_ = allow; }
 
+  // Makes the next published batch rebuild its whole window into one layer
+  // (chain_reason=requested) instead of adding a layer to the committed
+  // delta; the request holds until a batch commits.
+  void RequestRebuild() { rebuild_requested_ = true; }
+
   // Deletes the manifests that stopped being served more than `retention`
   // ago (at least kMinRetention; a manifest stopped being served when the
   // next version was created), then the segments no remaining manifest
   // references. Never deletes the manifest CURRENT names, the one the
   // metastore says is committed, the one CURRENT named before (the newest of
   // a lower version), nor their segments; keeps every segment if a kept
-  // manifest cannot be read. Only under a live lease (renewed first; without
+  // manifest cannot be read. Chain records (inputs/) go as segments do: those
+  // no kept manifest names are deleted, all are kept if a kept manifest
+  // cannot be read. Only under a live lease (renewed first; without
   // it, nothing is deleted and `gc_skipped` is logged). Returns the number
   // of objects deleted.
   Result<int64_t> CollectGarbage();
@@ -138,6 +164,21 @@ class BatchRunner {
   // `current_repaired` (repair) and `current_not_moved` (CURRENT was newer).
   Status PointCurrent(const std::string& manifest_key, bool repair);
   Result<std::shared_ptr<IndexView>> CommittedView(const PipelineState& state);
+  // Whether this batch continues the chain of `committed` (the committed
+  // generation, `committed_key`) and with which groups: from this runner's
+  // previous batch if it published `committed`, else from its chain record.
+  // Fails only when the record cannot be fetched for now (Unavailable): a
+  // missing or damaged record is logged (`chain_record_unreadable`) and
+  // decides a rebuild.
+  Result<ChainDecision> DecideChain(
+      const IndexView& committed, const std::string& committed_key, const Plan& plan,
+      const std::vector<std::shared_ptr<const ParsedFile>>& doc_files,
+      const std::vector<std::shared_ptr<const ParsedFile>>& group_files,
+      const NewestRecords& newest_docs, std::set<std::string>* groups);
+  // Writes `bytes` under the content-derived `key` unless there: an object
+  // of the same name and size is the same content (a retry or a crash redo).
+  // Corruption if it exists with another size.
+  Status PutContentAddressed(const std::string& key, const std::string& bytes);
   // Reads every data file of `d`'s partitions in [from, to], through the cache.
   Status ReadWindow(ObjectStore& store, const Discovery& d, const SourceSpec& spec,
                     const RecordSchema& schema, TimeMicros from, TimeMicros to,
@@ -170,13 +211,15 @@ class BatchRunner {
   bool commit_unresolved_ = false;
   bool retention_raised_logged_ = false;
   bool allow_shrink_ = false;
+  bool rebuild_requested_ = false;
+  std::string config_fingerprint_;  // ConfigFingerprint(config_)
   SegmentCache segments_;
   // Parsed files by (key, fingerprint): unchanged files are not read again.
   std::map<std::string, std::shared_ptr<const ParsedFile>> file_cache_;
   // What this runner's last committed delta was built from, so that the next
   // batch can add a layer holding only the groups whose records changed
   // since. Absent after a start, a failed commit or another runner's commit:
-  // the next batch then rebuilds the whole window.
+  // the next batch then continues from the committed manifest's chain record.
   std::optional<DeltaInputs> chain_;
 };
 

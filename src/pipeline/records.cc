@@ -164,6 +164,7 @@ Result<ParsedFile> ReadKeyedFile(ObjectStore& store, const ObjectInfo& file, Tim
                                  BadRecordPolicy policy) {
   ParsedFile out;
   out.key = file.key;
+  out.fingerprint = file.fingerprint;
   out.partition = partition;
   auto reader = RowReader::Create(format);
   if (!reader) {

@@ -31,6 +31,7 @@ struct KeyedRecord {
 // One input file, parsed and reduced (newest record per id, in line order).
 struct ParsedFile {
   std::string key;
+  std::string fingerprint;  // the listing's (ObjectInfo::fingerprint)
   TimeMicros partition = 0;
   int64_t records = 0;  // good records read
   int64_t bad_records = 0;

@@ -32,6 +32,7 @@ Status RunPipeline(const PipelineConfig& config, const RunLoopOptions& options,
   if (!runner.ok()) return runner.status();
   BatchRunner& r = **runner;
   r.AllowShrink(options.allow_shrink);
+  if (options.rebuild) r.RequestRebuild();
 
   // Take the lease; a standby runner waits for the holder to go away.
   bool logged_standby = false;

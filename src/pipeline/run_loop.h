@@ -38,6 +38,7 @@ struct RunLoopOptions {
   bool wait_for_lease = true;   // stand by while another live runner holds the lease
   bool collect_garbage = true;  // BatchRunner::CollectGarbage() after each commit
   bool allow_shrink = false;    // BatchRunner::AllowShrink()
+  bool rebuild = false;         // BatchRunner::RequestRebuild(): the first batch rebuilds
 };
 
 // What the loop did, for metrics. Called from the loop's thread only.

@@ -4,6 +4,7 @@ generation."""
 import json
 import os
 import random
+import re
 import subprocess
 import threading
 import time
@@ -11,10 +12,11 @@ import time
 import pytest
 
 from conftest import FRESHET, binary_for
+from test_incremental_deltas import mutate
 from test_oracle import CUT_S, PERIOD_S, check_against_oracle, watermark_s
 
-CRASH_POINTS = ["after_listing", "after_read", "after_segments", "after_manifest",
-                "before_commit", "after_commit", "during_gc"]
+CRASH_POINTS = ["after_listing", "after_read", "after_inputs", "after_segments",
+                "after_manifest", "before_commit", "after_commit", "during_gc"]
 
 
 class Reader(threading.Thread):
@@ -97,3 +99,36 @@ def test_kill9_many_iterations(ws):
     for _ in range(30):
         ws.cli("run", "--once", "--holder", "restarting-runner")
     check_against_oracle(ws, watermark_s(ws))
+
+
+def chain_of(proc):
+    """The chain decision the batch_committed line of a `run --once` logged."""
+    m = re.search(r"batch_committed .* chain=(\w+) chain_(?:from|reason)=(\w+)", proc.stderr)
+    assert m, proc.stderr
+    return f"{m.group(1)} {m.group(2)}"
+
+
+def test_each_restart_continues_the_chain(ws):
+    """Every batch by a new process (`run --once`): the first one after a
+    restart adds a layer from the committed manifest's chain record, through
+    late files, moves and item updates; files the producer removed or
+    rewrote since rebuild the window, and so does `--rebuild`. The oracle
+    agrees after every batch."""
+    ws.write_config(policy="sequential")
+    ws.gen(partitions=10)
+    ws.cli("build-full")
+    expected = ["rebuilt no_delta", "continued record", "continued record", "continued record",
+                "continued record", "rebuilt removed_files", "rebuilt rewritten_files",
+                "continued record", "continued record"]
+    notes = {}
+    for k, want in enumerate(expected, start=1):
+        proc = ws.cli("run", "--once")
+        assert chain_of(proc) == want, (k, proc.stderr)
+        check_against_oracle(ws, CUT_S + (k - 1) * PERIOD_S)
+        mutate(ws, k, notes)
+    proc = ws.cli("run", "--once", "--rebuild")
+    assert chain_of(proc) == "rebuilt requested", proc.stderr
+    check_against_oracle(ws, CUT_S + 9 * PERIOD_S)
+    manifest = json.loads((ws.path / "index" / ws.status()["manifest_key"]).read_text())
+    assert all(s.get("layer", 0) == 0 for s in manifest["delta"])
+    assert (ws.path / "index" / manifest["inputs"]["key"]).is_file()

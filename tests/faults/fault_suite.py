@@ -52,8 +52,8 @@ from runners import CurrentWatcher, manifest_version  # noqa: E402
 CUT_S = 1777888800
 PERIOD_S = 300
 PARTITIONS = 4
-CRASH_POINTS = ["after_listing", "mid_read", "after_read", "after_segments", "after_manifest",
-                "before_commit", "after_commit", "during_gc"]
+CRASH_POINTS = ["after_listing", "mid_read", "after_read", "after_inputs", "after_segments",
+                "after_manifest", "before_commit", "after_commit", "during_gc"]
 SECRET = "fs-canary-7d1e0c9b"  # put where secrets live: it must never come out
 
 

@@ -49,6 +49,40 @@ TEST(ManifestTest, SingleLayerDeltaStaysFormat1WithoutLayers) {
   EXPECT_EQ(parsed->DeltaLayers(), 1u);
 }
 
+TEST(ManifestTest, NamesItsChainRecordWithoutChangingTheFormat) {
+  Manifest m = Layered();
+  m.delta = {Ref("d0", 0)};
+  const std::string without = SerializeManifest(m);
+  EXPECT_EQ(without.find("inputs"), std::string::npos) << without;
+  m.inputs_key = "inputs/0123456789abcdef0123456789abcdef.json";
+  m.inputs_checksum = "fedcba9876543210";
+  const std::string json = SerializeManifest(m);
+  EXPECT_NE(json.find("\"format\": 1"), std::string::npos) << json;
+  EXPECT_NE(json.find("  \"inputs\": {\"key\": \"inputs/0123456789abcdef0123456789abcdef.json\", "
+                      "\"checksum\": \"fedcba9876543210\"},\n  \"checksum\""),
+            std::string::npos)
+      << json;
+  auto parsed = ParseManifest("manifests/m.json", json);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->inputs_key, m.inputs_key);
+  EXPECT_EQ(parsed->inputs_checksum, m.inputs_checksum);
+  auto plain = ParseManifest("manifests/m.json", without);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->inputs_key.empty());
+
+  std::string outside = json;
+  outside.replace(outside.find("inputs/0123"), 7, "segments/../");
+  outside.replace(
+      outside.rfind("\"checksum\": \"") + 13, 16,
+      Hex64(Hash64(std::string_view(outside).substr(0, outside.rfind("  \"checksum\"")))));
+  auto refused = ParseManifest("manifests/m.json", outside);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(
+      refused.status().message(),
+      "manifest 'manifests/m.json': inputs key 'segments/../0123456789abcdef0123456789abcdef.json' "
+      "is outside 'inputs/'");
+}
+
 TEST(ManifestTest, RejectsLayersOutOfOrderOrInFormat1OrOnTheBase) {
   std::string json = SerializeManifest(Layered());
   auto replaced = [&](std::string from, std::string to) {

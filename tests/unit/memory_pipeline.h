@@ -1,6 +1,7 @@
-// A test fixture: one small pipeline over memory stores (source, output,
-// snapshot, each behind a FaultyStore that can fail listings and counts
-// deletes), a real SQLite metastore in a temporary folder and a ManualClock.
+// A test fixture: one small pipeline over memory stores (source, output and
+// snapshot, the first two behind a FaultyStore that can fail listings and
+// counts deletes; the group stream's when a fixture's config adds one), a
+// real SQLite metastore in a temporary folder and a ManualClock.
 // SetUp publishes a base of two ads cut at 10:00 and partition 1 (10:05,
 // one new ad); the clock starts at 10:12, when partition 1 is due.
 #pragma once
@@ -74,8 +75,12 @@ snapshot = "snapshot"
 docs = "ads"
 )";
 
+  // The pipeline's TOML; a fixture may extend kConfig (a group stream lives
+  // in group_source_).
+  virtual std::string ConfigText() const { return kConfig; }
+
   void SetUp() override {
-    auto config = ParsePipelineConfig(kConfig, "test.toml", folder_.path().string());
+    auto config = ParsePipelineConfig(ConfigText(), "test.toml", folder_.path().string());
     ASSERT_TRUE(config.ok()) << config.status().ToString();
     config_ = *config;
     auto metastore = Metastore::Open("sqlite:" + (folder_.path() / "meta.db").string());
@@ -101,11 +106,16 @@ docs = "ads"
 
   static TimeMicros PartitionStart(int n) { return kPipelineStart + n * 5 * kMicrosPerMinute; }
 
+  // The folder of partition `n`: "dt=2026-05-04/hour=10/minute=05" for 1.
+  static std::string PartitionFolder(int n) {
+    std::string ts = FormatTimestamp(PartitionStart(n));  // 2026-05-04T10:05:00Z
+    return fmt::format("dt={}/hour={}/minute={}", ts.substr(0, 10), ts.substr(11, 2),
+                       ts.substr(14, 2));
+  }
+
   // Partition `n` (10:00 + 5n minutes) with ad 100 + n, and its marker.
   void AddPartition(int n) {
-    std::string ts = FormatTimestamp(PartitionStart(n));  // 2026-05-04T10:05:00Z
-    std::string folder = fmt::format("dt={}/hour={}/minute={}", ts.substr(0, 10), ts.substr(11, 2),
-                                     ts.substr(14, 2));
+    const std::string folder = PartitionFolder(n);
     ASSERT_TRUE(source_->Put(folder + "/part-0.jsonl", Ad(100 + n, "green boots", 2)).ok());
     ASSERT_TRUE(source_->Put(folder + "/_SUCCESS", "").ok());
   }
@@ -113,6 +123,7 @@ docs = "ads"
   Result<std::unique_ptr<BatchRunner>> OpenRunner(std::string holder = "runner-a") {
     BatchRunnerOptions o;
     o.source = &source_wrapper_;
+    if (config_.has_group) o.group_source = group_source_.get();
     o.output = &output_wrapper_;
     o.snapshot = snapshot_.get();
     o.metastore = metastore_.get();
@@ -125,6 +136,7 @@ docs = "ads"
   PipelineConfig config_;
   ManualClock clock_{kPipelineStart + 12 * kMicrosPerMinute};
   std::unique_ptr<ObjectStore> source_ = NewMemoryStore("data");
+  std::unique_ptr<ObjectStore> group_source_ = NewMemoryStore("items");
   std::unique_ptr<ObjectStore> output_ = NewMemoryStore("out");
   std::unique_ptr<ObjectStore> snapshot_ = NewMemoryStore("snapshot");
   FaultyStore source_wrapper_{source_.get()};

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "index/manifest.h"
 #include "memory_pipeline.h"
 
 namespace freshet {
@@ -162,6 +163,36 @@ TEST_F(RunLoopTest, NoGarbageIsCollectedWhenTurnedOff) {
   options.collect_garbage = false;
   ASSERT_TRUE(Run(options).ok());
   EXPECT_EQ(output_wrapper_.deletes, 0);
+}
+
+TEST_F(RunLoopTest, RebuildFoldsTheLayersAtTheFirstBatchOnly) {
+  auto layers = [&] {
+    const std::string key = metastore_->GetState("ads")->manifest_key;
+    auto m = ParseManifest(key, *output_->Get(key));
+    return m.ok() ? m->DeltaLayers() : 0u;
+  };
+  RunLoopOptions once;
+  once.once = true;
+  ASSERT_TRUE(Run(once).ok());
+  for (int n = 2; n <= 3; ++n) {
+    AddPartition(n);
+    clock_.Advance(5 * kMicrosPerMinute);
+    ASSERT_TRUE(Run(once).ok());  // a new runner adds a layer
+  }
+  ASSERT_EQ(layers(), 3u);
+  AddPartition(4);
+  clock_.Advance(5 * kMicrosPerMinute);
+  RunLoopOptions rebuild;
+  rebuild.rebuild = true;
+  rebuild.max_batches = 2;
+  bool first = true;
+  recorder_.after_batch = [&] {
+    if (first) AddPartition(5);
+    first = false;
+    clock_.Advance(5 * kMicrosPerMinute);
+  };
+  ASSERT_TRUE(Run(rebuild).ok());
+  EXPECT_EQ(layers(), 2u);  // partition 4 rebuilt into one layer, 5 added a layer
 }
 
 TEST_F(RunLoopTest, StopEndsTheLoopAndReleasesTheLease) {

@@ -1,0 +1,236 @@
+#include "pipeline/chain_record.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <map>
+
+#include "common/hash.h"
+#include "common/json.h"
+#include "index/manifest.h"
+
+namespace freshet {
+namespace {
+
+constexpr int64_t kChainRecordFormat = 1;
+constexpr std::string_view kChecksumMember = ",\"checksum\":\"";
+constexpr std::string_view kRecordEnd = "\"}\n";
+
+void WriteRoles(JsonWriter& w, std::string_view name, const ColumnRoles& roles) {
+  w.Key(name).BeginObject();
+  w.Field("id", roles.id).Field("version", roles.version);
+  w.Field("version_format",
+          roles.version_format == ColumnRoles::VersionFormat::kTimestamp ? "timestamp" : "integer");
+  w.Field("op", roles.op).Key("delete_values").BeginArray();
+  for (const auto& v : roles.delete_values) w.Value(v);
+  w.EndArray().EndObject();
+}
+
+void WriteStream(JsonWriter& w, std::string_view name, const StreamConfig& stream) {
+  w.Key(name).BeginObject();
+  w.Field("layout", stream.layout).Field("period", stream.period);
+  w.Field("format", FileFormatName(stream.format)).EndObject();
+}
+
+void WriteFiles(JsonWriter& w, std::string_view name, const std::vector<InputFile>& files) {
+  w.Key(name).BeginArray();
+  for (const InputFile& f : files) {
+    w.BeginObject().Field("key", f.key).Field("fingerprint", f.fingerprint);
+    w.Field("partition", FormatTimestamp(f.partition)).EndObject();
+  }
+  w.EndArray();
+}
+
+}  // namespace
+
+std::string ConfigFingerprint(const PipelineConfig& config) {
+  const SegmentSchema schema = MakeSegmentSchema(config);
+  JsonWriter w;
+  w.BeginObject();
+  auto strings = [&](std::string_view name, const std::vector<std::string>& v) {
+    w.Key(name).BeginArray();
+    for (const auto& s : v) w.Value(s);
+    w.EndArray();
+  };
+  auto roles = [&](std::string_view name, const std::vector<uint8_t>& v) {
+    w.Key(name).BeginArray();
+    for (uint8_t r : v) w.Value(static_cast<int>(r));
+    w.EndArray();
+  };
+  strings("doc_columns", schema.doc_columns);
+  roles("doc_roles", schema.doc_roles);
+  strings("group_columns", schema.group_columns);
+  roles("group_roles", schema.group_roles);
+  w.Field("group_prefix", schema.group_prefix);
+  strings("aggregate_names", schema.aggregate_names);
+  w.Field("shards", config.shards).Field("group_key", config.group_key);
+  WriteRoles(w, "columns", config.columns);
+  WriteStream(w, "source", config.source);
+  w.Field("has_group", config.has_group);
+  if (config.has_group) {
+    WriteRoles(w, "group_columns", config.group_columns);
+    WriteStream(w, "group_source", config.group_source);
+  }
+  w.Key("aggregates").BeginArray();
+  for (const Aggregate& a : config.aggregates) {
+    w.BeginObject().Field("function", a.function).Field("column", a.column).EndObject();
+  }
+  w.EndArray();
+  w.Field("bad_records", config.bad_records == BadRecordPolicy::kStop ? "stop" : "skip");
+  w.EndObject();
+  return Hex64(Hash64(w.text()));
+}
+
+std::vector<InputFile> InputFilesOf(const std::vector<std::shared_ptr<const ParsedFile>>& files) {
+  std::vector<InputFile> out;
+  out.reserve(files.size());
+  for (const auto& f : files) out.push_back(InputFile{f->key, f->fingerprint, f->partition});
+  return out;
+}
+
+std::string SerializeChainRecord(const ChainRecord& record) {
+  JsonWriter w;
+  w.BeginObject().Field("format", kChainRecordFormat);
+  w.Field("base_cut", FormatTimestamp(record.base_cut));
+  w.Field("window_start", FormatTimestamp(record.window_start));
+  w.Field("target", FormatTimestamp(record.target));
+  w.Field("config", record.config_fingerprint);
+  WriteFiles(w, "doc_files", record.doc_files);
+  WriteFiles(w, "group_files", record.group_files);
+  w.EndObject();
+  std::string out = w.Take();
+  out.pop_back();  // the closing brace: the checksum member comes last
+  const std::string checksum = Hex64(Hash64(out));
+  out += kChecksumMember;
+  out += checksum;
+  out += kRecordEnd;
+  return out;
+}
+
+std::string ChainRecordKey(std::string_view json) {
+  return fmt::format("{}{}.json", kInputsPrefix, ContentHash(json));
+}
+
+Result<ChainRecord> ParseChainRecord(std::string_view key, std::string_view json) {
+  auto bad = [&](std::string_view what) {
+    return Status::Corruption(fmt::format("chain record '{}': {}", key, what));
+  };
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(json);
+  simdjson::dom::element doc;
+  if (auto err = parser.parse(padded).get(doc)) {
+    return bad(fmt::format("invalid JSON: {}", simdjson::error_message(err)));
+  }
+  std::string_view recorded;
+  if (doc["checksum"].get(recorded)) return bad("no 'checksum' member");
+  const std::string tail = fmt::format("{}{}{}", kChecksumMember, recorded, kRecordEnd);
+  if (!json.ends_with(tail)) return bad("'checksum' is not the last member");
+  const std::string computed = Hex64(Hash64(json.substr(0, json.size() - tail.size())));
+  if (computed != recorded) {
+    return bad(
+        fmt::format("checksum mismatch: recorded {}, content hashes to {}", recorded, computed));
+  }
+  int64_t format;
+  if (doc["format"].get(format)) return bad("missing 'format'");
+  if (format != kChainRecordFormat) {
+    return Status::NotSupported(
+        fmt::format("chain record '{}': format {} is not one this freshet reads ({})", key, format,
+                    kChainRecordFormat));
+  }
+  ChainRecord r;
+  auto get_time = [&](simdjson::dom::element e, std::string_view name, TimeMicros* out) -> Status {
+    std::string_view t;
+    if (e[name].get(t)) return bad(fmt::format("missing '{}'", name));
+    auto parsed = ParseTimestamp(t);
+    if (!parsed.ok()) return bad(fmt::format("'{}': {}", name, parsed.status().message()));
+    *out = *parsed;
+    return Status::OK();
+  };
+  RETURN_IF_ERROR(get_time(doc, "base_cut", &r.base_cut));
+  RETURN_IF_ERROR(get_time(doc, "window_start", &r.window_start));
+  RETURN_IF_ERROR(get_time(doc, "target", &r.target));
+  std::string_view config;
+  if (doc["config"].get(config)) return bad("missing 'config'");
+  r.config_fingerprint = std::string(config);
+  auto get_files = [&](std::string_view name, std::vector<InputFile>* out) -> Status {
+    simdjson::dom::array arr;
+    if (doc[name].get(arr)) return bad(fmt::format("missing '{}'", name));
+    for (simdjson::dom::element e : arr) {
+      InputFile f;
+      std::string_view k, fp;
+      if (e["key"].get(k) || e["fingerprint"].get(fp)) {
+        return bad(fmt::format("malformed entry in '{}'", name));
+      }
+      f.key = std::string(k);
+      f.fingerprint = std::string(fp);
+      RETURN_IF_ERROR(get_time(e, "partition", &f.partition));
+      out->push_back(std::move(f));
+    }
+    return Status::OK();
+  };
+  RETURN_IF_ERROR(get_files("doc_files", &r.doc_files));
+  RETURN_IF_ERROR(get_files("group_files", &r.group_files));
+  return r;
+}
+
+ChainContinuation ContinueFromRecord(
+    const ChainRecord& record, TimeMicros base_cut, TimeMicros window_start,
+    const std::string& config_fingerprint,
+    const std::vector<std::shared_ptr<const ParsedFile>>& doc_files,
+    const std::vector<std::shared_ptr<const ParsedFile>>& group_files,
+    const NewestRecords& newest_docs, const IndexView& view) {
+  ChainContinuation out;
+  if (record.base_cut != base_cut) {
+    out.reason = "base_cut";
+  } else if (record.window_start != window_start) {
+    out.reason = "window_start";
+  } else if (record.config_fingerprint != config_fingerprint) {
+    out.reason = "config";
+  }
+  if (!out.reason.empty()) return out;
+  // The files of each stream added since the record; a file of the record
+  // that is gone or changed ends the chain.
+  auto added = [&](const std::vector<InputFile>& before,
+                   const std::vector<std::shared_ptr<const ParsedFile>>& now,
+                   std::vector<const ParsedFile*>* files) {
+    std::map<std::string_view, std::string_view> fingerprints;  // by key
+    for (const InputFile& f : before) fingerprints.emplace(f.key, f.fingerprint);
+    size_t kept = 0;
+    for (const auto& f : now) {
+      auto it = fingerprints.find(f->key);
+      if (it == fingerprints.end()) {
+        files->push_back(f.get());
+      } else if (it->second != f->fingerprint) {
+        out.reason = "rewritten_files";
+      } else {
+        ++kept;
+      }
+    }
+    if (out.reason.empty() && kept < fingerprints.size()) out.reason = "removed_files";
+  };
+  std::vector<const ParsedFile*> added_docs, added_groups;
+  added(record.doc_files, doc_files, &added_docs);
+  if (out.reason.empty()) added(record.group_files, group_files, &added_groups);
+  if (!out.reason.empty()) return out;
+
+  std::vector<const SegmentReader*> base;
+  for (const auto& s : view.base()) base.push_back(s.get());
+  for (const ParsedFile* f : added_docs) {
+    for (const KeyedRecord& r : f->reduced) {
+      if (auto it = newest_docs.find(r.id); it != newest_docs.end() && !it->second->deleted) {
+        out.groups.emplace(it->second->group);
+      }
+      if (auto live = view.FindLive(r.id)) {
+        out.groups.emplace(live->segment->GroupKey(live->segment->DocGroup(live->ord)));
+      }
+      if (auto loc = FindBaseDoc(base, r.id)) out.groups.emplace(loc->group());
+    }
+  }
+  for (const ParsedFile* f : added_groups) {
+    for (const KeyedRecord& r : f->reduced) out.groups.insert(r.id);
+  }
+  out.continued = true;
+  return out;
+}
+
+}  // namespace freshet
