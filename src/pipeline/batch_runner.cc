@@ -376,7 +376,7 @@ Result<std::string> BatchRunner::Publish(Manifest* manifest, std::vector<Segment
   std::vector<Status> errors(segments->size());
   ParallelFor(segments->size(), config_.threads, [&](size_t i) {
     SegmentData& data = (*segments)[i];
-    std::string bytes = WriteSegment(data);
+    std::string bytes = WriteSegment(data, static_cast<uint32_t>(config_.segment_format));
     SegmentRef& ref = refs[i];
     ref.key = fmt::format("{}{}.seg", kSegmentsPrefix, ContentHash(bytes));
     ref.bytes = bytes.size();

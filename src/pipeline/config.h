@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "format/row_reader.h"
+#include "index/segment/section_container.h"
 
 namespace freshet {
 
@@ -71,6 +72,9 @@ struct PipelineConfig {
   BadRecordPolicy bad_records = BadRecordPolicy::kSkip;
   int threads = 0;  // 0: one per core
   int shards = 2;   // segments per generation (by hash of the group key)
+  // The segment format written (3 or 4, kSegmentFormatVersion by default):
+  // 3 while readers of an older build still serve the output.
+  int segment_format = static_cast<int>(kSegmentFormatVersion);
   // Most layers a delta may have; beyond, a batch rebuilds the whole window
   // into one layer. 1: every batch rebuilds the whole window.
   int delta_layers = 8;

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "index/segment/section_container.h"
+
 namespace freshet {
 namespace {
 
@@ -132,6 +134,24 @@ TEST(ConfigTest, MaxShrinkIsAFractionWrittenAsAnIntegerOrAFloat) {
   ExpectError(with("-0.1"), "pipeline.max_shrink: -0.1 is not between 0 and 1");
   ExpectError(with("nan"), "pipeline.max_shrink: nan is not between 0 and 1");
   ExpectError(with("\"half\""), "pipeline.max_shrink: expected a number between 0 and 1");
+}
+
+// pipeline.segment_format: the newest format unless an upgrade needs the
+// one older readers read.
+TEST(ConfigTest, SegmentFormatIsTheNewestUnlessSetToOneThisBuildWrites) {
+  auto with = [&](std::string_view value) {
+    std::string text = kValid;
+    text.insert(text.find("cadence"), "segment_format = " + std::string(value) + "\n");
+    return text;
+  };
+  auto c = Parse(kValid);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->segment_format, static_cast<int>(kSegmentFormatVersion));
+  c = Parse(with("3"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->segment_format, 3);
+  ExpectError(with("2"), "pipeline.segment_format: must be between 3 and 4");
+  ExpectError(with("5"), "pipeline.segment_format: must be between 3 and 4");
 }
 
 }  // namespace
