@@ -6,12 +6,15 @@ The documents are the snapshot's (the base freshet builds), exported for the
 peers by bench/peers/export_docs.py; the queries are bench/query_set.py's
 fixed, seeded set (PER_CLASS of each class: one term, two-term AND, two-term
 OR, term + keyword filter, term + numeric range, top 10 by BM25, top 10 by
-bid). Every engine runs the whole file in-process, single-threaded, warm (a
+bid, and a term with a keyword filter or a range on the item's fields). Every engine runs the whole file in-process, single-threaded, warm (a
 warm-up pass first, then --passes timed passes), timing each query:
 
   - freshet: bench/query_bench (C++, IndexView::Search, the API `serve`
     uses) over the base alone, then over the base plus one delta of
     DELTA_PARTITIONS partitions (`freshet run --once`);
+  - freshet in segment format 3 (unless --skip format3): the same base
+    written with `pipeline.segment_format = 3`, the item's fields copied onto
+    every ad, beside format 4's group fields stored once per item;
   - Tantivy and Lucene: the peers' `query` mode (bench/peers/*), which index
     the TSV first (untimed; field norms on, for BM25) and then run the file.
 
@@ -22,7 +25,7 @@ its top 10 must hold freshet's top 10, except where sort keys tie at the
 disagreements are counted and listed. Figures: p50 and p99 in µs per class
 (over every timed run of the class's queries), and p99 over all classes.
 
-    bench/query_bench.py [--workload tiny|ads-1m] [--dir DIR] [--skip tantivy,lucene]
+    bench/query_bench.py [--workload tiny|ads-1m] [--dir DIR] [--skip tantivy,lucene,format3]
 
 --dir reuses what an earlier run left there (the generated data, freshet's
 index, the TSV, the query file). Results: RESULTS/query-WORKLOAD.json and .md.
@@ -133,7 +136,24 @@ def prepare(f, workload, data):
     return manifests
 
 
-def compare(f, manifests, tsv, peers, work, per_class, passes, log, timeout=None):
+def prepare_format3(f3, data):
+    """freshet's base of the same data written in segment format 3 (group
+    fields copied onto every doc), in its own folder: the denormalized form
+    format 4's group fields are compared with. Returns its manifest key."""
+    state = f3.work / "query-bench.json"
+    if state.exists():
+        return json.loads(state.read_text())["base_manifest"]
+    f3.write_config(data=str(data))
+    config = Path(f3.config)
+    config.write_text(config.read_text().replace("[pipeline]\n", "[pipeline]\nsegment_format = 3\n", 1))
+    f3.reset_output()
+    pb.base_build(f3)
+    base = (f3.work / "index" / "CURRENT").read_text().strip()
+    state.write_text(json.dumps({"base_manifest": base}) + "\n")
+    return base
+
+
+def compare(f, manifests, tsv, peers, work, per_class, passes, log, timeout=None, f3=None):
     """The query comparison over freshet's folder `f` (a published base and a
     delta over it, `manifests` as prepare() returns) and the peers (name ->
     command, or the Unavailable exception). Returns the results dict."""
@@ -146,12 +166,19 @@ def compare(f, manifests, tsv, peers, work, per_class, passes, log, timeout=None
     res = {"per_class": per_class, "passes": passes, "delta_partitions": DELTA_PARTITIONS,
            "queries_file": queries_path.name, "engines": {}}  # the file is in the work folder
     reference = None
-    for name, manifest in [("freshet", manifests["base_manifest"]), ("freshet+delta", manifests["delta_manifest"])]:
+    runs = [("freshet", url, manifests["base_manifest"]), ("freshet+delta", url, manifests["delta_manifest"])]
+    if f3:
+        runs.append(("freshet-format3", "file://" + str((f3.work / "index").resolve()), manifests["format3_manifest"]))
+    for name, index_url, manifest in runs:
         log(f"{name}: running the query set")
-        head, answers, rss = run_engine([str(bench), url, str(queries_path), "--passes", str(passes),
+        head, answers, rss = run_engine([str(bench), index_url, str(queries_path), "--passes", str(passes),
                                          "--manifest", manifest], timeout)
         res["engines"][name] = {"header": head, "latency": latency(queries, answers), "peak_rss_mib": rss}
-        reference = reference or answers
+        if reference is None:
+            reference = answers
+        elif name == "freshet-format3":
+            diffs = disagreements(queries, reference, answers)
+            res["engines"][name]["disagreements"] = {c: len(d) for c, d in diffs.items()}
     for name, cmd in peers.items():
         if isinstance(cmd, Exception):
             res["engines"][name] = {"unavailable": str(cmd)}
@@ -204,6 +231,22 @@ def markdown(r):
             row += f" {_pp(p['latency'][cls])} | {run_all.ratio(p['latency'][cls]['p50_us'], fb['latency'][cls]['p50_us'])} " \
                    f"| {d} of {r['per_class'] * (1 if cls != 'all' else len(query_set.CLASSES))} |"
         out.append(row)
+    if "freshet-format3" in e:
+        f3 = e["freshet-format3"]
+        out += ["", "## Group fields as parents: format 4 beside format 3", "",
+                "The same base written in segment format 3 (`pipeline.segment_format = 3`: the item's fields "
+                "copied onto each of its ads, as a doc's own fields) and in format 4 (stored and indexed once "
+                "per item, a clause on them expanded to the item's ads). The group classes put a clause on an "
+                "item field; the issue's target is format 4 within 1.2x of format 3 there. p50 / p99 in µs.", "",
+                "| class | format 4 | format 3 | format 4 ÷ format 3 (p50) | answers differing |",
+                "| --- | --- | --- | --- | --- |"]
+        for cls in [*query_set.CLASSES, "all"]:
+            d = f3.get("disagreements", {})
+            differing = d.get(cls, sum(d.values())) if d else 0
+            out.append(f"| {query_set.CLASS_TITLES.get(cls, 'all classes')} | {_pp(fb['latency'][cls])} | "
+                       f"{_pp(f3['latency'][cls])} | "
+                       f"{run_all.ratio(fb['latency'][cls]['p50_us'], f3['latency'][cls]['p50_us'])} | "
+                       f"{differing} |")
     loads = [f"{n} {x['header']['load_average_1m'][0]:.1f} → {x['header']['load_average_1m'][1]:.1f}"
              for n, x in e.items() if "load_average_1m" in x.get("header", {})]
     if loads:
@@ -231,7 +274,7 @@ def main():
     ap.add_argument("--results", default=str(ROOT / "bench" / "results"), help="where query-WORKLOAD.json/.md go")
     ap.add_argument("--per-class", type=int, default=200, help="queries per class")
     ap.add_argument("--passes", type=int, default=3, help="timed passes over the query set")
-    ap.add_argument("--skip", default="", help="comma-separated: tantivy, lucene")
+    ap.add_argument("--skip", default="", help="comma-separated: tantivy, lucene, format3 (the format-3 base)")
     args = ap.parse_args()
     if not Path(args.bin).exists():
         sys.exit(f"{args.bin} is missing: run scripts/build.sh release")
@@ -244,11 +287,16 @@ def main():
     data = work / "data"
     run_all.log(f"freshet: data, base and a {DELTA_PARTITIONS}-partition delta in {work}")
     manifests = prepare(f, args.workload, data)
+    f3 = None
+    if "format3" not in skip:
+        f3 = pb.Freshet(args.bin, work / "freshet-format3")
+        run_all.log("freshet: the same base in segment format 3")
+        manifests["format3_manifest"] = prepare_format3(f3, data)
     tsv = work / "docs.tsv"
     if not tsv.exists():
         subprocess.run([str(run_all.VENV_PYTHON), str(run_all.PEERS / "export_docs.py"), str(data / "snapshot"),
                         str(tsv)], check=True)
-    results["query"] = compare(f, manifests, tsv, peers, work, args.per_class, args.passes, run_all.log)
+    results["query"] = compare(f, manifests, tsv, peers, work, args.per_class, args.passes, run_all.log, f3=f3)
     results["machine"]["load_average_at_end"] = os.getloadavg()
     out = Path(args.results)
     out.mkdir(parents=True, exist_ok=True)

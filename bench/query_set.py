@@ -21,7 +21,9 @@ freshet's analyzer does (runs of letters and digits, lowercased): half of
 them by occurrence (a random token of a random doc: frequent terms come up
 as often as they occur), half uniformly from the distinct terms (mostly
 rare ones). Keyword values are a random doc's `status` or `campaign_id`;
-a bid range lies between two random docs' bids.
+a bid range lies between two random docs' bids. The two group classes do
+the same on the item's fields (a doc holds its item's): a keyword filter on
+`item_brand` or `item_category`, a range on `item_price`.
 
     query_set.py DOCS.tsv QUERIES.jsonl [--per-class 200] [--seed 42]
 """
@@ -31,13 +33,16 @@ import random
 import re
 
 # The classes, in the order tables show them.
-CLASSES = ["term", "and2", "or2", "term_keyword", "term_range", "top10_bm25", "top10_bid"]
+CLASSES = ["term", "and2", "or2", "term_keyword", "term_range", "top10_bm25", "top10_bid",
+           "term_group_keyword", "term_group_range"]
 CLASS_TITLES = {
     "term": "one term", "and2": "two-term AND", "or2": "two-term OR", "term_keyword": "term + keyword filter",
     "term_range": "term + numeric range", "top10_bm25": "top 10 by BM25 (two-term OR)",
     "top10_bid": "top 10 by bid (one term)",
+    "term_group_keyword": "term + group keyword filter", "term_group_range": "term + group numeric range",
 }
-COLUMN = {"ad_id": 0, "campaign_id": 2, "title": 3, "description": 4, "bid": 6, "status": 7}
+COLUMN = {"ad_id": 0, "campaign_id": 2, "title": 3, "description": 4, "bid": 6, "status": 7,
+          "item_brand": 9, "item_category": 10, "item_price": 11}
 SAMPLE_DOCS = 50_000  # docs whose tokens the terms are drawn from
 TOKEN = re.compile(r"[^\W_]+")
 
@@ -89,14 +94,16 @@ def generate(docs_tsv, per_class=200, seed=42):
             if cls in ("or2", "top10_bm25"):
                 q["op"] = "or"
             text = _term_query(q["terms"], q["op"])
-            if cls == "term_keyword":
-                field = rng.choice(["status", "campaign_id"])
+            if cls in ("term_keyword", "term_group_keyword"):
+                field = rng.choice(["status", "campaign_id"] if cls == "term_keyword"
+                                   else ["item_brand", "item_category"])
                 q["keyword"] = {"field": field, "value": value(field)}
                 text += f" {field}:{_quote(q['keyword']['value'])}"
-            elif cls == "term_range":
-                lo, hi = sorted(float(value("bid")) for _ in range(2))
-                q["range"] = {"field": "bid", "lo": lo, "hi": hi}
-                text += f" bid:[{lo!r} TO {hi!r}]"
+            elif cls in ("term_range", "term_group_range"):
+                field = "bid" if cls == "term_range" else "item_price"
+                lo, hi = sorted(float(value(field)) for _ in range(2))
+                q["range"] = {"field": field, "lo": lo, "hi": hi}
+                text += f" {field}:[{lo!r} TO {hi!r}]"
             elif cls == "top10_bm25":
                 q["sort"] = "score"
             elif cls == "top10_bid":
