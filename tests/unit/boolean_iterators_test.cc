@@ -152,5 +152,100 @@ TEST(BooleanIteratorsTest, AgreeWithSetAlgebraOnRandomLists) {
   }
 }
 
+// The disjunction reads its children a window of 4096 docs at a time: random
+// lists over several windows, with docs on the windows' edges, empty and
+// single-doc lists, walked by a random mix of Next() and Advance() (within
+// the current window, to its edge, far beyond), against a merged reference.
+TEST(BooleanIteratorsTest, DisjunctionAgreesWithUnionAcrossWindows) {
+  constexpr uint32_t kWindow = 4096;
+  const std::vector<uint32_t> edges = {
+      0, 1, kWindow - 1, kWindow, kWindow + 1, 2 * kWindow - 1, 2 * kWindow, 3 * kWindow + 7};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 300; ++round) {
+    const uint32_t universe = 1 + rng() % (5 * kWindow);
+    const int n = 1 + static_cast<int>(rng() % 5);
+    std::vector<std::vector<uint32_t>> lists;
+    for (int i = 0; i < n; ++i) {
+      std::vector<uint32_t> list;
+      switch (rng() % 5) {
+        case 0:  // empty
+          break;
+        case 1:  // one doc
+          list.push_back(static_cast<uint32_t>(rng() % universe));
+          break;
+        case 2: {  // docs on the windows' edges
+          for (uint32_t e : edges) {
+            if (e < universe && rng() % 2) list.push_back(e);
+          }
+          break;
+        }
+        default: {
+          const double density = std::uniform_real_distribution<double>(0.0001, 0.5)(rng);
+          list = RandomList(rng, universe, density);
+        }
+      }
+      lists.push_back(std::move(list));
+    }
+    std::set<uint32_t> merged;
+    for (const auto& l : lists) merged.insert(l.begin(), l.end());
+    const std::vector<uint32_t> want(merged.begin(), merged.end());
+    auto make = [&]() {
+      std::vector<std::unique_ptr<DocIterator>> parts;
+      for (const auto& l : lists) parts.push_back(List(l));
+      return DisjunctionIterator(std::move(parts));
+    };
+    auto all = make();
+    ASSERT_EQ(Drain(*all), want) << round;
+
+    auto it = make();
+    uint32_t doc = 0;
+    bool started = false;
+    while (true) {
+      uint32_t got, expected;
+      const uint32_t from = started ? doc + 1 : 0;
+      if (rng() % 3 == 0) {
+        got = it->Next();
+        auto e = std::lower_bound(want.begin(), want.end(), from);
+        expected = e == want.end() ? kNoMoreDocs : *e;
+      } else {
+        uint32_t target;
+        switch (rng() % 4) {
+          case 0: {  // the current window's last doc, or the next one's first
+            uint64_t edge = (uint64_t{from / kWindow} + rng() % 2) * kWindow;
+            if (edge > 0 && rng() % 2) --edge;
+            target = static_cast<uint32_t>(std::max<uint64_t>(from, edge));
+            break;
+          }
+          case 1:  // far
+            target = from + static_cast<uint32_t>(rng() % (3 * kWindow));
+            break;
+          default:  // near
+            target = from + static_cast<uint32_t>(rng() % 40);
+        }
+        got = it->Advance(target);
+        auto e = std::lower_bound(want.begin(), want.end(), target);
+        expected = e == want.end() ? kNoMoreDocs : *e;
+      }
+      ASSERT_EQ(got, expected) << round;
+      ASSERT_EQ(it->doc(), got) << round;
+      if (got == kNoMoreDocs) break;
+      doc = got;
+      started = true;
+    }
+    EXPECT_EQ(it->Next(), kNoMoreDocs) << "stays past the end";
+
+    // Led by a sparse list, a conjunction leapfrogs through the disjunction.
+    std::vector<uint32_t> lead = RandomList(rng, universe, 0.01);
+    std::vector<uint32_t> want_and;
+    std::set_intersection(lead.begin(), lead.end(), want.begin(), want.end(),
+                          std::back_inserter(want_and));
+    std::vector<std::unique_ptr<DocIterator>> parts;
+    parts.push_back(List(lead));
+    parts.push_back(make());
+    auto both = ConjunctionIterator(std::move(parts));
+    ASSERT_EQ(Drain(*both), want_and) << round;
+  }
+}
+
 }  // namespace
 }  // namespace freshet

@@ -1,6 +1,6 @@
 // The iterators a query compiles to in one segment: every doc, no doc, a
 // numeric filter, and the boolean combinations (conjunction by leapfrogging,
-// disjunction by a heap, exclusion). Each owns its children.
+// disjunction by windows of docs, exclusion). Each owns its children.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +27,9 @@ std::unique_ptr<DocIterator> NumericRangeIterator(const SegmentReader& segment, 
 // (the combinations leave them out). REQUIRES: children non-empty.
 std::unique_ptr<DocIterator> ConjunctionIterator(
     std::vector<std::unique_ptr<DocIterator>> children);
-// Docs matching any child (none if children is empty).
+// Docs matching any child (none if children is empty): Next() gathers them
+// 4096 ordinals at a time in a bitset, Advance() past that window moves each
+// child once.
 std::unique_ptr<DocIterator> DisjunctionIterator(
     std::vector<std::unique_ptr<DocIterator>> children);
 // Docs of `include` not in `exclude`.
