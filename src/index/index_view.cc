@@ -280,6 +280,14 @@ const std::map<std::string, IndexView::FieldLengthStats, std::less<>>& IndexView
   return field_lengths_;
 }
 
+const std::vector<IdSortKeys>& IndexView::DocIdSortKeys() const {
+  std::call_once(id_keys_once_, [this] {
+    id_keys_.reserve(segments_.size());
+    for (const SegmentReader* seg : segments_) id_keys_.emplace_back(*seg);
+  });
+  return id_keys_;
+}
+
 Result<SearchResults> IndexView::Search(const QueryNode& query,
                                         const SearchOptions& options) const {
   const SortOrder& sort = options.sort;
@@ -319,19 +327,32 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
       ASSIGN_OR_RETURN(scorer, SegmentScorer::Open(seg, terms));
     }
     const std::vector<bool>& hidden = hidden_[s];
+    // Sorted by doc id, once the page is full, a match whose id key is above
+    // the worst kept id's is not kept: its id is never read.
+    const IdSortKeys* id_keys = nullptr;
+    std::optional<IdSortKeys::Bound> id_bound;
+    auto bound_ids = [&] {
+      if (!id_keys && top.full()) id_keys = &DocIdSortKeys()[s];
+      if (id_keys) id_bound = id_keys->Before(top.worst().id);
+    };
+    const bool by_id = sort.kind == SortOrder::Kind::kDocId && capacity > 0;
+    if (by_id && top.full()) bound_ids();
     for (uint32_t d = matches->Next(); d != kNoMoreDocs; d = matches->Next()) {
       if (hidden[d]) continue;
       ++out.total;
       if (capacity == 0) continue;  // a count only
       Hit hit{0.0, {}, &seg, d};
       if (scorer) {
-        if (top.full() && !top.MightKeepScore(scorer->Bound(d))) continue;
+        if (top.full() && !top.MightKeepKey(scorer->Bound(d))) continue;
         hit.key = scorer->Score(d);
       } else if (sort_field) {
         hit.key = seg.Numeric(*sort_field, d);
+        if (top.full() && !top.MightKeepKey(hit.key)) continue;
+      } else if (id_bound && !id_bound->MayPrecede(id_keys->key(d))) {
+        continue;
       }
       hit.id = seg.DocId(d);
-      top.Add(hit);
+      if (top.Add(hit) && by_id && top.full()) bound_ids();
     }
     RETURN_IF_ERROR(matches->status());
     if (scorer) RETURN_IF_ERROR(scorer->status());

@@ -5,30 +5,33 @@
 
 namespace freshet {
 
-bool TopHits::Before(const Hit& a, const Hit& b) const {
-  if (sort_.kind != SortOrder::Kind::kDocId) {
-    const bool a_nan = std::isnan(a.key), b_nan = std::isnan(b.key);
-    if (a_nan != b_nan) return b_nan;
-    if (!a_nan && a.key != b.key) {
-      const bool ascending = sort_.kind == SortOrder::Kind::kField && !sort_.descending;
-      return ascending ? a.key < b.key : a.key > b.key;
-    }
-  }
-  return a.id < b.id;
+int TopHits::CompareKeys(double a, double b) const {
+  if (sort_.kind == SortOrder::Kind::kDocId) return 0;
+  const bool a_nan = std::isnan(a), b_nan = std::isnan(b);
+  if (a_nan || b_nan) return a_nan == b_nan ? 0 : a_nan ? 1 : -1;  // missing values last
+  if (a == b) return 0;
+  const bool ascending = sort_.kind == SortOrder::Kind::kField && !sort_.descending;
+  return (ascending ? a < b : a > b) ? -1 : 1;
 }
 
-void TopHits::Add(const Hit& hit) {
-  if (capacity_ == 0) return;
+bool TopHits::Before(const Hit& a, const Hit& b) const {
+  const int keys = CompareKeys(a.key, b.key);
+  return keys != 0 ? keys < 0 : a.id < b.id;
+}
+
+bool TopHits::Add(const Hit& hit) {
+  if (capacity_ == 0) return false;
   auto before = [this](const Hit& a, const Hit& b) { return Before(a, b); };
   if (heap_.size() < capacity_) {
     heap_.push_back(hit);
     std::push_heap(heap_.begin(), heap_.end(), before);
-    return;
+    return true;
   }
-  if (!Before(hit, heap_.front())) return;
+  if (!Before(hit, heap_.front())) return false;
   std::pop_heap(heap_.begin(), heap_.end(), before);
   heap_.back() = hit;
   std::push_heap(heap_.begin(), heap_.end(), before);
+  return true;
 }
 
 std::vector<Hit> TopHits::TakeSorted() {
