@@ -337,13 +337,25 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
     };
     const bool by_id = sort.kind == SortOrder::Kind::kDocId && capacity > 0;
     if (by_id && top.full()) bound_ids();
+    const auto& runs = hidden_runs_[s];
+    size_t run = 0;  // the first superseded run not before the current doc
     for (uint32_t d = matches->Next(); d != kNoMoreDocs; d = matches->Next()) {
-      if (hidden[d]) continue;
+      while (hidden[d]) {
+        // Past the rest of the superseded run (a group or more).
+        while (runs[run].second <= d) ++run;
+        d = matches->Advance(runs[run].second);
+        if (d == kNoMoreDocs) break;
+      }
+      if (d == kNoMoreDocs) break;
       ++out.total;
       if (capacity == 0) continue;  // a count only
       Hit hit{0.0, {}, &seg, d};
       if (scorer) {
-        if (top.full() && !top.MightKeepKey(scorer->Bound(d))) continue;
+        // A cheap bound first, then one over the terms the doc holds.
+        if (top.full() &&
+            (!top.MightKeepKey(scorer->Bound(d)) || !top.MightKeepKey(scorer->TightBound(d)))) {
+          continue;
+        }
         hit.key = scorer->Score(d);
       } else if (sort_field) {
         hit.key = seg.Numeric(*sort_field, d);

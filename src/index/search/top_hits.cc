@@ -5,15 +5,6 @@
 
 namespace freshet {
 
-int TopHits::CompareKeys(double a, double b) const {
-  if (sort_.kind == SortOrder::Kind::kDocId) return 0;
-  const bool a_nan = std::isnan(a), b_nan = std::isnan(b);
-  if (a_nan || b_nan) return a_nan == b_nan ? 0 : a_nan ? 1 : -1;  // missing values last
-  if (a == b) return 0;
-  const bool ascending = sort_.kind == SortOrder::Kind::kField && !sort_.descending;
-  return (ascending ? a < b : a > b) ? -1 : 1;
-}
-
 bool TopHits::Before(const Hit& a, const Hit& b) const {
   const int keys = CompareKeys(a.key, b.key);
   return keys != 0 ? keys < 0 : a.id < b.id;

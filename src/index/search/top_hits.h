@@ -3,6 +3,7 @@
 // every match.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -47,7 +48,14 @@ class TopHits {
  private:
   // Negative if key `a` comes before key `b` in the sort order, positive if
   // after, 0 if they tie (every key ties when sorting by doc id).
-  int CompareKeys(double a, double b) const;
+  int CompareKeys(double a, double b) const {
+    if (sort_.kind == SortOrder::Kind::kDocId) return 0;
+    const bool a_nan = std::isnan(a), b_nan = std::isnan(b);
+    if (a_nan || b_nan) return a_nan == b_nan ? 0 : a_nan ? 1 : -1;  // missing values last
+    if (a == b) return 0;
+    const bool ascending = sort_.kind == SortOrder::Kind::kField && !sort_.descending;
+    return (ascending ? a < b : a > b) ? -1 : 1;
+  }
 
   SortOrder sort_;
   size_t capacity_;
