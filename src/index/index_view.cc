@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <set>
 
@@ -13,6 +14,7 @@
 #include "index/analyzer.h"
 #include "index/current_pointer.h"
 #include "index/search/bm25_scorer.h"
+#include "index/search/boolean_iterators.h"
 #include "index/search/segment_query.h"
 #include "index/search/top_hits.h"
 
@@ -337,34 +339,48 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
     };
     const bool by_id = sort.kind == SortOrder::Kind::kDocId && capacity > 0;
     if (by_id && top.full()) bound_ids();
-    const auto& runs = hidden_runs_[s];
-    size_t run = 0;  // the first superseded run not before the current doc
-    for (uint32_t d = matches->Next(); d != kNoMoreDocs; d = matches->Next()) {
-      while (hidden[d]) {
-        // Past the rest of the superseded run (a group or more).
-        while (runs[run].second <= d) ++run;
-        d = matches->Advance(runs[run].second);
-        if (d == kNoMoreDocs) break;
-      }
-      if (d == kNoMoreDocs) break;
+    // Counts a live match and keeps it if it can enter the page.
+    auto collect = [&](uint32_t d) {
       ++out.total;
-      if (capacity == 0) continue;  // a count only
+      if (capacity == 0) return;  // a count only
       Hit hit{0.0, {}, &seg, d};
       if (scorer) {
         // A cheap bound first, then one over the terms the doc holds.
         if (top.full() &&
             (!top.MightKeepKey(scorer->Bound(d)) || !top.MightKeepKey(scorer->TightBound(d)))) {
-          continue;
+          return;
         }
         hit.key = scorer->Score(d);
       } else if (sort_field) {
         hit.key = seg.Numeric(*sort_field, d);
-        if (top.full() && !top.MightKeepKey(hit.key)) continue;
+        if (top.full() && !top.MightKeepKey(hit.key)) return;
       } else if (id_bound && !id_bound->MayPrecede(id_keys->key(d))) {
-        continue;
+        return;
       }
       hit.id = seg.DocId(d);
       if (top.Add(hit) && by_id && top.full()) bound_ids();
+    };
+    if (CopiesDocs(*matches)) {
+      // Docs come by the window: superseded ones are passed over one by one.
+      std::array<uint32_t, 256> docs;
+      for (size_t n; (n = NextDocs(*matches, docs)) > 0;) {
+        for (size_t i = 0; i < n; ++i) {
+          if (!hidden[docs[i]]) collect(docs[i]);
+        }
+      }
+    } else {
+      const auto& runs = hidden_runs_[s];
+      size_t run = 0;  // the first superseded run not before the current doc
+      for (uint32_t d = matches->Next(); d != kNoMoreDocs; d = matches->Next()) {
+        while (hidden[d]) {
+          // Past the rest of the superseded run (a group or more).
+          while (runs[run].second <= d) ++run;
+          d = matches->Advance(runs[run].second);
+          if (d == kNoMoreDocs) break;
+        }
+        if (d == kNoMoreDocs) break;
+        collect(d);
+      }
     }
     RETURN_IF_ERROR(matches->status());
     if (scorer) RETURN_IF_ERROR(scorer->status());

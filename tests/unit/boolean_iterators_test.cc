@@ -196,6 +196,12 @@ TEST(BooleanIteratorsTest, DisjunctionAgreesWithUnionAcrossWindows) {
     };
     auto all = make();
     ASSERT_EQ(Drain(*all), want) << round;
+    // Nested: a disjunction of the first lists' disjunction and the others.
+    std::vector<std::unique_ptr<DocIterator>> inner, outer;
+    for (size_t i = 0; i < lists.size(); ++i) (i % 2 ? outer : inner).push_back(List(lists[i]));
+    outer.push_back(DisjunctionIterator(std::move(inner)));
+    auto nested = DisjunctionIterator(std::move(outer));
+    ASSERT_EQ(Drain(*nested), want) << round;
 
     auto it = make();
     uint32_t doc = 0;
@@ -203,10 +209,22 @@ TEST(BooleanIteratorsTest, DisjunctionAgreesWithUnionAcrossWindows) {
     while (true) {
       uint32_t got, expected;
       const uint32_t from = started ? doc + 1 : 0;
-      if (rng() % 3 == 0) {
+      const uint32_t step = rng() % 4;
+      if (step == 0) {
         got = it->Next();
         auto e = std::lower_bound(want.begin(), want.end(), from);
         expected = e == want.end() ? kNoMoreDocs : *e;
+      } else if (step == 1) {
+        // A batch of the next docs, copied from the window's bits.
+        std::vector<uint32_t> batch(1 + rng() % (rng() % 2 ? 5000 : 10));
+        const size_t n = NextDocs(*it, batch);
+        auto e = std::lower_bound(want.begin(), want.end(), from);
+        const size_t left = static_cast<size_t>(want.end() - e);
+        ASSERT_EQ(n, std::min(batch.size(), left)) << round;
+        ASSERT_TRUE(std::equal(batch.begin(), batch.begin() + n, e)) << round;
+        got = n == 0 ? kNoMoreDocs : batch[n - 1];
+        expected = n < batch.size() ? kNoMoreDocs : got;
+        if (n < batch.size()) got = it->doc();
       } else {
         uint32_t target;
         switch (rng() % 4) {
@@ -244,6 +262,19 @@ TEST(BooleanIteratorsTest, DisjunctionAgreesWithUnionAcrossWindows) {
     parts.push_back(make());
     auto both = ConjunctionIterator(std::move(parts));
     ASSERT_EQ(Drain(*both), want_and) << round;
+
+    // NextDocs on an iterator that is not a disjunction: by Next().
+    std::vector<std::unique_ptr<DocIterator>> again;
+    again.push_back(List(lead));
+    again.push_back(make());
+    auto both_again = ConjunctionIterator(std::move(again));
+    EXPECT_FALSE(CopiesDocs(*both_again));
+    std::vector<uint32_t> batch(1 + rng() % 100), got_and;
+    for (size_t n; (n = NextDocs(*both_again, batch)) > 0;) {
+      got_and.insert(got_and.end(), batch.begin(), batch.begin() + n);
+    }
+    ASSERT_EQ(got_and, want_and) << round;
+    EXPECT_EQ(both_again->doc(), kNoMoreDocs);
   }
 }
 

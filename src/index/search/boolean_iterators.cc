@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <span>
 
 #include "index/segment/segment_reader.h"
 
@@ -160,6 +161,32 @@ class Disjunction final : public DocIterator {
     }
     return doc_ = first;
   }
+  // As many Next() calls, up to out.size(): the rest of the window is copied
+  // from its bits.
+  size_t NextDocs(std::span<uint32_t> out) {
+    size_t n = 0;
+    while (n < out.size()) {
+      if (window_valid_ && doc_ != kNoMoreDocs && doc_ + 1 < window_end_) {
+        const uint32_t bit = doc_ + 1 - window_start_;
+        size_t w = bit / 64;
+        uint64_t word = words_[w] & (~uint64_t{0} << (bit % 64));
+        while (true) {
+          for (; word != 0 && n < out.size(); word &= word - 1) {
+            out[n++] = doc_ = window_start_ + static_cast<uint32_t>(w * 64) +
+                              static_cast<uint32_t>(std::countr_zero(word));
+          }
+          if (n == out.size() || ++w == kWords) break;
+          word = words_[w];
+        }
+        if (n == out.size()) break;
+      }
+      // Past the window (or none yet): Next() fills the next one.
+      const uint32_t d = Next();
+      if (d == kNoMoreDocs) break;
+      out[n++] = d;
+    }
+    return n;
+  }
   uint64_t cost() const override { return cost_; }
   bool CanMatch() const override {
     return std::all_of(children_.begin(), children_.end(),
@@ -173,6 +200,9 @@ class Disjunction final : public DocIterator {
     for (const auto& c : children_) RETURN_IF_ERROR(c->status());
     return Status::OK();
   }
+  // Its children, for a disjunction that takes them in. REQUIRES: not
+  // positioned.
+  std::vector<std::unique_ptr<DocIterator>> TakeChildren() { return std::move(children_); }
 
  private:
   static constexpr uint32_t kWindowDocs = 4096;
@@ -284,11 +314,35 @@ std::unique_ptr<DocIterator> ConjunctionIterator(
 }
 std::unique_ptr<DocIterator> DisjunctionIterator(
     std::vector<std::unique_ptr<DocIterator>> children) {
+  // A disjunction of disjunctions is one over all their children: one
+  // window, no call per doc between them.
+  std::vector<std::unique_ptr<DocIterator>> flat;
+  for (auto& c : children) {
+    if (auto* inner = dynamic_cast<Disjunction*>(c.get())) {
+      for (auto& grandchild : inner->TakeChildren()) flat.push_back(std::move(grandchild));
+    } else {
+      flat.push_back(std::move(c));
+    }
+  }
+  children = std::move(flat);
   std::erase_if(children, [](const auto& c) { return c->cost() == 0; });
   if (children.empty()) return EmptyIterator();
   if (children.size() == 1) return std::move(children.front());
   return std::make_unique<Disjunction>(std::move(children));
 }
+bool CopiesDocs(const DocIterator& it) { return dynamic_cast<const Disjunction*>(&it) != nullptr; }
+
+size_t NextDocs(DocIterator& it, std::span<uint32_t> out) {
+  if (auto* disjunction = dynamic_cast<Disjunction*>(&it)) return disjunction->NextDocs(out);
+  size_t n = 0;
+  while (n < out.size()) {
+    const uint32_t d = it.Next();
+    if (d == kNoMoreDocs) break;
+    out[n++] = d;
+  }
+  return n;
+}
+
 std::unique_ptr<DocIterator> ExclusionIterator(std::unique_ptr<DocIterator> include,
                                                std::unique_ptr<DocIterator> exclude) {
   return std::make_unique<Exclusion>(std::move(include), std::move(exclude));

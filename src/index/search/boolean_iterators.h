@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "index/segment/doc_iterator.h"
@@ -32,6 +33,13 @@ std::unique_ptr<DocIterator> ConjunctionIterator(
 // child once.
 std::unique_ptr<DocIterator> DisjunctionIterator(
     std::vector<std::unique_ptr<DocIterator>> children);
+// Moves `it` as up to out.size() calls of Next() would, writing the docs
+// they return to `out`; returns how many (fewer than out.size() only past
+// the end, then it.doc() is kNoMoreDocs). A disjunction copies them from its
+// window's bits, with no call per doc.
+size_t NextDocs(DocIterator& it, std::span<uint32_t> out);
+// Whether NextDocs(it) copies docs with no call per doc.
+bool CopiesDocs(const DocIterator& it);
 // Docs of `include` not in `exclude`.
 std::unique_ptr<DocIterator> ExclusionIterator(std::unique_ptr<DocIterator> include,
                                                std::unique_ptr<DocIterator> exclude);
