@@ -45,8 +45,7 @@ bool SegmentScorer::Holds(Term& t, uint32_t doc) {
   return t.postings->doc() == doc;
 }
 
-double SegmentScorer::Bound(uint32_t doc) {
-  if (bound_valid_ && doc <= bound_last_doc_) return bound_;
+double SegmentScorer::ComputeBound(uint32_t doc) {
   double bound = 0;
   // The sum holds up to the first doc where a term's block ends or a term
   // whose cursor is past `doc` may start to add.

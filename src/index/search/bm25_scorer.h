@@ -35,7 +35,9 @@ class SegmentScorer {
   // them; the same sum is returned, without looking at the terms again,
   // for the following docs it still bounds (until a term's block ends, or
   // Score() is called). REQUIRES: doc at or after every doc passed before.
-  double Bound(uint32_t doc);
+  double Bound(uint32_t doc) {
+    return bound_valid_ && doc <= bound_last_doc_ ? bound_ : ComputeBound(doc);
+  }
   // At least Score(doc) and at most Bound(doc): the block bounds of the
   // terms `doc` holds only (their cursors move to `doc`, as Score() moves
   // them). REQUIRES: as Bound.
@@ -58,6 +60,8 @@ class SegmentScorer {
     bool block_valid = false;
   };
   explicit SegmentScorer(const SegmentReader& segment) : segment_(segment) {}
+  // Bound(doc) from the terms' block bounds, kept for the docs it holds for.
+  double ComputeBound(uint32_t doc);
   // The bound of the block of `t` that holds `doc` or, if `t` does not
   // hold it, the first doc after it.
   static double BlockBound(Term& t, uint32_t doc);
