@@ -102,13 +102,15 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
     ASSIGN_OR_RETURN(auto seg, load(ref));
     view->delta_.push_back(std::move(seg));
   }
-  // A group is served from its highest delta layer, else from the base.
-  auto hide_group = [](const SegmentReader& seg, std::string_view key, std::vector<bool>* hidden) {
+  // A group is served from its highest delta layer, else from the base: its
+  // docs in lower segments are superseded, a run of ordinals each.
+  using Runs = std::vector<std::pair<uint32_t, uint32_t>>;
+  auto hide_group = [](const SegmentReader& seg, std::string_view key, Runs* runs) {
     auto g = seg.FindGroup(key);
     if (!g) return;
-    uint32_t first = seg.GroupFirstDoc(*g);
-    uint32_t n = seg.GroupDocCount(*g);
-    std::fill(hidden->begin() + first, hidden->begin() + first + n, true);
+    const uint32_t first = seg.GroupFirstDoc(*g);
+    const uint32_t n = seg.GroupDocCount(*g);
+    if (n > 0) runs->emplace_back(first, first + n);
   };
   for (const auto& s : view->base_) view->segments_.push_back(s.get());
   for (const auto& s : view->delta_) view->segments_.push_back(s.get());
@@ -117,26 +119,33 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
   view->hidden_.resize(view->segments_.size());
   for (size_t i = 0; i < view->segments_.size(); ++i) {
     const SegmentReader& seg = *view->segments_[i];
-    std::vector<bool>& hidden = view->hidden_[i];
-    hidden.assign(seg.num_docs(), false);
+    Runs groups;
     // Base segments: hidden by every delta segment. Delta segments: by those
     // of higher layers.
     for (size_t upper = std::max(i + 1, num_base); upper < view->segments_.size(); ++upper) {
       if (i >= num_base && refs[upper - num_base].layer == refs[i - num_base].layer) continue;
       const SegmentReader& over = *view->segments_[upper];
-      for (uint32_t g = 0; g < over.num_groups(); ++g) hide_group(seg, over.GroupKey(g), &hidden);
+      for (uint32_t g = 0; g < over.num_groups(); ++g) hide_group(seg, over.GroupKey(g), &groups);
     }
-    const auto live = static_cast<uint32_t>(std::count(hidden.begin(), hidden.end(), false));
-    view->live_in_segment_.push_back(live);
+    // Sorted and merged (a group superseded by two layers is listed twice).
+    std::sort(groups.begin(), groups.end());
     auto& runs = view->hidden_runs_.emplace_back();
-    for (uint32_t d = 0; d < seg.num_docs(); ++d) {
-      if (!hidden[d]) continue;
-      if (!runs.empty() && runs.back().second == d) {
-        ++runs.back().second;
+    for (const auto& [first, end] : groups) {
+      if (!runs.empty() && first <= runs.back().second) {
+        runs.back().second = std::max(runs.back().second, end);
       } else {
-        runs.emplace_back(d, d + 1);
+        runs.emplace_back(first, end);
       }
     }
+    std::vector<bool>& hidden = view->hidden_[i];
+    hidden.assign(seg.num_docs(), false);
+    uint32_t superseded = 0;
+    for (const auto& [first, end] : runs) {
+      std::fill(hidden.begin() + first, hidden.begin() + end, true);
+      superseded += end - first;
+    }
+    const uint32_t live = seg.num_docs() - superseded;
+    view->live_in_segment_.push_back(live);
     view->live_docs_ += live;
   }
   return view;
