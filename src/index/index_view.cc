@@ -322,6 +322,10 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
       options.offset > SIZE_MAX - options.limit ? SIZE_MAX : options.offset + options.limit;
   TopHits top(sort, capacity);
   SearchResults out;
+  // Doc-id keys serve from a view's second search sorted by doc id on: a
+  // one-shot query never pays for building them.
+  const bool by_id = sort.kind == SortOrder::Kind::kDocId && capacity > 0 &&
+                     id_sorted_searches_.fetch_add(1, std::memory_order_relaxed) > 0;
   for (size_t s = 0; s < segments_.size(); ++s) {
     const SegmentReader& seg = *segments_[s];
     ASSIGN_OR_RETURN(auto matches, CompileQuery(seg, query));
@@ -346,7 +350,6 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
       if (!id_keys && top.full()) id_keys = &DocIdSortKeys()[s];
       if (id_keys) id_bound = id_keys->Before(top.worst().id);
     };
-    const bool by_id = sort.kind == SortOrder::Kind::kDocId && capacity > 0;
     if (by_id && top.full()) bound_ids();
     // Counts a live match and keeps it if it can enter the page.
     auto collect = [&](uint32_t d) {
