@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <set>
 
@@ -13,6 +14,7 @@
 #include "index/analyzer.h"
 #include "index/current_pointer.h"
 #include "index/search/bm25_scorer.h"
+#include "index/search/boolean_iterators.h"
 #include "index/search/segment_query.h"
 #include "index/search/top_hits.h"
 
@@ -100,13 +102,15 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
     ASSIGN_OR_RETURN(auto seg, load(ref));
     view->delta_.push_back(std::move(seg));
   }
-  // A group is served from its highest delta layer, else from the base.
-  auto hide_group = [](const SegmentReader& seg, std::string_view key, std::vector<bool>* hidden) {
+  // A group is served from its highest delta layer, else from the base: its
+  // docs in lower segments are superseded, a run of ordinals each.
+  using Runs = std::vector<std::pair<uint32_t, uint32_t>>;
+  auto hide_group = [](const SegmentReader& seg, std::string_view key, Runs* runs) {
     auto g = seg.FindGroup(key);
     if (!g) return;
-    uint32_t first = seg.GroupFirstDoc(*g);
-    uint32_t n = seg.GroupDocCount(*g);
-    std::fill(hidden->begin() + first, hidden->begin() + first + n, true);
+    const uint32_t first = seg.GroupFirstDoc(*g);
+    const uint32_t n = seg.GroupDocCount(*g);
+    if (n > 0) runs->emplace_back(first, first + n);
   };
   for (const auto& s : view->base_) view->segments_.push_back(s.get());
   for (const auto& s : view->delta_) view->segments_.push_back(s.get());
@@ -115,26 +119,33 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
   view->hidden_.resize(view->segments_.size());
   for (size_t i = 0; i < view->segments_.size(); ++i) {
     const SegmentReader& seg = *view->segments_[i];
-    std::vector<bool>& hidden = view->hidden_[i];
-    hidden.assign(seg.num_docs(), false);
+    Runs groups;
     // Base segments: hidden by every delta segment. Delta segments: by those
     // of higher layers.
     for (size_t upper = std::max(i + 1, num_base); upper < view->segments_.size(); ++upper) {
       if (i >= num_base && refs[upper - num_base].layer == refs[i - num_base].layer) continue;
       const SegmentReader& over = *view->segments_[upper];
-      for (uint32_t g = 0; g < over.num_groups(); ++g) hide_group(seg, over.GroupKey(g), &hidden);
+      for (uint32_t g = 0; g < over.num_groups(); ++g) hide_group(seg, over.GroupKey(g), &groups);
     }
-    const auto live = static_cast<uint32_t>(std::count(hidden.begin(), hidden.end(), false));
-    view->live_in_segment_.push_back(live);
+    // Sorted and merged (a group superseded by two layers is listed twice).
+    std::sort(groups.begin(), groups.end());
     auto& runs = view->hidden_runs_.emplace_back();
-    for (uint32_t d = 0; d < seg.num_docs(); ++d) {
-      if (!hidden[d]) continue;
-      if (!runs.empty() && runs.back().second == d) {
-        ++runs.back().second;
+    for (const auto& [first, end] : groups) {
+      if (!runs.empty() && first <= runs.back().second) {
+        runs.back().second = std::max(runs.back().second, end);
       } else {
-        runs.emplace_back(d, d + 1);
+        runs.emplace_back(first, end);
       }
     }
+    std::vector<bool>& hidden = view->hidden_[i];
+    hidden.assign(seg.num_docs(), false);
+    uint32_t superseded = 0;
+    for (const auto& [first, end] : runs) {
+      std::fill(hidden.begin() + first, hidden.begin() + end, true);
+      superseded += end - first;
+    }
+    const uint32_t live = seg.num_docs() - superseded;
+    view->live_in_segment_.push_back(live);
     view->live_docs_ += live;
   }
   return view;
@@ -280,6 +291,14 @@ const std::map<std::string, IndexView::FieldLengthStats, std::less<>>& IndexView
   return field_lengths_;
 }
 
+const std::vector<IdSortKeys>& IndexView::DocIdSortKeys() const {
+  std::call_once(id_keys_once_, [this] {
+    id_keys_.reserve(segments_.size());
+    for (const SegmentReader* seg : segments_) id_keys_.emplace_back(*seg);
+  });
+  return id_keys_;
+}
+
 Result<SearchResults> IndexView::Search(const QueryNode& query,
                                         const SearchOptions& options) const {
   const SortOrder& sort = options.sort;
@@ -303,6 +322,10 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
       options.offset > SIZE_MAX - options.limit ? SIZE_MAX : options.offset + options.limit;
   TopHits top(sort, capacity);
   SearchResults out;
+  // Doc-id keys serve from a view's second search sorted by doc id on: a
+  // one-shot query never pays for building them.
+  const bool by_id = sort.kind == SortOrder::Kind::kDocId && capacity > 0 &&
+                     id_sorted_searches_.fetch_add(1, std::memory_order_relaxed) > 0;
   for (size_t s = 0; s < segments_.size(); ++s) {
     const SegmentReader& seg = *segments_[s];
     ASSIGN_OR_RETURN(auto matches, CompileQuery(seg, query));
@@ -319,19 +342,57 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
       ASSIGN_OR_RETURN(scorer, SegmentScorer::Open(seg, terms));
     }
     const std::vector<bool>& hidden = hidden_[s];
-    for (uint32_t d = matches->Next(); d != kNoMoreDocs; d = matches->Next()) {
-      if (hidden[d]) continue;
+    // Sorted by doc id, once the page is full, a match whose id key is above
+    // the worst kept id's is not kept: its id is never read.
+    const IdSortKeys* id_keys = nullptr;
+    std::optional<IdSortKeys::Bound> id_bound;
+    auto bound_ids = [&] {
+      if (!id_keys && top.full()) id_keys = &DocIdSortKeys()[s];
+      if (id_keys) id_bound = id_keys->Before(top.worst().id);
+    };
+    if (by_id && top.full()) bound_ids();
+    // Counts a live match and keeps it if it can enter the page.
+    auto collect = [&](uint32_t d) {
       ++out.total;
-      if (capacity == 0) continue;  // a count only
+      if (capacity == 0) return;  // a count only
       Hit hit{0.0, {}, &seg, d};
       if (scorer) {
-        if (top.full() && !top.MightKeepScore(scorer->Bound(d))) continue;
+        // A cheap bound first, then one over the terms the doc holds.
+        if (top.full() &&
+            (!top.MightKeepKey(scorer->Bound(d)) || !top.MightKeepKey(scorer->TightBound(d)))) {
+          return;
+        }
         hit.key = scorer->Score(d);
       } else if (sort_field) {
         hit.key = seg.Numeric(*sort_field, d);
+        if (top.full() && !top.MightKeepKey(hit.key)) return;
+      } else if (id_bound && !id_bound->MayPrecede(id_keys->key(d))) {
+        return;
       }
       hit.id = seg.DocId(d);
-      top.Add(hit);
+      if (top.Add(hit) && by_id && top.full()) bound_ids();
+    };
+    if (CopiesDocs(*matches)) {
+      // Docs come by the window: superseded ones are passed over one by one.
+      std::array<uint32_t, 256> docs;
+      for (size_t n; (n = NextDocs(*matches, docs)) > 0;) {
+        for (size_t i = 0; i < n; ++i) {
+          if (!hidden[docs[i]]) collect(docs[i]);
+        }
+      }
+    } else {
+      const auto& runs = hidden_runs_[s];
+      size_t run = 0;  // the first superseded run not before the current doc
+      for (uint32_t d = matches->Next(); d != kNoMoreDocs; d = matches->Next()) {
+        while (hidden[d]) {
+          // Past the rest of the superseded run (a group or more).
+          while (runs[run].second <= d) ++run;
+          d = matches->Advance(runs[run].second);
+          if (d == kNoMoreDocs) break;
+        }
+        if (d == kNoMoreDocs) break;
+        collect(d);
+      }
     }
     RETURN_IF_ERROR(matches->status());
     if (scorer) RETURN_IF_ERROR(scorer->status());

@@ -6,6 +6,7 @@
 // SegmentCache so that a view over a new manifest reuses unchanged segments.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include "index/manifest.h"
 #include "index/query.h"
 #include "index/ranking.h"
+#include "index/search/id_sort_keys.h"
 #include "index/segment.h"
 #include "index/segment_disk_cache.h"
 #include "storage/object_store.h"
@@ -132,11 +134,19 @@ class IndexView {
   std::vector<uint32_t> live_in_segment_;
   uint64_t live_docs_ = 0;
 
+  // Per segment, its doc ids' sort keys: built for every segment by the
+  // first search sorted by doc id that fills its page, from the view's
+  // second search sorted by doc id on (O(docs), 4 bytes a doc).
+  const std::vector<IdSortKeys>& DocIdSortKeys() const;
+
   mutable std::once_flag field_lengths_once_;
   mutable std::map<std::string, FieldLengthStats, std::less<>> field_lengths_;
   mutable std::mutex doc_freqs_mu_;
   // Live doc frequency by field name, '\0', term.
   mutable std::unordered_map<std::string, uint64_t> doc_freqs_;
+  mutable std::atomic<uint64_t> id_sorted_searches_{0};
+  mutable std::once_flag id_keys_once_;
+  mutable std::vector<IdSortKeys> id_keys_;
 };
 
 }  // namespace freshet

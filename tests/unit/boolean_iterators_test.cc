@@ -152,5 +152,131 @@ TEST(BooleanIteratorsTest, AgreeWithSetAlgebraOnRandomLists) {
   }
 }
 
+// The disjunction reads its children a window of 4096 docs at a time: random
+// lists over several windows, with docs on the windows' edges, empty and
+// single-doc lists, walked by a random mix of Next() and Advance() (within
+// the current window, to its edge, far beyond), against a merged reference.
+TEST(BooleanIteratorsTest, DisjunctionAgreesWithUnionAcrossWindows) {
+  constexpr uint32_t kWindow = 4096;
+  const std::vector<uint32_t> edges = {
+      0, 1, kWindow - 1, kWindow, kWindow + 1, 2 * kWindow - 1, 2 * kWindow, 3 * kWindow + 7};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 300; ++round) {
+    const uint32_t universe = 1 + rng() % (5 * kWindow);
+    const int n = 1 + static_cast<int>(rng() % 5);
+    std::vector<std::vector<uint32_t>> lists;
+    for (int i = 0; i < n; ++i) {
+      std::vector<uint32_t> list;
+      switch (rng() % 5) {
+        case 0:  // empty
+          break;
+        case 1:  // one doc
+          list.push_back(static_cast<uint32_t>(rng() % universe));
+          break;
+        case 2: {  // docs on the windows' edges
+          for (uint32_t e : edges) {
+            if (e < universe && rng() % 2) list.push_back(e);
+          }
+          break;
+        }
+        default: {
+          const double density = std::uniform_real_distribution<double>(0.0001, 0.5)(rng);
+          list = RandomList(rng, universe, density);
+        }
+      }
+      lists.push_back(std::move(list));
+    }
+    std::set<uint32_t> merged;
+    for (const auto& l : lists) merged.insert(l.begin(), l.end());
+    const std::vector<uint32_t> want(merged.begin(), merged.end());
+    auto make = [&]() {
+      std::vector<std::unique_ptr<DocIterator>> parts;
+      for (const auto& l : lists) parts.push_back(List(l));
+      return DisjunctionIterator(std::move(parts));
+    };
+    auto all = make();
+    ASSERT_EQ(Drain(*all), want) << round;
+    // Nested: a disjunction of the first lists' disjunction and the others.
+    std::vector<std::unique_ptr<DocIterator>> inner, outer;
+    for (size_t i = 0; i < lists.size(); ++i) (i % 2 ? outer : inner).push_back(List(lists[i]));
+    outer.push_back(DisjunctionIterator(std::move(inner)));
+    auto nested = DisjunctionIterator(std::move(outer));
+    ASSERT_EQ(Drain(*nested), want) << round;
+
+    auto it = make();
+    uint32_t doc = 0;
+    bool started = false;
+    while (true) {
+      uint32_t got, expected;
+      const uint32_t from = started ? doc + 1 : 0;
+      const uint32_t step = rng() % 4;
+      if (step == 0) {
+        got = it->Next();
+        auto e = std::lower_bound(want.begin(), want.end(), from);
+        expected = e == want.end() ? kNoMoreDocs : *e;
+      } else if (step == 1) {
+        // A batch of the next docs, copied from the window's bits.
+        std::vector<uint32_t> batch(1 + rng() % (rng() % 2 ? 5000 : 10));
+        const size_t n = NextDocs(*it, batch);
+        auto e = std::lower_bound(want.begin(), want.end(), from);
+        const size_t left = static_cast<size_t>(want.end() - e);
+        ASSERT_EQ(n, std::min(batch.size(), left)) << round;
+        ASSERT_TRUE(std::equal(batch.begin(), batch.begin() + n, e)) << round;
+        got = n == 0 ? kNoMoreDocs : batch[n - 1];
+        expected = n < batch.size() ? kNoMoreDocs : got;
+        if (n < batch.size()) got = it->doc();
+      } else {
+        uint32_t target;
+        switch (rng() % 4) {
+          case 0: {  // the current window's last doc, or the next one's first
+            uint64_t edge = (uint64_t{from / kWindow} + rng() % 2) * kWindow;
+            if (edge > 0 && rng() % 2) --edge;
+            target = static_cast<uint32_t>(std::max<uint64_t>(from, edge));
+            break;
+          }
+          case 1:  // far
+            target = from + static_cast<uint32_t>(rng() % (3 * kWindow));
+            break;
+          default:  // near
+            target = from + static_cast<uint32_t>(rng() % 40);
+        }
+        got = it->Advance(target);
+        auto e = std::lower_bound(want.begin(), want.end(), target);
+        expected = e == want.end() ? kNoMoreDocs : *e;
+      }
+      ASSERT_EQ(got, expected) << round;
+      ASSERT_EQ(it->doc(), got) << round;
+      if (got == kNoMoreDocs) break;
+      doc = got;
+      started = true;
+    }
+    EXPECT_EQ(it->Next(), kNoMoreDocs) << "stays past the end";
+
+    // Led by a sparse list, a conjunction leapfrogs through the disjunction.
+    std::vector<uint32_t> lead = RandomList(rng, universe, 0.01);
+    std::vector<uint32_t> want_and;
+    std::set_intersection(lead.begin(), lead.end(), want.begin(), want.end(),
+                          std::back_inserter(want_and));
+    std::vector<std::unique_ptr<DocIterator>> parts;
+    parts.push_back(List(lead));
+    parts.push_back(make());
+    auto both = ConjunctionIterator(std::move(parts));
+    ASSERT_EQ(Drain(*both), want_and) << round;
+
+    // NextDocs on an iterator that is not a disjunction: by Next().
+    std::vector<std::unique_ptr<DocIterator>> again;
+    again.push_back(List(lead));
+    again.push_back(make());
+    auto both_again = ConjunctionIterator(std::move(again));
+    EXPECT_FALSE(CopiesDocs(*both_again));
+    std::vector<uint32_t> batch(1 + rng() % 100), got_and;
+    for (size_t n; (n = NextDocs(*both_again, batch)) > 0;) {
+      got_and.insert(got_and.end(), batch.begin(), batch.begin() + n);
+    }
+    ASSERT_EQ(got_and, want_and) << round;
+    EXPECT_EQ(both_again->doc(), kNoMoreDocs);
+  }
+}
+
 }  // namespace
 }  // namespace freshet

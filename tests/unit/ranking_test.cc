@@ -1,10 +1,17 @@
 #include "index/ranking.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "common/hash.h"
 #include "index/index_view.h"
@@ -272,6 +279,197 @@ TEST_F(LayeredRankingTest, ScoresOfUnchangedDocsDoNotDriftAsLayersAccumulate) {
     layers.push_back(Segment(SegmentKind::kDelta, {{"b", "blue hat"}}));  // b rewritten as is
     auto after = Ranked(*View("l" + std::to_string(k), base, layers), "red OR hat");
     EXPECT_EQ(after, before) << k << " layers";
+  }
+}
+
+// IndexView::Search against a naive reference over the live docs: a base
+// of several windows of docs (the disjunction reads 4096 ordinals at a
+// time) under two delta layers that supersede and delete groups, queried
+// with terms, AND, OR, NOT and ranges, sorted by doc id, by a numeric field
+// both ways (ties and missing values) and by BM25, with pages at every
+// offset.
+constexpr const char* kWords[] = {"red", "blue", "shoes", "hat", "rare"};
+
+struct TestDoc {
+  std::string id;
+  std::set<std::string> words;
+  double bid = NAN;  // NaN: no value
+};
+
+using Groups = std::map<std::string, std::vector<TestDoc>>;  // by group key
+
+// Reuses LayeredRankingTest's store and Put.
+class SearchReferenceTest : public LayeredRankingTest {
+ protected:
+  std::mt19937 rng_{2026};
+  uint32_t next_id_ = 0;
+
+  TestDoc RandomDoc() {
+    TestDoc d;
+    // Unique ids, not in ordinal order, sharing the prefix "ad-" but for a
+    // few (the keys of a doc-id sort then cover ids outside the prefix).
+    const uint32_t n = next_id_++;
+    d.id = (rng_() % 50 == 0 ? "zz-" : "ad-") + std::to_string(n * 7919u % 100003u) + "-" +
+           std::to_string(n);
+    // "red" in most docs, "rare" in few: lists dense and sparse.
+    const double p[] = {0.6, 0.3, 0.2, 0.05, 0.002};
+    for (size_t w = 0; w < 5; ++w) {
+      if (std::bernoulli_distribution(p[w])(rng_)) d.words.insert(kWords[w]);
+    }
+    if (d.words.empty()) d.words.insert("hat");
+    if (rng_() % 10 != 0) d.bid = static_cast<double>(rng_() % 20) / 4;  // many ties
+    return d;
+  }
+  static SegmentData Segment(SegmentKind kind, const Groups& groups) {
+    SegmentData d;
+    d.kind = kind;
+    d.schema.doc_columns = {"title", "bid"};
+    d.schema.doc_roles = {kRoleText | kRoleStored, kRoleNumeric | kRoleStored};
+    for (const auto& [key, docs] : groups) {
+      const auto g = static_cast<uint32_t>(d.groups.size());
+      const auto first = static_cast<uint32_t>(d.docs.size());
+      d.groups.push_back(
+          SegmentGroup{key, false, 0, Row{}, {}, first, static_cast<uint32_t>(docs.size())});
+      std::vector<TestDoc> sorted = docs;
+      std::sort(sorted.begin(), sorted.end(),
+                [](const TestDoc& a, const TestDoc& b) { return a.id < b.id; });
+      for (const TestDoc& doc : sorted) {
+        std::string title;
+        for (const auto& w : doc.words) title += (title.empty() ? "" : " ") + w;
+        Value bid = std::isnan(doc.bid) ? Value() : Value::Double(doc.bid);
+        d.docs.push_back(SegmentDoc{doc.id, g, 1, Row{Value::String(title), bid}});
+      }
+    }
+    return d;
+  }
+};
+
+// The reference: does `doc` match query `q` (the forms the test writes).
+struct RefQuery {
+  std::string text;
+  std::function<bool(const TestDoc&)> matches;
+};
+
+std::vector<RefQuery> Queries() {
+  auto has = [](const char* w) { return [w](const TestDoc& d) { return d.words.count(w) > 0; }; };
+  return {
+      {"red", has("red")},
+      {"rare", has("rare")},
+      {"missing", [](const TestDoc&) { return false; }},
+      {"red OR blue", [has](const TestDoc& d) { return has("red")(d) || has("blue")(d); }},
+      {"rare OR hat", [has](const TestDoc& d) { return has("rare")(d) || has("hat")(d); }},
+      {"shoes OR missing", has("shoes")},
+      {"red AND (blue OR hat)",
+       [has](const TestDoc& d) { return has("red")(d) && (has("blue")(d) || has("hat")(d)); }},
+      {"(rare OR hat) AND blue",
+       [has](const TestDoc& d) { return (has("rare")(d) || has("hat")(d)) && has("blue")(d); }},
+      {"(red OR shoes) NOT blue",
+       [has](const TestDoc& d) { return (has("red")(d) || has("shoes")(d)) && !has("blue")(d); }},
+      {"blue bid:[1 TO 3]",
+       [has](const TestDoc& d) { return has("blue")(d) && d.bid >= 1 && d.bid <= 3; }},
+      {"*", [](const TestDoc&) { return true; }},
+  };
+}
+
+TEST_F(SearchReferenceTest, PagesEqualANaiveReferenceOverTheLiveDocs) {
+  // A base of 3 000 groups of 1 to 4 docs (about 7 500 ordinals, two windows
+  // and a part), then two layers rewriting or deleting groups.
+  Groups base;
+  for (int g = 0; g < 3000; ++g) {
+    auto& docs = base[fmt::format("g-{:05}", g)];
+    const int n = 1 + static_cast<int>(rng_() % 4);
+    for (int i = 0; i < n; ++i) docs.push_back(RandomDoc());
+  }
+  Groups live = base;
+  std::vector<Groups> layers(2);
+  for (auto& layer : layers) {
+    for (int k = 0; k < 400; ++k) {
+      std::string key = fmt::format("g-{:05}", rng_() % 3000);
+      auto& docs = layer[key];
+      docs.clear();
+      const int n = static_cast<int>(rng_() % 4);  // 0: the group is deleted
+      for (int i = 0; i < n; ++i) docs.push_back(RandomDoc());
+      live[key] = docs;
+    }
+    // Runs of consecutive groups superseded together.
+    const int start = static_cast<int>(rng_() % 2900);
+    for (int g = start; g < start + 60; ++g) {
+      std::string key = fmt::format("g-{:05}", g);
+      layer[key] = {RandomDoc()};
+      live[key] = layer[key];
+    }
+  }
+  Manifest m;
+  m.pipeline = "p";
+  m.version = 1;
+  m.base = {Put(Segment(SegmentKind::kBase, base), 0)};
+  m.has_delta = true;
+  for (size_t l = 0; l < layers.size(); ++l) {
+    m.delta.push_back(Put(Segment(SegmentKind::kDelta, layers[l]), static_cast<uint32_t>(l)));
+  }
+  ASSERT_TRUE(store_->Put("manifests/m.json", SerializeManifest(m)).ok());
+  auto view = IndexView::OpenManifest(*store_, "manifests/m.json", nullptr);
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+
+  std::vector<TestDoc> live_docs;
+  for (const auto& [key, docs] : live) live_docs.insert(live_docs.end(), docs.begin(), docs.end());
+  ASSERT_EQ((*view)->LiveDocs(), live_docs.size());
+
+  for (const RefQuery& q : Queries()) {
+    std::vector<TestDoc> matched;
+    for (const TestDoc& d : live_docs) {
+      if (q.matches(d)) matched.push_back(d);
+    }
+    for (const char* sort : {"id", "bid", "bid:asc", "score"}) {
+      SCOPED_TRACE(std::string(q.text) + " sort=" + sort);
+      const SortOrder order = *ParseSortOrder(sort);
+      auto search = [&](size_t limit, size_t offset) {
+        auto r = (*view)->Search(**ParseQuery(q.text), SearchOptions{limit, offset, order});
+        EXPECT_TRUE(r.ok()) << r.status().ToString();
+        return r.ok() ? std::move(*r) : SearchResults{};
+      };
+      // The full ranking: for id and field sorts, the reference's; for BM25,
+      // the engine's own with a page that never fills (nothing is pruned),
+      // which the pages of a pruned search must equal.
+      std::vector<std::string> want;
+      std::vector<double> want_scores;
+      if (order.kind == SortOrder::Kind::kScore) {
+        SearchResults all = search(live_docs.size() + 1, 0);
+        ASSERT_EQ(all.total, matched.size());
+        for (const DocOut& d : all.docs) {
+          want.push_back(d.id);
+          want_scores.push_back(d.score);
+        }
+      } else {
+        std::vector<TestDoc> sorted = matched;
+        auto before = [&](const TestDoc& a, const TestDoc& b) {
+          if (order.kind == SortOrder::Kind::kField) {
+            const bool a_nan = std::isnan(a.bid), b_nan = std::isnan(b.bid);
+            if (a_nan != b_nan) return b_nan;
+            if (!a_nan && a.bid != b.bid) return order.descending ? a.bid > b.bid : a.bid < b.bid;
+          }
+          return a.id < b.id;
+        };
+        std::sort(sorted.begin(), sorted.end(), before);
+        for (const TestDoc& d : sorted) want.push_back(d.id);
+      }
+      ASSERT_EQ(want.size(), matched.size());
+      for (size_t limit : {size_t{0}, size_t{1}, size_t{3}, size_t{10}, size_t{50}}) {
+        for (size_t offset : {size_t{0}, size_t{1}, size_t{7}}) {
+          SearchResults r = search(limit, offset);
+          EXPECT_EQ(r.total, matched.size()) << limit << " " << offset;
+          std::vector<std::string> got;
+          for (const DocOut& d : r.docs) got.push_back(d.id);
+          const size_t begin = std::min(offset, want.size());
+          const size_t end = std::min(offset + limit, want.size());
+          ASSERT_EQ(got, std::vector<std::string>(want.begin() + begin, want.begin() + end))
+              << limit << " " << offset;
+          for (size_t i = 0; i < r.docs.size() && !want_scores.empty(); ++i) {
+            EXPECT_NEAR(r.docs[i].score, want_scores[begin + i], 1e-9);
+          }
+        }
+      }
+    }
   }
 }
 

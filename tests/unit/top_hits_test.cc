@@ -36,19 +36,43 @@ TEST(TopHitsTest, AFieldSortPutsMissingValuesLast) {
   EXPECT_EQ(Ids(top.TakeSorted()), (std::vector<std::string>{"c", "b", "a"}));
 }
 
-TEST(TopHitsTest, MightKeepScoreAcceptsTiesWhichDocIdsBreak) {
+TEST(TopHitsTest, MightKeepKeyAcceptsTiesWhichDocIdsBreak) {
   TopHits top(SortOrder{}, 1);
-  EXPECT_TRUE(top.MightKeepScore(0));
-  top.Add({2.0, "m", nullptr, 0});
-  EXPECT_TRUE(top.MightKeepScore(2.0));  // "a" at 2.0 would win on its id
-  EXPECT_FALSE(top.MightKeepScore(1.999));
+  EXPECT_TRUE(top.Add({2.0, "m", nullptr, 0}));
+  ASSERT_TRUE(top.full());
+  EXPECT_TRUE(top.MightKeepKey(2.0));  // "a" at 2.0 would win on its id
+  EXPECT_FALSE(top.MightKeepKey(1.999));
+  EXPECT_FALSE(top.Add({2.0, "z", nullptr, 0}));
+  EXPECT_TRUE(top.Add({2.0, "a", nullptr, 0}));
+  EXPECT_EQ(top.worst().id, "a");
+}
+
+TEST(TopHitsTest, MightKeepKeyFollowsAFieldSortAndMissingValues) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  TopHits desc(*ParseSortOrder("bid"), 1);
+  desc.Add({5.0, "m", nullptr, 0});
+  EXPECT_TRUE(desc.MightKeepKey(6.0));
+  EXPECT_TRUE(desc.MightKeepKey(5.0));
+  EXPECT_FALSE(desc.MightKeepKey(4.0));
+  EXPECT_FALSE(desc.MightKeepKey(nan));  // missing values come last
+  TopHits asc(*ParseSortOrder("bid:asc"), 1);
+  asc.Add({5.0, "m", nullptr, 0});
+  EXPECT_TRUE(asc.MightKeepKey(4.0));
+  EXPECT_FALSE(asc.MightKeepKey(6.0));
+  TopHits missing(*ParseSortOrder("bid:asc"), 1);
+  missing.Add({nan, "m", nullptr, 0});
+  EXPECT_TRUE(missing.MightKeepKey(nan));  // ids decide
+  EXPECT_TRUE(missing.MightKeepKey(1e300));
+  TopHits by_id(*ParseSortOrder("id"), 1);
+  by_id.Add({0, "m", nullptr, 0});
+  EXPECT_TRUE(by_id.MightKeepKey(0));  // keys never decide
 }
 
 TEST(TopHitsTest, ACapacityOfZeroKeepsNothing) {
   TopHits top(SortOrder{}, 0);
   EXPECT_TRUE(top.full());
-  EXPECT_FALSE(top.MightKeepScore(1e300));
-  top.Add({1.0, "a", nullptr, 0});
+  EXPECT_FALSE(top.MightKeepKey(1e300));
+  EXPECT_FALSE(top.Add({1.0, "a", nullptr, 0}));
   EXPECT_TRUE(top.TakeSorted().empty());
 }
 

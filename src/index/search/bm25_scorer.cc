@@ -1,5 +1,7 @@
 #include "index/search/bm25_scorer.h"
 
+#include <algorithm>
+
 #include "index/ranking.h"
 #include "index/segment/segment_reader.h"
 
@@ -19,34 +21,63 @@ Result<std::unique_ptr<SegmentScorer>> SegmentScorer::Open(const SegmentReader& 
   return scorer;
 }
 
-double SegmentScorer::Bound(uint32_t doc) {
-  // Rounding may make the computed bound a hair below the computed score of a
-  // doc at the bound: leave a margin far above rounding and far below any
-  // difference between real scores.
-  constexpr double kMargin = 1 + 1e-9;
+// Rounding may make the computed bound a hair below the computed score of a
+// doc at the bound: leave a margin far above rounding and far below any
+// difference between real scores.
+constexpr double kBoundMargin = 1 + 1e-9;
+
+double SegmentScorer::BlockBound(Term& t, uint32_t doc) {
+  if (!t.block_valid || doc > t.block.last_doc) {
+    t.block = t.postings->BlockBound(doc);
+    t.block_valid = true;
+    const double average = t.has_lengths ? t.term->average_length : 0;
+    t.block_bound =
+        t.term->idf * Bm25TermWeight(t.block.max_freq, t.block.min_length, average) * kBoundMargin;
+  }
+  return t.block_bound;
+}
+
+bool SegmentScorer::Holds(Term& t, uint32_t doc) {
+  if (!t.started || t.postings->doc() < doc) {
+    t.started = true;
+    t.postings->Advance(doc);
+  }
+  return t.postings->doc() == doc;
+}
+
+double SegmentScorer::ComputeBound(uint32_t doc) {
+  double bound = 0;
+  // The sum holds up to the first doc where a term's block ends or a term
+  // whose cursor is past `doc` may start to add.
+  uint32_t last = kNoMoreDocs;
+  for (Term& t : terms_) {
+    if (t.started && t.postings->doc() > doc) {  // the doc does not hold the term
+      last = std::min(last, t.postings->doc() - 1);
+      continue;
+    }
+    bound += BlockBound(t, doc);
+    last = std::min(last, t.block.last_doc);
+  }
+  bound_ = bound;
+  bound_last_doc_ = last;
+  bound_valid_ = true;
+  return bound;
+}
+
+double SegmentScorer::TightBound(uint32_t doc) {
+  bound_valid_ = false;  // cursors move: terms may stop adding to Bound()
   double bound = 0;
   for (Term& t : terms_) {
-    if (t.started && t.postings->doc() > doc) continue;  // the doc does not hold the term
-    if (!t.block_valid || doc > t.block.last_doc) {
-      t.block = t.postings->BlockBound(doc);
-      t.block_valid = true;
-      const double average = t.has_lengths ? t.term->average_length : 0;
-      t.block_bound =
-          t.term->idf * Bm25TermWeight(t.block.max_freq, t.block.min_length, average) * kMargin;
-    }
-    bound += t.block_bound;
+    if (Holds(t, doc)) bound += BlockBound(t, doc);
   }
   return bound;
 }
 
 double SegmentScorer::Score(uint32_t doc) {
+  bound_valid_ = false;
   double score = 0;
   for (Term& t : terms_) {
-    if (!t.started || t.postings->doc() < doc) {
-      t.started = true;
-      t.postings->Advance(doc);
-    }
-    if (t.postings->doc() != doc) continue;
+    if (!Holds(t, doc)) continue;
     auto length = segment_.FieldLength(t.field, doc);
     const double average = length ? t.term->average_length : 0;
     score += t.term->idf * Bm25TermWeight(t.postings->freq(), length.value_or(0), average);

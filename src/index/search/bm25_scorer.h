@@ -32,8 +32,16 @@ class SegmentScorer {
                                                      const std::vector<ScoringTerm>& terms);
 
   // At least Score(doc), without decoding postings where skip data bounds
-  // them. REQUIRES: doc at or after every doc passed before.
-  double Bound(uint32_t doc);
+  // them; the same sum is returned, without looking at the terms again,
+  // for the following docs it still bounds (until a term's block ends, or
+  // Score() is called). REQUIRES: doc at or after every doc passed before.
+  double Bound(uint32_t doc) {
+    return bound_valid_ && doc <= bound_last_doc_ ? bound_ : ComputeBound(doc);
+  }
+  // At least Score(doc) and at most Bound(doc): the block bounds of the
+  // terms `doc` holds only (their cursors move to `doc`, as Score() moves
+  // them). REQUIRES: as Bound.
+  double TightBound(uint32_t doc);
   // The BM25 score of `doc`: the sum, in the order of `terms`, of idf times
   // the term's weight in the doc's field. REQUIRES: as Bound.
   double Score(uint32_t doc);
@@ -52,9 +60,20 @@ class SegmentScorer {
     bool block_valid = false;
   };
   explicit SegmentScorer(const SegmentReader& segment) : segment_(segment) {}
+  // Bound(doc) from the terms' block bounds, kept for the docs it holds for.
+  double ComputeBound(uint32_t doc);
+  // The bound of the block of `t` that holds `doc` or, if `t` does not
+  // hold it, the first doc after it.
+  static double BlockBound(Term& t, uint32_t doc);
+  // Whether `doc` holds `t`, moving its cursor to `doc` or past it.
+  static bool Holds(Term& t, uint32_t doc);
 
   const SegmentReader& segment_;
   std::vector<Term> terms_;
+  // The last Bound() and the last doc it holds for (valid until Score()).
+  double bound_ = 0;
+  uint32_t bound_last_doc_ = 0;
+  bool bound_valid_ = false;
 };
 
 }  // namespace freshet

@@ -1,7 +1,10 @@
 #include "index/search/boolean_iterators.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
+#include <span>
 
 #include "index/segment/segment_reader.h"
 
@@ -122,6 +125,12 @@ class Conjunction final : public DocIterator {
   bool started_ = false;
 };
 
+// Gathers the docs of a window of kWindowDocs ordinals at a time: each child
+// runs through the window once, setting one bit per doc, and Next() reads
+// the bits in order (a buffered union: no heap step per doc). Advance past
+// the window moves every child to the target and drops the window, so a
+// disjunction that a conjunction leapfrogs through pays O(children) per
+// Advance, never the rest of a window it will not read.
 class Disjunction final : public DocIterator {
  public:
   explicit Disjunction(std::vector<std::unique_ptr<DocIterator>> children)
@@ -129,13 +138,54 @@ class Disjunction final : public DocIterator {
     for (const auto& c : children_) cost_ += c->cost();
   }
   uint32_t Next() override {
-    if (!started_) return Start(0);
+    if (!started_) {
+      started_ = true;
+      for (auto& c : children_) c->Next();
+      return Fill(0);
+    }
     if (doc_ == kNoMoreDocs) return doc_;
-    return Move(doc_ + 1, /*advance=*/false);
+    if (!window_valid_) return Fill(doc_ + 1);
+    return Read(doc_ + 1);
   }
   uint32_t Advance(uint32_t target) override {
-    if (!started_) return Start(target);
-    return Move(target, /*advance=*/true);
+    const bool first_call = !started_;
+    started_ = true;
+    if (!first_call && doc_ == kNoMoreDocs) return doc_;
+    if (window_valid_ && target < window_end_) return Read(target);
+    DropWindow();
+    uint32_t first = kNoMoreDocs;
+    for (auto& c : children_) {
+      uint32_t d = c->doc();
+      if (first_call || d < target) d = c->Advance(target);
+      first = std::min(first, d);
+    }
+    return doc_ = first;
+  }
+  // As many Next() calls, up to out.size(): the rest of the window is copied
+  // from its bits.
+  size_t NextDocs(std::span<uint32_t> out) {
+    size_t n = 0;
+    while (n < out.size()) {
+      if (window_valid_ && doc_ != kNoMoreDocs && doc_ + 1 < window_end_) {
+        const uint32_t bit = doc_ + 1 - window_start_;
+        size_t w = bit / 64;
+        uint64_t word = words_[w] & (~uint64_t{0} << (bit % 64));
+        while (true) {
+          for (; word != 0 && n < out.size(); word &= word - 1) {
+            out[n++] = doc_ = window_start_ + static_cast<uint32_t>(w * 64) +
+                              static_cast<uint32_t>(std::countr_zero(word));
+          }
+          if (n == out.size() || ++w == kWords) break;
+          word = words_[w];
+        }
+        if (n == out.size()) break;
+      }
+      // Past the window (or none yet): Next() fills the next one.
+      const uint32_t d = Next();
+      if (d == kNoMoreDocs) break;
+      out[n++] = d;
+    }
+    return n;
   }
   uint64_t cost() const override { return cost_; }
   bool CanMatch() const override {
@@ -150,52 +200,64 @@ class Disjunction final : public DocIterator {
     for (const auto& c : children_) RETURN_IF_ERROR(c->status());
     return Status::OK();
   }
+  // Its children, for a disjunction that takes them in. REQUIRES: not
+  // positioned.
+  std::vector<std::unique_ptr<DocIterator>> TakeChildren() { return std::move(children_); }
 
  private:
-  uint32_t Start(uint32_t target) {
-    started_ = true;
+  static constexpr uint32_t kWindowDocs = 4096;
+  static constexpr size_t kWords = kWindowDocs / 64;
+
+  // Fills the window that starts at the children's smallest doc and returns
+  // its first doc at or after `target`. REQUIRES: no window valid, every
+  // child positioned, target at most the next window's end.
+  uint32_t Fill(uint32_t target) {
+    uint32_t start = kNoMoreDocs;
+    for (const auto& c : children_) start = std::min(start, c->doc());
+    if (start == kNoMoreDocs) return doc_ = kNoMoreDocs;
+    window_start_ = start;
+    window_end_ =
+        static_cast<uint32_t>(std::min<uint64_t>(uint64_t{start} + kWindowDocs, kNoMoreDocs));
     for (auto& c : children_) {
-      c->Advance(target);
-      heap_.push_back(c.get());
-    }
-    // A min-heap by current doc.
-    std::make_heap(heap_.begin(), heap_.end(),
-                   [](const DocIterator* a, const DocIterator* b) { return a->doc() > b->doc(); });
-    return doc_ = heap_.front()->doc();
-  }
-  // Moves every child before `target` to its first doc at or after it: the
-  // heap's top steps (Next() from the current doc, else Advance) and sinks.
-  uint32_t Move(uint32_t target, bool advance) {
-    DocIterator* top = heap_.front();
-    while (top->doc() < target) {
-      if (!advance && top->doc() == doc_) {
-        top->Next();
-      } else {
-        top->Advance(target);
+      for (uint32_t d = c->doc(); d < window_end_; d = c->Next()) {
+        const uint32_t bit = d - start;
+        words_[bit / 64] |= uint64_t{1} << (bit % 64);
       }
-      SiftDown();
-      top = heap_.front();
     }
-    return doc_ = top->doc();
+    window_valid_ = true;
+    return Read(std::max(target, start));
   }
-  void SiftDown() {
-    const size_t n = heap_.size();
-    DocIterator* x = heap_[0];
-    const uint32_t d = x->doc();
-    size_t i = 0;
-    while (true) {
-      size_t c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && heap_[c + 1]->doc() < heap_[c]->doc()) ++c;
-      if (heap_[c]->doc() >= d) break;
-      heap_[i] = heap_[c];
-      i = c;
+  // The first doc of the window at or after `target`; past the window's
+  // last doc, the next window's first (a new Fill). REQUIRES: window valid,
+  // target >= window_start_.
+  uint32_t Read(uint32_t target) {
+    if (target < window_end_) {
+      const uint32_t bit = target - window_start_;
+      size_t w = bit / 64;
+      uint64_t word = words_[w] & (~uint64_t{0} << (bit % 64));
+      while (true) {
+        if (word != 0) {
+          return doc_ = window_start_ + static_cast<uint32_t>(w * 64) +
+                        static_cast<uint32_t>(std::countr_zero(word));
+        }
+        if (++w == kWords) break;
+        word = words_[w];
+      }
     }
-    heap_[i] = x;
+    // Every child is at or past the window's end.
+    DropWindow();
+    return Fill(window_end_);
+  }
+  void DropWindow() {
+    if (window_valid_) words_.fill(0);
+    window_valid_ = false;
   }
 
   std::vector<std::unique_ptr<DocIterator>> children_;
-  std::vector<DocIterator*> heap_;
+  std::array<uint64_t, kWords> words_{};  // bit i: doc window_start_ + i matches
+  uint32_t window_start_ = 0;
+  uint32_t window_end_ = 0;  // docs [window_start_, window_end_) are in words_
+  bool window_valid_ = false;
   uint64_t cost_ = 0;
   bool started_ = false;
 };
@@ -252,11 +314,35 @@ std::unique_ptr<DocIterator> ConjunctionIterator(
 }
 std::unique_ptr<DocIterator> DisjunctionIterator(
     std::vector<std::unique_ptr<DocIterator>> children) {
+  // A disjunction of disjunctions is one over all their children: one
+  // window, no call per doc between them.
+  std::vector<std::unique_ptr<DocIterator>> flat;
+  for (auto& c : children) {
+    if (auto* inner = dynamic_cast<Disjunction*>(c.get())) {
+      for (auto& grandchild : inner->TakeChildren()) flat.push_back(std::move(grandchild));
+    } else {
+      flat.push_back(std::move(c));
+    }
+  }
+  children = std::move(flat);
   std::erase_if(children, [](const auto& c) { return c->cost() == 0; });
   if (children.empty()) return EmptyIterator();
   if (children.size() == 1) return std::move(children.front());
   return std::make_unique<Disjunction>(std::move(children));
 }
+bool CopiesDocs(const DocIterator& it) { return dynamic_cast<const Disjunction*>(&it) != nullptr; }
+
+size_t NextDocs(DocIterator& it, std::span<uint32_t> out) {
+  if (auto* disjunction = dynamic_cast<Disjunction*>(&it)) return disjunction->NextDocs(out);
+  size_t n = 0;
+  while (n < out.size()) {
+    const uint32_t d = it.Next();
+    if (d == kNoMoreDocs) break;
+    out[n++] = d;
+  }
+  return n;
+}
+
 std::unique_ptr<DocIterator> ExclusionIterator(std::unique_ptr<DocIterator> include,
                                                std::unique_ptr<DocIterator> exclude) {
   return std::make_unique<Exclusion>(std::move(include), std::move(exclude));

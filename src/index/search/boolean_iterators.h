@@ -1,10 +1,11 @@
 // The iterators a query compiles to in one segment: every doc, no doc, a
 // numeric filter, and the boolean combinations (conjunction by leapfrogging,
-// disjunction by a heap, exclusion). Each owns its children.
+// disjunction by windows of docs, exclusion). Each owns its children.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "index/segment/doc_iterator.h"
@@ -27,9 +28,18 @@ std::unique_ptr<DocIterator> NumericRangeIterator(const SegmentReader& segment, 
 // (the combinations leave them out). REQUIRES: children non-empty.
 std::unique_ptr<DocIterator> ConjunctionIterator(
     std::vector<std::unique_ptr<DocIterator>> children);
-// Docs matching any child (none if children is empty).
+// Docs matching any child (none if children is empty): Next() gathers them
+// 4096 ordinals at a time in a bitset, Advance() past that window moves each
+// child once.
 std::unique_ptr<DocIterator> DisjunctionIterator(
     std::vector<std::unique_ptr<DocIterator>> children);
+// Moves `it` as up to out.size() calls of Next() would, writing the docs
+// they return to `out`; returns how many (fewer than out.size() only past
+// the end, then it.doc() is kNoMoreDocs). A disjunction copies them from its
+// window's bits, with no call per doc.
+size_t NextDocs(DocIterator& it, std::span<uint32_t> out);
+// Whether NextDocs(it) copies docs with no call per doc.
+bool CopiesDocs(const DocIterator& it);
 // Docs of `include` not in `exclude`.
 std::unique_ptr<DocIterator> ExclusionIterator(std::unique_ptr<DocIterator> include,
                                                std::unique_ptr<DocIterator> exclude);

@@ -1,7 +1,7 @@
 // Compiles a parsed query (index/query.h) into the DocIterator of the docs
 // it matches in one segment: terms and keyword values become posting-list
 // cursors, numeric equality and ranges doc-value filters, AND a leapfrogging
-// conjunction, OR a heap-driven disjunction, NOT an exclusion.
+// conjunction, OR a windowed disjunction, NOT an exclusion.
 #pragma once
 
 #include <memory>

@@ -3,6 +3,7 @@
 // every match.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -24,15 +25,19 @@ class TopHits {
  public:
   TopHits(SortOrder sort, size_t capacity) : sort_(std::move(sort)), capacity_(capacity) {}
 
-  // Whether a hit whose key is at most `key` could still be kept: the heap
-  // is not full, or `key` is not below the worst kept score (equal keys
-  // are ordered by doc id). For BM25 order only.
   bool full() const { return heap_.size() >= capacity_; }
-  bool MightKeepScore(double key) const {
-    if (capacity_ == 0) return false;
-    return heap_.size() < capacity_ || key >= heap_.front().key;
+  // Whether a hit of key `key` could be kept, judged by its key alone: false
+  // when `key` comes after the worst kept hit's (a BM25 bound below the
+  // worst kept score, a field value on the wrong side of the worst kept
+  // value); true on equal keys, which doc ids order. REQUIRES: full().
+  bool MightKeepKey(double key) const {
+    return capacity_ != 0 && CompareKeys(key, heap_.front().key) <= 0;
   }
-  void Add(const Hit& hit);
+  // The worst kept hit, the first a better one would push out. REQUIRES:
+  // full(), capacity > 0.
+  const Hit& worst() const { return heap_.front(); }
+  // Keeps `hit` if it is among the best `capacity` so far; true if kept.
+  bool Add(const Hit& hit);
   // The kept hits, best first.
   std::vector<Hit> TakeSorted();
 
@@ -41,6 +46,17 @@ class TopHits {
   bool Before(const Hit& a, const Hit& b) const;
 
  private:
+  // Negative if key `a` comes before key `b` in the sort order, positive if
+  // after, 0 if they tie (every key ties when sorting by doc id).
+  int CompareKeys(double a, double b) const {
+    if (sort_.kind == SortOrder::Kind::kDocId) return 0;
+    const bool a_nan = std::isnan(a), b_nan = std::isnan(b);
+    if (a_nan || b_nan) return a_nan == b_nan ? 0 : a_nan ? 1 : -1;  // missing values last
+    if (a == b) return 0;
+    const bool ascending = sort_.kind == SortOrder::Kind::kField && !sort_.descending;
+    return (ascending ? a < b : a > b) ? -1 : 1;
+  }
+
   SortOrder sort_;
   size_t capacity_;
   std::vector<Hit> heap_;  // a max-heap by Before: the worst kept hit first
