@@ -7,9 +7,9 @@ namespace {
 
 class GroupDocsIterator final : public PostingsIterator {
  public:
-  GroupDocsIterator(std::unique_ptr<PostingsIterator> groups, const GroupTable* table,
+  GroupDocsIterator(std::unique_ptr<PostingsIterator> groups, GroupStarts starts,
                     const DocHeaders* headers)
-      : groups_(std::move(groups)), table_(table), headers_(headers) {}
+      : groups_(std::move(groups)), starts_(starts), headers_(headers) {}
 
   uint32_t Next() override {
     if (doc_ != kNoMoreDocs && doc_ + 1 < end_) return ++doc_;
@@ -23,15 +23,15 @@ class GroupDocsIterator final : public PostingsIterator {
     // can hold it.
     const uint32_t group = headers_->Group(target);
     const uint32_t found = groups_->Advance(group);
-    if (found == group && table_->DocCount(group) > 0) {
-      end_ = table_->FirstDoc(group) + table_->DocCount(group);
+    if (found == group && starts_[group + 1] > target) {
+      end_ = starts_[group + 1];
       return doc_ = target;
     }
     return EnterGroup(found);
   }
 
   uint64_t cost() const override {
-    const uint64_t groups = std::max<uint64_t>(1, table_->size());
+    const uint64_t groups = std::max<uint64_t>(1, starts_.size() - 1);
     return std::max<uint64_t>(1, groups_->cost() * headers_->size() / groups);
   }
 
@@ -51,10 +51,9 @@ class GroupDocsIterator final : public PostingsIterator {
   // group of the list that has docs.
   uint32_t EnterGroup(uint32_t group) {
     for (; group != kNoMoreDocs; group = groups_->Next()) {
-      const uint32_t count = table_->DocCount(group);
-      if (count == 0) continue;
-      doc_ = table_->FirstDoc(group);
-      end_ = doc_ + count;
+      if (starts_[group] == starts_[group + 1]) continue;  // no docs
+      doc_ = starts_[group];
+      end_ = starts_[group + 1];
       return doc_;
     }
     return doc_ = end_ = kNoMoreDocs;
@@ -63,17 +62,17 @@ class GroupDocsIterator final : public PostingsIterator {
   // A bound over group ordinals as one over the docs of those groups.
   PostingsBound OnDocs(PostingsBound b) const {
     if (b.last_doc == kNoMoreDocs) return b;
-    if (b.last_doc >= table_->size()) {  // an upper bound past the groups: the last doc
+    if (b.last_doc + 1 >= starts_.size()) {  // an upper bound past the groups: the last doc
       b.last_doc = headers_->size() == 0 ? 0 : headers_->size() - 1;
       return b;
     }
-    const uint32_t end = table_->FirstDoc(b.last_doc) + table_->DocCount(b.last_doc);
+    const uint32_t end = starts_[b.last_doc + 1];
     b.last_doc = end == 0 ? 0 : end - 1;
     return b;
   }
 
   std::unique_ptr<PostingsIterator> groups_;
-  const GroupTable* table_;
+  GroupStarts starts_;
   const DocHeaders* headers_;
   uint32_t end_ = kNoMoreDocs;  // one past the current group's last doc
 };
@@ -81,14 +80,16 @@ class GroupDocsIterator final : public PostingsIterator {
 }  // namespace
 
 std::unique_ptr<PostingsIterator> ExpandGroupPostings(std::unique_ptr<PostingsIterator> groups,
-                                                      const GroupTable* table,
+                                                      GroupStarts starts,
                                                       const DocHeaders* headers) {
-  return std::make_unique<GroupDocsIterator>(std::move(groups), table, headers);
+  return std::make_unique<GroupDocsIterator>(std::move(groups), starts, headers);
 }
 
-Result<uint64_t> CountGroupDocs(PostingsIterator& groups, const GroupTable& table) {
+Result<uint64_t> CountGroupDocs(PostingsIterator& groups, GroupStarts starts) {
   uint64_t docs = 0;
-  for (uint32_t g = groups.Next(); g != kNoMoreDocs; g = groups.Next()) docs += table.DocCount(g);
+  for (uint32_t g = groups.Next(); g != kNoMoreDocs; g = groups.Next()) {
+    docs += starts[g + 1] - starts[g];
+  }
   RETURN_IF_ERROR(groups.status());
   return docs;
 }

@@ -7,22 +7,26 @@
 #pragma once
 
 #include <memory>
+#include <span>
 
 #include "index/segment/doc_headers.h"
-#include "index/segment/group_table.h"
 #include "index/segment/postings_iterator.h"
 
 namespace freshet {
 
-// The docs of the groups `groups` yields, in doc order. `table` and
+// Where each group's docs start: starts[g] is group g's first doc, and
+// starts[g + 1] one past its last (num_groups + 1 entries, non-decreasing).
+using GroupStarts = std::span<const uint32_t>;
+
+// The docs of the groups `groups` yields, in doc order. `starts` and
 // `headers` (of the same segment) must outlive the cursor. cost() is the
 // number of groups times the segment's mean group size: an estimate.
 std::unique_ptr<PostingsIterator> ExpandGroupPostings(std::unique_ptr<PostingsIterator> groups,
-                                                      const GroupTable* table,
+                                                      GroupStarts starts,
                                                       const DocHeaders* headers);
 
 // The number of docs of the groups `groups` yields (a group term's doc
 // frequency): O(groups). Corruption as the group list reports it.
-Result<uint64_t> CountGroupDocs(PostingsIterator& groups, const GroupTable& table);
+Result<uint64_t> CountGroupDocs(PostingsIterator& groups, GroupStarts starts);
 
 }  // namespace freshet

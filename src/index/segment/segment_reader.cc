@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "index/segment/block_postings.h"
 #include "index/segment/group_docs_iterator.h"
 #include "index/segment/postings.h"
@@ -80,7 +82,7 @@ Status SegmentReader::ForEachTerm(const std::function<bool(size_t field, std::st
     Status counted;
     RETURN_IF_ERROR(group_terms_.ForEach([&](const TermEntry& e) {
       auto list = OpenGroupList(e.field, e.term);
-      Result<uint64_t> docs = list.ok() ? CountGroupDocs(**list, groups_) : list.status();
+      Result<uint64_t> docs = list.ok() ? CountGroupDocs(**list, GroupStarts()) : list.status();
       if (!docs.ok()) {
         counted = docs.status();
         return false;
@@ -103,7 +105,7 @@ uint32_t SegmentReader::DocFreq(size_t field, std::string_view term) const {
   if (InGroupSpace(field)) {
     auto list = OpenGroupList(field, term);
     if (!list.ok() || !*list) return 0;
-    auto docs = CountGroupDocs(**list, groups_);
+    auto docs = CountGroupDocs(**list, GroupStarts());
     return docs.ok() ? static_cast<uint32_t>(*docs) : 0;
   }
   if (v3_) {
@@ -146,7 +148,7 @@ Result<std::unique_ptr<PostingsIterator>> SegmentReader::OpenPostings(size_t fie
   if (InGroupSpace(field)) {
     ASSIGN_OR_RETURN(auto groups, OpenGroupList(field, term));
     if (!groups) return groups;
-    return ExpandGroupPostings(std::move(groups), &groups_, &headers_);
+    return ExpandGroupPostings(std::move(groups), GroupStarts(), &headers_);
   }
   if (v3_) {
     ASSIGN_OR_RETURN(auto entry, term_blocks_.Find(field, term));
@@ -171,14 +173,30 @@ uint32_t SegmentReader::NextInGroupRange(size_t field, uint32_t target, double l
                                          double hi) const {
   if (target >= num_docs()) return kNoMoreDocs;
   // The target's group, then the next group in range that has docs.
+  const std::span<const uint32_t> starts = GroupStarts();
   const uint32_t first_group = headers_.Group(target);
   for (uint32_t g = first_group; g < num_groups(); ++g) {
     g = group_values_.NextInRange(field, g, lo, hi);
     if (g == kNoMoreDocs) return kNoMoreDocs;
-    if (groups_.DocCount(g) == 0) continue;
-    return g == first_group ? target : groups_.FirstDoc(g);
+    if (starts[g] == starts[g + 1]) continue;
+    return g == first_group ? target : starts[g];
   }
   return kNoMoreDocs;
+}
+
+std::span<const uint32_t> SegmentReader::GroupStarts() const {
+  std::call_once(group_starts_once_, [this] {
+    group_starts_.resize(size_t{num_groups()} + 1);
+    for (uint32_t g = 0; g < num_groups(); ++g) group_starts_[g] = groups_.FirstDoc(g);
+    group_starts_[num_groups()] = num_docs();
+    // Open checked every group's range lies within the docs; a malformed
+    // table whose ranges overlap or leave gaps still gives a non-decreasing
+    // array (what the cursors rely on), though then not the docs' groups.
+    for (uint32_t g = num_groups(); g-- > 0;) {
+      group_starts_[g] = std::min(group_starts_[g], group_starts_[g + 1]);
+    }
+  });
+  return group_starts_;
 }
 
 std::optional<uint64_t> SegmentReader::TotalFieldLength(size_t field) const {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -138,6 +139,9 @@ class SegmentReader {
   Result<std::unique_ptr<PostingsIterator>> OpenGroupList(size_t field,
                                                           std::string_view term) const;
   uint32_t NextInGroupRange(size_t field, uint32_t target, double lo, double hi) const;
+  // Each group's first doc, and the doc count (num_groups + 1 entries),
+  // from the group table on first use: O(groups) once, then O(1) a group.
+  std::span<const uint32_t> GroupStarts() const;
 
   std::string name_;
   std::string owned_;                  // the bytes, unless `owner_` holds them
@@ -164,6 +168,8 @@ class SegmentReader {
   TermBlocks group_terms_;
   SectionView group_postings_;
   DocValueBlocks group_values_;
+  mutable std::once_flag group_starts_once_;
+  mutable std::vector<uint32_t> group_starts_;
   // Each group text field's length summed over the docs, by field.
   mutable std::once_flag group_totals_once_;
   mutable std::vector<std::optional<uint64_t>> group_totals_;
