@@ -100,11 +100,17 @@ export AWS_SECRET_ACCESS_KEY=$password
 unset AWS_SESSION_TOKEN AWS_ENDPOINT_URL_S3 AWS_PROFILE || true
 export FRESHET_TEST_S3_BUCKET=freshet-test
 
-# Create the bucket with curl's own SigV4 signing.
-code=$(curl -s -o "$tmp/mb.out" -w '%{http_code}' -X PUT \
-  --aws-sigv4 "aws:amz:us-east-1:s3" --user "$user:$password" \
-  -H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
-  "$AWS_ENDPOINT_URL/$FRESHET_TEST_S3_BUCKET")
+# Create the bucket with curl's own SigV4 signing. A server that reports
+# ready may still answer 503 (XMinioServerNotInitialized) for a moment on a
+# loaded machine: retry that for up to 30 s.
+for _ in $(seq 1 300); do
+  code=$(curl -s -o "$tmp/mb.out" -w '%{http_code}' -X PUT \
+    --aws-sigv4 "aws:amz:us-east-1:s3" --user "$user:$password" \
+    -H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
+    "$AWS_ENDPOINT_URL/$FRESHET_TEST_S3_BUCKET")
+  [[ $code == 503 ]] || break
+  sleep 0.1
+done
 if [[ $code != 200 ]]; then
   echo "with-minio: creating the bucket failed (HTTP $code):" >&2
   cat "$tmp/mb.out" >&2
