@@ -81,8 +81,7 @@ Status SegmentReader::ForEachTerm(const std::function<bool(size_t field, std::st
     // Group fields number after doc fields: the order stays (field, term).
     Status counted;
     RETURN_IF_ERROR(group_terms_.ForEach([&](const TermEntry& e) {
-      auto list = OpenGroupList(e.field, e.term);
-      Result<uint64_t> docs = list.ok() ? CountGroupDocs(**list, GroupStarts()) : list.status();
+      Result<uint64_t> docs = GroupTermDocs(e);
       if (!docs.ok()) {
         counted = docs.status();
         return false;
@@ -103,9 +102,9 @@ Status SegmentReader::ForEachTerm(const std::function<bool(size_t field, std::st
 
 uint32_t SegmentReader::DocFreq(size_t field, std::string_view term) const {
   if (InGroupSpace(field)) {
-    auto list = OpenGroupList(field, term);
-    if (!list.ok() || !*list) return 0;
-    auto docs = CountGroupDocs(**list, GroupStarts());
+    auto entry = group_terms_.Find(field, term);
+    if (!entry.ok() || !*entry) return 0;
+    auto docs = GroupTermDocs(**entry);
     return docs.ok() ? static_cast<uint32_t>(*docs) : 0;
   }
   if (v3_) {
@@ -133,14 +132,24 @@ Result<SectionView> SegmentReader::PostingsList(const SectionView& section, uint
   return SectionView{section.bytes.substr(offset, length), section.offset + offset};
 }
 
+Result<std::unique_ptr<PostingsIterator>> SegmentReader::OpenBlockList(const SectionView& section,
+                                                                       const TermEntry& entry,
+                                                                       uint32_t ordinals) const {
+  ASSIGN_OR_RETURN(SectionView list, PostingsList(section, entry.postings_offset,
+                                                  entry.postings_length, entry.doc_freq, ordinals));
+  return OpenBlockPostings(name_, list, entry.doc_freq, ordinals);
+}
+
 Result<std::unique_ptr<PostingsIterator>> SegmentReader::OpenGroupList(
     size_t field, std::string_view term) const {
   ASSIGN_OR_RETURN(auto entry, group_terms_.Find(field, term));
   if (!entry) return std::unique_ptr<PostingsIterator>();
-  ASSIGN_OR_RETURN(SectionView list,
-                   PostingsList(group_postings_, entry->postings_offset, entry->postings_length,
-                                entry->doc_freq, num_groups()));
-  return OpenBlockPostings(name_, list, entry->doc_freq, num_groups());
+  return OpenBlockList(group_postings_, *entry, num_groups());
+}
+
+Result<uint64_t> SegmentReader::GroupTermDocs(const TermEntry& entry) const {
+  ASSIGN_OR_RETURN(auto groups, OpenBlockList(group_postings_, entry, num_groups()));
+  return CountGroupDocs(*groups, GroupStarts());
 }
 
 Result<std::unique_ptr<PostingsIterator>> SegmentReader::OpenPostings(size_t field,
@@ -153,10 +162,7 @@ Result<std::unique_ptr<PostingsIterator>> SegmentReader::OpenPostings(size_t fie
   if (v3_) {
     ASSIGN_OR_RETURN(auto entry, term_blocks_.Find(field, term));
     if (!entry) return std::unique_ptr<PostingsIterator>();
-    ASSIGN_OR_RETURN(SectionView list,
-                     PostingsList(block_postings_, entry->postings_offset, entry->postings_length,
-                                  entry->doc_freq, num_docs()));
-    return OpenBlockPostings(name_, list, entry->doc_freq, num_docs());
+    return OpenBlockList(block_postings_, *entry, num_docs());
   }
   const auto found = terms_.Find(field, term);
   if (!found) return std::unique_ptr<PostingsIterator>();
@@ -207,9 +213,11 @@ std::optional<uint64_t> SegmentReader::TotalFieldLength(size_t field) const {
     group_totals_.assign(meta_.schema.field_count(), std::nullopt);
     for (size_t f = meta_.schema.doc_columns.size(); f < group_totals_.size(); ++f) {
       if (!group_values_.TotalFieldLength(f)) continue;
+      const std::span<const uint32_t> starts = GroupStarts();
       uint64_t total = 0;
       for (uint32_t g = 0; g < num_groups(); ++g) {
-        total += uint64_t{group_values_.FieldLength(f, g).value_or(0)} * groups_.DocCount(g);
+        total +=
+            uint64_t{group_values_.FieldLength(f, g).value_or(0)} * (starts[g + 1] - starts[g]);
       }
       group_totals_[f] = total;
     }

@@ -134,10 +134,18 @@ class SegmentReader {
                                    uint64_t doc_freq, uint32_t ordinals) const;
   // True if `field` is a group field stored once per group (format 4).
   bool InGroupSpace(size_t field) const { return group_space_ && meta_.schema.IsGroupField(field); }
+  // The block posting list (formats 3 and 4) a dictionary entry of
+  // `section` names, over `ordinals` docs or groups.
+  Result<std::unique_ptr<PostingsIterator>> OpenBlockList(const SectionView& section,
+                                                          const TermEntry& entry,
+                                                          uint32_t ordinals) const;
   // Group `field`'s posting list of `term`, over group ordinals: null when
   // absent.
   Result<std::unique_ptr<PostingsIterator>> OpenGroupList(size_t field,
                                                           std::string_view term) const;
+  // The docs of the groups holding a group term (its denormalized doc
+  // frequency).
+  Result<uint64_t> GroupTermDocs(const TermEntry& entry) const;
   uint32_t NextInGroupRange(size_t field, uint32_t target, double lo, double hi) const;
   // Each group's first doc, and the doc count (num_groups + 1 entries),
   // from the group table on first use: O(groups) once, then O(1) a group.

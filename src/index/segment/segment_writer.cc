@@ -56,6 +56,21 @@ uint64_t AnalyzeValue(uint8_t roles, const Value& v, std::string& scratch, Emit&
   return tokens;
 }
 
+// Calls emit(field, term) for each term of group `g`'s record (nothing
+// without one) and length(field, tokens) for each of its text fields.
+template <typename Emit, typename Length>
+void AnalyzeGroupRecord(const SegmentSchema& schema, const SegmentGroup& g, std::string& scratch,
+                        Emit&& emit, Length&& length) {
+  if (!g.has_record) return;
+  const size_t num_doc_cols = schema.doc_columns.size();
+  for (size_t c = 0; c < schema.group_columns.size() && c < g.row.size(); ++c) {
+    const size_t field = num_doc_cols + c;
+    const uint64_t tokens = AnalyzeValue(schema.group_roles[c], g.row[c], scratch,
+                                         [&](std::string_view t) { emit(field, t); });
+    if (schema.group_roles[c] & kRoleText) length(field, SaturatedFieldLength(tokens));
+  }
+}
+
 // One pass over the docs: every term of every doc field into `table` and
 // every text field's token count into `lengths` (one column per text field,
 // in field order). With `denormalize`, each doc also gets its group's fields
@@ -91,18 +106,12 @@ void IndexFields(const SegmentData& data, bool denormalize, TermTable* table,
       cached_group = d.group;
       group_lists.clear();
       group_lengths.clear();
-      const SegmentGroup& g = data.groups[d.group];
-      if (g.has_record) {
-        for (size_t c = 0; c < num_group_cols && c < g.row.size(); ++c) {
-          const size_t field = num_doc_cols + c;
-          const uint64_t tokens = AnalyzeValue(
-              schema.group_roles[c], g.row[c], scratch,
-              [&](std::string_view t) { group_lists.push_back(table->Get(field, t)); });
-          if (length_column[field] != kNoColumn) {
-            group_lengths.emplace_back(length_column[field], SaturatedFieldLength(tokens));
-          }
-        }
-      }
+      AnalyzeGroupRecord(
+          schema, data.groups[d.group], scratch,
+          [&](size_t field, std::string_view t) { group_lists.push_back(table->Get(field, t)); },
+          [&](size_t field, uint16_t length) {
+            group_lengths.emplace_back(length_column[field], length);
+          });
     }
     for (PostingList* list : group_lists) list->Add(ord);
     for (const auto& [column, length] : group_lengths) (*lengths)[column].lengths[ord] = length;
@@ -127,17 +136,13 @@ void IndexGroupFields(const SegmentData& data, TermTable* table,
   }
   std::string scratch;
   for (uint32_t g = 0; g < data.groups.size(); ++g) {
-    const SegmentGroup& group = data.groups[g];
-    if (!group.has_record || group.doc_count == 0) continue;
-    for (size_t c = 0; c < num_group_cols && c < group.row.size(); ++c) {
-      const size_t field = num_doc_cols + c;
-      const uint64_t tokens =
-          AnalyzeValue(schema.group_roles[c], group.row[c], scratch,
-                       [&](std::string_view t) { table->Get(field, t)->Add(g); });
-      if (length_column[c] != kNoColumn) {
-        (*lengths)[length_column[c]].lengths[g] = SaturatedFieldLength(tokens);
-      }
-    }
+    if (data.groups[g].doc_count == 0) continue;
+    AnalyzeGroupRecord(
+        schema, data.groups[g], scratch,
+        [&](size_t field, std::string_view t) { table->Get(field, t)->Add(g); },
+        [&](size_t field, uint16_t length) {
+          (*lengths)[length_column[field - num_doc_cols]].lengths[g] = length;
+        });
   }
 }
 
