@@ -5,6 +5,8 @@
 #include <cassert>
 #include <cmath>
 
+#include "common/hash.h"
+
 namespace freshet {
 
 namespace {
@@ -150,6 +152,24 @@ JsonWriter& JsonWriter::Raw(std::string_view json) {
   BeforeValue();
   out_ += json;
   return *this;
+}
+
+std::string TrailingChecksum::Seal(std::string body) const {
+  const std::string checksum = Hex64(Hash64(body));
+  body += member;
+  body += checksum;
+  body += end;
+  return body;
+}
+
+std::optional<std::string> TrailingChecksum::Problem(std::string_view json,
+                                                     std::string_view recorded,
+                                                     std::string_view not_last) const {
+  const std::string tail = fmt::format("{}{}{}", member, recorded, end);
+  if (!json.ends_with(tail)) return std::string(not_last);
+  const std::string computed = Hex64(Hash64(json.substr(0, json.size() - tail.size())));
+  if (computed == recorded) return std::nullopt;
+  return fmt::format("checksum mismatch: recorded {}, content hashes to {}", recorded, computed);
 }
 
 }  // namespace freshet

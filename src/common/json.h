@@ -98,4 +98,21 @@ class JsonWriter {
   bool key_pending_ = false;
 };
 
+// A JSON document ending with a checksum member: the xxh3-64 (Hex64 of
+// Hash64, common/hash.h) of every byte before the member's text. `member`
+// is that text up to the value's opening quote, `end` what follows its
+// closing quote; each format freezes both (manifests, chain records).
+struct TrailingChecksum {
+  std::string_view member;
+  std::string_view end;
+
+  // `body`, then the member holding the checksum of `body`, then `end`.
+  std::string Seal(std::string body) const;
+  // nullopt when `json` ends with the member holding `recorded` and
+  // `recorded` is the checksum of the bytes before it; else what is wrong:
+  // `not_last`, or "checksum mismatch: recorded R, content hashes to C".
+  std::optional<std::string> Problem(std::string_view json, std::string_view recorded,
+                                     std::string_view not_last) const;
+};
+
 }  // namespace freshet

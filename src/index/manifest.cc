@@ -6,14 +6,13 @@
 #include <algorithm>
 #include <string_view>
 
-#include "common/hash.h"
 #include "common/json.h"
 
 namespace freshet {
 namespace {
 
-constexpr std::string_view kChecksumMember = "  \"checksum\": \"";
-constexpr std::string_view kManifestEnd = "\"\n}\n";
+// The checksum member, alone on the last line.
+constexpr TrailingChecksum kChecksum{"  \"checksum\": \"", "\"\n}\n"};
 
 void AppendSegments(std::string* out, const std::vector<SegmentRef>& segs, bool layered) {
   out->append("[");
@@ -94,11 +93,7 @@ std::string SerializeManifest(const Manifest& m) {
     }
   }
   out += ",\n";
-  const std::string checksum = Hex64(Hash64(out));
-  out += kChecksumMember;
-  out += checksum;
-  out += kManifestEnd;
-  return out;
+  return kChecksum.Seal(std::move(out));
 }
 
 Result<Manifest> ParseManifest(std::string_view key, std::string_view json) {
@@ -189,12 +184,9 @@ Result<Manifest> ParseManifest(std::string_view key, std::string_view json) {
   }
   // The checksum covers every byte before its own line, which ends the file.
   if (std::string_view recorded; !doc["checksum"].get(recorded)) {
-    const std::string tail = fmt::format("{}{}{}", kChecksumMember, recorded, kManifestEnd);
-    if (!json.ends_with(tail)) return bad("'checksum' is not the last member of the manifest");
-    const std::string computed = Hex64(Hash64(json.substr(0, json.size() - tail.size())));
-    if (computed != recorded) {
-      return bad(
-          fmt::format("checksum mismatch: recorded {}, content hashes to {}", recorded, computed));
+    if (auto problem = kChecksum.Problem(json, recorded,
+                                         "'checksum' is not the last member of the manifest")) {
+      return bad(*problem);
     }
   } else if (simdjson::dom::element c; !doc["checksum"].get(c)) {
     return bad("'checksum' is not a string");

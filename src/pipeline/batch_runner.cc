@@ -80,22 +80,15 @@ std::set<std::string> ChangedGroups(
     const DeltaInputs& before, const std::vector<std::shared_ptr<const ParsedFile>>& doc_files,
     const std::vector<std::shared_ptr<const ParsedFile>>& group_files,
     const NewestRecords& newest_docs, const std::vector<const SegmentReader*>& base) {
-  std::set<std::string> groups;
-  auto add = [&](const NewestRecords& m, std::string_view id) {
-    auto it = m.find(id);
-    if (it != m.end() && !it->second->deleted) groups.emplace(it->second->group);
-  };
-  for (const ParsedFile* f : ChangedFiles(before.doc_files, doc_files)) {
-    for (const KeyedRecord& r : f->reduced) {
-      add(before.newest_docs, r.id);
-      add(newest_docs, r.id);
-      if (auto loc = FindBaseDoc(base, r.id)) groups.emplace(loc->group());
-    }
-  }
-  for (const ParsedFile* f : ChangedFiles(before.group_files, group_files)) {
-    for (const KeyedRecord& r : f->reduced) groups.insert(r.id);
-  }
-  return groups;
+  return GroupsOfChanges(ChangedFiles(before.doc_files, doc_files),
+                         ChangedFiles(before.group_files, group_files), newest_docs, base,
+                         [&](std::string_view id) -> std::optional<std::string_view> {
+                           auto it = before.newest_docs.find(id);
+                           if (it == before.newest_docs.end() || it->second->deleted) {
+                             return std::nullopt;
+                           }
+                           return it->second->group;
+                         });
 }
 
 }  // namespace

@@ -13,8 +13,8 @@ namespace freshet {
 namespace {
 
 constexpr int64_t kChainRecordFormat = 1;
-constexpr std::string_view kChecksumMember = ",\"checksum\":\"";
-constexpr std::string_view kRecordEnd = "\"}\n";
+// The checksum member, last in the object.
+constexpr TrailingChecksum kChecksum{",\"checksum\":\"", "\"}\n"};
 
 void WriteRoles(JsonWriter& w, std::string_view name, const ColumnRoles& roles) {
   w.Key(name).BeginObject();
@@ -100,11 +100,7 @@ std::string SerializeChainRecord(const ChainRecord& record) {
   w.EndObject();
   std::string out = w.Take();
   out.pop_back();  // the closing brace: the checksum member comes last
-  const std::string checksum = Hex64(Hash64(out));
-  out += kChecksumMember;
-  out += checksum;
-  out += kRecordEnd;
-  return out;
+  return kChecksum.Seal(std::move(out));
 }
 
 std::string ChainRecordKey(std::string_view json) {
@@ -123,12 +119,8 @@ Result<ChainRecord> ParseChainRecord(std::string_view key, std::string_view json
   }
   std::string_view recorded;
   if (doc["checksum"].get(recorded)) return bad("no 'checksum' member");
-  const std::string tail = fmt::format("{}{}{}", kChecksumMember, recorded, kRecordEnd);
-  if (!json.ends_with(tail)) return bad("'checksum' is not the last member");
-  const std::string computed = Hex64(Hash64(json.substr(0, json.size() - tail.size())));
-  if (computed != recorded) {
-    return bad(
-        fmt::format("checksum mismatch: recorded {}, content hashes to {}", recorded, computed));
+  if (auto problem = kChecksum.Problem(json, recorded, "'checksum' is not the last member")) {
+    return bad(*problem);
   }
   int64_t format;
   if (doc["format"].get(format)) return bad("missing 'format'");
@@ -215,22 +207,35 @@ ChainContinuation ContinueFromRecord(
 
   std::vector<const SegmentReader*> base;
   for (const auto& s : view.base()) base.push_back(s.get());
-  for (const ParsedFile* f : added_docs) {
-    for (const KeyedRecord& r : f->reduced) {
-      if (auto it = newest_docs.find(r.id); it != newest_docs.end() && !it->second->deleted) {
-        out.groups.emplace(it->second->group);
-      }
-      if (auto live = view.FindLive(r.id)) {
-        out.groups.emplace(live->segment->GroupKey(live->segment->DocGroup(live->ord)));
-      }
-      if (auto loc = FindBaseDoc(base, r.id)) out.groups.emplace(loc->group());
-    }
-  }
-  for (const ParsedFile* f : added_groups) {
-    for (const KeyedRecord& r : f->reduced) out.groups.insert(r.id);
-  }
+  out.groups = GroupsOfChanges(added_docs, added_groups, newest_docs, base,
+                               [&](std::string_view id) -> std::optional<std::string_view> {
+                                 auto live = view.FindLive(id);
+                                 if (!live) return std::nullopt;
+                                 return live->segment->GroupKey(live->segment->DocGroup(live->ord));
+                               });
   out.continued = true;
   return out;
+}
+
+std::set<std::string> GroupsOfChanges(
+    const std::vector<const ParsedFile*>& doc_files,
+    const std::vector<const ParsedFile*>& group_files, const NewestRecords& newest_docs,
+    const std::vector<const SegmentReader*>& base,
+    const std::function<std::optional<std::string_view>(std::string_view id)>& previous_group) {
+  std::set<std::string> groups;
+  for (const ParsedFile* f : doc_files) {
+    for (const KeyedRecord& r : f->reduced) {
+      if (auto it = newest_docs.find(r.id); it != newest_docs.end() && !it->second->deleted) {
+        groups.emplace(it->second->group);
+      }
+      if (auto previous = previous_group(r.id)) groups.emplace(*previous);
+      if (auto loc = FindBaseDoc(base, r.id)) groups.emplace(loc->group());
+    }
+  }
+  for (const ParsedFile* f : group_files) {
+    for (const KeyedRecord& r : f->reduced) groups.insert(r.id);
+  }
+  return groups;
 }
 
 }  // namespace freshet

@@ -12,7 +12,9 @@
 // (arrays of {"key", "fingerprint", "partition"}), "checksum"}.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -65,6 +67,17 @@ std::string ChainRecordKey(std::string_view json);
 // and both checksums when the content does not match its checksum;
 // NotSupported naming `key` for a format this freshet does not read.
 Result<ChainRecord> ParseChainRecord(std::string_view key, std::string_view json);
+
+// The groups a layer must rebuild for input files changed since the
+// committed delta was built: for each doc record of `doc_files`, its group
+// in `newest_docs` (unless deleted there), the group `previous_group(id)`
+// names (where the committed generation had the doc, if anywhere) and its
+// group in `base`; the key of each group record of `group_files`.
+std::set<std::string> GroupsOfChanges(
+    const std::vector<const ParsedFile*>& doc_files,
+    const std::vector<const ParsedFile*>& group_files, const NewestRecords& newest_docs,
+    const std::vector<const SegmentReader*>& base,
+    const std::function<std::optional<std::string_view>(std::string_view id)>& previous_group);
 
 // Whether the committed generation `view`, whose delta was built from
 // `record`, can be continued by a layer holding `groups`; if not, `reason`
