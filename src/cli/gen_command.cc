@@ -46,6 +46,7 @@ class StopSignals {
 
 struct GenFlags {
   std::string workload = "tiny";
+  double scale = 1;
   std::string out;
   uint64_t seed = 42;
   std::string start = std::string(gen::kDefaultStart);
@@ -104,6 +105,7 @@ std::string LayoutHelp() {
 void RunGen(const GenFlags& flags) {
   gen::GenOptions options;
   options.workload = flags.workload;
+  options.scale = flags.scale;
   options.seed = flags.seed;
   const gen::WorkloadSpec* spec = gen::FindWorkload(flags.workload);
   TimeMicros clock_start = 0;
@@ -174,7 +176,12 @@ void AddGenCommand(CLI::App& app) {
   auto flags = std::make_shared<GenFlags>();
   CLI::App* cmd = app.add_subcommand(
       "gen", "Write a synthetic ads workload: a catalogue snapshot and time-partitioned updates");
-  cmd->add_option("--workload", flags->workload, "Workload: tiny (tests) or ads-1m (benchmarks)")
+  cmd->add_option("--workload", flags->workload,
+                  "Workload: tiny (tests), ads-1m or ads-10m (benchmarks)")
+      ->capture_default_str();
+  cmd->add_option("--scale", flags->scale,
+                  "Multiply the workload's items, ads, updates per partition and campaigns by "
+                  "this factor (0.1 = a tenth); its shape (group sizes, vocabulary, skews) stays")
       ->capture_default_str();
   cmd->add_option("--out", flags->out, "Output store URL or folder (file:///abs/dir, a path)")
       ->required();
@@ -187,7 +194,7 @@ void AddGenCommand(CLI::App& app) {
       ->capture_default_str();
   flags->partitions_option = cmd->add_option("--partitions", flags->partitions,
                                              "Partitions to write (default: the workload's, 12 for "
-                                             "tiny, 60 for ads-1m); with --live, "
+                                             "tiny, 60 for ads-1m, 12 for ads-10m); with --live, "
                                              "0 runs until stopped")
                                  ->check(kNotNegative);
   cmd->add_option("--format", flags->format,
@@ -195,7 +202,8 @@ void AddGenCommand(CLI::App& app) {
       ->capture_default_str();
   flags->files_option =
       cmd->add_option("--files-per-partition", flags->files_per_partition,
-                      "Data files per partition and source (default: 1 for tiny, 2 for ads-1m)");
+                      "Data files per partition and source (default: 1 for tiny, 2 for ads-1m, "
+                      "4 for ads-10m)");
   cmd->add_option("--late-files", flags->late_files,
                   "Fraction of partitions that also get part-late-0.jsonl after their marker")
       ->capture_default_str();

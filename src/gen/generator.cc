@@ -75,6 +75,7 @@ class Run {
 
   Result<GenSummary> Go() {
     summary_.workload = std::string(spec_.name);
+    summary_.scale = options_.scale;
     summary_.seed = options_.seed;
     summary_.cut = options_.start;
     summary_.period = spec_.period;
@@ -355,6 +356,12 @@ Status ValidateGenOptions(const GenOptions& o) {
     return Status::InvalidArgument(
         fmt::format("--workload: unknown workload '{}' (known: {})", o.workload, names));
   }
+  if (!(o.scale > 0) || !std::isfinite(o.scale) ||
+      std::round(static_cast<double>(spec->ads) * o.scale) > kMaxScaledAds) {
+    return Status::InvalidArgument(fmt::format(
+        "--scale: {} is not a factor in (0, {:g}] for '{}' (at most {:.0f} ads)", o.scale,
+        kMaxScaledAds / static_cast<double>(spec->ads), spec->name, kMaxScaledAds));
+  }
   if (o.format == FileFormat::kParquet && o.malformed_rate > 0) {
     return Status::InvalidArgument(
         "--malformed: Parquet files cannot hold malformed records; use --format jsonl");
@@ -405,14 +412,16 @@ Result<GenSummary> GenerateWorkload(const GenOptions& options, ObjectStore& stor
   if (options.live && clock == nullptr) {
     return Status::InvalidArgument("live generation needs a clock");
   }
-  Run run(options, *FindWorkload(options.workload), store, clock, stop, progress);
+  const WorkloadSpec spec = ScaleWorkload(*FindWorkload(options.workload), options.scale);
+  Run run(options, spec, store, clock, stop, progress);
   return run.Go();
 }
 
 std::string FormatGenSummary(const GenSummary& s) {
   std::string out;
   auto mb = [](uint64_t bytes) { return static_cast<double>(bytes) / 1e6; };
-  out += fmt::format("workload   {} (seed {}), cut {}, period {}{}\n", s.workload, s.seed,
+  const std::string scaled = s.scale == 1 ? "" : fmt::format(" at scale {:g}", s.scale);
+  out += fmt::format("workload   {}{} (seed {}), cut {}, period {}{}\n", s.workload, scaled, s.seed,
                      FormatTimestamp(s.cut), FormatDuration(s.period),
                      s.stopped ? " (stopped early)" : "");
   if (s.snapshot_files > 0) {

@@ -26,6 +26,7 @@ namespace freshet::gen {
 // The options of `freshet gen`; each field names its flag.
 struct GenOptions {
   std::string workload = "tiny";  // --workload
+  double scale = 1;               // --scale: multiplies the workload's counts
   uint64_t seed = 42;             // --seed
   TimeMicros start = 0;           // --start: the cut, and partition 0's start
   // --partitions: default the workload's; 0 = until stopped (live mode only).
@@ -45,12 +46,15 @@ struct GenOptions {
 // "2026-05-04T10:00:00Z" (the default --start).
 inline constexpr std::string_view kDefaultStart = "2026-05-04T10:00:00Z";
 inline constexpr uint32_t kMaxFilesPerPartition = 1024;
+// --scale may not make a workload of more ads than this.
+inline constexpr double kMaxScaledAds = 1e9;
 // Snapshot files hold at most this many records each.
 inline constexpr uint64_t kSnapshotRecordsPerFile = 100'000;
 
 // What a run wrote.
 struct GenSummary {
   std::string workload;
+  double scale = 1;
   uint64_t seed = 0;
   TimeMicros cut = 0;
   TimeMicros period = 0;

@@ -51,11 +51,18 @@ struct WorkloadSpec {
   TimeMicros snapshot_age = 0;
 };
 
-// The built-in workloads, in a fixed order ("tiny", "ads-1m").
+// The built-in workloads, in a fixed order ("tiny", "ads-1m", "ads-10m").
 std::span<const WorkloadSpec> Workloads();
 
 // nullptr if no workload has that name.
 const WorkloadSpec* FindWorkload(std::string_view name);
+
+// `spec` with its counts multiplied by `scale` (`freshet gen --scale`), each
+// rounded and at least 1: items, ads, ad and item updates per partition,
+// campaigns. What makes the workload's shape stays: group sizes (the power
+// law and its maximum), vocabulary, brands, skews, rates, period.
+// REQUIRES: scale > 0 and every scaled count fits in uint32_t.
+WorkloadSpec ScaleWorkload(const WorkloadSpec& spec, double scale);
 
 // Frozen: written as "upsert" / "delete".
 enum class Op : uint8_t { kUpsert = 0, kDelete = 1 };

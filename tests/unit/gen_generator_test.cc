@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -503,12 +504,61 @@ TEST(GenGeneratorTest, RefusesToWriteOverAnEarlierWorkload) {
   EXPECT_TRUE(GenerateWorkload(o, *out->store, nullptr, stop).ok());
 }
 
+TEST(GenGeneratorTest, ScaleMultipliesTheCountsAndKeepsTheShape) {
+  GenOptions o = TinyOptions();
+  o.scale = 0.25;
+  o.partitions = 2;
+  auto out = Generate(o);
+  const GenSummary& s = out->summary;
+  EXPECT_EQ(s.snapshot_ads, 2'500u);
+  EXPECT_EQ(s.snapshot_items, 500u);
+  EXPECT_EQ(s.ad_lines, 2u * 125);
+  EXPECT_EQ(s.item_lines, 2u * 13);  // 12.5 rounds to 13
+  EXPECT_TRUE(FormatGenSummary(s).starts_with("workload   tiny at scale 0.25 (seed 42)"))
+      << FormatGenSummary(s);
+  // Counts scale, the shape does not: the power law's maximum and the
+  // vocabulary stay those of the workload.
+  const WorkloadSpec& tiny = *FindWorkload("tiny");
+  const WorkloadSpec big = ScaleWorkload(tiny, 10);
+  EXPECT_EQ(big.ads, 100'000u);
+  EXPECT_EQ(big.items, 20'000u);
+  EXPECT_EQ(big.campaigns, 5'000u);
+  EXPECT_EQ(big.max_group_size, tiny.max_group_size);
+  EXPECT_EQ(big.vocabulary_words, tiny.vocabulary_words);
+  EXPECT_EQ(ScaleWorkload(tiny, 1e-9).items, 1u);  // never zero
+}
+
+TEST(GenGeneratorTest, Ads10mIsTheIssuedReferenceWorkload) {
+  // docs/workload.md: 10 M ads over 1 M items, 200 k ad and 20 k item
+  // updates per 5-minute partition, ads-1m's skews.
+  const WorkloadSpec& w = *FindWorkload("ads-10m");
+  const WorkloadSpec& m = *FindWorkload("ads-1m");
+  EXPECT_EQ(w.ads, 10'000'000u);
+  EXPECT_EQ(w.items, 1'000'000u);
+  EXPECT_EQ(w.ad_updates_per_partition, 200'000u);
+  EXPECT_EQ(w.item_updates_per_partition, 20'000u);
+  EXPECT_EQ(w.period, 5 * kMicrosPerMinute);
+  EXPECT_EQ(w.group_size_exponent, m.group_size_exponent);
+  EXPECT_EQ(w.ad_update_skew, m.ad_update_skew);
+  EXPECT_EQ(w.item_update_skew, m.item_update_skew);
+  EXPECT_EQ(w.term_skew, m.term_skew);
+}
+
 TEST(GenGeneratorTest, BadOptionsNameTheFlag) {
   auto message = [](GenOptions o) { return ValidateGenOptions(o).message(); };
   GenOptions o = TinyOptions();
   EXPECT_TRUE(ValidateGenOptions(o).ok());
   o.workload = "huge";
-  EXPECT_EQ(message(o), "--workload: unknown workload 'huge' (known: tiny, ads-1m)");
+  EXPECT_EQ(message(o), "--workload: unknown workload 'huge' (known: tiny, ads-1m, ads-10m)");
+  for (double scale : {0.0, -1.0, std::nan(""), 1e6}) {
+    o = TinyOptions();
+    o.scale = scale;
+    EXPECT_TRUE(message(o).starts_with("--scale: ")) << scale << ": " << message(o);
+  }
+  o = TinyOptions();
+  o.scale = 2e5;
+  EXPECT_EQ(message(o),
+            "--scale: 200000 is not a factor in (0, 100000] for 'tiny' (at most 1000000000 ads)");
   o = TinyOptions();
   o.late_file_rate = 1.5;
   EXPECT_TRUE(message(o).starts_with("--late-files: rate 1.5 is outside [0, 1]")) << message(o);
