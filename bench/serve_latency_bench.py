@@ -10,7 +10,9 @@ for --seconds, sent by a pool of threads with keep-alive connections, and each
 latency is measured from the request's scheduled time (so a stalled server
 is charged for the queue it causes). Queries (seeded): one title word, two
 words, and a word with a keyword filter sorted by a numeric field (top-k by
-bid), drawn from the index's own stored titles. Prints p50/p99/max per kind.
+bid), drawn from the index's own stored titles. Prints p50/p99/max per kind,
+and the server's resident memory at the end (and its peak) beside the bytes
+of the segments it serves.
 
     bench/serve_latency_bench.py [--rate 50] [--seconds 30] [--dir DIR] [--keep]
 """
@@ -34,6 +36,34 @@ ROOT = Path(__file__).resolve().parents[1]
 START = "2026-05-04T10:00:00Z"
 START_S = 1777888800
 PERIOD_S = 300
+
+
+def resident_memory(pid):
+    """VmRSS, VmHWM, RssAnon and RssFile of a process, in bytes."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+            out[name] = int(value.split()[0]) * 1024
+    return out
+
+
+def served_segment_bytes(index):
+    """Bytes and count of the segments the current manifest names."""
+    manifest = json.loads((index / (index / "CURRENT").read_text().strip()).read_text())
+    refs = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("key"), str) and node["key"].startswith("segments/"):
+                refs[node["key"]] = node["bytes"]
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(manifest)
+    return sum(refs.values()), len(refs)
 
 
 def main():
@@ -87,6 +117,7 @@ def main():
             port = int(e["port"])
             break
     load_s = time.perf_counter() - t0
+    memory_at_start = resident_memory(proc.pid)
     threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
 
     def get(conn, path):
@@ -156,6 +187,7 @@ def main():
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - start
+    memory = resident_memory(proc.pid)
     proc.send_signal(signal.SIGTERM)
     proc.wait(60)
 
@@ -171,6 +203,14 @@ def main():
         lat = [r[1] * 1000 for r in results if r[2] and (kind is None or r[0] == kind)]
         print(f"  {kind or 'all':30s} n={len(lat):5d}  p50 {percentile(lat, .5):7.1f} ms  "
               f"p99 {percentile(lat, .99):7.1f} ms  max {max(lat):7.1f} ms")
+    index_bytes, segments = served_segment_bytes(work / "index")
+    mib = 1 << 20
+    print(f"the index served: {index_bytes / mib:.0f} MiB in {segments} segments; serve's "
+          f"resident memory (anonymous + mapped file pages, clean and reclaimable):")
+    for when, m in (("after start-up", memory_at_start), ("after the run", memory)):
+        print(f"  {when:15s} {m['VmRSS'] / mib:5.0f} MiB = {m['RssAnon'] / mib:.0f} + "
+              f"{m['RssFile'] / mib:.0f}, {m['VmRSS'] / index_bytes:.2f} of the index; "
+              f"peak {m['VmHWM'] / mib:.0f} MiB")
     if not args.keep and not args.dir:
         import shutil
         shutil.rmtree(work)

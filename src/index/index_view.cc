@@ -29,7 +29,14 @@ Result<std::shared_ptr<const SegmentReader>> SegmentCache::Load(ObjectStore& sto
   }
   std::unique_ptr<SegmentReader> reader;
   Result<std::shared_ptr<const MappedFile>> file = Status::NotFound("no disk cache");
-  if (disk_ && !store.IsLocal()) {
+  if (store.IsLocal()) {
+    // A local segment is served from its own file, mapped, not copied onto
+    // the heap. Any failure falls back to Get, which reports it.
+    if (auto mapped = store.Map(ref.key);
+        mapped.ok() && VerifySegmentBytes(ref, (*mapped)->bytes()).ok()) {
+      file = std::shared_ptr<const MappedFile>(std::move(*mapped));
+    }
+  } else if (disk_) {
     file = disk_->Fetch(store, ref);
     // A cache folder that cannot be written is not a reason to fail a read.
     if (!file.ok() && file.status().code() != StatusCode::kIOError) return file.status();
@@ -38,8 +45,10 @@ Result<std::shared_ptr<const SegmentReader>> SegmentCache::Load(ObjectStore& sto
     }
   }
   if (file.ok()) {
-    std::string_view bytes = (*file)->bytes();
-    ASSIGN_OR_RETURN(reader, SegmentReader::Open(ref.key, bytes, std::move(*file)));
+    std::shared_ptr<const MappedFile> mapped = *file;
+    ASSIGN_OR_RETURN(reader, SegmentReader::Open(ref.key, mapped->bytes(), std::move(*file)));
+    // The checksum passes read every page; queries read only what they need.
+    mapped->ReleaseResidentPages();
   } else {
     ASSIGN_OR_RETURN(std::string bytes, store.Get(ref.key));
     RETURN_IF_ERROR(VerifySegmentBytes(ref, bytes));

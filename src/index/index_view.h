@@ -26,8 +26,11 @@
 namespace freshet {
 
 // Opened segments by key; segments are immutable, so an entry never goes stale.
-// Segments of remote stores go through a SegmentDiskCache (by default the one
-// the environment names) and are mapped from local disk. Thread-safe.
+// Segments of a local store are mapped from their own files; segments of
+// remote stores go through a SegmentDiskCache (by default the one the
+// environment names) and are mapped from local disk. Either way the pages
+// read to verify a segment are then released, so resident memory holds what
+// queries touch, not the index. Thread-safe.
 class SegmentCache {
  public:
   SegmentCache() : disk_(SegmentDiskCache::FromEnvironment()) {}
@@ -40,7 +43,7 @@ class SegmentCache {
   void Retain(const std::vector<std::string>& keep);
 
  private:
-  std::shared_ptr<SegmentDiskCache> disk_;  // null: segments are read into memory
+  std::shared_ptr<SegmentDiskCache> disk_;  // null: remote segments are read into memory
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const SegmentReader>> segments_;
 };

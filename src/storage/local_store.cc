@@ -104,6 +104,11 @@ std::string LocalStore::Describe() const { return "file://" + root_.string(); }
 
 Result<std::string> LocalStore::Get(std::string_view key) { return GetRange(key, 0, UINT64_MAX); }
 
+Result<std::unique_ptr<MappedFile>> LocalStore::Map(std::string_view key) {
+  RETURN_IF_ERROR(ValidateKey(key));
+  return MappedFile::Open((root_ / std::string(key)).string());
+}
+
 Result<std::string> LocalStore::GetRange(std::string_view key, uint64_t offset, uint64_t length) {
   RETURN_IF_ERROR(ValidateKey(key));
   fs::path path = root_ / std::string(key);

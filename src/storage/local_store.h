@@ -40,6 +40,9 @@ class LocalStore final : public ObjectStore {
   Status Delete(std::string_view key) override;
   std::string Describe() const override;
   bool IsLocal() const override { return true; }
+  // Objects are renamed or linked into place whole, never rewritten in
+  // place, so a mapping never sees a partial or truncated file.
+  Result<std::unique_ptr<MappedFile>> Map(std::string_view key) override;
 
   const std::filesystem::path& root() const { return root_; }
 

@@ -39,6 +39,11 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
   return std::unique_ptr<MappedFile>(new MappedFile(data, size));
 }
 
+void MappedFile::ReleaseResidentPages() const {
+  // Advice only: on failure the pages simply stay resident.
+  if (size_ > 0) ::madvise(const_cast<void*>(data_), size_, MADV_DONTNEED);
+}
+
 MappedFile::~MappedFile() {
   if (size_ > 0) ::munmap(const_cast<void*>(data_), size_);
 }

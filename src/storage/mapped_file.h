@@ -24,6 +24,11 @@ class MappedFile {
 
   std::string_view bytes() const { return {static_cast<const char*>(data_), size_}; }
 
+  // Lets go of the pages read so far (after a checksum pass, say): they
+  // leave this process's resident memory and come back from the page cache,
+  // or the file, when next read. The bytes do not change.
+  void ReleaseResidentPages() const;
+
  private:
   MappedFile(const void* data, size_t size) : data_(data), size_(size) {}
   const void* data_;

@@ -18,6 +18,10 @@ Status ObjectStore::PutIfMatch(std::string_view key, std::string_view, std::stri
       fmt::format("{} cannot replace '{}' by compare-and-swap", Describe(), key));
 }
 
+Result<std::unique_ptr<MappedFile>> ObjectStore::Map(std::string_view key) {
+  return Status::NotSupported(fmt::format("{} cannot map '{}'", Describe(), key));
+}
+
 Status ValidateKey(std::string_view key) {
   if (key.empty()) return Status::InvalidArgument("empty object key");
   if (key.front() == '/') {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "storage/mapped_file.h"
 
 namespace freshet {
 
@@ -89,6 +90,13 @@ class ObjectStore {
 
   // True if reads are local (a folder, memory): no point in caching them on disk.
   virtual bool IsLocal() const { return false; }
+
+  // The whole object mapped read-only into memory, for stores whose objects
+  // are files written once and never rewritten in place (a local folder);
+  // the bytes stay valid while the mapping lives, even if the object is
+  // deleted. NotFound if absent; NotSupported by other stores (the default):
+  // read with Get instead.
+  virtual Result<std::unique_ptr<MappedFile>> Map(std::string_view key);
 };
 
 // Rejects keys that could escape the store's root or that no backend can

@@ -1,6 +1,8 @@
-// ObjectStoreWrapper: an ObjectStore that forwards every call to another one.
-// Subclass it and override the calls to observe or alter (count reads, inject
-// an error on the third Put, delay a listing) without restating the others.
+// ObjectStoreWrapper: an ObjectStore that forwards every call to another one,
+// except Map: reads through a wrapper go through Get, where an override sees
+// them. Subclass it and override the calls to observe or alter (count reads,
+// inject an error on the third Put, delay a listing) without restating the
+// others.
 //
 // Thread-safety: as the target's; an override that keeps state must guard it.
 #pragma once

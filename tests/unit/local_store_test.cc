@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -114,6 +115,53 @@ TEST_F(LocalStoreTest, ConcurrentPutIfMatchProcessesLoseNoUpdate) {
   }
   EXPECT_EQ(*store_->Get("counter"), "200");
   EXPECT_EQ(store_->List("")->size(), 1u);
+}
+
+// Resident bytes of the mapping that holds `p`, from /proc/self/smaps.
+size_t ResidentBytesOfMapping(const void* p) {
+  std::ifstream smaps("/proc/self/smaps");
+  const uintptr_t at = reinterpret_cast<uintptr_t>(p);
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    uintptr_t begin = 0, end = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &begin, &end) == 2 && line.find(' ') != 0) {
+      inside = begin <= at && at < end;
+    } else if (inside && line.starts_with("Rss:")) {
+      return std::stoull(line.substr(4)) * 1024;
+    }
+  }
+  ADD_FAILURE() << "no mapping holds " << p;
+  return 0;
+}
+
+TEST_F(LocalStoreTest, MapServesTheObjectsBytesForAsLongAsTheMappingLives) {
+  std::string content(1 << 20, 'x');
+  for (size_t i = 0; i < content.size(); i += 4096) content[i] = static_cast<char>('a' + i % 26);
+  ASSERT_TRUE(store_->Put("segments/a.seg", content).ok());
+  auto mapped = store_->Map("segments/a.seg");
+  ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+  EXPECT_TRUE((*mapped)->bytes() == content);
+  // Objects are replaced by rename and deleted by unlink: the mapping keeps
+  // the bytes it was opened on.
+  ASSERT_TRUE(store_->Put("segments/a.seg", "new").ok());
+  ASSERT_TRUE(store_->Delete("segments/a.seg").ok());
+  EXPECT_TRUE((*mapped)->bytes() == content);
+
+  EXPECT_EQ(store_->Map("segments/absent.seg").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->Map("../outside").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(LocalStoreTest, ReleasedPagesLeaveResidentMemoryAndReadBackTheSame) {
+  const std::string content(4 << 20, 'q');
+  ASSERT_TRUE(store_->Put("big", content).ok());
+  auto mapped = store_->Map("big");
+  ASSERT_TRUE(mapped.ok());
+  const std::string_view bytes = (*mapped)->bytes();
+  EXPECT_TRUE(bytes == content);  // reads every page
+  EXPECT_GE(ResidentBytesOfMapping(bytes.data()), content.size() / 2);
+  (*mapped)->ReleaseResidentPages();
+  EXPECT_EQ(ResidentBytesOfMapping(bytes.data()), 0u);
+  EXPECT_TRUE(bytes == content);
 }
 
 TEST(ObjectStoreTest, UnknownSchemeIsRejectedNamingIt) {
