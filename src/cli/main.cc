@@ -13,6 +13,7 @@
 
 #include "cli/exit_code.h"
 #include "cli/gen_command.h"
+#include "cli/query_args.h"
 #include "cli/store_command.h"
 #include "common/clock.h"
 #include "common/json.h"
@@ -658,7 +659,9 @@ int main(int argc, char** argv) {
   query_cmd->add_option("--index", query.index, "output store URL to search instead of --config");
   query_cmd->add_option("query", query.query,
                         "query: terms, AND OR NOT -term (...) field:term \"exact value\" "
-                        "num:[lo TO hi] *");
+                        "num:[lo TO hi] * (see the README's query language); several words are "
+                        "joined by spaces, and a word starting with '-' that is not an option "
+                        "(-python) is a query word: give option values separately (-n 5)");
   query_cmd->add_option("--doc", query.doc, "fetch one doc by id instead of searching");
   query_cmd->add_option("--manifest", query.manifest,
                         "search this generation (a manifest key, e.g. from `freshet status`) "
@@ -725,8 +728,21 @@ int main(int argc, char** argv) {
   AddGenCommand(app);
   AddStoreCommand(app);
 
+  // `freshet query ... -python`: a word starting with '-' is part of the
+  // query unless it names one of query's options.
+  std::vector<std::string> args(argv, argv + argc);
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "query") {
+      args = JoinQueryWords(*query_cmd, std::move(args), i + 1);
+      break;
+    }
+    if (!args[i].starts_with("-")) break;  // another command
+  }
+  std::vector<char*> arg_pointers;
+  for (std::string& a : args) arg_pointers.push_back(a.data());
+
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(arg_pointers.size()), arg_pointers.data());
   } catch (const CLI::RuntimeError& e) {
     return e.get_exit_code();  // a command run from its callback (gen, store) failed and said why
   } catch (const CLI::ParseError& e) {

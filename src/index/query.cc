@@ -75,9 +75,11 @@ Result<std::vector<Token>> Lex(std::string_view q) {
       while (i < q.size() && IsWordChar(q[i])) ++i;
       std::string word(q.substr(start, i - start));
       Token::Kind kind = Token::Kind::kWord;
-      if (word == "AND") kind = Token::Kind::kAnd;
-      if (word == "OR") kind = Token::Kind::kOr;
-      if (word == "NOT") kind = Token::Kind::kNot;
+      // After "field:" a word is the value, whatever it spells.
+      const bool value = !out.empty() && out.back().kind == Token::Kind::kColon;
+      if (!value && word == "AND") kind = Token::Kind::kAnd;
+      if (!value && word == "OR") kind = Token::Kind::kOr;
+      if (!value && word == "NOT") kind = Token::Kind::kNot;
       out.push_back({kind, std::move(word), start});
     }
   }

@@ -12,7 +12,9 @@
 //   bid:2                numeric equality
 // Numbers in queries are written as JSON writes them (format/number.h).
 //   *                    every doc
-// AND binds tighter than OR. Keywords AND/OR/NOT are upper case.
+// AND binds tighter than OR. Keywords AND/OR/NOT are upper case, and plain
+// values right after "field:". docs/query-language.md is the full
+// specification for users; keep the two true together.
 #pragma once
 
 #include <memory>

@@ -21,6 +21,13 @@ TEST(QueryParserTest, PrecedenceAndImplicitAnd) {
   EXPECT_EQ(Canon("t-shirt"), "\"t-shirt\"");
 }
 
+TEST(QueryParserTest, AfterAFieldAWordIsAValueWhateverItSpells) {
+  EXPECT_EQ(Canon("tags:AND red"), "(tags:\"AND\" AND \"red\")");
+  EXPECT_EQ(Canon("tags:OR OR tags:NOT"), "(tags:\"OR\" OR tags:\"NOT\")");
+  EXPECT_EQ(Canon("tags:-x"), "tags:\"-x\"");
+  EXPECT_EQ(Canon("red AND"), "ERROR: query: expected a term but found end of query at offset 7");
+}
+
 TEST(QueryParserTest, ErrorsNameTheOffset) {
   EXPECT_EQ(Canon("(red"), "ERROR: query: expected ')' but found end of query at offset 4");
   EXPECT_EQ(Canon("red AND"), "ERROR: query: expected a term but found end of query at offset 7");
