@@ -1,5 +1,7 @@
 #include "common/log.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -13,6 +15,11 @@ namespace {
 std::atomic<LogFormat> g_format{LogFormat::kText};
 std::atomic<LogLevel> g_level{LogLevel::kInfo};
 std::mutex g_mu;
+std::string g_status;  // the status line shown, under g_mu; empty: none
+const bool g_terminal = ::isatty(STDERR_FILENO) == 1;
+
+// "\r" + erase the line: where a status line was, under g_mu.
+constexpr std::string_view kEraseLine = "\r\033[K";
 
 std::string_view LevelName(LogLevel l) {
   switch (l) {
@@ -69,7 +76,26 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
     line += '\n';
   }
   std::lock_guard<std::mutex> lock(g_mu);
+  if (!g_status.empty()) line = std::string(kEraseLine) + line + g_status;
   std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
+
+void ShowStatus(std::string_view line) {
+  if (!g_terminal) return;
+  std::lock_guard<std::mutex> lock(g_mu);
+  g_status = line;
+  const std::string out = std::string(kEraseLine) + g_status;
+  std::fwrite(out.data(), 1, out.size(), stderr);
+  std::fflush(stderr);
+}
+
+void ClearStatus() {
+  if (!g_terminal) return;
+  std::lock_guard<std::mutex> lock(g_mu);
+  if (g_status.empty()) return;
+  g_status.clear();
+  std::fwrite(kEraseLine.data(), 1, kEraseLine.size(), stderr);
   std::fflush(stderr);
 }
 

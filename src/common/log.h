@@ -33,4 +33,11 @@ struct LogField {
 
 void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});
 
+// A status line for people watching a terminal ("build-full: reading 45% ..."):
+// when stderr is a terminal, `line` is shown as its last line, rewritten in
+// place and kept below the log lines written meanwhile; otherwise (a file, a
+// pipe, a log collector) nothing is written. ClearStatus removes it.
+void ShowStatus(std::string_view line);
+void ClearStatus();
+
 }  // namespace freshet
