@@ -206,7 +206,8 @@ class CompactAfterTest : public RunLoopTest {
     EXPECT_TRUE(m.ok()) << m.status().ToString();
     return m.ok() ? *m : Manifest();
   }
-  RunLoopOptions once_{.once = true};
+  CompactAfterTest() { once_.once = true; }
+  RunLoopOptions once_;
 };
 
 TEST_F(CompactAfterTest, ADurationCompactsOnceTheDeltaSpansThatLong) {
