@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <set>
 
@@ -212,26 +213,34 @@ int ServeCommand(const ServeCommandOptions& o) {
 
 // ---------------------------------------------------------------- build-full
 
+// What `work` returns, run on the pipeline's runner while it holds the
+// writer lease (taken first, given up after).
+Result<BatchOutcome> WithLease(const CommonOptions& o, const std::string& holder, bool allow_shrink,
+                               const std::function<Result<BatchOutcome>(BatchRunner&)>& work) {
+  ApplyLogging(o);
+  ASSIGN_OR_RETURN(PipelineConfig config, LoadPipelineConfig(o.config));
+  ASSIGN_OR_RETURN(std::unique_ptr<Clock> clock, Clock::FromSpec(o.clock));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<BatchRunner> runner,
+      BatchRunner::Open(config, *clock, holder.empty() ? DefaultLeaseHolder() : holder));
+  runner->AllowShrink(allow_shrink);
+  RETURN_IF_ERROR(runner->Start());
+  Result<BatchOutcome> outcome = work(*runner);
+  Status stop = runner->Stop();
+  if (outcome.ok() && !stop.ok()) return stop;
+  return outcome;
+}
+
 int BuildFullCommand(const CommonOptions& o, const std::string& cut_text, const std::string& holder,
                      bool allow_shrink) {
-  ApplyLogging(o);
-  auto config = LoadPipelineConfig(o.config);
-  if (!config.ok()) return ReportFailure(config.status());
-  auto clock = Clock::FromSpec(o.clock);
-  if (!clock.ok()) return ReportFailure(clock.status());
   std::optional<TimeMicros> cut;
   if (!cut_text.empty()) {
     auto t = ParseTimestamp(cut_text);
     if (!t.ok()) return ReportFailure(t.status().WithContext("--cut"));
     cut = *t;
   }
-  auto runner = BatchRunner::Open(*config, **clock, holder.empty() ? DefaultLeaseHolder() : holder);
-  if (!runner.ok()) return ReportFailure(runner.status());
-  (*runner)->AllowShrink(allow_shrink);
-  Status st = (*runner)->Start();
-  if (!st.ok()) return ReportFailure(st);
-  auto outcome = (*runner)->BuildFull(cut);
-  Status stop = (*runner)->Stop();
+  auto outcome = WithLease(o, holder, allow_shrink,
+                           [&](BatchRunner& runner) { return runner.BuildFull(cut); });
   if (!outcome.ok()) return ReportFailure(outcome.status());
   const BatchRecord& b = outcome->record;
   std::cout << fmt::format(
@@ -239,7 +248,24 @@ int BuildFullCommand(const CommonOptions& o, const std::string& cut_text, const 
       "bytes\n",
       b.manifest_version, FormatTimestamp(b.window_start), b.docs, b.groups, b.records,
       b.bad_records, b.bytes_written);
-  return stop.ok() ? 0 : ReportFailure(stop);
+  return 0;
+}
+
+// ---------------------------------------------------------------- compact
+
+int CompactCommand(const CommonOptions& o, const std::string& holder) {
+  auto outcome = WithLease(o, holder, false, [](BatchRunner& runner) { return runner.Compact(); });
+  if (!outcome.ok()) return ReportFailure(outcome.status());
+  const BatchRecord& b = outcome->record;
+  if (!outcome->published) {
+    std::cout << "nothing to compact: the committed generation has no delta\n";
+    return 0;
+  }
+  std::cout << fmt::format(
+      "base compacted: version {} cut {}: {} docs in {} groups, {} bytes (merge {} ms)\n",
+      b.manifest_version, FormatTimestamp(b.window_start), b.docs, b.groups, b.bytes_written,
+      b.build_micros / 1000);
+  return 0;
 }
 
 // ---------------------------------------------------------------- query
@@ -583,7 +609,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "freshet 0.1.0");
 
   RunOptions run;
-  auto* run_cmd = app.add_subcommand("run", "run batches at the configured cadence");
+  auto* run_cmd = app.add_subcommand("run",
+                                     "run batches at the configured cadence (and compactions "
+                                     "when pipeline.compact_after is set)");
   AddCommon(run_cmd, &run.common);
   run_cmd->add_flag("--once", run.once, "run one batch and exit (cron, Kubernetes CronJob)");
   run_cmd->add_option("--max-batches", run.max_batches,
@@ -652,6 +680,16 @@ int main(int argc, char** argv) {
                       "publish the base even if built only from bad records or dropping more "
                       "than pipeline.max_shrink of the live docs (refused with exit code 6 "
                       "otherwise)");
+
+  CommonOptions compact;
+  std::string compact_holder;
+  auto* compact_cmd = app.add_subcommand(
+      "compact",
+      "fold the committed base and delta into a new base by merging their segments (no snapshot "
+      "or window file is read) and publish it; its cut is the end of the delta's newest "
+      "partition, the watermark stays and the next batches' window starts at the cut");
+  AddCommon(compact_cmd, &compact);
+  compact_cmd->add_option("--holder", compact_holder, "lease holder name (default host:pid)");
 
   QueryOptions query;
   auto* query_cmd = app.add_subcommand("query", "search the published index (base + newest delta)");
@@ -752,6 +790,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("gen") || app.got_subcommand("store")) return 0;
   if (*run_cmd) return RunCommand(run);
   if (*build_cmd) return BuildFullCommand(build, cut, build_holder, build_allow_shrink);
+  if (*compact_cmd) return CompactCommand(compact, compact_holder);
   if (*query_cmd) return QueryCommand(query);
   if (*serve_cmd) return ServeCommand(serve);
   if (*status_cmd) return StatusCommand(status, status_json, status_batches);

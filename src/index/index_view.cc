@@ -114,9 +114,11 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
   // A group is served from its highest delta layer, else from the base: its
   // docs in lower segments are superseded, a run of ordinals each.
   using Runs = std::vector<std::pair<uint32_t, uint32_t>>;
-  auto hide_group = [](const SegmentReader& seg, std::string_view key, Runs* runs) {
+  auto hide_group = [](const SegmentReader& seg, std::string_view key, std::vector<bool>* hidden,
+                       Runs* runs) {
     auto g = seg.FindGroup(key);
     if (!g) return;
+    (*hidden)[*g] = true;
     const uint32_t first = seg.GroupFirstDoc(*g);
     const uint32_t n = seg.GroupDocCount(*g);
     if (n > 0) runs->emplace_back(first, first + n);
@@ -126,15 +128,20 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
   const size_t num_base = view->base_.size();
   const std::vector<SegmentRef>& refs = view->manifest_.delta;
   view->hidden_.resize(view->segments_.size());
+  view->hidden_groups_.resize(view->segments_.size());
   for (size_t i = 0; i < view->segments_.size(); ++i) {
     const SegmentReader& seg = *view->segments_[i];
+    std::vector<bool>& hidden_groups = view->hidden_groups_[i];
+    hidden_groups.assign(seg.num_groups(), false);
     Runs groups;
     // Base segments: hidden by every delta segment. Delta segments: by those
     // of higher layers.
     for (size_t upper = std::max(i + 1, num_base); upper < view->segments_.size(); ++upper) {
       if (i >= num_base && refs[upper - num_base].layer == refs[i - num_base].layer) continue;
       const SegmentReader& over = *view->segments_[upper];
-      for (uint32_t g = 0; g < over.num_groups(); ++g) hide_group(seg, over.GroupKey(g), &groups);
+      for (uint32_t g = 0; g < over.num_groups(); ++g) {
+        hide_group(seg, over.GroupKey(g), &hidden_groups, &groups);
+      }
     }
     // Sorted and merged (a group superseded by two layers is listed twice).
     std::sort(groups.begin(), groups.end());

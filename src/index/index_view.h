@@ -89,6 +89,11 @@ class IndexView {
   bool DeltaHidden(size_t segment, uint32_t ord) const {
     return hidden_[base_.size() + segment][ord];
   }
+  // Per group of segment `segment` (of base() then delta(), in that order:
+  // delta segment i is segment base().size() + i), true if a higher layer
+  // lists the group: the group, its record and its docs are superseded there,
+  // served from the highest layer that lists it. Valid while the view lives.
+  const std::vector<bool>& HiddenGroups(size_t segment) const { return hidden_groups_[segment]; }
 
   // Every live doc matching `query`, ranked by `options.sort`. BM25's
   // collection statistics (doc count, doc frequencies, average field
@@ -132,6 +137,7 @@ class IndexView {
   // which of its docs are superseded and how many are live.
   std::vector<const SegmentReader*> segments_;
   std::vector<std::vector<bool>> hidden_;
+  std::vector<std::vector<bool>> hidden_groups_;  // per segment, per group
   // The same as sorted runs [first, end) of superseded docs.
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> hidden_runs_;
   std::vector<uint32_t> live_in_segment_;

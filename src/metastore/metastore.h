@@ -41,7 +41,7 @@ struct PipelineState {
 struct BatchRecord {
   int64_t batch_id = 0;  // assigned by CommitBatch
   int64_t epoch = 0;
-  std::string kind;  // "delta" or "base"
+  std::string kind;  // "delta", "base", "compact" or "admin"
   TimeMicros started_at = 0;
   TimeMicros finished_at = 0;
   std::optional<TimeMicros> target_partition;

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <set>
 #include <unordered_set>
 
@@ -16,23 +15,10 @@
 #include "pipeline/collapse_guard.h"
 #include "pipeline/group_build.h"
 #include "pipeline/lease_holder.h"
+#include "pipeline/phase_timer.h"
 
 namespace freshet {
 namespace {
-
-class PhaseTimer {
- public:
-  PhaseTimer() : start_(std::chrono::steady_clock::now()) {}
-  int64_t Lap() {
-    auto now = std::chrono::steady_clock::now();
-    int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(now - start_).count();
-    start_ = now;
-    return us;
-  }
-
- private:
-  std::chrono::steady_clock::time_point start_;
-};
 
 Result<SourceSpec> MakeSpec(const StreamConfig& s, const PipelineConfig& c) {
   SourceSpec spec;
@@ -245,6 +231,23 @@ Result<std::shared_ptr<IndexView>> BatchRunner::CommittedView(const PipelineStat
   return IndexView::OpenManifest(*output_, state.manifest_key, &segments_);
 }
 
+Result<std::pair<PipelineState, std::shared_ptr<IndexView>>> BatchRunner::CommittedState() {
+  if (commit_unresolved_) RETURN_IF_ERROR(ResolveFailedCommit());
+  RETURN_IF_ERROR(RenewLease());
+  ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
+  if (state.epoch != epoch_ && !SafeguardDisabled("epoch_fencing")) {
+    return Status::Fenced(
+        fmt::format("fenced: epoch {} is not the current epoch {} of pipeline '{}'", epoch_,
+                    state.epoch, config_.name));
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<IndexView> committed, CommittedView(state));
+  if (!committed) {
+    return Status::FailedPrecondition(fmt::format(
+        "pipeline '{}' has no base generation yet: run `freshet build-full` first", config_.name));
+  }
+  return std::make_pair(std::move(state), std::move(committed));
+}
+
 Result<ChainDecision> BatchRunner::DecideChain(
     const IndexView& committed, const std::string& committed_key, const Plan& plan,
     const std::vector<std::shared_ptr<const ParsedFile>>& doc_files,
@@ -398,6 +401,16 @@ Result<std::string> BatchRunner::Publish(Manifest* manifest, std::vector<Segment
   return key;
 }
 
+Manifest BatchRunner::NextManifest(const PipelineState& state, TimeMicros base_cut) const {
+  Manifest m;
+  m.pipeline = config_.name;
+  m.version = state.manifest_version + 1;
+  m.epoch = epoch_;
+  m.created_at = clock_.Now();
+  m.base_cut = base_cut;
+  return m;
+}
+
 Status BatchRunner::PutContentAddressed(const std::string& key, const std::string& bytes) {
   Status st = output_->PutIfAbsent(key, bytes);
   if (!st.IsAlreadyExists()) return st;
@@ -473,19 +486,9 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   rec.started_at = clock_.Now();
   rec.lag_policy = std::string(LagPolicyName(config_.lag_policy));
   PhaseTimer timer;
-  if (commit_unresolved_) RETURN_IF_ERROR(ResolveFailedCommit());
-  RETURN_IF_ERROR(RenewLease());
-  ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
-  if (state.epoch != epoch_ && !SafeguardDisabled("epoch_fencing")) {
-    return Status::Fenced(
-        fmt::format("fenced: epoch {} is not the current epoch {} of pipeline '{}'", epoch_,
-                    state.epoch, config_.name));
-  }
-  ASSIGN_OR_RETURN(std::shared_ptr<IndexView> committed, CommittedView(state));
-  if (!committed) {
-    return Status::FailedPrecondition(fmt::format(
-        "pipeline '{}' has no base generation yet: run `freshet build-full` first", config_.name));
-  }
+  ASSIGN_OR_RETURN(auto committed_state, CommittedState());
+  const PipelineState& state = committed_state.first;
+  const std::shared_ptr<IndexView>& committed = committed_state.second;
   const TimeMicros cut = committed->manifest().base_cut;
   const TimeMicros now = clock_.Now();
 
@@ -577,12 +580,7 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   RETURN_IF_ERROR(RenewLease());
 
   // Publish: the chain record, then the segments and the manifest naming both.
-  Manifest manifest;
-  manifest.pipeline = config_.name;
-  manifest.version = state.manifest_version + 1;
-  manifest.epoch = epoch_;
-  manifest.created_at = clock_.Now();
-  manifest.base_cut = cut;
+  Manifest manifest = NextManifest(state, cut);
   manifest.base = previous.base;
   manifest.has_delta = true;
   manifest.window_start = plan.window_start;
@@ -731,12 +729,7 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
 
   ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
   ASSIGN_OR_RETURN(std::shared_ptr<IndexView> committed, CommittedView(state));
-  Manifest manifest;
-  manifest.pipeline = config_.name;
-  manifest.version = state.manifest_version + 1;
-  manifest.epoch = epoch_;
-  manifest.created_at = clock_.Now();
-  manifest.base_cut = *cut;
+  Manifest manifest = NextManifest(state, *cut);
   // The current delta stays valid over a newer base when it is at least as
   // new: it holds the full state of every group it touched as of its target.
   if (committed && committed->manifest().has_delta && committed->manifest().target >= *cut) {

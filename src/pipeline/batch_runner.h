@@ -108,6 +108,21 @@ class BatchRunner {
   // with nothing published, as for RunBatch(). REQUIRES: Start().
   Result<BatchOutcome> BuildFull(std::optional<TimeMicros> cut);
 
+  // Folds the committed generation (base + delta layers) into a new base by
+  // merging its segments (index/segment/segment_merger.h), reading neither
+  // the snapshot nor the window's files, and commits a manifest serving that
+  // base alone (pipeline/compaction.cc). The new base's cut is the end of
+  // the delta's newest partition (its target + the period): the base holds
+  // every partition up to the watermark, the watermark stays, and the delta
+  // window restarts at the cut, empty until the next partition is ready.
+  // Returns published = false, with nothing written, when the committed
+  // generation has no delta, or, with kIfDue, when pipeline.compact_after
+  // does not find it due (`run` asks so after each commit). FailedPrecondition
+  // with no base yet; Fenced as for RunBatch(); Corruption if the merge does
+  // not serve exactly the generation's live docs. REQUIRES: Start().
+  enum class CompactWhen { kAlways, kIfDue };
+  Result<BatchOutcome> Compact(CompactWhen when = CompactWhen::kAlways);
+
   // Lets the following batches and builds publish a generation that the
   // collapse guard refuses otherwise (pipeline/collapse_guard.h), logged.
   void AllowShrink(bool allow) { allow_shrink_ = allow; }
@@ -183,11 +198,18 @@ class BatchRunner {
   Status ReadWindow(ObjectStore& store, const Discovery& d, const SourceSpec& spec,
                     const RecordSchema& schema, TimeMicros from, TimeMicros to,
                     std::vector<std::shared_ptr<const ParsedFile>>* files, BatchRecord* record);
+  // The manifest of the version after `state`'s, of this epoch, created
+  // now, over a base cut at `base_cut`; no segments yet.
+  Manifest NextManifest(const PipelineState& state, TimeMicros base_cut) const;
   // Writes segments, then the manifest; returns the manifest's key. Base
   // segments replace `manifest->base`; delta segments are appended to
   // `manifest->delta` as layer `layer`.
   Result<std::string> Publish(Manifest* manifest, std::vector<SegmentData>* delta_or_base,
                               bool is_base, uint32_t layer, BatchRecord* record);
+  // The committed state and its generation, after resolving a failed
+  // commit and renewing the lease. Fenced if this runner's epoch is not the
+  // current one; FailedPrecondition if nothing was published yet.
+  Result<std::pair<PipelineState, std::shared_ptr<IndexView>>> CommittedState();
   Status CommitAndPoint(const PipelineState& state, const Manifest& manifest,
                         const std::string& manifest_key, std::optional<TimeMicros> watermark,
                         const std::string& fingerprint, BatchRecord* record);

@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -62,6 +63,18 @@ class TableReader {
     if (!node->is_number() || !v) return Bad(key, "expected a number between 0 and 1");
     if (!(*v >= 0 && *v <= 1)) return Bad(key, fmt::format("{} is not between 0 and 1", *v));
     *out = *v;
+    return Status::OK();
+  }
+
+  // A positive number, into `ratio`, or a duration, into `duration`.
+  Status RatioOrDuration(std::string_view key, double* ratio, TimeMicros* duration) {
+    const toml::node* node = Find(key);
+    if (!node || node->is_string()) return Duration(key, duration);
+    std::optional<double> v = node->value<double>();
+    if (!node->is_number() || !v || !(*v > 0) || !std::isfinite(*v)) {
+      return Bad(key, "expected a positive number (a fraction) or a duration such as \"6h\"");
+    }
+    *ratio = *v;
     return Status::OK();
   }
 
@@ -280,6 +293,8 @@ Result<PipelineConfig> ParsePipelineConfig(std::string_view text, std::string_vi
                                static_cast<int>(kSegmentFormatVersion)));
   RETURN_IF_ERROR(pipeline.Int("delta_layers", &c.delta_layers, 1, 1000));
   RETURN_IF_ERROR(pipeline.Fraction("max_shrink", &c.max_shrink));
+  RETURN_IF_ERROR(
+      pipeline.RatioOrDuration("compact_after", &c.compact_after_ratio, &c.compact_after_age));
   RETURN_IF_ERROR(pipeline.RejectUnknown());
 
   TableReader source(top.SubTable("source", &st), "source");

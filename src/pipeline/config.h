@@ -81,6 +81,13 @@ struct PipelineConfig {
   // Most of the live docs a new generation may drop (0.5: half of them);
   // beyond, it is refused unless the operator allows it (--allow-shrink).
   double max_shrink = 0.5;
+  // pipeline.compact_after: when `run` compacts between batches
+  // (BatchRunner::Compact). A number: once the delta's segments come to
+  // this fraction of the base's bytes; a duration: once the delta spans this
+  // much data time (from the base's cut to the end of its newest partition).
+  // Neither (0, the default): `run` never compacts.
+  double compact_after_ratio = 0;
+  TimeMicros compact_after_age = 0;
 
   StreamConfig source;
   std::string marker = "_SUCCESS";  // empty: markers ignored

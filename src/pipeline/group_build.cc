@@ -9,7 +9,6 @@
 #include <unordered_set>
 
 #include "common/crash_point.h"
-#include "common/hash.h"
 #include "common/parallel.h"
 #include "format/number.h"
 
@@ -81,7 +80,7 @@ std::vector<SegmentData> Assemble(const PipelineConfig& config, SegmentKind kind
     s.schema = schema;
   }
   for (auto& [key, g] : groups) {  // sorted by key
-    SegmentData& seg = out[Hash64(key) % static_cast<uint64_t>(shards)];
+    SegmentData& seg = out[ShardOfGroup(key, out.size())];
     std::sort(g.docs.begin(), g.docs.end(),
               [](const DocState& a, const DocState& b) { return a.id < b.id; });
     SegmentGroup sg;

@@ -83,6 +83,14 @@ Status RunPipeline(const PipelineConfig& config, const RunLoopOptions& options,
       }
     } else if (outcome->published) {
       ++committed;
+      if (config.compact_after_ratio > 0 || config.compact_after_age > 0) {
+        // A failed compaction costs nothing but its retry after the next batch.
+        auto compacted = r.Compact(BatchRunner::CompactWhen::kIfDue);
+        if (!compacted.ok()) {
+          Log(LogLevel::kWarn, "compaction_failed",
+              {{"pipeline", config.name}, {"error", compacted.status().ToString()}});
+        }
+      }
       if (options.collect_garbage) {
         auto gc = r.CollectGarbage();
         if (!gc.ok()) {

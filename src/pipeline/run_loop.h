@@ -1,7 +1,9 @@
 // RunPipeline: `freshet run`'s loop around a BatchRunner. Takes the writer
 // lease (standing by while another live runner holds it), runs a batch every
-// `cadence`, collects garbage after each commit, reports to a RunObserver and
-// ends on `stop`, after --once, --max-batches or --max-uptime.
+// `cadence`, after each commit compacts when pipeline.compact_after finds it
+// due (a failed compaction is logged, `compaction_failed`, and the loop goes
+// on) and collects garbage, reports to a RunObserver and ends on `stop`,
+// after --once, --max-batches or --max-uptime.
 //
 // The loop outlives a metastore that cannot be reached for a while (server
 // restart, connections cut, network partition): Unavailable while opening

@@ -140,7 +140,7 @@ class Workspace:
     def cli(self, *args, clock=None, check=True, env=None, timeout=300):
         args = list(args)
         clock = clock or self.clock
-        if args[0] in ("run", "build-full", "status", "gc", "admin"):
+        if args[0] in ("run", "build-full", "compact", "status", "gc", "admin"):
             args += ["--config", str(self.config), "--clock", clock]
         elif args[0] == "query":
             args += ["--config", str(self.config)]

@@ -147,8 +147,9 @@ AD_STORED = ["ad_id", "item_id", "campaign_id", "title", "bid", "status"]
 ITEM_STORED = ["title", "brand", "category", "price"]
 
 
-def expected_index(data_dir, cut_s, target_s):
-    """{doc id: {"group":..., "fields": {...}, "text": {...}, "keyword": {...}}} at `target_s`."""
+def newest_records(data_dir, cut_s, target_s):
+    """(ads, items): the newest record of each ad and item id, {id: (group, version,
+    deleted, record)}, over the snapshot and the partitions [cut_s, target_s]."""
     data = Path(data_dir)
     snap_ads = sorted(str(p) for p in (data / "snapshot" / "ads").glob("*.jsonl"))
     snap_items = sorted(str(p) for p in (data / "snapshot" / "items").glob("*.jsonl"))
@@ -156,6 +157,12 @@ def expected_index(data_dir, cut_s, target_s):
                  list(read_records(partition_files(data, "ads", cut_s, target_s), "ad_id", "item_id")))
     items = newest(list(read_records(snap_items, "item_id")) +
                    list(read_records(partition_files(data, "items", cut_s, target_s), "item_id")))
+    return ads, items
+
+
+def expected_index(data_dir, cut_s, target_s):
+    """{doc id: {"group":..., "fields": {...}, "text": {...}, "keyword": {...}}} at `target_s`."""
+    ads, items = newest_records(data_dir, cut_s, target_s)
     groups = {}
     for aid, (group, version, deleted, obj) in ads.items():
         if not deleted:

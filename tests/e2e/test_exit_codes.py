@@ -108,7 +108,7 @@ def held(ws):
 
 def test_lease_held_exits_3_in_every_command_that_takes_it(held):
     ws = held
-    for command in (["run", "--once"], ["run", "--no-wait"], ["build-full"], ["gc"],
+    for command in (["run", "--once"], ["run", "--no-wait"], ["build-full"], ["compact"], ["gc"],
                     ["admin", "set-watermark", "--clear"]):
         p = ws.cli(*command, check=False)
         assert p.returncode == LEASE_HELD, (command, p.stderr)

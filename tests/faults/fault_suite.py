@@ -54,6 +54,9 @@ PERIOD_S = 300
 PARTITIONS = 4
 CRASH_POINTS = ["after_listing", "mid_read", "after_read", "after_inputs", "after_segments",
                 "after_manifest", "before_commit", "after_commit", "during_gc"]
+# The points a compaction (`freshet compact`) passes, in order.
+COMPACTION_POINTS = ["after_merge", "after_segments", "after_manifest", "before_commit",
+                     "after_commit"]
 SECRET = "fs-canary-7d1e0c9b"  # put where secrets live: it must never come out
 
 
@@ -146,7 +149,7 @@ class Ctx:
 
     def args(self, *args, clock=None):
         args = list(args)
-        if args[0] in ("run", "build-full", "status", "gc", "admin"):
+        if args[0] in ("run", "build-full", "compact", "status", "gc", "admin"):
             args += ["--config", str(self.ws.config), "--clock", clock or self.final_clock]
         elif args[0] == "query":
             args += ["--config", str(self.ws.config)]
@@ -380,6 +383,41 @@ def s_crash_point(ctx):
     ctx.converge()
     reader.check()
     loop_clock_moved(ctx)
+    final_checks(ctx)
+
+
+def s_compaction(ctx):
+    """A compaction killed at one of its named points while readers read, then
+    a clean one (or none left to do), then catch-up over the new base: inv 2-4;
+    a compaction changes none of the served docs."""
+    ctx.setup(ctx.rng.choice(["plain", "messy"]), policy=ctx.rng.choice(["sequential", "latest"]),
+              retention="0s")
+    reader = Reader(ctx)
+    reader.start()
+    # A delta to fold, short of the last partitions so that catch-up goes on
+    # over the compacted base.
+    clock = fixed(CUT_S + ctx.rng.randint(1, PARTITIONS - 1) * PERIOD_S + 60)
+    for _ in range(ctx.rng.randint(1, 2)):
+        ctx.run_once(clock=clock)
+    served = all_hits(ctx)
+    points = [p for p in ctx.options.get("points", COMPACTION_POINTS) if p in COMPACTION_POINTS]
+    point = ctx.rng.choice(points or COMPACTION_POINTS)
+    p = ctx.fx("compact", "--holder", "fault-runner", env={"FRESHET_TEST_CRASH_POINT": point})
+    if p.returncode == -signal.SIGKILL:
+        ctx.faults += 1
+    else:
+        ctx.violate(4, f"compact never reached {point}: exit {p.returncode}: {p.stderr[-300:]}")
+    p = ctx.fx("compact", "--holder", "fault-runner")
+    if p.returncode != 0:
+        ctx.violate(4, f"compact after a crash at {point} exited {p.returncode}: "
+                       f"{p.stderr[-300:]}")
+    compacted = all_hits(ctx)
+    if compacted != served:
+        changed = sorted(set(compacted) ^ set(served)) or \
+            sorted(k for k in served if compacted[k] != served[k])
+        ctx.violate(4, f"compaction changed the served docs, e.g. {changed[:3]}")
+    ctx.converge()
+    reader.check()
     final_checks(ctx)
 
 
@@ -1011,6 +1049,7 @@ SCENARIOS = {
     "s3_faults": (s_s3_faults, 1),
     "lease_expired": (s_lease_expired, 2),
     "collapse": (s_collapse, 1),
+    "compaction": (s_compaction, 2),
 }
 
 # Which scenario shows each safeguard is needed (run with it disabled), and

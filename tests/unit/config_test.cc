@@ -1,5 +1,6 @@
 #include "pipeline/config.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -110,15 +111,17 @@ TEST(ConfigTest, RejectsUnknownKeysAndBadValuesNamingTheKey) {
   ExpectError("[pipeline\n", "p.toml:1");
 }
 
+// kValid with `key = value` in its [pipeline] table.
+std::string WithPipelineKey(std::string_view key, std::string_view value) {
+  std::string text = kValid;
+  text.insert(text.find("cadence"), fmt::format("{} = {}\n", key, value));
+  return text;
+}
+
 // pipeline.max_shrink: a fraction of the live docs, 0.5 unless set.
 TEST(ConfigTest, MaxShrinkIsAFractionWrittenAsAnIntegerOrAFloat) {
-  std::string base = kValid;
-  auto with = [&](std::string_view value) {
-    std::string text = base;
-    text.insert(text.find("cadence"), "max_shrink = " + std::string(value) + "\n");
-    return text;
-  };
-  auto c = Parse(base);
+  auto with = [](std::string_view value) { return WithPipelineKey("max_shrink", value); };
+  auto c = Parse(kValid);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->max_shrink, 0.5);
   c = Parse(with("0.25"));
@@ -136,14 +139,38 @@ TEST(ConfigTest, MaxShrinkIsAFractionWrittenAsAnIntegerOrAFloat) {
   ExpectError(with("\"half\""), "pipeline.max_shrink: expected a number between 0 and 1");
 }
 
+// pipeline.compact_after: off unless set; a number is a fraction of the
+// base's bytes, a string a duration.
+TEST(ConfigTest, CompactAfterIsAFractionOrADurationAndOffByDefault) {
+  auto with = [](std::string_view value) { return WithPipelineKey("compact_after", value); };
+  auto c = Parse(kValid);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->compact_after_ratio, 0.0);
+  EXPECT_EQ(c->compact_after_age, 0);
+  c = Parse(with("0.5"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->compact_after_ratio, 0.5);
+  EXPECT_EQ(c->compact_after_age, 0);
+  c = Parse(with("2"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->compact_after_ratio, 2.0);
+  c = Parse(with("\"6h\""));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->compact_after_ratio, 0.0);
+  EXPECT_EQ(c->compact_after_age, 6 * kMicrosPerHour);
+  const char* expected =
+      "pipeline.compact_after: expected a positive number (a fraction) or a duration such as "
+      "\"6h\"";
+  ExpectError(with("0"), expected);
+  ExpectError(with("-0.5"), expected);
+  ExpectError(with("true"), expected);
+  ExpectError(with("\"soon\""), "pipeline.compact_after:");
+}
+
 // pipeline.segment_format: the newest format unless an upgrade needs the
 // one older readers read.
 TEST(ConfigTest, SegmentFormatIsTheNewestUnlessSetToOneThisBuildWrites) {
-  auto with = [&](std::string_view value) {
-    std::string text = kValid;
-    text.insert(text.find("cadence"), "segment_format = " + std::string(value) + "\n");
-    return text;
-  };
+  auto with = [](std::string_view value) { return WithPipelineKey("segment_format", value); };
   auto c = Parse(kValid);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->segment_format, static_cast<int>(kSegmentFormatVersion));

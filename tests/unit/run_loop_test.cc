@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "index/index_view.h"
 #include "index/manifest.h"
 #include "memory_pipeline.h"
 
@@ -193,6 +194,64 @@ TEST_F(RunLoopTest, RebuildFoldsTheLayersAtTheFirstBatchOnly) {
   };
   ASSERT_TRUE(Run(rebuild).ok());
   EXPECT_EQ(layers(), 2u);  // partition 4 rebuilt into one layer, 5 added a layer
+}
+
+// pipeline.compact_after: `run` compacts after the commit that finds the
+// delta due, into a base cut at the end of the delta's newest partition.
+class CompactAfterTest : public RunLoopTest {
+ protected:
+  Manifest Committed() {
+    const std::string key = metastore_->GetState("ads")->manifest_key;
+    auto m = ParseManifest(key, *output_->Get(key));
+    EXPECT_TRUE(m.ok()) << m.status().ToString();
+    return m.ok() ? *m : Manifest();
+  }
+  CompactAfterTest() { once_.once = true; }
+  RunLoopOptions once_;
+};
+
+TEST_F(CompactAfterTest, ADurationCompactsOnceTheDeltaSpansThatLong) {
+  config_.compact_after_age = 30 * kMicrosPerMinute;  // the base is cut at 10:00
+  ASSERT_TRUE(Run(once_).ok());                       // 10:12: partition 1, to 10:10
+  EXPECT_TRUE(Committed().has_delta);
+  for (int n = 2; n <= 5; ++n) AddPartition(n);
+  clock_.Advance(20 * kMicrosPerMinute);  // 10:32: partitions 2 to 5 too, to 10:30
+  ASSERT_TRUE(Run(once_).ok());
+  const Manifest m = Committed();
+  EXPECT_FALSE(m.has_delta);
+  EXPECT_EQ(m.base_cut, PartitionStart(6));
+  EXPECT_EQ(metastore_->GetState("ads")->watermark, PartitionStart(5));
+  auto view = IndexView::OpenCurrent(*output_, nullptr);
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  EXPECT_EQ((*view)->LiveDocs(), 7u);  // ads 1 and 2, 101 to 105
+  // The next partition is a delta over the new base.
+  AddPartition(6);
+  clock_.Advance(5 * kMicrosPerMinute);
+  ASSERT_TRUE(Run(once_).ok());
+  EXPECT_TRUE(Committed().has_delta);
+  EXPECT_EQ(Committed().window_start, PartitionStart(6));
+}
+
+// The span is data time: a runner catching up a backlog does not compact
+// at every batch.
+TEST_F(CompactAfterTest, ADurationIsNotTheWallClock) {
+  config_.compact_after_age = 30 * kMicrosPerMinute;
+  config_.lag_policy = LagPolicy::kSequential;
+  clock_.Advance(3 * kMicrosPerHour);
+  ASSERT_TRUE(Run(once_).ok());  // partition 1 of a 3-hour backlog
+  EXPECT_TRUE(Committed().has_delta);
+}
+
+TEST_F(CompactAfterTest, AFractionCompactsOnceTheDeltaIsThatLarge) {
+  config_.compact_after_ratio = 100;  // never here: the delta is smaller than the base
+  ASSERT_TRUE(Run(once_).ok());
+  EXPECT_TRUE(Committed().has_delta);
+  config_.compact_after_ratio = 0.01;
+  AddPartition(2);
+  clock_.Advance(5 * kMicrosPerMinute);
+  ASSERT_TRUE(Run(once_).ok());
+  EXPECT_FALSE(Committed().has_delta);
+  EXPECT_EQ(Committed().base_cut, PartitionStart(3));
 }
 
 TEST_F(RunLoopTest, StopEndsTheLoopAndReleasesTheLease) {

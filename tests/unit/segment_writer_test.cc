@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "index/segment/segment_merger.h"
 #include "index/segment/segment_reader.h"
 
 namespace freshet {
@@ -17,27 +18,6 @@ std::string ReadFile(const std::filesystem::path& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
-}
-
-// Everything a reader sees of a segment, as the writer's input.
-SegmentData DataOf(const SegmentReader& r) {
-  SegmentData d;
-  d.kind = r.kind();
-  d.schema = r.schema();
-  for (uint32_t g = 0; g < r.num_groups(); ++g) {
-    auto record = r.Group(g);
-    EXPECT_TRUE(record.ok()) << record.status().ToString();
-    d.groups.push_back(SegmentGroup{std::string(r.GroupKey(g)), record->has_record, record->version,
-                                    record->row, record->aggregates, r.GroupFirstDoc(g),
-                                    r.GroupDocCount(g)});
-  }
-  for (uint32_t ord = 0; ord < r.num_docs(); ++ord) {
-    auto row = r.DocRow(ord);
-    EXPECT_TRUE(row.ok()) << row.status().ToString();
-    d.docs.push_back(
-        SegmentDoc{std::string(r.DocId(ord)), r.DocGroup(ord), r.DocVersion(ord), *row});
-  }
-  return d;
 }
 
 // The golden segments of each format N from 2 on (tests/golden/segment-vN,
@@ -62,8 +42,9 @@ TEST_P(GoldenRewriteTest, RewritesEachGoldenSegmentByteForByte) {
     auto reader = SegmentReader::Open(name, bytes);
     ASSERT_TRUE(reader.ok()) << reader.status().ToString();
     ASSERT_EQ((*reader)->format_version(), format) << name;
-    EXPECT_TRUE(WriteSegment(DataOf(**reader), format) == bytes)
-        << name << " is not rewritten as is";
+    auto data = DecodeSegment(**reader);
+    ASSERT_TRUE(data.ok()) << data.status().ToString();
+    EXPECT_TRUE(WriteSegment(*data, format) == bytes) << name << " is not rewritten as is";
     ++segments;
   }
   EXPECT_EQ(segments, 3);

@@ -3,8 +3,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "common/hash.h"
 #include "format/row.h"
 #include "index/segment/segment_schema.h"
 
@@ -36,5 +38,12 @@ struct SegmentData {
   std::vector<SegmentGroup> groups;
   std::vector<SegmentDoc> docs;
 };
+
+// The shard of a generation of `shards` segments that holds group `key`.
+// Frozen: builds and merges lay groups out by it (a merge of segments
+// built with the same shard count keeps every group in its shard).
+inline size_t ShardOfGroup(std::string_view key, size_t shards) {
+  return static_cast<size_t>(Hash64(key) % shards);
+}
 
 }  // namespace freshet

@@ -1,0 +1,61 @@
+// Segment merge: the segments of a new base from the segments of a
+// generation (a base and its delta layers), by a k-way merge of their groups
+// in key order. Which copy of a group is served (the one of its highest
+// layer) is decided before, by the caller (IndexView::HiddenGroups): the
+// merge takes each group from the one source that serves it, whole, with
+// its record, aggregates and docs, so deletions (docs absent from the
+// serving copy), moves (a doc in its new group only) and group-record
+// updates carry over as the serving layer holds them.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "common/status.h"
+#include "index/segment/segment_data.h"
+#include "index/segment/segment_reader.h"
+
+namespace freshet {
+
+// Everything a reader decodes of a segment, as the writer's input:
+// WriteSegment(DecodeSegment(r), r.format_version()) writes r's bytes again.
+// Corruption naming the segment if a group record or a row cannot be decoded.
+Result<SegmentData> DecodeSegment(const SegmentReader& reader);
+
+// Appends group `g` of `reader`, with `record` (its decoded record) and its
+// docs, to the end of `out`. REQUIRES: g < reader.num_groups(); every group
+// of `out` sorts before the group's key. Corruption naming the segment if a
+// doc's row cannot be decoded.
+Status AppendGroup(const SegmentReader& reader, uint32_t g, GroupRecord record, SegmentData* out);
+
+struct MergeSource {
+  const SegmentReader* segment = nullptr;
+  // Per group of `segment`: true if another source serves it (a higher
+  // layer); null: every group is served from here. Borrowed; must outlive
+  // the merge.
+  const std::vector<bool>* superseded = nullptr;
+};
+
+struct MergeStats {
+  int64_t docs = 0;
+  int64_t groups = 0;
+  int64_t superseded_groups = 0;  // copies another source serves
+  int64_t emptied_groups = 0;     // served groups with no doc and no record: left out
+};
+
+// The served groups of `sources`, as `shards` base segments of `schema`: a
+// group goes to shard ShardOfGroup(key, shards), each segment's groups
+// sorted by key and docs by (group key, id), as a build lays them out, so
+// that the same groups give the same bytes as a build from their records.
+// A group without a record has version 0 and no row (a build from a
+// snapshot knows no version for a record it does not hold). Decodes up to
+// `threads` shards at a time (0: one per core). InvalidArgument naming the
+// segment if one's schema is not `schema`; Corruption naming both segments
+// if two sources serve one group, or the segment if its groups are not
+// sorted or cannot be decoded.
+Result<std::vector<SegmentData>> MergeSegments(std::span<const MergeSource> sources,
+                                               const SegmentSchema& schema, int shards, int threads,
+                                               MergeStats* stats);
+
+}  // namespace freshet
