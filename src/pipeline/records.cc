@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include "common/crash_point.h"
@@ -16,11 +17,16 @@ int IndexOf(const std::vector<std::string>& cols, const std::string& name) {
   return it == cols.end() ? -1 : static_cast<int>(it - cols.begin());
 }
 
-// Sets `*out` to the text of a key (a non-empty string or an integer), or
-// returns false with `*why` saying what is wrong, naming the column and, for
-// a value of another type, the type (`what` is "key" or "group key").
-bool KeyText(const Value& v, std::string_view what, std::string_view column, std::string* out,
-             std::string* why) {
+// Rows reserved for at most from a file's announced row count (a damaged
+// footer may announce billions).
+constexpr uint64_t kMaxReservedRows = uint64_t{1} << 22;
+
+// Sets `*out` to the text of a key (a non-empty string or an integer,
+// written into `buf`), or returns false with `*why` saying what is wrong,
+// naming the column and, for a value of another type, the type (`what` is
+// "key" or "group key").
+bool KeyText(const ValueView& v, std::string_view what, std::string_view column, char (&buf)[24],
+             std::string_view* out, std::string* why) {
   switch (v.type) {
     case ValueType::kString:
       if (!v.s.empty()) {
@@ -28,64 +34,48 @@ bool KeyText(const Value& v, std::string_view what, std::string_view column, std
         return true;
       }
       break;
-    case ValueType::kInt64:
-      *out = fmt::format("{}", v.i);
+    case ValueType::kInt64: {
+      auto end = std::to_chars(buf, buf + sizeof buf, v.i).ptr;
+      *out = std::string_view(buf, static_cast<size_t>(end - buf));
       return true;
+    }
     case ValueType::kNull:
       break;
     default:
       *why = fmt::format("{} column '{}' holds a {} ({}); a {} must be a string or an integer",
-                         what, column, ValueTypeName(v.type), ValueToText(v), what);
+                         what, column, ValueTypeName(v.type), ValueToText(v.ToValue()), what);
       return false;
   }
   *why = fmt::format("missing or empty {} column '{}'", what, column);
   return false;
 }
 
+// Reduces the rows of one file to the newest record per id as they arrive,
+// a batch or a row at a time. Keys are hashed once; a row's values are
+// copied into the file's table only while it is the newest of its id.
 class ReducingSink final : public RowSink {
  public:
   ReducingSink(const RecordSchema& schema, BadRecordPolicy policy, ParsedFile* out)
-      : schema_(schema), policy_(policy), out_(out) {}
+      : schema_(schema), policy_(policy), out_(out), table_(*out->table) {}
 
-  Status OnRow(Row& row, uint64_t line) override {
-    KeyedRecord rec;
-    std::string why;
-    if (!KeyText(row[schema_.id_column], "key", schema_.columns[schema_.id_column], &rec.id,
-                 &why)) {
-      return Bad(line, 0, std::move(why));
-    }
-    auto version = VersionOf(row[schema_.version_column], schema_.version_format);
-    if (!version.ok()) {
-      return Bad(line, 0,
-                 fmt::format("column '{}': {}", schema_.columns[schema_.version_column],
-                             version.status().message()));
-    }
-    rec.version = *version;
-    if (schema_.op_column >= 0) {
-      const Value& op = row[schema_.op_column];
-      if (op.type == ValueType::kString) {
-        rec.deleted = std::find(schema_.delete_values.begin(), schema_.delete_values.end(), op.s) !=
-                      schema_.delete_values.end();
-      }
-    }
-    if (schema_.group_column >= 0 &&
-        !KeyText(row[schema_.group_column], "group key", schema_.columns[schema_.group_column],
-                 &rec.group, &why) &&
-        !rec.deleted) {
-      return Bad(line, 0, std::move(why));
-    }
-    ++out_->records;
-    auto [it, inserted] = latest_.try_emplace(rec.id, out_->reduced.size());
-    if (inserted) {
-      rec.row = std::move(row);
-      out_->reduced.push_back(std::move(rec));
-      row.assign(schema_.columns.size(), Value());
-    } else if (rec.version >= out_->reduced[it->second].version) {
-      rec.row = std::move(row);
-      out_->reduced[it->second] = std::move(rec);
-      row.assign(schema_.columns.size(), Value());
+  void OnRowCountHint(uint64_t rows) override {
+    size_t n = static_cast<size_t>(std::min(rows, kMaxReservedRows));
+    out_->reduced.reserve(n);
+    table_.Reserve(n);
+    index_.Reserve(n);
+  }
+
+  Status OnBatch(const RecordBatch& batch, uint64_t first_row_number) override {
+    for (size_t r = 0; r < batch.rows; ++r) {
+      RETURN_IF_ERROR(Take([&](int column) { return batch.View(static_cast<size_t>(column), r); },
+                           [&] { return table_.Append(batch, r); }, first_row_number + r));
     }
     return Status::OK();
+  }
+
+  Status OnRow(Row& row, uint64_t line) override {
+    return Take([&](int column) { return ViewOf(row[static_cast<size_t>(column)]); },
+                [&] { return table_.Append(row); }, line);
   }
 
   Status OnBadRow(uint64_t line, uint64_t offset, std::string reason) override {
@@ -93,6 +83,55 @@ class ReducingSink final : public RowSink {
   }
 
  private:
+  // One row: `at(column)` views its values, `append()` copies them into the
+  // table and returns their row there.
+  template <typename ViewAt, typename AppendRow>
+  Status Take(const ViewAt& at, const AppendRow& append, uint64_t line) {
+    std::string why;
+    char id_buf[24], group_buf[24];
+    std::string_view id, group;
+    if (!KeyText(at(schema_.id_column), "key", schema_.columns[schema_.id_column], id_buf, &id,
+                 &why)) {
+      return Bad(line, 0, std::move(why));
+    }
+    auto version = VersionOf(at(schema_.version_column), schema_.version_format);
+    if (!version.ok()) {
+      return Bad(line, 0,
+                 fmt::format("column '{}': {}", schema_.columns[schema_.version_column],
+                             version.status().message()));
+    }
+    bool deleted = false;
+    if (schema_.op_column >= 0) {
+      ValueView op = at(schema_.op_column);
+      if (op.type == ValueType::kString) {
+        deleted = std::find(schema_.delete_values.begin(), schema_.delete_values.end(), op.s) !=
+                  schema_.delete_values.end();
+      }
+    }
+    if (schema_.group_column >= 0 &&
+        !KeyText(at(schema_.group_column), "group key", schema_.columns[schema_.group_column],
+                 group_buf, &group, &why) &&
+        !deleted) {
+      return Bad(line, 0, std::move(why));
+    }
+    ++out_->records;
+    std::vector<KeyedRecord>& reduced = out_->reduced;
+    const uint64_t hash = Hash64(id);
+    const uint32_t position = static_cast<uint32_t>(reduced.size());
+    const uint32_t found =
+        index_.FindOrAdd(hash, id, position, [&](uint32_t p) { return reduced[p].id; });
+    if (found == position) {
+      reduced.push_back(KeyedRecord{table_.Store(id), table_.Store(group), *version, deleted, hash,
+                                    &table_, append()});
+    } else if (KeyedRecord& kept = reduced[found]; *version >= kept.version) {
+      kept.version = *version;
+      kept.deleted = deleted;
+      if (group != kept.group) kept.group = table_.Store(group);
+      kept.row = append();
+    }
+    return Status::OK();
+  }
+
   Status Bad(uint64_t line, uint64_t offset, std::string reason) {
     std::string where = offset ? fmt::format("{}:{} (byte {})", out_->key, line, offset)
                                : fmt::format("{}:{}", out_->key, line);
@@ -108,7 +147,8 @@ class ReducingSink final : public RowSink {
   const RecordSchema& schema_;
   BadRecordPolicy policy_;
   ParsedFile* out_;
-  std::unordered_map<std::string, size_t> latest_;
+  RecordTable& table_;
+  KeyIndex index_;  // positions in out_->reduced
 };
 
 RecordSchema MakeSchema(std::vector<std::string> cols, const ColumnRoles& roles,
@@ -136,7 +176,7 @@ RecordSchema RecordSchema::ForGroups(const PipelineConfig& c) {
   return MakeSchema(c.GroupProjection(), c.group_columns, "");
 }
 
-Result<int64_t> VersionOf(const Value& v, ColumnRoles::VersionFormat format) {
+Result<int64_t> VersionOf(const ValueView& v, ColumnRoles::VersionFormat format) {
   const bool timestamp = format == ColumnRoles::VersionFormat::kTimestamp;
   switch (v.type) {
     case ValueType::kInt64:
@@ -161,12 +201,13 @@ Result<int64_t> VersionOf(const Value& v, ColumnRoles::VersionFormat format) {
 
 Result<ParsedFile> ReadKeyedFile(ObjectStore& store, const ObjectInfo& file, TimeMicros partition,
                                  FileFormat format, const RecordSchema& schema,
-                                 BadRecordPolicy policy) {
+                                 BadRecordPolicy policy, int reader_threads) {
   ParsedFile out;
+  out.table = std::make_unique<RecordTable>(schema.columns.size());
   out.key = file.key;
   out.fingerprint = file.fingerprint;
   out.partition = partition;
-  auto reader = RowReader::Create(format);
+  auto reader = RowReader::Create(format, reader_threads);
   if (!reader) {
     return Status::NotSupported(fmt::format("file '{}': format {} is not supported by this build",
                                             file.key, FileFormatName(format)));
@@ -188,17 +229,53 @@ Result<ParsedFile> ReadKeyedFile(ObjectStore& store, const ObjectInfo& file, Tim
   return out;
 }
 
-std::unordered_map<std::string_view, const KeyedRecord*> ReduceNewest(
-    const std::vector<std::shared_ptr<const ParsedFile>>& files) {
-  std::unordered_map<std::string_view, const KeyedRecord*> newest;
+KeyedRecord MakeRecord(RecordTable& table, std::string_view id, std::string_view group,
+                       int64_t version, bool deleted, const Row& values) {
+  return KeyedRecord{table.Store(id), table.Store(group),  version, deleted, Hash64(id),
+                     &table,          table.Append(values)};
+}
+
+void KeyIndex::Reserve(size_t n) {
+  size_t capacity = 16;
+  while (capacity < 2 * n) capacity *= 2;
+  if (capacity > slots_.size()) Grow(capacity);
+}
+
+void KeyIndex::Grow(size_t capacity) {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(capacity, Slot{0, 0});
+  const size_t mask = capacity - 1;
+  for (const Slot& s : old) {
+    if (s.position == 0) continue;
+    size_t i = s.hash & mask;
+    while (slots_[i].position != 0) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+}
+
+void NewestRecords::Offer(const KeyedRecord* rec) {
+  const uint32_t position = static_cast<uint32_t>(records_.size());
+  const uint32_t found =
+      index_.FindOrAdd(rec->hash, rec->id, position, [&](uint32_t p) { return records_[p]->id; });
+  if (found == position) {
+    records_.push_back(rec);
+  } else if (rec->version >= records_[found]->version) {
+    records_[found] = rec;
+  }
+}
+
+const KeyedRecord* NewestRecords::Find(std::string_view id) const {
+  uint32_t found = index_.Find(Hash64(id), id, [&](uint32_t p) { return records_[p]->id; });
+  return found == KeyIndex::kNone ? nullptr : records_[found];
+}
+
+NewestRecords ReduceNewest(const std::vector<std::shared_ptr<const ParsedFile>>& files) {
+  NewestRecords newest;
   size_t total = 0;
   for (const auto& f : files) total += f->reduced.size();
-  newest.reserve(total);
+  newest.Reserve(total);
   for (const auto& f : files) {
-    for (const KeyedRecord& r : f->reduced) {
-      auto [it, inserted] = newest.try_emplace(r.id, &r);
-      if (!inserted && r.version >= it->second->version) it->second = &r;
-    }
+    for (const KeyedRecord& r : f->reduced) newest.Offer(&r);
   }
   return newest;
 }
