@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <optional>
 
 #include "common/crash_point.h"
 
@@ -21,24 +22,32 @@ int IndexOf(const std::vector<std::string>& cols, const std::string& name) {
 // footer may announce billions).
 constexpr uint64_t kMaxReservedRows = uint64_t{1} << 22;
 
-// Sets `*out` to the text of a key (a non-empty string or an integer,
-// written into `buf`), or returns false with `*why` saying what is wrong,
-// naming the column and, for a value of another type, the type (`what` is
-// "key" or "group key").
+// Records looked up this many rows ahead of the one reduced (see
+// KeyIndex::Prefetch).
+constexpr size_t kPrefetchDistance = 16;
+
+// Sets `*out` to the text of a key: a non-empty string, or an integer
+// written into `buf`. False for any other value.
+bool KeyView(const ValueView& v, char (&buf)[24], std::string_view* out) {
+  if (v.type == ValueType::kString && !v.s.empty()) {
+    *out = v.s;
+    return true;
+  }
+  if (v.type == ValueType::kInt64) {
+    auto end = std::to_chars(buf, buf + sizeof buf, v.i).ptr;
+    *out = std::string_view(buf, static_cast<size_t>(end - buf));
+    return true;
+  }
+  return false;
+}
+
+// KeyView, or false with `*why` saying what is wrong, naming the column and,
+// for a value of another type, the type (`what` is "key" or "group key").
 bool KeyText(const ValueView& v, std::string_view what, std::string_view column, char (&buf)[24],
              std::string_view* out, std::string* why) {
+  if (KeyView(v, buf, out)) return true;
   switch (v.type) {
     case ValueType::kString:
-      if (!v.s.empty()) {
-        *out = v.s;
-        return true;
-      }
-      break;
-    case ValueType::kInt64: {
-      auto end = std::to_chars(buf, buf + sizeof buf, v.i).ptr;
-      *out = std::string_view(buf, static_cast<size_t>(end - buf));
-      return true;
-    }
     case ValueType::kNull:
       break;
     default:
@@ -66,16 +75,26 @@ class ReducingSink final : public RowSink {
   }
 
   Status OnBatch(const RecordBatch& batch, uint64_t first_row_number) override {
+    // Keys hashed first, so that their slots load a few rows ahead.
+    hashes_.resize(batch.rows);
+    const size_t id_column = static_cast<size_t>(schema_.id_column);
     for (size_t r = 0; r < batch.rows; ++r) {
+      char buf[24];
+      std::string_view id;
+      hashes_[r] = KeyView(batch.View(id_column, r), buf, &id) ? Hash64(id) : 0;
+    }
+    for (size_t r = 0; r < batch.rows; ++r) {
+      if (r + kPrefetchDistance < batch.rows) index_.Prefetch(hashes_[r + kPrefetchDistance]);
       RETURN_IF_ERROR(Take([&](int column) { return batch.View(static_cast<size_t>(column), r); },
-                           [&] { return table_.Append(batch, r); }, first_row_number + r));
+                           [&] { return table_.Append(batch, r); }, first_row_number + r,
+                           hashes_[r]));
     }
     return Status::OK();
   }
 
   Status OnRow(Row& row, uint64_t line) override {
     return Take([&](int column) { return ViewOf(row[static_cast<size_t>(column)]); },
-                [&] { return table_.Append(row); }, line);
+                [&] { return table_.Append(row); }, line, std::nullopt);
   }
 
   Status OnBadRow(uint64_t line, uint64_t offset, std::string reason) override {
@@ -84,9 +103,11 @@ class ReducingSink final : public RowSink {
 
  private:
   // One row: `at(column)` views its values, `append()` copies them into the
-  // table and returns their row there.
+  // table and returns their row there; `id_hash` is Hash64 of its key when
+  // the caller has it.
   template <typename ViewAt, typename AppendRow>
-  Status Take(const ViewAt& at, const AppendRow& append, uint64_t line) {
+  Status Take(const ViewAt& at, const AppendRow& append, uint64_t line,
+              std::optional<uint64_t> id_hash) {
     std::string why;
     char id_buf[24], group_buf[24];
     std::string_view id, group;
@@ -116,7 +137,7 @@ class ReducingSink final : public RowSink {
     }
     ++out_->records;
     std::vector<KeyedRecord>& reduced = out_->reduced;
-    const uint64_t hash = Hash64(id);
+    const uint64_t hash = id_hash ? *id_hash : Hash64(id);
     const uint32_t position = static_cast<uint32_t>(reduced.size());
     const uint32_t found =
         index_.FindOrAdd(hash, id, position, [&](uint32_t p) { return reduced[p].id; });
@@ -148,7 +169,8 @@ class ReducingSink final : public RowSink {
   BadRecordPolicy policy_;
   ParsedFile* out_;
   RecordTable& table_;
-  KeyIndex index_;  // positions in out_->reduced
+  KeyIndex index_;                // positions in out_->reduced
+  std::vector<uint64_t> hashes_;  // of the current batch's keys
 };
 
 RecordSchema MakeSchema(std::vector<std::string> cols, const ColumnRoles& roles,
@@ -245,6 +267,7 @@ void KeyIndex::Grow(size_t capacity) {
   std::vector<Slot> old = std::move(slots_);
   slots_.assign(capacity, Slot{0, 0});
   const size_t mask = capacity - 1;
+  mask_ = mask;
   for (const Slot& s : old) {
     if (s.position == 0) continue;
     size_t i = s.hash & mask;
@@ -264,6 +287,15 @@ void NewestRecords::Offer(const KeyedRecord* rec) {
   }
 }
 
+void NewestRecords::OfferAll(const std::vector<KeyedRecord>& records) {
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (i + kPrefetchDistance < records.size()) {
+      index_.Prefetch(records[i + kPrefetchDistance].hash);
+    }
+    Offer(&records[i]);
+  }
+}
+
 const KeyedRecord* NewestRecords::Find(std::string_view id) const {
   uint32_t found = index_.Find(Hash64(id), id, [&](uint32_t p) { return records_[p]->id; });
   return found == KeyIndex::kNone ? nullptr : records_[found];
@@ -274,9 +306,7 @@ NewestRecords ReduceNewest(const std::vector<std::shared_ptr<const ParsedFile>>&
   size_t total = 0;
   for (const auto& f : files) total += f->reduced.size();
   newest.Reserve(total);
-  for (const auto& f : files) {
-    for (const KeyedRecord& r : f->reduced) newest.Offer(&r);
-  }
+  for (const auto& f : files) newest.OfferAll(f->reduced);
   return newest;
 }
 
