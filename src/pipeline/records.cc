@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <optional>
 
 #include "common/crash_point.h"
 
@@ -60,8 +59,11 @@ bool KeyText(const ValueView& v, std::string_view what, std::string_view column,
 }
 
 // Reduces the rows of one file to the newest record per id as they arrive,
-// a batch or a row at a time. Keys are hashed once; a row's values are
-// copied into the file's table only while it is the newest of its id.
+// a batch or a row at a time. Each row of a batch is checked first, in file
+// order (bad records are reported in order) and its key hashed once; then
+// the batch's good rows are reduced, their index slots loaded a few rows
+// ahead. A row's values are copied into the file's table only while it is
+// the newest of its id.
 class ReducingSink final : public RowSink {
  public:
   ReducingSink(const RecordSchema& schema, BadRecordPolicy policy, ParsedFile* out)
@@ -75,26 +77,28 @@ class ReducingSink final : public RowSink {
   }
 
   Status OnBatch(const RecordBatch& batch, uint64_t first_row_number) override {
-    // Keys hashed first, so that their slots load a few rows ahead.
-    hashes_.resize(batch.rows);
-    const size_t id_column = static_cast<size_t>(schema_.id_column);
+    checked_.clear();
+    key_text_.resize(batch.rows);
     for (size_t r = 0; r < batch.rows; ++r) {
-      char buf[24];
-      std::string_view id;
-      hashes_[r] = KeyView(batch.View(id_column, r), buf, &id) ? Hash64(id) : 0;
+      RETURN_IF_ERROR(Check([&](int column) { return batch.View(static_cast<size_t>(column), r); },
+                            first_row_number + r, static_cast<uint32_t>(r), &key_text_[r]));
     }
-    for (size_t r = 0; r < batch.rows; ++r) {
-      if (r + kPrefetchDistance < batch.rows) index_.Prefetch(hashes_[r + kPrefetchDistance]);
-      RETURN_IF_ERROR(Take([&](int column) { return batch.View(static_cast<size_t>(column), r); },
-                           [&] { return table_.Append(batch, r); }, first_row_number + r,
-                           hashes_[r]));
+    for (size_t i = 0; i < checked_.size(); ++i) {
+      if (i + kPrefetchDistance < checked_.size()) {
+        index_.Prefetch(checked_[i + kPrefetchDistance].hash);
+      }
+      const CheckedRow& c = checked_[i];
+      Reduce(c, [&] { return table_.Append(batch, c.source); });
     }
     return Status::OK();
   }
 
   Status OnRow(Row& row, uint64_t line) override {
-    return Take([&](int column) { return ViewOf(row[static_cast<size_t>(column)]); },
-                [&] { return table_.Append(row); }, line, std::nullopt);
+    checked_.clear();
+    RETURN_IF_ERROR(Check([&](int column) { return ViewOf(row[static_cast<size_t>(column)]); },
+                          line, 0, &key_text_one_));
+    if (!checked_.empty()) Reduce(checked_[0], [&] { return table_.Append(row); });
+    return Status::OK();
   }
 
   Status OnBadRow(uint64_t line, uint64_t offset, std::string reason) override {
@@ -102,16 +106,27 @@ class ReducingSink final : public RowSink {
   }
 
  private:
-  // One row: `at(column)` views its values, `append()` copies them into the
-  // table and returns their row there; `id_hash` is Hash64 of its key when
-  // the caller has it.
-  template <typename ViewAt, typename AppendRow>
-  Status Take(const ViewAt& at, const AppendRow& append, uint64_t line,
-              std::optional<uint64_t> id_hash) {
-    std::string why;
-    char id_buf[24], group_buf[24];
+  // A good row of the current batch: its key, version and group, and its
+  // place in the batch.
+  struct CheckedRow {
     std::string_view id, group;
-    if (!KeyText(at(schema_.id_column), "key", schema_.columns[schema_.id_column], id_buf, &id,
+    uint64_t hash;
+    int64_t version;
+    bool deleted;
+    uint32_t source;
+  };
+  // The text of a row's integer keys (id, group).
+  struct IntegerKeyText {
+    char id[24], group[24];
+  };
+
+  // Checks one row (`at(column)` views its values): a bad record is reported,
+  // a good one is added to checked_ (its integer keys written into `*text`).
+  template <typename ViewAt>
+  Status Check(const ViewAt& at, uint64_t line, uint32_t source, IntegerKeyText* text) {
+    std::string why;
+    std::string_view id, group;
+    if (!KeyText(at(schema_.id_column), "key", schema_.columns[schema_.id_column], text->id, &id,
                  &why)) {
       return Bad(line, 0, std::move(why));
     }
@@ -131,26 +146,32 @@ class ReducingSink final : public RowSink {
     }
     if (schema_.group_column >= 0 &&
         !KeyText(at(schema_.group_column), "group key", schema_.columns[schema_.group_column],
-                 group_buf, &group, &why) &&
+                 text->group, &group, &why) &&
         !deleted) {
       return Bad(line, 0, std::move(why));
     }
     ++out_->records;
+    checked_.push_back(CheckedRow{id, group, Hash64(id), *version, deleted, source});
+    return Status::OK();
+  }
+
+  // Keeps `c` if it is the first or the newest of its id so far; `append()`
+  // copies its values into the table and returns their row there.
+  template <typename AppendRow>
+  void Reduce(const CheckedRow& c, const AppendRow& append) {
     std::vector<KeyedRecord>& reduced = out_->reduced;
-    const uint64_t hash = id_hash ? *id_hash : Hash64(id);
     const uint32_t position = static_cast<uint32_t>(reduced.size());
     const uint32_t found =
-        index_.FindOrAdd(hash, id, position, [&](uint32_t p) { return reduced[p].id; });
+        index_.FindOrAdd(c.hash, c.id, position, [&](uint32_t i) { return reduced[i].id; });
     if (found == position) {
-      reduced.push_back(KeyedRecord{table_.Store(id), table_.Store(group), *version, deleted, hash,
-                                    &table_, append()});
-    } else if (KeyedRecord& kept = reduced[found]; *version >= kept.version) {
-      kept.version = *version;
-      kept.deleted = deleted;
-      if (group != kept.group) kept.group = table_.Store(group);
+      reduced.push_back(KeyedRecord{table_.Store(c.id), table_.Store(c.group), c.version, c.deleted,
+                                    c.hash, &table_, append()});
+    } else if (KeyedRecord& kept = reduced[found]; c.version >= kept.version) {
+      kept.version = c.version;
+      kept.deleted = c.deleted;
+      if (c.group != kept.group) kept.group = table_.Store(c.group);
       kept.row = append();
     }
-    return Status::OK();
   }
 
   Status Bad(uint64_t line, uint64_t offset, std::string reason) {
@@ -169,8 +190,10 @@ class ReducingSink final : public RowSink {
   BadRecordPolicy policy_;
   ParsedFile* out_;
   RecordTable& table_;
-  KeyIndex index_;                // positions in out_->reduced
-  std::vector<uint64_t> hashes_;  // of the current batch's keys
+  KeyIndex index_;                        // positions in out_->reduced
+  std::vector<CheckedRow> checked_;       // the current batch's good rows, in order
+  std::vector<IntegerKeyText> key_text_;  // per row of the current batch
+  IntegerKeyText key_text_one_;           // OnRow's
 };
 
 RecordSchema MakeSchema(std::vector<std::string> cols, const ColumnRoles& roles,

@@ -115,7 +115,8 @@ struct RecordSchema {
 // reader's error. With kSkip bad records are counted and listed, and such a
 // file is quarantined whole ("KEY: unreadable file: ..." or
 // "KEY: unsupported file: ...").
-// `reader_threads` decode the file (see RowReader::Create).
+// `reader_threads` decode the file (see RowReader::Create); `reduced` holds
+// one record per id, in the order ids first appear in the file.
 Result<ParsedFile> ReadKeyedFile(ObjectStore& store, const ObjectInfo& file, TimeMicros partition,
                                  FileFormat format, const RecordSchema& schema,
                                  BadRecordPolicy policy, int reader_threads = 2);

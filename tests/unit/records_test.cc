@@ -4,6 +4,7 @@
 
 #include <map>
 #include <random>
+#include <set>
 
 #include "format/parquet/parquet_writer.h"
 #include "parquet_test_files.h"
@@ -145,24 +146,27 @@ TEST(ReadKeyedFile, NewestPerKeyTiesDeletesKeyLengthsAndBadKeys) {
             (std::vector<std::string>{"w.jsonl:10: missing or empty key column 'ad_id'",
                                       "w.jsonl:11: missing or empty key column 'ad_id'",
                                       "w.jsonl:12: missing or empty group key column 'item_id'"}));
+  std::vector<std::string_view> ids;  // one per key, in the order keys first appear
+  for (const KeyedRecord& k : parsed->reduced) ids.push_back(k.id);
+  ASSERT_EQ(ids, (std::vector<std::string_view>{"a", "bb", "7", long_key, shorter_key, "d"}));
+  auto find = [&](std::string_view id) -> const KeyedRecord& {
+    for (const KeyedRecord& k : parsed->reduced) {
+      if (k.id == id) return k;
+    }
+    ADD_FAILURE() << "no record of " << id;
+    return parsed->reduced[0];
+  };
+  EXPECT_EQ(Title(find("a")), "second a");
+  EXPECT_EQ(find("bb").group, "g1");
+  EXPECT_EQ(find("bb").version, 9);
+  EXPECT_EQ(Title(find("bb")), "bb new");
+  EXPECT_EQ(Title(find("7")), "string seven");
+  EXPECT_EQ(Title(find(long_key)), "long");
+  EXPECT_EQ(Title(find(shorter_key)), "shorter");
+  EXPECT_TRUE(find("d").deleted);
+  EXPECT_EQ(find("d").group, "");
+  EXPECT_EQ(find("d").version, 4);
   const auto& r = parsed->reduced;
-  ASSERT_EQ(r.size(), 6u);  // one per key, in the order keys first appear
-  EXPECT_EQ(r[0].id, "a");
-  EXPECT_EQ(Title(r[0]), "second a");
-  EXPECT_EQ(r[1].id, "bb");
-  EXPECT_EQ(r[1].group, "g1");
-  EXPECT_EQ(r[1].version, 9);
-  EXPECT_EQ(Title(r[1]), "bb new");
-  EXPECT_EQ(r[2].id, "7");
-  EXPECT_EQ(Title(r[2]), "string seven");
-  EXPECT_EQ(r[3].id, long_key);
-  EXPECT_EQ(Title(r[3]), "long");
-  EXPECT_EQ(r[4].id, shorter_key);
-  EXPECT_EQ(Title(r[4]), "shorter");
-  EXPECT_EQ(r[5].id, "d");
-  EXPECT_TRUE(r[5].deleted);
-  EXPECT_EQ(r[5].group, "");
-  EXPECT_EQ(r[5].version, 4);
   for (const KeyedRecord& k : r) EXPECT_EQ(k.hash, Hash64(k.id));
 }
 
@@ -186,7 +190,6 @@ TEST(ReadKeyedFile, ParquetBatchesReduceAsRowsDo) {
     std::string group, title;
   };
   std::map<std::string, Expected> model;
-  std::vector<std::string> first_seen;
   std::mt19937 rng(7);
   for (int i = 0; i < 12000; ++i) {
     std::string id = "k" + std::string(rng() % 4, 'x') + std::to_string(rng() % 3000);
@@ -199,7 +202,6 @@ TEST(ReadKeyedFile, ParquetBatchesReduceAsRowsDo) {
             Value::String(title)};
     ASSERT_TRUE((*writer)->AppendRow(row).ok());
     auto it = model.find(id);
-    if (it == model.end()) first_seen.push_back(id);
     if (it == model.end() || version >= it->second.version) {
       model[id] = {version, deleted, deleted ? "" : group, title};
     }
@@ -214,15 +216,17 @@ TEST(ReadKeyedFile, ParquetBatchesReduceAsRowsDo) {
                                 OpSchema(), BadRecordPolicy::kStop, threads);
     ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
     EXPECT_EQ(parsed->records, 12000);
-    ASSERT_EQ(parsed->reduced.size(), first_seen.size());
-    for (size_t i = 0; i < first_seen.size(); ++i) {
-      const KeyedRecord& r = parsed->reduced[i];
-      const Expected& e = model[first_seen[i]];
-      ASSERT_EQ(r.id, first_seen[i]) << threads;
+    ASSERT_EQ(parsed->reduced.size(), model.size());
+    std::set<std::string_view> seen;
+    for (const KeyedRecord& r : parsed->reduced) {
+      ASSERT_TRUE(model.count(std::string(r.id))) << r.id;
+      ASSERT_TRUE(seen.insert(r.id).second) << r.id << " twice";
+      const Expected& e = model[std::string(r.id)];
       EXPECT_EQ(r.version, e.version) << r.id;
       EXPECT_EQ(r.deleted, e.deleted) << r.id;
       EXPECT_EQ(r.group, e.group) << r.id;
       EXPECT_EQ(Title(r), e.title) << r.id;
+      EXPECT_EQ(r.hash, Hash64(r.id));
     }
   }
 }
