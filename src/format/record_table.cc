@@ -37,15 +37,13 @@ void RecordTable::Put(const ValueView& v) {
 }
 
 uint32_t RecordTable::Append(const RecordBatch& batch, size_t row) {
-  uint32_t index = static_cast<uint32_t>(rows());
-  if (columns_ == 0) ++rows_;
+  uint32_t index = static_cast<uint32_t>(rows_++);
   for (size_t c = 0; c < columns_; ++c) Put(batch.View(c, row));
   return index;
 }
 
 uint32_t RecordTable::Append(const Row& values) {
-  uint32_t index = static_cast<uint32_t>(rows());
-  if (columns_ == 0) ++rows_;
+  uint32_t index = static_cast<uint32_t>(rows_++);
   for (size_t c = 0; c < columns_; ++c) Put(ViewOf(values[c]));
   return index;
 }

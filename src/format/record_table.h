@@ -26,7 +26,7 @@ class RecordTable {
   RecordTable& operator=(const RecordTable&) = delete;
 
   size_t columns() const { return columns_; }
-  size_t rows() const { return columns_ == 0 ? rows_ : cells_.size() / columns_; }
+  size_t rows() const { return rows_; }
 
   // Room for `rows` rows without regrowing the cells.
   void Reserve(size_t rows) { cells_.reserve(rows * columns_); }
@@ -64,7 +64,7 @@ class RecordTable {
   void Put(const ValueView& v);
 
   size_t columns_;
-  size_t rows_ = 0;          // only for tables without columns
+  size_t rows_ = 0;
   std::vector<Cell> cells_;  // row-major
   std::vector<std::string_view> items_;
   ByteArena arena_;
