@@ -19,7 +19,7 @@ int IndexOf(const std::vector<std::string>& cols, const std::string& name) {
 
 // Rows reserved for at most from a file's announced row count (a damaged
 // footer may announce billions).
-constexpr uint64_t kMaxReservedRows = uint64_t{1} << 22;
+constexpr uint64_t kMaxReservedRows = uint64_t{1} << 20;
 
 // Records looked up this many rows ahead of the one reduced (see
 // KeyIndex::Prefetch).
