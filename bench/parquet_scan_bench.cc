@@ -1,13 +1,20 @@
 // Parquet scan throughput: writes an ads-like file with a fixed seed
 // (ad_id, item_id, title, description, bid, updated_at; SNAPPY, dictionary
-// on) with freshet's writer, then reads projected columns through
-// ParquetReader into a sink that touches every value, and prints rows/s and
-// MB/s (MB = uncompressed bytes of the projected column chunks).
+// on) with freshet's writer, then times one of two phases on projected
+// columns and prints rows/s and MB/s (MB = uncompressed bytes of the
+// projected column chunks):
+//   --phase scan   ParquetReader into a sink that touches every value;
+//   --phase read   the pipeline's read phase: ReadKeyedFile (keyed by ad_id,
+//                  grouped by item_id, versioned by updated_at) and
+//                  ReduceNewest, as a batch or build-full does; freeing the
+//                  result is timed apart ("teardown").
 //
 //   parquet_scan_bench [--rows N] [--columns a,b,...] [--iterations K]
-//                      [--threads T] [--dir DIR] [--keep]
+//                      [--threads T] [--row-group-rows R] [--phase scan|read]
+//                      [--dir DIR] [--keep]
 // The last line is machine-readable ("RESULT key=value ..."); the file stays
-// in DIR (default: a temporary folder, removed unless --keep).
+// in DIR (default: a temporary folder, removed unless --keep). Every 7th
+// ad_id repeats an earlier one, so that the reduction has work to do.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -20,6 +27,7 @@
 
 #include "format/parquet/parquet_reader.h"
 #include "format/parquet/parquet_writer.h"
+#include "pipeline/records.h"
 #include "storage/object_store.h"
 
 namespace {
@@ -43,18 +51,19 @@ std::string Words(std::mt19937_64& rng, int n) {
   return s;
 }
 
-Result<std::string> MakeFile(uint64_t rows) {
+Result<std::string> MakeFile(uint64_t rows, uint64_t row_group_rows) {
   std::vector<parquet::WriterColumn> schema{
       {"ad_id", ValueType::kInt64, false}, {"item_id", ValueType::kInt64, true},
       {"title", ValueType::kString, true}, {"description", ValueType::kString, true},
       {"bid", ValueType::kDouble, true},   {"updated_at", ValueType::kInt64, true}};
   parquet::ParquetWriterOptions options;
   options.codec = parquet::Codec::kSnappy;
+  options.row_group_rows = row_group_rows;
   ASSIGN_OR_RETURN(auto writer, parquet::ParquetWriter::Create(schema, options));
   std::mt19937_64 rng(20240501);
   Row row(schema.size());
   for (uint64_t i = 0; i < rows; ++i) {
-    row[0] = Value::Int64(static_cast<int64_t>(1000000 + i));
+    row[0] = Value::Int64(static_cast<int64_t>(1000000 + (i % 7 == 6 ? rng() % (i + 1) : i)));
     row[1] = Value::Int64(static_cast<int64_t>(rng() % (rows / 10 + 1)));
     row[2] = Value::String(Words(rng, 3 + static_cast<int>(rng() % 6)));
     row[3] = rng() % 10 == 0 ? Value::Null()
@@ -92,11 +101,54 @@ std::vector<std::string> Split(const std::string& s) {
   return out;
 }
 
+// The pipeline's read phase over `file`: records kept, seconds to read and
+// reduce, seconds to free the result.
+struct ReadPhase {
+  size_t kept = 0;
+  double seconds = 0;
+  double teardown_seconds = 0;
+};
+
+Result<ReadPhase> TimeReadPhase(ObjectStore& store, const ObjectInfo& info,
+                                const std::vector<std::string>& columns, int threads) {
+  RecordSchema schema;
+  schema.columns = columns;
+  auto index_of = [&](std::string_view name) {
+    auto it = std::find(columns.begin(), columns.end(), name);
+    return it == columns.end() ? -1 : static_cast<int>(it - columns.begin());
+  };
+  schema.id_column = index_of("ad_id");
+  schema.group_column = index_of("item_id");
+  schema.version_column = index_of("updated_at");
+  if (schema.id_column < 0 || schema.version_column < 0) {
+    return Status::InvalidArgument("--phase read needs ad_id and updated_at among the columns");
+  }
+  ReadPhase out;
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::shared_ptr<const ParsedFile>> files;
+  {
+    ASSIGN_OR_RETURN(ParsedFile parsed, ReadKeyedFile(store, info, 0, FileFormat::kParquet, schema,
+                                                      BadRecordPolicy::kStop, threads));
+    files.push_back(std::make_shared<const ParsedFile>(std::move(parsed)));
+  }
+  auto newest = std::make_unique<NewestRecords>(ReduceNewest(files));
+  out.kept = newest->size();
+  auto reduced = std::chrono::steady_clock::now();
+  newest.reset();
+  files.clear();
+  auto freed = std::chrono::steady_clock::now();
+  out.seconds = std::chrono::duration<double>(reduced - start).count();
+  out.teardown_seconds = std::chrono::duration<double>(freed - reduced).count();
+  return out;
+}
+
 int Run(int argc, char** argv) {
   uint64_t rows = 200000;
+  uint64_t row_group_rows = 1 << 20;
   int iterations = 5;
   int threads = 2;
   bool keep = false;
+  std::string phase = "scan";
   std::vector<std::string> columns{"ad_id", "title", "bid", "updated_at"};
   std::filesystem::path dir;
   for (int i = 1; i < argc; ++i) {
@@ -108,6 +160,10 @@ int Run(int argc, char** argv) {
       iterations = std::max(1, std::atoi(next().c_str()));
     else if (arg == "--threads")
       threads = std::atoi(next().c_str());
+    else if (arg == "--row-group-rows")
+      row_group_rows = std::max<uint64_t>(1, std::strtoull(next().c_str(), nullptr, 10));
+    else if (arg == "--phase")
+      phase = next();
     else if (arg == "--columns")
       columns = Split(next());
     else if (arg == "--dir")
@@ -119,6 +175,10 @@ int Run(int argc, char** argv) {
       return 2;
     }
   }
+  if (phase != "scan" && phase != "read") {
+    fmt::print(stderr, "--phase is scan or read, not {}\n", phase);
+    return 2;
+  }
   bool temp = dir.empty();
   if (temp)
     dir = std::filesystem::temp_directory_path() / fmt::format("freshet-bench-{}", ::getpid());
@@ -128,7 +188,7 @@ int Run(int argc, char** argv) {
     return 1;
   }
   auto t0 = std::chrono::steady_clock::now();
-  auto bytes = MakeFile(rows);
+  auto bytes = MakeFile(rows, row_group_rows);
   if (!bytes.ok()) {
     fmt::print(stderr, "{}\n", bytes.status().ToString());
     return 1;
@@ -153,10 +213,40 @@ int Run(int argc, char** argv) {
       }
     }
   }
-  fmt::print("file: {} ({} rows, {:.1f} MB, written in {:.2f} s)\n", (dir / key).string(), rows,
-             bytes->size() / 1e6, write_s);
-  fmt::print("columns: {} ({:.1f} MB uncompressed), threads: {}\n", fmt::join(columns, ","),
-             projected / 1e6, threads);
+  fmt::print("file: {} ({} rows in {} row groups, {:.1f} MB, written in {:.2f} s)\n",
+             (dir / key).string(), rows, (*file)->metadata().row_groups.size(), bytes->size() / 1e6,
+             write_s);
+  fmt::print("columns: {} ({:.1f} MB uncompressed), threads: {}, phase: {}\n",
+             fmt::join(columns, ","), projected / 1e6, threads, phase);
+  if (phase == "read") {
+    std::vector<double> times, teardowns;
+    size_t kept = 0;
+    for (int it = 0; it < iterations; ++it) {
+      auto r = TimeReadPhase(**store, *info, columns, threads);
+      if (!r.ok()) {
+        fmt::print(stderr, "read phase failed: {}\n", r.status().ToString());
+        return 1;
+      }
+      kept = r->kept;
+      times.push_back(r->seconds);
+      teardowns.push_back(r->teardown_seconds);
+    }
+    std::sort(times.begin(), times.end());
+    std::sort(teardowns.begin(), teardowns.end());
+    double median = times[times.size() / 2];
+    double teardown = teardowns[teardowns.size() / 2];
+    fmt::print(
+        "read phase: median {:.4f} s, best {:.4f} s over {} runs ({} newest records); "
+        "teardown median {:.4f} s\n",
+        median, times.front(), iterations, kept, teardown);
+    fmt::print(
+        "RESULT file={} rows={} seconds={:.6f} best_seconds={:.6f} teardown_seconds={:.6f} "
+        "rows_per_s={:.0f} mb_per_s={:.1f}\n",
+        (dir / key).string(), rows, median, times.front(), teardown, rows / median,
+        projected / 1e6 / median);
+    if (temp && !keep) std::filesystem::remove_all(dir);
+    return 0;
+  }
   parquet::ParquetReadOptions options;
   options.threads = threads;
   parquet::ParquetReader reader(options);
@@ -176,8 +266,10 @@ int Run(int argc, char** argv) {
   double median = times[times.size() / 2];
   fmt::print("scan: median {:.4f} s, best {:.4f} s over {} runs\n", median, times.front(),
              iterations);
-  fmt::print("RESULT file={} rows={} seconds={:.6f} rows_per_s={:.0f} mb_per_s={:.1f}\n",
-             (dir / key).string(), rows, median, rows / median, projected / 1e6 / median);
+  fmt::print(
+      "RESULT file={} rows={} seconds={:.6f} best_seconds={:.6f} rows_per_s={:.0f} "
+      "mb_per_s={:.1f}\n",
+      (dir / key).string(), rows, median, times.front(), rows / median, projected / 1e6 / median);
   if (temp && !keep) std::filesystem::remove_all(dir);
   return 0;
 }

@@ -8,58 +8,75 @@
 namespace freshet {
 namespace {
 
-// Converts one projected JSON value; returns false (with `why`) for values a
-// column cannot hold (objects, nested arrays).
-bool ConvertValue(simdjson::dom::element el, Value* out, std::string* why) {
+// Views one JSON scalar (a string stays in the parser's buffer); false for
+// arrays and objects.
+bool ViewScalar(simdjson::dom::element el, ValueView* out) {
   using simdjson::dom::element_type;
+  *out = ValueView();
   switch (el.type()) {
     case element_type::NULL_VALUE:
-      *out = Value::Null();
       return true;
     case element_type::BOOL:
-      *out = Value::Bool(bool(el.get_bool().value_unsafe()));
+      out->type = ValueType::kBool;
+      out->i = bool(el.get_bool().value_unsafe()) ? 1 : 0;
       return true;
     case element_type::INT64:
-      *out = Value::Int64(el.get_int64().value_unsafe());
+      out->type = ValueType::kInt64;
+      out->i = el.get_int64().value_unsafe();
       return true;
-    case element_type::UINT64: {
-      uint64_t u = el.get_uint64().value_unsafe();
-      *out = Value::Double(static_cast<double>(u));
+    case element_type::UINT64:
+      out->type = ValueType::kDouble;
+      out->d = static_cast<double>(el.get_uint64().value_unsafe());
       return true;
-    }
     case element_type::DOUBLE:
-      *out = Value::Double(el.get_double().value_unsafe());
+      out->type = ValueType::kDouble;
+      out->d = el.get_double().value_unsafe();
       return true;
     case element_type::STRING:
-      *out = Value::String(std::string(el.get_string().value_unsafe()));
+      out->type = ValueType::kString;
+      out->s = el.get_string().value_unsafe();
       return true;
-    case element_type::ARRAY: {
-      Value v;
-      v.type = ValueType::kStringList;
-      simdjson::dom::array array;
-      if (el.get_array().get(array)) {
-        *why = "malformed array";
-        return false;
-      }
-      for (simdjson::dom::element item : array) {
-        Value scalar;
-        if (item.type() == element_type::ARRAY || item.type() == element_type::OBJECT) {
-          *why = "nested arrays and objects are not supported in a column";
-          return false;
-        }
-        if (!ConvertValue(item, &scalar, why)) return false;
-        if (scalar.is_null()) continue;
-        v.list.push_back(ValueToText(scalar));
-      }
-      *out = std::move(v);
-      return true;
-    }
-    case element_type::OBJECT:
-      *why = "objects are not supported in a column";
+    default:
       return false;
   }
-  *why = "unknown JSON type";
-  return false;
+}
+
+// Converts one projected JSON value into row 0 of `col`; returns false
+// (with `why`) for values a column cannot hold (objects, nested arrays).
+// Arrays become lists of their scalars' canonical text, nulls left out.
+bool ConvertValue(simdjson::dom::element el, ColumnBatch* col, std::string* why) {
+  using simdjson::dom::element_type;
+  ValueView v;
+  if (ViewScalar(el, &v)) {
+    col->types[0] = v.type;
+    col->ints[0] = v.i;
+    col->doubles[0] = v.d;
+    col->strings[0] = v.s;
+    return true;
+  }
+  if (el.type() == element_type::OBJECT) {
+    *why = "objects are not supported in a column";
+    return false;
+  }
+  simdjson::dom::array array;
+  if (el.get_array().get(array)) {
+    *why = "malformed array";
+    return false;
+  }
+  std::vector<std::string>& list = col->lists[0];
+  list.clear();
+  for (simdjson::dom::element item : array) {
+    ValueView scalar;
+    if (!ViewScalar(item, &scalar)) {
+      *why = "nested arrays and objects are not supported in a column";
+      return false;
+    }
+    if (scalar.is_null()) continue;
+    list.push_back(scalar.type == ValueType::kString ? std::string(scalar.s)
+                                                     : ValueToText(scalar.ToValue()));
+  }
+  col->types[0] = ValueType::kStringList;
+  return true;
 }
 
 }  // namespace
@@ -83,7 +100,19 @@ Status JsonLinesReader::Parse(std::string_view file_name, std::string_view bytes
   const char* base = padded.data();
 
   simdjson::dom::parser parser;
-  Row row(columns.size());
+  // Each good line is a batch of one row whose strings stay in the parser's
+  // buffer until the next line is parsed.
+  std::vector<ColumnBatch> cells(columns.size());
+  RecordBatch batch;
+  batch.rows = 1;
+  for (ColumnBatch& c : cells) {
+    c.types.resize(1);
+    c.ints.resize(1);
+    c.doubles.resize(1);
+    c.strings.resize(1);
+    c.lists.resize(1);
+    batch.columns.push_back(&c);
+  }
   uint64_t line_no = 0;
   size_t pos = 0;
   while (pos < bytes.size()) {
@@ -114,13 +143,13 @@ Status JsonLinesReader::Parse(std::string_view file_name, std::string_view bytes
       RETURN_IF_ERROR(sink.OnBadRow(line_no, line_start, "record is not a JSON object"));
       continue;
     }
-    for (Value& v : row) v = Value::Null();
+    for (ColumnBatch& c : cells) c.types[0] = ValueType::kNull;
     bool bad = false;
     for (auto field : obj) {
       auto it = index.find(field.key);
       if (it == index.end()) continue;
       std::string why;
-      if (!ConvertValue(field.value, &row[it->second], &why)) {
+      if (!ConvertValue(field.value, &cells[it->second], &why)) {
         RETURN_IF_ERROR(
             sink.OnBadRow(line_no, line_start, fmt::format("column '{}': {}", field.key, why)));
         bad = true;
@@ -128,7 +157,7 @@ Status JsonLinesReader::Parse(std::string_view file_name, std::string_view bytes
       }
     }
     if (bad) continue;
-    RETURN_IF_ERROR(sink.OnRow(row, line_no));
+    RETURN_IF_ERROR(sink.OnBatch(batch, line_no));
   }
   (void)file_name;
   return Status::OK();

@@ -1,7 +1,9 @@
 // JSON Lines: one JSON object per line ('\n' or "\r\n"), UTF-8, blank lines
 // ignored. A line that is not a JSON object, or is not valid UTF-8, or is
 // longer than kMaxRecordBytes is reported to the sink as a bad row with its
-// line number and byte offset; reading goes on at the next line.
+// line number and byte offset; reading goes on at the next line. A good line
+// reaches the sink as a batch of one row (RowSink::OnBatch) whose strings
+// are views into the parser's buffer, valid during the call.
 #pragma once
 
 #include "format/row_reader.h"

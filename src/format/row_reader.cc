@@ -7,6 +7,15 @@
 
 namespace freshet {
 
+Status RowSink::OnBatch(const RecordBatch& batch, uint64_t first_row_number) {
+  Row row;
+  for (size_t r = 0; r < batch.rows; ++r) {
+    batch.RowInto(r, &row);
+    RETURN_IF_ERROR(OnRow(row, first_row_number + r));
+  }
+  return Status::OK();
+}
+
 Result<FileFormat> ParseFileFormat(std::string_view name) {
   if (name == "jsonl" || name == "json" || name == "ndjson") return FileFormat::kJsonLines;
   if (name == "parquet") return FileFormat::kParquet;
@@ -31,12 +40,13 @@ bool IsDataFile(FileFormat format, std::string_view key) {
   return false;
 }
 
-std::unique_ptr<RowReader> RowReader::Create(FileFormat format) {
+std::unique_ptr<RowReader> RowReader::Create(FileFormat format, int threads) {
   switch (format) {
     case FileFormat::kJsonLines:
       return std::make_unique<JsonLinesReader>();
     case FileFormat::kParquet:
-      return std::make_unique<parquet::ParquetReader>();
+      return std::make_unique<parquet::ParquetReader>(
+          parquet::ParquetReadOptions{.threads = threads});
   }
   return nullptr;
 }

@@ -69,11 +69,9 @@ std::set<std::string> ChangedGroups(
   return GroupsOfChanges(ChangedFiles(before.doc_files, doc_files),
                          ChangedFiles(before.group_files, group_files), newest_docs, base,
                          [&](std::string_view id) -> std::optional<std::string_view> {
-                           auto it = before.newest_docs.find(id);
-                           if (it == before.newest_docs.end() || it->second->deleted) {
-                             return std::nullopt;
-                           }
-                           return it->second->group;
+                           const KeyedRecord* rec = before.newest_docs.Find(id);
+                           if (!rec || rec->deleted) return std::nullopt;
+                           return rec->group;
                          });
 }
 

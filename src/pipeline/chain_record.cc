@@ -225,15 +225,15 @@ std::set<std::string> GroupsOfChanges(
   std::set<std::string> groups;
   for (const ParsedFile* f : doc_files) {
     for (const KeyedRecord& r : f->reduced) {
-      if (auto it = newest_docs.find(r.id); it != newest_docs.end() && !it->second->deleted) {
-        groups.emplace(it->second->group);
+      if (const KeyedRecord* newest = newest_docs.Find(r.id); newest && !newest->deleted) {
+        groups.emplace(newest->group);
       }
       if (auto previous = previous_group(r.id)) groups.emplace(*previous);
       if (auto loc = FindBaseDoc(base, r.id)) groups.emplace(loc->group());
     }
   }
   for (const ParsedFile* f : group_files) {
-    for (const KeyedRecord& r : f->reduced) groups.insert(r.id);
+    for (const KeyedRecord& r : f->reduced) groups.emplace(r.id);
   }
   return groups;
 }

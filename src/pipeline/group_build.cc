@@ -113,12 +113,7 @@ void ApplyGroupRecord(const KeyedRecord* rec, GroupState* g) {
   }
   g->has_record = true;
   g->version = rec->version;
-  g->row = rec->row;
-}
-
-const KeyedRecord* Find(const NewestRecords& m, std::string_view key) {
-  auto it = m.find(key);
-  return it == m.end() ? nullptr : it->second;
+  g->row = rec->Values();
 }
 
 }  // namespace
@@ -166,10 +161,10 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
   if (only_groups) {
     touched = *only_groups;
     std::unordered_set<std::string_view> wanted(only_groups->begin(), only_groups->end());
-    for (const auto& [id, rec] : docs) {
+    for (const KeyedRecord* rec : docs) {
       const bool joins = !rec->deleted && wanted.count(rec->group);
       if (!joins && !rec->deleted) continue;  // leaves its base group, if wanted, in step 2
-      auto loc = FindBaseDoc(base, id);
+      auto loc = FindBaseDoc(base, rec->id);
       if (loc && loc->version() > rec->version) continue;  // base is newer
       if (loc && rec->deleted && wanted.count(loc->group())) {
         ++stats->deleted_docs;
@@ -178,8 +173,8 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
     }
   } else {
     winners.reserve(docs.size());
-    for (const auto& [id, rec] : docs) {
-      auto loc = FindBaseDoc(base, id);
+    for (const KeyedRecord* rec : docs) {
+      auto loc = FindBaseDoc(base, rec->id);
       if (loc) {
         if (loc->version() > rec->version) continue;  // base is newer
         std::string_view old_group = loc->group();
@@ -187,10 +182,10 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
         if (rec->deleted) ++stats->deleted_docs;
         if (!rec->deleted && rec->group != old_group) ++stats->moved_docs;
       }
-      if (!rec->deleted) touched.insert(rec->group);
+      if (!rec->deleted) touched.emplace(rec->group);
       winners.push_back(rec);
     }
-    for (const auto& [key, rec] : groups) touched.emplace(key);
+    for (const KeyedRecord* rec : groups) touched.emplace(rec->id);
   }
 
   // 2. Each touched group from the base, minus docs the window decides.
@@ -206,7 +201,7 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
       g.row = std::move(rec.row);
       uint32_t first = seg->GroupFirstDoc(*bg), n = seg->GroupDocCount(*bg);
       for (uint32_t ord = first; ord < first + n; ++ord) {
-        const KeyedRecord* w = Find(docs, seg->DocId(ord));
+        const KeyedRecord* w = docs.Find(seg->DocId(ord));
         if (w && w->version >= seg->DocVersion(ord)) continue;  // the window decides
         if (SafeguardDisabled("group_recompute")) continue;
         ASSIGN_OR_RETURN(Row row, seg->DocRow(ord));
@@ -215,12 +210,13 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
       }
       break;
     }
-    ApplyGroupRecord(Find(groups, key), &g);
+    ApplyGroupRecord(groups.Find(key), &g);
   }
   // 3. The window's upserts join their (new) group.
   for (const KeyedRecord* rec : winners) {
     if (rec->deleted) continue;
-    states[rec->group].docs.push_back(DocState{rec->id, rec->version, rec->row});
+    states[std::string(rec->group)].docs.push_back(
+        DocState{std::string(rec->id), rec->version, rec->Values()});
   }
   auto segments = Assemble(config, SegmentKind::kDelta, states, shards, stats);
   if (only_groups) {
@@ -233,16 +229,17 @@ Result<std::vector<SegmentData>> BuildBase(const PipelineConfig& config, const N
                                            const NewestRecords& groups, int shards,
                                            BuildStats* stats) {
   std::map<std::string, GroupState> states;
-  for (const auto& [id, rec] : docs) {
+  for (const KeyedRecord* rec : docs) {
     if (rec->deleted) {
       ++stats->deleted_docs;
       continue;
     }
-    states[rec->group].docs.push_back(DocState{rec->id, rec->version, rec->row});
+    states[std::string(rec->group)].docs.push_back(
+        DocState{std::string(rec->id), rec->version, rec->Values()});
   }
   // Groups without docs are kept too: a later delta that adds a doc to one
   // takes its group record from the base.
-  for (const auto& [key, rec] : groups) ApplyGroupRecord(rec, &states[std::string(key)]);
+  for (const KeyedRecord* rec : groups) ApplyGroupRecord(rec, &states[std::string(rec->id)]);
   return Assemble(config, SegmentKind::kBase, states, shards, stats);
 }
 

@@ -24,8 +24,6 @@
 
 namespace freshet {
 
-using NewestRecords = std::unordered_map<std::string_view, const KeyedRecord*>;
-
 // Where a doc id lives in the base: its segment and ordinal.
 struct BaseDocLocation {
   const SegmentReader* segment;

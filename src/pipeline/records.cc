@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include "common/crash_point.h"
@@ -16,75 +17,87 @@ int IndexOf(const std::vector<std::string>& cols, const std::string& name) {
   return it == cols.end() ? -1 : static_cast<int>(it - cols.begin());
 }
 
-// Sets `*out` to the text of a key (a non-empty string or an integer), or
-// returns false with `*why` saying what is wrong, naming the column and, for
-// a value of another type, the type (`what` is "key" or "group key").
-bool KeyText(const Value& v, std::string_view what, std::string_view column, std::string* out,
-             std::string* why) {
+// Rows reserved for at most from a file's announced row count (a damaged
+// footer may announce billions).
+constexpr uint64_t kMaxReservedRows = uint64_t{1} << 20;
+
+// Records looked up this many rows ahead of the one reduced (see
+// KeyIndex::Prefetch).
+constexpr size_t kPrefetchDistance = 16;
+
+// Sets `*out` to the text of a key: a non-empty string, or an integer
+// written into `buf`. False for any other value.
+bool KeyView(const ValueView& v, char (&buf)[24], std::string_view* out) {
+  if (v.type == ValueType::kString && !v.s.empty()) {
+    *out = v.s;
+    return true;
+  }
+  if (v.type == ValueType::kInt64) {
+    auto end = std::to_chars(buf, buf + sizeof buf, v.i).ptr;
+    *out = std::string_view(buf, static_cast<size_t>(end - buf));
+    return true;
+  }
+  return false;
+}
+
+// KeyView, or false with `*why` saying what is wrong, naming the column and,
+// for a value of another type, the type (`what` is "key" or "group key").
+bool KeyText(const ValueView& v, std::string_view what, std::string_view column, char (&buf)[24],
+             std::string_view* out, std::string* why) {
+  if (KeyView(v, buf, out)) return true;
   switch (v.type) {
     case ValueType::kString:
-      if (!v.s.empty()) {
-        *out = v.s;
-        return true;
-      }
-      break;
-    case ValueType::kInt64:
-      *out = fmt::format("{}", v.i);
-      return true;
     case ValueType::kNull:
       break;
     default:
       *why = fmt::format("{} column '{}' holds a {} ({}); a {} must be a string or an integer",
-                         what, column, ValueTypeName(v.type), ValueToText(v), what);
+                         what, column, ValueTypeName(v.type), ValueToText(v.ToValue()), what);
       return false;
   }
   *why = fmt::format("missing or empty {} column '{}'", what, column);
   return false;
 }
 
+// Reduces the rows of one file to the newest record per id as they arrive,
+// a batch or a row at a time. Each row of a batch is checked first, in file
+// order (bad records are reported in order) and its key hashed once; then
+// the batch's good rows are reduced, their index slots loaded a few rows
+// ahead. A row's values are copied into the file's table only while it is
+// the newest of its id.
 class ReducingSink final : public RowSink {
  public:
   ReducingSink(const RecordSchema& schema, BadRecordPolicy policy, ParsedFile* out)
-      : schema_(schema), policy_(policy), out_(out) {}
+      : schema_(schema), policy_(policy), out_(out), table_(*out->table) {}
+
+  void OnRowCountHint(uint64_t rows) override {
+    size_t n = static_cast<size_t>(std::min(rows, kMaxReservedRows));
+    out_->reduced.reserve(n);
+    table_.Reserve(n);
+    index_.Reserve(n);
+  }
+
+  Status OnBatch(const RecordBatch& batch, uint64_t first_row_number) override {
+    checked_.clear();
+    key_text_.resize(batch.rows);
+    for (size_t r = 0; r < batch.rows; ++r) {
+      RETURN_IF_ERROR(Check([&](int column) { return batch.View(static_cast<size_t>(column), r); },
+                            first_row_number + r, static_cast<uint32_t>(r), &key_text_[r]));
+    }
+    for (size_t i = 0; i < checked_.size(); ++i) {
+      if (i + kPrefetchDistance < checked_.size()) {
+        index_.Prefetch(checked_[i + kPrefetchDistance].hash);
+      }
+      const CheckedRow& c = checked_[i];
+      Reduce(c, [&] { return table_.Append(batch, c.source); });
+    }
+    return Status::OK();
+  }
 
   Status OnRow(Row& row, uint64_t line) override {
-    KeyedRecord rec;
-    std::string why;
-    if (!KeyText(row[schema_.id_column], "key", schema_.columns[schema_.id_column], &rec.id,
-                 &why)) {
-      return Bad(line, 0, std::move(why));
-    }
-    auto version = VersionOf(row[schema_.version_column], schema_.version_format);
-    if (!version.ok()) {
-      return Bad(line, 0,
-                 fmt::format("column '{}': {}", schema_.columns[schema_.version_column],
-                             version.status().message()));
-    }
-    rec.version = *version;
-    if (schema_.op_column >= 0) {
-      const Value& op = row[schema_.op_column];
-      if (op.type == ValueType::kString) {
-        rec.deleted = std::find(schema_.delete_values.begin(), schema_.delete_values.end(), op.s) !=
-                      schema_.delete_values.end();
-      }
-    }
-    if (schema_.group_column >= 0 &&
-        !KeyText(row[schema_.group_column], "group key", schema_.columns[schema_.group_column],
-                 &rec.group, &why) &&
-        !rec.deleted) {
-      return Bad(line, 0, std::move(why));
-    }
-    ++out_->records;
-    auto [it, inserted] = latest_.try_emplace(rec.id, out_->reduced.size());
-    if (inserted) {
-      rec.row = std::move(row);
-      out_->reduced.push_back(std::move(rec));
-      row.assign(schema_.columns.size(), Value());
-    } else if (rec.version >= out_->reduced[it->second].version) {
-      rec.row = std::move(row);
-      out_->reduced[it->second] = std::move(rec);
-      row.assign(schema_.columns.size(), Value());
-    }
+    checked_.clear();
+    RETURN_IF_ERROR(Check([&](int column) { return ViewOf(row[static_cast<size_t>(column)]); },
+                          line, 0, &key_text_one_));
+    if (!checked_.empty()) Reduce(checked_[0], [&] { return table_.Append(row); });
     return Status::OK();
   }
 
@@ -93,6 +106,74 @@ class ReducingSink final : public RowSink {
   }
 
  private:
+  // A good row of the current batch: its key, version and group, and its
+  // place in the batch.
+  struct CheckedRow {
+    std::string_view id, group;
+    uint64_t hash;
+    int64_t version;
+    bool deleted;
+    uint32_t source;
+  };
+  // The text of a row's integer keys (id, group).
+  struct IntegerKeyText {
+    char id[24], group[24];
+  };
+
+  // Checks one row (`at(column)` views its values): a bad record is reported,
+  // a good one is added to checked_ (its integer keys written into `*text`).
+  template <typename ViewAt>
+  Status Check(const ViewAt& at, uint64_t line, uint32_t source, IntegerKeyText* text) {
+    std::string why;
+    std::string_view id, group;
+    if (!KeyText(at(schema_.id_column), "key", schema_.columns[schema_.id_column], text->id, &id,
+                 &why)) {
+      return Bad(line, 0, std::move(why));
+    }
+    auto version = VersionOf(at(schema_.version_column), schema_.version_format);
+    if (!version.ok()) {
+      return Bad(line, 0,
+                 fmt::format("column '{}': {}", schema_.columns[schema_.version_column],
+                             version.status().message()));
+    }
+    bool deleted = false;
+    if (schema_.op_column >= 0) {
+      ValueView op = at(schema_.op_column);
+      if (op.type == ValueType::kString) {
+        deleted = std::find(schema_.delete_values.begin(), schema_.delete_values.end(), op.s) !=
+                  schema_.delete_values.end();
+      }
+    }
+    if (schema_.group_column >= 0 &&
+        !KeyText(at(schema_.group_column), "group key", schema_.columns[schema_.group_column],
+                 text->group, &group, &why) &&
+        !deleted) {
+      return Bad(line, 0, std::move(why));
+    }
+    ++out_->records;
+    checked_.push_back(CheckedRow{id, group, Hash64(id), *version, deleted, source});
+    return Status::OK();
+  }
+
+  // Keeps `c` if it is the first or the newest of its id so far; `append()`
+  // copies its values into the table and returns their row there.
+  template <typename AppendRow>
+  void Reduce(const CheckedRow& c, const AppendRow& append) {
+    std::vector<KeyedRecord>& reduced = out_->reduced;
+    const uint32_t position = static_cast<uint32_t>(reduced.size());
+    const uint32_t found =
+        index_.FindOrAdd(c.hash, c.id, position, [&](uint32_t i) { return reduced[i].id; });
+    if (found == position) {
+      reduced.push_back(KeyedRecord{table_.Store(c.id), table_.Store(c.group), c.version, c.deleted,
+                                    c.hash, &table_, append()});
+    } else if (KeyedRecord& kept = reduced[found]; c.version >= kept.version) {
+      kept.version = c.version;
+      kept.deleted = c.deleted;
+      if (c.group != kept.group) kept.group = table_.Store(c.group);
+      kept.row = append();
+    }
+  }
+
   Status Bad(uint64_t line, uint64_t offset, std::string reason) {
     std::string where = offset ? fmt::format("{}:{} (byte {})", out_->key, line, offset)
                                : fmt::format("{}:{}", out_->key, line);
@@ -108,7 +189,11 @@ class ReducingSink final : public RowSink {
   const RecordSchema& schema_;
   BadRecordPolicy policy_;
   ParsedFile* out_;
-  std::unordered_map<std::string, size_t> latest_;
+  RecordTable& table_;
+  KeyIndex index_;                        // positions in out_->reduced
+  std::vector<CheckedRow> checked_;       // the current batch's good rows, in order
+  std::vector<IntegerKeyText> key_text_;  // per row of the current batch
+  IntegerKeyText key_text_one_;           // OnRow's
 };
 
 RecordSchema MakeSchema(std::vector<std::string> cols, const ColumnRoles& roles,
@@ -136,7 +221,7 @@ RecordSchema RecordSchema::ForGroups(const PipelineConfig& c) {
   return MakeSchema(c.GroupProjection(), c.group_columns, "");
 }
 
-Result<int64_t> VersionOf(const Value& v, ColumnRoles::VersionFormat format) {
+Result<int64_t> VersionOf(const ValueView& v, ColumnRoles::VersionFormat format) {
   const bool timestamp = format == ColumnRoles::VersionFormat::kTimestamp;
   switch (v.type) {
     case ValueType::kInt64:
@@ -161,12 +246,13 @@ Result<int64_t> VersionOf(const Value& v, ColumnRoles::VersionFormat format) {
 
 Result<ParsedFile> ReadKeyedFile(ObjectStore& store, const ObjectInfo& file, TimeMicros partition,
                                  FileFormat format, const RecordSchema& schema,
-                                 BadRecordPolicy policy) {
+                                 BadRecordPolicy policy, int reader_threads) {
   ParsedFile out;
+  out.table = std::make_unique<RecordTable>(schema.columns.size());
   out.key = file.key;
   out.fingerprint = file.fingerprint;
   out.partition = partition;
-  auto reader = RowReader::Create(format);
+  auto reader = RowReader::Create(format, reader_threads);
   if (!reader) {
     return Status::NotSupported(fmt::format("file '{}': format {} is not supported by this build",
                                             file.key, FileFormatName(format)));
@@ -188,18 +274,62 @@ Result<ParsedFile> ReadKeyedFile(ObjectStore& store, const ObjectInfo& file, Tim
   return out;
 }
 
-std::unordered_map<std::string_view, const KeyedRecord*> ReduceNewest(
-    const std::vector<std::shared_ptr<const ParsedFile>>& files) {
-  std::unordered_map<std::string_view, const KeyedRecord*> newest;
+KeyedRecord MakeRecord(RecordTable& table, std::string_view id, std::string_view group,
+                       int64_t version, bool deleted, const Row& values) {
+  return KeyedRecord{table.Store(id), table.Store(group),  version, deleted, Hash64(id),
+                     &table,          table.Append(values)};
+}
+
+void KeyIndex::Reserve(size_t n) {
+  size_t capacity = 16;
+  while (capacity < 2 * n) capacity *= 2;
+  if (capacity > slots_.size()) Grow(capacity);
+}
+
+void KeyIndex::Grow(size_t capacity) {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(capacity, Slot{0, 0});
+  const size_t mask = capacity - 1;
+  mask_ = mask;
+  for (const Slot& s : old) {
+    if (s.position == 0) continue;
+    size_t i = s.hash & mask;
+    while (slots_[i].position != 0) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+}
+
+void NewestRecords::Offer(const KeyedRecord* rec) {
+  const uint32_t position = static_cast<uint32_t>(records_.size());
+  const uint32_t found =
+      index_.FindOrAdd(rec->hash, rec->id, position, [&](uint32_t p) { return records_[p]->id; });
+  if (found == position) {
+    records_.push_back(rec);
+  } else if (rec->version >= records_[found]->version) {
+    records_[found] = rec;
+  }
+}
+
+void NewestRecords::OfferAll(const std::vector<KeyedRecord>& records) {
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (i + kPrefetchDistance < records.size()) {
+      index_.Prefetch(records[i + kPrefetchDistance].hash);
+    }
+    Offer(&records[i]);
+  }
+}
+
+const KeyedRecord* NewestRecords::Find(std::string_view id) const {
+  uint32_t found = index_.Find(Hash64(id), id, [&](uint32_t p) { return records_[p]->id; });
+  return found == KeyIndex::kNone ? nullptr : records_[found];
+}
+
+NewestRecords ReduceNewest(const std::vector<std::shared_ptr<const ParsedFile>>& files) {
+  NewestRecords newest;
   size_t total = 0;
   for (const auto& f : files) total += f->reduced.size();
-  newest.reserve(total);
-  for (const auto& f : files) {
-    for (const KeyedRecord& r : f->reduced) {
-      auto [it, inserted] = newest.try_emplace(r.id, &r);
-      if (!inserted && r.version >= it->second->version) it->second = &r;
-    }
-  }
+  newest.Reserve(total);
+  for (const auto& f : files) newest.OfferAll(f->reduced);
   return newest;
 }
 

@@ -28,31 +28,38 @@ PipelineConfig Config() {
   return c;
 }
 
+// The values of the tests' records: tables that live as long as the test
+// binary, so that records can be passed around by value.
+RecordTable& DocTable() {
+  static RecordTable* table = new RecordTable(6);
+  return *table;
+}
+RecordTable& ItemTable() {
+  static RecordTable* table = new RecordTable(4);
+  return *table;
+}
+
 // Rows follow DocProjection: ad_id, item_id, v, op, title, bid.
+KeyedRecord Doc(std::string id, std::string group, int64_t v, std::string title, Value bid,
+                bool deleted = false) {
+  return MakeRecord(
+      DocTable(), id, group, v, deleted,
+      {Value::String(id), Value::String(group), Value::Int64(v),
+       Value::String(deleted ? "delete" : "upsert"), Value::String(title), std::move(bid)});
+}
 KeyedRecord Doc(std::string id, std::string group, int64_t v, std::string title, double bid,
                 bool deleted = false) {
-  KeyedRecord r;
-  r.id = id;
-  r.group = group;
-  r.version = v;
-  r.deleted = deleted;
-  r.row = {Value::String(id),    Value::String(group),
-           Value::Int64(v),      Value::String(deleted ? "delete" : "upsert"),
-           Value::String(title), Value::Double(bid)};
-  return r;
+  return Doc(std::move(id), std::move(group), v, std::move(title), Value::Double(bid), deleted);
 }
 
 KeyedRecord Item(std::string id, int64_t v, std::string brand) {
-  KeyedRecord r;
-  r.id = id;
-  r.version = v;
-  r.row = {Value::String(id), Value::Int64(v), Value::Null(), Value::String(brand)};
-  return r;
+  return MakeRecord(ItemTable(), id, "", v, false,
+                    {Value::String(id), Value::Int64(v), Value::Null(), Value::String(brand)});
 }
 
 NewestRecords Index(const std::vector<KeyedRecord>& recs) {
   NewestRecords m;
-  for (const auto& r : recs) m[r.id] = &r;
+  for (const auto& r : recs) m.Offer(&r);
   return m;
 }
 
@@ -186,9 +193,7 @@ TEST(NumbersTest, StringBidTwoIsInTheRangeColumnAndInTheSum) {
   PipelineConfig config = Config();
   config.aggregates = {{"count", ""}, {"sum", "bid"}, {"min", "bid"}, {"max", "bid"}};
   auto with_bid = [](std::string id, Value bid) {
-    KeyedRecord r = Doc(id, "i1", 10, "shoe", 0);
-    r.row[5] = std::move(bid);
-    return r;
+    return Doc(std::move(id), "i1", 10, "shoe", std::move(bid));
   };
   std::vector<KeyedRecord> docs = {
       with_bid("a1", Value::Double(1)),      with_bid("a2", Value::String("2")),
@@ -226,8 +231,8 @@ TEST(RecordsTest, NewestWinsAndLaterPositionBreaksTies) {
   f2->reduced = {Doc("a", "g", 5, "second", 1), Doc("b", "g", 6, "b-old", 1)};
   std::vector<std::shared_ptr<const ParsedFile>> files = {f1, f2};
   NewestRecords n = ReduceNewest(files);
-  EXPECT_EQ(n["a"]->row[4].s, "second");  // equal versions: the later file wins
-  EXPECT_EQ(n["b"]->row[4].s, "b-new");   // a newer version wins wherever it is
+  EXPECT_EQ(n.Find("a")->Values()[4].s, "second");  // equal versions: the later file wins
+  EXPECT_EQ(n.Find("b")->Values()[4].s, "b-new");   // a newer version wins wherever it is
 }
 
 TEST(RecordsTest, VersionFormatsAreNotMixed) {

@@ -83,6 +83,37 @@ TEST(ParquetWriter, RoundTripThroughReader) {
   }
 }
 
+// One row group, or fewer row groups than threads: the columns of a row
+// group are split between threads, and rows still come out whole and in
+// order, whatever the batch and thread counts.
+TEST(ParquetReader, ColumnsOfARowGroupSplitBetweenThreadsKeepRowsWhole) {
+  std::vector<Row> rows = SampleRows(5000);
+  for (uint64_t group_rows : {uint64_t{10000}, uint64_t{2600}}) {
+    ParquetWriterOptions options;
+    options.row_group_rows = group_rows;
+    options.page_bytes = 2048;
+    std::unique_ptr<ObjectStore> store_owner = NewMemoryStore();
+    ObjectStore& store = *store_owner;
+    ASSERT_TRUE(store.Put("f.parquet", WriteFile(rows, options)).ok());
+    for (int threads : {2, 3, 4}) {
+      ParquetReadOptions read_options;
+      read_options.threads = threads;
+      read_options.batch_rows = 333;
+      ParquetReader reader(read_options);
+      CollectingSink sink;
+      Status st =
+          reader.Read(store, *store.Head("f.parquet"), {"bid", "ad_id", "title", "active"}, sink);
+      ASSERT_TRUE(st.ok()) << st.ToString();
+      ASSERT_EQ(sink.rows.size(), rows.size()) << group_rows << " rows a group, " << threads;
+      for (size_t i = 0; i < rows.size(); ++i) {
+        ASSERT_EQ(sink.numbers[i], i + 1);
+        ASSERT_EQ(sink.rows[i], (Row{rows[i][2], rows[i][0], rows[i][1], rows[i][3]}))
+            << "row " << i << ", " << group_rows << " rows a group, " << threads << " threads";
+      }
+    }
+  }
+}
+
 TEST(ParquetWriter, OutputIsDeterministic) {
   std::vector<Row> rows = SampleRows(500);
   EXPECT_EQ(WriteFile(rows, {}), WriteFile(rows, {}));

@@ -18,29 +18,14 @@
 #include <vector>
 
 #include "common/status.h"
-#include "format/parquet/byte_arena.h"
+#include "format/byte_arena.h"
 #include "format/parquet/parquet_encodings.h"
 #include "format/parquet/parquet_metadata.h"
 #include "format/parquet/parquet_schema.h"
+#include "format/record_batch.h"
 #include "format/row.h"
 
 namespace freshet::parquet {
-
-// Values of one column for a run of consecutive rows. Row i is null when
-// types[i] == kNull; otherwise its value is ints[i] (kBool, kInt64, and the
-// day number of a DATE column), doubles[i] (kDouble) or strings[i]
-// (kString) or lists[i] (kStringList, list columns only). String views stay
-// valid while the batch (its pins) lives.
-struct ColumnBatch {
-  std::vector<ValueType> types;
-  std::vector<int64_t> ints;
-  std::vector<double> doubles;
-  std::vector<std::string_view> strings;
-  std::vector<std::vector<std::string>> lists;
-  std::vector<std::shared_ptr<const void>> pins;
-
-  size_t size() const { return types.size(); }
-};
 
 // Where a chunk comes from, for error messages.
 struct ChunkLocation {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "format/parquet/byte_arena.h"
+#include "format/byte_arena.h"
 
 namespace freshet::parquet {
 

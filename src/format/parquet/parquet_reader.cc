@@ -26,36 +26,52 @@ uint32_t LoadLittleEndian32(const char* p) {
   return v;
 }
 
-// Rows of consecutive values of the projected columns.
+// Rows of consecutive values of some of the projected columns.
 struct RowBatch {
   size_t rows = 0;
   std::vector<ColumnBatch> columns;
 };
 
-// Decodes the projected columns of one row group batch by batch.
+// Rows per batch for row group `index` of `file` over `columns`: batches of
+// wide rows get fewer rows. Every part of a row group uses the same count,
+// so that their batches line up.
+uint64_t BatchRows(const ParquetFile& file, size_t index,
+                   const std::vector<const ColumnDescriptor*>& columns,
+                   const ParquetReadOptions& options) {
+  const RowGroup& g = file.metadata().row_groups[index];
+  uint64_t row_bytes = 0;
+  for (const ColumnDescriptor* c : columns) {
+    const ColumnChunk& cc = g.columns[c->leaf_index];
+    if (!cc.meta_data) continue;  // OpenColumn reports it
+    row_bytes +=
+        static_cast<uint64_t>(std::max<int64_t>(cc.meta_data->total_uncompressed_size, 0)) /
+        static_cast<uint64_t>(std::max<int64_t>(g.num_rows, 1));
+  }
+  return std::clamp<uint64_t>(kTargetBatchBytes / std::max<uint64_t>(row_bytes, 1), 16,
+                              std::max<size_t>(options.batch_rows, 1));
+}
+
+// Decodes some columns of one row group batch by batch.
 class RowGroupDecoder {
  public:
   RowGroupDecoder(const ParquetFile& file, size_t index,
-                  const std::vector<const ColumnDescriptor*>& columns,
+                  std::vector<const ColumnDescriptor*> columns, uint64_t batch_rows,
                   const ParquetReadOptions& options)
-      : file_(file), index_(index), columns_(columns), options_(options) {}
+      : file_(file),
+        index_(index),
+        columns_(std::move(columns)),
+        options_(options),
+        batch_rows_(batch_rows) {}
 
   // Fetches the column chunks.
   Status Open() {
-    const RowGroup& g = file_.metadata().row_groups[index_];
-    rows_left_ = g.num_rows;
-    uint64_t row_bytes = 0;
+    rows_left_ = file_.metadata().row_groups[index_].num_rows;
     for (const ColumnDescriptor* c : columns_) {
       ASSIGN_OR_RETURN(
           auto reader,
           file_.OpenColumn(index_, *c, {options_.verify_checksums, options_.max_list_batch_bytes}));
       readers_.push_back(std::move(reader));
-      const ColumnMetaData& m = *g.columns[c->leaf_index].meta_data;
-      row_bytes += static_cast<uint64_t>(std::max<int64_t>(m.total_uncompressed_size, 0)) /
-                   static_cast<uint64_t>(std::max<int64_t>(g.num_rows, 1));
     }
-    batch_rows_ = std::clamp<uint64_t>(kTargetBatchBytes / std::max<uint64_t>(row_bytes, 1), 16,
-                                       std::max<size_t>(options_.batch_rows, 1));
     return Status::OK();
   }
 
@@ -76,11 +92,11 @@ class RowGroupDecoder {
  private:
   const ParquetFile& file_;
   size_t index_;
-  const std::vector<const ColumnDescriptor*>& columns_;
+  std::vector<const ColumnDescriptor*> columns_;
   const ParquetReadOptions& options_;
+  uint64_t batch_rows_;
   std::vector<std::unique_ptr<ColumnChunkReader>> readers_;
   int64_t rows_left_ = 0;
-  uint64_t batch_rows_ = 1;
 };
 
 // Runs a RowGroupDecoder on its own thread, handing batches over through a
@@ -88,9 +104,9 @@ class RowGroupDecoder {
 class RowGroupWorker {
  public:
   RowGroupWorker(const ParquetFile& file, size_t index,
-                 const std::vector<const ColumnDescriptor*>& columns,
+                 std::vector<const ColumnDescriptor*> columns, uint64_t batch_rows,
                  const ParquetReadOptions& options)
-      : decoder_(file, index, columns, options) {
+      : decoder_(file, index, std::move(columns), batch_rows, options) {
     thread_ = std::thread([this] { Run(); });
   }
   ~RowGroupWorker() {
@@ -146,56 +162,86 @@ class RowGroupWorker {
   std::thread thread_;
 };
 
-void SetNull(Value& v) {
-  v.type = ValueType::kNull;
-  v.b = false;
-  v.i = 0;
-  v.d = 0;
-  v.s.clear();
-  if (!v.list.empty()) v.list.clear();
-}
+// One row group decoding ahead of the caller, its columns split into
+// `parts` parts of about equal uncompressed size, each on its own thread
+// (so that several cores help on a file of one row group). Batches come
+// back with every column in `columns` order.
+class RowGroupJob {
+ public:
+  RowGroupJob(const ParquetFile& file, size_t index,
+              const std::vector<const ColumnDescriptor*>& columns, size_t parts,
+              const ParquetReadOptions& options) {
+    const RowGroup& g = file.metadata().row_groups[index];
+    auto bytes = [&](const ColumnDescriptor* c) -> int64_t {
+      const ColumnChunk& cc = g.columns[c->leaf_index];
+      return cc.meta_data ? cc.meta_data->total_uncompressed_size : 0;
+    };
+    parts = std::clamp<size_t>(parts, 1, std::max<size_t>(columns.size(), 1));
+    // Largest first, each to the lightest part.
+    std::vector<size_t> order(columns.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return bytes(columns[a]) > bytes(columns[b]); });
+    std::vector<std::vector<const ColumnDescriptor*>> part_columns(parts);
+    std::vector<int64_t> load(parts, 0);
+    slots_.resize(columns.size());
+    for (size_t i : order) {
+      size_t p = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+      load[p] += std::max<int64_t>(bytes(columns[i]), 1);
+      slots_[i] = {p, part_columns[p].size()};
+      part_columns[p].push_back(columns[i]);
+    }
+    uint64_t batch_rows = BatchRows(file, index, columns, options);
+    for (auto& pc : part_columns) {
+      workers_.push_back(
+          std::make_unique<RowGroupWorker>(file, index, std::move(pc), batch_rows, options));
+    }
+    part_batches_.resize(parts);
+  }
 
-// Moves one batch into rows and hands them to the sink.
-Status EmitBatch(const RowBatch& batch, const std::vector<int>& source, Row& row,
-                 uint64_t* row_number, RowSink& sink) {
-  for (size_t r = 0; r < batch.rows; ++r) {
-    for (size_t c = 0; c < row.size(); ++c) {
-      Value& v = row[c];
-      if (source[c] < 0) {
-        SetNull(v);
-        continue;
-      }
-      const ColumnBatch& col = batch.columns[source[c]];
-      ValueType t = col.types[r];
-      if (t == ValueType::kNull) {
-        SetNull(v);
-        continue;
-      }
-      if (v.type != t) SetNull(v);
-      v.type = t;
-      switch (t) {
-        case ValueType::kBool:
-          v.b = col.ints[r] != 0;
-          break;
-        case ValueType::kInt64:
-          v.i = col.ints[r];
-          break;
-        case ValueType::kDouble:
-          v.d = col.doubles[r];
-          break;
-        case ValueType::kString:
-          v.s.assign(col.strings[r]);
-          break;
-        case ValueType::kStringList:
-          v.list = col.lists[r];
-          break;
-        default:
-          break;
+  // Waits for the next batch of every part. Returns false at the end of the
+  // row group, with `*status` set if decoding failed.
+  bool Pop(RowBatch* out, Status* status) {
+    bool more = true;
+    for (size_t p = 0; p < workers_.size(); ++p) {
+      Status st;
+      if (!workers_[p]->Pop(&part_batches_[p], &st)) {
+        more = false;
+        if (!st.ok()) {
+          *status = st;
+          return false;
+        }
       }
     }
-    ++*row_number;
-    RETURN_IF_ERROR(sink.OnRow(row, *row_number));
+    if (!more) return false;
+    out->rows = part_batches_[0].rows;
+    out->columns.resize(slots_.size());
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      out->columns[i] = std::move(part_batches_[slots_[i].part].columns[slots_[i].index]);
+    }
+    return true;
   }
+
+ private:
+  struct Slot {
+    size_t part;
+    size_t index;
+  };
+  std::vector<Slot> slots_;  // per column: its part and place there
+  std::vector<std::unique_ptr<RowGroupWorker>> workers_;
+  std::vector<RowBatch> part_batches_;
+};
+
+// Hands one batch to the sink, as rows `*row_number` + 1 onwards.
+Status EmitBatch(const RowBatch& batch, const std::vector<int>& source, RecordBatch* view,
+                 uint64_t* row_number, RowSink& sink) {
+  view->rows = batch.rows;
+  view->columns.resize(source.size());
+  for (size_t c = 0; c < source.size(); ++c) {
+    view->columns[c] = source[c] < 0 ? nullptr : &batch.columns[source[c]];
+  }
+  RETURN_IF_ERROR(sink.OnBatch(*view, *row_number + 1));
+  *row_number += batch.rows;
   return Status::OK();
 }
 
@@ -352,39 +398,48 @@ Status ParquetReader::ReadFile(const ParquetFile& file, const std::vector<std::s
     Log(LogLevel::kDebug, "parquet_nested_column_skipped",
         {{"file", file.name()}, {"column", s.name}, {"reason", s.reason}});
   }
-  Row row(columns.size());
+  sink.OnRowCountHint(static_cast<uint64_t>(std::max<int64_t>(file.metadata().num_rows, 0)));
   uint64_t row_number = 0;
   const std::vector<RowGroup>& groups = file.metadata().row_groups;
   RowBatch batch;
+  RecordBatch view;
   if (options_.threads <= 1) {
     for (size_t g = 0; g < groups.size(); ++g) {
       if (groups[g].num_rows == 0) continue;
-      RowGroupDecoder decoder(file, g, decoded, options_);
+      RowGroupDecoder decoder(file, g, decoded, BatchRows(file, g, decoded, options_), options_);
       RETURN_IF_ERROR(decoder.Open());
       while (!decoder.done()) {
         RETURN_IF_ERROR(decoder.Next(&batch));
-        RETURN_IF_ERROR(EmitBatch(batch, source, row, &row_number, sink));
+        RETURN_IF_ERROR(EmitBatch(batch, source, &view, &row_number, sink));
       }
     }
     return Status::OK();
   }
-  // Up to `threads` row groups decode ahead; rows still leave in file order.
-  std::deque<std::unique_ptr<RowGroupWorker>> workers;
+  // `threads` threads decode ahead: one row group each when the file has
+  // enough of them, else the columns of fewer row groups split between them.
+  // Rows still leave in file order.
+  const size_t threads = static_cast<size_t>(options_.threads);
+  size_t nonempty = 0;
+  for (const RowGroup& g : groups) nonempty += g.num_rows > 0;
+  const size_t parts =
+      nonempty >= threads ? 1 : (threads + nonempty - 1) / std::max<size_t>(nonempty, 1);
+  const size_t ahead = std::max<size_t>(threads / parts, 1);
+  std::deque<std::unique_ptr<RowGroupJob>> jobs;
   size_t next = 0;
   while (true) {
-    while (workers.size() < static_cast<size_t>(options_.threads) && next < groups.size()) {
+    while (jobs.size() < ahead && next < groups.size()) {
       if (groups[next].num_rows > 0) {
-        workers.push_back(std::make_unique<RowGroupWorker>(file, next, decoded, options_));
+        jobs.push_back(std::make_unique<RowGroupJob>(file, next, decoded, parts, options_));
       }
       ++next;
     }
-    if (workers.empty()) break;
+    if (jobs.empty()) break;
     Status st;
-    while (workers.front()->Pop(&batch, &st)) {
-      RETURN_IF_ERROR(EmitBatch(batch, source, row, &row_number, sink));
+    while (jobs.front()->Pop(&batch, &st)) {
+      RETURN_IF_ERROR(EmitBatch(batch, source, &view, &row_number, sink));
     }
     RETURN_IF_ERROR(st);
-    workers.pop_front();
+    jobs.pop_front();
   }
   return Status::OK();
 }

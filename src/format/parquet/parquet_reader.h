@@ -28,8 +28,10 @@
 namespace freshet::parquet {
 
 struct ParquetReadOptions {
-  // Threads decoding row groups ahead of the caller; 1 decodes inline.
-  // Row groups are still delivered strictly in file order.
+  // Threads decoding ahead of the caller; 1 decodes inline. Each decodes a
+  // row group when the file has at least as many row groups as threads,
+  // else a share of the columns of one (so that threads help on a file of
+  // one row group). Rows are still delivered strictly in file order.
   int threads = 2;
   // Verify page CRCs when the writer stored them.
   bool verify_checksums = true;
@@ -89,9 +91,11 @@ class ParquetReader final : public RowReader {
  public:
   explicit ParquetReader(ParquetReadOptions options = {}) : options_(options) {}
 
-  // RowReader: rows in file order, row_number = row index + 1. A projected
-  // column the file lacks reads as null; a projected nested field is
-  // NotSupported naming the column and file.
+  // RowReader: rows in file order, row_number = row index + 1, handed to
+  // the sink in batches (RowSink::OnBatch) after the footer's row count
+  // (RowSink::OnRowCountHint). A projected column the file lacks reads as
+  // null; a projected nested field is NotSupported naming the column and
+  // file.
   Status Read(ObjectStore& store, const ObjectInfo& file, const std::vector<std::string>& columns,
               RowSink& sink) override;
 

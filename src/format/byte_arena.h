@@ -1,7 +1,8 @@
-// ByteArena: append-only storage for decoded byte strings whose views must
-// stay valid while the arena lives (values rebuilt by DELTA_BYTE_ARRAY or
-// BYTE_STREAM_SPLIT). Blocks never move, so a view returned by Append stays
-// valid until the arena is destroyed. Not thread-safe.
+// ByteArena: append-only storage for byte strings whose views must stay
+// valid while the arena lives (Parquet values rebuilt by DELTA_BYTE_ARRAY or
+// BYTE_STREAM_SPLIT, the strings of a RecordTable). Blocks never move, so a
+// view returned by Append stays valid until the arena is destroyed, and
+// destruction frees every block at once. Not thread-safe.
 #pragma once
 
 #include <cstring>
@@ -9,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace freshet::parquet {
+namespace freshet {
 
 class ByteArena {
  public:
@@ -41,4 +42,4 @@ class ByteArena {
   size_t total_ = 0;
 };
 
-}  // namespace freshet::parquet
+}  // namespace freshet
