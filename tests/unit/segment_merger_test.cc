@@ -31,34 +31,44 @@ PipelineConfig AdsOfItems() {
   return c;
 }
 
+// The values of the tests' records: tables that live as long as the test
+// binary, so that records can be passed around by value.
+RecordTable& AdTable() {
+  static RecordTable* table = new RecordTable(6);
+  return *table;
+}
+RecordTable& ItemTable() {
+  static RecordTable* table = new RecordTable(4);
+  return *table;
+}
+
 KeyedRecord Ad(std::string id, std::string item, int64_t v, std::string title = "", double bid = 0,
                bool deleted = false) {
-  Row row{Value::String(id),    Value::String(item),
-          Value::Int64(v),      Value::String(deleted ? "delete" : "upsert"),
-          Value::String(title), Value::Double(bid)};
-  return KeyedRecord{std::move(id), std::move(item), v, deleted, std::move(row)};
+  return MakeRecord(AdTable(), id, item, v, deleted,
+                    {Value::String(id), Value::String(item), Value::Int64(v),
+                     Value::String(deleted ? "delete" : "upsert"), Value::String(title),
+                     Value::Double(bid)});
 }
 KeyedRecord DeletedAd(std::string id, int64_t v) { return Ad(std::move(id), "", v, "", 0, true); }
 
 KeyedRecord Item(std::string id, int64_t v, std::string brand, bool deleted = false) {
-  Row row{Value::String(id), Value::Int64(v), Value::String(deleted ? "delete" : "upsert"),
-          Value::String(brand)};
-  return KeyedRecord{std::move(id), "", v, deleted, std::move(row)};
+  return MakeRecord(ItemTable(), id, "", v, deleted,
+                    {Value::String(id), Value::Int64(v),
+                     Value::String(deleted ? "delete" : "upsert"), Value::String(brand)});
 }
 
 // The newest record of each id over `lists`, later lists winning ties; with
 // `live_only`, deletions left out (what a snapshot of the state holds).
 NewestRecords Newest(std::initializer_list<const std::vector<KeyedRecord>*> lists,
                      bool live_only = false) {
-  NewestRecords out;
-  for (const auto* list : lists) {
-    for (const KeyedRecord& r : *list) {
-      auto [it, added] = out.emplace(r.id, &r);
-      if (!added && r.version >= it->second->version) it->second = &r;
-    }
+  NewestRecords newest;
+  for (const auto* list : lists) newest.OfferAll(*list);
+  if (!live_only) return newest;
+  NewestRecords live;
+  for (const KeyedRecord* r : newest) {
+    if (!r->deleted) live.Offer(r);
   }
-  if (live_only) std::erase_if(out, [](const auto& kv) { return kv.second->deleted; });
-  return out;
+  return live;
 }
 
 class SegmentMergerTest : public ::testing::Test {
