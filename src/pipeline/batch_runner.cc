@@ -10,6 +10,7 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "common/parallel.h"
+#include "common/progress.h"
 #include "index/current_pointer.h"
 #include "metastore/pipeline_rules.h"
 #include "pipeline/collapse_guard.h"
@@ -683,12 +684,18 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
     }
     files->assign(data.size(), nullptr);
     std::vector<Status> errors(data.size());
+    uint64_t total_bytes = 0;
+    for (const ObjectInfo& o : data) total_bytes += o.size;
+    // A snapshot of millions of records takes a while: say how far it is.
+    Progress progress("build-full", "read " + (prefix.empty() ? "the snapshot" : prefix),
+                      total_bytes, "records");
     ParallelFor(data.size(), config_.threads, [&](size_t i) {
       auto parsed = ReadKeyedFile(*snapshot, data[i], 0, format, schema, config_.bad_records);
       if (!parsed.ok()) {
         errors[i] = parsed.status();
         return;
       }
+      progress.Add(data[i].size, static_cast<uint64_t>(parsed->records));
       (*files)[i] = std::make_shared<const ParsedFile>(std::move(*parsed));
     });
     for (const Status& st : errors) RETURN_IF_ERROR(st);
