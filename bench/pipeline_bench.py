@@ -13,6 +13,12 @@ of 5 minutes plus one more per steady batch), builds the base, then measures:
     wall time (process start, lease, reading the whole window, a layer added
     from the committed delta's chain record) beside the steady median, and
     the ratio (the target is at most 2);
+  - compaction (--compact, instead of the steady, restart and growth
+    figures): after the cold window rebuild (the whole window as the
+    runner's first batch builds it: one delta layer), `freshet compact`
+    folds base + delta into a new base; its wall time and peak RSS beside
+    the base build's, the delta's size (docs, bytes, layers) and the ratio
+    compaction / base build (issue 15's target: at most 0.5 at ads-1m);
   - window growth (--growth 1,5,15,30,60): the cost of a steady batch whose
     window holds W partitions (a runner whose first batch covers W-1
     partitions, then the measured batch with one new partition; W=1 is a
@@ -20,8 +26,8 @@ of 5 minutes plus one more per steady batch), builds the base, then measures:
 and prints each phase (list, read, build, publish, commit) from the batch log.
 bench/run_all.py uses the same functions and writes the figures to a table.
 
-    bench/pipeline_bench.py [--workload ads-1m|tiny] [--dir DIR] [--keep] [--restart]
-                            [--growth 1,5,15,30,60]
+    bench/pipeline_bench.py [--workload ads-1m|tiny] [--scale F] [--dir DIR] [--keep]
+                            [--restart] [--growth 1,5,15,30,60] [--compact]
 """
 import argparse
 import datetime as dt
@@ -156,9 +162,10 @@ class Freshet:
             elif p.exists():
                 p.unlink()
 
-    def gen(self, workload, out, partitions):
+    def gen(self, workload, out, partitions, scale=1):
+        scaled = [] if scale == 1 else ["--scale", f"{scale:g}"]
         return self("gen", "--workload", workload, "--format", "parquet", "--out", str(out), "--seed", str(SEED),
-                    "--start", START, "--partitions", str(partitions))
+                    "--start", START, "--partitions", str(partitions), *scaled)
 
     def batches(self, clock):
         return json.loads(self("status", "--config", self.config, "--json", "--batches", "100",
@@ -230,6 +237,34 @@ def restart_batch(f):
             "peak_rss_mib": round(m.peak_rss_mib), "phases_s": phases_s(b)}
 
 
+def committed_manifest(f):
+    """The committed generation's manifest, as published under the output."""
+    index = f.work / "index"
+    return json.loads((index / (index / "CURRENT").read_text().strip()).read_text())
+
+
+def compaction(f, window):
+    """`freshet compact` of the committed base + delta, with the delta's
+    size (from the manifest: docs and bytes summed over its segments, layers)
+    and the figures the compaction logs."""
+    before = committed_manifest(f)
+    delta = before.get("delta", [])
+    clock = f"fixed:{window_clock(window)}"
+    m = f("compact", "--config", f.config, clock=clock)
+    line = re.search(r"compaction_committed (.*)", m.stderr)
+    if not line:
+        sys.exit(f"compact published nothing:\n{m.stderr}")
+    logged = dict(re.findall(r"(\w+)=(\S+)", line.group(1)))
+    after = committed_manifest(f)
+    assert "delta" not in after and after["base_cut"] == ts(start_seconds() + window * PERIOD_S), after
+    return {"seconds": round(m.seconds, 3), "peak_rss_mib": round(m.peak_rss_mib),
+            "delta_docs": sum(x["docs"] for x in delta), "delta_bytes": sum(x["bytes"] for x in delta),
+            "delta_layers": 1 + max((x.get("layer", 0) for x in delta), default=-1),
+            "delta_segments": len(delta), "base_bytes": sum(x["bytes"] for x in before["base"]),
+            "docs": int(logged["docs"]), "bytes": int(logged["bytes"]),
+            "phases_s": {k: int(logged[f"{k}_ms"]) / 1000 for k in ("merge", "publish", "commit")}}
+
+
 def window_growth(f, sizes, speed):
     """Steady-batch cost against window size W (partitions)."""
     rows = []
@@ -261,17 +296,27 @@ def main():
     ap.add_argument("--restart", action="store_true",
                     help="after the steady batches, time a new `run --once` process for the next "
                          "partition against the steady median")
+    ap.add_argument("--compact", action="store_true",
+                    help="after the cold window rebuild, time `freshet compact` of base + delta against "
+                         "the base build (no steady, restart or growth figures)")
+    ap.add_argument("--scale", type=float, default=1,
+                    help="the workload's size factor (`freshet gen --scale`; 0.1 = a tenth of the ads and items)")
     ap.add_argument("--growth", default="", help="window sizes for the growth figures, e.g. 1,5,15,30,60")
     ap.add_argument("--speed", type=float, default=10,
                     help="simulated clock speed of the steady-state loop; a batch must take less "
                          "than one period (300 s) of simulated time to see one new partition each")
     args = ap.parse_args()
+    if args.compact and (args.restart or args.growth):
+        ap.error("--compact measures the base build, the cold window rebuild and the compaction alone")
     window = WINDOW[args.workload]
     work = Path(args.dir or tempfile.mkdtemp(prefix="freshet-bench-"))
     f = Freshet(args.bin, work)
     f.write_config()
-    print(f"workload {args.workload} (Parquet, snappy), seed {SEED}, window {window} partitions of 5 min, in {work}")
-    t = f.gen(args.workload, work / "data", window + args.steady + 1 + int(args.restart)).seconds
+    scaled = "" if args.scale == 1 else f" at scale {args.scale:g}"
+    print(f"workload {args.workload}{scaled} (Parquet, snappy), seed {SEED}, window {window} partitions of 5 min, "
+          f"in {work}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    later = 0 if args.compact else args.steady + 1 + int(args.restart)
+    t = f.gen(args.workload, work / "data", window + later, args.scale).seconds
     print(f"gen                 {t:8.2f} s")
     b = base_build(f)
     print(f"base build          {b['seconds']:8.2f} s wall  ({b['docs']} docs, {b['docs_per_s']:,} docs/s, "
@@ -279,6 +324,19 @@ def main():
     c = cold_batch(f, window)
     print(f"cold window rebuild {c['seconds']:8.2f} s wall  ({c['records']} records, {c['docs']} docs, "
           f"{c['groups']} groups, peak RSS {c['peak_rss_mib']} MiB)  phases s {fmt_phases(c['phases_s'])}")
+    if args.compact:
+        k = compaction(f, window)
+        print(f"delta               {k['delta_docs']} docs, {k['delta_bytes']:,} bytes in {k['delta_segments']} "
+              f"segments, {k['delta_layers']} layer(s) (base {k['base_bytes']:,} bytes)")
+        print(f"compaction          {k['seconds']:8.2f} s wall  ({k['docs']} docs, {k['bytes']:,} bytes, peak RSS "
+              f"{k['peak_rss_mib']} MiB)  phases s {fmt_phases(k['phases_s'])}")
+        print(f"compaction / base   {k['seconds'] / b['seconds']:8.2f} x     (wall {k['seconds']:.2f} s against "
+              f"the base build's {b['seconds']:.2f} s; peak RSS {k['peak_rss_mib']} against {b['peak_rss_mib']} "
+              f"MiB; target <= 0.5)")
+        print(f"load average        {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) at the end")
+        if not args.keep and not args.dir:
+            shutil.rmtree(work)
+        return
     steady, m = steady_batches(f, window, args.steady, args.speed)
     for x in steady:
         print(f"steady batch        {x['seconds']:8.2f} s        (target {x['target']}, files read "

@@ -84,15 +84,19 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenCurrent(ObjectStore& store, Se
   return OpenManifest(store, key, cache);
 }
 
+Result<Manifest> IndexView::ReadManifest(ObjectStore& store, const std::string& key) {
+  ASSIGN_OR_RETURN(std::string json, store.Get(key));
+  return ParseManifest(key, json);
+}
+
 Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
                                                            const std::string& key,
                                                            SegmentCache* cache) {
   SegmentCache local;
   if (!cache) cache = &local;
-  ASSIGN_OR_RETURN(std::string json, store.Get(key));
   std::shared_ptr<IndexView> view(new IndexView());
   view->manifest_key_ = key;
-  ASSIGN_OR_RETURN(view->manifest_, ParseManifest(key, json));
+  ASSIGN_OR_RETURN(view->manifest_, ReadManifest(store, key));
   // Test seam: a reader that has read the manifest and is slow to open its
   // segments (FRESHET_TEST_PAUSE_POINT=view_manifest_read:S).
   CrashPoint("view_manifest_read");

@@ -77,6 +77,9 @@ class IndexView {
                                                          SegmentCache* cache);
   // Reads CURRENT: the committed manifest's key. NotFound if absent.
   static Result<std::string> ReadCurrent(ObjectStore& store);
+  // Reads and parses the manifest `manifest_key` alone, opening none of its
+  // segments (they are named with their bytes and counts in it).
+  static Result<Manifest> ReadManifest(ObjectStore& store, const std::string& manifest_key);
 
   const Manifest& manifest() const { return manifest_; }
   const std::string& manifest_key() const { return manifest_key_; }

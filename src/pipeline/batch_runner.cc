@@ -230,7 +230,7 @@ Result<std::shared_ptr<IndexView>> BatchRunner::CommittedView(const PipelineStat
   return IndexView::OpenManifest(*output_, state.manifest_key, &segments_);
 }
 
-Result<std::pair<PipelineState, std::shared_ptr<IndexView>>> BatchRunner::CommittedState() {
+Result<PipelineState> BatchRunner::FencedState() {
   if (commit_unresolved_) RETURN_IF_ERROR(ResolveFailedCommit());
   RETURN_IF_ERROR(RenewLease());
   ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
@@ -239,11 +239,16 @@ Result<std::pair<PipelineState, std::shared_ptr<IndexView>>> BatchRunner::Commit
         fmt::format("fenced: epoch {} is not the current epoch {} of pipeline '{}'", epoch_,
                     state.epoch, config_.name));
   }
-  ASSIGN_OR_RETURN(std::shared_ptr<IndexView> committed, CommittedView(state));
-  if (!committed) {
+  if (state.manifest_key.empty()) {
     return Status::FailedPrecondition(fmt::format(
         "pipeline '{}' has no base generation yet: run `freshet build-full` first", config_.name));
   }
+  return state;
+}
+
+Result<std::pair<PipelineState, std::shared_ptr<IndexView>>> BatchRunner::CommittedState() {
+  ASSIGN_OR_RETURN(PipelineState state, FencedState());
+  ASSIGN_OR_RETURN(std::shared_ptr<IndexView> committed, CommittedView(state));
   return std::make_pair(std::move(state), std::move(committed));
 }
 

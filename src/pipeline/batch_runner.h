@@ -206,9 +206,11 @@ class BatchRunner {
   // `manifest->delta` as layer `layer`.
   Result<std::string> Publish(Manifest* manifest, std::vector<SegmentData>* delta_or_base,
                               bool is_base, uint32_t layer, BatchRecord* record);
-  // The committed state and its generation, after resolving a failed
-  // commit and renewing the lease. Fenced if this runner's epoch is not the
-  // current one; FailedPrecondition if nothing was published yet.
+  // The committed state, after resolving a failed commit and renewing the
+  // lease. Fenced if this runner's epoch is not the current one;
+  // FailedPrecondition if nothing was published yet (no manifest key).
+  Result<PipelineState> FencedState();
+  // FencedState() and its generation, opened.
   Result<std::pair<PipelineState, std::shared_ptr<IndexView>>> CommittedState();
   Status CommitAndPoint(const PipelineState& state, const Manifest& manifest,
                         const std::string& manifest_key, std::optional<TimeMicros> watermark,

@@ -41,10 +41,10 @@ Result<BatchOutcome> BatchRunner::Compact(CompactWhen when) {
   rec.kind = "compact";
   rec.started_at = clock_.Now();
   PhaseTimer timer;
-  ASSIGN_OR_RETURN(auto committed_state, CommittedState());
-  const PipelineState& state = committed_state.first;
-  const IndexView& committed = *committed_state.second;
-  const Manifest& previous = committed.manifest();
+  // The policy reads the manifest alone (segment bytes, the delta's span):
+  // `run` asks after every commit, and most answers open no segment.
+  ASSIGN_OR_RETURN(const PipelineState state, FencedState());
+  ASSIGN_OR_RETURN(const Manifest previous, IndexView::ReadManifest(*output_, state.manifest_key));
   if (!previous.has_delta) {
     Log(LogLevel::kInfo, "compaction_skipped",
         {{"pipeline", config_.name},
@@ -58,6 +58,8 @@ Result<BatchOutcome> BatchRunner::Compact(CompactWhen when) {
     if (reason.empty()) return out;
   }
   const TimeMicros cut = previous.target + config_.source.period;
+  ASSIGN_OR_RETURN(std::shared_ptr<IndexView> view, CommittedView(state));
+  const IndexView& committed = *view;
 
   // Merge: each group from the layer that serves it.
   std::vector<MergeSource> sources;

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "metastore/metastore.h"
 #include "pipeline/batch_runner.h"
@@ -23,10 +24,15 @@ namespace freshet {
 
 inline constexpr TimeMicros kPipelineStart = 1777888800 * kMicrosPerSecond;  // 2026-05-04T10:00Z
 
-// Fails the next `failing_lists` listings with Unavailable; counts deletes.
+// Fails the next `failing_lists` listings with Unavailable; counts deletes;
+// records the keys read whole.
 class FaultyStore final : public ObjectStoreWrapper {
  public:
   using ObjectStoreWrapper::ObjectStoreWrapper;
+  Result<std::string> Get(std::string_view key) override {
+    gets.emplace_back(key);
+    return ObjectStoreWrapper::Get(key);
+  }
   Result<std::vector<ObjectInfo>> List(std::string_view prefix) override {
     if (failing_lists > 0) {
       --failing_lists;
@@ -40,6 +46,7 @@ class FaultyStore final : public ObjectStoreWrapper {
   }
   int failing_lists = 0;
   int deletes = 0;
+  std::vector<std::string> gets;
 };
 
 class MemoryPipelineTest : public ::testing::Test {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -246,6 +247,28 @@ TEST_F(CompactAfterTest, AFractionCompactsOnceTheDeltaIsThatLarge) {
   config_.compact_after_ratio = 100;  // never here: the delta is smaller than the base
   ASSERT_TRUE(Run(once_).ok());
   EXPECT_TRUE(Committed().has_delta);
+  config_.compact_after_ratio = 0.01;
+  AddPartition(2);
+  clock_.Advance(5 * kMicrosPerMinute);
+  ASSERT_TRUE(Run(once_).ok());
+  EXPECT_FALSE(Committed().has_delta);
+  EXPECT_EQ(Committed().base_cut, PartitionStart(3));
+}
+
+// The policy is checked after every commit from the committed manifest
+// alone: a delta that is not due has none of its segments read for it.
+TEST_F(CompactAfterTest, ADeltaNotDueIsDecidedWithoutReadingItsSegments) {
+  config_.compact_after_ratio = 100;
+  config_.compact_after_age = kMicrosPerHour;
+  ASSERT_TRUE(Run(once_).ok());
+  const Manifest m = Committed();
+  ASSERT_TRUE(m.has_delta);
+  ASSERT_FALSE(m.delta.empty());
+  for (const SegmentRef& segment : m.delta) {
+    EXPECT_EQ(std::count(output_wrapper_.gets.begin(), output_wrapper_.gets.end(), segment.key), 0)
+        << segment.key;
+  }
+  // The same delta, due, is compacted (its segments read then).
   config_.compact_after_ratio = 0.01;
   AddPartition(2);
   clock_.Advance(5 * kMicrosPerMinute);
