@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "index/analyzer.h"
 #include "index/segment/segment_reader.h"
 
 namespace freshet {
@@ -95,6 +96,37 @@ TEST(SegmentWriterTest, FieldLengthsCountTextTokensOnlyAndSaturate) {
   EXPECT_EQ(freqs, (std::vector<uint32_t>{2}));
   EXPECT_EQ(*s.Postings(0, "w", &freqs), (std::vector<uint32_t>{1}));
   EXPECT_EQ(freqs, (std::vector<uint32_t>{70000}));  // frequencies do not saturate
+}
+
+// Each text field's terms are its own analyzer's, for doc fields and group
+// fields alike, and the segment says which analyzer made them.
+TEST(SegmentWriterTest, EachTextFieldIsAnalyzedByItsOwnAnalyzer) {
+  SegmentData d;
+  d.schema.doc_columns = {"title", "notes"};
+  d.schema.doc_roles = {kRoleText, kRoleText};
+  d.schema.doc_analyzers = {kUnicodeFoldAnalyzer, kAsciiAnalyzer};
+  d.schema.group_columns = {"name"};
+  d.schema.group_roles = {kRoleText};
+  d.schema.group_analyzers = {kUnicodeAnalyzer};
+  d.schema.group_prefix = "item_";
+  d.groups = {SegmentGroup{"g", true, 1, Row{Value::String("GNOME’s Café")}, {}, 0, 1}};
+  d.docs = {SegmentDoc{
+      "1", 0, 1, Row{Value::String("SCHRÖDINGER — Crème"), Value::String("SCHRÖDINGER — Crème")}}};
+  auto r = SegmentReader::Open("w.seg", WriteSegment(d));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const SegmentReader& s = **r;
+  EXPECT_EQ(s.schema(), d.schema);
+  std::vector<std::string> terms;
+  ASSERT_TRUE(s.ForEachTerm([&](size_t f, std::string_view t, uint64_t) {
+                 terms.push_back(s.schema().FieldName(f) + ":" + std::string(t));
+                 return true;
+               }).ok());
+  // ascii keeps non-ASCII bytes as written and makes a term of the dash.
+  EXPECT_EQ(terms, (std::vector<std::string>{"title:creme", "title:schrodinger", "notes:crème",
+                                             "notes:schrÖdinger", "notes:—", "item_name:café",
+                                             "item_name:gnome", "item_name:s"}));
+  EXPECT_EQ(*s.FieldLength(0, 0), 2u);
+  EXPECT_EQ(*s.FieldLength(1, 0), 3u);
 }
 
 }  // namespace
