@@ -123,7 +123,16 @@ class UnicodeAnalysis {
 
  private:
   void Emit(uint32_t analyzer, std::string_view piece, TermSink sink, void* context) {
-    Normalize(*nfkc_casefold_, piece, &folded_);
+    if (IsAscii(piece)) {
+      // NFKC_Casefold of ASCII text is its lower case, exactly: no
+      // normalizer call for the commonest words.
+      folded_.assign(piece);
+      for (char& c : folded_) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+      }
+    } else {
+      Normalize(*nfkc_casefold_, piece, &folded_);
+    }
     std::string* term = &folded_;
     if (analyzer == kUnicodeFoldAnalyzer && !IsAscii(folded_)) {
       Normalize(*nfd_, folded_, &decomposed_);
