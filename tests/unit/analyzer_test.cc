@@ -144,6 +144,10 @@ TEST(UnicodeAnalyzerTest, LongTermsAreCutAtTheLastWholeCharacterThatFits) {
 TEST(UnicodeAnalyzerTest, IllFormedUtf8NeverEndsInsideATerm) {
   // Stray bytes are not letters: the words around them stay terms.
   EXPECT_EQ(Unicode("abc\xFF\xFE def"), (TermList{"abc", "def"}));
+  // A truncated sequence inside a word cuts it: "caf" + a lone lead byte,
+  // "na" + a lead byte followed by an ASCII letter.
+  EXPECT_EQ(Unicode("caf\xC3 na\xEFve"), (TermList{"caf", "na", "ve"}));
+  EXPECT_EQ(Folded("\xE2\x80"), TermList{});  // truncated at the end
 }
 
 TEST(UnicodeAnalyzerTest, NamesAndIdsAreFrozen) {
