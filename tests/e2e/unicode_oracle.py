@@ -4,7 +4,9 @@ Unicode libraries, not the engine's (ICU):
 
 - words by the default Unicode word boundaries of UAX #29, as the `regex`
   module's `(?w)` mode implements them; a segment is a word when it holds a
-  letter or a number (`str.isalnum`);
+  letter or a number as UAX #29 classes them (Word_Break ALetter,
+  Hebrew_Letter, Numeric, Katakana), an ideograph or hiragana: `²`, `½` and
+  `①` alone are no words;
 - a word is cut at each apostrophe (U+0027, U+2019);
 - case folded with `str.casefold()` between NFKC normalizations;
 - `unicode_fold` then decomposes (NFD), drops nonspacing marks (category Mn)
@@ -21,6 +23,9 @@ import unicodedata
 import regex
 
 BOUNDARY = regex.compile(r"(?wV1)\b")
+WORD_CHARACTER = regex.compile(
+    r"[\p{Word_Break=ALetter}\p{Word_Break=Hebrew_Letter}\p{Word_Break=Numeric}"
+    r"\p{Word_Break=Katakana}\p{Ideographic}\p{Script=Hiragana}]")
 APOSTROPHE = regex.compile("['\u2019]")
 MAX_TERM_BYTES = 64
 
@@ -50,7 +55,7 @@ def terms(text, fold_accents=False):
         return [t for part in text for t in terms(part, fold_accents)]
     out = []
     for segment in BOUNDARY.split(text):
-        if not any(c.isalnum() for c in segment):
+        if not WORD_CHARACTER.search(segment):
             continue
         for piece in APOSTROPHE.split(segment):
             if not piece:

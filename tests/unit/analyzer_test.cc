@@ -104,6 +104,8 @@ TEST(UnicodeAnalyzerTest, AccentFoldingDropsNonspacingMarksOnly) {
 TEST(UnicodeAnalyzerTest, PunctuationSymbolsAndEmojiAloneAreNoTerms) {
   EXPECT_TRUE(Unicode("— … !!! « » 🎉 👍🏽 ★ + € $ % ©").empty());
   EXPECT_TRUE(Unicode("").empty());
+  // Numbers to Unicode (No) but not the digits words are made of.
+  EXPECT_EQ(Unicode("x² ½ ①"), (TermList{"x"}));
   EXPECT_EQ(Unicode("great — really 🎉great"), (TermList{"great", "really", "great"}));
 }
 
@@ -124,6 +126,8 @@ TEST(UnicodeAnalyzerTest, HyphensSeparateWhileDecimalPointsAndThousandsJoin) {
 
 TEST(UnicodeAnalyzerTest, IdeographsAndKanaAreWordsBesideOtherScripts) {
   EXPECT_EQ(Unicode("東京"), (TermList{"東京"}));
+  // ICU's dictionary splits runs without spaces into words.
+  EXPECT_EQ(Unicode("東京都庁"), (TermList{"東京", "都庁"}));
   EXPECT_EQ(Unicode("Tokyo東京"), (TermList{"tokyo", "東京"}));
   EXPECT_EQ(Unicode("カタカナ"), (TermList{"カタカナ"}));
   EXPECT_EQ(Unicode("서울 특별시"), (TermList{"서울", "특별시"}));  // Hangul, split by spaces
