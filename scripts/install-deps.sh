@@ -17,7 +17,7 @@ build_pkgs=(build-essential cmake ninja-build ccache pkg-config clang-format
   libfmt-dev libcli11-dev libtomlplusplus-dev libsimdjson-dev
   libxxhash-dev libzstd-dev libsqlite3-dev libpq-dev libgtest-dev libbenchmark-dev
   libsnappy-dev zlib1g-dev liblz4-dev libbrotli-dev clang libclang-rt-14-dev
-  libcurl4-openssl-dev libssl-dev libcpp-httplib-dev)
+  libcurl4-openssl-dev libssl-dev libcpp-httplib-dev libicu-dev)
 test_pkgs=(python3 python3-venv postgresql chromium nodejs)
 # Debian's nodejs comes without npm; another nodejs build may bundle it.
 command -v npm >/dev/null 2>&1 || test_pkgs+=(npm)

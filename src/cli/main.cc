@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "format/parquet/parquet_reader.h"
 #include "format/parquet/parquet_verify.h"
+#include "index/analyzer.h"
 #include "index/index_view.h"
 #include "index/segment.h"
 #include "metastore/metastore.h"
@@ -479,13 +480,19 @@ int InspectCommand(const std::string& path, int docs, int terms, bool dump, bool
   std::cout << fmt::format("docs {}  groups {}  terms {}\n", s.num_docs(), s.num_groups(),
                            s.num_terms());
   std::cout << "fields:\n";
+  // A text field's analyzer is shown unless every one is ascii (as in every
+  // segment from before per-field analyzers).
+  const bool all_ascii = schema.AllAscii();
   for (size_t f = 0; f < schema.field_count(); ++f) {
     uint8_t r = schema.FieldRoles(f);
     auto tokens = s.TotalFieldLength(f);
+    std::string text;
+    if (r & kRoleText) {
+      text = all_ascii ? " text" : fmt::format(" text:{}", AnalyzerName(schema.FieldAnalyzer(f)));
+    }
     std::cout << fmt::format(
-        "  {:<24}{}{}{}{}{}\n", schema.FieldName(f), r & kRoleText ? " text" : "",
-        r & kRoleKeyword ? " keyword" : "", r & kRoleNumeric ? " numeric" : "",
-        r & kRoleStored ? " stored" : "",
+        "  {:<24}{}{}{}{}{}\n", schema.FieldName(f), text, r & kRoleKeyword ? " keyword" : "",
+        r & kRoleNumeric ? " numeric" : "", r & kRoleStored ? " stored" : "",
         tokens ? fmt::format("  (avg {:.1f} tokens/doc)",
                              static_cast<double>(*tokens) / std::max<uint32_t>(1, s.num_docs()))
                : "");

@@ -198,18 +198,19 @@ Result<DocOut> IndexView::MakeDoc(const SegmentReader& seg, uint32_t ord) const 
 
 namespace {
 
-// The scoring (field, token) pairs of `q`: text terms outside NOT. A term
-// without a field scores in every text field of `schema`.
+// The scoring (field, token) pairs of `q`: text terms outside NOT, each
+// analyzed by its field's analyzer in `schema`. A term without a field
+// scores in every text field of `schema`.
 void CollectScoringTerms(const QueryNode& q, const SegmentSchema& schema,
                          std::vector<ScoringTerm>* out) {
   switch (q.kind) {
     case QueryNode::Kind::kTerm: {
-      std::vector<std::string> tokens;
-      Tokenize(q.text, &tokens);
       for (size_t f = 0; f < schema.field_count(); ++f) {
         if (!(schema.FieldRoles(f) & kRoleText)) continue;
         std::string name = schema.FieldName(f);
         if (!q.field.empty() && q.field != name) continue;
+        std::vector<std::string> tokens;
+        Tokenize(schema.FieldAnalyzer(f), q.text, &tokens);
         for (const std::string& t : tokens) out->push_back({name, t});
       }
       return;
@@ -322,17 +323,32 @@ const std::vector<IdSortKeys>& IndexView::DocIdSortKeys() const {
 Result<SearchResults> IndexView::Search(const QueryNode& query,
                                         const SearchOptions& options) const {
   const SortOrder& sort = options.sort;
-  std::vector<ScoringTerm> terms;
-  if (sort.kind == SortOrder::Kind::kScore && !segments_.empty()) {
-    CollectScoringTerms(query, segments_.front()->schema(), &terms);
-    const auto& lengths = LiveFieldLengths();
-    for (ScoringTerm& t : terms) {
-      ASSIGN_OR_RETURN(uint64_t df, LiveDocFreq(t.field, t.token));
-      t.idf = Bm25Idf(live_docs_, std::min(df, live_docs_));
-      auto stats = lengths.find(t.field);
-      if (stats != lengths.end() && stats->second.docs > 0) {
-        t.average_length =
-            static_cast<double>(stats->second.total) / static_cast<double>(stats->second.docs);
+  // The scoring terms of each segment, analyzed by its fields' analyzers:
+  // segments with the same schema share one list. A term's document
+  // frequency counts every segment holding that same term.
+  std::vector<std::vector<ScoringTerm>> term_lists;
+  std::vector<size_t> terms_of(segments_.size(), 0);
+  if (sort.kind == SortOrder::Kind::kScore) {
+    for (size_t s = 0; s < segments_.size(); ++s) {
+      const SegmentSchema& schema = segments_[s]->schema();
+      size_t same = 0;
+      while (same < s && !(segments_[same]->schema() == schema)) ++same;
+      if (same < s) {
+        terms_of[s] = terms_of[same];
+        continue;
+      }
+      terms_of[s] = term_lists.size();
+      std::vector<ScoringTerm>& terms = term_lists.emplace_back();
+      CollectScoringTerms(query, schema, &terms);
+      const auto& lengths = LiveFieldLengths();
+      for (ScoringTerm& t : terms) {
+        ASSIGN_OR_RETURN(uint64_t df, LiveDocFreq(t.field, t.token));
+        t.idf = Bm25Idf(live_docs_, std::min(df, live_docs_));
+        auto stats = lengths.find(t.field);
+        if (stats != lengths.end() && stats->second.docs > 0) {
+          t.average_length =
+              static_cast<double>(stats->second.total) / static_cast<double>(stats->second.docs);
+        }
       }
     }
   }
@@ -358,8 +374,8 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
       }
     }
     std::unique_ptr<SegmentScorer> scorer;
-    if (!terms.empty()) {
-      ASSIGN_OR_RETURN(scorer, SegmentScorer::Open(seg, terms));
+    if (!term_lists.empty() && !term_lists[terms_of[s]].empty()) {
+      ASSIGN_OR_RETURN(scorer, SegmentScorer::Open(seg, term_lists[terms_of[s]]));
     }
     const std::vector<bool>& hidden = hidden_[s];
     // Sorted by doc id, once the page is full, a match whose id key is above

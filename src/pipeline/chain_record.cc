@@ -7,6 +7,7 @@
 
 #include "common/hash.h"
 #include "common/json.h"
+#include "index/analyzer.h"
 #include "index/manifest.h"
 
 namespace freshet {
@@ -63,6 +64,13 @@ std::string ConfigFingerprint(const PipelineConfig& config) {
   roles("group_roles", schema.group_roles);
   w.Field("group_prefix", schema.group_prefix);
   strings("aggregate_names", schema.aggregate_names);
+  if (!schema.AllAscii()) {
+    // Only then: the fingerprints of configs from before analyzers stay.
+    w.Key("analyzers").BeginArray();
+    for (size_t f = 0; f < schema.field_count(); ++f)
+      w.Value(AnalyzerName(schema.FieldAnalyzer(f)));
+    w.EndArray();
+  }
   w.Field("shards", config.shards).Field("group_key", config.group_key);
   WriteRoles(w, "columns", config.columns);
   WriteStream(w, "source", config.source);

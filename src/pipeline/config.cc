@@ -94,6 +94,29 @@ class TableReader {
     return Status::OK();
   }
 
+  // An analyzer's name (index/analyzer.h) as its id.
+  Status Analyzer(std::string_view key, uint32_t* out) {
+    std::string name;
+    RETURN_IF_ERROR(String(key, &name));
+    if (name.empty() && !Find(key)) return Status::OK();
+    auto id = AnalyzerByName(name);
+    if (!id) {
+      return Bad(key,
+                 fmt::format("'{}' is not an analyzer (known: {})", name, KnownAnalyzerNames()));
+    }
+    *out = *id;
+    return Status::OK();
+  }
+
+  // The table's keys, in order.
+  std::vector<std::string> Keys() const {
+    std::vector<std::string> keys;
+    if (table_) {
+      for (const auto& [k, v] : *table_) keys.emplace_back(k.str());
+    }
+    return keys;
+  }
+
   const toml::table* SubTable(std::string_view key, Status* st) {
     const toml::node* node = Find(key);
     if (!node) return nullptr;
@@ -189,6 +212,17 @@ Status ReadRoles(TableReader& t, ColumnRoles* r, std::string_view id_key) {
   RETURN_IF_ERROR(t.StringList("keyword", &r->keyword));
   RETURN_IF_ERROR(t.StringList("numeric", &r->numeric));
   RETURN_IF_ERROR(t.StringList("stored", &r->stored));
+  RETURN_IF_ERROR(t.Analyzer("analyzer", &r->analyzer));
+  Status st;
+  TableReader overrides(t.SubTable("analyzers", &st), t.Name("analyzers"));
+  RETURN_IF_ERROR(st);
+  for (const std::string& column : overrides.Keys()) {
+    if (std::find(r->text.begin(), r->text.end(), column) == r->text.end()) {
+      return overrides.Bad(
+          column, fmt::format("'{}' is not one of the text columns ({})", column, t.Name("text")));
+    }
+    RETURN_IF_ERROR(overrides.Analyzer(column, &r->analyzers[column]));
+  }
   return Status::OK();
 }
 

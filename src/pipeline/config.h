@@ -5,6 +5,7 @@
 // ("columns.text[2]: expected a string").
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "format/row_reader.h"
+#include "index/analyzer.h"
 #include "index/segment/section_container.h"
 
 namespace freshet {
@@ -36,6 +38,14 @@ struct ColumnRoles {
   std::vector<std::string> keyword;  // exact terms, for filters
   std::vector<std::string> numeric;  // numbers: range filters, aggregates
   std::vector<std::string> stored;   // returned with results
+  // The analyzer of the text columns (index/analyzer.h), and per column the
+  // ones that use another.
+  uint32_t analyzer = kAsciiAnalyzer;
+  std::map<std::string, uint32_t> analyzers;
+  uint32_t AnalyzerOf(const std::string& column) const {
+    auto it = analyzers.find(column);
+    return it == analyzers.end() ? analyzer : it->second;
+  }
 };
 
 struct StreamConfig {

@@ -129,10 +129,16 @@ std::optional<BaseDocLocation> FindBaseDoc(const std::vector<const SegmentReader
 SegmentSchema MakeSegmentSchema(const PipelineConfig& config) {
   SegmentSchema s;
   s.doc_columns = config.DocProjection();
-  for (const auto& c : s.doc_columns) s.doc_roles.push_back(RolesOf(c, config.columns));
+  for (const auto& c : s.doc_columns) {
+    s.doc_roles.push_back(RolesOf(c, config.columns));
+    s.doc_analyzers.push_back(config.columns.AnalyzerOf(c));
+  }
   if (config.has_group) {
     s.group_columns = config.GroupProjection();
-    for (const auto& c : s.group_columns) s.group_roles.push_back(RolesOf(c, config.group_columns));
+    for (const auto& c : s.group_columns) {
+      s.group_roles.push_back(RolesOf(c, config.group_columns));
+      s.group_analyzers.push_back(config.group_columns.AnalyzerOf(c));
+    }
     s.group_prefix = config.group_prefix;
   }
   for (const Aggregate& a : config.aggregates)
@@ -147,7 +153,8 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
                                             const std::set<std::string>* only_groups) {
   const SegmentSchema expected = MakeSegmentSchema(config);
   for (const SegmentReader* seg : base) {
-    if (!(seg->schema() == expected)) {
+    // The analyzers may differ: a delta analyzes the stored values again.
+    if (!seg->schema().SameColumns(expected)) {
       return Status::InvalidArgument(fmt::format(
           "base segment '{}' was built with other columns than the pipeline config names; "
           "rebuild the base with `freshet build-full`",

@@ -376,6 +376,17 @@ TEST_F(ChainTest, TheConfigFingerprintFollowsWhatChangesTheBuild) {
   c = config;
   c.columns.version_format = ColumnRoles::VersionFormat::kTimestamp;
   EXPECT_NE(ConfigFingerprint(c), base);
+  // An analyzer changes every term of its fields; ascii, the default, named
+  // outright is the config the fingerprint knew before analyzers.
+  c = config;
+  c.columns.analyzer = kUnicodeAnalyzer;
+  const std::string unicode = ConfigFingerprint(c);
+  EXPECT_NE(unicode, base);
+  c.columns.analyzers[c.columns.text.front()] = kUnicodeFoldAnalyzer;
+  EXPECT_NE(ConfigFingerprint(c), unicode);
+  c = config;
+  c.columns.analyzers[c.columns.text.front()] = kAsciiAnalyzer;
+  EXPECT_EQ(ConfigFingerprint(c), base);
 }
 
 }  // namespace

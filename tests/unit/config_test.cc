@@ -181,5 +181,48 @@ TEST(ConfigTest, SegmentFormatIsTheNewestUnlessSetToOneThisBuildWrites) {
   ExpectError(with("5"), "pipeline.segment_format: must be between 3 and 4");
 }
 
+// columns.analyzer / group.analyzer: the analyzer of every text column
+// (ascii unless set), columns.analyzers / group.analyzers: per column.
+TEST(ConfigTest, AnalyzersAreChosenPerStreamAndPerTextColumn) {
+  const std::string base = kValid;
+  auto c = Parse(base);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->columns.AnalyzerOf("title"), kAsciiAnalyzer);
+  EXPECT_EQ(c->group_columns.AnalyzerOf("brand"), kAsciiAnalyzer);
+
+  std::string text = base;
+  text.insert(text.find("[group]"), "analyzer = \"unicode\"\n");
+  text.insert(text.find("[group]"), "[columns.analyzers]\ntitle = \"unicode_fold\"\n");
+  text += "analyzer = \"unicode\"\n";
+  c = Parse(text);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->columns.AnalyzerOf("title"), kUnicodeFoldAnalyzer);
+  EXPECT_EQ(c->columns.AnalyzerOf("description"), kUnicodeAnalyzer);
+  EXPECT_EQ(c->group_columns.AnalyzerOf("brand"), kUnicodeAnalyzer);
+}
+
+TEST(ConfigTest, UnknownAnalyzersAndOverridesOfNonTextColumnsAreRefusedNamingTheKey) {
+  const std::string base = kValid;
+  std::string text = base;
+  text.insert(text.find("[group]"), "analyzer = \"icu\"\n");
+  ExpectError(text,
+              "columns.analyzer: 'icu' is not an analyzer (known: ascii, unicode, unicode_fold)");
+  text = base + "analyzer = \"Unicode\"\n";
+  ExpectError(text,
+              "group.analyzer: 'Unicode' is not an analyzer (known: ascii, unicode, unicode_fold)");
+  text = base;
+  text.insert(text.find("[group]"), "[columns.analyzers]\ntitle = \"stemmed\"\n");
+  ExpectError(text,
+              "columns.analyzers.title: 'stemmed' is not an analyzer (known: ascii, "
+              "unicode, unicode_fold)");
+  text = base;
+  text.insert(text.find("[group]"), "[columns.analyzers]\nstatus = \"unicode\"\n");
+  ExpectError(text,
+              "columns.analyzers.status: 'status' is not one of the text columns (columns.text)");
+  text = base;
+  text.insert(text.find("[group]"), "analyzer = 2\n");
+  ExpectError(text, "columns.analyzer: expected a string");
+}
+
 }  // namespace
 }  // namespace freshet

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "format/number.h"
@@ -54,12 +56,21 @@ Result<std::unique_ptr<DocIterator>> CompileTerm(const SegmentReader& segment, c
     fields.push_back(*f);
   }
   Iterators parts;
-  std::vector<std::string> tokens;
+  // The value's tokens by the analyzer of each field searched, each analyzer
+  // run once.
+  std::vector<std::pair<uint32_t, std::vector<std::string>>> analyzed;
   for (size_t f : fields) {
     const uint8_t roles = schema.FieldRoles(f);
     if (roles & kRoleText) {
       // A text value matches a field holding every one of its tokens.
-      if (tokens.empty()) Tokenize(q.text, &tokens);
+      const uint32_t analyzer = schema.FieldAnalyzer(f);
+      auto cached = std::find_if(analyzed.begin(), analyzed.end(),
+                                 [&](const auto& a) { return a.first == analyzer; });
+      if (cached == analyzed.end()) {
+        cached = analyzed.insert(analyzed.end(), {analyzer, {}});
+        Tokenize(analyzer, q.text, &cached->second);
+      }
+      const std::vector<std::string>& tokens = cached->second;
       if (!tokens.empty()) {
         Iterators all;
         for (const std::string& t : tokens) {

@@ -59,7 +59,9 @@ Result<std::vector<SegmentData>> MergeSegments(std::span<const MergeSource> sour
                                                MergeStats* stats) {
   if (shards < 1) return Status::InvalidArgument(fmt::format("merge into {} shards", shards));
   for (const MergeSource& s : sources) {
-    if (!(s.segment->schema() == schema)) {
+    // Analyzers may differ (a base built before a change of analyzer): the
+    // merged segments analyze the decoded text anew with `schema`'s.
+    if (!s.segment->schema().SameColumns(schema)) {
       return Status::InvalidArgument(
           fmt::format("segment '{}' was built with other columns than the merged segments' schema",
                       s.segment->name()));

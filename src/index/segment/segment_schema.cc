@@ -51,6 +51,36 @@ uint8_t SegmentSchema::FieldRoles(size_t field) const {
   return kRoleNumeric | kRoleStored;
 }
 
+uint32_t SegmentSchema::FieldAnalyzer(size_t field) const {
+  if (!(FieldRoles(field) & kRoleText)) return kAsciiAnalyzer;
+  if (field < doc_columns.size()) {
+    return field < doc_analyzers.size() ? doc_analyzers[field] : kAsciiAnalyzer;
+  }
+  field -= doc_columns.size();
+  return field < group_analyzers.size() ? group_analyzers[field] : kAsciiAnalyzer;
+}
+
+bool SegmentSchema::AllAscii() const {
+  for (size_t f = 0; f < field_count(); ++f) {
+    if (FieldAnalyzer(f) != kAsciiAnalyzer) return false;
+  }
+  return true;
+}
+
+bool SegmentSchema::SameColumns(const SegmentSchema& other) const {
+  return doc_columns == other.doc_columns && doc_roles == other.doc_roles &&
+         group_columns == other.group_columns && group_roles == other.group_roles &&
+         group_prefix == other.group_prefix && aggregate_names == other.aggregate_names;
+}
+
+bool SegmentSchema::operator==(const SegmentSchema& other) const {
+  if (!SameColumns(other)) return false;
+  for (size_t f = 0; f < field_count(); ++f) {
+    if (FieldAnalyzer(f) != other.FieldAnalyzer(f)) return false;
+  }
+  return true;
+}
+
 std::optional<size_t> SegmentSchema::FindField(std::string_view name) const {
   for (size_t f = 0; f < field_count(); ++f) {
     if (FieldName(f) == name) return f;
@@ -69,7 +99,13 @@ std::string EncodeSegmentMeta(const SegmentMeta& meta) {
   PutLengthPrefixed(&out, schema.group_prefix);
   PutVarint(&out, schema.aggregate_names.size());
   for (const auto& a : schema.aggregate_names) PutLengthPrefixed(&out, a);
-  PutVarint(&out, meta.analyzer);
+  if (schema.AllAscii()) {
+    PutVarint(&out, kAsciiAnalyzer);
+    return out;
+  }
+  PutVarint(&out, kPerFieldAnalyzers);
+  const size_t columns = schema.doc_columns.size() + schema.group_columns.size();
+  for (size_t f = 0; f < columns; ++f) PutVarint(&out, schema.FieldAnalyzer(f));
   return out;
 }
 
@@ -109,12 +145,30 @@ Result<SegmentMeta> DecodeSegmentMeta(std::string_view segment_name, SectionView
     if (!c.GetVarint(&analyzer)) {
       return SegmentCorruption(segment_name, "bad analyzer in META", section.offset + c.position());
     }
-    if (!IsKnownAnalyzer(analyzer)) {
+    if (analyzer != kPerFieldAnalyzers && !IsKnownAnalyzer(analyzer)) {
       return Status::NotSupported(fmt::format(
           "segment '{}': made by analyzer {}, which this freshet does not know (known: {})",
           segment_name, analyzer, KnownAnalyzers()));
     }
     meta.analyzer = static_cast<uint32_t>(analyzer);
+    if (analyzer == kPerFieldAnalyzers) {
+      const size_t columns = schema.doc_columns.size() + schema.group_columns.size();
+      for (size_t f = 0; f < columns; ++f) {
+        uint64_t id;
+        if (!c.GetVarint(&id)) {
+          return SegmentCorruption(segment_name, "bad field analyzers in META",
+                                   section.offset + c.position());
+        }
+        if (!IsKnownAnalyzer(id)) {
+          return Status::NotSupported(fmt::format(
+              "segment '{}': field '{}' made by analyzer {}, which this freshet does not know "
+              "(known: {})",
+              segment_name, schema.FieldName(f), id, KnownAnalyzers()));
+        }
+        auto& ids = f < schema.doc_columns.size() ? schema.doc_analyzers : schema.group_analyzers;
+        ids.push_back(static_cast<uint32_t>(id));
+      }
+    }
   }
   return meta;
 }

@@ -7,7 +7,11 @@
 // length-prefixed name and a u8 role mask), length-prefixed group prefix,
 // varint aggregate count, length-prefixed aggregate names; since format
 // version 3, varint analyzer id (index/analyzer.h; format 1 and 2 segments
-// were all written by analyzer 1).
+// were all written by analyzer 1). Analyzer id 1 means every text field was
+// analyzed by analyzer 1. kPerFieldAnalyzers (0, never an analyzer) means
+// the analyzer ids follow, one varint per doc column then one per group
+// column, in column order; a reader that predates per-field analyzers refuses
+// such a segment as made by an analyzer it does not know.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +33,9 @@ enum ColumnRole : uint8_t {
   kRoleStored = 8,
 };
 
+// Frozen: META's analyzer id saying "one analyzer per column, listed next".
+inline constexpr uint32_t kPerFieldAnalyzers = 0;
+
 // Frozen: segment kinds on disk.
 enum class SegmentKind : uint8_t { kBase = 1, kDelta = 2 };
 
@@ -42,6 +49,11 @@ struct SegmentSchema {
   std::vector<uint8_t> group_roles;
   std::string group_prefix;
   std::vector<std::string> aggregate_names;
+  // The analyzer of each doc column and of each group column (ids of
+  // index/analyzer.h; only a text column's matters). Empty: every column's
+  // is 1 (ascii); otherwise one per column.
+  std::vector<uint32_t> doc_analyzers;
+  std::vector<uint32_t> group_analyzers;
 
   size_t field_count() const {
     return doc_columns.size() + group_columns.size() + aggregate_names.size();
@@ -51,19 +63,28 @@ struct SegmentSchema {
   std::optional<size_t> FindField(std::string_view name) const;
   // True for group columns and aggregates: fields a group holds for its docs.
   bool IsGroupField(size_t field) const { return field >= doc_columns.size(); }
-  bool operator==(const SegmentSchema&) const = default;
+  // The analyzer of `field`'s text (1 for a field that is not text).
+  uint32_t FieldAnalyzer(size_t field) const;
+  // True when every text field is analyzed by analyzer 1 (ascii).
+  bool AllAscii() const;
+  // The same columns, roles, prefix and aggregates; analyzers aside.
+  bool SameColumns(const SegmentSchema& other) const;
+  // The same columns and the same analyzer for every text field.
+  bool operator==(const SegmentSchema& other) const;
 };
 
 // The decoded META section.
 struct SegmentMeta {
   SegmentKind kind = SegmentKind::kBase;
-  uint32_t analyzer = 1;  // the analyzer that made the segment's terms
+  // META's analyzer id: 1, or kPerFieldAnalyzers (schema holds the
+  // analyzers). EncodeSegmentMeta derives it from the schema.
+  uint32_t analyzer = 1;
   uint32_t num_docs = 0;
   uint32_t num_groups = 0;
   SegmentSchema schema;
 };
 
-// META as format version 3 writes it.
+// META as format version 3 writes it (analyzer id from schema.AllAscii()).
 std::string EncodeSegmentMeta(const SegmentMeta& meta);
 
 // The META of a segment of `format_version`. Corruption naming

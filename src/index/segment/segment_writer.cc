@@ -27,15 +27,16 @@ namespace {
 constexpr size_t kNoColumn = std::numeric_limits<size_t>::max();
 
 // Calls emit(term) for each term `v` holds in a field with `roles`: the
-// analyzer's tokens when the field is text, the whole value when it is a
+// tokens of `analyzer` when the field is text, the whole value when it is a
 // keyword. Returns the number of text tokens (the field length).
 template <typename Emit>
-uint64_t AnalyzeValue(uint8_t roles, const Value& v, std::string& scratch, Emit&& emit) {
+uint64_t AnalyzeValue(uint8_t roles, uint32_t analyzer, const Value& v, std::string& scratch,
+                      Emit&& emit) {
   uint64_t tokens = 0;
   if (v.is_null()) return tokens;
   if (roles & kRoleText) {
     auto add = [&](std::string_view text) {
-      ForEachToken(text, scratch, [&](std::string_view t) {
+      ForEachToken(analyzer, text, scratch, [&](std::string_view t) {
         ++tokens;
         emit(t);
       });
@@ -65,8 +66,9 @@ void AnalyzeGroupRecord(const SegmentSchema& schema, const SegmentGroup& g, std:
   const size_t num_doc_cols = schema.doc_columns.size();
   for (size_t c = 0; c < schema.group_columns.size() && c < g.row.size(); ++c) {
     const size_t field = num_doc_cols + c;
-    const uint64_t tokens = AnalyzeValue(schema.group_roles[c], g.row[c], scratch,
-                                         [&](std::string_view t) { emit(field, t); });
+    const uint64_t tokens =
+        AnalyzeValue(schema.group_roles[c], schema.FieldAnalyzer(field), g.row[c], scratch,
+                     [&](std::string_view t) { emit(field, t); });
     if (schema.group_roles[c] & kRoleText) length(field, SaturatedFieldLength(tokens));
   }
 }
@@ -95,8 +97,9 @@ void IndexFields(const SegmentData& data, bool denormalize, TermTable* table,
   for (uint32_t ord = 0; ord < data.docs.size(); ++ord) {
     const SegmentDoc& d = data.docs[ord];
     for (size_t c = 0; c < num_doc_cols && c < d.row.size(); ++c) {
-      const uint64_t tokens = AnalyzeValue(schema.doc_roles[c], d.row[c], scratch,
-                                           [&](std::string_view t) { table->Get(c, t)->Add(ord); });
+      const uint64_t tokens =
+          AnalyzeValue(schema.doc_roles[c], schema.FieldAnalyzer(c), d.row[c], scratch,
+                       [&](std::string_view t) { table->Get(c, t)->Add(ord); });
       if (length_column[c] != kNoColumn) {
         (*lengths)[length_column[c]].lengths[ord] = SaturatedFieldLength(tokens);
       }
@@ -276,7 +279,6 @@ std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
   SectionContainerWriter file(format_version);
   SegmentMeta meta;
   meta.kind = data.kind;
-  meta.analyzer = kAsciiAnalyzer;
   meta.num_docs = num_docs;
   meta.num_groups = num_groups;
   meta.schema = data.schema;

@@ -18,7 +18,8 @@ namespace freshet {
 // only), GROUP_TERM_BLOCKS, GROUP_POSTINGS, GROUP_NUMERIC_BLOCKS,
 // GROUP_LENGTH_BLOCKS, DOC_ID_INDEX. `format_version`: 4, or 3 or 2 (group
 // fields copied onto every doc, no group sections) for tests of older
-// readers and for comparisons.
+// readers and for comparisons. REQUIRES: data.schema.AllAscii() for format 2
+// (its META has no analyzer id).
 std::string WriteSegment(const SegmentData& data, uint32_t format_version = kSegmentFormatVersion);
 
 }  // namespace freshet
