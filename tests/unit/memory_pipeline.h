@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -25,13 +26,21 @@ namespace freshet {
 inline constexpr TimeMicros kPipelineStart = 1777888800 * kMicrosPerSecond;  // 2026-05-04T10:00Z
 
 // Fails the next `failing_lists` listings with Unavailable; counts deletes;
-// records the keys read whole.
+// records the keys read whole (runners read files from several threads).
 class FaultyStore final : public ObjectStoreWrapper {
  public:
   using ObjectStoreWrapper::ObjectStoreWrapper;
   Result<std::string> Get(std::string_view key) override {
-    gets.emplace_back(key);
+    {
+      std::lock_guard<std::mutex> lock(gets_mu_);
+      gets_.emplace_back(key);
+    }
     return ObjectStoreWrapper::Get(key);
+  }
+  // The keys read whole so far, in order.
+  std::vector<std::string> gets() const {
+    std::lock_guard<std::mutex> lock(gets_mu_);
+    return gets_;
   }
   Result<std::vector<ObjectInfo>> List(std::string_view prefix) override {
     if (failing_lists > 0) {
@@ -46,7 +55,10 @@ class FaultyStore final : public ObjectStoreWrapper {
   }
   int failing_lists = 0;
   int deletes = 0;
-  std::vector<std::string> gets;
+
+ private:
+  mutable std::mutex gets_mu_;
+  std::vector<std::string> gets_;
 };
 
 class MemoryPipelineTest : public ::testing::Test {

@@ -264,9 +264,9 @@ TEST_F(CompactAfterTest, ADeltaNotDueIsDecidedWithoutReadingItsSegments) {
   const Manifest m = Committed();
   ASSERT_TRUE(m.has_delta);
   ASSERT_FALSE(m.delta.empty());
+  const std::vector<std::string> gets = output_wrapper_.gets();
   for (const SegmentRef& segment : m.delta) {
-    EXPECT_EQ(std::count(output_wrapper_.gets.begin(), output_wrapper_.gets.end(), segment.key), 0)
-        << segment.key;
+    EXPECT_EQ(std::count(gets.begin(), gets.end(), segment.key), 0) << segment.key;
   }
   // The same delta, due, is compacted (its segments read then).
   config_.compact_after_ratio = 0.01;
