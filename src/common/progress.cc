@@ -66,8 +66,8 @@ Progress::~Progress() { ClearStatus(); }
 void Progress::Add(uint64_t bytes, uint64_t items) {
   bytes_ += bytes;
   items_ += items;
-  const SteadyClock::time_point now = SteadyClock::now();
-  if (now - shown_ >= kShowEvery || now - logged_ >= log_every_) Report(now);
+  // The report times are read under the lock only: Report decides.
+  Report(SteadyClock::now());
 }
 
 void Progress::Report(SteadyClock::time_point now) {
