@@ -1,10 +1,12 @@
 #include "format/jsonl_reader.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "format/record_batch.h"
 #include "storage/memory_store.h"
 
 namespace freshet {
@@ -123,6 +125,58 @@ TEST(JsonLinesReaderTest, ReadsFromAStoreAndPassesItsErrorsThrough) {
   Status missing = reader.Read(*store, ObjectInfo{"p/gone.jsonl", 1, "x"}, {"id"}, sink);
   EXPECT_TRUE(missing.IsNotFound()) << missing.ToString();
   EXPECT_NE(missing.message().find("p/gone.jsonl"), std::string::npos);
+}
+
+// Records what each OnBatch call holds, read while the batch is valid.
+class BatchSink final : public RowSink {
+ public:
+  struct Seen {
+    uint64_t first_line;
+    std::vector<std::string> ids;
+  };
+  std::vector<Seen> batches;
+  std::vector<std::string> events;  // "row N" / "bad N", in call order
+
+  Status OnBatch(const RecordBatch& batch, uint64_t first_row_number) override {
+    Seen seen{first_row_number, {}};
+    for (size_t r = 0; r < batch.rows; ++r) {
+      seen.ids.emplace_back(batch.View(0, r).s);
+      events.push_back("row " + std::to_string(first_row_number + r));
+    }
+    batches.push_back(std::move(seen));
+    return Status::OK();
+  }
+  Status OnRow(Row&, uint64_t) override { return Status::Aborted("rows come in batches"); }
+  Status OnBadRow(uint64_t line, uint64_t, std::string) override {
+    events.push_back("bad " + std::to_string(line));
+    return Status::OK();
+  }
+};
+
+TEST(JsonLinesReaderTest, GoodLinesArriveInBatchesOfConsecutiveLinesWithTheirOwnStrings) {
+  std::string bytes;
+  for (int i = 0; i < 3000; ++i) bytes += fmt::format("{{\"id\": \"ad\\\"{}\"}}\n", i);
+  bytes += "\n";            // line 3001, blank: ends a batch
+  bytes += "{\"id\": 7\n";  // line 3002, bad
+  bytes += "{\"id\": \"last\"}\n";
+  BatchSink sink;
+  ASSERT_TRUE(JsonLinesReader::Parse("f.jsonl", bytes, {"id"}, sink).ok());
+
+  std::vector<std::string> ids;
+  std::vector<uint64_t> firsts;
+  for (const BatchSink::Seen& b : sink.batches) {
+    firsts.push_back(b.first_line);
+    ids.insert(ids.end(), b.ids.begin(), b.ids.end());
+  }
+  ASSERT_EQ(ids.size(), 3001u);
+  for (int i = 0; i < 3000; ++i) ASSERT_EQ(ids[i], fmt::format("ad\"{}", i)) << i;  // unescaped
+  EXPECT_EQ(ids[3000], "last");
+  EXPECT_EQ(firsts, (std::vector<uint64_t>{1, 1025, 2049, 3003}));
+  ASSERT_GE(sink.events.size(), 3u);
+  // The bad line is reported after every good line before it, before the one after it.
+  EXPECT_EQ(sink.events[sink.events.size() - 3], "row 3000");
+  EXPECT_EQ(sink.events[sink.events.size() - 2], "bad 3002");
+  EXPECT_EQ(sink.events.back(), "row 3003");
 }
 
 TEST(JsonLinesReaderTest, ASinkErrorStopsTheRead) {
