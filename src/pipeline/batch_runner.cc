@@ -13,6 +13,7 @@
 #include "common/progress.h"
 #include "index/current_pointer.h"
 #include "metastore/pipeline_rules.h"
+#include "pipeline/base_input.h"
 #include "pipeline/collapse_guard.h"
 #include "pipeline/group_build.h"
 #include "pipeline/lease_holder.h"
@@ -370,23 +371,37 @@ Status BatchRunner::ReadWindow(ObjectStore& store, const Discovery& d, const Sou
   return Status::OK();
 }
 
+Result<SegmentRef> BatchRunner::WriteSegmentFile(SegmentData* data) {
+  std::string bytes = WriteSegment(*data, static_cast<uint32_t>(config_.segment_format));
+  SegmentRef ref;
+  ref.key = fmt::format("{}{}.seg", kSegmentsPrefix, ContentHash(bytes));
+  ref.bytes = bytes.size();
+  ref.checksum = Hex64(Hash64(bytes));
+  ref.docs = static_cast<uint32_t>(data->docs.size());
+  ref.groups = static_cast<uint32_t>(data->groups.size());
+  *data = SegmentData();  // release memory early
+  RETURN_IF_ERROR(PutContentAddressed(ref.key, bytes));
+  return ref;
+}
+
 Result<std::string> BatchRunner::Publish(Manifest* manifest, std::vector<SegmentData>* segments,
                                          bool is_base, uint32_t layer, BatchRecord* record) {
   std::vector<SegmentRef> refs(segments->size());
   std::vector<Status> errors(segments->size());
   ParallelFor(segments->size(), config_.threads, [&](size_t i) {
-    SegmentData& data = (*segments)[i];
-    std::string bytes = WriteSegment(data, static_cast<uint32_t>(config_.segment_format));
-    SegmentRef& ref = refs[i];
-    ref.key = fmt::format("{}{}.seg", kSegmentsPrefix, ContentHash(bytes));
-    ref.bytes = bytes.size();
-    ref.checksum = Hex64(Hash64(bytes));
-    ref.docs = static_cast<uint32_t>(data.docs.size());
-    ref.groups = static_cast<uint32_t>(data.groups.size());
-    data = SegmentData();  // release memory early
-    errors[i] = PutContentAddressed(ref.key, bytes);
+    auto ref = WriteSegmentFile(&(*segments)[i]);
+    if (ref.ok()) {
+      refs[i] = std::move(*ref);
+    } else {
+      errors[i] = ref.status();
+    }
   });
   for (const Status& st : errors) RETURN_IF_ERROR(st);
+  return PublishWritten(manifest, std::move(refs), is_base, layer, record);
+}
+
+Result<std::string> BatchRunner::PublishWritten(Manifest* manifest, std::vector<SegmentRef> refs,
+                                                bool is_base, uint32_t layer, BatchRecord* record) {
   for (const SegmentRef& r : refs) record->bytes_written += static_cast<int64_t>(r.bytes);
   CrashPoint("after_segments");
   if (is_base) {
@@ -680,15 +695,36 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
                                                FormatTimestamp(*cut),
                                                FormatDuration(config_.source.period)));
   }
-  auto read_all = [&](const std::string& prefix, FileFormat format, const RecordSchema& schema,
-                      std::vector<std::shared_ptr<const ParsedFile>>* files) -> Status {
+  // Both streams are listed first: the spill estimate needs the input's size.
+  auto list = [&](const std::string& prefix, FileFormat format) -> Result<std::vector<ObjectInfo>> {
     ASSIGN_OR_RETURN(auto objects, snapshot->List(prefix.empty() ? "" : prefix + "/"));
     std::vector<ObjectInfo> data;
     for (auto& o : objects) {
       if (IsDataFile(format, o.key)) data.push_back(std::move(o));
     }
-    files->assign(data.size(), nullptr);
+    return data;
+  };
+  ASSIGN_OR_RETURN(std::vector<ObjectInfo> doc_objects,
+                   list(config_.snapshot_docs, config_.source.format));
+  if (doc_objects.empty()) {
+    return Status::NotFound(fmt::format("snapshot {}: no {} files under '{}/'",
+                                        snapshot->Describe(), FileFormatName(config_.source.format),
+                                        config_.snapshot_docs));
+  }
+  std::vector<ObjectInfo> group_objects;
+  if (config_.has_group) {
+    ASSIGN_OR_RETURN(group_objects, list(config_.snapshot_groups, config_.group_source.format));
+  }
+  uint64_t doc_bytes = 0;
+  for (const ObjectInfo& o : doc_objects) doc_bytes += o.size;
+  // The records, in memory while they fit pipeline.memory_budget, else spilled.
+  auto input = std::make_unique<BaseInput>(config_, doc_bytes);
+  auto read_all = [&](const std::vector<ObjectInfo>& data, const std::string& prefix,
+                      FileFormat format, const RecordSchema& schema, BaseInput::Stream stream,
+                      StreamRecordCounts* counts) -> Status {
     std::vector<Status> errors(data.size());
+    // What the batch record lists of each file, in listing order.
+    std::vector<ParsedFile> summaries(data.size());
     uint64_t total_bytes = 0;
     for (const ObjectInfo& o : data) total_bytes += o.size;
     // A snapshot of millions of records takes a while: say how far it is.
@@ -701,40 +737,31 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
         return;
       }
       progress.Add(data[i].size, static_cast<uint64_t>(parsed->records));
-      (*files)[i] = std::make_shared<const ParsedFile>(std::move(*parsed));
+      ParsedFile& summary = summaries[i];
+      summary.records = parsed->records;
+      summary.bad_records = parsed->bad_records;
+      summary.bad = std::move(parsed->bad);
+      errors[i] = input->Add(stream, i, data[i].size, std::move(*parsed));
     });
     for (const Status& st : errors) RETURN_IF_ERROR(st);
-    for (const auto& f : *files) {
-      rec.records += f->records;
+    for (const ParsedFile& f : summaries) {
+      rec.records += f.records;
       ++rec.files_read;
-      AddQuarantine(&rec, *f);
+      AddQuarantine(&rec, f);
+      counts->good += f.records;
+      counts->bad += f.bad_records;
     }
     return Status::OK();
   };
-  std::vector<std::shared_ptr<const ParsedFile>> doc_files, group_files;
-  RETURN_IF_ERROR(read_all(config_.snapshot_docs, config_.source.format,
-                           RecordSchema::ForDocs(config_), &doc_files));
-  if (doc_files.empty()) {
-    return Status::NotFound(fmt::format("snapshot {}: no {} files under '{}/'",
-                                        snapshot->Describe(), FileFormatName(config_.source.format),
-                                        config_.snapshot_docs));
-  }
+  StreamRecordCounts doc_counts, group_counts;
+  RETURN_IF_ERROR(read_all(doc_objects, config_.snapshot_docs, config_.source.format,
+                           RecordSchema::ForDocs(config_), BaseInput::Stream::kDocs, &doc_counts));
   if (config_.has_group) {
-    RETURN_IF_ERROR(read_all(config_.snapshot_groups, config_.group_source.format,
-                             RecordSchema::ForGroups(config_), &group_files));
+    RETURN_IF_ERROR(read_all(group_objects, config_.snapshot_groups, config_.group_source.format,
+                             RecordSchema::ForGroups(config_), BaseInput::Stream::kGroups,
+                             &group_counts));
   }
   rec.read_micros = timer.Lap();
-  RETURN_IF_ERROR(RenewLease());
-  const StreamRecordCounts doc_counts = CountRecords(doc_files);
-  const StreamRecordCounts group_counts = CountRecords(group_files);
-  BuildStats stats;
-  ASSIGN_OR_RETURN(auto segments, BuildBase(config_, ReduceNewest(doc_files),
-                                            ReduceNewest(group_files), config_.shards, &stats));
-  doc_files.clear();
-  group_files.clear();
-  rec.docs = stats.docs;
-  rec.groups = stats.groups;
-  rec.build_micros = timer.Lap();
   RETURN_IF_ERROR(RenewLease());
 
   ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
@@ -752,12 +779,44 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
     manifest.inputs_key = committed->manifest().inputs_key;
     manifest.inputs_checksum = committed->manifest().inputs_checksum;
   }
-  RETURN_IF_ERROR(
-      CheckNoCollapse(config_,
-                      {"base", doc_counts, group_counts, committed ? committed->LiveDocs() : 0,
-                       LiveDocsWithBase(segments, manifest.has_delta ? committed.get() : nullptr)},
-                      allow_shrink_));
-  ASSIGN_OR_RETURN(std::string key, Publish(&manifest, &segments, true, 0, &rec));
+  BaseLiveDocs live_after(manifest.has_delta ? committed.get() : nullptr);
+  BuildStats stats;
+  std::vector<SegmentData> segments;  // built in memory
+  std::vector<SegmentRef> written;    // built from spilled records, one segment per part
+  if (!input->spilled()) {
+    ASSIGN_OR_RETURN(
+        segments,
+        BuildBase(config_, ReduceNewest(input->Files(BaseInput::Stream::kDocs)),
+                  ReduceNewest(input->Files(BaseInput::Stream::kGroups)), config_.shards, &stats));
+    for (const SegmentData& seg : segments) live_after.Add(seg);
+  } else {
+    std::mutex written_mu;
+    RETURN_IF_ERROR(input->BuildParts(&stats, [&](size_t part, SegmentData seg) -> Status {
+      live_after.Add(seg);
+      ASSIGN_OR_RETURN(SegmentRef ref, WriteSegmentFile(&seg));
+      std::lock_guard lock(written_mu);
+      if (written.size() <= part) written.resize(part + 1);
+      written[part] = std::move(ref);
+      return Status::OK();
+    }));
+    Log(LogLevel::kInfo, "spill_finished",
+        {{"pipeline", config_.name},
+         {"parts", static_cast<int64_t>(input->parts())},
+         {"docs", stats.docs}});
+  }
+  input.reset();  // the records (and the spill folder) are no longer needed
+  rec.docs = stats.docs;
+  rec.groups = stats.groups;
+  rec.build_micros = timer.Lap();
+  RETURN_IF_ERROR(RenewLease());
+
+  RETURN_IF_ERROR(CheckNoCollapse(
+      config_,
+      {"base", doc_counts, group_counts, committed ? committed->LiveDocs() : 0, live_after.live()},
+      allow_shrink_));
+  ASSIGN_OR_RETURN(std::string key,
+                   written.empty() ? Publish(&manifest, &segments, true, 0, &rec)
+                                   : PublishWritten(&manifest, std::move(written), true, 0, &rec));
   rec.publish_micros = timer.Lap();
   rec.window_start = *cut;
   // The next batch re-reads its window from the new cut.

@@ -206,6 +206,11 @@ class BatchRunner {
   // `manifest->delta` as layer `layer`.
   Result<std::string> Publish(Manifest* manifest, std::vector<SegmentData>* delta_or_base,
                               bool is_base, uint32_t layer, BatchRecord* record);
+  // Writes one segment under its content-derived name (freeing `data`).
+  Result<SegmentRef> WriteSegmentFile(SegmentData* data);
+  // Publish() of segments already written: `refs` in manifest order.
+  Result<std::string> PublishWritten(Manifest* manifest, std::vector<SegmentRef> refs, bool is_base,
+                                     uint32_t layer, BatchRecord* record);
   // The committed state, after resolving a failed commit and renewing the
   // lease. Fenced if this runner's epoch is not the current one;
   // FailedPrecondition if nothing was published yet (no manifest key).

@@ -111,25 +111,35 @@ uint64_t LiveDocsWithDelta(const IndexView& view, bool keep_delta,
   return static_cast<uint64_t>(std::max<int64_t>(live, 0));
 }
 
-uint64_t LiveDocsWithBase(const std::vector<SegmentData>& base, const IndexView* view) {
-  int64_t live = 0;
-  for (const SegmentData& seg : base) live += static_cast<int64_t>(seg.docs.size());
-  if (view == nullptr) return static_cast<uint64_t>(live);
-  // The kept delta supersedes the new base's copy of every group it holds.
-  std::set<std::string_view> superseded;
+BaseLiveDocs::BaseLiveDocs(const IndexView* view) {
+  if (view == nullptr) return;
   for (size_t s = 0; s < view->delta().size(); ++s) {
     const SegmentReader& seg = *view->delta()[s];
-    for (uint32_t g = 0; g < seg.num_groups(); ++g) superseded.insert(seg.GroupKey(g));
+    for (uint32_t g = 0; g < seg.num_groups(); ++g) superseded_.emplace(seg.GroupKey(g));
     for (uint32_t ord = 0; ord < seg.num_docs(); ++ord) {
-      if (!view->DeltaHidden(s, ord)) ++live;
+      if (!view->DeltaHidden(s, ord)) ++live_;
     }
   }
-  for (const SegmentData& seg : base) {
-    for (const SegmentGroup& g : seg.groups) {
-      if (superseded.count(g.key)) live -= g.doc_count;
-    }
+}
+
+void BaseLiveDocs::Add(const SegmentData& segment) {
+  int64_t live = static_cast<int64_t>(segment.docs.size());
+  for (const SegmentGroup& g : segment.groups) {
+    if (superseded_.count(g.key)) live -= g.doc_count;
   }
-  return static_cast<uint64_t>(std::max<int64_t>(live, 0));
+  std::lock_guard lock(mu_);
+  live_ += live;
+}
+
+uint64_t BaseLiveDocs::live() const {
+  std::lock_guard lock(mu_);
+  return static_cast<uint64_t>(std::max<int64_t>(live_, 0));
+}
+
+uint64_t LiveDocsWithBase(const std::vector<SegmentData>& base, const IndexView* view) {
+  BaseLiveDocs live(view);
+  for (const SegmentData& seg : base) live.Add(seg);
+  return live.live();
 }
 
 }  // namespace freshet

@@ -9,6 +9,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -48,8 +51,22 @@ Status CheckNoCollapse(const PipelineConfig& config, const GenerationFigures& fi
 uint64_t LiveDocsWithDelta(const IndexView& view, bool keep_delta,
                            const std::vector<SegmentData>& layer);
 
-// Live docs of the generation of base segments `base` under the delta of
-// `view` (nullptr: no delta kept), which supersedes the base group by group.
+// Live docs of a generation of new base segments under the delta of `view`
+// (nullptr: no delta kept), which supersedes the base group by group, counted
+// as the base's segments are built (Add is thread-safe).
+class BaseLiveDocs {
+ public:
+  explicit BaseLiveDocs(const IndexView* view);
+  void Add(const SegmentData& segment);
+  uint64_t live() const;
+
+ private:
+  std::set<std::string, std::less<>> superseded_;  // group keys the delta holds
+  mutable std::mutex mu_;
+  int64_t live_ = 0;
+};
+
+// BaseLiveDocs over all of `base`.
 uint64_t LiveDocsWithBase(const std::vector<SegmentData>& base, const IndexView* view);
 
 }  // namespace freshet

@@ -10,6 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/byte_size.h"
+
 namespace freshet {
 namespace {
 
@@ -63,6 +65,21 @@ class TableReader {
     if (!node->is_number() || !v) return Bad(key, "expected a number between 0 and 1");
     if (!(*v >= 0 && *v <= 1)) return Bad(key, fmt::format("{} is not between 0 and 1", *v));
     *out = *v;
+    return Status::OK();
+  }
+
+  // A byte count, or a size such as "512MiB" (common/byte_size.h), at least `min`.
+  Status ByteSize(std::string_view key, uint64_t* out, uint64_t min) {
+    const toml::node* node = Find(key);
+    if (!node) return Status::OK();
+    uint64_t v = 0;
+    if (node->is_integer() && node->as_integer()->get() >= 0) {
+      v = static_cast<uint64_t>(node->as_integer()->get());
+    } else if (!node->is_string() || !ParseByteSize(node->as_string()->get(), &v)) {
+      return Bad(key, "expected a size such as \"1GiB\" or \"512MiB\"");
+    }
+    if (v < min) return Bad(key, fmt::format("must be at least {}", FormatByteSize(min)));
+    *out = v;
     return Status::OK();
   }
 
@@ -329,6 +346,12 @@ Result<PipelineConfig> ParsePipelineConfig(std::string_view text, std::string_vi
   RETURN_IF_ERROR(pipeline.Fraction("max_shrink", &c.max_shrink));
   RETURN_IF_ERROR(
       pipeline.RatioOrDuration("compact_after", &c.compact_after_ratio, &c.compact_after_age));
+  RETURN_IF_ERROR(pipeline.ByteSize("memory_budget", &c.memory_budget, 16ull << 20));
+  RETURN_IF_ERROR(pipeline.String("spill_dir", &c.spill_dir));
+  if (!c.spill_dir.empty() && !base_dir.empty() && c.spill_dir.front() != '/') {
+    c.spill_dir =
+        (std::filesystem::path(std::string(base_dir)) / c.spill_dir).lexically_normal().string();
+  }
   RETURN_IF_ERROR(pipeline.RejectUnknown());
 
   TableReader source(top.SubTable("source", &st), "source");

@@ -98,6 +98,13 @@ struct PipelineConfig {
   // Neither (0, the default): `run` never compacts.
   double compact_after_ratio = 0;
   TimeMicros compact_after_age = 0;
+  // pipeline.memory_budget: what build-full's records and the segments laid
+  // out from them may take; past it, records spill to `spill_dir` and the
+  // base is built a part at a time (pipeline/base_input.h).
+  uint64_t memory_budget = 4ull << 30;
+  // pipeline.spill_dir: where build-full spills (a fresh folder inside it,
+  // removed after); empty: the system's temporary folder.
+  std::string spill_dir;
 
   StreamConfig source;
   std::string marker = "_SUCCESS";  // empty: markers ignored

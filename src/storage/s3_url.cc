@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "common/byte_size.h"
 #include "storage/object_store.h"
 
 namespace freshet {
@@ -24,27 +25,6 @@ bool ParseUnsigned(std::string_view text, uint64_t* out) {
   if (text.empty()) return false;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return ec == std::errc() && end == text.data() + text.size();
-}
-
-// "123", "64KiB", "16MiB", "1GiB" (also KB/MB/GB, meaning the same powers of two).
-bool ParseSize(std::string_view text, uint64_t* out) {
-  uint64_t mult = 1;
-  for (auto [suffix, m] : {std::pair<std::string_view, uint64_t>{"KiB", 1ull << 10},
-                           {"MiB", 1ull << 20},
-                           {"GiB", 1ull << 30},
-                           {"KB", 1ull << 10},
-                           {"MB", 1ull << 20},
-                           {"GB", 1ull << 30}}) {
-    if (text.ends_with(suffix)) {
-      text.remove_suffix(suffix.size());
-      mult = m;
-      break;
-    }
-  }
-  uint64_t n = 0;
-  if (!ParseUnsigned(text, &n) || n > UINT64_MAX / mult) return false;
-  *out = n * mult;
-  return true;
 }
 
 // "250ms", "30s", "5m", or whole seconds.
@@ -210,9 +190,9 @@ Result<S3Config> ParseS3Url(std::string_view url, const EnvLookup& env) {
         return bad("path or virtual");
       }
     } else if (name == "multipart_threshold") {
-      if (!ParseSize(value, &c.multipart_threshold)) return bad("a size");
+      if (!ParseByteSize(value, &c.multipart_threshold)) return bad("a size");
     } else if (name == "part_size") {
-      if (!ParseSize(value, &c.part_size) || c.part_size < (5ull << 20) ||
+      if (!ParseByteSize(value, &c.part_size) || c.part_size < (5ull << 20) ||
           c.part_size > (5ull << 30)) {
         return bad("a size from 5MiB to 5GiB");
       }

@@ -167,6 +167,34 @@ TEST(ConfigTest, CompactAfterIsAFractionOrADurationAndOffByDefault) {
   ExpectError(with("\"soon\""), "pipeline.compact_after:");
 }
 
+// pipeline.memory_budget: 4 GiB unless set, as bytes or a size with a unit;
+// pipeline.spill_dir relative to the config's folder.
+TEST(ConfigTest, MemoryBudgetIsASizeAndSpillDirIsRelativeToTheConfig) {
+  auto with = [](std::string_view value) { return WithPipelineKey("memory_budget", value); };
+  auto c = Parse(kValid);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->memory_budget, 4ull << 30);
+  EXPECT_EQ(c->spill_dir, "");
+  c = Parse(with("\"256MiB\""));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->memory_budget, 256ull << 20);
+  c = Parse(with("\"2GB\""));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->memory_budget, 2ull << 30);
+  c = Parse(with("33554432"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->memory_budget, 32ull << 20);
+  ExpectError(with("\"1MiB\""), "pipeline.memory_budget: must be at least 16.0 MiB");
+  ExpectError(with("\"lots\""),
+              "pipeline.memory_budget: expected a size such as \"1GiB\" or \"512MiB\"");
+  ExpectError(with("-1"), "pipeline.memory_budget: expected a size");
+
+  auto spill = ParsePipelineConfig(WithPipelineKey("spill_dir", "\"scratch/spill\""), "conf/p.toml",
+                                   "/etc/freshet");
+  ASSERT_TRUE(spill.ok()) << spill.status().ToString();
+  EXPECT_EQ(spill->spill_dir, "/etc/freshet/scratch/spill");
+}
+
 // pipeline.segment_format: the newest format unless an upgrade needs the
 // one older readers read.
 TEST(ConfigTest, SegmentFormatIsTheNewestUnlessSetToOneThisBuildWrites) {

@@ -2,13 +2,13 @@
 
 namespace freshet {
 
-void PutValue(std::string* out, const Value& v) {
+void PutValue(std::string* out, const ValueView& v) {
   out->push_back(static_cast<char>(v.type));
   switch (v.type) {
     case ValueType::kNull:
       break;
     case ValueType::kBool:
-      out->push_back(v.b ? 1 : 0);
+      out->push_back(v.i != 0 ? 1 : 0);
       break;
     case ValueType::kInt64:
       PutVarint(out, ZigZag(v.i));
@@ -20,11 +20,13 @@ void PutValue(std::string* out, const Value& v) {
       PutLengthPrefixed(out, v.s);
       break;
     case ValueType::kStringList:
-      PutVarint(out, v.list.size());
-      for (const auto& s : v.list) PutLengthPrefixed(out, s);
+      PutVarint(out, v.list->size());
+      for (const auto& s : *v.list) PutLengthPrefixed(out, s);
       break;
   }
 }
+
+void PutValue(std::string* out, const Value& v) { PutValue(out, ViewOf(v)); }
 
 void PutRow(std::string* out, const Row& row) {
   PutVarint(out, row.size());

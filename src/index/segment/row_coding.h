@@ -7,11 +7,14 @@
 #include <string>
 
 #include "common/coding.h"
+#include "format/record_batch.h"
 #include "format/row.h"
 
 namespace freshet {
 
 void PutValue(std::string* out, const Value& v);
+// The same encoding from a view (REQUIRES: a list's view has its elements).
+void PutValue(std::string* out, const ValueView& v);
 void PutRow(std::string* out, const Row& row);
 
 // False when the bytes at `c` are not one well-formed value (or row).

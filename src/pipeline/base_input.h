@@ -1,0 +1,91 @@
+// What build-full reads, kept within pipeline.memory_budget.
+//
+// The snapshot's files are read in parallel and handed here one by one.
+// While their records fit the budget they stay in memory and the base is
+// built as before: one segment per shard. Once they would not (their bytes
+// times kBuildFactor, what a build needs beside its records, pass the
+// budget), every record goes to a spill folder instead, and the base is
+// built in three bounded passes, as Lucene flushes its RAM buffer into
+// segments that merges combine later:
+//   1. doc records go to runs by hash of their id, group records to runs by
+//      hash of their group key;
+//   2. each id bucket in turn is reduced to the newest record per id (so a
+//      doc that moved between groups, or was deleted, is resolved over every
+//      file), and the surviving docs go to runs by hash of their group key;
+//   3. the group buckets are built a few at a time ("parts", sized to the
+//      budget) into one segment each. A group bucket b lies in shard
+//      b % shards, so a part is a slice of one shard: the base then has more
+//      segments than shards, each holding whole groups.
+// The output answers every query as the in-memory build does; a build that
+// fits the budget writes exactly the segments it wrote before.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "index/segment.h"
+#include "pipeline/config.h"
+#include "pipeline/group_build.h"
+#include "pipeline/records.h"
+#include "pipeline/spill.h"
+
+namespace freshet {
+
+class BaseInput {
+ public:
+  // Memory a build needs per byte of its records held (the records, the
+  // segments laid out from them and the bytes written), measured on ads-1m.
+  static constexpr uint64_t kBuildFactor = 3;
+
+  enum class Stream { kDocs, kGroups };
+
+  // `doc_input_bytes`: the bytes of the doc stream's files, to estimate the
+  // whole snapshot's records when spilling starts.
+  BaseInput(const PipelineConfig& config, uint64_t doc_input_bytes);
+
+  // Takes file `index` of `stream` (its position in the stream's sorted
+  // listing), read from `input_bytes` bytes. Thread-safe. IOError if
+  // spilling it fails.
+  Status Add(Stream stream, size_t index, uint64_t input_bytes, ParsedFile file);
+
+  bool spilled() const { return folder_ != nullptr; }
+  // Where the runs are (empty unless spilled).
+  std::string spill_path() const { return folder_ ? folder_->path() : ""; }
+
+  // Unless spilled: the files of `stream` in listing order (nullptr for a
+  // file that was not added).
+  std::vector<std::shared_ptr<const ParsedFile>> Files(Stream stream) const;
+
+  // If spilled: builds the base part by part, passes 2 and 3 above, on up to
+  // config.threads threads, handing each part's segment to `emit` (called
+  // concurrently, from several threads) with the part's number; part numbers
+  // follow the order of the shards, then of the buckets.
+  Status BuildParts(BuildStats* stats, const std::function<Status(size_t, SegmentData)>& emit);
+  // The number of parts BuildParts made (0 before).
+  size_t parts() const { return parts_; }
+
+ private:
+  static size_t FileBytes(const ParsedFile& f);
+  Status StartSpilling();  // REQUIRES: mu_ held
+  Status Spill(Stream stream, size_t index, const ParsedFile& file);
+
+  const PipelineConfig& config_;
+  const uint64_t doc_input_bytes_;
+  const int threads_;
+  std::mutex mu_;
+  uint64_t held_bytes_ = 0;
+  uint64_t doc_bytes_read_ = 0;
+  std::vector<std::shared_ptr<const ParsedFile>> docs_, groups_;
+  std::unique_ptr<SpillFolder> folder_;
+  size_t group_buckets_ = 0;
+  std::unique_ptr<BucketRuns> doc_ids_;     // pass 1: docs by id
+  std::unique_ptr<BucketRuns> doc_groups_;  // pass 2: newest docs by group
+  std::unique_ptr<BucketRuns> group_records_;
+  size_t parts_ = 0;
+};
+
+}  // namespace freshet
