@@ -13,11 +13,11 @@
 #include "common/progress.h"
 #include "index/current_pointer.h"
 #include "metastore/pipeline_rules.h"
-#include "pipeline/base_input.h"
 #include "pipeline/collapse_guard.h"
 #include "pipeline/group_build.h"
 #include "pipeline/lease_holder.h"
 #include "pipeline/phase_timer.h"
+#include "pipeline/snapshot_input.h"
 
 namespace freshet {
 namespace {
@@ -718,9 +718,9 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
   uint64_t doc_bytes = 0;
   for (const ObjectInfo& o : doc_objects) doc_bytes += o.size;
   // The records, in memory while they fit pipeline.memory_budget, else spilled.
-  auto input = std::make_unique<BaseInput>(config_, doc_bytes);
+  auto input = std::make_unique<SnapshotInput>(config_, doc_bytes);
   auto read_all = [&](const std::vector<ObjectInfo>& data, const std::string& prefix,
-                      FileFormat format, const RecordSchema& schema, BaseInput::Stream stream,
+                      FileFormat format, const RecordSchema& schema, SnapshotInput::Stream stream,
                       StreamRecordCounts* counts) -> Status {
     std::vector<Status> errors(data.size());
     // What the batch record lists of each file, in listing order.
@@ -755,10 +755,11 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
   };
   StreamRecordCounts doc_counts, group_counts;
   RETURN_IF_ERROR(read_all(doc_objects, config_.snapshot_docs, config_.source.format,
-                           RecordSchema::ForDocs(config_), BaseInput::Stream::kDocs, &doc_counts));
+                           RecordSchema::ForDocs(config_), SnapshotInput::Stream::kDocs,
+                           &doc_counts));
   if (config_.has_group) {
     RETURN_IF_ERROR(read_all(group_objects, config_.snapshot_groups, config_.group_source.format,
-                             RecordSchema::ForGroups(config_), BaseInput::Stream::kGroups,
+                             RecordSchema::ForGroups(config_), SnapshotInput::Stream::kGroups,
                              &group_counts));
   }
   rec.read_micros = timer.Lap();
@@ -784,10 +785,10 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
   std::vector<SegmentData> segments;  // built in memory
   std::vector<SegmentRef> written;    // built from spilled records, one segment per part
   if (!input->spilled()) {
-    ASSIGN_OR_RETURN(
-        segments,
-        BuildBase(config_, ReduceNewest(input->Files(BaseInput::Stream::kDocs)),
-                  ReduceNewest(input->Files(BaseInput::Stream::kGroups)), config_.shards, &stats));
+    ASSIGN_OR_RETURN(segments,
+                     BuildBase(config_, ReduceNewest(input->Files(SnapshotInput::Stream::kDocs)),
+                               ReduceNewest(input->Files(SnapshotInput::Stream::kGroups)),
+                               config_.shards, &stats));
     for (const SegmentData& seg : segments) live_after.Add(seg);
   } else {
     std::mutex written_mu;

@@ -35,7 +35,7 @@
 
 namespace freshet {
 
-class BaseInput {
+class SnapshotInput {
  public:
   // Memory a build needs per byte of its records held (the records, the
   // segments laid out from them and the bytes written), measured on ads-1m.
@@ -45,7 +45,7 @@ class BaseInput {
 
   // `doc_input_bytes`: the bytes of the doc stream's files, to estimate the
   // whole snapshot's records when spilling starts.
-  BaseInput(const PipelineConfig& config, uint64_t doc_input_bytes);
+  SnapshotInput(const PipelineConfig& config, uint64_t doc_input_bytes);
 
   // Takes file `index` of `stream` (its position in the stream's sorted
   // listing), read from `input_bytes` bytes. Thread-safe. IOError if

@@ -1,4 +1,4 @@
-#include "pipeline/base_input.h"
+#include "pipeline/snapshot_input.h"
 
 #include <fmt/format.h>
 
@@ -24,16 +24,16 @@ size_t PowerOfTwo(double n, size_t lo, size_t hi) {
 
 }  // namespace
 
-BaseInput::BaseInput(const PipelineConfig& config, uint64_t doc_input_bytes)
+SnapshotInput::SnapshotInput(const PipelineConfig& config, uint64_t doc_input_bytes)
     : config_(config),
       doc_input_bytes_(doc_input_bytes),
       threads_(config.threads > 0 ? config.threads : DefaultThreads()) {}
 
-size_t BaseInput::FileBytes(const ParsedFile& f) {
+size_t SnapshotInput::FileBytes(const ParsedFile& f) {
   return (f.table ? f.table->MemoryBytes() : 0) + f.reduced.capacity() * sizeof(KeyedRecord);
 }
 
-Status BaseInput::Add(Stream stream, size_t index, uint64_t input_bytes, ParsedFile file) {
+Status SnapshotInput::Add(Stream stream, size_t index, uint64_t input_bytes, ParsedFile file) {
   struct Held {
     Stream stream;
     size_t index;
@@ -70,7 +70,7 @@ Status BaseInput::Add(Stream stream, size_t index, uint64_t input_bytes, ParsedF
   return Status::OK();
 }
 
-Status BaseInput::StartSpilling() {
+Status SnapshotInput::StartSpilling() {
   std::string parent = config_.spill_dir.empty() ? std::filesystem::temp_directory_path().string()
                                                  : config_.spill_dir;
   ASSIGN_OR_RETURN(folder_, SpillFolder::Create(parent));
@@ -103,7 +103,7 @@ Status BaseInput::StartSpilling() {
   return Status::OK();
 }
 
-Status BaseInput::Spill(Stream stream, size_t index, const ParsedFile& file) {
+Status SnapshotInput::Spill(Stream stream, size_t index, const ParsedFile& file) {
   const uint32_t file_index = static_cast<uint32_t>(index);
   for (const KeyedRecord& rec : file.reduced) {
     if (stream == Stream::kDocs) {
@@ -116,12 +116,12 @@ Status BaseInput::Spill(Stream stream, size_t index, const ParsedFile& file) {
   return Status::OK();
 }
 
-std::vector<std::shared_ptr<const ParsedFile>> BaseInput::Files(Stream stream) const {
+std::vector<std::shared_ptr<const ParsedFile>> SnapshotInput::Files(Stream stream) const {
   return stream == Stream::kDocs ? docs_ : groups_;
 }
 
-Status BaseInput::BuildParts(BuildStats* stats,
-                             const std::function<Status(size_t, SegmentData)>& emit) {
+Status SnapshotInput::BuildParts(BuildStats* stats,
+                                 const std::function<Status(size_t, SegmentData)>& emit) {
   RETURN_IF_ERROR(doc_ids_->Flush());
   RETURN_IF_ERROR(group_records_->Flush());
 
