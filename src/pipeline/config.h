@@ -100,7 +100,7 @@ struct PipelineConfig {
   TimeMicros compact_after_age = 0;
   // pipeline.memory_budget: what build-full's records and the segments laid
   // out from them may take; past it, records spill to `spill_dir` and the
-  // base is built a part at a time (pipeline/base_input.h).
+  // base is built a part at a time (pipeline/snapshot_input.h).
   uint64_t memory_budget = 4ull << 30;
   // pipeline.spill_dir: where build-full spills (a fresh folder inside it,
   // removed after); empty: the system's temporary folder.
