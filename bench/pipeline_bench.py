@@ -19,6 +19,13 @@ of 5 minutes plus one more per steady batch), builds the base, then measures:
     folds base + delta into a new base; its wall time and peak RSS beside
     the base build's, the delta's size (docs, bytes, layers) and the ratio
     compaction / base build (issue 15's target: at most 0.5 at ads-1m);
+  - memory budget (--memory-budget SIZE, instead of the later figures): the
+    base build again under `pipeline.memory_budget = SIZE` (spilling to a
+    folder in the work folder): its wall time, docs/s and peak RSS beside
+    the unbounded build's, and the ratio (issue 15's targets: ads-1m under
+    256MiB within 1.3x; ads-10m under 1GiB at most 2 GiB peak RSS, at 80 %
+    of ads-1m's docs/s: --workload ads-10m --skip-unbounded, which builds
+    only under the budget, as the unbounded build needs about 20 GiB);
   - window growth (--growth 1,5,15,30,60): the cost of a steady batch whose
     window holds W partitions (a runner whose first batch covers W-1
     partitions, then the measured batch with one new partition; W=1 is a
@@ -28,6 +35,7 @@ bench/run_all.py uses the same functions and writes the figures to a table.
 
     bench/pipeline_bench.py [--workload ads-1m|tiny] [--scale F] [--dir DIR] [--keep]
                             [--restart] [--growth 1,5,15,30,60] [--compact]
+                            [--memory-budget SIZE [--skip-unbounded]]
 """
 import argparse
 import datetime as dt
@@ -45,7 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 START = "2026-05-04T10:00:00Z"
 PERIOD_S = 300
 SEED = 42
-WINDOW = {"ads-1m": 60, "tiny": 12}
+WINDOW = {"ads-1m": 60, "ads-10m": 12, "tiny": 12}
 
 
 def ts(seconds):
@@ -144,8 +152,11 @@ class Freshet:
             sys.exit(f"{' '.join(cmd)} failed ({m.returncode}):\n{m.stderr}")
         return m
 
-    def write_config(self, threads=0, data="data"):
+    def write_config(self, threads=0, data="data", memory_budget=None):
         cfg = (ROOT / "examples" / "ads-pipeline.toml").read_text()
+        if memory_budget:
+            cfg = cfg.replace('bad_records = "skip"', f'bad_records = "skip"\nmemory_budget = "{memory_budget}"\n'
+                              f'spill_dir = "{self.work / "spill"}"')
         for old, new in [('format = "jsonl"', 'format = "parquet"'), ('delay = "2m"', 'delay = "1m"'),
                          ('retention = "1h"', 'retention = "100d"'),
                          ('bad_records = "skip"', f'bad_records = "skip"\nthreads = {threads}')]:
@@ -282,6 +293,33 @@ def window_growth(f, sizes, speed):
     return rows
 
 
+def budget_builds(f, args):
+    """The base build unbounded (unless --skip-unbounded), then under the budget."""
+    def show(name, b):
+        print(f"{name:19} {b['seconds']:8.2f} s wall  ({b['docs']} docs, {b['docs_per_s']:,} docs/s, "
+              f"{b['segments']} segments, peak RSS {b['peak_rss_mib']} MiB)  phases s {fmt_phases(b['phases_s'])}")
+
+    def build():
+        b = base_build(f)
+        index = f.work / "index"
+        manifest = json.loads((index / (index / "CURRENT").read_text().strip()).read_text())
+        b["segments"] = len(manifest["base"])
+        return b
+
+    unbounded = None
+    if not args.skip_unbounded:
+        unbounded = build()
+        show("base build", unbounded)
+        f.reset_output()
+    f.write_config(memory_budget=args.memory_budget)
+    budgeted = build()
+    show(f"under {args.memory_budget}", budgeted)
+    if unbounded:
+        print(f"budget / unbounded  {budgeted['seconds'] / unbounded['seconds']:8.2f} x     (wall; peak RSS "
+              f"{budgeted['peak_rss_mib']} against {unbounded['peak_rss_mib']} MiB)")
+    print(f"load average        {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) at the end")
+
+
 def fmt_phases(p):
     return " ".join(f"{k} {v:.2f}" for k, v in p.items())
 
@@ -299,6 +337,11 @@ def main():
     ap.add_argument("--compact", action="store_true",
                     help="after the cold window rebuild, time `freshet compact` of base + delta against "
                          "the base build (no steady, restart or growth figures)")
+    ap.add_argument("--memory-budget", metavar="SIZE",
+                    help="after the base build, build it again under pipeline.memory_budget = SIZE "
+                         "(e.g. 256MiB) and compare (no other figures)")
+    ap.add_argument("--skip-unbounded", action="store_true",
+                    help="with --memory-budget: build only under the budget")
     ap.add_argument("--scale", type=float, default=1,
                     help="the workload's size factor (`freshet gen --scale`; 0.1 = a tenth of the ads and items)")
     ap.add_argument("--growth", default="", help="window sizes for the growth figures, e.g. 1,5,15,30,60")
@@ -306,6 +349,8 @@ def main():
                     help="simulated clock speed of the steady-state loop; a batch must take less "
                          "than one period (300 s) of simulated time to see one new partition each")
     args = ap.parse_args()
+    if args.skip_unbounded and not args.memory_budget:
+        ap.error("--skip-unbounded goes with --memory-budget")
     if args.compact and (args.restart or args.growth):
         ap.error("--compact measures the base build, the cold window rebuild and the compaction alone")
     window = WINDOW[args.workload]
@@ -315,9 +360,14 @@ def main():
     scaled = "" if args.scale == 1 else f" at scale {args.scale:g}"
     print(f"workload {args.workload}{scaled} (Parquet, snappy), seed {SEED}, window {window} partitions of 5 min, "
           f"in {work}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    later = 0 if args.compact else args.steady + 1 + int(args.restart)
+    later = 0 if args.compact or args.memory_budget else args.steady + 1 + int(args.restart)
     t = f.gen(args.workload, work / "data", window + later, args.scale).seconds
     print(f"gen                 {t:8.2f} s")
+    if args.memory_budget:
+        budget_builds(f, args)
+        if not args.keep and not args.dir:
+            shutil.rmtree(work)
+        return
     b = base_build(f)
     print(f"base build          {b['seconds']:8.2f} s wall  ({b['docs']} docs, {b['docs_per_s']:,} docs/s, "
           f"{b['bytes_per_doc']} bytes/doc, peak RSS {b['peak_rss_mib']} MiB)  phases s {fmt_phases(b['phases_s'])}")
