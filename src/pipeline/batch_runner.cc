@@ -17,6 +17,7 @@
 #include "pipeline/group_build.h"
 #include "pipeline/lease_holder.h"
 #include "pipeline/phase_timer.h"
+#include "pipeline/segment_object.h"
 
 namespace freshet {
 namespace {
@@ -376,15 +377,10 @@ Result<std::string> BatchRunner::Publish(Manifest* manifest, std::vector<Segment
   std::vector<Status> errors(segments->size());
   ParallelFor(segments->size(), config_.threads, [&](size_t i) {
     SegmentData& data = (*segments)[i];
-    std::string bytes = WriteSegment(data, static_cast<uint32_t>(config_.segment_format));
-    SegmentRef& ref = refs[i];
-    ref.key = fmt::format("{}{}.seg", kSegmentsPrefix, ContentHash(bytes));
-    ref.bytes = bytes.size();
-    ref.checksum = Hex64(Hash64(bytes));
-    ref.docs = static_cast<uint32_t>(data.docs.size());
-    ref.groups = static_cast<uint32_t>(data.groups.size());
+    SegmentObject object = EncodeSegment(data, static_cast<uint32_t>(config_.segment_format));
     data = SegmentData();  // release memory early
-    errors[i] = PutContentAddressed(ref.key, bytes);
+    refs[i] = object.ref;
+    errors[i] = PutContentAddressed(*output_, object.ref.key, object.bytes);
   });
   for (const Status& st : errors) RETURN_IF_ERROR(st);
   for (const SegmentRef& r : refs) record->bytes_written += static_cast<int64_t>(r.bytes);
@@ -413,16 +409,6 @@ Manifest BatchRunner::NextManifest(const PipelineState& state, TimeMicros base_c
   m.created_at = clock_.Now();
   m.base_cut = base_cut;
   return m;
-}
-
-Status BatchRunner::PutContentAddressed(const std::string& key, const std::string& bytes) {
-  Status st = output_->PutIfAbsent(key, bytes);
-  if (!st.IsAlreadyExists()) return st;
-  // Same name, same content (names are content hashes): a retry or a crash redo.
-  auto head = output_->Head(key);
-  return head.ok() && head->size == bytes.size()
-             ? Status::OK()
-             : Status::Corruption(fmt::format("object '{}' exists with another size", key));
 }
 
 Status BatchRunner::CommitAndPoint(const PipelineState& state, const Manifest& manifest,
@@ -600,7 +586,7 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
                                          InputFilesOf(doc_files), InputFilesOf(group_files)});
     manifest.inputs_key = ChainRecordKey(json);
     manifest.inputs_checksum = Hex64(Hash64(json));
-    RETURN_IF_ERROR(PutContentAddressed(manifest.inputs_key, json));
+    RETURN_IF_ERROR(PutContentAddressed(*output_, manifest.inputs_key, json));
     rec.bytes_written += static_cast<int64_t>(json.size());
   }
   CrashPoint("after_inputs");

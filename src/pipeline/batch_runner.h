@@ -190,10 +190,6 @@ class BatchRunner {
       const std::vector<std::shared_ptr<const ParsedFile>>& doc_files,
       const std::vector<std::shared_ptr<const ParsedFile>>& group_files,
       const NewestRecords& newest_docs, std::set<std::string>* groups);
-  // Writes `bytes` under the content-derived `key` unless there: an object
-  // of the same name and size is the same content (a retry or a crash redo).
-  // Corruption if it exists with another size.
-  Status PutContentAddressed(const std::string& key, const std::string& bytes);
   // Reads every data file of `d`'s partitions in [from, to], through the cache.
   Status ReadWindow(ObjectStore& store, const Discovery& d, const SourceSpec& spec,
                     const RecordSchema& schema, TimeMicros from, TimeMicros to,
