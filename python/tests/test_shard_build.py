@@ -1,0 +1,124 @@
+"""Shards built through the binding are byte for byte the segments that
+`freshet build-full` writes from the same records."""
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import freshet
+
+from conftest import current_manifest, records_of, snapshot_lines
+
+
+def build_full(ws):
+    ws.gen(partitions=2)
+    ws.cli("build-full")
+    _, manifest = current_manifest(ws)
+    return manifest["base"]
+
+
+def test_shards_from_records_are_byte_identical_to_build_full(ws):
+    base = build_full(ws)
+    config = freshet.Config.load(str(ws.config))
+    assert len(base) == config.shards == 2
+    for shard, ref in enumerate(base):
+        builder = freshet.ShardBuilder(config, shard)
+        for key, lines in snapshot_lines(ws, "ads"):
+            builder.add_records(records_of(lines), source=key)
+        for key, lines in snapshot_lines(ws, "items"):
+            builder.add_records(records_of(lines), groups=True, source=key)
+        segment = builder.build()
+        assert segment.key == ref["key"]
+        assert segment.data == (ws.path / "index" / ref["key"]).read_bytes()
+        assert (segment.docs, segment.groups) == (ref["docs"], ref["groups"])
+        assert builder.bad_records == 0
+
+
+def test_shards_from_arrow_are_byte_identical_to_build_full(ws):
+    ws.write_config(fmt="parquet")
+    ws.gen(partitions=2, fmt="parquet")
+    ws.cli("build-full")
+    _, manifest = current_manifest(ws)
+    config = freshet.Config.load(str(ws.config))
+    ads = sorted((ws.path / "data" / "snapshot" / "ads").glob("*.parquet"))
+    items = sorted((ws.path / "data" / "snapshot" / "items").glob("*.parquet"))
+    assert ads and items
+    for shard, ref in enumerate(manifest["base"]):
+        builder = freshet.ShardBuilder(config, shard)
+        for path in ads:
+            table = pq.read_table(path)
+            # In record batches of 1000 rows, as a Spark task hands them over.
+            builder.add_arrow(pa.RecordBatchReader.from_batches(table.schema,
+                                                                table.to_batches(1000)))
+        for path in items:
+            builder.add_arrow(pq.read_table(path), groups=True)
+        segment = builder.build()
+        assert segment.key == ref["key"]
+        assert segment.data == (ws.path / "index" / ref["key"]).read_bytes()
+
+
+def test_a_shard_keeps_the_newest_version_and_applies_deletes(ws):
+    config = freshet.Config.load(str(ws.config))
+    one = freshet.ShardBuilder(config, 0, shards=1)
+    one.add_records([
+        {"ad_id": "a1", "item_id": "i1", "title": "red shoe", "updated_at": 2, "op": "upsert"},
+        {"ad_id": "a1", "item_id": "i1", "title": "old shoe", "updated_at": 1, "op": "upsert"},
+        {"ad_id": "a2", "item_id": "i1", "title": "blue hat", "updated_at": 1, "op": "upsert"},
+        {"ad_id": "a2", "item_id": "i1", "updated_at": 3, "op": "delete"},
+        {"ad_id": "a3", "item_id": "i2", "title": "green", "updated_at": 1, "op": "upsert"},
+    ])
+    segment = one.build()
+    assert (segment.docs, segment.groups) == (2, 2)
+    # The same records in another order, as separate sources: the same segment.
+    other = freshet.ShardBuilder(config, 0, shards=1)
+    other.add_records([{"ad_id": "a3", "item_id": "i2", "title": "green", "updated_at": 1,
+                        "op": "upsert"}])
+    other.add_arrow(pa.table({"ad_id": ["a2", "a1"], "item_id": ["i1", "i1"],
+                              "title": [None, "red shoe"], "updated_at": [3, 2],
+                              "op": ["delete", "upsert"]}))
+    assert other.build().data == segment.data
+
+
+BAD = [
+    {"ad_id": "a1", "item_id": "i1", "title": "ok", "updated_at": 1},
+    {"item_id": "i1", "title": "no id", "updated_at": 1},
+    {"ad_id": "a3", "item_id": "i1", "title": "bad version", "updated_at": "soon"},
+    "not a record",
+    {"ad_id": "a5", "item_id": "i1", "title": {"a": 1}, "updated_at": 1},
+]
+
+
+def test_bad_records_are_skipped_and_listed_under_skip(ws):
+    config = freshet.Config.load(str(ws.config))
+    builder = freshet.ShardBuilder(config, 0, shards=1)
+    builder.add_records(BAD, source="batch-7")
+    assert builder.records == 1
+    assert builder.bad_records == 4
+    assert builder.quarantine == [
+        "batch-7:2: missing or empty key column 'ad_id'",
+        "batch-7:3: column 'updated_at': expected an integer (version_format = \"integer\")",
+        "batch-7:4: expected a mapping of column to value, got a str",
+        "batch-7:5: column 'title': a value of Python type dict is not supported",
+    ]
+    assert builder.build().docs == 1
+
+
+def test_a_bad_record_raises_under_stop(ws):
+    ws.write_config(bad_records="stop")
+    config = freshet.Config.load(str(ws.config))
+    builder = freshet.ShardBuilder(config, 0, shards=1)
+    with pytest.raises(freshet.CorruptionError) as e:
+        builder.add_records(BAD, source="batch-7")
+    assert str(e.value) == "bad record at batch-7:2: missing or empty key column 'ad_id'"
+    with pytest.raises(freshet.CorruptionError, match="bad record at arrow-2:2: "):
+        builder.add_arrow(pa.table({"ad_id": ["a1", None], "item_id": ["i1", "i1"],
+                                    "updated_at": [1, 2]}))
+
+
+def test_unsupported_arrow_types_and_non_arrow_data_are_refused(ws):
+    config = freshet.Config.load(str(ws.config))
+    builder = freshet.ShardBuilder(config, 0)
+    with pytest.raises(freshet.NotSupportedError, match="column 'bid' has Arrow type 'tdD'"):
+        builder.add_arrow(pa.table({"ad_id": ["a"], "item_id": ["i"], "updated_at": [1],
+                                    "bid": pa.array([0], pa.date32())}), source="t")
+    with pytest.raises(TypeError, match="expected Arrow data"):
+        builder.add_arrow([1, 2, 3])
