@@ -37,7 +37,7 @@ scripts/with-postgres.sh scripts/with-minio.sh env FRESHET_BIN="$PWD/build/relea
 echo "== Python package"
 CMAKE_BUILD_PARALLEL_LEVEL="${FRESHET_JOBS:-2}" CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/freshet-ccache}" \
   .venv/bin/pip install -q --disable-pip-version-check --no-build-isolation . || fail=1
-scripts/with-postgres.sh env FRESHET_BIN="$PWD/build/release/freshet" \
+scripts/with-postgres.sh scripts/with-minio.sh env FRESHET_BIN="$PWD/build/release/freshet" \
   .venv/bin/python -m pytest -q python/tests || fail=1
 
 # Randomized fault scenarios against every invariant (on freshet-test); prints the summary

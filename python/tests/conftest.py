@@ -15,6 +15,9 @@ _spec.loader.exec_module(e2e)
 
 Workspace = e2e.Workspace
 postgres_url = e2e.postgres_url
+s3_prefix = e2e.s3_prefix
+requires_s3 = e2e.requires_s3
+use_s3_urls = e2e.use_s3_urls
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 
 import freshet
 
-from conftest import current_manifest, records_of, snapshot_lines
+from conftest import current_manifest, records_of, requires_s3, snapshot_lines, use_s3_urls
 
 QUERIES = [("duvet", "id"), ("duvet OR camera", "score"), ("camera OR NOT status:active", "score"),
            ("status:active bid:[1 TO 3]", "bid:desc"), ("*", "id")]
@@ -127,3 +127,22 @@ def test_a_stale_driver_is_fenced_on_sqlite(ws):
 def test_a_stale_driver_is_fenced_on_postgres(ws, postgres_url):
     ws.write_config(metastore=postgres_url, name=f"py-fencing-{time.time_ns()}")
     lease_fencing(freshet.Config.load(str(ws.config)))
+
+
+@requires_s3
+def test_shards_written_to_s3_and_searched_there(ws, s3_prefix):
+    ws.gen(partitions=2)
+    ws.cli("build-full")
+    expected = {q: cli_answer(ws, q, s)["hits"] for q, s in QUERIES}
+    config = freshet.Config.load(str(ws.config))
+    segments = build_shards(ws, config)
+    use_s3_urls(ws, s3_prefix)
+    config = freshet.Config.load(str(ws.config))
+    assert config.output.startswith("s3://")
+    key, _ = publish_base(config, segments, "driver-s3")
+    store = freshet.Store.open(config.output)
+    assert store.get(segments[1].key) == segments[1].data
+    index = freshet.Index.open(config.output)
+    assert index.manifest_key == key
+    for query, sort in QUERIES:
+        assert index.search(query, limit=50, sort=sort)["hits"] == expected[query], query

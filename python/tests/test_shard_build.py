@@ -122,3 +122,33 @@ def test_unsupported_arrow_types_and_non_arrow_data_are_refused(ws):
                                     "bid": pa.array([0], pa.date32())}), source="t")
     with pytest.raises(TypeError, match="expected Arrow data"):
         builder.add_arrow([1, 2, 3])
+
+
+def test_arrow_types_read_as_the_same_values_as_records(ws):
+    config = freshet.Config.load(str(ws.config))
+    rows = [
+        {"ad_id": f"ad-{i}", "item_id": f"item-{i % 3}", "title": None if i % 4 == 0 else f"red shoe {i}",
+         "keywords": None if i % 5 == 0 else ["red", f"k{i}"], "bid": i / 4, "status": "active",
+         "campaign_id": i, "updated_at": 1_700_000_000_000_000 + i, "op": "upsert"}
+        for i in range(40)
+    ]
+    expected = freshet.ShardBuilder(config, 0, shards=1)
+    expected.add_records(rows[5:25])
+    table = pa.table({
+        "ad_id": pa.array([r["ad_id"] for r in rows], pa.large_string()),
+        "item_id": pa.array([r["item_id"] for r in rows]).dictionary_encode(),
+        "title": pa.array([r["title"] for r in rows]),
+        "keywords": pa.array([r["keywords"] for r in rows], pa.list_(pa.string())),
+        "bid": pa.array([r["bid"] for r in rows], pa.float32()),
+        "status": pa.array([r["status"] for r in rows]).dictionary_encode(),
+        "campaign_id": pa.array([r["campaign_id"] for r in rows], pa.int16()),
+        # Microseconds since the epoch, as Parquet timestamps are read.
+        "updated_at": pa.array([r["updated_at"] * 1000 for r in rows], pa.timestamp("ns")),
+        "op": pa.array([r["op"] for r in rows]),
+    })
+    got = freshet.ShardBuilder(config, 0, shards=1)
+    # A slice: offsets into every buffer, and batches of 7 rows.
+    sliced = table.slice(5, 20)
+    got.add_arrow(pa.RecordBatchReader.from_batches(sliced.schema, sliced.to_batches(7)))
+    assert got.records == expected.records == 20
+    assert got.build().data == expected.build().data
