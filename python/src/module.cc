@@ -17,7 +17,9 @@
 #include "index/query.h"
 #include "index/ranking.h"
 #include "metastore/metastore.h"
+#include "pipeline/batch_runner.h"
 #include "pipeline/config.h"
+#include "pipeline/lease_holder.h"
 #include "pipeline/segment_object.h"
 #include "serve/output.h"
 #include "shard_builder.h"
@@ -250,6 +252,12 @@ struct PyShardBuilder {
     ++sources;
     return given ? *given : fmt::format("{}-{}", kind, sources);
   }
+};
+
+// A BatchRunner used only to publish bases built elsewhere.
+struct PyPublisher {
+  std::unique_ptr<BatchRunner> runner;
+  bool started = false;
 };
 
 py::tuple RefState(const SegmentRef& r) {
@@ -556,6 +564,106 @@ PYBIND11_MODULE(_freshet, m) {
             return ParseJson(json);
           },
           py::arg("id"), "One doc by id, as `freshet query --doc ID --json`; NotFoundError.");
+
+  // ---------------------------------------------------------------- publisher
+  py::class_<PyPublisher>(
+      m, "Publisher",
+      "Publishes and commits base generations made of shards built elsewhere, with the "
+      "writer lease and epoch of the pipeline, as `freshet build-full` does (a context "
+      "manager: the lease is taken on entry and given up on exit).")
+      .def(py::init([](const PipelineConfig& config, std::optional<std::string> holder) {
+             py::gil_scoped_release release;
+             return PyPublisher{Check(
+                 BatchRunner::Open(config, SystemTime(), holder.value_or(DefaultLeaseHolder())))};
+           }),
+           py::arg("config"), py::arg("holder") = py::none(),
+           "Opens the config's output and metastore; `holder` names this writer in the lease "
+           "(default HOST:PID).")
+      .def(
+          "start",
+          [](PyPublisher& p) {
+            py::gil_scoped_release release;
+            Check(p.runner->Start());
+            p.started = true;
+            return p.runner->epoch();
+          },
+          "Takes the writer lease (a new epoch, returned) and repairs CURRENT. LeaseHeldError "
+          "while another holder's lease is live.")
+      .def(
+          "stop",
+          [](PyPublisher& p) {
+            py::gil_scoped_release release;
+            p.started = false;
+            Check(p.runner->Stop());
+          },
+          "Gives the lease up.")
+      .def_property_readonly("epoch", [](const PyPublisher& p) { return p.runner->epoch(); })
+      .def(
+          "publish_base",
+          [](PyPublisher& p, const std::string& cut, std::vector<SegmentRef> base,
+             int64_t doc_records, int64_t bad_doc_records, int64_t group_records,
+             int64_t bad_group_records, std::vector<std::string> quarantine, int64_t sources,
+             bool allow_shrink) {
+            if (!p.started) {
+              throw StatusError{Status::FailedPrecondition(
+                  "publish_base before start(): the writer lease is not taken")};
+            }
+            BaseInputs inputs;
+            inputs.docs = {doc_records, bad_doc_records};
+            inputs.groups = {group_records, bad_group_records};
+            inputs.quarantine = std::move(quarantine);
+            inputs.files_read = sources;
+            const TimeMicros cut_time = Check(ParseTimestamp(cut));
+            BatchOutcome outcome;
+            {
+              py::gil_scoped_release release;
+              p.runner->AllowShrink(allow_shrink);
+              auto published = p.runner->PublishBase(cut_time, std::move(base), inputs);
+              p.runner->AllowShrink(false);
+              outcome = Check(std::move(published));
+            }
+            const BatchRecord& b = outcome.record;
+            py::dict out;
+            out["batch_id"] = b.batch_id;
+            out["epoch"] = b.epoch;
+            out["manifest_version"] = b.manifest_version;
+            out["manifest_key"] = b.manifest_key;
+            out["docs"] = b.docs;
+            out["groups"] = b.groups;
+            out["records"] = b.records;
+            out["bad_records"] = b.bad_records;
+            out["bytes_written"] = b.bytes_written;
+            return out;
+          },
+          py::arg("cut"), py::arg("base"), py::kw_only(), py::arg("doc_records") = 0,
+          py::arg("bad_doc_records") = 0, py::arg("group_records") = 0,
+          py::arg("bad_group_records") = 0, py::arg("quarantine") = std::vector<std::string>{},
+          py::arg("sources") = 0, py::arg("allow_shrink") = false,
+          "Publishes the base cut at `cut` (RFC 3339) made of `base` (SegmentRefs of segments "
+          "already in the output, in shard order) and commits it under this publisher's "
+          "epoch: the committed delta is kept if at least as new as the cut, CURRENT follows "
+          "the commit, and the batch log records the figures given (records read and bad, "
+          "the quarantine list). NotFoundError or CorruptionError if a segment is not there "
+          "whole; CollapseRefusedError (nothing published) for a base built only from bad "
+          "records or dropping more than pipeline.max_shrink of the live docs, unless "
+          "allow_shrink; FencedError once another writer took the lease. Returns the batch's "
+          "figures: batch_id, epoch, manifest_version, manifest_key, docs, groups, records, "
+          "bad_records, bytes_written.")
+      .def("__enter__",
+           [](py::object self) {
+             PyPublisher& p = self.cast<PyPublisher&>();
+             {
+               py::gil_scoped_release release;
+               Check(p.runner->Start());
+             }
+             p.started = true;
+             return self;
+           })
+      .def("__exit__", [](PyPublisher& p, py::args) {
+        py::gil_scoped_release release;
+        p.started = false;
+        Check(p.runner->Stop());
+      });
 
   // ---------------------------------------------------------------- metastore
   py::class_<PipelineState>(m, "PipelineState", "A pipeline's row in the metastore.")

@@ -48,7 +48,8 @@ def records_of(lines):
     return out
 
 
-def current_manifest(ws):
-    index = ws.path / "index"
+def current_manifest(ws, output="index"):
+    """(key, manifest) of the generation CURRENT names in the output folder."""
+    index = ws.path / output
     key = (index / "CURRENT").read_text().strip()
     return key, json.loads((index / key).read_text())

@@ -146,3 +146,101 @@ def test_shards_written_to_s3_and_searched_there(ws, s3_prefix):
     assert index.manifest_key == key
     for query, sort in QUERIES:
         assert index.search(query, limit=50, sort=sort)["hits"] == expected[query], query
+
+
+def py_pipeline(ws, lease_ttl="2m"):
+    """The workspace's pipeline under another name, publishing to its own output."""
+    ws.write_config(name="py", lease_ttl=lease_ttl)
+    ws.config.write_text(ws.config.read_text().replace('output = "index"', 'output = "py-index"'))
+    return freshet.Config.load(str(ws.config))
+
+
+def test_a_publisher_publishes_shards_as_build_full_does(ws):
+    ws.gen(partitions=2)
+    ws.cli("build-full")
+    config = py_pipeline(ws)
+    builders = []
+    for shard in range(config.shards):
+        builder = freshet.ShardBuilder(config, shard)
+        for key, lines in snapshot_lines(ws, "ads"):
+            builder.add_records(records_of(lines), source=key)
+        builders.append(builder)
+    store = freshet.Store.open(config.output)
+    refs = [store.put_segment(b.build()) for b in builders]
+    with freshet.Publisher(config, holder="driver-a") as publisher:
+        assert publisher.epoch == 1
+        out = publisher.publish_base("2026-05-04T10:00:00Z", refs,
+                                     doc_records=builders[0].records, sources=len(builders))
+    assert out["manifest_version"] == 1 and out["epoch"] == 1
+    assert out["docs"] == sum(r.docs for r in refs) > 0
+    status = ws.status()
+    assert status["current"] == status["manifest_key"] == out["manifest_key"]
+    assert not status["lease_live"]
+    batch = status["batches"][0]
+    assert (batch["kind"], batch["records"], batch["docs"]) == ("base", builders[0].records,
+                                                                out["docs"])
+    # Without the items: the same docs as build-full's (other group fields).
+    def ids(url):
+        return [h["id"] for h in freshet.Index.open(url).search("*", limit=100000)["hits"]]
+
+    assert ids(config.output) == ids(str(ws.path / "index"))
+    assert len(ids(config.output)) == out["docs"]
+
+
+def test_a_publisher_publishes_byte_identical_shards_under_the_same_names(ws):
+    ws.gen(partitions=2)
+    ws.cli("build-full")
+    _, expected = current_manifest(ws)
+    answers = {q: cli_answer(ws, q, s)["hits"] for q, s in QUERIES}
+    config = py_pipeline(ws)
+    refs = [freshet.Store.open(config.output).put_segment(s) for s in build_shards(ws, config)]
+    with freshet.Publisher(config, holder="driver-a") as publisher:
+        publisher.publish_base("2026-05-04T10:00:00Z", refs)
+    _, manifest = current_manifest(ws, "py-index")
+    assert [s["key"] for s in manifest["base"]] == [s["key"] for s in expected["base"]]
+    index = freshet.Index.open(config.output)
+    for query, sort in QUERIES:
+        assert index.search(query, limit=50, sort=sort)["hits"] == answers[query], query
+
+
+def test_a_publisher_refuses_missing_segments_and_a_collapse(ws):
+    ws.gen(partitions=2)
+    config = py_pipeline(ws)
+    good = build_shards(ws, config)
+    store = freshet.Store.open(config.output)
+    with freshet.Publisher(config, holder="driver-a") as publisher:
+        with pytest.raises(freshet.NotFoundError, match=good[0].key):
+            publisher.publish_base("2026-05-04T10:00:00Z", [good[0].ref, good[1].ref])
+        with pytest.raises(freshet.InvalidArgumentError, match="not aligned"):
+            publisher.publish_base("2026-05-04T10:01:00Z", [store.put_segment(good[0])])
+        refs = [store.put_segment(s) for s in good]
+        first = publisher.publish_base("2026-05-04T10:00:00Z", refs)
+        # A base whose every record was bad: refused, the first stays served.
+        empty = freshet.ShardBuilder(config, 0, shards=1)
+        empty.add_records([{"title": "no id"}] * 3, source="bad")
+        ref = store.put_segment(empty.build())
+        with pytest.raises(freshet.CollapseRefusedError):
+            publisher.publish_base("2026-05-04T10:05:00Z", [ref], bad_doc_records=3,
+                                   quarantine=empty.quarantine)
+    assert ws.status()["manifest_key"] == first["manifest_key"]
+
+
+def test_a_stale_publisher_is_fenced(ws):
+    ws.gen(partitions=2)
+    config = py_pipeline(ws, lease_ttl="1s")
+    store = freshet.Store.open(config.output)
+    refs = [store.put_segment(s) for s in build_shards(ws, config)]
+    a = freshet.Publisher(config, holder="driver-a")
+    b = freshet.Publisher(config, holder="driver-b")
+    assert a.start() == 1
+    with pytest.raises(freshet.LeaseHeldError, match="driver-a"):
+        b.start()
+    time.sleep(1.2)  # driver-a stalls past its lease
+    assert b.start() == 2
+    with pytest.raises(freshet.FencedError):
+        a.publish_base("2026-05-04T10:00:00Z", refs)
+    out = b.publish_base("2026-05-04T10:00:00Z", refs)
+    b.stop()
+    status = ws.status()
+    assert status["manifest_key"] == out["manifest_key"]
+    assert [x["epoch"] for x in status["batches"]] == [2]

@@ -393,8 +393,12 @@ Result<std::string> BatchRunner::Publish(Manifest* manifest, std::vector<Segment
       manifest->delta.push_back(std::move(r));
     }
   }
-  std::string key = ManifestKey(manifest->version, manifest->epoch);
-  std::string json = SerializeManifest(*manifest);
+  return WriteManifest(*manifest, record);
+}
+
+Result<std::string> BatchRunner::WriteManifest(const Manifest& manifest, BatchRecord* record) {
+  std::string key = ManifestKey(manifest.version, manifest.epoch);
+  std::string json = SerializeManifest(manifest);
   RETURN_IF_ERROR(output_->PutIfAbsent(key, json));
   record->bytes_written += static_cast<int64_t>(json.size());
   CrashPoint("after_manifest");
@@ -661,11 +665,7 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
     ASSIGN_OR_RETURN(TimeMicros parsed, ParseTimestamp(t));
     cut = parsed;
   }
-  if (*cut % config_.source.period != 0) {
-    return Status::InvalidArgument(fmt::format("cut {} is not aligned to the source period {}",
-                                               FormatTimestamp(*cut),
-                                               FormatDuration(config_.source.period)));
-  }
+  RETURN_IF_ERROR(CheckCut(*cut));
   auto read_all = [&](const std::string& prefix, FileFormat format, const RecordSchema& schema,
                       std::vector<std::shared_ptr<const ParsedFile>>* files) -> Status {
     ASSIGN_OR_RETURN(auto objects, snapshot->List(prefix.empty() ? "" : prefix + "/"));
@@ -725,10 +725,89 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
 
   ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
   ASSIGN_OR_RETURN(std::shared_ptr<IndexView> committed, CommittedView(state));
-  Manifest manifest = NextManifest(state, *cut);
+  Manifest manifest = BaseManifest(state, committed.get(), *cut);
+  RETURN_IF_ERROR(
+      CheckNoCollapse(config_,
+                      {"base", doc_counts, group_counts, committed ? committed->LiveDocs() : 0,
+                       LiveDocsWithBase(segments, manifest.has_delta ? committed.get() : nullptr)},
+                      allow_shrink_));
+  ASSIGN_OR_RETURN(std::string key, Publish(&manifest, &segments, true, 0, &rec));
+  rec.publish_micros = timer.Lap();
+  RETURN_IF_ERROR(CommitBase(state, manifest, key, *cut, &rec));
+  out.published = true;
+  return out;
+}
+
+Result<BatchOutcome> BatchRunner::PublishBase(TimeMicros cut, std::vector<SegmentRef> base,
+                                              const BaseInputs& inputs) {
+  BatchOutcome out;
+  BatchRecord& rec = out.record;
+  rec.kind = "base";
+  rec.started_at = clock_.Now();
+  PhaseTimer timer;
+  RETURN_IF_ERROR(CheckCut(cut));
+  if (base.empty()) return Status::InvalidArgument("a base generation needs at least one segment");
+  rec.records = inputs.docs.good + inputs.groups.good;
+  rec.bad_records = inputs.docs.bad + inputs.groups.bad;
+  rec.files_read = inputs.files_read;
+  for (const std::string& b : inputs.quarantine) {
+    if (rec.quarantine.size() < kMaxBadListed) rec.quarantine.push_back(b);
+  }
+  RETURN_IF_ERROR(RenewLease());
+  // Nothing is published over a segment that is not there whole.
+  for (const SegmentRef& ref : base) {
+    auto head = output_->Head(ref.key);
+    if (!head.ok()) {
+      return head.status().WithContext(
+          fmt::format("base segment '{}' is not in {}", ref.key, output_->Describe()));
+    }
+    if (head->size != ref.bytes) {
+      return Status::Corruption(fmt::format("base segment '{}' has {} bytes in {}, {} expected",
+                                            ref.key, head->size, output_->Describe(), ref.bytes));
+    }
+    rec.docs += ref.docs;
+    rec.groups += ref.groups;
+  }
+  ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
+  ASSIGN_OR_RETURN(std::shared_ptr<IndexView> committed, CommittedView(state));
+  Manifest manifest = BaseManifest(state, committed.get(), cut);
+  uint64_t live_after = static_cast<uint64_t>(rec.docs);
+  if (manifest.has_delta) {
+    // The kept delta supersedes some of the base's groups: their docs are
+    // counted from the segments' group tables.
+    std::vector<std::shared_ptr<const SegmentReader>> segments;
+    for (const SegmentRef& ref : base) {
+      ASSIGN_OR_RETURN(auto segment, segments_.Load(*output_, ref));
+      segments.push_back(std::move(segment));
+    }
+    live_after = LiveDocsWithBase(segments, committed.get());
+  }
+  RETURN_IF_ERROR(CheckNoCollapse(
+      config_,
+      {"base", inputs.docs, inputs.groups, committed ? committed->LiveDocs() : 0, live_after},
+      allow_shrink_));
+  for (const SegmentRef& ref : base) rec.bytes_written += static_cast<int64_t>(ref.bytes);
+  manifest.base = std::move(base);
+  ASSIGN_OR_RETURN(std::string key, WriteManifest(manifest, &rec));
+  rec.publish_micros = timer.Lap();
+  RETURN_IF_ERROR(CommitBase(state, manifest, key, cut, &rec));
+  out.published = true;
+  return out;
+}
+
+Status BatchRunner::CheckCut(TimeMicros cut) const {
+  if (cut % config_.source.period == 0) return Status::OK();
+  return Status::InvalidArgument(fmt::format("cut {} is not aligned to the source period {}",
+                                             FormatTimestamp(cut),
+                                             FormatDuration(config_.source.period)));
+}
+
+Manifest BatchRunner::BaseManifest(const PipelineState& state, const IndexView* committed,
+                                   TimeMicros cut) const {
+  Manifest manifest = NextManifest(state, cut);
   // The current delta stays valid over a newer base when it is at least as
   // new: it holds the full state of every group it touched as of its target.
-  if (committed && committed->manifest().has_delta && committed->manifest().target >= *cut) {
+  if (committed && committed->manifest().has_delta && committed->manifest().target >= cut) {
     manifest.has_delta = true;
     manifest.window_start = committed->manifest().window_start;
     manifest.target = committed->manifest().target;
@@ -738,30 +817,27 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
     manifest.inputs_key = committed->manifest().inputs_key;
     manifest.inputs_checksum = committed->manifest().inputs_checksum;
   }
-  RETURN_IF_ERROR(
-      CheckNoCollapse(config_,
-                      {"base", doc_counts, group_counts, committed ? committed->LiveDocs() : 0,
-                       LiveDocsWithBase(segments, manifest.has_delta ? committed.get() : nullptr)},
-                      allow_shrink_));
-  ASSIGN_OR_RETURN(std::string key, Publish(&manifest, &segments, true, 0, &rec));
-  rec.publish_micros = timer.Lap();
-  rec.window_start = *cut;
+  return manifest;
+}
+
+Status BatchRunner::CommitBase(const PipelineState& state, const Manifest& manifest,
+                               const std::string& key, TimeMicros cut, BatchRecord* rec) {
+  rec->window_start = cut;
   // The next batch re-reads its window from the new cut.
-  RETURN_IF_ERROR(CommitAndPoint(state, manifest, key, std::nullopt, "", &rec));
-  out.published = true;
+  RETURN_IF_ERROR(CommitAndPoint(state, manifest, key, std::nullopt, "", rec));
   Log(LogLevel::kInfo, "base_committed",
       {{"pipeline", config_.name},
        {"version", manifest.version},
-       {"cut", FormatTimestamp(*cut)},
-       {"docs", rec.docs},
-       {"groups", rec.groups},
-       {"records", rec.records},
-       {"bad_records", rec.bad_records},
-       {"bytes", rec.bytes_written},
-       {"read_ms", rec.read_micros / 1000},
-       {"build_ms", rec.build_micros / 1000},
-       {"publish_ms", rec.publish_micros / 1000}});
-  return out;
+       {"cut", FormatTimestamp(cut)},
+       {"docs", rec->docs},
+       {"groups", rec->groups},
+       {"records", rec->records},
+       {"bad_records", rec->bad_records},
+       {"bytes", rec->bytes_written},
+       {"read_ms", rec->read_micros / 1000},
+       {"build_ms", rec->build_micros / 1000},
+       {"publish_ms", rec->publish_micros / 1000}});
+  return Status::OK();
 }
 
 Result<int64_t> BatchRunner::CollectGarbage() {

@@ -111,9 +111,14 @@ uint64_t LiveDocsWithDelta(const IndexView& view, bool keep_delta,
   return static_cast<uint64_t>(std::max<int64_t>(live, 0));
 }
 
-uint64_t LiveDocsWithBase(const std::vector<SegmentData>& base, const IndexView* view) {
-  int64_t live = 0;
-  for (const SegmentData& seg : base) live += static_cast<int64_t>(seg.docs.size());
+namespace {
+
+// LiveDocsWithBase over a base of `base_docs` docs whose groups
+// `for_each_group(f)` lists as f(key, docs).
+template <typename ForEachGroup>
+uint64_t LiveDocsOver(int64_t base_docs, const IndexView* view,
+                      const ForEachGroup& for_each_group) {
+  int64_t live = base_docs;
   if (view == nullptr) return static_cast<uint64_t>(live);
   // The kept delta supersedes the new base's copy of every group it holds.
   std::set<std::string_view> superseded;
@@ -124,12 +129,33 @@ uint64_t LiveDocsWithBase(const std::vector<SegmentData>& base, const IndexView*
       if (!view->DeltaHidden(s, ord)) ++live;
     }
   }
-  for (const SegmentData& seg : base) {
-    for (const SegmentGroup& g : seg.groups) {
-      if (superseded.count(g.key)) live -= g.doc_count;
-    }
-  }
+  for_each_group([&](std::string_view key, int64_t docs) {
+    if (superseded.count(key)) live -= docs;
+  });
   return static_cast<uint64_t>(std::max<int64_t>(live, 0));
+}
+
+}  // namespace
+
+uint64_t LiveDocsWithBase(const std::vector<SegmentData>& base, const IndexView* view) {
+  int64_t docs = 0;
+  for (const SegmentData& seg : base) docs += static_cast<int64_t>(seg.docs.size());
+  return LiveDocsOver(docs, view, [&](const auto& f) {
+    for (const SegmentData& seg : base) {
+      for (const SegmentGroup& g : seg.groups) f(g.key, g.doc_count);
+    }
+  });
+}
+
+uint64_t LiveDocsWithBase(const std::vector<std::shared_ptr<const SegmentReader>>& base,
+                          const IndexView* view) {
+  int64_t docs = 0;
+  for (const auto& seg : base) docs += seg->num_docs();
+  return LiveDocsOver(docs, view, [&](const auto& f) {
+    for (const auto& seg : base) {
+      for (uint32_t g = 0; g < seg->num_groups(); ++g) f(seg->GroupKey(g), seg->GroupDocCount(g));
+    }
+  });
 }
 
 }  // namespace freshet

@@ -51,5 +51,8 @@ uint64_t LiveDocsWithDelta(const IndexView& view, bool keep_delta,
 // Live docs of the generation of base segments `base` under the delta of
 // `view` (nullptr: no delta kept), which supersedes the base group by group.
 uint64_t LiveDocsWithBase(const std::vector<SegmentData>& base, const IndexView* view);
+// The same for base segments already written and opened.
+uint64_t LiveDocsWithBase(const std::vector<std::shared_ptr<const SegmentReader>>& base,
+                          const IndexView* view);
 
 }  // namespace freshet
