@@ -63,3 +63,22 @@ def test_shard_out_of_range_is_refused(ws):
     config = freshet.Config.load(str(ws.config))
     with pytest.raises(freshet.InvalidArgumentError, match="shard 2 of 2"):
         freshet.ShardBuilder(config, 2)
+
+
+def test_the_type_hints_name_what_the_module_defines():
+    import ast
+
+    stub = ast.parse((Path(freshet.__file__).parent / "_freshet.pyi").read_text())
+    hinted = {}
+    for node in stub.body:
+        if isinstance(node, ast.ClassDef):
+            hinted[node.name] = {n.name for n in node.body
+                                 if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")}
+    public = {name for name in dir(freshet._freshet) if not name.startswith("_")}
+    assert set(hinted) == public
+    assert set(freshet.__all__) == public
+    for name, methods in hinted.items():
+        if issubclass(getattr(freshet, name), BaseException):
+            continue
+        defined = {m for m in dir(getattr(freshet, name)) if not m.startswith("_")}
+        assert methods == defined, name
