@@ -82,3 +82,14 @@ def test_the_type_hints_name_what_the_module_defines():
             continue
         defined = {m for m in dir(getattr(freshet, name)) if not m.startswith("_")}
         assert methods == defined, name
+
+
+def test_segment_refs_travel_between_processes():
+    import pickle
+
+    ref = freshet.SegmentRef("segments/ab.seg", 10, "0123456789abcdef", 3, 2)
+    back = pickle.loads(pickle.dumps(ref))
+    assert back == ref
+    assert (back.key, back.size, back.checksum, back.docs, back.groups) == \
+        ("segments/ab.seg", 10, "0123456789abcdef", 3, 2)
+    assert back != freshet.SegmentRef("segments/ab.seg", 11, "0123456789abcdef", 3, 2)

@@ -69,6 +69,29 @@ TEST_F(PublishBaseTest, PublishesAndCommitsSegmentsWrittenElsewhere) {
   EXPECT_EQ((*batches)[0].docs, 3);
 }
 
+TEST_F(PublishBaseTest, KeepsADeltaAsNewAsTheCutOverTheGroupsItHolds) {
+  auto runner = OpenRunner();
+  ASSERT_TRUE(runner.ok());
+  ASSERT_TRUE((*runner)->Start().ok());
+  auto batch = (*runner)->RunBatch();  // a delta to 10:05 with ad-101 (item-101)
+  ASSERT_TRUE(batch.ok() && batch->published) << batch.status().ToString();
+  // A base cut at 10:00 that holds an older ad-101 and a sibling in item-101.
+  SegmentRef ref =
+      BuildElsewhere(Ad(1, "red shoes", 2) + Ad(101, "old boots", 1) +
+                     R"({"ad_id":"ad-102","item_id":"item-101","title":"x","updated_at":1})"
+                     "\n");
+  auto out = (*runner)->PublishBase(kPipelineStart, {ref}, ThreeGoodAds());
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  auto view = IndexView::OpenCurrent(*output_, nullptr);
+  ASSERT_TRUE(view.ok());
+  EXPECT_TRUE((*view)->manifest().has_delta);
+  EXPECT_EQ((*view)->manifest().target, PartitionStart(1));
+  // ad-1 from the base; item-101 from the delta, which supersedes its base copy.
+  EXPECT_EQ((*view)->LiveDocs(), 2u);
+  EXPECT_TRUE((*view)->GetDoc("ad-101").ok());
+  EXPECT_FALSE((*view)->GetDoc("ad-102").ok());
+}
+
 TEST_F(PublishBaseTest, ASegmentNotInTheOutputPublishesNothing) {
   SegmentRef ref = BuildElsewhere(Ad(1, "red shoes", 2), /*write=*/false);
   auto runner = OpenRunner();
