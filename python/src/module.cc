@@ -385,7 +385,8 @@ PYBIND11_MODULE(_freshet, m) {
       "Builds shard `shard` of `shards` (default: the config's pipeline.shards) of a base "
       "generation, byte-identical to the segment `freshet build-full` writes for it from the "
       "same records. Records of other shards' groups are dropped. Sources are reduced in the "
-      "order they are added (newest version per key wins; at equal versions the later one).")
+      "order they are added (newest version per key wins; at equal versions the later one). "
+      "One thread at a time: calls release the GIL.")
       .def(py::init([](const PipelineConfig& config, int shard, std::optional<int> shards) {
              return PyShardBuilder{
                  Check(ShardBuilder::Create(config, shard, shards.value_or(config.shards)))};
@@ -570,7 +571,7 @@ PYBIND11_MODULE(_freshet, m) {
       m, "Publisher",
       "Publishes and commits base generations made of shards built elsewhere, with the "
       "writer lease and epoch of the pipeline, as `freshet build-full` does (a context "
-      "manager: the lease is taken on entry and given up on exit).")
+      "manager: the lease is taken on entry and given up on exit). One thread at a time.")
       .def(py::init([](const PipelineConfig& config, std::optional<std::string> holder) {
              py::gil_scoped_release release;
              return PyPublisher{Check(
@@ -680,7 +681,8 @@ PYBIND11_MODULE(_freshet, m) {
 
   py::class_<PyMetastore>(
       m, "Metastore",
-      "The metastore of watermarks, leases and the batch log: sqlite:PATH or postgres://...")
+      "The metastore of watermarks, leases and the batch log: sqlite:PATH or postgres://... "
+      "One thread at a time (open one per thread); several processes may share the database.")
       .def_static(
           "open",
           [](const std::string& url) {
