@@ -94,6 +94,24 @@ class ColumnConverter {
       }
       return Status::OK();
     }
+    if (format == "vu") {  // string view: 16-byte views, short strings inline
+      const uint8_t* views = static_cast<const uint8_t*>(array.buffers[1]);
+      for (int64_t i = 0; i < n; ++i) {
+        if (!valid(i)) continue;
+        const uint8_t* view = views + 16 * (base + i);
+        int32_t length, buffer, offset;
+        std::memcpy(&length, view, 4);
+        const char* data = reinterpret_cast<const char*>(view + 4);
+        if (length > 12) {
+          std::memcpy(&buffer, view + 8, 4);
+          std::memcpy(&offset, view + 12, 4);
+          data = static_cast<const char*>(array.buffers[2 + buffer]) + offset;
+        }
+        Set(out, i, ValueType::kString).strings[static_cast<size_t>(i)] =
+            std::string_view(data, static_cast<size_t>(length));
+      }
+      return Status::OK();
+    }
     if (format.starts_with("ts") && format.size() >= 4 && format[3] == ':') {
       const int64_t per_micro = format[2] == 'n' ? 1000 : 1;
       const int64_t micros_per = format[2] == 's' ? 1000000 : format[2] == 'm' ? 1000 : 1;
@@ -239,8 +257,8 @@ class ColumnConverter {
   Status Unsupported(std::string_view format) const {
     return Status::NotSupported(fmt::format(
         "{}: column '{}' has Arrow type '{}', which is not supported (null, bool, integers, "
-        "float, double, utf8, large_utf8, timestamp, lists of strings or numbers, and their "
-        "dictionaries are); cast it first",
+        "float, double, utf8, large_utf8, utf8_view, timestamp, lists of strings or numbers, "
+        "and their dictionaries are); cast it first",
         source_, column_, format));
   }
 

@@ -56,12 +56,13 @@ namespace freshet {
 // column the stream lacks reads as nulls) to `sink` with 1-based row numbers
 // counted across batches. Takes ownership of the stream: it is released
 // before returning. Supported column types: null, bool, integers, float and
-// double, utf8 and large_utf8, timestamps (as microseconds since the epoch,
-// as Parquet timestamps are read), lists of strings or integers, and
-// dictionary-encoded columns of those. NotSupported naming `source`, the
-// column and its Arrow format for any other; InvalidArgument if the stream's
-// rows are not records (a struct type); IOError with the producer's message
-// if the stream fails; the sink's first error otherwise.
+// double, utf8, large_utf8 and utf8_view (polars' strings), timestamps (as
+// microseconds since the epoch, as Parquet timestamps are read), lists of
+// strings or numbers, and dictionary-encoded columns of those. NotSupported
+// naming `source`, the column and its Arrow format for any other;
+// InvalidArgument if the stream's rows are not records (a struct type);
+// IOError with the producer's message if the stream fails; the sink's first
+// error otherwise.
 Status ReadArrowStream(ArrowArrayStream* stream, const std::string& source,
                        const std::vector<std::string>& columns, RowSink& sink);
 

@@ -152,3 +152,24 @@ def test_arrow_types_read_as_the_same_values_as_records(ws):
     got.add_arrow(pa.RecordBatchReader.from_batches(sliced.schema, sliced.to_batches(7)))
     assert got.records == expected.records == 20
     assert got.build().data == expected.build().data
+
+
+def test_polars_and_duckdb_data_give_the_same_segment_as_pyarrow(ws):
+    import duckdb
+    import polars as pl
+
+    config = freshet.Config.load(str(ws.config))
+    columns = {"ad_id": ["a1", "a2", "a3"], "item_id": ["i1", "i2", "i1"],
+               "title": ["red shoe", None, "a title longer than twelve bytes"],
+               "keywords": [["red"], None, ["k1", "k2"]], "bid": [1.5, 2.0, None],
+               "updated_at": [1, 2, 3]}
+
+    def segment(data):
+        builder = freshet.ShardBuilder(config, 0, shards=1)
+        builder.add_arrow(data)
+        return builder.build().data
+
+    expected = segment(pa.table(columns))
+    assert segment(pl.DataFrame(columns)) == expected  # strings as utf8_view
+    ads = pa.table(columns)  # noqa: F841 (read by the query below)
+    assert segment(duckdb.sql("select * from ads")) == expected
