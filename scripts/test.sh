@@ -33,10 +33,12 @@ scripts/with-postgres.sh scripts/with-minio.sh env FRESHET_BIN="$PWD/build/relea
 
 # The Python package (pyproject.toml, python/), installed into .venv the way a
 # user installs it, then its suite. Its build folder (build/python-*) is kept,
-# so a second install recompiles only what changed.
+# so a second install recompiles only what changed; a fresh clone elsewhere
+# still hits ccache (paths are hashed relative to the checkout).
 echo "== Python package"
 CMAKE_BUILD_PARALLEL_LEVEL="${FRESHET_JOBS:-2}" CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/freshet-ccache}" \
-  .venv/bin/pip install -q --disable-pip-version-check --no-build-isolation . || fail=1
+  CCACHE_BASEDIR="$PWD" .venv/bin/pip install -q --disable-pip-version-check --no-build-isolation . \
+  || fail=1
 scripts/with-postgres.sh scripts/with-minio.sh env FRESHET_BIN="$PWD/build/release/freshet" \
   .venv/bin/python -m pytest -q python/tests || fail=1
 
