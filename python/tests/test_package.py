@@ -40,7 +40,7 @@ def test_config_errors_name_the_file_and_the_key(ws):
     bad.write_text(ws.config.read_text().replace('shards = 2', 'shards = "two"'))
     with pytest.raises(freshet.InvalidArgumentError) as e:
         freshet.Config.load(str(bad))
-    assert str(e.value) == "pipeline.shards: expected an integer"
+    assert str(e.value) == f"{bad}: pipeline.shards: expected an integer"
 
     broken = ws.path / "broken.toml"
     broken.write_text("[pipeline\nname = 1\n")
@@ -51,7 +51,7 @@ def test_config_errors_name_the_file_and_the_key(ws):
     with pytest.raises(freshet.InvalidArgumentError) as e:
         freshet.Config.from_toml('[pipeline]\nname = "x"\noutput = "o"\nbogus = 1\n',
                                  origin="inline.toml")
-    assert str(e.value) == "unknown key 'pipeline.bogus'"
+    assert str(e.value) == "inline.toml: unknown key 'pipeline.bogus'"
 
     missing = ws.path / "missing.toml"
     with pytest.raises(freshet.FreshetError) as e:
