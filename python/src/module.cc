@@ -36,7 +36,8 @@ struct StatusError {
   Status status;
 };
 
-// The Python classes of the errors, by code; [0] is FreshetError.
+// The Python classes of the errors: FreshetError, a subclass per status code,
+// and the subclasses of FailedPreconditionError per sub-code.
 struct ErrorClasses {
   PyObject* base = nullptr;
   std::array<PyObject*, 10> by_code{};
@@ -265,7 +266,7 @@ py::tuple RefState(const SegmentRef& r) {
 }
 
 SegmentRef RefFromState(const py::tuple& t) {
-  if (t.size() != 5) throw std::runtime_error("SegmentRef: bad pickled state");
+  if (t.size() != 5) throw py::value_error("SegmentRef: a pickled state has 5 fields");
   SegmentRef r;
   r.key = t[0].cast<std::string>();
   r.bytes = t[1].cast<uint64_t>();
