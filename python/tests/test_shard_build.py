@@ -173,3 +173,28 @@ def test_polars_and_duckdb_data_give_the_same_segment_as_pyarrow(ws):
     assert segment(pl.DataFrame(columns)) == expected  # strings as utf8_view
     ads = pa.table(columns)  # noqa: F841 (read by the query below)
     assert segment(duckdb.sql("select * from ads")) == expected
+
+
+def test_a_failing_arrow_stream_raises_with_the_producers_message(ws):
+    config = freshet.Config.load(str(ws.config))
+    schema = pa.schema([("ad_id", pa.string()), ("item_id", pa.string()),
+                        ("updated_at", pa.int64())])
+
+    def batches():
+        yield pa.record_batch([["a1"], ["i1"], [1]], schema=schema)
+        raise OSError("the executor lost its input split")
+
+    builder = freshet.ShardBuilder(config, 0)
+    with pytest.raises(freshet.StorageError, match="split-7: the Arrow stream failed .*"
+                                                   "the executor lost its input split"):
+        builder.add_arrow(pa.RecordBatchReader.from_batches(schema, batches()), source="split-7")
+    assert builder.records == 0  # nothing of a failed source is kept
+
+
+def test_group_records_need_a_group_stream(ws):
+    text = ws.config.read_text()
+    config = freshet.Config.from_toml(text[:text.index("[group]")] + text[text.index("[base]"):],
+                                      base_dir=str(ws.path))
+    assert not config.has_groups
+    with pytest.raises(freshet.InvalidArgumentError, match="has no group stream"):
+        freshet.ShardBuilder(config, 0).add_records([{"item_id": "i1"}], groups=True)
