@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what it needs, builds, runs every default suite.
 #   scripts/test.sh            release build + ASan/UBSan build, all default suites,
+#                              the Python package (installed into .venv) and its suite,
 #                              then the plain Release build with GCC and with clang
 #   FRESHET_SLOW=1 scripts/test.sh   also the slow suites (marked "slow")
 # Suites run beside throwaway PostgreSQL and MinIO servers on loopback
@@ -29,6 +30,17 @@ pytest_args=(-q tests/e2e)
 [[ -n "${FRESHET_SLOW:-}" ]] || pytest_args+=(-m "not slow")
 scripts/with-postgres.sh scripts/with-minio.sh env FRESHET_BIN="$PWD/build/release/freshet" \
   .venv/bin/python -m pytest "${pytest_args[@]}" || fail=1
+
+# The Python package (pyproject.toml, python/), installed into .venv the way a
+# user installs it, then its suite. Its build folder (build/python-*) is kept,
+# so a second install recompiles only what changed; a fresh clone elsewhere
+# still hits ccache (paths are hashed relative to the checkout).
+echo "== Python package"
+CMAKE_BUILD_PARALLEL_LEVEL="${FRESHET_JOBS:-2}" CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/freshet-ccache}" \
+  CCACHE_BASEDIR="$PWD" .venv/bin/pip install -q --disable-pip-version-check --no-build-isolation . \
+  || fail=1
+scripts/with-postgres.sh scripts/with-minio.sh env FRESHET_BIN="$PWD/build/release/freshet" \
+  .venv/bin/python -m pytest -q python/tests || fail=1
 
 # Randomized fault scenarios against every invariant (on freshet-test); prints the summary
 # (violations and docs lost must be 0) and the NAME:SEED replaying a failure.

@@ -312,11 +312,7 @@ int QueryCommand(const QueryOptions& o) {
   auto results = (*view)->Search(**q, SearchOptions{o.limit, o.offset, *sort});
   if (!results.ok()) return ReportFailure(results.status());
   if (o.json) {
-    JsonWriter w;
-    w.BeginObject().Field("total", results->total);
-    WriteGenerationFields(w, (*view)->manifest_key(), m);
-    WriteHitsField(w, *results, sort->kind == SortOrder::Kind::kScore);
-    std::cout << w.EndObject().text() << "\n";
+    std::cout << QueryResultJson(**view, *results, sort->kind == SortOrder::Kind::kScore) << "\n";
     return 0;
   }
   std::cout << fmt::format("{} hits, showing {}; generation v{} (base cut {}{})\n", results->total,

@@ -17,6 +17,7 @@
 #include "pipeline/group_build.h"
 #include "pipeline/lease_holder.h"
 #include "pipeline/phase_timer.h"
+#include "pipeline/segment_object.h"
 #include "pipeline/snapshot_input.h"
 
 namespace freshet {
@@ -372,16 +373,10 @@ Status BatchRunner::ReadWindow(ObjectStore& store, const Discovery& d, const Sou
 }
 
 Result<SegmentRef> BatchRunner::WriteSegmentFile(SegmentData* data) {
-  std::string bytes = WriteSegment(*data, static_cast<uint32_t>(config_.segment_format));
-  SegmentRef ref;
-  ref.key = fmt::format("{}{}.seg", kSegmentsPrefix, ContentHash(bytes));
-  ref.bytes = bytes.size();
-  ref.checksum = Hex64(Hash64(bytes));
-  ref.docs = static_cast<uint32_t>(data->docs.size());
-  ref.groups = static_cast<uint32_t>(data->groups.size());
+  SegmentObject object = EncodeSegment(*data, static_cast<uint32_t>(config_.segment_format));
   *data = SegmentData();  // release memory early
-  RETURN_IF_ERROR(PutContentAddressed(ref.key, bytes));
-  return ref;
+  RETURN_IF_ERROR(PutContentAddressed(*output_, object.ref.key, object.bytes));
+  return object.ref;
 }
 
 Result<std::string> BatchRunner::Publish(Manifest* manifest, std::vector<SegmentData>* segments,
@@ -412,8 +407,12 @@ Result<std::string> BatchRunner::PublishWritten(Manifest* manifest, std::vector<
       manifest->delta.push_back(std::move(r));
     }
   }
-  std::string key = ManifestKey(manifest->version, manifest->epoch);
-  std::string json = SerializeManifest(*manifest);
+  return WriteManifest(*manifest, record);
+}
+
+Result<std::string> BatchRunner::WriteManifest(const Manifest& manifest, BatchRecord* record) {
+  std::string key = ManifestKey(manifest.version, manifest.epoch);
+  std::string json = SerializeManifest(manifest);
   RETURN_IF_ERROR(output_->PutIfAbsent(key, json));
   record->bytes_written += static_cast<int64_t>(json.size());
   CrashPoint("after_manifest");
@@ -428,16 +427,6 @@ Manifest BatchRunner::NextManifest(const PipelineState& state, TimeMicros base_c
   m.created_at = clock_.Now();
   m.base_cut = base_cut;
   return m;
-}
-
-Status BatchRunner::PutContentAddressed(const std::string& key, const std::string& bytes) {
-  Status st = output_->PutIfAbsent(key, bytes);
-  if (!st.IsAlreadyExists()) return st;
-  // Same name, same content (names are content hashes): a retry or a crash redo.
-  auto head = output_->Head(key);
-  return head.ok() && head->size == bytes.size()
-             ? Status::OK()
-             : Status::Corruption(fmt::format("object '{}' exists with another size", key));
 }
 
 Status BatchRunner::CommitAndPoint(const PipelineState& state, const Manifest& manifest,
@@ -615,7 +604,7 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
                                          InputFilesOf(doc_files), InputFilesOf(group_files)});
     manifest.inputs_key = ChainRecordKey(json);
     manifest.inputs_checksum = Hex64(Hash64(json));
-    RETURN_IF_ERROR(PutContentAddressed(manifest.inputs_key, json));
+    RETURN_IF_ERROR(PutContentAddressed(*output_, manifest.inputs_key, json));
     rec.bytes_written += static_cast<int64_t>(json.size());
   }
   CrashPoint("after_inputs");
@@ -690,11 +679,7 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
     ASSIGN_OR_RETURN(TimeMicros parsed, ParseTimestamp(t));
     cut = parsed;
   }
-  if (*cut % config_.source.period != 0) {
-    return Status::InvalidArgument(fmt::format("cut {} is not aligned to the source period {}",
-                                               FormatTimestamp(*cut),
-                                               FormatDuration(config_.source.period)));
-  }
+  RETURN_IF_ERROR(CheckCut(*cut));
   // Both streams are listed first: the spill estimate needs the input's size.
   auto list = [&](const std::string& prefix, FileFormat format) -> Result<std::vector<ObjectInfo>> {
     ASSIGN_OR_RETURN(auto objects, snapshot->List(prefix.empty() ? "" : prefix + "/"));
@@ -767,19 +752,7 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
 
   ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
   ASSIGN_OR_RETURN(std::shared_ptr<IndexView> committed, CommittedView(state));
-  Manifest manifest = NextManifest(state, *cut);
-  // The current delta stays valid over a newer base when it is at least as
-  // new: it holds the full state of every group it touched as of its target.
-  if (committed && committed->manifest().has_delta && committed->manifest().target >= *cut) {
-    manifest.has_delta = true;
-    manifest.window_start = committed->manifest().window_start;
-    manifest.target = committed->manifest().target;
-    manifest.delta = committed->manifest().delta;
-    // Its record too: the next batch then finds it built over another base
-    // (chain_reason=base_cut) rather than no record.
-    manifest.inputs_key = committed->manifest().inputs_key;
-    manifest.inputs_checksum = committed->manifest().inputs_checksum;
-  }
+  Manifest manifest = BaseManifest(state, committed.get(), *cut);
   BaseLiveDocs live_after(manifest.has_delta ? committed.get() : nullptr);
   BuildStats stats;
   std::vector<SegmentData> segments;  // built in memory
@@ -819,23 +792,111 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
                    written.empty() ? Publish(&manifest, &segments, true, 0, &rec)
                                    : PublishWritten(&manifest, std::move(written), true, 0, &rec));
   rec.publish_micros = timer.Lap();
-  rec.window_start = *cut;
-  // The next batch re-reads its window from the new cut.
-  RETURN_IF_ERROR(CommitAndPoint(state, manifest, key, std::nullopt, "", &rec));
+  RETURN_IF_ERROR(CommitBase(state, manifest, key, *cut, &rec));
   out.published = true;
+  return out;
+}
+
+Result<BatchOutcome> BatchRunner::PublishBase(TimeMicros cut, std::vector<SegmentRef> base,
+                                              const BaseInputs& inputs) {
+  BatchOutcome out;
+  BatchRecord& rec = out.record;
+  rec.kind = "base";
+  rec.started_at = clock_.Now();
+  PhaseTimer timer;
+  RETURN_IF_ERROR(CheckCut(cut));
+  if (base.empty()) return Status::InvalidArgument("a base generation needs at least one segment");
+  rec.records = inputs.docs.good + inputs.groups.good;
+  rec.bad_records = inputs.docs.bad + inputs.groups.bad;
+  rec.files_read = inputs.files_read;
+  for (const std::string& b : inputs.quarantine) {
+    if (rec.quarantine.size() < kMaxBadListed) rec.quarantine.push_back(b);
+  }
+  RETURN_IF_ERROR(RenewLease());
+  // Nothing is published over a segment that is not there whole.
+  for (const SegmentRef& ref : base) {
+    auto head = output_->Head(ref.key);
+    if (!head.ok()) {
+      return head.status().WithContext(
+          fmt::format("base segment '{}' is not in {}", ref.key, output_->Describe()));
+    }
+    if (head->size != ref.bytes) {
+      return Status::Corruption(fmt::format("base segment '{}' has {} bytes in {}, {} expected",
+                                            ref.key, head->size, output_->Describe(), ref.bytes));
+    }
+    rec.docs += ref.docs;
+    rec.groups += ref.groups;
+  }
+  ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
+  ASSIGN_OR_RETURN(std::shared_ptr<IndexView> committed, CommittedView(state));
+  Manifest manifest = BaseManifest(state, committed.get(), cut);
+  uint64_t live_after = static_cast<uint64_t>(rec.docs);
+  if (manifest.has_delta) {
+    // The kept delta supersedes some of the base's groups: their docs are
+    // counted from the segments' group tables.
+    std::vector<std::shared_ptr<const SegmentReader>> segments;
+    for (const SegmentRef& ref : base) {
+      ASSIGN_OR_RETURN(auto segment, segments_.Load(*output_, ref));
+      segments.push_back(std::move(segment));
+    }
+    live_after = LiveDocsWithBase(segments, committed.get());
+  }
+  RETURN_IF_ERROR(CheckNoCollapse(
+      config_,
+      {"base", inputs.docs, inputs.groups, committed ? committed->LiveDocs() : 0, live_after},
+      allow_shrink_));
+  for (const SegmentRef& ref : base) rec.bytes_written += static_cast<int64_t>(ref.bytes);
+  manifest.base = std::move(base);
+  ASSIGN_OR_RETURN(std::string key, WriteManifest(manifest, &rec));
+  rec.publish_micros = timer.Lap();
+  RETURN_IF_ERROR(CommitBase(state, manifest, key, cut, &rec));
+  out.published = true;
+  return out;
+}
+
+Status BatchRunner::CheckCut(TimeMicros cut) const {
+  if (cut % config_.source.period == 0) return Status::OK();
+  return Status::InvalidArgument(fmt::format("cut {} is not aligned to the source period {}",
+                                             FormatTimestamp(cut),
+                                             FormatDuration(config_.source.period)));
+}
+
+Manifest BatchRunner::BaseManifest(const PipelineState& state, const IndexView* committed,
+                                   TimeMicros cut) const {
+  Manifest manifest = NextManifest(state, cut);
+  // The current delta stays valid over a newer base when it is at least as
+  // new: it holds the full state of every group it touched as of its target.
+  if (committed && committed->manifest().has_delta && committed->manifest().target >= cut) {
+    manifest.has_delta = true;
+    manifest.window_start = committed->manifest().window_start;
+    manifest.target = committed->manifest().target;
+    manifest.delta = committed->manifest().delta;
+    // Its record too: the next batch then finds it built over another base
+    // (chain_reason=base_cut) rather than no record.
+    manifest.inputs_key = committed->manifest().inputs_key;
+    manifest.inputs_checksum = committed->manifest().inputs_checksum;
+  }
+  return manifest;
+}
+
+Status BatchRunner::CommitBase(const PipelineState& state, const Manifest& manifest,
+                               const std::string& key, TimeMicros cut, BatchRecord* rec) {
+  rec->window_start = cut;
+  // The next batch re-reads its window from the new cut.
+  RETURN_IF_ERROR(CommitAndPoint(state, manifest, key, std::nullopt, "", rec));
   Log(LogLevel::kInfo, "base_committed",
       {{"pipeline", config_.name},
        {"version", manifest.version},
-       {"cut", FormatTimestamp(*cut)},
-       {"docs", rec.docs},
-       {"groups", rec.groups},
-       {"records", rec.records},
-       {"bad_records", rec.bad_records},
-       {"bytes", rec.bytes_written},
-       {"read_ms", rec.read_micros / 1000},
-       {"build_ms", rec.build_micros / 1000},
-       {"publish_ms", rec.publish_micros / 1000}});
-  return out;
+       {"cut", FormatTimestamp(cut)},
+       {"docs", rec->docs},
+       {"groups", rec->groups},
+       {"records", rec->records},
+       {"bad_records", rec->bad_records},
+       {"bytes", rec->bytes_written},
+       {"read_ms", rec->read_micros / 1000},
+       {"build_ms", rec->build_micros / 1000},
+       {"publish_ms", rec->publish_micros / 1000}});
+  return Status::OK();
 }
 
 Result<int64_t> BatchRunner::CollectGarbage() {

@@ -21,6 +21,7 @@
 #include "index/index_view.h"
 #include "metastore/metastore.h"
 #include "pipeline/chain_record.h"
+#include "pipeline/collapse_guard.h"
 #include "pipeline/config.h"
 #include "pipeline/group_build.h"
 #include "pipeline/planner.h"
@@ -75,6 +76,16 @@ struct BatchRunnerOptions {
   std::string holder;                   // the lease holder's name
 };
 
+// What the builders of a base published with PublishBase read: the good and
+// bad records of each stream, the bad ones listed ("SOURCE:ROW: reason"), and
+// how many files (or sources) they came from.
+struct BaseInputs {
+  StreamRecordCounts docs;
+  StreamRecordCounts groups;
+  std::vector<std::string> quarantine;
+  int64_t files_read = 0;
+};
+
 class BatchRunner {
  public:
   // A runner over the given parts. InvalidArgument if a required one is
@@ -107,6 +118,20 @@ class BatchRunner {
   // snapshot's CUT object) and commits a manifest serving it. CollapseRefused,
   // with nothing published, as for RunBatch(). REQUIRES: Start().
   Result<BatchOutcome> BuildFull(std::optional<TimeMicros> cut);
+
+  // Publishes and commits, as BuildFull does once it has built its segments,
+  // a base generation cut at `cut` made of segments built elsewhere (shards
+  // built by other processes, e.g. the tasks of a Spark job, with the Python
+  // binding) and already written to the output under their content names:
+  // `base`, in shard order. Checks that each is there with its size
+  // (NotFound, Corruption otherwise), keeps the committed delta when it is at
+  // least as new as the cut, refuses a collapse from `inputs` and the live
+  // docs (CollapseRefused, nothing published), writes the manifest and
+  // commits it under this runner's epoch (Fenced when another runner took
+  // over). InvalidArgument for a cut not aligned to the source period or an
+  // empty base. REQUIRES: Start().
+  Result<BatchOutcome> PublishBase(TimeMicros cut, std::vector<SegmentRef> base,
+                                   const BaseInputs& inputs);
 
   // Folds the committed generation (base + delta layers) into a new base by
   // merging its segments (index/segment/segment_merger.h), reading neither
@@ -190,14 +215,22 @@ class BatchRunner {
       const std::vector<std::shared_ptr<const ParsedFile>>& doc_files,
       const std::vector<std::shared_ptr<const ParsedFile>>& group_files,
       const NewestRecords& newest_docs, std::set<std::string>* groups);
-  // Writes `bytes` under the content-derived `key` unless there: an object
-  // of the same name and size is the same content (a retry or a crash redo).
-  // Corruption if it exists with another size.
-  Status PutContentAddressed(const std::string& key, const std::string& bytes);
   // Reads every data file of `d`'s partitions in [from, to], through the cache.
   Status ReadWindow(ObjectStore& store, const Discovery& d, const SourceSpec& spec,
                     const RecordSchema& schema, TimeMicros from, TimeMicros to,
                     std::vector<std::shared_ptr<const ParsedFile>>* files, BatchRecord* record);
+  // InvalidArgument unless `cut` is aligned to the source period.
+  Status CheckCut(TimeMicros cut) const;
+  // The manifest of a base cut at `cut` after `state`'s committed generation
+  // `committed` (may be null), keeping its delta if it is at least as new.
+  Manifest BaseManifest(const PipelineState& state, const IndexView* committed,
+                        TimeMicros cut) const;
+  // Commits a base's manifest (written under `key`), points CURRENT at it
+  // and logs `base_committed`.
+  Status CommitBase(const PipelineState& state, const Manifest& manifest, const std::string& key,
+                    TimeMicros cut, BatchRecord* record);
+  // Writes `manifest` once under its key; returns the key.
+  Result<std::string> WriteManifest(const Manifest& manifest, BatchRecord* record);
   // The manifest of the version after `state`'s, of this epoch, created
   // now, over a base cut at `base_cut`; no segments yet.
   Manifest NextManifest(const PipelineState& state, TimeMicros base_cut) const;

@@ -131,6 +131,15 @@ void BaseLiveDocs::Add(const SegmentData& segment) {
   live_ += live;
 }
 
+void BaseLiveDocs::Add(const SegmentReader& segment) {
+  int64_t live = segment.num_docs();
+  for (uint32_t g = 0; g < segment.num_groups(); ++g) {
+    if (superseded_.count(segment.GroupKey(g))) live -= segment.GroupDocCount(g);
+  }
+  std::lock_guard lock(mu_);
+  live_ += live;
+}
+
 uint64_t BaseLiveDocs::live() const {
   std::lock_guard lock(mu_);
   return static_cast<uint64_t>(std::max<int64_t>(live_, 0));
@@ -139,6 +148,13 @@ uint64_t BaseLiveDocs::live() const {
 uint64_t LiveDocsWithBase(const std::vector<SegmentData>& base, const IndexView* view) {
   BaseLiveDocs live(view);
   for (const SegmentData& seg : base) live.Add(seg);
+  return live.live();
+}
+
+uint64_t LiveDocsWithBase(const std::vector<std::shared_ptr<const SegmentReader>>& base,
+                          const IndexView* view) {
+  BaseLiveDocs live(view);
+  for (const auto& seg : base) live.Add(*seg);
   return live.live();
 }
 

@@ -58,6 +58,7 @@ class BaseLiveDocs {
  public:
   explicit BaseLiveDocs(const IndexView* view);
   void Add(const SegmentData& segment);
+  void Add(const SegmentReader& segment);
   uint64_t live() const;
 
  private:
@@ -68,5 +69,8 @@ class BaseLiveDocs {
 
 // BaseLiveDocs over all of `base`.
 uint64_t LiveDocsWithBase(const std::vector<SegmentData>& base, const IndexView* view);
+// The same for base segments already written and opened.
+uint64_t LiveDocsWithBase(const std::vector<std::shared_ptr<const SegmentReader>>& base,
+                          const IndexView* view);
 
 }  // namespace freshet

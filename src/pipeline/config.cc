@@ -290,15 +290,10 @@ std::vector<std::string> PipelineConfig::GroupProjection() const {
   return Projection(group_columns, "");
 }
 
-Result<PipelineConfig> ParsePipelineConfig(std::string_view text, std::string_view origin,
-                                           std::string_view base_dir) {
-  toml::table root;
-  try {
-    root = toml::parse(text, origin);
-  } catch (const toml::parse_error& e) {
-    return Status::InvalidArgument(fmt::format("{}:{}:{}: {}", origin, e.source().begin.line,
-                                               e.source().begin.column, e.description()));
-  }
+namespace {
+
+// The config a parsed TOML document describes; errors name the key.
+Result<PipelineConfig> ConfigFromToml(const toml::table& root, std::string_view base_dir) {
   PipelineConfig c;
   Status st;
   TableReader top(&root, "");
@@ -419,6 +414,22 @@ Result<PipelineConfig> ParsePipelineConfig(std::string_view text, std::string_vi
   c.group_source.url = ResolveUrl(c.group_source.url, base_dir);
   c.snapshot_url = ResolveUrl(c.snapshot_url, base_dir);
   return c;
+}
+
+}  // namespace
+
+Result<PipelineConfig> ParsePipelineConfig(std::string_view text, std::string_view origin,
+                                           std::string_view base_dir) {
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidArgument(fmt::format("{}:{}:{}: {}", origin, e.source().begin.line,
+                                               e.source().begin.column, e.description()));
+  }
+  auto config = ConfigFromToml(root, base_dir);
+  if (!config.ok()) return config.status().WithContext(origin);  // "FILE: KEY: what is wrong"
+  return config;
 }
 
 Result<PipelineConfig> LoadPipelineConfig(const std::string& path) {

@@ -1,8 +1,8 @@
 // PipelineConfig: one pipeline's configuration, read from TOML.
 //
 // Every key is documented in the README ("Configuration reference"). Unknown
-// keys and bad values are rejected with a message naming the key
-// ("columns.text[2]: expected a string").
+// keys and bad values are rejected with a message naming the file (the
+// origin) and the key ("ads.toml: columns.text[2]: expected a string").
 #pragma once
 
 #include <map>

@@ -234,19 +234,31 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
 
 Result<std::vector<SegmentData>> BuildBase(const PipelineConfig& config, const NewestRecords& docs,
                                            const NewestRecords& groups, int shards,
-                                           BuildStats* stats) {
+                                           BuildStats* stats, int only_shard) {
+  if (only_shard >= shards) {
+    return Status::InvalidArgument(
+        fmt::format("shard {} out of range: the build has {} shards (0 to {})", only_shard, shards,
+                    shards - 1));
+  }
+  const auto outside = [&](std::string_view group) {
+    return only_shard >= 0 &&
+           ShardOfGroup(group, static_cast<size_t>(shards)) != static_cast<size_t>(only_shard);
+  };
   std::map<std::string, GroupState> states;
   for (const KeyedRecord* rec : docs) {
     if (rec->deleted) {
-      ++stats->deleted_docs;
+      if (!outside(rec->group)) ++stats->deleted_docs;
       continue;
     }
+    if (outside(rec->group)) continue;
     states[std::string(rec->group)].docs.push_back(
         DocState{std::string(rec->id), rec->version, rec->Values()});
   }
   // Groups without docs are kept too: a later delta that adds a doc to one
   // takes its group record from the base.
-  for (const KeyedRecord* rec : groups) ApplyGroupRecord(rec, &states[std::string(rec->id)]);
+  for (const KeyedRecord* rec : groups) {
+    if (!outside(rec->id)) ApplyGroupRecord(rec, &states[std::string(rec->id)]);
+  }
   return Assemble(config, SegmentKind::kBase, states, shards, stats);
 }
 

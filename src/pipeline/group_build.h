@@ -57,9 +57,13 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
                                             int shards, BuildStats* stats,
                                             const std::set<std::string>* only_groups = nullptr);
 
-// Segments of a base generation from a snapshot's newest records.
+// Segments of a base generation from a snapshot's newest records, one per
+// shard. With `only_shard` (0 <= only_shard < shards), only the groups of
+// that shard (ShardOfGroup) are built, the other segments are empty: a shard
+// built alone, from any superset of its records, is the segment the whole
+// build gives it.
 Result<std::vector<SegmentData>> BuildBase(const PipelineConfig& config, const NewestRecords& docs,
                                            const NewestRecords& groups, int shards,
-                                           BuildStats* stats);
+                                           BuildStats* stats, int only_shard = -1);
 
 }  // namespace freshet

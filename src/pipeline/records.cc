@@ -244,6 +244,12 @@ Result<int64_t> VersionOf(const ValueView& v, ColumnRoles::VersionFormat format)
                                            : "expected an integer (version_format = \"integer\")");
 }
 
+Status ReduceRows(const RecordSchema& schema, BadRecordPolicy policy,
+                  const std::function<Status(RowSink&)>& read, ParsedFile* out) {
+  ReducingSink sink(schema, policy, out);
+  return read(sink);
+}
+
 Result<ParsedFile> ReadKeyedFile(ObjectStore& store, const ObjectInfo& file, TimeMicros partition,
                                  FileFormat format, const RecordSchema& schema,
                                  BadRecordPolicy policy, int reader_threads) {
@@ -257,8 +263,9 @@ Result<ParsedFile> ReadKeyedFile(ObjectStore& store, const ObjectInfo& file, Tim
     return Status::NotSupported(fmt::format("file '{}': format {} is not supported by this build",
                                             file.key, FileFormatName(format)));
   }
-  ReducingSink sink(schema, policy, &out);
-  Status st = reader->Read(store, file, schema.columns, sink);
+  Status st = ReduceRows(
+      schema, policy,
+      [&](RowSink& sink) { return reader->Read(store, file, schema.columns, sink); }, &out);
   if (!st.ok()) {
     bool damaged = st.code() == StatusCode::kCorruption;
     if ((damaged || st.code() == StatusCode::kNotSupported) && policy == BadRecordPolicy::kSkip) {

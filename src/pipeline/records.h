@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -108,6 +109,16 @@ struct RecordSchema {
   static RecordSchema ForDocs(const PipelineConfig& c);
   static RecordSchema ForGroups(const PipelineConfig& c);
 };
+
+// Reduces the rows that `read` delivers to the sink it is given into `*out`,
+// as ReadKeyedFile reduces a file's rows: `out->key` names the rows in
+// bad-record reports ("KEY:ROW: reason"), `out->table` must have
+// schema.columns.size() columns and `out->reduced` must be empty (one call
+// per ParsedFile; ReduceNewest reduces across them). Row numbers are the ones
+// `read` gives the sink. Returns `read`'s status, or, with
+// BadRecordPolicy::kStop, Corruption naming the first bad record.
+Status ReduceRows(const RecordSchema& schema, BadRecordPolicy policy,
+                  const std::function<Status(RowSink&)>& read, ParsedFile* out);
 
 // Reads and reduces one file. With BadRecordPolicy::kStop the first bad
 // record fails the read with Corruption naming the file, line and offset, and

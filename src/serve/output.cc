@@ -117,4 +117,12 @@ std::string DocToText(const DocOut& doc) {
   return out;
 }
 
+std::string QueryResultJson(const IndexView& view, const SearchResults& results, bool scored) {
+  JsonWriter w;
+  w.BeginObject().Field("total", results.total);
+  WriteGenerationFields(w, view.manifest_key(), view.manifest());
+  WriteHitsField(w, results, scored);
+  return w.EndObject().Take();
+}
+
 }  // namespace freshet

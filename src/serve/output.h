@@ -29,6 +29,9 @@ void WriteGenerationFields(JsonWriter& w, std::string_view manifest_key, const M
 // scores when they are ranked by score.
 void WriteHitsField(JsonWriter& w, const SearchResults& results, bool scored);
 void WriteBatch(JsonWriter& w, const BatchRecord& b);
+// The answer of `query --json` (and of the Python binding's Index.search):
+// {"total", the generation's fields, "hits"}, from `view`'s `results`.
+std::string QueryResultJson(const IndexView& view, const SearchResults& results, bool scored);
 
 std::string ValueToJson(const Value& v);
 std::string DocToJson(const DocOut& doc, bool with_score = false);

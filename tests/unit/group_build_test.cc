@@ -125,6 +125,28 @@ TEST_F(GroupBuildTest, BaseKeepsGroupsWithoutDocsForLaterDeltas) {
   EXPECT_EQ(base_.stats.docs, 4);
 }
 
+TEST_F(GroupBuildTest, AShardBuiltAloneIsTheSegmentTheWholeBuildGivesIt) {
+  BuildStats all_stats;
+  auto all = BuildBase(config_, Index(base_docs_), Index(base_items_), 2, &all_stats);
+  ASSERT_TRUE(all.ok());
+  int64_t docs = 0;
+  for (int shard = 0; shard < 2; ++shard) {
+    BuildStats stats;
+    auto alone = BuildBase(config_, Index(base_docs_), Index(base_items_), 2, &stats, shard);
+    ASSERT_TRUE(alone.ok()) << alone.status().ToString();
+    ASSERT_EQ(alone->size(), 2u);
+    EXPECT_EQ(WriteSegment((*alone)[shard]), WriteSegment((*all)[shard]));
+    EXPECT_TRUE((*alone)[1 - shard].groups.empty());  // the other shard's groups are left out
+    docs += stats.docs;
+  }
+  EXPECT_EQ(docs, all_stats.docs);
+  BuildStats stats;
+  auto out_of_range = BuildBase(config_, Index(base_docs_), {}, 2, &stats, 2);
+  ASSERT_FALSE(out_of_range.ok());
+  EXPECT_EQ(out_of_range.status().message(),
+            "shard 2 out of range: the build has 2 shards (0 to 1)");
+}
+
 TEST_F(GroupBuildTest, TouchedGroupIsRecomputedWithItsUntouchedSiblings) {
   Built d = Delta({Doc("a1", "i1", 11, "green shoe", 5.0)});
   EXPECT_EQ(d.groups.size(), 1u);                                     // only i1 was touched

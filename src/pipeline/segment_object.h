@@ -1,0 +1,32 @@
+// A segment as an object of the output store: its bytes under a name derived
+// from them (manifest.h's layout), written once. A retried or repeated build
+// of the same segment writes the same bytes under the same name, so a
+// publication may be redone by any process, any number of times.
+//
+// Thread-safe (pure functions; the store's calls are).
+#pragma once
+
+#include <string>
+
+#include "common/status.h"
+#include "index/manifest.h"
+#include "index/segment.h"
+#include "storage/object_store.h"
+
+namespace freshet {
+
+struct SegmentObject {
+  SegmentRef ref;     // key "segments/<content hash>.seg", size, checksum, counts
+  std::string bytes;  // the segment file
+};
+
+// Writes `data` in segment format `format` and names it by its content.
+SegmentObject EncodeSegment(const SegmentData& data, uint32_t format);
+
+// Writes `bytes` under `key` unless an object is there already: an object of
+// the same content-derived name and the same size is the same content (a
+// retry or a crash redo) and is left as it is. Corruption if it exists with
+// another size; the store's error otherwise.
+Status PutContentAddressed(ObjectStore& store, const std::string& key, const std::string& bytes);
+
+}  // namespace freshet
