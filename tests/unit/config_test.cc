@@ -173,7 +173,7 @@ TEST(ConfigTest, SegmentFormatIsTheNewestUnlessSetToOneThisBuildWrites) {
   auto with = [](std::string_view value) { return WithPipelineKey("segment_format", value); };
   auto c = Parse(kValid);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->segment_format, static_cast<int>(kSegmentFormatVersion));
+  EXPECT_EQ(c->segment_format, static_cast<int>(kDefaultWrittenSegmentFormatVersion));
   c = Parse(with("3"));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->segment_format, 3);

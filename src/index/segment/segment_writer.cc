@@ -20,6 +20,7 @@
 #include "index/segment/term_blocks.h"
 #include "index/segment/term_dictionary.h"
 #include "index/segment/term_table.h"
+#include "index/segment/tombstones.h"
 
 namespace freshet {
 namespace {
@@ -310,6 +311,7 @@ std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
     file.Add(SectionId::kGroupLengthBlocks, EncodeLengthBlocks(group_lengths, num_groups));
   }
 
+  if (format_version >= 5) file.Add(SectionId::kTombstones, EncodeTombstones(data.tombstones));
   file.Add(SectionId::kDocIdIndex, EncodeDocIdIndex(DocIds(data)));
   return file.Finish();
 }
