@@ -401,5 +401,56 @@ TEST(GroupLayersTest, ARecordOnlyLayerChangesWhatTheLowerDocsHold) {
             (std::pair<std::string, Value>{"item_name", Value::String("blue kite")}));
 }
 
+// Compaction: a format-5 generation merges into a base that answers alike,
+// written in format 4 or 5.
+TEST(GroupLayersTest, AFormatFiveGenerationMergesIntoAnEqualBase) {
+  for (uint32_t seed : {31u, 32u, 33u}) {
+    const Generation gen = RandomGeneration(seed, 100, 4, 2);
+    auto layered = OpenView(gen.base, gen.layers, 5, 5);
+    ASSERT_TRUE(layered.ok()) << layered.status().ToString();
+    const IndexView& view = *layered->view;
+    std::vector<MergeSource> sources;
+    for (size_t i = 0; i < view.directory().size(); ++i) {
+      sources.push_back(
+          MergeSource{&view.directory().segment(i), &view.HiddenGroups(i), &view.HiddenDocs(i)});
+    }
+    MergeStats stats;
+    auto merged = MergeSegments(sources, Schema(), 2, 1, &stats);
+    ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+    EXPECT_EQ(static_cast<uint64_t>(stats.docs), view.LiveDocs());
+    for (uint32_t format : {4u, 5u}) {
+      auto base = OpenView(*merged, {}, format, format);
+      ASSERT_TRUE(base.ok()) << base.status().ToString();
+      ExpectSameAnswers(view, *base->view,
+                        fmt::format("seed {} merged into format {}", seed, format));
+    }
+  }
+}
+
+// A doc served by two sources is an error naming both segments, not a
+// duplicate in the merged base.
+TEST(GroupLayersTest, MergingADocServedTwiceIsCorruption) {
+  const Generation gen = RandomGeneration(41, 30, 1, 1);
+  auto layered = OpenView(gen.base, gen.layers, 5, 5);
+  ASSERT_TRUE(layered.ok());
+  const IndexView& view = *layered->view;
+  // The base's docs all said to be served: the lower copies of changed docs
+  // come along.
+  const std::vector<bool> none_hidden(view.directory().segment(0).num_docs(), false);
+  std::vector<MergeSource> sources;
+  for (size_t i = 0; i < view.directory().size(); ++i) {
+    sources.push_back(MergeSource{&view.directory().segment(i), &view.HiddenGroups(i),
+                                  i == 0 ? &none_hidden : &view.HiddenDocs(i)});
+  }
+  MergeStats stats;
+  auto merged = MergeSegments(sources, Schema(), 1, 1, &stats);
+  ASSERT_FALSE(merged.ok());
+  EXPECT_EQ(merged.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(merged.status().message().find(
+                "is served by both segment 'segments/0.seg' and segment 'segments/1.seg'"),
+            std::string::npos)
+      << merged.status().message();
+}
+
 }  // namespace
 }  // namespace freshet
