@@ -203,9 +203,11 @@ class BatchRunner {
   Manifest NextManifest(const PipelineState& state, TimeMicros base_cut) const;
   // Writes segments, then the manifest; returns the manifest's key. Base
   // segments replace `manifest->base`; delta segments are appended to
-  // `manifest->delta` as layer `layer`.
+  // `manifest->delta` as layer `layer`. Segments are written in `format`
+  // (0: pipeline.segment_format).
   Result<std::string> Publish(Manifest* manifest, std::vector<SegmentData>* delta_or_base,
-                              bool is_base, uint32_t layer, BatchRecord* record);
+                              bool is_base, uint32_t layer, BatchRecord* record,
+                              uint32_t format = 0);
   // The committed state, after resolving a failed commit and renewing the
   // lease. Fenced if this runner's epoch is not the current one;
   // FailedPrecondition if nothing was published yet (no manifest key).

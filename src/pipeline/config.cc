@@ -324,7 +324,7 @@ Result<PipelineConfig> ParsePipelineConfig(std::string_view text, std::string_vi
   RETURN_IF_ERROR(pipeline.Int("threads", &c.threads, 0, 256));
   RETURN_IF_ERROR(pipeline.Int("shards", &c.shards, 1, 256));
   RETURN_IF_ERROR(pipeline.Int("segment_format", &c.segment_format, 3,
-                               static_cast<int>(kDefaultWrittenSegmentFormatVersion)));
+                               static_cast<int>(kSegmentFormatVersion)));
   RETURN_IF_ERROR(pipeline.Int("delta_layers", &c.delta_layers, 1, 1000));
   RETURN_IF_ERROR(pipeline.Fraction("max_shrink", &c.max_shrink));
   RETURN_IF_ERROR(
