@@ -58,7 +58,10 @@ enum class SectionId : uint32_t {
   // the same id in a higher layer or by a tombstone there. A delta then
   // holds only the changed docs of a group, the tombstones of the docs that
   // left it (deleted or moved out), and the group's record as of its layer.
-  // Format 4 and older entries hide the lower layers' group whole.
+  // The group-space sections therefore index the record of a group without
+  // docs too (it serves the docs lower layers hold). Format 4 and older
+  // entries hide the lower layers' group whole. Which mixtures a generation
+  // may stack: index/group_directory.h.
   kTombstones = 19,  // tombstones.h
 };
 
