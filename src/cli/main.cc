@@ -403,6 +403,10 @@ int DumpSegment(const SegmentReader& s) {
   for (uint32_t i = 0; i < s.num_docs(); ++i) {
     std::cout << "doc\t" << s.DocId(i) << '\t' << s.GroupKey(s.DocGroup(i)) << '\n';
   }
+  for (const Tombstones::Entry& t : s.tombstones().entries()) {
+    std::cout << "tombstone\t" << t.id << '\t' << s.GroupKey(t.group) << '\t'
+              << (t.kind == TombstoneKind::kMoved ? "moved" : "deleted") << '\n';
+  }
   std::string line;
   Status failed;
   Status listed = s.ForEachTerm([&](size_t field, std::string_view term, uint64_t) {
@@ -473,8 +477,11 @@ int InspectCommand(const std::string& path, int docs, int terms, bool dump, bool
   std::cout << fmt::format("segment {}: {} ({} bytes, format {}), checksums OK\n", key,
                            s.kind() == SegmentKind::kBase ? "base" : "delta", s.size_bytes(),
                            s.format_version());
-  std::cout << fmt::format("docs {}  groups {}  terms {}\n", s.num_docs(), s.num_groups(),
+  std::cout << fmt::format("docs {}  groups {}  terms {}", s.num_docs(), s.num_groups(),
                            s.num_terms());
+  // Format 5 on: the docs of lower layers this one deletes or moves out.
+  if (s.SupersedesDocsById()) std::cout << fmt::format("  tombstones {}", s.tombstones().size());
+  std::cout << '\n';
   std::cout << "fields:\n";
   // A text field's analyzer is shown unless every one is ascii (as in every
   // segment from before per-field analyzers).
@@ -734,8 +741,9 @@ int main(int argc, char** argv) {
   inspect_cmd->add_option("--docs", inspect_docs, "also print the first N docs");
   inspect_cmd->add_option("--terms", inspect_terms, "also print the first N terms");
   inspect_cmd->add_flag("--dump", inspect_dump,
-                        "segments only: print every doc (doc, id, group) and every term with "
-                        "its doc ids (term, field, term, ids), tab-separated, instead");
+                        "segments only: print every doc (doc, id, group), every tombstone of a "
+                        "format-5 segment (tombstone, id, group, deleted|moved) and every term "
+                        "with its doc ids (term, field, term, ids), tab-separated, instead");
   inspect_cmd->add_flag("--verify", inspect_verify,
                         "Parquet files: also decode every page of every column and name the "
                         "first bad one (row group, column, page offset); exit 1 if one is bad "

@@ -15,6 +15,7 @@
 #include "index/current_pointer.h"
 #include "index/search/bm25_scorer.h"
 #include "index/search/boolean_iterators.h"
+#include "index/search/live_group_fields.h"
 #include "index/search/segment_query.h"
 #include "index/search/top_hits.h"
 
@@ -115,63 +116,34 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
     ASSIGN_OR_RETURN(auto seg, load(ref));
     view->delta_.push_back(std::move(seg));
   }
-  // A group is served from its highest delta layer, else from the base: its
-  // docs in lower segments are superseded, a run of ordinals each.
-  using Runs = std::vector<std::pair<uint32_t, uint32_t>>;
-  auto hide_group = [](const SegmentReader& seg, std::string_view key, std::vector<bool>* hidden,
-                       Runs* runs) {
-    auto g = seg.FindGroup(key);
-    if (!g) return;
-    (*hidden)[*g] = true;
-    const uint32_t first = seg.GroupFirstDoc(*g);
-    const uint32_t n = seg.GroupDocCount(*g);
-    if (n > 0) runs->emplace_back(first, first + n);
-  };
   for (const auto& s : view->base_) view->segments_.push_back(s.get());
   for (const auto& s : view->delta_) view->segments_.push_back(s.get());
-  const size_t num_base = view->base_.size();
-  const std::vector<SegmentRef>& refs = view->manifest_.delta;
-  view->hidden_.resize(view->segments_.size());
-  view->hidden_groups_.resize(view->segments_.size());
+  std::vector<uint32_t> layers(view->base_.size(), 0);
+  for (const SegmentRef& ref : view->manifest_.delta) layers.push_back(ref.layer + 1);
+  ASSIGN_OR_RETURN(view->directory_, GroupDirectory::Build(view->segments_, layers, key));
   for (size_t i = 0; i < view->segments_.size(); ++i) {
-    const SegmentReader& seg = *view->segments_[i];
-    std::vector<bool>& hidden_groups = view->hidden_groups_[i];
-    hidden_groups.assign(seg.num_groups(), false);
-    Runs groups;
-    // Base segments: hidden by every delta segment. Delta segments: by those
-    // of higher layers.
-    for (size_t upper = std::max(i + 1, num_base); upper < view->segments_.size(); ++upper) {
-      if (i >= num_base && refs[upper - num_base].layer == refs[i - num_base].layer) continue;
-      const SegmentReader& over = *view->segments_[upper];
-      for (uint32_t g = 0; g < over.num_groups(); ++g) {
-        hide_group(seg, over.GroupKey(g), &hidden_groups, &groups);
-      }
-    }
-    // Sorted and merged (a group superseded by two layers is listed twice).
-    std::sort(groups.begin(), groups.end());
+    // The superseded docs as sorted runs [first, end).
+    const std::vector<bool>& hidden = view->directory_->HiddenDocs(i);
     auto& runs = view->hidden_runs_.emplace_back();
-    for (const auto& [first, end] : groups) {
-      if (!runs.empty() && first <= runs.back().second) {
-        runs.back().second = std::max(runs.back().second, end);
+    uint32_t superseded = 0;
+    for (uint32_t d = 0; d < hidden.size(); ++d) {
+      if (!hidden[d]) continue;
+      ++superseded;
+      if (!runs.empty() && runs.back().second == d) {
+        ++runs.back().second;
       } else {
-        runs.emplace_back(first, end);
+        runs.emplace_back(d, d + 1);
       }
     }
-    std::vector<bool>& hidden = view->hidden_[i];
-    hidden.assign(seg.num_docs(), false);
-    uint32_t superseded = 0;
-    for (const auto& [first, end] : runs) {
-      std::fill(hidden.begin() + first, hidden.begin() + end, true);
-      superseded += end - first;
-    }
-    const uint32_t live = seg.num_docs() - superseded;
+    const uint32_t live = view->segments_[i]->num_docs() - superseded;
     view->live_in_segment_.push_back(live);
     view->live_docs_ += live;
   }
   return view;
 }
 
-Result<DocOut> IndexView::MakeDoc(const SegmentReader& seg, uint32_t ord) const {
+Result<DocOut> IndexView::MakeDoc(size_t segment, uint32_t ord) const {
+  const SegmentReader& seg = *segments_[segment];
   const SegmentSchema& schema = seg.schema();
   DocOut out;
   out.id = std::string(seg.DocId(ord));
@@ -182,7 +154,9 @@ Result<DocOut> IndexView::MakeDoc(const SegmentReader& seg, uint32_t ord) const 
   for (size_t c = 0; c < schema.doc_columns.size() && c < row.size(); ++c) {
     if (schema.doc_roles[c] & kRoleStored) out.fields.emplace_back(schema.doc_columns[c], row[c]);
   }
-  ASSIGN_OR_RETURN(auto group, seg.Group(g));
+  // The group's fields and aggregates from the record that serves it.
+  const RecordLocation live = directory_->LiveRecord(segment, g);
+  ASSIGN_OR_RETURN(auto group, segments_[live.segment]->Group(live.group));
   for (size_t c = 0; c < schema.group_columns.size(); ++c) {
     if (!(schema.group_roles[c] & kRoleStored)) continue;
     Value v = group.has_record && c < group.row.size() ? group.row[c] : Value::Null();
@@ -244,6 +218,17 @@ Result<uint64_t> IndexView::LiveDocFreq(const std::string& field, const std::str
     const SegmentReader& seg = *segments_[i];
     auto f = seg.schema().FindField(field);
     if (!f || live_in_segment_[i] == 0) continue;
+    const std::vector<bool>& hidden = directory_->HiddenDocs(i);
+    if (seg.schema().IsGroupField(*f) && !directory_->ImportedGroups(i).empty()) {
+      // The live docs whose live record holds the term.
+      ASSIGN_OR_RETURN(auto postings, LiveGroupFields(*directory_, i).OpenPostings(*f, token));
+      if (!postings) continue;
+      for (uint32_t d = postings->Next(); d != kNoMoreDocs; d = postings->Next()) {
+        df += hidden[d] ? 0 : 1;
+      }
+      RETURN_IF_ERROR(postings->status());
+      continue;
+    }
     const uint32_t all = seg.DocFreq(*f, token);
     if (all == 0 || live_in_segment_[i] == seg.num_docs()) {
       df += all;
@@ -267,7 +252,6 @@ Result<uint64_t> IndexView::LiveDocFreq(const std::string& field, const std::str
       }
       df += all - superseded;
     } else {
-      const std::vector<bool>& hidden = hidden_[i];
       for (uint32_t d = postings->Next(); d != kNoMoreDocs; d = postings->Next()) {
         df += hidden[d] ? 0 : 1;
       }
@@ -287,8 +271,9 @@ const std::map<std::string, IndexView::FieldLengthStats, std::less<>>& IndexView
   std::call_once(field_lengths_once_, [this] {
     for (size_t i = 0; i < segments_.size(); ++i) {
       const SegmentReader& seg = *segments_[i];
-      const std::vector<bool>& hidden = hidden_[i];
+      const std::vector<bool>& hidden = directory_->HiddenDocs(i);
       const uint32_t live = live_in_segment_[i];
+      const std::vector<uint32_t>& imported = directory_->ImportedGroups(i);
       const SegmentSchema& schema = seg.schema();
       for (size_t f = 0; f < schema.field_count(); ++f) {
         auto total = seg.TotalFieldLength(f);
@@ -302,6 +287,19 @@ const std::map<std::string, IndexView::FieldLengthStats, std::less<>>& IndexView
           if (hidden[d] == add_live) continue;
           const uint64_t length = seg.FieldLength(f, d).value_or(0);
           tokens = add_live ? tokens + length : tokens - length;
+        }
+        if (schema.IsGroupField(f) && !imported.empty()) {
+          // The live docs of groups served by another segment's record
+          // hold that record's length, not their own group's.
+          const LiveGroupFields fields(*directory_, i);
+          for (uint32_t g : imported) {
+            const uint32_t first = seg.GroupFirstDoc(g);
+            for (uint32_t d = first; d < first + seg.GroupDocCount(g); ++d) {
+              if (hidden[d]) continue;
+              tokens += fields.FieldLength(f, d).value_or(0);
+              tokens -= seg.FieldLength(f, d).value_or(0);
+            }
+          }
         }
         FieldLengthStats& stats = field_lengths_[schema.FieldName(f)];
         stats.total += tokens;
@@ -364,7 +362,9 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
                      id_sorted_searches_.fetch_add(1, std::memory_order_relaxed) > 0;
   for (size_t s = 0; s < segments_.size(); ++s) {
     const SegmentReader& seg = *segments_[s];
-    ASSIGN_OR_RETURN(auto matches, CompileQuery(seg, query));
+    const LiveGroupFields fields(*directory_, s);
+    const LiveGroupFields* live = fields.imports() ? &fields : nullptr;
+    ASSIGN_OR_RETURN(auto matches, CompileQuery(seg, query, live));
     std::optional<size_t> sort_field;
     if (sort.kind == SortOrder::Kind::kField) {
       sort_field = seg.schema().FindField(sort.field);
@@ -375,9 +375,9 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
     }
     std::unique_ptr<SegmentScorer> scorer;
     if (!term_lists.empty() && !term_lists[terms_of[s]].empty()) {
-      ASSIGN_OR_RETURN(scorer, SegmentScorer::Open(seg, term_lists[terms_of[s]]));
+      ASSIGN_OR_RETURN(scorer, SegmentScorer::Open(seg, term_lists[terms_of[s]], live));
     }
-    const std::vector<bool>& hidden = hidden_[s];
+    const std::vector<bool>& hidden = directory_->HiddenDocs(s);
     // Sorted by doc id, once the page is full, a match whose id key is above
     // the worst kept id's is not kept: its id is never read.
     const IdSortKeys* id_keys = nullptr;
@@ -400,7 +400,7 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
         }
         hit.key = scorer->Score(d);
       } else if (sort_field) {
-        hit.key = seg.Numeric(*sort_field, d);
+        hit.key = live ? live->Numeric(*sort_field, d) : seg.Numeric(*sort_field, d);
         if (top.full() && !top.MightKeepKey(hit.key)) return;
       } else if (id_bound && !id_bound->MayPrecede(id_keys->key(d))) {
         return;
@@ -435,7 +435,9 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
   }
   std::vector<Hit> hits = top.TakeSorted();
   for (size_t i = options.offset; i < hits.size(); ++i) {
-    ASSIGN_OR_RETURN(DocOut doc, MakeDoc(*hits[i].segment, hits[i].ord));
+    const size_t segment = static_cast<size_t>(
+        std::find(segments_.begin(), segments_.end(), hits[i].segment) - segments_.begin());
+    ASSIGN_OR_RETURN(DocOut doc, MakeDoc(segment, hits[i].ord));
     if (sort.kind == SortOrder::Kind::kScore) doc.score = hits[i].key;
     out.docs.push_back(std::move(doc));
   }
@@ -445,13 +447,17 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
 std::optional<IndexView::DocLocation> IndexView::FindLive(std::string_view id) const {
   for (size_t s = segments_.size(); s-- > 0;) {  // highest layer first, the base last
     auto ord = segments_[s]->FindDoc(id);
-    if (ord && !hidden_[s][*ord]) return DocLocation{segments_[s], *ord};
+    if (ord && !directory_->HiddenDocs(s)[*ord]) return DocLocation{segments_[s], *ord};
   }
   return std::nullopt;
 }
 
 Result<DocOut> IndexView::GetDoc(std::string_view id) const {
-  if (auto loc = FindLive(id)) return MakeDoc(*loc->segment, loc->ord);
+  if (auto loc = FindLive(id)) {
+    const size_t segment = static_cast<size_t>(
+        std::find(segments_.begin(), segments_.end(), loc->segment) - segments_.begin());
+    return MakeDoc(segment, loc->ord);
+  }
   return Status::NotFound(fmt::format("doc '{}' not found", id));
 }
 

@@ -1,5 +1,7 @@
 // IndexView: one published generation as readers see it: the base segments
-// plus the newest delta's, the delta superseding the base group by group.
+// plus the newest delta's, each layer superseding the lower ones group by
+// group (formats 1 to 4) or doc by doc and record by record (format 5), as
+// GroupDirectory (group_directory.h) sets out.
 //
 // Thread-safe after Open: read-only, but for the ranking statistics it
 // computes on first use under its own locks. Segments are shared with a
@@ -15,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "index/group_directory.h"
 #include "index/manifest.h"
 #include "index/query.h"
 #include "index/ranking.h"
@@ -87,16 +90,28 @@ class IndexView {
   const std::vector<std::shared_ptr<const SegmentReader>>& delta() const { return delta_; }
 
   // True if base doc `ord` of base segment `segment` is superseded by the delta.
-  bool BaseHidden(size_t segment, uint32_t ord) const { return hidden_[segment][ord]; }
+  bool BaseHidden(size_t segment, uint32_t ord) const {
+    return directory_->HiddenDocs(segment)[ord];
+  }
   // True if doc `ord` of delta segment `segment` is superseded by a higher layer.
   bool DeltaHidden(size_t segment, uint32_t ord) const {
-    return hidden_[base_.size() + segment][ord];
+    return directory_->HiddenDocs(base_.size() + segment)[ord];
   }
-  // Per group of segment `segment` (of base() then delta(), in that order:
+  // Per doc of segment `segment` (of base() then delta(), in that order:
   // delta segment i is segment base().size() + i), true if a higher layer
-  // lists the group: the group, its record and its docs are superseded there,
-  // served from the highest layer that lists it. Valid while the view lives.
-  const std::vector<bool>& HiddenGroups(size_t segment) const { return hidden_groups_[segment]; }
+  // supersedes it. Valid while the view lives.
+  const std::vector<bool>& HiddenDocs(size_t segment) const {
+    return directory_->HiddenDocs(segment);
+  }
+  // Per group of segment `segment`, true if a higher layer lists the group:
+  // its record is superseded there, served from the highest layer that
+  // lists it; so are its docs when that layer is of format 1 to 4 (format
+  // 5: each doc by id, HiddenDocs). Valid while the view lives.
+  const std::vector<bool>& HiddenGroups(size_t segment) const {
+    return directory_->SupersededRecords(segment);
+  }
+  // Which record serves each group's docs. Valid while the view lives.
+  const GroupDirectory& directory() const { return *directory_; }
 
   // Every live doc matching `query`, ranked by `options.sort`. BM25's
   // collection statistics (doc count, doc frequencies, average field
@@ -121,7 +136,9 @@ class IndexView {
 
  private:
   IndexView() = default;
-  Result<DocOut> MakeDoc(const SegmentReader& seg, uint32_t ord) const;
+  // Doc `ord` of segment `segment` (of segments_), with its live record's
+  // group fields.
+  Result<DocOut> MakeDoc(size_t segment, uint32_t ord) const;
   // Docs of `field` holding `token` among the live docs, from the cache.
   Result<uint64_t> LiveDocFreq(const std::string& field, const std::string& token) const;
   struct FieldLengthStats {
@@ -139,8 +156,7 @@ class IndexView {
   // Every segment, base first then delta in manifest order, and per segment
   // which of its docs are superseded and how many are live.
   std::vector<const SegmentReader*> segments_;
-  std::vector<std::vector<bool>> hidden_;
-  std::vector<std::vector<bool>> hidden_groups_;  // per segment, per group
+  std::unique_ptr<GroupDirectory> directory_;
   // The same as sorted runs [first, end) of superseded docs.
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> hidden_runs_;
   std::vector<uint32_t> live_in_segment_;

@@ -372,19 +372,21 @@ Status BatchRunner::ReadWindow(ObjectStore& store, const Discovery& d, const Sou
   return Status::OK();
 }
 
-Result<SegmentRef> BatchRunner::WriteSegmentFile(SegmentData* data) {
-  SegmentObject object = EncodeSegment(*data, static_cast<uint32_t>(config_.segment_format));
+Result<SegmentRef> BatchRunner::WriteSegmentFile(SegmentData* data, uint32_t format) {
+  if (format == 0) format = static_cast<uint32_t>(config_.segment_format);
+  SegmentObject object = EncodeSegment(*data, format);
   *data = SegmentData();  // release memory early
   RETURN_IF_ERROR(PutContentAddressed(*output_, object.ref.key, object.bytes));
   return object.ref;
 }
 
 Result<std::string> BatchRunner::Publish(Manifest* manifest, std::vector<SegmentData>* segments,
-                                         bool is_base, uint32_t layer, BatchRecord* record) {
+                                         bool is_base, uint32_t layer, BatchRecord* record,
+                                         uint32_t format) {
   std::vector<SegmentRef> refs(segments->size());
   std::vector<Status> errors(segments->size());
   ParallelFor(segments->size(), config_.threads, [&](size_t i) {
-    auto ref = WriteSegmentFile(&(*segments)[i]);
+    auto ref = WriteSegmentFile(&(*segments)[i], format);
     if (ref.ok()) {
       refs[i] = std::move(*ref);
     } else {
@@ -576,6 +578,27 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   ASSIGN_OR_RETURN(auto segments,
                    BuildDelta(config_, base, newest_docs, newest_groups, config_.shards, &stats,
                               incremental ? &changed : nullptr));
+  // Format 5 supersedes lower docs by id: the touched groups' lower live
+  // copies that left them get tombstones. A base whose docs carry their
+  // group's fields (format 3) cannot lie under format 5: such a delta is
+  // written in format 4 until a new base.
+  uint32_t delta_format = static_cast<uint32_t>(config_.segment_format);
+  if (delta_format >= 5) {
+    std::vector<LowerSegment> lower;
+    for (size_t i = 0; i < committed->base().size(); ++i) {
+      if (!committed->base()[i]->HasGroupSpace()) delta_format = 4;
+      lower.push_back(LowerSegment{committed->base()[i].get(), nullptr});
+    }
+    if (incremental) {
+      // Over the committed layers, with what they already supersede.
+      lower.clear();
+      for (size_t i = 0; i < committed->directory().size(); ++i) {
+        lower.push_back(
+            LowerSegment{&committed->directory().segment(i), &committed->HiddenDocs(i)});
+      }
+    }
+    if (delta_format >= 5) AddLowerTombstones(lower, &segments);
+  }
   rec.docs = stats.docs;
   rec.groups = stats.groups;
   rec.deleted_docs = stats.deleted_docs;
@@ -608,7 +631,8 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
     rec.bytes_written += static_cast<int64_t>(json.size());
   }
   CrashPoint("after_inputs");
-  ASSIGN_OR_RETURN(std::string key, Publish(&manifest, &segments, false, layer, &rec));
+  ASSIGN_OR_RETURN(std::string key,
+                   Publish(&manifest, &segments, false, layer, &rec, delta_format));
   rec.publish_micros = timer.Lap();
 
   // Commit.

@@ -236,11 +236,14 @@ class BatchRunner {
   Manifest NextManifest(const PipelineState& state, TimeMicros base_cut) const;
   // Writes segments, then the manifest; returns the manifest's key. Base
   // segments replace `manifest->base`; delta segments are appended to
-  // `manifest->delta` as layer `layer`.
+  // `manifest->delta` as layer `layer`. Segments are written in `format`
+  // (0: pipeline.segment_format).
   Result<std::string> Publish(Manifest* manifest, std::vector<SegmentData>* delta_or_base,
-                              bool is_base, uint32_t layer, BatchRecord* record);
-  // Writes one segment under its content-derived name (freeing `data`).
-  Result<SegmentRef> WriteSegmentFile(SegmentData* data);
+                              bool is_base, uint32_t layer, BatchRecord* record,
+                              uint32_t format = 0);
+  // Writes one segment under its content-derived name (freeing `data`), in
+  // segment format `format` (0: pipeline.segment_format).
+  Result<SegmentRef> WriteSegmentFile(SegmentData* data, uint32_t format = 0);
   // Publish() of segments already written: `refs` in manifest order.
   Result<std::string> PublishWritten(Manifest* manifest, std::vector<SegmentRef> refs, bool is_base,
                                      uint32_t layer, BatchRecord* record);

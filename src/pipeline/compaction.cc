@@ -61,12 +61,13 @@ Result<BatchOutcome> BatchRunner::Compact(CompactWhen when) {
   ASSIGN_OR_RETURN(std::shared_ptr<IndexView> view, CommittedView(state));
   const IndexView& committed = *view;
 
-  // Merge: each group from the layer that serves it.
+  // Merge: each group record and each doc from the layer that serves it.
   std::vector<MergeSource> sources;
   const size_t num_base = committed.base().size();
   for (size_t i = 0; i < num_base + committed.delta().size(); ++i) {
     const auto& segment = i < num_base ? committed.base()[i] : committed.delta()[i - num_base];
-    sources.push_back(MergeSource{segment.get(), &committed.HiddenGroups(i)});
+    sources.push_back(
+        MergeSource{segment.get(), &committed.HiddenGroups(i), &committed.HiddenDocs(i)});
   }
   MergeStats stats;
   auto merged =

@@ -82,9 +82,11 @@ struct PipelineConfig {
   BadRecordPolicy bad_records = BadRecordPolicy::kSkip;
   int threads = 0;  // 0: one per core
   int shards = 2;   // segments per generation (by hash of the group key)
-  // The segment format written (3 or 4, kSegmentFormatVersion by default):
-  // 3 while readers of an older build still serve the output.
-  int segment_format = static_cast<int>(kSegmentFormatVersion);
+  // The segment format written (3 to 5, kDefaultWrittenSegmentFormatVersion
+  // by default): 3 while readers of an older build still serve the output;
+  // 5 writes deltas whose layers supersede lower docs by id (whole touched
+  // groups plus tombstones for the docs that left them).
+  int segment_format = static_cast<int>(kDefaultWrittenSegmentFormatVersion);
   // Most layers a delta may have; beyond, a batch rebuilds the whole window
   // into one layer. 1: every batch rebuilds the whole window.
   int delta_layers = 8;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "common/crash_point.h"
@@ -260,6 +261,48 @@ Result<std::vector<SegmentData>> BuildBase(const PipelineConfig& config, const N
     if (!outside(rec->id)) ApplyGroupRecord(rec, &states[std::string(rec->id)]);
   }
   return Assemble(config, SegmentKind::kBase, states, shards, stats);
+}
+
+size_t AddLowerTombstones(const std::vector<LowerSegment>& lower, std::vector<SegmentData>* layer) {
+  // Every doc of the layer by id: a lower copy found here left its group
+  // by a move.
+  struct Copy {
+    const SegmentData* segment;
+    const SegmentDoc* doc;
+  };
+  std::unordered_map<std::string_view, Copy> in_layer;
+  for (const SegmentData& data : *layer) {
+    for (const SegmentDoc& doc : data.docs) in_layer.emplace(doc.id, Copy{&data, &doc});
+  }
+  size_t added = 0;
+  for (SegmentData& data : *layer) {
+    for (uint32_t g = 0; g < data.groups.size(); ++g) {
+      const SegmentGroup& group = data.groups[g];
+      std::vector<SegmentTombstone> left;
+      for (const LowerSegment& l : lower) {
+        const auto lg = l.segment->FindGroup(group.key);
+        if (!lg) continue;
+        const uint32_t first = l.segment->GroupFirstDoc(*lg);
+        for (uint32_t ord = first; ord < first + l.segment->GroupDocCount(*lg); ++ord) {
+          if (l.hidden && (*l.hidden)[ord]) continue;
+          const std::string_view id = l.segment->DocId(ord);
+          auto copy = in_layer.find(id);
+          if (copy == in_layer.end()) {
+            left.push_back(SegmentTombstone{std::string(id), g, l.segment->DocVersion(ord),
+                                            TombstoneKind::kDeleted});
+          } else if (copy->second.segment != &data || copy->second.doc->group != g) {
+            left.push_back(SegmentTombstone{std::string(id), g, copy->second.doc->version,
+                                            TombstoneKind::kMoved});
+          }
+        }
+      }
+      std::sort(left.begin(), left.end(),
+                [](const SegmentTombstone& a, const SegmentTombstone& b) { return a.id < b.id; });
+      added += left.size();
+      for (SegmentTombstone& t : left) data.tombstones.push_back(std::move(t));
+    }
+  }
+  return added;
 }
 
 }  // namespace freshet

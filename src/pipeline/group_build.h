@@ -57,6 +57,22 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
                                             int shards, BuildStats* stats,
                                             const std::set<std::string>* only_groups = nullptr);
 
+// A segment a new delta layer lies over, with its docs a higher layer
+// already supersedes (null: none).
+struct LowerSegment {
+  const SegmentReader* segment = nullptr;
+  const std::vector<bool>* hidden = nullptr;
+};
+
+// Format 5: adds to `layer` (whole touched groups, as BuildDelta makes them)
+// a tombstone for every live doc `lower` holds under one of its groups that
+// the layer no longer holds there: `moved` when the layer holds the id under
+// another group (the tombstone then carries the new copy's version),
+// `deleted` otherwise (it carries the lower copy's version: the delete's is
+// not kept). A format-5 reader then serves exactly what a whole-group layer
+// of format 4 serves. Returns the number of tombstones added.
+size_t AddLowerTombstones(const std::vector<LowerSegment>& lower, std::vector<SegmentData>* layer);
+
 // Segments of a base generation from a snapshot's newest records, one per
 // shard. With `only_shard` (0 <= only_shard < shards), only the groups of
 // that shard (ShardOfGroup) are built, the other segments are empty: a shard

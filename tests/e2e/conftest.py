@@ -125,11 +125,14 @@ class Workspace:
                      fmt="jsonl", delta_layers=8):
         """`metastore`: a database URL (e.g. PostgreSQL's); `name`: the pipeline's
         name in it (tests sharing one database use distinct names)."""
-        self.config.write_text(CONFIG.format(policy=policy, bad_records=bad_records,
-                                             retention=retention, shards=shards,
-                                             metastore=metastore, name=name, cadence=cadence,
-                                             lease_ttl=lease_ttl, fmt=fmt,
-                                             delta_layers=delta_layers))
+        text = CONFIG.format(policy=policy, bad_records=bad_records, retention=retention,
+                             shards=shards, metastore=metastore, name=name, cadence=cadence,
+                             lease_ttl=lease_ttl, fmt=fmt, delta_layers=delta_layers)
+        # FRESHET_E2E_SEGMENT_FORMAT=N runs the suites on segment format N.
+        if os.environ.get("FRESHET_E2E_SEGMENT_FORMAT"):
+            text = text.replace("[pipeline]\n", "[pipeline]\nsegment_format = "
+                                f"{int(os.environ['FRESHET_E2E_SEGMENT_FORMAT'])}\n", 1)
+        self.config.write_text(text)
 
     def gen(self, partitions=12, seed=7, *extra, fmt="jsonl", out=None):
         self.clock = clock_after(partitions)

@@ -71,7 +71,7 @@ def answers(ws):
     return hits, {q: ws.query_ids(q) for q, _ in QUERIES}
 
 
-@pytest.mark.parametrize("segment_format", [4, 3])
+@pytest.mark.parametrize("segment_format", [4, 3, 5])
 def test_compacted_base_equals_build_full_at_its_cut(tmp_path, segment_format):
     ws = Workspace(tmp_path / "compacted")
     ws.path.mkdir()

@@ -19,13 +19,15 @@ from conftest import ROOT, run
 GOLDEN = ROOT / "tests" / "golden"
 FORMATS = {"segment-v1": 1, "segment-v2": 2, "segment-v3": 3,
            "segment-v4": 4,
-           "segment-v4-unicode": 4}  # folder -> segment format
+           "segment-v4-unicode": 4,
+           "segment-v5": 5}  # folder -> segment format
 # Non-empty sections of each segment format: META .. DOC_ID_INDEX (1-7) in
 # format 1, with FIELD_LENGTHS (8) in format 2; format 3 keeps META, GROUPS
 # and DOC_ID_INDEX and replaces the others (9-14); format 4 adds the group
-# fields' sections (15-18).
+# fields' sections (15-18); format 5 adds TOMBSTONES (19; a count of 0 in a
+# base).
 SECTIONS = {1: list(range(1, 8)), 2: list(range(1, 9)), 3: [1, 3, 7, 9, 10, 11, 12, 13, 14],
-            4: [1, 3, 7, *range(9, 19)]}
+            4: [1, 3, 7, *range(9, 19)], 5: [1, 3, 7, *range(9, 20)]}
 # Manifest keys of every golden index, oldest first: the base alone (format 1),
 # base + a one-layer delta (format 1), base + a two-layer delta (format 2).
 MANIFESTS = ["manifests/00000000000000000001-e1.json",

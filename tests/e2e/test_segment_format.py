@@ -1,7 +1,9 @@
 """pipeline.segment_format: a pipeline writes format 4 (group fields once per
 group) unless told to write format 3 (group fields on every doc), which
-readers of an older build read. Both answer every query alike, and a
-generation may mix them (an upgrade switches the setting between batches).
+readers of an older build read, or format 5 (delta layers that supersede lower
+docs by id, with tombstones for the docs that left a group). All answer every
+query alike, and a generation may mix them (an upgrade switches the setting
+between batches); a format-5 delta over a format-3 base is written in format 4.
 """
 import json
 import shutil
@@ -39,10 +41,13 @@ def segment_formats(index):
     return [struct.unpack_from("<I", (index / k).read_bytes(), 8)[0] for k in keys]
 
 
-@pytest.mark.parametrize("formats", [(4, 4, 4), (3, 3, 3), (3, 4, 4), (4, 3, 4)])
+@pytest.mark.parametrize("formats", [(4, 4, 4), (3, 3, 3), (3, 4, 4), (4, 3, 4), (5, 5, 5),
+                                     (4, 5, 5), (5, 4, 5), (3, 5, 5)])
 def test_each_segment_format_and_a_mix_answer_alike(tmp_path, formats):
     index = build(tmp_path, formats)
-    assert segment_formats(index) == list(formats)
+    # Format 5 cannot lie over a format-3 base: such deltas are format 4.
+    written = [4 if f == 5 and formats[0] == 3 else f for f in formats]
+    assert segment_formats(index) == written
     url = f"file://{index}"
     wrong = {}
     for q, want in CURRENT_ANSWERS.items():
@@ -71,5 +76,5 @@ def test_a_segment_format_this_build_does_not_write_is_refused_naming_the_key(tm
     p = run(["build-full", "--config", str(config), "--clock", "fixed:2026-05-04T10:00:00Z",
              "--cut", "2026-05-04T10:00:00Z"], check=False)
     assert p.returncode != 0
-    assert "pipeline.segment_format: must be between 3 and 4" in p.stderr
+    assert "pipeline.segment_format: must be between 3 and 5" in p.stderr
     assert not (work / "index" / "CURRENT").exists()

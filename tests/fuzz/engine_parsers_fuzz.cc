@@ -52,6 +52,9 @@ std::string ValidSegment(uint32_t format_version) {
       SegmentDoc{"a", 0, 1, Row{Value::String("a"), Value::String("red shoe"), Value::Double(1)}},
       SegmentDoc{"b", 0, 2, Row{Value::String("b"), Value::String("blue"), Value::Int64(2)}},
       SegmentDoc{"c", 1, 3, Row{Value::String("c"), Value(), Value::Double(3)}}};
+  // Written by format 5 only: a doc deleted from g1, one moved out of g2.
+  d.tombstones = {SegmentTombstone{"z", 0, 4, TombstoneKind::kDeleted},
+                  SegmentTombstone{"y", 1, 5, TombstoneKind::kMoved}};
   return WriteSegment(d, format_version);
 }
 
@@ -85,6 +88,7 @@ void ExerciseSegment(const std::string& bytes) {
     (void)s.DocId(d);
     (void)s.DocVersion(d);
   }
+  for (const Tombstones::Entry& t : s.tombstones().entries()) (void)s.GroupKey(t.group);
   (void)s.FindDoc("b");
   (void)s.FindGroup("g2");
 }
@@ -93,8 +97,8 @@ void ExerciseSegment(const std::string& bytes) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  static const std::string kSegments[3] = {ValidSegment(kSegmentFormatVersion), ValidSegment(3),
-                                           ValidSegment(2)};
+  static const std::string kSegments[4] = {ValidSegment(kSegmentFormatVersion), ValidSegment(4),
+                                           ValidSegment(3), ValidSegment(2)};
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 8) {
     case 0: {
@@ -114,9 +118,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 4:
     case 7: {
       // Edits: (u32 offset, u8 value) pairs, then an optional u32 length cut,
-      // of a segment of the current format (4) or of an older one (7: format 3
-      // or 2, by the input's length).
-      std::string seg = kSegments[data[0] % 8 == 4 ? 0 : 1 + size % 2];
+      // of a segment of the newest format (5, with tombstones) or of an older
+      // one (7: format 4, 3 or 2, by the input's length).
+      std::string seg = kSegments[data[0] % 8 == 4 ? 0 : 1 + size % 3];
       Cursor c(in);
       uint32_t off;
       uint8_t b;

@@ -197,16 +197,19 @@ TEST(ConfigTest, MemoryBudgetIsASizeAndSpillDirIsRelativeToTheConfig) {
 
 // pipeline.segment_format: the newest format unless an upgrade needs the
 // one older readers read.
-TEST(ConfigTest, SegmentFormatIsTheNewestUnlessSetToOneThisBuildWrites) {
+TEST(ConfigTest, SegmentFormatIsTheDefaultUnlessSetToOneThisBuildWrites) {
   auto with = [](std::string_view value) { return WithPipelineKey("segment_format", value); };
   auto c = Parse(kValid);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->segment_format, static_cast<int>(kSegmentFormatVersion));
+  EXPECT_EQ(c->segment_format, static_cast<int>(kDefaultWrittenSegmentFormatVersion));
   c = Parse(with("3"));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->segment_format, 3);
-  ExpectError(with("2"), "pipeline.segment_format: must be between 3 and 4");
-  ExpectError(with("5"), "pipeline.segment_format: must be between 3 and 4");
+  c = Parse(with("5"));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->segment_format, 5);
+  ExpectError(with("2"), "pipeline.segment_format: must be between 3 and 5");
+  ExpectError(with("6"), "pipeline.segment_format: must be between 3 and 5");
 }
 
 // columns.analyzer / group.analyzer: the analyzer of every text column

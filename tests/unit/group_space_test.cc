@@ -14,23 +14,11 @@
 #include "index/index_view.h"
 #include "index/segment.h"
 #include "index/segment/term_blocks.h"
+#include "random_corpus.h"
 #include "storage/memory_store.h"
 
 namespace freshet {
 namespace {
-
-constexpr const char* kWords[] = {"red",  "blue", "shoe", "hat",  "lamp",   "desk", "mug",
-                                  "kite", "hose", "reel", "cafe", "garden", "set",  "card"};
-
-std::string Words(std::mt19937& rng, int max_words) {
-  std::string out;
-  const int n = static_cast<int>(rng() % static_cast<unsigned>(max_words + 1));
-  for (int i = 0; i < n; ++i) {
-    if (i) out += ' ';
-    out += kWords[rng() % std::size(kWords)];
-  }
-  return out;
-}
 
 // A random segment: groups with and without a record, some without docs;
 // docs sorted by (group key, id). Aggregates as the pipeline computes them
@@ -55,7 +43,7 @@ SegmentData RandomSegment(uint32_t seed, SegmentKind kind, int num_groups, int m
     if (group.has_record) {
       Value price =
           rng() % 4 == 0 ? Value() : Value::Double(static_cast<double>(rng() % 5000) / 100);
-      group.row = Row{Value::String(Words(rng, 6)),
+      group.row = Row{Value::String(RandomWords(rng, 6)),
                       Value::String(fmt::format("Brand {}", rng() % 40)), price};
     }
     group.first_doc = static_cast<uint32_t>(d.docs.size());
@@ -67,7 +55,7 @@ SegmentData RandomSegment(uint32_t seed, SegmentKind kind, int num_groups, int m
       std::string id = fmt::format("ad-{:05d}-{:02d}", g, i);
       d.docs.push_back(
           SegmentDoc{id, static_cast<uint32_t>(g), static_cast<int64_t>(i),
-                     Row{Value::String(id), Value::String(Words(rng, 5)),
+                     Row{Value::String(id), Value::String(RandomWords(rng, 5)),
                          Value::String(rng() % 3 ? "active" : "paused"), Value::Double(bid)}});
     }
     group.doc_count = static_cast<uint32_t>(docs);
@@ -236,23 +224,7 @@ TEST(GroupSpaceTest, SearchesAnswerAsTheDenormalizedFormat) {
   auto [store3, view3] = open_view(3);
   auto [store4, view4] = open_view(4);
   ASSERT_EQ(view3->LiveDocs(), view4->LiveDocs());
-  const std::vector<std::string> queries = {"lamp",
-                                            "item_name:lamp",
-                                            "item_name:\"red lamp\"",
-                                            "item_brand:\"Brand 7\"",
-                                            "item_brand:brand",
-                                            "lamp OR kite",
-                                            "item_name:mug shoe",
-                                            "item_name:cafe -status:paused",
-                                            "item_price:[10 TO 20]",
-                                            "item_price:[* TO 3]",
-                                            "item_count:[3 TO *]",
-                                            "item_max_bid:[2 TO *] hat",
-                                            "item_count:0",
-                                            "* -item_name:red",
-                                            "garden item_brand:brand",
-                                            "(item_name:desk OR title:desk) status:active",
-                                            "item_price:25"};
+  const std::vector<std::string>& queries = GroupFieldQueries();
   const std::vector<SortOrder> sorts = {SortOrder{}, SortOrder{SortOrder::Kind::kDocId},
                                         SortOrder{SortOrder::Kind::kField, "item_price", true},
                                         SortOrder{SortOrder::Kind::kField, "item_max_bid", false}};

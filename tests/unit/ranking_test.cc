@@ -99,7 +99,7 @@ class RankingViewTest : public ::testing::Test {
 
 TEST_F(RankingViewTest, SegmentRecordsFieldLengths) {
   const SegmentReader& s = *view_->base()[0];
-  EXPECT_EQ(s.format_version(), kSegmentFormatVersion);
+  EXPECT_EQ(s.format_version(), kDefaultWrittenSegmentFormatVersion);
   size_t title = *s.schema().FindField("title");
   EXPECT_EQ(s.FieldLength(title, 1), 4u);
   EXPECT_EQ(s.FieldLength(title, 3), 1u);

@@ -75,18 +75,45 @@ TEST(SegmentTest, SameDataSameBytes) {
             WriteSegment(SmallSegment(SegmentKind::kBase)));
 }
 
+// A format-5 delta of SmallSegment: item-3's two docs left (one deleted,
+// one moved to item-1 in a layer of its own).
+SegmentData SmallDeltaWithTombstones() {
+  SegmentData d = SmallSegment(SegmentKind::kDelta);
+  d.tombstones = {SegmentTombstone{"ad-8", 2, 4, TombstoneKind::kDeleted},
+                  SegmentTombstone{"ad-9", 2, 5, TombstoneKind::kMoved}};
+  return d;
+}
+
 TEST(SegmentTest, EveryFlippedByteOrTruncationIsDetected) {
-  std::string bytes = WriteSegment(SmallSegment(SegmentKind::kBase));
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    std::string bad = bytes;
-    bad[i] = static_cast<char>(bad[i] ^ 0x40);
-    EXPECT_FALSE(SegmentReader::Open("bad.seg", bad).ok()) << "flip at " << i;
+  for (uint32_t format : {kDefaultWrittenSegmentFormatVersion, uint32_t{5}}) {
+    std::string bytes = WriteSegment(SmallDeltaWithTombstones(), format);
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      std::string bad = bytes;
+      bad[i] = static_cast<char>(bad[i] ^ 0x40);
+      EXPECT_FALSE(SegmentReader::Open("bad.seg", bad).ok())
+          << "format " << format << " flip at " << i;
+    }
+    for (size_t n : {size_t{0}, size_t{10}, bytes.size() / 2, bytes.size() - 1}) {
+      auto r = SegmentReader::Open("short.seg", bytes.substr(0, n));
+      ASSERT_FALSE(r.ok());
+      EXPECT_NE(r.status().message().find("short.seg"), std::string::npos);
+    }
   }
-  for (size_t n : {size_t{0}, size_t{10}, bytes.size() / 2, bytes.size() - 1}) {
-    auto r = SegmentReader::Open("short.seg", bytes.substr(0, n));
-    ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.status().message().find("short.seg"), std::string::npos);
-  }
+}
+
+TEST(SegmentTest, FormatFiveKeepsTombstonesAndFormatFourDropsThem) {
+  auto v5 = SegmentReader::Open("v5.seg", WriteSegment(SmallDeltaWithTombstones(), 5));
+  ASSERT_TRUE(v5.ok()) << v5.status().ToString();
+  EXPECT_EQ((*v5)->format_version(), 5u);
+  EXPECT_TRUE((*v5)->SupersedesDocsById());
+  ASSERT_EQ((*v5)->tombstones().size(), 2u);
+  EXPECT_EQ((*v5)->tombstones().at(1).id, "ad-9");
+  EXPECT_EQ((*v5)->GroupKey((*v5)->tombstones().at(1).group), "item-3");
+  EXPECT_EQ((*v5)->tombstones().at(1).kind, TombstoneKind::kMoved);
+  auto v4 = SegmentReader::Open("v4.seg", WriteSegment(SmallDeltaWithTombstones(), 4));
+  ASSERT_TRUE(v4.ok());
+  EXPECT_FALSE((*v4)->SupersedesDocsById());
+  EXPECT_EQ((*v4)->tombstones().size(), 0u);
 }
 
 TEST(IndexViewTest, DeltaSupersedesBaseGroupByGroup) {
@@ -171,10 +198,10 @@ TEST(SegmentTest, ReadsFormatOneWithoutFieldLengths) {
 
 TEST(SegmentTest, RefusesANewerFormatNamingBothVersions) {
   auto seg = SegmentReader::Open(
-      "v5.seg", WithFormatVersion(WriteSegment(SmallSegment(SegmentKind::kBase)), 5));
+      "v6.seg", WithFormatVersion(WriteSegment(SmallSegment(SegmentKind::kBase)), 6));
   ASSERT_FALSE(seg.ok());
   EXPECT_EQ(seg.status().code(), StatusCode::kNotSupported);
-  EXPECT_EQ(seg.status().message(), "segment 'v5.seg': format version 5 (this build reads 1 to 4)");
+  EXPECT_EQ(seg.status().message(), "segment 'v6.seg': format version 6 (this build reads 1 to 5)");
 }
 
 TEST(SegmentTest, GroupFieldLengthsAreTheGroupRecordsTokenCounts) {

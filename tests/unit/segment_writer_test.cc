@@ -53,7 +53,7 @@ int ExpectGoldenRewrittenAsIs(const std::string& folder, uint32_t format) {
 }
 
 class GoldenRewriteTest : public ::testing::TestWithParam<uint32_t> {};
-INSTANTIATE_TEST_SUITE_P(Formats, GoldenRewriteTest, ::testing::Values(2u, 3u, 4u));
+INSTANTIATE_TEST_SUITE_P(Formats, GoldenRewriteTest, ::testing::Values(2u, 3u, 4u, 5u));
 
 TEST_P(GoldenRewriteTest, RewritesEachGoldenSegmentByteForByte) {
   const uint32_t format = GetParam();

@@ -3,17 +3,21 @@
 #include <algorithm>
 
 #include "index/ranking.h"
+#include "index/search/live_group_fields.h"
 #include "index/segment/segment_reader.h"
 
 namespace freshet {
 
 Result<std::unique_ptr<SegmentScorer>> SegmentScorer::Open(const SegmentReader& segment,
-                                                           const std::vector<ScoringTerm>& terms) {
-  std::unique_ptr<SegmentScorer> scorer(new SegmentScorer(segment));
+                                                           const std::vector<ScoringTerm>& terms,
+                                                           const LiveGroupFields* live) {
+  std::unique_ptr<SegmentScorer> scorer(new SegmentScorer(segment, live));
   for (const ScoringTerm& t : terms) {
     auto field = segment.schema().FindField(t.field);
     if (!field) continue;
-    ASSIGN_OR_RETURN(auto postings, segment.OpenPostings(*field, t.token));
+    const bool by_live = live && segment.schema().IsGroupField(*field);
+    ASSIGN_OR_RETURN(auto postings, by_live ? live->OpenPostings(*field, t.token)
+                                            : segment.OpenPostings(*field, t.token));
     if (!postings) continue;
     Term term{&t, *field, segment.TotalFieldLength(*field).has_value(), std::move(postings)};
     scorer->terms_.push_back(std::move(term));
@@ -78,7 +82,7 @@ double SegmentScorer::Score(uint32_t doc) {
   double score = 0;
   for (Term& t : terms_) {
     if (!Holds(t, doc)) continue;
-    auto length = segment_.FieldLength(t.field, doc);
+    auto length = live_ ? live_->FieldLength(t.field, doc) : segment_.FieldLength(t.field, doc);
     const double average = length ? t.term->average_length : 0;
     score += t.term->idf * Bm25TermWeight(t.postings->freq(), length.value_or(0), average);
   }

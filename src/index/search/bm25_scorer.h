@@ -12,6 +12,7 @@
 
 namespace freshet {
 
+class LiveGroupFields;
 class SegmentReader;
 
 // A text term that adds to BM25 scores: `token` in the text field named
@@ -27,9 +28,13 @@ struct ScoringTerm {
 // Scores docs of one segment in increasing doc order. Not thread-safe.
 class SegmentScorer {
  public:
-  // Corruption for a malformed dictionary entry.
+  // Corruption for a malformed dictionary entry. `live` (null: the
+  // segment's own records serve its groups) gives group fields' postings
+  // and lengths as the generation serves them (segment_query.h); it must
+  // outlive the scorer.
   static Result<std::unique_ptr<SegmentScorer>> Open(const SegmentReader& segment,
-                                                     const std::vector<ScoringTerm>& terms);
+                                                     const std::vector<ScoringTerm>& terms,
+                                                     const LiveGroupFields* live = nullptr);
 
   // At least Score(doc), without decoding postings where skip data bounds
   // them; the same sum is returned, without looking at the terms again,
@@ -59,7 +64,8 @@ class SegmentScorer {
     double block_bound = 0;
     bool block_valid = false;
   };
-  explicit SegmentScorer(const SegmentReader& segment) : segment_(segment) {}
+  SegmentScorer(const SegmentReader& segment, const LiveGroupFields* live)
+      : segment_(segment), live_(live) {}
   // Bound(doc) from the terms' block bounds, kept for the docs it holds for.
   double ComputeBound(uint32_t doc);
   // The bound of the block of `t` that holds `doc` or, if `t` does not
@@ -69,6 +75,7 @@ class SegmentScorer {
   static bool Holds(Term& t, uint32_t doc);
 
   const SegmentReader& segment_;
+  const LiveGroupFields* live_;
   std::vector<Term> terms_;
   // The last Bound() and the last doc it holds for (valid until Score()).
   double bound_ = 0;

@@ -10,6 +10,7 @@
 #include "format/number.h"
 #include "index/analyzer.h"
 #include "index/search/boolean_iterators.h"
+#include "index/search/live_group_fields.h"
 #include "index/segment/segment_reader.h"
 
 namespace freshet {
@@ -32,15 +33,32 @@ std::unique_ptr<DocIterator> AnyOf(Iterators parts) {
   return parts.empty() ? EmptyIterator() : DisjunctionIterator(std::move(parts));
 }
 
+// True when `field`'s clauses go through `live` (a group field of a segment
+// some of whose groups are served by another segment's record).
+bool ByLiveRecords(const SegmentReader& segment, const LiveGroupFields* live, size_t field) {
+  return live && segment.schema().IsGroupField(field);
+}
+
 // The docs holding `term` in `field` (none if the segment has no such term).
-Result<std::unique_ptr<DocIterator>> TermIterator(const SegmentReader& segment, size_t field,
+Result<std::unique_ptr<DocIterator>> TermIterator(const SegmentReader& segment,
+                                                  const LiveGroupFields* live, size_t field,
                                                   std::string_view term) {
-  ASSIGN_OR_RETURN(auto postings, segment.OpenPostings(field, term));
+  ASSIGN_OR_RETURN(auto postings, ByLiveRecords(segment, live, field)
+                                      ? live->OpenPostings(field, term)
+                                      : segment.OpenPostings(field, term));
   if (!postings) return EmptyIterator();
   return std::unique_ptr<DocIterator>(std::move(postings));
 }
 
-Result<std::unique_ptr<DocIterator>> CompileTerm(const SegmentReader& segment, const QueryNode& q) {
+std::unique_ptr<DocIterator> RangeIterator(const SegmentReader& segment,
+                                           const LiveGroupFields* live, size_t field, double lo,
+                                           double hi) {
+  if (ByLiveRecords(segment, live, field)) return live->NumericRange(field, lo, hi);
+  return NumericRangeIterator(segment, field, lo, hi);
+}
+
+Result<std::unique_ptr<DocIterator>> CompileTerm(const SegmentReader& segment,
+                                                 const LiveGroupFields* live, const QueryNode& q) {
   const SegmentSchema& schema = segment.schema();
   std::vector<size_t> fields;
   if (q.field.empty()) {
@@ -74,14 +92,14 @@ Result<std::unique_ptr<DocIterator>> CompileTerm(const SegmentReader& segment, c
       if (!tokens.empty()) {
         Iterators all;
         for (const std::string& t : tokens) {
-          ASSIGN_OR_RETURN(auto it, TermIterator(segment, f, t));
+          ASSIGN_OR_RETURN(auto it, TermIterator(segment, live, f, t));
           all.push_back(std::move(it));
         }
         parts.push_back(ConjunctionIterator(std::move(all)));
       }
     }
     if (roles & kRoleKeyword) {
-      ASSIGN_OR_RETURN(auto it, TermIterator(segment, f, q.text));
+      ASSIGN_OR_RETURN(auto it, TermIterator(segment, live, f, q.text));
       parts.push_back(std::move(it));
     }
     if ((roles & kRoleNumeric) && !(roles & (kRoleText | kRoleKeyword))) {
@@ -91,7 +109,7 @@ Result<std::unique_ptr<DocIterator>> CompileTerm(const SegmentReader& segment, c
             fmt::format("query: field '{}' is numeric; '{}' is not a number (as JSON writes them)",
                         q.field, q.text));
       }
-      parts.push_back(NumericRangeIterator(segment, f, *v, *v));
+      parts.push_back(RangeIterator(segment, live, f, *v, *v));
     }
   }
   return AnyOf(std::move(parts));
@@ -99,21 +117,21 @@ Result<std::unique_ptr<DocIterator>> CompileTerm(const SegmentReader& segment, c
 
 }  // namespace
 
-Result<std::unique_ptr<DocIterator>> CompileQuery(const SegmentReader& segment,
-                                                  const QueryNode& q) {
+Result<std::unique_ptr<DocIterator>> CompileQuery(const SegmentReader& segment, const QueryNode& q,
+                                                  const LiveGroupFields* live) {
   const SegmentSchema& schema = segment.schema();
   switch (q.kind) {
     case QueryNode::Kind::kAll:
       return AllDocsIterator(segment.num_docs());
     case QueryNode::Kind::kTerm:
-      return CompileTerm(segment, q);
+      return CompileTerm(segment, live, q);
     case QueryNode::Kind::kRange: {
       auto f = schema.FindField(q.field);
       if (!f || !(schema.FieldRoles(*f) & kRoleNumeric)) {
         return Status::InvalidArgument(
             fmt::format("query: range on '{}', which is not a numeric field", q.field));
       }
-      return NumericRangeIterator(segment, *f, q.lo, q.hi);
+      return RangeIterator(segment, live, *f, q.lo, q.hi);
     }
     case QueryNode::Kind::kAnd: {
       // Positive children first (in order: the first error reported is the
@@ -121,12 +139,12 @@ Result<std::unique_ptr<DocIterator>> CompileQuery(const SegmentReader& segment,
       Iterators positives, negatives;
       for (const auto& c : q.children) {
         if (c->kind == QueryNode::Kind::kNot) continue;
-        ASSIGN_OR_RETURN(auto it, CompileQuery(segment, *c));
+        ASSIGN_OR_RETURN(auto it, CompileQuery(segment, *c, live));
         positives.push_back(std::move(it));
       }
       for (const auto& c : q.children) {
         if (c->kind != QueryNode::Kind::kNot) continue;
-        ASSIGN_OR_RETURN(auto it, CompileQuery(segment, *c->children[0]));
+        ASSIGN_OR_RETURN(auto it, CompileQuery(segment, *c->children[0], live));
         negatives.push_back(std::move(it));
       }
       auto matched = positives.empty() ? AllDocsIterator(segment.num_docs())
@@ -137,13 +155,13 @@ Result<std::unique_ptr<DocIterator>> CompileQuery(const SegmentReader& segment,
     case QueryNode::Kind::kOr: {
       Iterators parts;
       for (const auto& c : q.children) {
-        ASSIGN_OR_RETURN(auto it, CompileQuery(segment, *c));
+        ASSIGN_OR_RETURN(auto it, CompileQuery(segment, *c, live));
         parts.push_back(std::move(it));
       }
       return AnyOf(std::move(parts));
     }
     case QueryNode::Kind::kNot: {
-      ASSIGN_OR_RETURN(auto it, CompileQuery(segment, *q.children[0]));
+      ASSIGN_OR_RETURN(auto it, CompileQuery(segment, *q.children[0], live));
       return ExclusionIterator(AllDocsIterator(segment.num_docs()), std::move(it));
     }
   }

@@ -12,12 +12,17 @@
 
 namespace freshet {
 
+class LiveGroupFields;
 class SegmentReader;
 
 // InvalidArgument for an unknown field, a range on a field that is not
 // numeric or a non-number compared with a numeric field; Corruption for a
 // malformed dictionary entry. Superseded docs are not filtered here.
+// `live` (null: the segment's own records serve its groups) evaluates the
+// clauses on group fields against the records a generation serves; it
+// must outlive the iterator.
 Result<std::unique_ptr<DocIterator>> CompileQuery(const SegmentReader& segment,
-                                                  const QueryNode& query);
+                                                  const QueryNode& query,
+                                                  const LiveGroupFields* live = nullptr);
 
 }  // namespace freshet

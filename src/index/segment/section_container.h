@@ -21,7 +21,10 @@ namespace freshet {
 
 inline constexpr std::string_view kSegmentMagic = "FRSHSEG1";
 inline constexpr std::string_view kSegmentEndMagic = "FRSHEND1";
-inline constexpr uint32_t kSegmentFormatVersion = 4;
+// The newest format this build reads, and the one it writes unless asked
+// for another (pipeline.segment_format).
+inline constexpr uint32_t kSegmentFormatVersion = 5;
+inline constexpr uint32_t kDefaultWrittenSegmentFormatVersion = 4;
 inline constexpr uint32_t kOldestSegmentFormatVersion = 1;
 
 // Frozen: section ids on disk.
@@ -49,6 +52,17 @@ enum class SectionId : uint32_t {
   kGroupPostings = 16,       // BLOCK_POSTINGS over group ordinals
   kGroupNumericBlocks = 17,  // NUMERIC_BLOCKS by group ordinal
   kGroupLengthBlocks = 18,   // LENGTH_BLOCKS by group ordinal
+  // Format version 5 keeps format 4's sections and changes what a delta's
+  // group entry supersedes: the lower layers' *record* of its key (fields
+  // and aggregates), but their docs only by id, each hidden by a copy with
+  // the same id in a higher layer or by a tombstone there. A delta then
+  // holds only the changed docs of a group, the tombstones of the docs that
+  // left it (deleted or moved out), and the group's record as of its layer.
+  // The group-space sections therefore index the record of a group without
+  // docs too (it serves the docs lower layers hold). Format 4 and older
+  // entries hide the lower layers' group whole. Which mixtures a generation
+  // may stack: index/group_directory.h.
+  kTombstones = 19,  // tombstones.h
 };
 
 // The error every segment structure returns on bad bytes:

@@ -9,6 +9,7 @@
 #include "common/hash.h"
 #include "format/row.h"
 #include "index/segment/segment_schema.h"
+#include "index/segment/tombstones.h"
 
 namespace freshet {
 
@@ -31,12 +32,14 @@ struct SegmentGroup {
 
 // Everything a segment holds, in memory.
 // REQUIRES: groups sorted by key; docs sorted by (group key, id); each
-// group's [first_doc, first_doc + doc_count) covers exactly its docs.
+// group's [first_doc, first_doc + doc_count) covers exactly its docs;
+// tombstones (format 5 only) sorted by (group, id).
 struct SegmentData {
   SegmentKind kind = SegmentKind::kBase;
   SegmentSchema schema;
   std::vector<SegmentGroup> groups;
   std::vector<SegmentDoc> docs;
+  std::vector<SegmentTombstone> tombstones;
 };
 
 // The shard of a generation of `shards` segments that holds group `key`.

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <queue>
 
 #include "common/parallel.h"
@@ -31,25 +32,78 @@ Result<SegmentData> DecodeSegment(const SegmentReader& reader) {
     ASSIGN_OR_RETURN(GroupRecord record, reader.Group(g));
     RETURN_IF_ERROR(AppendGroup(reader, g, std::move(record), &d));
   }
+  for (const Tombstones::Entry& t : reader.tombstones().entries()) {
+    d.tombstones.push_back(SegmentTombstone{std::string(t.id), t.group, t.version, t.kind});
+  }
   return d;
 }
 
 namespace {
 
-// A source's next served group.
+// A group entry of a source.
 struct Cursor {
   size_t source;
   uint32_t group;
 };
 
-// Moves `c` to the first served group at or after `c->group`; false at the end.
-bool SkipSuperseded(const MergeSource& s, Cursor* c, MergeStats* stats) {
-  const uint32_t n = s.segment->num_groups();
-  while (c->group < n && s.superseded && (*s.superseded)[c->group]) {
-    ++stats->superseded_groups;
-    ++c->group;
+// Everything the sources hold of one key: the entry whose record is served
+// (none: source == kNone) and every entry with docs that are served.
+struct KeyPlan {
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+  Cursor record{kNone, 0};
+  std::vector<Cursor> docs;
+};
+
+// Whether doc `ord` of `s`, of group `g`, is served.
+bool Served(const MergeSource& s, uint32_t g, uint32_t ord) {
+  return s.hidden_docs ? !(*s.hidden_docs)[ord] : !(s.superseded && (*s.superseded)[g]);
+}
+
+bool HasServedDocs(const MergeSource& s, uint32_t g) {
+  const uint32_t first = s.segment->GroupFirstDoc(g);
+  for (uint32_t ord = first; ord < first + s.segment->GroupDocCount(g); ++ord) {
+    if (Served(s, g, ord)) return true;
   }
-  return c->group < n;
+  return false;
+}
+
+// Appends the key of `plan`, with `record` and the served docs of its
+// entries sorted by id, to `out`. Corruption naming the segments if two
+// entries serve one id.
+Status AppendMergedGroup(std::span<const MergeSource> sources, const KeyPlan& plan,
+                         GroupRecord record, SegmentData* out) {
+  const SegmentReader& holder = *sources[plan.record.source].segment;
+  struct Copy {
+    std::string_view id;
+    size_t source;
+    uint32_t ord;
+  };
+  std::vector<Copy> copies;
+  for (const Cursor& c : plan.docs) {
+    const MergeSource& s = sources[c.source];
+    const uint32_t first = s.segment->GroupFirstDoc(c.group);
+    for (uint32_t ord = first; ord < first + s.segment->GroupDocCount(c.group); ++ord) {
+      if (Served(s, c.group, ord)) copies.push_back({s.segment->DocId(ord), c.source, ord});
+    }
+  }
+  std::sort(copies.begin(), copies.end(), [](const Copy& a, const Copy& b) { return a.id < b.id; });
+  const uint32_t group_ord = static_cast<uint32_t>(out->groups.size());
+  out->groups.push_back(
+      SegmentGroup{std::string(holder.GroupKey(plan.record.group)), record.has_record,
+                   record.version, std::move(record.row), std::move(record.aggregates),
+                   static_cast<uint32_t>(out->docs.size()), static_cast<uint32_t>(copies.size())});
+  for (size_t i = 0; i < copies.size(); ++i) {
+    const SegmentReader& seg = *sources[copies[i].source].segment;
+    if (i > 0 && copies[i].id == copies[i - 1].id) {
+      return Status::Corruption(
+          fmt::format("merge: doc '{}' is served by both segment '{}' and segment '{}'",
+                      copies[i].id, sources[copies[i - 1].source].segment->name(), seg.name()));
+    }
+    ASSIGN_OR_RETURN(Row row, seg.DocRow(copies[i].ord));
+    out->docs.push_back(SegmentDoc{std::string(copies[i].id), group_ord,
+                                   seg.DocVersion(copies[i].ord), std::move(row)});
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -67,7 +121,8 @@ Result<std::vector<SegmentData>> MergeSegments(std::span<const MergeSource> sour
                       s.segment->name()));
     }
   }
-  // 1. The served groups in key order, each to its shard: keys only.
+  // 1. Every key in order, with the entry serving its record and those
+  // serving docs, each key to its shard: keys only.
   auto key_of = [&](const Cursor& c) { return sources[c.source].segment->GroupKey(c.group); };
   auto after = [&](const Cursor& a, const Cursor& b) {
     const int order = key_of(a).compare(key_of(b));
@@ -75,30 +130,44 @@ Result<std::vector<SegmentData>> MergeSegments(std::span<const MergeSource> sour
   };
   std::priority_queue<Cursor, std::vector<Cursor>, decltype(after)> heap(after);
   for (size_t i = 0; i < sources.size(); ++i) {
-    Cursor c{i, 0};
-    if (SkipSuperseded(sources[i], &c, stats)) heap.push(c);
+    if (sources[i].segment->num_groups() > 0) heap.push(Cursor{i, 0});
   }
-  std::vector<std::vector<Cursor>> plan(static_cast<size_t>(shards));
+  std::vector<std::vector<KeyPlan>> plan(static_cast<size_t>(shards));
   while (!heap.empty()) {
-    const Cursor c = heap.top();
-    heap.pop();
-    const std::string_view key = key_of(c);
-    const SegmentReader& seg = *sources[c.source].segment;
-    if (!heap.empty() && key_of(heap.top()) == key) {
-      return Status::Corruption(
-          fmt::format("merge: group '{}' is served by both segment '{}' and segment '{}'", key,
-                      seg.name(), sources[heap.top().source].segment->name()));
+    const std::string_view key = key_of(heap.top());
+    KeyPlan key_plan;
+    while (!heap.empty() && key_of(heap.top()) == key) {
+      const Cursor c = heap.top();
+      heap.pop();
+      const MergeSource& source = sources[c.source];
+      const SegmentReader& seg = *source.segment;
+      if (source.superseded && (*source.superseded)[c.group]) {
+        ++stats->superseded_groups;
+      } else if (key_plan.record.source != KeyPlan::kNone) {
+        return Status::Corruption(
+            fmt::format("merge: group '{}' is served by both segment '{}' and segment '{}'", key,
+                        sources[key_plan.record.source].segment->name(), seg.name()));
+      } else {
+        key_plan.record = c;
+      }
+      if (HasServedDocs(source, c.group)) key_plan.docs.push_back(c);
+      Cursor next{c.source, c.group + 1};
+      if (next.group >= seg.num_groups()) continue;
+      if (key_of(next) <= key_of(c)) {
+        return Status::Corruption(
+            fmt::format("merge: segment '{}': group {} ('{}') does not sort "
+                        "after group {} ('{}')",
+                        seg.name(), next.group, key_of(next), c.group, key_of(c)));
+      }
+      heap.push(next);
     }
-    plan[ShardOfGroup(key, plan.size())].push_back(c);
-    Cursor next{c.source, c.group + 1};
-    if (!SkipSuperseded(sources[c.source], &next, stats)) continue;
-    if (key_of(next) <= key) {
-      return Status::Corruption(
-          fmt::format("merge: segment '{}': group {} ('{}') does not sort "
-                      "after group {} ('{}')",
-                      seg.name(), next.group, key_of(next), c.group, key));
+    if (key_plan.record.source == KeyPlan::kNone) {
+      if (key_plan.docs.empty()) continue;
+      return Status::Corruption(fmt::format(
+          "merge: segment '{}' serves docs of group '{}', whose record no segment serves",
+          sources[key_plan.docs.front().source].segment->name(), key));
     }
-    heap.push(next);
+    plan[ShardOfGroup(key, plan.size())].push_back(std::move(key_plan));
   }
 
   // 2. Each shard's groups decoded, shards in parallel.
@@ -109,22 +178,22 @@ Result<std::vector<SegmentData>> MergeSegments(std::span<const MergeSource> sour
     SegmentData& data = out[shard];
     data.kind = SegmentKind::kBase;
     data.schema = schema;
-    for (const Cursor& c : plan[shard]) {
-      const SegmentReader& seg = *sources[c.source].segment;
-      auto record = seg.Group(c.group);
+    for (const KeyPlan& key_plan : plan[shard]) {
+      const SegmentReader& seg = *sources[key_plan.record.source].segment;
+      auto record = seg.Group(key_plan.record.group);
       if (!record.ok()) {
         errors[shard] = record.status();
         return;
       }
       if (!record->has_record) {
-        if (seg.GroupDocCount(c.group) == 0) {
+        if (key_plan.docs.empty()) {
           ++shard_stats[shard].emptied_groups;
           continue;
         }
         record->version = 0;
         record->row.clear();
       }
-      if (Status st = AppendGroup(seg, c.group, std::move(*record), &data); !st.ok()) {
+      if (Status st = AppendMergedGroup(sources, key_plan, std::move(*record), &data); !st.ok()) {
         errors[shard] = st;
         return;
       }

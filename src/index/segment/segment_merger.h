@@ -1,11 +1,12 @@
 // Segment merge: the segments of a new base from the segments of a
 // generation (a base and its delta layers), by a k-way merge of their groups
-// in key order. Which copy of a group is served (the one of its highest
-// layer) is decided before, by the caller (IndexView::HiddenGroups): the
-// merge takes each group from the one source that serves it, whole, with
-// its record, aggregates and docs, so deletions (docs absent from the
-// serving copy), moves (a doc in its new group only) and group-record
-// updates carry over as the serving layer holds them.
+// in key order. Which copy of a group record and of a doc is served is
+// decided before, by the caller (IndexView::HiddenGroups and HiddenDocs):
+// the merge takes each group's record and aggregates from the one source
+// that serves them and its docs from every source that serves some (format
+// 5 layers hold only a group's changed docs; whole-group layers all of
+// them), so deletions, moves and group-record updates carry over as the
+// serving layers hold them. Tombstones are dropped: a base has none.
 #pragma once
 
 #include <cstdint>
@@ -31,10 +32,15 @@ Status AppendGroup(const SegmentReader& reader, uint32_t g, GroupRecord record, 
 
 struct MergeSource {
   const SegmentReader* segment = nullptr;
-  // Per group of `segment`: true if another source serves it (a higher
-  // layer); null: every group is served from here. Borrowed; must outlive
-  // the merge.
+  // Per group of `segment`: true if another source serves its record (a
+  // higher layer); null: every record is served from here. Borrowed; must
+  // outlive the merge.
   const std::vector<bool>* superseded = nullptr;
+  // Per doc of `segment`: true if another source serves it (format 5: a
+  // copy or a tombstone in a higher layer). Null: the docs of the groups
+  // whose record is served from here, and only those (formats 1 to 4
+  // supersede whole groups). Borrowed; must outlive the merge.
+  const std::vector<bool>* hidden_docs = nullptr;
 };
 
 struct MergeStats {

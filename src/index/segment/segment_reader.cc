@@ -67,6 +67,10 @@ Status SegmentReader::ParseV3(const SectionContainer& file) {
                                        file.Section(SectionId::kGroupLengthBlocks),
                                        meta_.num_groups, meta_.schema.field_count()));
   }
+  if (format_version_ >= 5) {
+    RETURN_IF_ERROR(
+        tombstones_.Open(name_, file.Section(SectionId::kTombstones), meta_.num_groups));
+  }
   return doc_ids_.Open(name_, file.Section(SectionId::kDocIdIndex), meta_.num_docs,
                        [this](uint32_t ord) { return headers_.Id(ord); });
 }
@@ -157,7 +161,7 @@ Result<std::unique_ptr<PostingsIterator>> SegmentReader::OpenPostings(size_t fie
   if (InGroupSpace(field)) {
     ASSIGN_OR_RETURN(auto groups, OpenGroupList(field, term));
     if (!groups) return groups;
-    return ExpandGroupPostings(std::move(groups), GroupStarts(), &headers_);
+    return ExpandGroups(std::move(groups));
   }
   if (v3_) {
     ASSIGN_OR_RETURN(auto entry, term_blocks_.Find(field, term));
@@ -173,6 +177,11 @@ Result<std::unique_ptr<PostingsIterator>> SegmentReader::OpenPostings(size_t fie
   ASSIGN_OR_RETURN(SectionView list, PostingsList(postings_, info.postings_offset,
                                                   info.postings_length, info.doc_freq, num_docs()));
   return OpenVarintPostings(name_, list, info.doc_freq, num_docs());
+}
+
+std::unique_ptr<PostingsIterator> SegmentReader::ExpandGroups(
+    std::unique_ptr<PostingsIterator> groups) const {
+  return ExpandGroupPostings(std::move(groups), GroupStarts(), &headers_);
 }
 
 uint32_t SegmentReader::NextInGroupRange(size_t field, uint32_t target, double lo,

@@ -1,4 +1,4 @@
-// Reads a segment file (format versions 1 to 4) through its structures:
+// Reads a segment file (format versions 1 to 5) through its structures:
 // section container, META, doc headers and stored rows, group table, term
 // dictionary and postings, doc values, doc-id index. Each accessor reads the
 // structure of the file's format version.
@@ -34,6 +34,7 @@
 #include "index/segment/stored_docs.h"
 #include "index/segment/term_blocks.h"
 #include "index/segment/term_dictionary.h"
+#include "index/segment/tombstones.h"
 
 namespace freshet {
 
@@ -74,6 +75,16 @@ class SegmentReader {
   Result<GroupRecord> Group(uint32_t g) const { return groups_.Record(name_, g); }
 
   std::optional<uint32_t> FindGroup(std::string_view key) const { return groups_.Find(key); }
+  // Format 5: the docs of lower layers this segment deletes or moves out,
+  // in (group, id) order; none in older formats. Valid while the reader
+  // lives.
+  const Tombstones& tombstones() const { return tombstones_; }
+  // True when a group entry supersedes lower layers' docs by id and
+  // tombstone only (format 5), not their whole group (formats 1 to 4).
+  bool SupersedesDocsById() const { return format_version_ >= 5; }
+  // True when the group fields are stored once per group (format 4 on), so
+  // that another segment's record of a group can stand in for this one's.
+  bool HasGroupSpace() const { return group_space_; }
   std::optional<uint32_t> FindDoc(std::string_view id) const { return doc_ids_.Find(id); }
 
   // Sorted doc ordinals holding `term` in searchable field `field`; with
@@ -121,6 +132,34 @@ class SegmentReader {
   }
   // O(1), but O(groups) on the first call for a group field of format 4.
   std::optional<uint64_t> TotalFieldLength(size_t field) const;
+
+  // Group space (format 4 on: HasGroupSpace()), by group ordinal. A
+  // generation whose higher layers hold newer records of some groups
+  // (format 5, group_directory.h) evaluates group fields through these.
+  // REQUIRES: HasGroupSpace(), schema().IsGroupField(field), g <
+  // num_groups().
+  //
+  // The groups whose record holds `term` in `field`, with its frequency
+  // there: null when none; Corruption when its dictionary entry is
+  // malformed.
+  Result<std::unique_ptr<PostingsIterator>> OpenGroupPostings(size_t field,
+                                                              std::string_view term) const {
+    return OpenGroupList(field, term);
+  }
+  // The group record's value of numeric `field` (NaN when absent), and its
+  // token count of text `field` (nullopt: no lengths for the field).
+  double GroupNumeric(size_t field, uint32_t g) const { return group_values_.Numeric(field, g); }
+  std::optional<uint32_t> GroupFieldLength(size_t field, uint32_t g) const {
+    return group_values_.FieldLength(field, g);
+  }
+  // The first group at or after `g` whose value of numeric `field` is in
+  // [lo, hi], or kNoMoreDocs.
+  uint32_t NextGroupInRange(size_t field, uint32_t g, double lo, double hi) const {
+    return group_values_.NextInRange(field, g, lo, hi);
+  }
+  // The docs of the groups `groups` yields (a cursor over this segment's
+  // group ordinals, in increasing order), each with its group's frequency.
+  std::unique_ptr<PostingsIterator> ExpandGroups(std::unique_ptr<PostingsIterator> groups) const;
 
  private:
   SegmentReader() = default;
@@ -176,6 +215,8 @@ class SegmentReader {
   TermBlocks group_terms_;
   SectionView group_postings_;
   DocValueBlocks group_values_;
+  // Format 5.
+  Tombstones tombstones_;
   mutable std::once_flag group_starts_once_;
   mutable std::vector<uint32_t> group_starts_;
   // Each group text field's length summed over the docs, by field.

@@ -20,6 +20,7 @@
 #include "index/segment/term_blocks.h"
 #include "index/segment/term_dictionary.h"
 #include "index/segment/term_table.h"
+#include "index/segment/tombstones.h"
 
 namespace freshet {
 namespace {
@@ -123,10 +124,12 @@ void IndexFields(const SegmentData& data, bool denormalize, TermTable* table,
 
 // Format 4's group space: every term of every group record's fields into
 // `table` and each group text field's token count into `lengths`, by group
-// ordinal. A group without a record holds no term and length 0; nor does a
-// group without docs (its record is kept for later deltas, but no query can
-// match it), so the dictionary is the denormalized formats' one.
-void IndexGroupFields(const SegmentData& data, TermTable* table,
+// ordinal. A group without a record holds no term and length 0. In format
+// 4 neither does a group without docs (its record is kept for later deltas,
+// but no query can match it), so the dictionary is the denormalized
+// formats' one; in format 5 (`records_without_docs`) its record serves the
+// docs lower layers hold of the group, and is indexed.
+void IndexGroupFields(const SegmentData& data, bool records_without_docs, TermTable* table,
                       std::vector<FieldLengthColumn>* lengths) {
   const SegmentSchema& schema = data.schema;
   const size_t num_doc_cols = schema.doc_columns.size();
@@ -139,7 +142,7 @@ void IndexGroupFields(const SegmentData& data, TermTable* table,
   }
   std::string scratch;
   for (uint32_t g = 0; g < data.groups.size(); ++g) {
-    if (data.groups[g].doc_count == 0) continue;
+    if (data.groups[g].doc_count == 0 && !records_without_docs) continue;
     AnalyzeGroupRecord(
         schema, data.groups[g], scratch,
         [&](size_t field, std::string_view t) { table->Get(field, t)->Add(g); },
@@ -301,7 +304,8 @@ std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
   if (group_space) {
     TermTable group_table;
     std::vector<FieldLengthColumn> group_lengths;
-    IndexGroupFields(data, &group_table, &group_lengths);
+    IndexGroupFields(data, /*records_without_docs=*/format_version >= 5, &group_table,
+                     &group_lengths);
     WriteTerms(group_table, group_lengths, field_count, &terms, &postings);
     file.Add(SectionId::kGroupTermBlocks, std::move(terms));
     file.Add(SectionId::kGroupPostings, std::move(postings));
@@ -310,6 +314,7 @@ std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
     file.Add(SectionId::kGroupLengthBlocks, EncodeLengthBlocks(group_lengths, num_groups));
   }
 
+  if (format_version >= 5) file.Add(SectionId::kTombstones, EncodeTombstones(data.tombstones));
   file.Add(SectionId::kDocIdIndex, EncodeDocIdIndex(DocIds(data)));
   return file.Finish();
 }

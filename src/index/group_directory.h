@@ -1,0 +1,80 @@
+// GroupDirectory: which copy of each doc and of each group record a
+// generation (a base and its delta layers) serves.
+//
+// The rule, per upper segment U over a segment L of a lower layer:
+//   - U's group entry for key K supersedes L's record of K (its fields and
+//     aggregates): a group record is served from the highest entry for its
+//     key;
+//   - formats 1 to 4 (whole-group deltas): U's entry also supersedes every
+//     doc L holds under K;
+//   - format 5: U supersedes L's docs only by id, each doc of L whose id U
+//     holds as a doc (in any group: a move) or as a tombstone.
+// A doc of L whose group record is superseded but whose own copy is not is
+// served with the record of the highest entry for its key (LiveRecord).
+//
+// Mixtures: formats 1 to 4 stack as they always did; a format-5 segment may
+// lie over format-4 and format-5 segments only (their group fields are
+// stored once per group, so a higher record can stand in for theirs), not
+// over a format 1 to 3 segment (whose docs carry their group's fields in
+// their own postings). A format 1 to 4 delta may lie over format 5 layers
+// (it supersedes whole groups).
+//
+// Immutable after Build; thread-safe. Borrows the segments, which must
+// outlive it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "index/segment/segment_reader.h"
+
+namespace freshet {
+
+// A group entry of a generation: segment index and group ordinal.
+struct RecordLocation {
+  uint32_t segment = 0;
+  uint32_t group = 0;
+};
+
+class GroupDirectory {
+ public:
+  // `segments` in serving order (the base first, then the delta's segments
+  // by layer, lowest first); `layers[i]` is segment i's layer: 0 for the
+  // base, 1 + its delta layer otherwise (segments of one layer never
+  // supersede one another). NotSupported naming `manifest_key` and both
+  // segments for a format-5 segment above a format 1 to 3 one.
+  static Result<std::unique_ptr<GroupDirectory>> Build(std::vector<const SegmentReader*> segments,
+                                                       const std::vector<uint32_t>& layers,
+                                                       std::string_view manifest_key);
+
+  size_t size() const { return segments_.size(); }
+  const SegmentReader& segment(size_t i) const { return *segments_[i]; }
+  // Per doc of segment i: true when a higher layer supersedes it.
+  const std::vector<bool>& HiddenDocs(size_t i) const { return hidden_docs_[i]; }
+  // Per group of segment i: true when a higher layer holds an entry for its
+  // key (the record here is not served; whole-group deltas: nor its docs).
+  const std::vector<bool>& SupersededRecords(size_t i) const { return superseded_[i]; }
+  // The entry whose record serves the docs of group g of segment i: itself
+  // unless a higher layer holds the key. REQUIRES: g < num_groups.
+  RecordLocation LiveRecord(size_t i, uint32_t g) const {
+    return records_[i].empty() ? RecordLocation{static_cast<uint32_t>(i), g} : records_[i][g];
+  }
+  // The groups of segment i served by another segment's record, sorted.
+  const std::vector<uint32_t>& ImportedGroups(size_t i) const { return imported_[i]; }
+
+ private:
+  GroupDirectory() = default;
+
+  std::vector<const SegmentReader*> segments_;
+  std::vector<std::vector<bool>> hidden_docs_;
+  std::vector<std::vector<bool>> superseded_;
+  // Per segment: empty when every group is served by its own record, else
+  // one location per group.
+  std::vector<std::vector<RecordLocation>> records_;
+  std::vector<std::vector<uint32_t>> imported_;
+};
+
+}  // namespace freshet

@@ -1,0 +1,160 @@
+#include "index/search/live_group_fields.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <utility>
+#include <vector>
+
+namespace freshet {
+namespace {
+
+// A group of the segment that matches a group-field clause, with its live
+// record's term frequency and field length.
+struct GroupMatch {
+  uint32_t group;
+  uint32_t freq;
+  uint32_t length;
+};
+
+// A posting list over group ordinals held in memory: each group is a block
+// of its own, bounded by its exact (frequency, length).
+class GroupMatchList final : public PostingsIterator {
+ public:
+  explicit GroupMatchList(std::vector<GroupMatch> matches) : matches_(std::move(matches)) {}
+
+  uint32_t Next() override { return Land(started_ ? pos_ + 1 : 0); }
+  uint32_t Advance(uint32_t target) override {
+    const size_t from = started_ ? pos_ : 0;
+    auto it = std::lower_bound(matches_.begin() + static_cast<std::ptrdiff_t>(from), matches_.end(),
+                               target, [](const GroupMatch& m, uint32_t t) { return m.group < t; });
+    return Land(static_cast<size_t>(it - matches_.begin()));
+  }
+  uint64_t cost() const override { return matches_.size(); }
+  uint32_t freq() override { return matches_[pos_].freq; }
+  PostingsBound BlockBound(uint32_t target) override {
+    auto it = std::lower_bound(matches_.begin(), matches_.end(), target,
+                               [](const GroupMatch& m, uint32_t t) { return m.group < t; });
+    if (it == matches_.end()) return {kNoMoreDocs, 0, 0};
+    return {it->group, it->freq, it->length};
+  }
+  PostingsBound ListBound() const override {
+    if (matches_.empty()) return {kNoMoreDocs, 0, 0};
+    PostingsBound b{matches_.back().group, 0, std::numeric_limits<uint32_t>::max()};
+    for (const GroupMatch& m : matches_) {
+      b.max_freq = std::max(b.max_freq, m.freq);
+      b.min_length = std::min(b.min_length, m.length);
+    }
+    return b;
+  }
+
+ private:
+  uint32_t Land(size_t pos) {
+    started_ = true;
+    pos_ = std::min(pos, matches_.size());
+    return doc_ = pos_ < matches_.size() ? matches_[pos_].group : kNoMoreDocs;
+  }
+
+  std::vector<GroupMatch> matches_;
+  size_t pos_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace
+
+std::optional<size_t> LiveGroupFields::FieldIn(uint32_t other, size_t field) const {
+  if (other == segment_index_) return field;
+  return directory_.segment(other).schema().FindField(segment_.schema().FieldName(field));
+}
+
+Result<std::unique_ptr<PostingsIterator>> LiveGroupFields::OpenPostings(
+    size_t field, std::string_view term) const {
+  const std::vector<uint32_t>& imported = directory_.ImportedGroups(segment_index_);
+  auto length_of = [&](const SegmentReader& seg, size_t f, uint32_t g) {
+    return seg.GroupFieldLength(f, g).value_or(0);
+  };
+  std::vector<GroupMatch> matches;
+  // The segment's own live records holding the term.
+  ASSIGN_OR_RETURN(auto own, segment_.OpenGroupPostings(field, term));
+  if (own) {
+    auto next_import = imported.begin();
+    for (uint32_t g = own->Next(); g != kNoMoreDocs; g = own->Next()) {
+      next_import = std::lower_bound(next_import, imported.end(), g);
+      if (next_import != imported.end() && *next_import == g) continue;
+      matches.push_back({g, own->freq(), length_of(segment_, field, g)});
+    }
+    RETURN_IF_ERROR(own->status());
+  }
+  // The imported groups whose live record, elsewhere, holds it: each
+  // serving segment's list read once.
+  std::map<uint32_t, std::vector<std::pair<uint32_t, uint32_t>>> lists;  // (group, freq)
+  for (uint32_t g : imported) {
+    const RecordLocation loc = directory_.LiveRecord(segment_index_, g);
+    const SegmentReader& holder = directory_.segment(loc.segment);
+    const std::optional<size_t> f = FieldIn(loc.segment, field);
+    if (!f) continue;
+    auto [list, fresh] = lists.try_emplace(loc.segment);
+    if (fresh) {
+      ASSIGN_OR_RETURN(auto postings, holder.OpenGroupPostings(*f, term));
+      if (postings) {
+        for (uint32_t h = postings->Next(); h != kNoMoreDocs; h = postings->Next()) {
+          list->second.emplace_back(h, postings->freq());
+        }
+        RETURN_IF_ERROR(postings->status());
+      }
+    }
+    auto hit = std::lower_bound(list->second.begin(), list->second.end(),
+                                std::make_pair(loc.group, uint32_t{0}));
+    if (hit == list->second.end() || hit->first != loc.group) continue;
+    matches.push_back({g, hit->second, length_of(holder, *f, loc.group)});
+  }
+  if (matches.empty()) return std::unique_ptr<PostingsIterator>();
+  std::sort(matches.begin(), matches.end(),
+            [](const GroupMatch& a, const GroupMatch& b) { return a.group < b.group; });
+  return segment_.ExpandGroups(std::make_unique<GroupMatchList>(std::move(matches)));
+}
+
+std::unique_ptr<DocIterator> LiveGroupFields::NumericRange(size_t field, double lo,
+                                                           double hi) const {
+  const std::vector<uint32_t>& imported = directory_.ImportedGroups(segment_index_);
+  std::vector<GroupMatch> matches;
+  auto next_import = imported.begin();
+  const uint32_t first =
+      segment_.num_groups() > 0 ? segment_.NextGroupInRange(field, 0, lo, hi) : kNoMoreDocs;
+  for (uint32_t g = first; g != kNoMoreDocs;
+       g = g + 1 < segment_.num_groups() ? segment_.NextGroupInRange(field, g + 1, lo, hi)
+                                         : kNoMoreDocs) {
+    next_import = std::lower_bound(next_import, imported.end(), g);
+    if (next_import != imported.end() && *next_import == g) continue;
+    matches.push_back({g, 1, 0});
+  }
+  for (uint32_t g : imported) {
+    const RecordLocation loc = directory_.LiveRecord(segment_index_, g);
+    const std::optional<size_t> f = FieldIn(loc.segment, field);
+    if (!f) continue;
+    const double v = directory_.segment(loc.segment).GroupNumeric(*f, loc.group);
+    if (v >= lo && v <= hi) matches.push_back({g, 1, 0});
+  }
+  std::sort(matches.begin(), matches.end(),
+            [](const GroupMatch& a, const GroupMatch& b) { return a.group < b.group; });
+  return segment_.ExpandGroups(std::make_unique<GroupMatchList>(std::move(matches)));
+}
+
+double LiveGroupFields::Numeric(size_t field, uint32_t doc) const {
+  if (!segment_.schema().IsGroupField(field)) return segment_.Numeric(field, doc);
+  const RecordLocation loc = directory_.LiveRecord(segment_index_, segment_.DocGroup(doc));
+  if (loc.segment == segment_index_) return segment_.Numeric(field, doc);
+  const std::optional<size_t> f = FieldIn(loc.segment, field);
+  return f ? directory_.segment(loc.segment).GroupNumeric(*f, loc.group)
+           : std::numeric_limits<double>::quiet_NaN();
+}
+
+std::optional<uint32_t> LiveGroupFields::FieldLength(size_t field, uint32_t doc) const {
+  if (!segment_.schema().IsGroupField(field)) return segment_.FieldLength(field, doc);
+  const RecordLocation loc = directory_.LiveRecord(segment_index_, segment_.DocGroup(doc));
+  if (loc.segment == segment_index_) return segment_.FieldLength(field, doc);
+  const std::optional<size_t> f = FieldIn(loc.segment, field);
+  return f ? directory_.segment(loc.segment).GroupFieldLength(*f, loc.group) : std::nullopt;
+}
+
+}  // namespace freshet
