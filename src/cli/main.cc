@@ -429,7 +429,8 @@ int DumpSegment(const SegmentReader& s) {
   return 0;
 }
 
-int InspectCommand(const std::string& path, int docs, int terms, bool dump, bool verify) {
+int InspectCommand(const std::string& path, int docs, int terms, bool dump, bool verify,
+                   bool sections_too) {
   std::filesystem::path p(path);
   auto store = ObjectStore::Open(p.has_parent_path() ? p.parent_path().string() : ".");
   if (!store.ok()) return ReportFailure(store.status());
@@ -469,6 +470,13 @@ int InspectCommand(const std::string& path, int docs, int terms, bool dump, bool
     }
     return 0;
   }
+  // Each section's id and size, read before the reader takes the bytes.
+  std::string sections;
+  if (auto file = SectionContainer::Parse(key, *bytes); file.ok()) {
+    for (const auto& [id, view] : file->sections) {
+      sections += fmt::format(" {}:{}", id, view.bytes.size());
+    }
+  }
   auto seg = SegmentReader::Open(key, std::move(*bytes));
   if (!seg.ok()) return ReportFailure(seg.status());
   const SegmentReader& s = **seg;
@@ -479,6 +487,7 @@ int InspectCommand(const std::string& path, int docs, int terms, bool dump, bool
                            s.format_version());
   std::cout << fmt::format("docs {}  groups {}  terms {}\n", s.num_docs(), s.num_groups(),
                            s.num_terms());
+  if (sections_too) std::cout << "sections (id:bytes):" << sections << "\n";
   std::cout << "fields:\n";
   // A text field's analyzer is shown unless every one is ascii (as in every
   // segment from before per-field analyzers).
@@ -489,6 +498,7 @@ int InspectCommand(const std::string& path, int docs, int terms, bool dump, bool
     std::string text;
     if (r & kRoleText) {
       text = all_ascii ? " text" : fmt::format(" text:{}", AnalyzerName(schema.FieldAnalyzer(f)));
+      if (schema.FieldPositions(f)) text += " positions";
     }
     std::cout << fmt::format(
         "  {:<24}{}{}{}{}{}\n", schema.FieldName(f), text, r & kRoleKeyword ? " keyword" : "",
@@ -730,7 +740,7 @@ int main(int argc, char** argv) {
 
   std::string inspect_path;
   int inspect_docs = 0, inspect_terms = 0;
-  bool inspect_dump = false, inspect_verify = false;
+  bool inspect_dump = false, inspect_verify = false, inspect_sections = false;
   auto* inspect_cmd = app.add_subcommand(
       "inspect",
       "show a segment, manifest, CURRENT or Parquet file (schema, row groups, encodings)");
@@ -740,6 +750,9 @@ int main(int argc, char** argv) {
   inspect_cmd->add_flag("--dump", inspect_dump,
                         "segments only: print every doc (doc, id, group) and every term with "
                         "its doc ids (term, field, term, ids), tab-separated, instead");
+  inspect_cmd->add_flag("--sections", inspect_sections,
+                        "segments: also print each section's id and size in bytes (ids: "
+                        "src/index/segment/section_container.h)");
   inspect_cmd->add_flag("--verify", inspect_verify,
                         "Parquet files: also decode every page of every column and name the "
                         "first bad one (row group, column, page offset); exit 1 if one is bad "
@@ -802,7 +815,8 @@ int main(int argc, char** argv) {
   if (*serve_cmd) return ServeCommand(serve);
   if (*status_cmd) return StatusCommand(status, status_json, status_batches);
   if (*inspect_cmd)
-    return InspectCommand(inspect_path, inspect_docs, inspect_terms, inspect_dump, inspect_verify);
+    return InspectCommand(inspect_path, inspect_docs, inspect_terms, inspect_dump, inspect_verify,
+                          inspect_sections);
   if (*gc_cmd) return GcCommand(gc);
   if (*set_wm_cmd) return SetWatermarkCommand(set_wm);
   return kExitUsage;
