@@ -194,6 +194,16 @@ def test_a_query_word_starting_with_a_dash_needs_no_separator(index):
     assert "a word starting with '-' that is not an option" in help_text
 
 
+def test_a_phrase_scores_as_the_and_of_its_terms(index):
+    def scores(q):
+        p = run(["query", "--config", str(index / "pipeline.toml"), "--json", "--sort", "score",
+                 "--", q])
+        return {h["id"]: h["score"] for h in json.loads(p.stdout)["hits"]}
+    phrase, words = scores('"running shoes"'), scores("running shoes")
+    assert set(phrase) == {"a1"} and set(words) == {"a1", "a2"}
+    assert phrase["a1"] == words["a1"] > 0
+
+
 def test_a_delta_that_rewords_a_doc_ends_its_phrase_match(tmp_path):
     """Base + delta: a partition rewrites a1's title; the phrase follows the
     newest text (the delta's positions), the words alone still match. With
@@ -213,13 +223,17 @@ def test_a_delta_that_rewords_a_doc_ends_its_phrase_match(tmp_path):
         part = root / "data" / "ads" / "dt=2026-05-04" / "hour=10" / "minute=00"
         part.mkdir(parents=True)
         reworded = dict(ADS[0], updated_at=2, title="Running shoes, red")
-        moved = dict(ADS[1], updated_at=2, title="blue running shoes")
+        moved = dict(ADS[1], updated_at=2, title="blue running shoes", tags=["red", "shoes"])
         (part / "part-0.jsonl").write_text(json.dumps(reworded) + "\n" + json.dumps(moved) + "\n")
         (part / "_SUCCESS").write_text("")
         run(["run", "--config", str(root / "pipeline.toml"), "--clock",
              "fixed:2026-05-04T10:08:00Z", "--once"])
         assert query(root, "--", '"red running shoes"') == set(), positions
-        assert query(root, "--", "red running shoes") == {"a1"}, positions
+        # Words, each in any text field: a2's "red" is in its tags.
+        assert query(root, "--", "red running shoes") == {"a1", "a2"}, positions
         assert query(root, "--", '"running shoes"') == {"a1", "a2"}, positions
         assert query(root, "--", '"shoes red"') == {"a1"}, positions
         assert query(root, "--", 'title:"blue running"') == {"a2"}, positions
+        # The strings of a list field are separate values.
+        assert query(root, "--", 'tags:"red shoes"') == set(), positions
+        assert query(root, "--", "tags:red tags:shoes") == {"a2"}, positions
