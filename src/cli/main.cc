@@ -713,8 +713,9 @@ int main(int argc, char** argv) {
   query_cmd->add_option("-c,--config", query.config, "pipeline config (its output is searched)");
   query_cmd->add_option("--index", query.index, "output store URL to search instead of --config");
   query_cmd->add_option("query", query.query,
-                        "query: terms, AND OR NOT -term (...) field:term \"exact value\" "
-                        "num:[lo TO hi] * (see the README's query language); several words are "
+                        "query: terms, AND OR NOT -term (...) field:term \"a phrase\" (on a "
+                        "keyword field: the exact value) num:[lo TO hi] * (see the README's "
+                        "query language); several words are "
                         "joined by spaces, and a word starting with '-' that is not an option "
                         "(-python) is a query word: give option values separately (-n 5)");
   query_cmd->add_option("--doc", query.doc, "fetch one doc by id instead of searching");
