@@ -88,11 +88,12 @@ class PhraseIteratorImpl final : public PostingsIterator {
       PostingsIterator& p = *terms_[i].postings;
       uint64_t index, before;
       if (!p.PositionsAddress(&index, &before)) {
-        status_ = Status::FailedPrecondition("phrase: a posting list without positions");
+        if (p.status().ok()) {
+          status_ = Status::FailedPrecondition("phrase: a posting list without positions");
+        }
         return false;
       }
       const uint32_t freq = p.freq();
-      if (!p.status().ok()) return false;
       if (!terms_[i].positions.Read(index, before, freq, &positions_[i])) return false;
     }
     return true;

@@ -203,6 +203,7 @@ class BlockPostingsIterator final : public PostingsIterator {
   bool PositionsAddress(uint64_t* index, uint64_t* before) override {
     assert(!at_end_ && next_ > 0);
     if (!freqs_ready_) DecodeFreqs();
+    if (!status_.ok()) return false;  // bad frequencies: the list has ended
     *index = uint64_t{loaded_} * kPostingsBlockSize + next_ - 1;
     *before = 0;
     for (uint32_t i = 0; i + 1 < next_; ++i) *before += freqs_[i];

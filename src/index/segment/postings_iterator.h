@@ -44,7 +44,8 @@ class PostingsIterator : public DocIterator {
   // Where doc()'s positions are (positions.h): its index in the list (0 for
   // the first doc) and the occurrences of the term in the docs before it in
   // its block of 128. False for a cursor that does not know them (not a
-  // block posting list). REQUIRES: doc() != kNoMoreDocs.
+  // block posting list), or on bad bytes (then status() says why).
+  // REQUIRES: doc() != kNoMoreDocs.
   virtual bool PositionsAddress(uint64_t* /*index*/, uint64_t* /*before*/) { return false; }
 };
 
