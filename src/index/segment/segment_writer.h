@@ -16,7 +16,9 @@ namespace freshet {
 // Sections, in file order: META, DOC_HEADERS, STORED_BLOCKS, GROUPS,
 // TERM_BLOCKS, BLOCK_POSTINGS, NUMERIC_BLOCKS, LENGTH_BLOCKS (doc fields
 // only), GROUP_TERM_BLOCKS, GROUP_POSTINGS, GROUP_NUMERIC_BLOCKS,
-// GROUP_LENGTH_BLOCKS, DOC_ID_INDEX. `format_version`: 4, or 3 or 2 (group
+// GROUP_LENGTH_BLOCKS, DOC_ID_INDEX, then (format 4, for the text fields
+// whose schema keeps positions, when they hold a term) POSITIONS and
+// GROUP_POSITIONS. `format_version`: 4, or 3 or 2 (group
 // fields copied onto every doc, no group sections) for tests of older
 // readers and for comparisons. REQUIRES: data.schema.AllAscii() for format 2
 // (its META has no analyzer id).
