@@ -262,6 +262,16 @@ def test_phrases_on_multilingual_text_match_the_oracle(workspace, positions):
     shown = run(["inspect", str(segments[0])]).stdout
     assert (" title                    text:unicode positions stored" in shown) == (
         positions == "true")
+    # `--sections` lists each section's id and size: POSITIONS (25) only with
+    # positions; GROUP_POSITIONS (26) either way (group.positions is on).
+    ids = {}
+    for seg in segments:
+        line = next(ln for ln in run(["inspect", "--sections", str(seg)]).stdout.splitlines()
+                    if ln.startswith("sections (id:bytes):"))
+        for pair in line.split(":", 2)[2].split():
+            sid, size = pair.split(":")
+            ids[int(sid)] = ids.get(int(sid), 0) + int(size)
+    assert (25 in ids) == (positions == "true") and ids[26] > 0 and ids[12] > 0, ids
     wrong = {q: (got, want) for q in PHRASES
              if (got := phrase_query(workspace, q)) != (want := phrase_expected(q, UNICODE_FIELDS))}
     assert not wrong, wrong
