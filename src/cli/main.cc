@@ -429,7 +429,8 @@ int DumpSegment(const SegmentReader& s) {
   return 0;
 }
 
-int InspectCommand(const std::string& path, int docs, int terms, bool dump, bool verify) {
+int InspectCommand(const std::string& path, int docs, int terms, bool dump, bool verify,
+                   bool sections_too) {
   std::filesystem::path p(path);
   auto store = ObjectStore::Open(p.has_parent_path() ? p.parent_path().string() : ".");
   if (!store.ok()) return ReportFailure(store.status());
@@ -469,6 +470,13 @@ int InspectCommand(const std::string& path, int docs, int terms, bool dump, bool
     }
     return 0;
   }
+  // Each section's id and size, read before the reader takes the bytes.
+  std::string sections;
+  if (auto file = SectionContainer::Parse(key, *bytes); file.ok()) {
+    for (const auto& [id, view] : file->sections) {
+      sections += fmt::format(" {}:{}", id, view.bytes.size());
+    }
+  }
   auto seg = SegmentReader::Open(key, std::move(*bytes));
   if (!seg.ok()) return ReportFailure(seg.status());
   const SegmentReader& s = **seg;
@@ -482,6 +490,7 @@ int InspectCommand(const std::string& path, int docs, int terms, bool dump, bool
   // Format 5 on: the docs of lower layers this one deletes or moves out.
   if (s.SupersedesDocsById()) std::cout << fmt::format("  tombstones {}", s.tombstones().size());
   std::cout << '\n';
+  if (sections_too) std::cout << "sections (id:bytes):" << sections << "\n";
   std::cout << "fields:\n";
   // A text field's analyzer is shown unless every one is ascii (as in every
   // segment from before per-field analyzers).
@@ -492,6 +501,7 @@ int InspectCommand(const std::string& path, int docs, int terms, bool dump, bool
     std::string text;
     if (r & kRoleText) {
       text = all_ascii ? " text" : fmt::format(" text:{}", AnalyzerName(schema.FieldAnalyzer(f)));
+      if (schema.FieldPositions(f)) text += " positions";
     }
     std::cout << fmt::format(
         "  {:<24}{}{}{}{}{}\n", schema.FieldName(f), text, r & kRoleKeyword ? " keyword" : "",
@@ -706,8 +716,9 @@ int main(int argc, char** argv) {
   query_cmd->add_option("-c,--config", query.config, "pipeline config (its output is searched)");
   query_cmd->add_option("--index", query.index, "output store URL to search instead of --config");
   query_cmd->add_option("query", query.query,
-                        "query: terms, AND OR NOT -term (...) field:term \"exact value\" "
-                        "num:[lo TO hi] * (see the README's query language); several words are "
+                        "query: terms, AND OR NOT -term (...) field:term \"a phrase\" (on a "
+                        "keyword field: the exact value) num:[lo TO hi] * (see the README's "
+                        "query language); several words are "
                         "joined by spaces, and a word starting with '-' that is not an option "
                         "(-python) is a query word: give option values separately (-n 5)");
   query_cmd->add_option("--doc", query.doc, "fetch one doc by id instead of searching");
@@ -733,7 +744,7 @@ int main(int argc, char** argv) {
 
   std::string inspect_path;
   int inspect_docs = 0, inspect_terms = 0;
-  bool inspect_dump = false, inspect_verify = false;
+  bool inspect_dump = false, inspect_verify = false, inspect_sections = false;
   auto* inspect_cmd = app.add_subcommand(
       "inspect",
       "show a segment, manifest, CURRENT or Parquet file (schema, row groups, encodings)");
@@ -744,6 +755,9 @@ int main(int argc, char** argv) {
                         "segments only: print every doc (doc, id, group), every tombstone of a "
                         "format-5 segment (tombstone, id, group, deleted|moved) and every term "
                         "with its doc ids (term, field, term, ids), tab-separated, instead");
+  inspect_cmd->add_flag("--sections", inspect_sections,
+                        "segments: also print each section's id and size in bytes (ids: "
+                        "src/index/segment/section_container.h)");
   inspect_cmd->add_flag("--verify", inspect_verify,
                         "Parquet files: also decode every page of every column and name the "
                         "first bad one (row group, column, page offset); exit 1 if one is bad "
@@ -806,7 +820,8 @@ int main(int argc, char** argv) {
   if (*serve_cmd) return ServeCommand(serve);
   if (*status_cmd) return StatusCommand(status, status_json, status_batches);
   if (*inspect_cmd)
-    return InspectCommand(inspect_path, inspect_docs, inspect_terms, inspect_dump, inspect_verify);
+    return InspectCommand(inspect_path, inspect_docs, inspect_terms, inspect_dump, inspect_verify,
+                          inspect_sections);
   if (*gc_cmd) return GcCommand(gc);
   if (*set_wm_cmd) return SetWatermarkCommand(set_wm);
   return kExitUsage;

@@ -188,9 +188,11 @@ class Parser {
         return Error(fmt::format("expected a value for field '{}' but found", node->field), v);
       }
       node->text = v.text;
+      node->quoted = v.kind == Token::Kind::kQuoted;
       return node;
     }
     node->text = t.text;
+    node->quoted = t.kind == Token::Kind::kQuoted;
     return node;
   }
 

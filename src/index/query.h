@@ -6,8 +6,9 @@
 //   title:shoes          a term in one field (text fields are analyzed,
 //                        keyword fields match the exact value)
 //   status:active        keyword filter
-//   "two words"          quoted value (a phrase of terms ANDed for text
-//                        fields; one exact value for keyword fields)
+//   "two words"          quoted value (a phrase for text fields: the terms
+//                        at consecutive positions; one exact value for
+//                        keyword fields)
 //   bid:[0.5 TO 2]       numeric range, inclusive; '*' for an open end
 //   bid:2                numeric equality
 // Numbers in queries are written as JSON writes them (format/number.h).
@@ -35,6 +36,7 @@ struct QueryNode {
   Kind kind = Kind::kAll;
   std::string field;      // empty: every text field
   std::string text;       // kTerm
+  bool quoted = false;    // kTerm: a quoted value, a phrase on text fields
   double lo = 0, hi = 0;  // kRange, inclusive
   std::vector<std::unique_ptr<QueryNode>> children;
 

@@ -71,6 +71,12 @@ std::string ConfigFingerprint(const PipelineConfig& config) {
       w.Value(AnalyzerName(schema.FieldAnalyzer(f)));
     w.EndArray();
   }
+  // Text fields with positions, when there are some (as analyzers).
+  std::vector<std::string> with_positions;
+  for (size_t f = 0; f < schema.field_count(); ++f) {
+    if (schema.FieldPositions(f)) with_positions.push_back(schema.FieldName(f));
+  }
+  if (!with_positions.empty()) strings("positions", with_positions);
   w.Field("shards", config.shards).Field("group_key", config.group_key);
   WriteRoles(w, "columns", config.columns);
   WriteStream(w, "source", config.source);

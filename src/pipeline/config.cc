@@ -111,6 +111,14 @@ class TableReader {
     return Status::OK();
   }
 
+  Status Bool(std::string_view key, bool* out) {
+    const toml::node* node = Find(key);
+    if (!node) return Status::OK();
+    if (!node->is_boolean()) return Bad(key, "expected true or false");
+    *out = node->as_boolean()->get();
+    return Status::OK();
+  }
+
   // An analyzer's name (index/analyzer.h) as its id.
   Status Analyzer(std::string_view key, uint32_t* out) {
     std::string name;
@@ -210,6 +218,24 @@ Status ReadStream(TableReader& t, StreamConfig* s, const StreamConfig* defaults)
   return Status::OK();
 }
 
+// Reads sub-table `key` of `t`, one key per text column (`text`), each by
+// read(table, column); InvalidArgument naming a key that is not a text column.
+template <typename Read>
+Status ReadTextColumnOverrides(TableReader& t, std::string_view key,
+                               const std::vector<std::string>& text, Read&& read) {
+  Status st;
+  TableReader overrides(t.SubTable(key, &st), t.Name(key));
+  RETURN_IF_ERROR(st);
+  for (const std::string& column : overrides.Keys()) {
+    if (std::find(text.begin(), text.end(), column) == text.end()) {
+      return overrides.Bad(
+          column, fmt::format("'{}' is not one of the text columns ({})", column, t.Name("text")));
+    }
+    RETURN_IF_ERROR(read(overrides, column));
+  }
+  return Status::OK();
+}
+
 Status ReadRoles(TableReader& t, ColumnRoles* r, std::string_view id_key) {
   RETURN_IF_ERROR(t.String(id_key, &r->id, true));
   RETURN_IF_ERROR(t.String("version", &r->version, true));
@@ -230,16 +256,18 @@ Status ReadRoles(TableReader& t, ColumnRoles* r, std::string_view id_key) {
   RETURN_IF_ERROR(t.StringList("numeric", &r->numeric));
   RETURN_IF_ERROR(t.StringList("stored", &r->stored));
   RETURN_IF_ERROR(t.Analyzer("analyzer", &r->analyzer));
-  Status st;
-  TableReader overrides(t.SubTable("analyzers", &st), t.Name("analyzers"));
-  RETURN_IF_ERROR(st);
-  for (const std::string& column : overrides.Keys()) {
-    if (std::find(r->text.begin(), r->text.end(), column) == r->text.end()) {
-      return overrides.Bad(
-          column, fmt::format("'{}' is not one of the text columns ({})", column, t.Name("text")));
-    }
-    RETURN_IF_ERROR(overrides.Analyzer(column, &r->analyzers[column]));
-  }
+  RETURN_IF_ERROR(ReadTextColumnOverrides(t, "analyzers", r->text,
+                                          [&](TableReader& o, const std::string& column) {
+                                            return o.Analyzer(column, &r->analyzers[column]);
+                                          }));
+  RETURN_IF_ERROR(t.Bool("positions", &r->positions));
+  RETURN_IF_ERROR(ReadTextColumnOverrides(t, "positions_by_column", r->text,
+                                          [&](TableReader& o, const std::string& column) {
+                                            bool keep = r->positions;
+                                            RETURN_IF_ERROR(o.Bool(column, &keep));
+                                            r->positions_by_column[column] = keep;
+                                            return Status::OK();
+                                          }));
   return Status::OK();
 }
 

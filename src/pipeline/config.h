@@ -46,6 +46,14 @@ struct ColumnRoles {
     auto it = analyzers.find(column);
     return it == analyzers.end() ? analyzer : it->second;
   }
+  // Whether the text columns keep token positions (phrase queries without
+  // re-reading stored text), and per column the ones that differ.
+  bool positions = true;
+  std::map<std::string, bool> positions_by_column;
+  bool PositionsOf(const std::string& column) const {
+    auto it = positions_by_column.find(column);
+    return it == positions_by_column.end() ? positions : it->second;
+  }
 };
 
 struct StreamConfig {

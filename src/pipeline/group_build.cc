@@ -133,12 +133,14 @@ SegmentSchema MakeSegmentSchema(const PipelineConfig& config) {
   for (const auto& c : s.doc_columns) {
     s.doc_roles.push_back(RolesOf(c, config.columns));
     s.doc_analyzers.push_back(config.columns.AnalyzerOf(c));
+    s.doc_positions.push_back(config.columns.PositionsOf(c));
   }
   if (config.has_group) {
     s.group_columns = config.GroupProjection();
     for (const auto& c : s.group_columns) {
       s.group_roles.push_back(RolesOf(c, config.group_columns));
       s.group_analyzers.push_back(config.group_columns.AnalyzerOf(c));
+      s.group_positions.push_back(config.group_columns.PositionsOf(c));
     }
     s.group_prefix = config.group_prefix;
   }

@@ -31,6 +31,30 @@ def tokens(text):
     return [t.lower()[:64].decode("utf-8", "replace") for t in TOKEN.findall(text.encode())]
 
 
+def value_tokens(text, analyze=None):
+    """The terms of each value of a field, one list per value (per string of a
+    list field): a phrase never spans two values."""
+    analyze = analyze or tokens
+    if isinstance(text, list):
+        return [analyze(v) for v in text]
+    return [analyze(text)]
+
+
+def holds_phrase(text, phrase, analyze=None):
+    """True when one value of `text` holds the terms of `phrase` one after the
+    other (what a quoted value on a text field matches): positions count terms
+    only, so punctuation between two words does not part them."""
+    analyze = analyze or tokens
+    want = analyze(phrase)
+    if not want:
+        return False
+    for got in value_tokens(text, analyze):
+        for i in range(len(got) - len(want) + 1):
+            if got[i:i + len(want)] == want:
+                return True
+    return False
+
+
 def _reject_constant(name):
     raise ValueError(name)
 
@@ -184,13 +208,15 @@ def expected_index(data_dir, cut_s, target_s):
                 fields["item_" + c] = item_obj.get(c) if item_obj else None
             fields.update(aggregates)
             text = {c: tokens(obj.get(c)) for c in ("title", "description", "keywords")}
+            values = {c: obj.get(c) for c in ("title", "description", "keywords")}
             for c in ("title", "brand", "category"):
                 text["item_" + c] = tokens(item_obj.get(c)) if item_obj else []
+                values["item_" + c] = item_obj.get(c) if item_obj else None
             keyword = {"status": obj.get("status"), "campaign_id": obj.get("campaign_id"),
                        "item_brand": item_obj.get("brand") if item_obj else None,
                        "item_category": item_obj.get("category") if item_obj else None}
             out[aid] = {"group": group, "version": ads[aid][1], "fields": fields, "text": text,
-                        "keyword": keyword, "bid": obj.get("bid")}
+                        "values": values, "keyword": keyword, "bid": obj.get("bid")}
     return out
 
 
@@ -228,6 +254,10 @@ def _any_text(d, term):
     return any(term in toks for toks in d["text"].values())
 
 
+def _any_phrase(d, phrase):
+    return any(holds_phrase(v, phrase) for v in d["values"].values())
+
+
 QUERIES = [
     ("shoes", lambda d: _any_text(d, "shoes")),
     ("title:red", lambda d: "red" in d["text"]["title"]),
@@ -236,7 +266,42 @@ QUERIES = [
     ("* -status:active", lambda d: d["keyword"]["status"] != "active"),
     ("bid:[1 TO 2.5]", lambda d: number_of(d["bid"]) is not None and 1 <= number_of(d["bid"]) <= 2.5),
     ("item_count:[5 TO *]", lambda d: d["fields"]["item_count"] >= 5),
+    ('"bundle deal"', lambda d: _any_phrase(d, "bundle deal")),
+    ('"deal bundle" OR title:"off bundle"', lambda d: _any_phrase(d, "deal bundle")
+     or holds_phrase(d["values"]["title"], "off bundle")),
 ]
+
+
+def phrases_from_data(expected):
+    """Phrase queries with their meaning, from the data: the most frequent pair
+    of consecutive title terms, the same pair reversed, unfielded; and two
+    neighbouring keywords of one ad, which are two values of a list field
+    (apart), and the pair of the description's first two terms."""
+    pairs = {}
+    for d in expected.values():
+        toks = d["text"]["title"]
+        for a, b in zip(toks, toks[1:]):
+            pairs[(a, b)] = pairs.get((a, b), 0) + 1
+    out = []
+    if pairs:
+        (a, b), _ = sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        out.append((f'title:"{a} {b}"', lambda d, p=f"{a} {b}": holds_phrase(
+            d["values"]["title"], p)))
+        out.append((f'"{b} {a}"', lambda d, p=f"{b} {a}": _any_phrase(d, p)))
+    for d in sorted(expected.values(), key=lambda d: d["version"]):
+        kws = d["values"]["keywords"]
+        desc = d["text"]["description"]
+        if isinstance(kws, list) and len(kws) >= 2 and len(desc) >= 2:
+            p = f"{tokens(kws[0])[0]} {tokens(kws[1])[0]}" if tokens(kws[0]) and tokens(
+                kws[1]) else None
+            if p:
+                out.append((f'keywords:"{p}"', lambda d, p=p: holds_phrase(
+                    d["values"]["keywords"], p)))
+            q = f"{desc[0]} {desc[1]}"
+            out.append((f'description:"{q}"', lambda d, q=q: holds_phrase(
+                d["values"]["description"], q)))
+            break
+    return out
 
 
 def query_terms_from_vocabulary(expected, n=6):

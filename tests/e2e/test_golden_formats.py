@@ -20,14 +20,16 @@ GOLDEN = ROOT / "tests" / "golden"
 FORMATS = {"segment-v1": 1, "segment-v2": 2, "segment-v3": 3,
            "segment-v4": 4,
            "segment-v4-unicode": 4,
-           "segment-v5": 5}  # folder -> segment format
+           "segment-v5": 5, "segment-v4-positions": 4}  # folder -> segment format
 # Non-empty sections of each segment format: META .. DOC_ID_INDEX (1-7) in
 # format 1, with FIELD_LENGTHS (8) in format 2; format 3 keeps META, GROUPS
 # and DOC_ID_INDEX and replaces the others (9-14); format 4 adds the group
 # fields' sections (15-18); format 5 adds TOMBSTONES (19; a count of 0 in a
-# base).
+# base); the optional positions sections (25, 26) are in segments written
+# with positions only.
 SECTIONS = {1: list(range(1, 8)), 2: list(range(1, 9)), 3: [1, 3, 7, 9, 10, 11, 12, 13, 14],
             4: [1, 3, 7, *range(9, 19)], 5: [1, 3, 7, *range(9, 20)]}
+OPTIONAL_SECTIONS = {"segment-v4-positions": [25, 26]}
 # Manifest keys of every golden index, oldest first: the base alone (format 1),
 # base + a one-layer delta (format 1), base + a two-layer delta (format 2).
 MANIFESTS = ["manifests/00000000000000000001-e1.json",
@@ -100,7 +102,7 @@ def test_golden_segment_with_a_flipped_byte_is_refused_naming_section_and_offset
                   (13, "reserved header bytes are not zero (offset 12)"),
                   (table + 5, f"section table checksum mismatch (offset {table})"),
                   (len(data) - 3, f"bad end magic (offset {len(data) - 8})")]
-        want = SECTIONS[FORMATS[folder]]
+        want = SECTIONS[FORMATS[folder]] + OPTIONAL_SECTIONS.get(folder, [])
         assert sorted(sid for sid, _, length in table_entries if length) == want, seg.name
         for at, message in flips:
             bad = bytearray(data)
@@ -151,6 +153,24 @@ CURRENT_ANSWERS = {
     "item_max_bid:[1.5 TO *]": ads(4, 5, 14),
     "item_price:[* TO 20]": ads(6, 7, 8, 9, 15),
     "bid:[1 TO 2]": ads(1, 4, 5, 8, 9, 15),
+    # Phrases: the terms one after the other in one field value. Segments
+    # without positions (every folder but segment-v4-positions, and its
+    # description) answer from their stored text alike.
+    '"red shoes"': ads(1),  # ad-001's title; item-01's name has "running" between
+    '"shoes red"': [],
+    '"red running shoes"': ads(1, 2),  # item-01's name, on its docs (ad-003 deleted)
+    '"running shoes"': ads(1, 2),  # also ad-001's description
+    'description:"road and trail"': ads(1),
+    'description:"trail road"': [],
+    '"wall mounted"': ads(11),  # "Wall-mounted": '-' takes no position
+    '"reel for hoses"': ads(11),
+    '"mounted reel"': [],  # two values of ad-011's description (an array)
+    '"garden hose 30m"': ads(10, 11, 12),  # item-05 renamed by layer 0
+    '"hose 25m"': [],
+    '"café crème mug"': ads(6, 7, 15),
+    'title:"trail runners xt"': ads(2),
+    '"desk lamp"': ads(16, 17, 18),  # item-07's name; also ad-016's title
+    '"lamp desk"': [],
 }
 # Where the analyzers make the answers differ: pipeline.toml indexes with
 # `ascii` (only ASCII lower-cased), pipeline-unicode.toml (segment-v4-unicode)
@@ -169,6 +189,9 @@ OLDER_ANSWERS = {  # manifest -> query -> ids
         "status:paused": ads(3, 7, 12, 17),
         "25m": ads(10, 11, 12),
         "item_count:[3 TO *]": ads(1, 2, 3, 10, 11, 12, 16, 17, 18),
+        '"hose 25m"': ads(10, 11, 12),
+        '"red running shoes"': ads(1, 2, 3),
+        'title:"trail runners xt"': [],
     },
     MANIFESTS[1]: {  # base + layer 0
         "status:paused": ads(7, 12, 17),

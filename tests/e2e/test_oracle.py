@@ -2,7 +2,8 @@
 import pytest
 
 from conftest import PERIOD_S, START
-from oracle import QUERIES, diff_docs, expected_index, query_terms_from_vocabulary
+from oracle import (QUERIES, diff_docs, expected_index, phrases_from_data,
+                    query_terms_from_vocabulary)
 
 CUT_S = 1777888800  # START as epoch seconds
 
@@ -13,7 +14,7 @@ def check_against_oracle(ws, target_s, data_dir=None):
     problems = diff_docs(expected, hits)
     assert not problems, "\n".join(problems)
     assert out["total"] == len(expected)
-    for q, pred in QUERIES:
+    for q, pred in QUERIES + phrases_from_data(expected):
         want = sorted(a for a, d in expected.items() if pred(d))
         assert ws.query_ids(q) == want, q
     for term in query_terms_from_vocabulary(expected):

@@ -114,10 +114,28 @@ def error(index, q):
     ('tags:"a:b"', {"a5"}),
     ("tags:-python", {"a6"}),
     ('tags:"-python"', {"a6"}),
-    # Quotes: one value; every token of it in one text field; \" and \\ escape.
-    ('"red shoes"', {"a1"}),
-    ('"shoes red"', {"a1"}),
+    # Quotes: one value, a phrase on text fields: its terms one after the
+    # other in one field; \" and \\ escape.
+    ('"red running shoes"', {"a1"}),
+    ('"running shoes"', {"a1"}),
+    ('"red shoes"', set()),  # a1 has "running" between them
+    ('"shoes red"', set()),
+    ('"shoes running"', set()),  # order counts: a2 has "shoes for running"
+    ('"shoes for running"', {"a2"}),
+    ('title:"RED, Running"', {"a1"}),  # analyzed as the text: case and ',' do not count
+    ('"scarf and a hat"', {"a3"}),  # "scarf, and": the comma takes no position
+    ('"red hat"', set()),
+    ('"x86-64"', {"a2", "a4"}),  # x86 then 64: title of a4, tags of a2
+    ('"64 x86"', set()),
+    ('"laptop python"', {"a4"}),  # "(" takes no position either
+    ('"hat" red', {"a3"}),  # a one-term phrase is the term
     ('title:"green \\"quoted\\" hat"', {"a5"}),
+    # Keyword fields match the whole value exactly, quoted or not.
+    ('status:"Active"', {"a4"}),
+    ('tags:"x86 64"', {"a2"}),  # tags is also text: x86 then 64 (as a keyword: "x86-64")
+    # A phrase and a word: both.
+    ('"running shoes" -red', set()),
+    ('"running shoes" OR "blue shoes"', {"a1", "a2"}),
     # Numbers: equality and inclusive ranges, '*' for an open end.
     ("bid:2", {"a4"}),
     ("bid:[1.5 TO 3]", {"a1", "a3", "a4"}),
@@ -174,3 +192,48 @@ def test_a_query_word_starting_with_a_dash_needs_no_separator(index):
     # The options themselves still work, and `--help` still answers.
     help_text = run(["query", "--help"]).stdout
     assert "a word starting with '-' that is not an option" in help_text
+
+
+def test_a_phrase_scores_as_the_and_of_its_terms(index):
+    def scores(q):
+        p = run(["query", "--config", str(index / "pipeline.toml"), "--json", "--sort", "score",
+                 "--", q])
+        return {h["id"]: h["score"] for h in json.loads(p.stdout)["hits"]}
+    phrase, words = scores('"running shoes"'), scores("running shoes")
+    assert set(phrase) == {"a1"} and set(words) == {"a1", "a2"}
+    assert phrase["a1"] == words["a1"] > 0
+
+
+def test_a_delta_that_rewords_a_doc_ends_its_phrase_match(tmp_path):
+    """Base + delta: a partition rewrites a1's title; the phrase follows the
+    newest text (the delta's positions), the words alone still match. With
+    positions off, the stored text answers alike."""
+    for positions in ("true", "false"):
+        root = tmp_path / positions
+        root.mkdir()
+        (root / "pipeline.toml").write_text(
+            CONFIG.replace('numeric = ["bid"]', f'numeric = ["bid"]\npositions = {positions}'))
+        snap = root / "data" / "snapshot" / "ads"
+        snap.mkdir(parents=True)
+        (snap / "part-0.jsonl").write_text("".join(json.dumps(a) + "\n" for a in ADS))
+        (root / "data" / "snapshot" / "CUT").write_text("2026-05-04T10:00:00Z\n")
+        run(["build-full", "--config", str(root / "pipeline.toml"), "--clock",
+             "fixed:2026-05-04T10:00:00Z"])
+        assert query(root, "--", '"red running shoes"') == {"a1"}
+        part = root / "data" / "ads" / "dt=2026-05-04" / "hour=10" / "minute=00"
+        part.mkdir(parents=True)
+        reworded = dict(ADS[0], updated_at=2, title="Running shoes, red")
+        moved = dict(ADS[1], updated_at=2, title="blue running shoes", tags=["red", "shoes"])
+        (part / "part-0.jsonl").write_text(json.dumps(reworded) + "\n" + json.dumps(moved) + "\n")
+        (part / "_SUCCESS").write_text("")
+        run(["run", "--config", str(root / "pipeline.toml"), "--clock",
+             "fixed:2026-05-04T10:08:00Z", "--once"])
+        assert query(root, "--", '"red running shoes"') == set(), positions
+        # Words, each in any text field: a2's "red" is in its tags.
+        assert query(root, "--", "red running shoes") == {"a1", "a2"}, positions
+        assert query(root, "--", '"running shoes"') == {"a1", "a2"}, positions
+        assert query(root, "--", '"shoes red"') == {"a1"}, positions
+        assert query(root, "--", 'title:"blue running"') == {"a2"}, positions
+        # The strings of a list field are separate values.
+        assert query(root, "--", 'tags:"red shoes"') == set(), positions
+        assert query(root, "--", "tags:red tags:shoes") == {"a2"}, positions

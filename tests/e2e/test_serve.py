@@ -212,6 +212,20 @@ def test_run_exposes_metrics_and_health(ws):
         assert runner.stop() == 0
 
 
+def test_search_answers_phrases_as_the_query_command(published, server):
+    ws = published
+    # "bundle deal" ends many generated titles; reversed, it is in none.
+    code, r = server.get("/search", q='"bundle deal" OR title:"deal bundle"', sort="score",
+                         limit=1000)
+    assert code == 200 and r["hits"]
+    cli = cli_json(ws, '"bundle deal" OR title:"deal bundle"', "--sort", "score", "--limit", "1000")
+    assert [(h["id"], h["score"]) for h in r["hits"]] == \
+        [(h["id"], h["score"]) for h in cli["hits"]]
+    assert all("bundle deal" in h["fields"]["title"].lower() for h in r["hits"]
+               if "title" in h["fields"])
+    assert server.get("/search", q='title:"deal bundle"')[1]["total"] == 0
+
+
 def test_inspect_shows_format_4_with_field_lengths(published):
     seg = sorted((published.path / "index" / "segments").glob("*.seg"))[0]
     out = published.cli("inspect", str(seg)).stdout

@@ -16,6 +16,7 @@
 #include "index/manifest.h"
 #include "index/query.h"
 #include "index/ranking.h"
+#include "index/search/segment_query.h"
 #include "index/segment.h"
 #include "pipeline/config.h"
 #include "serve/http_address.h"
@@ -46,6 +47,11 @@ std::string ValidSegment(uint32_t format_version) {
   d.schema.group_roles = {kRoleText | kRoleStored};
   d.schema.group_prefix = "g_";
   d.schema.aggregate_names = {"g_count"};
+  if (format_version >= 4) {
+    // Positions (POSITIONS and GROUP_POSITIONS) for the text fields.
+    d.schema.doc_positions = {false, true, false};
+    d.schema.group_positions = {true};
+  }
   d.groups = {SegmentGroup{"g1", true, 3, Row{Value::String("Acme Co")}, {2}, 0, 2},
               SegmentGroup{"g2", false, 0, Row{}, {1}, 2, 1}};
   d.docs = {
@@ -91,6 +97,16 @@ void ExerciseSegment(const std::string& bytes) {
   for (const Tombstones::Entry& t : s.tombstones().entries()) (void)s.GroupKey(t.group);
   (void)s.FindDoc("b");
   (void)s.FindGroup("g2");
+  // Phrases: through the positions when the segment has them.
+  for (const char* q : {"title:\"red shoe\"", "g_brand:\"acme co\"", "\"shoe red\""}) {
+    auto query = ParseQuery(q);
+    if (!query.ok()) continue;
+    auto it = CompileQuery(s, **query);
+    if (!it.ok()) continue;
+    while ((*it)->Next() != kNoMoreDocs) {
+    }
+    (void)(*it)->status();
+  }
 }
 
 }  // namespace

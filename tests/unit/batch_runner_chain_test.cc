@@ -387,6 +387,16 @@ TEST_F(ChainTest, TheConfigFingerprintFollowsWhatChangesTheBuild) {
   c = config;
   c.columns.analyzers[c.columns.text.front()] = kAsciiAnalyzer;
   EXPECT_EQ(ConfigFingerprint(c), base);
+  // Positions add sections to the segments: on or off, per column too.
+  c = config;
+  c.columns.positions = !config.columns.positions;
+  const std::string flipped = ConfigFingerprint(c);
+  EXPECT_NE(flipped, base);
+  c.columns.positions_by_column[c.columns.text.front()] = config.columns.positions;
+  EXPECT_NE(ConfigFingerprint(c), flipped);
+  c = config;
+  c.columns.positions_by_column[c.columns.text.front()] = config.columns.positions;
+  EXPECT_EQ(ConfigFingerprint(c), base) << "the default, named outright";
 }
 
 }  // namespace

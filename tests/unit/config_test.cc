@@ -255,5 +255,37 @@ TEST(ConfigTest, UnknownAnalyzersAndOverridesOfNonTextColumnsAreRefusedNamingThe
   ExpectError(text, "columns.analyzer: expected a string");
 }
 
+// columns.positions / group.positions: on unless set; positions_by_column:
+// per text column.
+TEST(ConfigTest, PositionsAreOnByDefaultAndChosenPerTextColumn) {
+  const std::string base = kValid;
+  auto c = Parse(base);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->columns.PositionsOf("title"));
+  EXPECT_TRUE(c->group_columns.PositionsOf("brand"));
+
+  std::string text = base;
+  text.insert(text.find("[group]"), "positions = false\n");
+  text.insert(text.find("[group]"), "[columns.positions_by_column]\ntitle = true\n");
+  text += "positions = false\n";
+  c = Parse(text);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->columns.PositionsOf("title"));
+  EXPECT_FALSE(c->columns.PositionsOf("description"));
+  EXPECT_FALSE(c->group_columns.PositionsOf("brand"));
+
+  text = base;
+  text.insert(text.find("[group]"), "positions = \"yes\"\n");
+  ExpectError(text, "columns.positions: expected true or false");
+  text = base;
+  text.insert(text.find("[group]"), "[columns.positions_by_column]\nstatus = false\n");
+  ExpectError(text,
+              "columns.positions_by_column.status: 'status' is not one of the text columns "
+              "(columns.text)");
+  text = base;
+  text.insert(text.find("[group]"), "[columns.positions_by_column]\ntitle = 1\n");
+  ExpectError(text, "columns.positions_by_column.title: expected true or false");
+}
+
 }  // namespace
 }  // namespace freshet

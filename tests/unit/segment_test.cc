@@ -1,5 +1,6 @@
 #include "index/segment.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,6 +8,8 @@
 
 #include "common/hash.h"
 #include "index/index_view.h"
+#include "index/search/segment_query.h"
+#include "index/segment/segment_merger.h"
 #include "storage/local_store.h"
 
 namespace freshet {
@@ -114,6 +117,84 @@ TEST(SegmentTest, FormatFiveKeepsTombstonesAndFormatFourDropsThem) {
   ASSERT_TRUE(v4.ok());
   EXPECT_FALSE((*v4)->SupersedesDocsById());
   EXPECT_EQ((*v4)->tombstones().size(), 0u);
+}
+
+SegmentData WithPositions(SegmentData d) {
+  d.schema.doc_positions = {false, false, true, false, false};  // title
+  d.schema.group_positions = {true};                            // brand
+  return d;
+}
+
+TEST(SegmentTest, EveryFlippedByteOrTruncationOfThePositionsIsDetected) {
+  const std::string bytes = WriteSegment(WithPositions(SmallSegment(SegmentKind::kBase)));
+  auto file = SectionContainer::Parse("p.seg", bytes);
+  ASSERT_TRUE(file.ok());
+  for (SectionId id : {SectionId::kPositions, SectionId::kGroupPositions}) {
+    const SectionView section = file->Section(id);
+    ASSERT_FALSE(section.bytes.empty()) << static_cast<uint32_t>(id);
+    for (size_t i = section.offset; i < section.offset + section.bytes.size(); ++i) {
+      std::string bad = bytes;
+      bad[i] = static_cast<char>(bad[i] ^ 0x40);
+      auto r = SegmentReader::Open("bad.seg", bad);
+      ASSERT_FALSE(r.ok()) << "flip at " << i;
+      EXPECT_NE(r.status().message().find(fmt::format("section {} checksum mismatch (offset {})",
+                                                      static_cast<uint32_t>(id), section.offset)),
+                std::string::npos)
+          << r.status().ToString();
+    }
+  }
+}
+
+TEST(SegmentTest, PositionsAreOptionalSectionsThatOtherReadersIgnore) {
+  const SegmentData plain = SmallSegment(SegmentKind::kBase);
+  const std::string without = WriteSegment(plain);
+  const std::string with = WriteSegment(WithPositions(plain));
+  // Positions off: no section 25 or 26, and the bytes are those of before.
+  auto file = SectionContainer::Parse("p.seg", without);
+  ASSERT_TRUE(file.ok());
+  for (const auto& [id, view] : file->sections) EXPECT_LT(id, 25u);
+  // Positions on: the same sections, then the two optional ones, last.
+  auto full = SectionContainer::Parse("p.seg", with);
+  ASSERT_TRUE(full.ok());
+  ASSERT_EQ(full->sections.size(), file->sections.size() + 2);
+  EXPECT_EQ(full->sections[full->sections.size() - 2].first, 25u);
+  EXPECT_EQ(full->sections.back().first, 26u);
+  // A reader that does not know ids 25 and 26 reads them as it reads any
+  // unknown id: kept, verified, unused. Renumbered to ids no build knows,
+  // the segment opens and answers phrases as well, from the stored text.
+  SectionContainerWriter renumbered(4);
+  for (const auto& [id, view] : full->sections) {
+    renumbered.Add(static_cast<SectionId>(id >= 25 ? id + 30 : id), std::string(view.bytes));
+  }
+  auto seg = SegmentReader::Open("old-reader.seg", renumbered.Finish());
+  ASSERT_TRUE(seg.ok()) << seg.status().ToString();
+  auto positioned = SegmentReader::Open("p.seg", with);
+  ASSERT_TRUE(positioned.ok());
+  const size_t title = *plain.schema.FindField("title");
+  EXPECT_FALSE((*seg)->HasPositions(title));
+  EXPECT_TRUE((*positioned)->HasPositions(title));
+  for (const char* q : {"title:\"red running\"", "title:\"running red\"", "\"blue shoes\"",
+                        "item_brand:\"acme\"", "title:\"red shoes\""}) {
+    auto query = ParseQuery(q);
+    ASSERT_TRUE(query.ok());
+    auto docs = [&](const SegmentReader& s) {
+      auto it = CompileQuery(s, **query);
+      EXPECT_TRUE(it.ok());
+      std::vector<uint32_t> out;
+      for (uint32_t d = (*it)->Next(); d != kNoMoreDocs; d = (*it)->Next()) out.push_back(d);
+      return out;
+    };
+    EXPECT_EQ(docs(**seg), docs(**positioned)) << q;
+  }
+  // A segment without positions rewrites to the same bytes.
+  auto reread = SegmentReader::Open("p.seg", without);
+  ASSERT_TRUE(reread.ok());
+  auto decoded = DecodeSegment(**reread);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(WriteSegment(*decoded), without);
+  auto decoded_with = DecodeSegment(**positioned);
+  ASSERT_TRUE(decoded_with.ok());
+  EXPECT_EQ(WriteSegment(*decoded_with), with);
 }
 
 TEST(IndexViewTest, DeltaSupersedesBaseGroupByGroup) {

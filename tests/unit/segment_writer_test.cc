@@ -66,6 +66,12 @@ TEST(GoldenRewriteUnicodeTest, RewritesEachGoldenSegmentByteForByte) {
   EXPECT_EQ(ExpectGoldenRewrittenAsIs("segment-v4-unicode", 4), 3);
 }
 
+// So do those with positions (POSITIONS and GROUP_POSITIONS), whose readers
+// tell the writer which fields have them.
+TEST(GoldenRewritePositionsTest, RewritesEachGoldenSegmentByteForByte) {
+  EXPECT_EQ(ExpectGoldenRewrittenAsIs("segment-v4-positions", 4), 3);
+}
+
 TEST(SegmentWriterTest, FieldLengthsCountTextTokensOnlyAndSaturate) {
   SegmentData d;
   d.schema.doc_columns = {"title", "tags"};

@@ -157,4 +157,9 @@ std::optional<uint32_t> LiveGroupFields::FieldLength(size_t field, uint32_t doc)
   return f ? directory_.segment(loc.segment).GroupFieldLength(*f, loc.group) : std::nullopt;
 }
 
+Result<GroupRecord> LiveGroupFields::Record(uint32_t doc) const {
+  const RecordLocation loc = directory_.LiveRecord(segment_index_, segment_.DocGroup(doc));
+  return directory_.segment(loc.segment).Group(loc.group);
+}
+
 }  // namespace freshet

@@ -36,6 +36,8 @@ class LiveGroupFields {
   // record's exact (frequency, length). null when none; Corruption when a
   // dictionary entry is malformed. REQUIRES: schema().IsGroupField(field).
   Result<std::unique_ptr<PostingsIterator>> OpenPostings(size_t field, std::string_view term) const;
+  // The live record of `doc`'s group (for phrases checked on its text).
+  Result<GroupRecord> Record(uint32_t doc) const;
   // The docs whose live record's value of numeric group `field` is in
   // [lo, hi] (NaN never is). REQUIRES: as OpenPostings.
   std::unique_ptr<DocIterator> NumericRange(size_t field, double lo, double hi) const;

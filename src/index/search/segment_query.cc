@@ -11,6 +11,7 @@
 #include "index/analyzer.h"
 #include "index/search/boolean_iterators.h"
 #include "index/search/live_group_fields.h"
+#include "index/search/phrase_iterator.h"
 #include "index/segment/segment_reader.h"
 
 namespace freshet {
@@ -57,6 +58,54 @@ std::unique_ptr<DocIterator> RangeIterator(const SegmentReader& segment,
   return NumericRangeIterator(segment, field, lo, hi);
 }
 
+// The docs holding `tokens` at consecutive positions in text field `field`:
+// through the positions when the segment has them (and serves its own group
+// records), else by analyzing the stored text (or the live group record) of
+// the docs holding every token.
+Result<std::unique_ptr<DocIterator>> PhraseInField(const SegmentReader& segment,
+                                                   const LiveGroupFields* live, size_t field,
+                                                   const std::vector<std::string>& tokens) {
+  const bool by_live = ByLiveRecords(segment, live, field);
+  if (segment.HasPositions(field) && !by_live) {
+    std::vector<PhraseTerm> terms;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      ASSIGN_OR_RETURN(auto list, segment.OpenPositions(field, tokens[i]));
+      if (!list.postings) return EmptyIterator();
+      terms.push_back(
+          {std::move(list.postings), std::move(list.positions), static_cast<uint32_t>(i)});
+    }
+    const bool by_group = segment.IndexedByGroup(field);
+    auto phrase =
+        PhraseIterator(std::move(terms), by_group ? segment.num_groups() : segment.num_docs());
+    if (by_group) return std::unique_ptr<DocIterator>(segment.ExpandGroups(std::move(phrase)));
+    return std::unique_ptr<DocIterator>(std::move(phrase));
+  }
+  Iterators all;
+  for (const std::string& t : tokens) {
+    ASSIGN_OR_RETURN(auto it, TermIterator(segment, live, field, t));
+    all.push_back(std::move(it));
+  }
+  const SegmentSchema& schema = segment.schema();
+  const uint32_t analyzer = schema.FieldAnalyzer(field);
+  const size_t num_doc_cols = schema.doc_columns.size();
+  return PhraseFilter(
+      ConjunctionIterator(std::move(all)),
+      [&segment, live, by_live, field, analyzer, num_doc_cols,
+       tokens](uint32_t doc) -> Result<bool> {
+        Row row;
+        size_t column = field;
+        if (field < num_doc_cols) {
+          ASSIGN_OR_RETURN(row, segment.DocRow(doc));
+        } else {
+          ASSIGN_OR_RETURN(auto record,
+                           by_live ? live->Record(doc) : segment.Group(segment.DocGroup(doc)));
+          row = std::move(record.row);
+          column -= num_doc_cols;
+        }
+        return column < row.size() && ValueHoldsPhrase(analyzer, row[column], tokens);
+      });
+}
+
 Result<std::unique_ptr<DocIterator>> CompileTerm(const SegmentReader& segment,
                                                  const LiveGroupFields* live, const QueryNode& q) {
   const SegmentSchema& schema = segment.schema();
@@ -89,7 +138,10 @@ Result<std::unique_ptr<DocIterator>> CompileTerm(const SegmentReader& segment,
         Tokenize(analyzer, q.text, &cached->second);
       }
       const std::vector<std::string>& tokens = cached->second;
-      if (!tokens.empty()) {
+      if (q.quoted && tokens.size() > 1) {
+        ASSIGN_OR_RETURN(auto it, PhraseInField(segment, live, f, tokens));
+        parts.push_back(std::move(it));
+      } else if (!tokens.empty()) {
         Iterators all;
         for (const std::string& t : tokens) {
           ASSIGN_OR_RETURN(auto it, TermIterator(segment, live, f, t));

@@ -200,6 +200,16 @@ class BlockPostingsIterator final : public PostingsIterator {
 
   PostingsBound ListBound() const override { return list_bound_; }
 
+  bool PositionsAddress(uint64_t* index, uint64_t* before) override {
+    assert(!at_end_ && next_ > 0);
+    if (!freqs_ready_) DecodeFreqs();
+    if (!status_.ok()) return false;  // bad frequencies: the list has ended
+    *index = uint64_t{loaded_} * kPostingsBlockSize + next_ - 1;
+    *before = 0;
+    for (uint32_t i = 0; i + 1 < next_; ++i) *before += freqs_[i];
+    return true;
+  }
+
   Status status() const override { return status_; }
 
  private:

@@ -20,6 +20,9 @@ namespace freshet {
 struct PostingList {
   std::vector<uint32_t> docs;
   std::vector<uint32_t> freqs;
+  // With positions (positions.h): each occurrence's position, doc by doc,
+  // freqs[i] of them for docs[i]. Empty for a field without positions.
+  std::vector<uint32_t> positions;
   // Counts one occurrence in `doc`. REQUIRES: doc >= the last doc added.
   void Add(uint32_t doc) {
     if (!docs.empty() && docs.back() == doc) {
@@ -28,6 +31,12 @@ struct PostingList {
       docs.push_back(doc);
       freqs.push_back(1);
     }
+  }
+  // Counts one occurrence in `doc` at `position`. REQUIRES: (doc, position)
+  // after the last one added.
+  void AddAt(uint32_t doc, uint32_t position) {
+    Add(doc);
+    positions.push_back(position);
   }
 };
 

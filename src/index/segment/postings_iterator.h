@@ -41,6 +41,12 @@ class PostingsIterator : public DocIterator {
   virtual PostingsBound BlockBound(uint32_t target) = 0;
   // Bounds over the whole list.
   virtual PostingsBound ListBound() const = 0;
+  // Where doc()'s positions are (positions.h): its index in the list (0 for
+  // the first doc) and the occurrences of the term in the docs before it in
+  // its block of 128. False for a cursor that does not know them (not a
+  // block posting list), or on bad bytes (then status() says why).
+  // REQUIRES: doc() != kNoMoreDocs.
+  virtual bool PositionsAddress(uint64_t* /*index*/, uint64_t* /*before*/) { return false; }
 };
 
 }  // namespace freshet

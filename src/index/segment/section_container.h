@@ -63,6 +63,13 @@ enum class SectionId : uint32_t {
   // entries hide the lower layers' group whole. Which mixtures a generation
   // may stack: index/group_directory.h.
   kTombstones = 19,  // tombstones.h
+  // Optional sections of format 4 and later, each with its own version
+  // byte, written only when they have something to say: no format version
+  // marks them, since a reader that does not know them (Parse keeps every
+  // section, known or not; a reader asks for the ids it knows) answers
+  // without them.
+  kPositions = 25,       // token positions of the doc text fields (positions.h)
+  kGroupPositions = 26,  // token positions of the group text fields
 };
 
 // The error every segment structure returns on bad bytes:
@@ -104,7 +111,10 @@ class SectionContainerWriter {
 // to Parse and are valid while they are.
 struct SectionContainer {
   uint32_t format_version = 0;
-  // (id, section) of every section, known or not, in table order.
+  // (id, section) of every section, known or not, in table order: an id
+  // this build does not know is verified (bounds, checksum) and kept here,
+  // never refused, so that optional sections added later (ids 25 and up)
+  // leave older builds able to read the segment.
   std::vector<std::pair<uint32_t, SectionView>> sections;
 
   // Section `id`; empty bytes (at offset 0) when the file has none.

@@ -66,6 +66,7 @@ Status SegmentReader::ParseV3(const SectionContainer& file) {
     RETURN_IF_ERROR(group_values_.Open(name_, file.Section(SectionId::kGroupNumericBlocks),
                                        file.Section(SectionId::kGroupLengthBlocks),
                                        meta_.num_groups, meta_.schema.field_count()));
+    RETURN_IF_ERROR(ParsePositions(file));
   }
   if (format_version_ >= 5) {
     RETURN_IF_ERROR(
@@ -73,6 +74,49 @@ Status SegmentReader::ParseV3(const SectionContainer& file) {
   }
   return doc_ids_.Open(name_, file.Section(SectionId::kDocIdIndex), meta_.num_docs,
                        [this](uint32_t ord) { return headers_.Id(ord); });
+}
+
+Status SegmentReader::ParsePositions(const SectionContainer& file) {
+  SegmentSchema& schema = meta_.schema;
+  const size_t num_doc_cols = schema.doc_columns.size();
+  RETURN_IF_ERROR(
+      positions_.Open(name_, file.Section(SectionId::kPositions), schema.field_count()));
+  RETURN_IF_ERROR(
+      group_positions_.Open(name_, file.Section(SectionId::kGroupPositions), schema.field_count()));
+  auto mark = [&](const PositionsIndex& index, bool group_fields) -> Status {
+    for (size_t f : index.fields()) {
+      if (!(schema.FieldRoles(f) & kRoleText) || schema.IsGroupField(f) != group_fields) {
+        return SegmentCorruption(
+            name_,
+            fmt::format("positions of field {}, which is not a text field of the section", f),
+            file.Section(group_fields ? SectionId::kGroupPositions : SectionId::kPositions).offset);
+      }
+      std::vector<bool>& marks = group_fields ? schema.group_positions : schema.doc_positions;
+      const size_t column = group_fields ? f - num_doc_cols : f;
+      marks.resize(group_fields ? schema.group_columns.size() : num_doc_cols, false);
+      marks[column] = true;
+    }
+    return Status::OK();
+  };
+  RETURN_IF_ERROR(mark(positions_, false));
+  return mark(group_positions_, true);
+}
+
+bool SegmentReader::HasPositions(size_t field) const { return meta_.schema.FieldPositions(field); }
+
+Result<SegmentReader::PositionalList> SegmentReader::OpenPositions(size_t field,
+                                                                   std::string_view term) const {
+  PositionalList out;
+  const bool group = InGroupSpace(field);
+  ASSIGN_OR_RETURN(auto entry, (group ? group_terms_ : term_blocks_).Find(field, term));
+  if (!entry) return out;
+  const uint32_t ordinals = group ? num_groups() : num_docs();
+  ASSIGN_OR_RETURN(out.postings,
+                   OpenBlockList(group ? group_postings_ : block_postings_, *entry, ordinals));
+  ASSIGN_OR_RETURN(
+      out.positions,
+      (group ? group_positions_ : positions_).OpenList(entry->postings_offset, entry->doc_freq));
+  return out;
 }
 
 Status SegmentReader::ForEachTerm(const std::function<bool(size_t field, std::string_view term,

@@ -28,6 +28,7 @@
 #include "index/segment/doc_value_blocks.h"
 #include "index/segment/doc_values.h"
 #include "index/segment/group_table.h"
+#include "index/segment/positions.h"
 #include "index/segment/postings_iterator.h"
 #include "index/segment/segment_schema.h"
 #include "index/segment/stored_blocks.h"
@@ -94,6 +95,22 @@ class SegmentReader {
   // A cursor over the postings of `term` in `field`: null when the segment
   // has no such term; Corruption when its dictionary entry is malformed.
   Result<std::unique_ptr<PostingsIterator>> OpenPostings(size_t field, std::string_view term) const;
+  // Token positions (positions.h): whether text field `field` has them in
+  // this segment (format 4 and later, when its config asked for them).
+  bool HasPositions(size_t field) const;
+  // True for a group field stored once per group (format 4): its posting
+  // lists hold group ordinals.
+  bool IndexedByGroup(size_t field) const { return InGroupSpace(field); }
+  // A posting list with its positions, over the field's own ordinals: group
+  // ordinals when IndexedByGroup(field) (ExpandGroups maps them onto docs),
+  // docs otherwise. `postings` is null when the segment has no such term.
+  struct PositionalList {
+    std::unique_ptr<PostingsIterator> postings;
+    PositionsCursor positions;
+  };
+  // REQUIRES: HasPositions(field). Corruption for a malformed dictionary
+  // entry or a list missing from the positions section.
+  Result<PositionalList> OpenPositions(size_t field, std::string_view term) const;
   // Number of docs holding `term` in `field` (0 if none, or if its entry is
   // malformed: OpenPostings reports that). O(1), but O(groups holding the
   // term) for a group field of format 4.
@@ -167,6 +184,8 @@ class SegmentReader {
   SegmentReader& operator=(const SegmentReader&) = delete;
   Status Parse();
   Status ParseV3(const SectionContainer& file);
+  // The optional positions sections; marks the schema's fields with them.
+  Status ParsePositions(const SectionContainer& file);
   // The list a dictionary entry names, checked to lie in its section and to
   // hold at most `ordinals` entries.
   Result<SectionView> PostingsList(const SectionView& section, uint64_t offset, uint64_t length,
@@ -217,6 +236,9 @@ class SegmentReader {
   DocValueBlocks group_values_;
   // Format 5.
   Tombstones tombstones_;
+  // Optional positions of the doc and the group text fields.
+  PositionsIndex positions_;
+  PositionsIndex group_positions_;
   mutable std::once_flag group_starts_once_;
   mutable std::vector<uint32_t> group_starts_;
   // Each group text field's length summed over the docs, by field.

@@ -60,6 +60,13 @@ uint32_t SegmentSchema::FieldAnalyzer(size_t field) const {
   return field < group_analyzers.size() ? group_analyzers[field] : kAsciiAnalyzer;
 }
 
+bool SegmentSchema::FieldPositions(size_t field) const {
+  if (!(FieldRoles(field) & kRoleText)) return false;
+  if (field < doc_columns.size()) return field < doc_positions.size() && doc_positions[field];
+  field -= doc_columns.size();
+  return field < group_positions.size() && group_positions[field];
+}
+
 bool SegmentSchema::AllAscii() const {
   for (size_t f = 0; f < field_count(); ++f) {
     if (FieldAnalyzer(f) != kAsciiAnalyzer) return false;

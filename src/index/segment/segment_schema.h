@@ -54,6 +54,12 @@ struct SegmentSchema {
   // is 1 (ascii); otherwise one per column.
   std::vector<uint32_t> doc_analyzers;
   std::vector<uint32_t> group_analyzers;
+  // Whether each doc column and each group column keeps token positions
+  // (positions.h; only a text column's matters). Not in META: a segment
+  // names the fields with positions in its POSITIONS and GROUP_POSITIONS
+  // sections, and the reader fills these from them. Empty: none.
+  std::vector<bool> doc_positions;
+  std::vector<bool> group_positions;
 
   size_t field_count() const {
     return doc_columns.size() + group_columns.size() + aggregate_names.size();
@@ -65,6 +71,8 @@ struct SegmentSchema {
   bool IsGroupField(size_t field) const { return field >= doc_columns.size(); }
   // The analyzer of `field`'s text (1 for a field that is not text).
   uint32_t FieldAnalyzer(size_t field) const;
+  // True when text field `field` keeps token positions.
+  bool FieldPositions(size_t field) const;
   // True when every text field is analyzed by analyzer 1 (ascii).
   bool AllAscii() const;
   // The same columns, roles, prefix and aggregates; analyzers aside.

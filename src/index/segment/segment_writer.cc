@@ -13,6 +13,7 @@
 #include "index/segment/doc_value_blocks.h"
 #include "index/segment/doc_values.h"
 #include "index/segment/group_table.h"
+#include "index/segment/positions.h"
 #include "index/segment/postings.h"
 #include "index/segment/section_container.h"
 #include "index/segment/stored_blocks.h"
@@ -26,40 +27,46 @@ namespace freshet {
 namespace {
 
 constexpr size_t kNoColumn = std::numeric_limits<size_t>::max();
+// Where the positions of keyword values start (AnalyzeValue).
+constexpr uint32_t kKeywordPositions = uint32_t{1} << 31;
 
-// Calls emit(term) for each term `v` holds in a field with `roles`: the
-// tokens of `analyzer` when the field is text, the whole value when it is a
-// keyword. Returns the number of text tokens (the field length).
+// Counts an occurrence of a term in `ord` into `list`, with its position
+// when the field keeps positions.
+void AddOccurrence(PostingList* list, uint32_t ord, uint32_t position, bool positions) {
+  if (positions) {
+    list->AddAt(ord, position);
+  } else {
+    list->Add(ord);
+  }
+}
+
+// Calls emit(term, position) for each term `v` holds in a field with
+// `roles`: the tokens of `analyzer` at their positions (positions.h) when the
+// field is text, the whole value when it is a keyword. A keyword value of a
+// field that is also text shares its posting list with the text's terms, so
+// it takes a position too, past every text position and two apart from the
+// next: no phrase of two terms or more reaches it. Returns the number of
+// text tokens (the field length).
 template <typename Emit>
 uint64_t AnalyzeValue(uint8_t roles, uint32_t analyzer, const Value& v, std::string& scratch,
                       Emit&& emit) {
   uint64_t tokens = 0;
   if (v.is_null()) return tokens;
-  if (roles & kRoleText) {
-    auto add = [&](std::string_view text) {
-      ForEachToken(analyzer, text, scratch, [&](std::string_view t) {
-        ++tokens;
-        emit(t);
-      });
-    };
-    if (v.type == ValueType::kStringList) {
-      for (const auto& s : v.list) add(s);
-    } else {
-      add(v.type == ValueType::kString ? std::string_view(v.s) : ValueToText(v));
-    }
-  }
+  if (roles & kRoleText) tokens = ForEachPositionedTerm(analyzer, v, scratch, emit);
   if (roles & kRoleKeyword) {
+    uint32_t position = kKeywordPositions;
     if (v.type == ValueType::kStringList) {
-      for (const auto& s : v.list) emit(std::string_view(s));
+      for (const auto& s : v.list) emit(std::string_view(s), position += 2);
     } else {
-      emit(v.type == ValueType::kString ? std::string_view(v.s) : ValueToText(v));
+      emit(v.type == ValueType::kString ? std::string_view(v.s) : ValueToText(v), position);
     }
   }
   return tokens;
 }
 
-// Calls emit(field, term) for each term of group `g`'s record (nothing
-// without one) and length(field, tokens) for each of its text fields.
+// Calls emit(field, term, position) for each term of group `g`'s record
+// (nothing without one) and length(field, tokens) for each of its text
+// fields.
 template <typename Emit, typename Length>
 void AnalyzeGroupRecord(const SegmentSchema& schema, const SegmentGroup& g, std::string& scratch,
                         Emit&& emit, Length&& length) {
@@ -69,7 +76,7 @@ void AnalyzeGroupRecord(const SegmentSchema& schema, const SegmentGroup& g, std:
     const size_t field = num_doc_cols + c;
     const uint64_t tokens =
         AnalyzeValue(schema.group_roles[c], schema.FieldAnalyzer(field), g.row[c], scratch,
-                     [&](std::string_view t) { emit(field, t); });
+                     [&](std::string_view t, uint32_t position) { emit(field, t, position); });
     if (schema.group_roles[c] & kRoleText) length(field, SaturatedFieldLength(tokens));
   }
 }
@@ -90,6 +97,9 @@ void IndexFields(const SegmentData& data, bool denormalize, TermTable* table,
     length_column[f] = lengths->size();
     lengths->push_back({f, std::vector<uint16_t>(data.docs.size(), 0)});
   }
+  // Positions in format 4 only (formats 2 and 3 predate them).
+  std::vector<bool> positions(num_doc_cols, false);
+  for (size_t c = 0; c < num_doc_cols && !denormalize; ++c) positions[c] = schema.FieldPositions(c);
   std::string scratch;
   // Group fields are analyzed once per group: its docs are consecutive.
   uint32_t cached_group = UINT32_MAX;
@@ -100,7 +110,9 @@ void IndexFields(const SegmentData& data, bool denormalize, TermTable* table,
     for (size_t c = 0; c < num_doc_cols && c < d.row.size(); ++c) {
       const uint64_t tokens =
           AnalyzeValue(schema.doc_roles[c], schema.FieldAnalyzer(c), d.row[c], scratch,
-                       [&](std::string_view t) { table->Get(c, t)->Add(ord); });
+                       [&](std::string_view t, uint32_t position) {
+                         AddOccurrence(table->Get(c, t), ord, position, positions[c]);
+                       });
       if (length_column[c] != kNoColumn) {
         (*lengths)[length_column[c]].lengths[ord] = SaturatedFieldLength(tokens);
       }
@@ -112,7 +124,9 @@ void IndexFields(const SegmentData& data, bool denormalize, TermTable* table,
       group_lengths.clear();
       AnalyzeGroupRecord(
           schema, data.groups[d.group], scratch,
-          [&](size_t field, std::string_view t) { group_lists.push_back(table->Get(field, t)); },
+          [&](size_t field, std::string_view t, uint32_t) {
+            group_lists.push_back(table->Get(field, t));
+          },
           [&](size_t field, uint16_t length) {
             group_lengths.emplace_back(length_column[field], length);
           });
@@ -145,7 +159,9 @@ void IndexGroupFields(const SegmentData& data, bool records_without_docs, TermTa
     if (data.groups[g].doc_count == 0 && !records_without_docs) continue;
     AnalyzeGroupRecord(
         schema, data.groups[g], scratch,
-        [&](size_t field, std::string_view t) { table->Get(field, t)->Add(g); },
+        [&](size_t field, std::string_view t, uint32_t position) {
+          AddOccurrence(table->Get(field, t), g, position, schema.FieldPositions(field));
+        },
         [&](size_t field, uint16_t length) {
           (*lengths)[length_column[field - num_doc_cols]].lengths[g] = length;
         });
@@ -253,20 +269,32 @@ std::string WriteFormatTwo(const SegmentData& data) {
 // A dictionary and its posting lists: every term of `table`, sorted by
 // field then term; `lengths` gives each text field's lengths by ordinal
 // (the blocks' min_length).
+// With `positions_section`, also the positions of the lists that have
+// them: empty when none has.
 void WriteTerms(const TermTable& table, const std::vector<FieldLengthColumn>& lengths,
-                size_t field_count, std::string* term_section, std::string* postings_section) {
+                size_t field_count, std::string* term_section, std::string* postings_section,
+                std::string* positions_section = nullptr) {
   std::vector<const uint16_t*> lengths_of(field_count, nullptr);
   for (const FieldLengthColumn& c : lengths) lengths_of[c.field] = c.lengths.data();
   TermBlocksWriter terms;
   BlockPostingsWriter postings;
+  PositionsWriter positions;
+  std::vector<size_t> position_fields;
   for (const auto& [key, list] : SortedTerms(table)) {
     const size_t field = TermTable::KeyField(key);
     uint64_t offset, length;
     postings.Add(*list, lengths_of[field], &offset, &length);
     terms.Add(field, TermTable::KeyTerm(key), offset, length, list->docs.size());
+    if (list->positions.empty()) continue;
+    positions.Add(offset, *list);
+    if (position_fields.empty() || position_fields.back() != field)
+      position_fields.push_back(field);
   }
   *term_section = terms.Finish();
   *postings_section = postings.Finish();
+  if (positions_section == nullptr) return;
+  positions_section->clear();
+  if (!position_fields.empty()) *positions_section = positions.Finish(position_fields);
 }
 
 }  // namespace
@@ -290,11 +318,11 @@ std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
   file.Add(SectionId::kStoredBlocks, EncodeStoredBlocks(data.docs));
   file.Add(SectionId::kGroups, EncodeGroupTable(data.groups));
 
-  std::string terms, postings;
+  std::string terms, postings, positions, group_positions;
   TermTable table;
   std::vector<FieldLengthColumn> lengths;
   IndexFields(data, /*denormalize=*/!group_space, &table, &lengths);
-  WriteTerms(table, lengths, field_count, &terms, &postings);
+  WriteTerms(table, lengths, field_count, &terms, &postings, &positions);
   file.Add(SectionId::kTermBlocks, std::move(terms));
   file.Add(SectionId::kBlockPostings, std::move(postings));
   file.Add(SectionId::kNumericBlocks,
@@ -306,7 +334,7 @@ std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
     std::vector<FieldLengthColumn> group_lengths;
     IndexGroupFields(data, /*records_without_docs=*/format_version >= 5, &group_table,
                      &group_lengths);
-    WriteTerms(group_table, group_lengths, field_count, &terms, &postings);
+    WriteTerms(group_table, group_lengths, field_count, &terms, &postings, &group_positions);
     file.Add(SectionId::kGroupTermBlocks, std::move(terms));
     file.Add(SectionId::kGroupPostings, std::move(postings));
     file.Add(SectionId::kGroupNumericBlocks,
@@ -316,6 +344,10 @@ std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
 
   if (format_version >= 5) file.Add(SectionId::kTombstones, EncodeTombstones(data.tombstones));
   file.Add(SectionId::kDocIdIndex, EncodeDocIdIndex(DocIds(data)));
+  // Optional, last: a segment without positions has the same bytes as
+  // before they existed.
+  if (!positions.empty()) file.Add(SectionId::kPositions, std::move(positions));
+  if (!group_positions.empty()) file.Add(SectionId::kGroupPositions, std::move(group_positions));
   return file.Finish();
 }
 

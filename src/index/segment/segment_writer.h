@@ -17,12 +17,14 @@ namespace freshet {
 // Sections, in file order: META, DOC_HEADERS, STORED_BLOCKS, GROUPS,
 // TERM_BLOCKS, BLOCK_POSTINGS, NUMERIC_BLOCKS, LENGTH_BLOCKS (doc fields
 // only), GROUP_TERM_BLOCKS, GROUP_POSTINGS, GROUP_NUMERIC_BLOCKS,
-// GROUP_LENGTH_BLOCKS, then TOMBSTONES (format 5), DOC_ID_INDEX.
-// `format_version`: 5 (a delta's entries supersede lower docs by id and
-// tombstone, section_container.h), 4, or 3 or 2 (group fields copied onto
-// every doc, no group sections) for tests of older readers and for
-// comparisons. data.tombstones are written by format 5 only. REQUIRES:
-// data.schema.AllAscii() for format 2 (its META has no analyzer id).
+// GROUP_LENGTH_BLOCKS, then TOMBSTONES (format 5), DOC_ID_INDEX, then (format
+// 4 and later, for the text fields whose schema keeps positions, when they
+// hold a term) POSITIONS and GROUP_POSITIONS. `format_version`: 5 (a delta's
+// entries supersede lower docs by id and tombstone, section_container.h), 4,
+// or 3 or 2 (group fields copied onto every doc, no group sections) for tests
+// of older readers and for comparisons. data.tombstones are written by format
+// 5 only. REQUIRES: data.schema.AllAscii() for format 2 (its META has no
+// analyzer id).
 std::string WriteSegment(const SegmentData& data,
                          uint32_t format_version = kDefaultWrittenSegmentFormatVersion);
 
