@@ -169,8 +169,9 @@ def _json_lines(data: bytes) -> Iterator[tuple[int, Any]]:
 
 def split_file(job: Job, file: SnapshotFile) -> Iterator[tuple[int, tuple]]:
     """Reads one snapshot file and yields (shard, (stream, file index, rows))
-    once per shard that has records of it: `rows` is a list of (line,
-    record) for JSON Lines, Arrow IPC bytes of the shard's rows (in file
+    once for every shard, even one without records of it (a shard task
+    checks it got every file's part): `rows` is a list of (line, record)
+    for JSON Lines, None or Arrow IPC bytes of the shard's rows (in file
     order) plus their row numbers for Parquet."""
     config = job.config()
     data = freshet.Store.open(job.snapshot).get(file.key)
@@ -179,8 +180,8 @@ def split_file(job: Job, file: SnapshotFile) -> Iterator[tuple[int, tuple]]:
         for number, record in _json_lines(data):
             key = record.get(file.key_column) if isinstance(record, dict) else None
             by_shard.setdefault(_shard_of(config, key, job.shards), []).append((number, record))
-        for shard, rows in by_shard.items():
-            yield shard, (file.stream, file.index, rows)
+        for shard in range(job.shards):
+            yield shard, (file.stream, file.index, by_shard.get(shard, []))
         return
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -190,7 +191,11 @@ def split_file(job: Job, file: SnapshotFile) -> Iterator[tuple[int, tuple]]:
     by_row: dict[int, list[int]] = {}
     for row, key in enumerate(keys):
         by_row.setdefault(_shard_of(config, key, job.shards), []).append(row)
-    for shard, rows in by_row.items():
+    for shard in range(job.shards):
+        rows = by_row.get(shard)
+        if not rows:
+            yield shard, (file.stream, file.index, None)
+            continue
         part = table.take(pa.array(rows, type=pa.int64()))
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, part.schema) as writer:
@@ -219,6 +224,11 @@ def build_shard(job: Job, shard: int, parts: Iterable[tuple[int, tuple]]) -> Ite
             raise BuildError(f"shard task {shard} was given records of shard {got}")
         chunks.append(chunk)
     chunks.sort(key=lambda c: c[1])
+    # A task whose shuffle input was cut short (an executor lost while it
+    # fetched) must not write a segment of part of the shard.
+    if [c[1] for c in chunks] != list(range(len(job.files))):
+        raise BuildError(f"shard task {shard} got the records of {len(chunks)} parts, expected "
+                         f"one of each of the snapshot's {len(job.files)} files")
     builder = freshet.ShardBuilder(config, shard, job.shards)
     records, bad = [0, 0], [0, 0]
     quarantine = []
@@ -226,11 +236,11 @@ def build_shard(job: Job, shard: int, parts: Iterable[tuple[int, tuple]]) -> Ite
         file = job.files[index]
         before = (builder.records, builder.bad_records, len(builder.quarantine))
         try:
-            if file.fmt == "jsonl":
+            if file.fmt == "jsonl" and rows:
                 lines = [number for number, _ in rows]
                 builder.add_records([record for _, record in rows], groups=stream == GROUPS,
                                     source=file.key)
-            else:
+            elif rows is not None:
                 import pyarrow as pa
                 ipc, lines = rows
                 builder.add_arrow(pa.ipc.open_stream(ipc), groups=stream == GROUPS,
