@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -99,7 +100,6 @@ def plan(config_path: str) -> Job:
     """Reads the config and lists the snapshot as build-full does.
     BuildError without a snapshot or without doc files; freshet's errors for
     a bad config or an unreachable store."""
-    import os
     config = freshet.Config.load(config_path)
     with open(config_path, "rb") as f:
         text = f.read().decode("utf-8")
