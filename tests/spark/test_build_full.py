@@ -4,13 +4,14 @@ byte for byte, with the same answers and the same batch log; a stale driver
 cannot commit."""
 import json
 import re
+import subprocess
 import time
 
 import pytest
 
 import freshet
 
-from conftest import (all_docs, freshet_spark, manifest_of, second_config, spark_submit,
+from conftest import (all_docs, e2e, freshet_spark, manifest_of, second_config, spark_submit,
                       status_of)
 
 # Records a snapshot file may hold that a build must count and list as bad,
@@ -144,3 +145,32 @@ def test_a_stale_driver_cannot_commit(ws, spark):
     state = metastore.state("ads")
     assert (state.manifest_version, state.epoch, figures["epoch"]) == (1, second_epoch, second_epoch)
     assert manifest_of(ws, "index")["epoch"] == second_epoch
+
+
+def test_the_driver_keeps_its_lease_while_the_job_runs(ws, spark_master):
+    # A lease of 1 s: the job outlasts it many times over.
+    ws.write_config(shards=3, lease_ttl="1s")
+    ws.gen(partitions=2)
+    config = freshet.Config.load(str(ws.config))
+    metastore = freshet.Metastore.open(f"sqlite:{ws.path / 'meta.db'}")
+
+    def holder():
+        try:
+            return metastore.state("ads").lease_holder
+        except freshet.NotFoundError:
+            return ""
+
+    job = spark_submit(spark_master, "build-full", "-c", str(ws.config), "--holder", "driver-1",
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert e2e.wait_for(lambda: holder() == "driver-1", timeout=300, interval=0.05)
+        time.sleep(2.5)
+        assert job.poll() is None, "the job ended before its lease could have expired"
+        with pytest.raises(freshet.LeaseHeldError):
+            freshet.Publisher(config, holder="driver-2").start()
+        out, _ = job.communicate(timeout=600)
+    finally:
+        if job.poll() is None:
+            job.kill()
+    assert job.returncode == 0, out[-5000:]
+    assert metastore.state("ads").manifest_version == 1
