@@ -4,11 +4,14 @@
 #                              the Python package (installed into .venv) and its suite,
 #                              then the plain Release build with GCC and with clang
 #   FRESHET_SLOW=1 scripts/test.sh   also the slow suites (marked "slow")
+#   FRESHET_SPARK=1 scripts/test.sh  also the Spark suite (tests/spark) on a throwaway
+#                              standalone cluster; installs Java 17 and pyspark first
 # Suites run beside throwaway PostgreSQL and MinIO servers on loopback
 # (scripts/with-postgres.sh, scripts/with-minio.sh; the first run builds MinIO).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+[[ -z "${FRESHET_SPARK:-}" ]] || scripts/install-deps.sh --bench
 fail=0
 
 for flavour in release asan; do
@@ -41,6 +44,14 @@ CMAKE_BUILD_PARALLEL_LEVEL="${FRESHET_JOBS:-2}" CCACHE_DIR="${CCACHE_DIR:-$HOME/
   || fail=1
 scripts/with-postgres.sh scripts/with-minio.sh env FRESHET_BIN="$PWD/build/release/freshet" \
   .venv/bin/python -m pytest -q python/tests || fail=1
+
+# The Spark suite, on demand: freshet-spark on a real standalone cluster (about
+# 3.5 minutes on two cores), its store on MinIO and its metastore on PostgreSQL.
+if [[ -n "${FRESHET_SPARK:-}" ]]; then
+  echo "== Spark suite"
+  scripts/with-minio.sh scripts/with-postgres.sh scripts/with-spark.sh \
+    env FRESHET_BIN="$PWD/build/release/freshet" .venv/bin/python -m pytest -q tests/spark || fail=1
+fi
 
 # Randomized fault scenarios against every invariant (on freshet-test); prints the summary
 # (violations and docs lost must be 0) and the NAME:SEED replaying a failure.
