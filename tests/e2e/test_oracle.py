@@ -14,7 +14,14 @@ def check_against_oracle(ws, target_s, data_dir=None):
     problems = diff_docs(expected, hits)
     assert not problems, "\n".join(problems)
     assert out["total"] == len(expected)
-    for q, pred in QUERIES + phrases_from_data(expected):
+    phrases = phrases_from_data(expected)
+    if data_dir is not None:
+        # The oracle reads another copy of the data (JSON Lines, beside a
+        # Parquet input): there keywords are a list, in the Parquet files one
+        # string (`gen`), so a phrase across two keywords means different
+        # things in the two.
+        phrases = [(q, pred) for q, pred in phrases if not q.startswith("keywords:")]
+    for q, pred in QUERIES + phrases:
         want = sorted(a for a, d in expected.items() if pred(d))
         assert ws.query_ids(q) == want, q
     for term in query_terms_from_vocabulary(expected):
