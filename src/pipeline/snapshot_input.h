@@ -38,7 +38,8 @@ namespace freshet {
 class SnapshotInput {
  public:
   // Memory a build needs per byte of its records held (the records, the
-  // segments laid out from them and the bytes written), measured on ads-1m.
+  // segments laid out from them and the bytes written): an estimate, not yet
+  // calibrated by measurement.
   static constexpr uint64_t kBuildFactor = 3;
 
   enum class Stream { kDocs, kGroups };
