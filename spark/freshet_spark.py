@@ -206,22 +206,31 @@ def _json_lines(data: bytes) -> Iterator[tuple[int, Any]]:
 def split_file(job: Job, file: SnapshotFile) -> Iterator[tuple[int, tuple]]:
     """Reads one snapshot file and yields (shard, (stream, file index, rows))
     once for every shard, even one without records of it (a shard task
-    checks it got every file's part): `rows` is a list of (line, record)
+    checks it got every file's part), records holding only the columns the
+    build reads: `rows` is a list of (line, record)
     for JSON Lines, None or Arrow IPC bytes of the shard's rows (in file
     order) plus their row numbers for Parquet."""
     config = job.config()
+    # Only the columns the build reads are shuffled (the builder reads no
+    # other), and the key's.
+    columns = config.doc_columns if file.stream == DOCS else config.group_columns
+    columns = columns + [file.key_column] * (file.key_column not in columns)
     data = freshet.Store.open(job.snapshot).get(file.key)
     if file.fmt == "jsonl":
         by_shard: dict[int, list] = {}
         for number, record in _json_lines(data):
-            key = record.get(file.key_column) if isinstance(record, dict) else None
+            key = None
+            if isinstance(record, dict):
+                key = record.get(file.key_column)
+                record = {c: record[c] for c in columns if c in record}
             by_shard.setdefault(_shard_of(config, key, job.shards), []).append((number, record))
         for shard in range(job.shards):
             yield shard, (file.stream, file.index, by_shard.get(shard, []))
         return
     import pyarrow as pa
     import pyarrow.parquet as pq
-    table = pq.read_table(pa.BufferReader(data))
+    present = set(pq.read_schema(pa.BufferReader(data)).names)
+    table = pq.read_table(pa.BufferReader(data), columns=[c for c in columns if c in present])
     keys = (table.column(file.key_column).to_pylist() if file.key_column in table.column_names
             else [None] * table.num_rows)
     by_row: dict[int, list[int]] = {}
