@@ -152,3 +152,26 @@ def test_a_stale_driver_cannot_commit_a_compaction(ws, spark):
     after = manifest_of(ws, "index")
     assert "delta" not in after and after["version"] == before["version"] + 1
     assert [s["key"] for s in after["base"]] == [r["ref"].key for r in results]
+
+
+def test_a_damaged_segment_fails_the_job_and_commits_nothing(ws, spark_master):
+    ws.write_config(shards=3, policy="sequential")
+    ws.gen(partitions=3)
+    ws.cli("build-full")
+    ws.cli("run", "--once")
+    before = manifest_of(ws, "index")
+    damaged = ws.path / "index" / before["delta"][0]["key"]
+    data = bytearray(damaged.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    proc = spark_submit(spark_master, "compact", "-c", str(ws.config), check=False)
+    # spark-submit prints the application's stderr on its stdout.
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    [message] = [line for line in proc.stdout.splitlines() if line.startswith("freshet-spark:")]
+    assert message.startswith("freshet-spark: compact: a Spark job failed, nothing published")
+    # Every attempt of the task opening it names the segment.
+    assert "CorruptionError" in proc.stdout and before["delta"][0]["key"] in proc.stdout
+    assert manifest_of(ws, "index") == before
+    state = freshet.Metastore.open(f"sqlite:{ws.path / 'meta.db'}").state("ads")
+    assert state.manifest_key == (ws.path / "index" / "CURRENT").read_text().strip()
+    assert state.manifest_version == before["version"]
