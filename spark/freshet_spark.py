@@ -209,7 +209,9 @@ def split_file(job: Job, file: SnapshotFile) -> Iterator[tuple[int, tuple]]:
     checks it got every file's part), records holding only the columns the
     build reads: `rows` is a list of (line, record)
     for JSON Lines, None or Arrow IPC bytes of the shard's rows (in file
-    order) plus their row numbers for Parquet."""
+    order) plus their row numbers for Parquet, or for shard 0 the quarantine
+    entry of a Parquet file that cannot be read (under bad_records = "skip";
+    CorruptionError naming it under "stop")."""
     config = job.config()
     # Only the columns the build reads are shuffled (the builder reads no
     # other), and the key's.
@@ -229,8 +231,18 @@ def split_file(job: Job, file: SnapshotFile) -> Iterator[tuple[int, tuple]]:
         return
     import pyarrow as pa
     import pyarrow.parquet as pq
-    present = set(pq.read_schema(pa.BufferReader(data)).names)
-    table = pq.read_table(pa.BufferReader(data), columns=[c for c in columns if c in present])
+    try:
+        present = set(pq.read_schema(pa.BufferReader(data)).names)
+        table = pq.read_table(pa.BufferReader(data), columns=[c for c in columns if c in present])
+    except (pa.ArrowException, OSError) as e:
+        # A file that cannot be read at all: the job stops on it, or it is
+        # quarantined whole, reported once (by shard 0), as build-full does.
+        reason = f"{file.key}: unreadable file: {e}"
+        if config.bad_records == "stop":
+            raise freshet.CorruptionError(reason) from None
+        for shard in range(job.shards):
+            yield shard, (file.stream, file.index, reason if shard == 0 else None)
+        return
     keys = (table.column(file.key_column).to_pylist() if file.key_column in table.column_names
             else [None] * table.num_rows)
     by_row: dict[int, list[int]] = {}
@@ -279,6 +291,10 @@ def build_shard(job: Job, shard: int, parts: Iterable[tuple[int, tuple]]) -> Ite
     quarantine = []
     for stream, index, rows in chunks:
         file = job.files[index]
+        if isinstance(rows, str):  # an unreadable file, quarantined whole
+            bad[stream] += 1
+            quarantine.append((index, 0, rows))
+            continue
         before = (builder.records, builder.bad_records, len(builder.quarantine))
         try:
             if file.fmt == "jsonl" and rows:
