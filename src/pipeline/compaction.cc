@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <memory>
+
 #include "common/crash_point.h"
 #include "common/log.h"
 #include "index/index_view.h"
@@ -110,7 +113,7 @@ Result<ShardCompaction> CompactShard(const PipelineConfig& config, ObjectStore& 
   std::sort(order.begin(), order.end());
   order.erase(std::unique(order.begin(), order.end()), order.end());
   SegmentCache cache;
-  std::vector<std::shared_ptr<const SegmentReader>> readers;
+  std::vector<std::shared_ptr<const SegmentReader>> readers;  // owns what `borrowed` points at
   std::vector<const SegmentReader*> borrowed;
   std::vector<uint32_t> layers;
   for (size_t i : order) {
