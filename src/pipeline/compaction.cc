@@ -3,12 +3,10 @@
 // generation is.
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <mutex>
 
 #include "common/crash_point.h"
 #include "common/log.h"
-#include "common/parallel.h"
 #include "index/segment/segment_merger.h"
 #include "pipeline/batch_runner.h"
 #include "pipeline/phase_timer.h"
@@ -82,10 +80,11 @@ Result<BatchOutcome> BatchRunner::Compact(CompactWhen when) {
         MergeSource{segment.get(), &committed.HiddenGroups(i), &committed.HiddenDocs(i)});
   }
   // Each shard's merged groups are written a part at a time, each part
-  // within its share of the budget: one part per shard in flight.
-  const int threads = config_.threads > 0 ? config_.threads : DefaultThreads();
-  const uint64_t in_flight = static_cast<uint64_t>(std::min(threads, config_.shards));
-  const uint64_t part_bytes = config_.memory_budget / (in_flight * kMergeFactor);
+  // within its shard's share of the budget (at most one part per shard is
+  // in flight). Shared by shards, not threads: the same generation and
+  // budget give the same segments on any machine.
+  const uint64_t part_bytes =
+      config_.memory_budget / (static_cast<uint64_t>(config_.shards) * kMergeFactor);
   std::vector<std::vector<SegmentRef>> written(static_cast<size_t>(config_.shards));
   std::mutex written_mu;
   MergeStats stats;

@@ -142,10 +142,10 @@ def test_a_compaction_under_its_budget_keeps_peak_memory_bounded_and_answers_ali
     # Several segments a shard, each within its shard's share of the budget.
     parts = manifest_of(bounded)["base"]
     assert len(parts) > 2 and len(manifest_of(whole)["base"]) == 2
-    # Peak resident memory: the budget plus the program's own (about 35 MiB),
-    # with room to spare, and well under the whole merge's, which holds the
-    # new base (decoded and written) at once.
-    assert bounded_peak < 32 + 64, (bounded_peak, whole_peak, base_bytes)
+    # Peak resident memory: the budget plus the program's own (30 to 50 MiB
+    # measured), with room to spare, and well under the whole merge's, which
+    # holds the new base (decoded and written) at once (about 300 MiB).
+    assert bounded_peak < 32 + 96, (bounded_peak, whole_peak, base_bytes)
     assert bounded_peak < 0.5 * whole_peak, (bounded_peak, whole_peak, base_bytes)
 
     # The new base's cut is the end of the delta's newest partition.
