@@ -17,8 +17,10 @@ of 5 minutes plus one more per steady batch), builds the base, then measures:
     figures): after the cold window rebuild (the whole window as the
     runner's first batch builds it: one delta layer), `freshet compact`
     folds base + delta into a new base; its wall time and peak RSS beside
-    the base build's, the delta's size (docs, bytes, layers) and the ratio
-    compaction / base build (issue 15's target: at most 0.5 at ads-1m);
+    the base build's, the delta's size (docs, bytes, layers), the new base's
+    segments and the ratio compaction / base build (issue 15's target: at
+    most 0.5 at ads-1m); with --memory-budget SIZE, the compaction alone
+    runs under pipeline.memory_budget = SIZE (writing each shard in parts);
   - memory budget (--memory-budget SIZE, instead of the later figures): the
     base build again under `pipeline.memory_budget = SIZE` (spilling to a
     folder in the work folder): its wall time, docs/s and peak RSS beside
@@ -34,7 +36,7 @@ and prints each phase (list, read, build, publish, commit) from the batch log.
 bench/run_all.py uses the same functions and writes the figures to a table.
 
     bench/pipeline_bench.py [--workload ads-1m|tiny] [--scale F] [--dir DIR] [--keep]
-                            [--restart] [--growth 1,5,15,30,60] [--compact]
+                            [--restart] [--growth 1,5,15,30,60] [--compact [--memory-budget SIZE]]
                             [--memory-budget SIZE [--skip-unbounded]]
 """
 import argparse
@@ -272,6 +274,7 @@ def compaction(f, window):
             "delta_docs": sum(x["docs"] for x in delta), "delta_bytes": sum(x["bytes"] for x in delta),
             "delta_layers": 1 + max((x.get("layer", 0) for x in delta), default=-1),
             "delta_segments": len(delta), "base_bytes": sum(x["bytes"] for x in before["base"]),
+            "segments": len(after["base"]),
             "docs": int(logged["docs"]), "bytes": int(logged["bytes"]),
             "phases_s": {k: int(logged[f"{k}_ms"]) / 1000 for k in ("merge", "publish", "commit")}}
 
@@ -339,7 +342,8 @@ def main():
                          "the base build (no steady, restart or growth figures)")
     ap.add_argument("--memory-budget", metavar="SIZE",
                     help="after the base build, build it again under pipeline.memory_budget = SIZE "
-                         "(e.g. 256MiB) and compare (no other figures)")
+                         "(e.g. 256MiB) and compare (no other figures); with --compact, the "
+                         "compaction alone runs under it")
     ap.add_argument("--skip-unbounded", action="store_true",
                     help="with --memory-budget: build only under the budget")
     ap.add_argument("--scale", type=float, default=1,
@@ -363,7 +367,7 @@ def main():
     later = 0 if args.compact or args.memory_budget else args.steady + 1 + int(args.restart)
     t = f.gen(args.workload, work / "data", window + later, args.scale).seconds
     print(f"gen                 {t:8.2f} s")
-    if args.memory_budget:
+    if args.memory_budget and not args.compact:
         budget_builds(f, args)
         if not args.keep and not args.dir:
             shutil.rmtree(work)
@@ -375,10 +379,14 @@ def main():
     print(f"cold window rebuild {c['seconds']:8.2f} s wall  ({c['records']} records, {c['docs']} docs, "
           f"{c['groups']} groups, peak RSS {c['peak_rss_mib']} MiB)  phases s {fmt_phases(c['phases_s'])}")
     if args.compact:
+        if args.memory_budget:
+            f.write_config(memory_budget=args.memory_budget)
         k = compaction(f, window)
         print(f"delta               {k['delta_docs']} docs, {k['delta_bytes']:,} bytes in {k['delta_segments']} "
               f"segments, {k['delta_layers']} layer(s) (base {k['base_bytes']:,} bytes)")
-        print(f"compaction          {k['seconds']:8.2f} s wall  ({k['docs']} docs, {k['bytes']:,} bytes, peak RSS "
+        budget = f", under {args.memory_budget}" if args.memory_budget else ""
+        print(f"compaction          {k['seconds']:8.2f} s wall  ({k['docs']} docs, {k['bytes']:,} bytes in "
+              f"{k['segments']} segments{budget}, peak RSS "
               f"{k['peak_rss_mib']} MiB)  phases s {fmt_phases(k['phases_s'])}")
         print(f"compaction / base   {k['seconds'] / b['seconds']:8.2f} x     (wall {k['seconds']:.2f} s against "
               f"the base build's {b['seconds']:.2f} s; peak RSS {k['peak_rss_mib']} against {b['peak_rss_mib']} "

@@ -263,7 +263,8 @@ int CompactCommand(const CommonOptions& o, const std::string& holder) {
     return 0;
   }
   std::cout << fmt::format(
-      "base compacted: version {} cut {}: {} docs in {} groups, {} bytes (merge {} ms)\n",
+      "base compacted: version {} cut {}: {} docs in {} groups, {} bytes (merge and write {} "
+      "ms)\n",
       b.manifest_version, FormatTimestamp(b.window_start), b.docs, b.groups, b.bytes_written,
       b.build_micros / 1000);
   return 0;
@@ -706,7 +707,8 @@ int main(int argc, char** argv) {
   auto* compact_cmd = app.add_subcommand(
       "compact",
       "fold the committed base and delta into a new base by merging their segments (no snapshot "
-      "or window file is read) and publish it; its cut is the end of the delta's newest "
+      "or window file is read; each shard is merged and written a part at a time within "
+      "pipeline.memory_budget) and publish it; its cut is the end of the delta's newest "
       "partition, the watermark stays and the next batches' window starts at the cut");
   AddCommon(compact_cmd, &compact);
   compact_cmd->add_option("--holder", compact_holder, "lease holder name (default host:pid)");

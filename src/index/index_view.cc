@@ -47,7 +47,7 @@ Result<std::shared_ptr<const SegmentReader>> SegmentCache::Load(ObjectStore& sto
   }
   if (file.ok()) {
     std::shared_ptr<const MappedFile> mapped = *file;
-    ASSIGN_OR_RETURN(reader, SegmentReader::Open(ref.key, mapped->bytes(), std::move(*file)));
+    ASSIGN_OR_RETURN(reader, SegmentReader::Open(ref.key, std::move(*file)));
     // The checksum passes read every page; queries read only what they need.
     mapped->ReleaseResidentPages();
   } else {

@@ -740,8 +740,10 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
     Progress progress("build-full", "read " + (prefix.empty() ? "the snapshot" : prefix),
                       total_bytes, "records");
     ParallelFor(data.size(), config_.threads, [&](size_t i) {
+      const uint64_t reserved = input->Reserve(data[i].size);
       auto parsed = ReadKeyedFile(*snapshot, data[i], 0, format, schema, config_.bad_records);
       if (!parsed.ok()) {
+        input->Release(reserved);
         errors[i] = parsed.status();
         return;
       }
@@ -750,7 +752,7 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
       summary.records = parsed->records;
       summary.bad_records = parsed->bad_records;
       summary.bad = std::move(parsed->bad);
-      errors[i] = input->Add(stream, i, data[i].size, std::move(*parsed));
+      errors[i] = input->Add(stream, i, data[i].size, reserved, std::move(*parsed));
     });
     for (const Status& st : errors) RETURN_IF_ERROR(st);
     for (const ParsedFile& f : summaries) {

@@ -29,26 +29,69 @@ SnapshotInput::SnapshotInput(const PipelineConfig& config, uint64_t doc_input_by
       doc_input_bytes_(doc_input_bytes),
       threads_(config.threads > 0 ? config.threads : DefaultThreads()) {}
 
+uint64_t SnapshotInput::HeldNeeds() const {
+  return static_cast<uint64_t>(double(held_bytes_) * kBuildFactor);
+}
+
 size_t SnapshotInput::FileBytes(const ParsedFile& f) {
   return (f.table ? f.table->MemoryBytes() : 0) + f.reduced.capacity() * sizeof(KeyedRecord);
 }
 
-Status SnapshotInput::Add(Stream stream, size_t index, uint64_t input_bytes, ParsedFile file) {
+uint64_t SnapshotInput::Reserve(uint64_t input_bytes) {
+  std::unique_lock lock(mu_);
+  const uint64_t estimate =
+      input_bytes + static_cast<uint64_t>(double(input_bytes) * records_per_input_byte_);
+  // Until a file has been added, its records per input byte are unknown:
+  // one read at a time.
+  read_done_.wait(lock, [&] {
+    return reading_bytes_ == 0 ||
+           (records_per_input_byte_ > 0 &&
+            HeldNeeds() + reading_bytes_ + estimate <= config_.memory_budget);
+  });
+  reading_bytes_ += estimate;
+  return estimate;
+}
+
+void SnapshotInput::Release(uint64_t reserved) {
+  {
+    std::lock_guard lock(mu_);
+    reading_bytes_ -= reserved;
+  }
+  read_done_.notify_all();
+}
+
+Status SnapshotInput::Add(Stream stream, size_t index, uint64_t input_bytes, uint64_t reserved,
+                          ParsedFile file) {
   struct Held {
     Stream stream;
     size_t index;
     std::shared_ptr<const ParsedFile> file;
   };
   std::vector<Held> held;
+  // The read's reservation is given back once its records are held or
+  // spilled, whichever way this returns.
+  struct Released {
+    SnapshotInput* input;
+    uint64_t reserved;
+    ~Released() { input->Release(reserved); }
+  } released{this, reserved};
   {
     std::lock_guard lock(mu_);
     if (stream == Stream::kDocs) doc_bytes_read_ += input_bytes;
+    const uint64_t file_bytes = FileBytes(file);
+    if (input_bytes > 0) {
+      records_per_input_byte_ =
+          std::max(records_per_input_byte_, double(file_bytes) / double(input_bytes));
+    }
     if (!spilled()) {
       auto& files = stream == Stream::kDocs ? docs_ : groups_;
       if (files.size() <= index) files.resize(index + 1);
-      held_bytes_ += FileBytes(file);
+      held_bytes_ += file_bytes;
       files[index] = std::make_shared<const ParsedFile>(std::move(file));
-      if (held_bytes_ * kBuildFactor <= config_.memory_budget) return Status::OK();
+      // The other reads in flight will be held too.
+      if (HeldNeeds() + (reading_bytes_ - reserved) <= config_.memory_budget) {
+        return Status::OK();
+      }
       RETURN_IF_ERROR(StartSpilling());
       // What was held goes to the runs, outside the lock.
       for (size_t i = 0; i < docs_.size(); ++i) {
@@ -162,8 +205,8 @@ Status SnapshotInput::BuildParts(BuildStats* stats,
   // Pass 3: parts of consecutive group buckets of one shard, each within
   // its share of the budget, built into one segment each.
   const size_t shards = static_cast<size_t>(config_.shards);
-  const uint64_t part_bytes =
-      std::max<uint64_t>(1, config_.memory_budget / (uint64_t(threads_) * kBuildFactor * 2));
+  const uint64_t part_bytes = std::max<uint64_t>(
+      1, static_cast<uint64_t>(double(config_.memory_budget) / (threads_ * kBuildFactor * 2)));
   std::vector<std::vector<size_t>> parts;
   uint64_t total_bytes = 0;
   for (size_t s = 0; s < shards; ++s) {

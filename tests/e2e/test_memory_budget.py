@@ -5,6 +5,7 @@ Its answers are the oracle's and those of the same build in memory; its
 peak resident memory stays flat as the corpus grows (while the in-memory
 build's grows); a spill folder that cannot be written fails the build with an
 error naming it, and publishes nothing."""
+import datetime as dt
 import json
 import os
 import resource
@@ -41,9 +42,10 @@ def gen_ads(ws, scale):
     ws.clock = clock_after(1)
 
 
-def measured(ws):
-    """build-full in a fresh child process whose only child is freshet, so
-    that the child's RUSAGE_CHILDREN peak is freshet's own."""
+def measured(ws, command="build-full"):
+    """`command` (build-full, compact) in a fresh child process whose only
+    child is freshet, so that the child's RUSAGE_CHILDREN peak is freshet's
+    own."""
     binary = binary_for(dict(os.environ))
     code = (
         "import resource, subprocess, sys\n"
@@ -51,7 +53,7 @@ def measured(ws):
         "sys.stdout.write(p.stdout); sys.stderr.write(p.stderr)\n"
         "print('PEAK_KIB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
         "sys.exit(p.returncode)\n")
-    p = subprocess.run([sys.executable, "-c", code, binary, "build-full", "--config",
+    p = subprocess.run([sys.executable, "-c", code, binary, command, "--config",
                         str(ws.config), "--clock", ws.clock],
                        capture_output=True, text=True, timeout=600)
     lines = p.stdout.splitlines()
@@ -95,7 +97,8 @@ def test_a_build_over_its_budget_spills_and_answers_as_in_memory(tmp_path):
     assert (hits, spilled_answers) == answers(in_memory)
 
     # A batch over the spilled base, then a compaction of it, answer as over
-    # the in-memory one; the compacted base is the same bytes.
+    # the in-memory one. Under the same small budget the compaction, too,
+    # writes each shard in parts; under the default one, a segment a shard.
     for ws in (spilled, in_memory):
         subprocess.run([binary_for(dict(os.environ)), "gen", "--workload", "ads-1m", "--scale",
                         "0.05", "--out", str(ws.path / "data"), "--format", "jsonl", "--start",
@@ -106,7 +109,54 @@ def test_a_build_over_its_budget_spills_and_answers_as_in_memory(tmp_path):
     for ws in (spilled, in_memory):
         ws.cli("compact")
     assert answers(spilled) == answers(in_memory)
-    assert manifest_of(spilled)["base"] == manifest_of(in_memory)["base"]
+    assert len(manifest_of(spilled)["base"]) > 2 and len(manifest_of(in_memory)["base"]) == 2
+    assert sum(s["docs"] for s in manifest_of(spilled)["base"]) == len(answers(in_memory)[0])
+
+
+def test_a_compaction_under_its_budget_keeps_peak_memory_bounded_and_answers_alike(tmp_path):
+    # The same base and delta compacted under a 32 MiB budget and under the
+    # default one (which holds the whole new base, a segment a shard, and is
+    # what build-full makes at the same cut: see test_compaction.py).
+    spaces = {}
+    for budget in ("32MiB", None):
+        ws = workspace(tmp_path, f"compact-{budget}", 0.2, threads=1)
+        gen_ads(ws, 0.2)
+        ws.cli("build-full")
+        subprocess.run([binary_for(dict(os.environ)), "gen", "--workload", "ads-1m", "--scale",
+                        "0.2", "--out", str(ws.path / "data"), "--format", "jsonl", "--start",
+                        START, "--partitions", "3", "--overwrite"], check=True,
+                       capture_output=True)
+        ws.clock = clock_after(3)
+        ws.cli("run", "--once")
+        if budget:
+            # The budget set only now: the base and delta are the same bytes.
+            ws.config.write_text(ws.config.read_text().replace(
+                "shards = 2", f'shards = 2\nmemory_budget = "{budget}"'))
+        code, _, err, peak = measured(ws, "compact")
+        assert code == 0, err
+        assert "compaction_committed" in err
+        spaces[budget] = (ws, peak)
+    bounded, bounded_peak = spaces["32MiB"]
+    whole, whole_peak = spaces[None]
+    base_bytes = sum(s["bytes"] for s in manifest_of(whole)["base"])
+    # Several segments a shard, each within its shard's share of the budget.
+    parts = manifest_of(bounded)["base"]
+    assert len(parts) > 2 and len(manifest_of(whole)["base"]) == 2
+    # Peak resident memory: the budget plus the program's own (30 to 50 MiB
+    # measured), with room to spare, and well under the whole merge's, which
+    # holds the new base (decoded and written) at once (about 300 MiB).
+    assert bounded_peak < 32 + 96, (bounded_peak, whole_peak, base_bytes)
+    assert bounded_peak < 0.5 * whole_peak, (bounded_peak, whole_peak, base_bytes)
+
+    # The new base's cut is the end of the delta's newest partition.
+    cut = manifest_of(bounded)["base_cut"]
+    assert cut == manifest_of(whole)["base_cut"]
+    target_s = dt.datetime.fromisoformat(cut.replace("Z", "+00:00")).timestamp() - 300
+    expected = expected_index(bounded.path / "data", CUT_S, int(target_s))
+    hits, bounded_answers = answers(bounded)
+    assert len(hits) == len(expected) and not diff_docs(expected, hits)
+    assert sum(s["docs"] for s in parts) == len(hits)
+    assert (hits, bounded_answers) == answers(whole)
 
 
 def test_peak_memory_under_a_budget_stays_flat_as_the_corpus_grows(tmp_path):

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <string>
@@ -401,6 +402,16 @@ TEST(GroupLayersTest, ARecordOnlyLayerChangesWhatTheLowerDocsHold) {
             (std::pair<std::string, Value>{"item_name", Value::String("blue kite")}));
 }
 
+// Each segment of `view` as a merge source, with what the view serves of it.
+std::vector<MergeSource> ServedSources(const IndexView& view) {
+  std::vector<MergeSource> sources;
+  for (size_t i = 0; i < view.directory().size(); ++i) {
+    sources.push_back(
+        MergeSource{&view.directory().segment(i), &view.HiddenGroups(i), &view.HiddenDocs(i)});
+  }
+  return sources;
+}
+
 // Compaction: a format-5 generation merges into a base that answers alike,
 // written in format 4 or 5.
 TEST(GroupLayersTest, AFormatFiveGenerationMergesIntoAnEqualBase) {
@@ -409,13 +420,8 @@ TEST(GroupLayersTest, AFormatFiveGenerationMergesIntoAnEqualBase) {
     auto layered = OpenView(gen.base, gen.layers, 5, 5);
     ASSERT_TRUE(layered.ok()) << layered.status().ToString();
     const IndexView& view = *layered->view;
-    std::vector<MergeSource> sources;
-    for (size_t i = 0; i < view.directory().size(); ++i) {
-      sources.push_back(
-          MergeSource{&view.directory().segment(i), &view.HiddenGroups(i), &view.HiddenDocs(i)});
-    }
     MergeStats stats;
-    auto merged = MergeSegments(sources, Schema(), 2, 1, &stats);
+    auto merged = MergeSegments(ServedSources(view), Schema(), 2, 1, &stats);
     ASSERT_TRUE(merged.ok()) << merged.status().ToString();
     EXPECT_EQ(static_cast<uint64_t>(stats.docs), view.LiveDocs());
     for (uint32_t format : {4u, 5u}) {
@@ -423,6 +429,75 @@ TEST(GroupLayersTest, AFormatFiveGenerationMergesIntoAnEqualBase) {
       ASSERT_TRUE(base.ok()) << base.status().ToString();
       ExpectSameAnswers(view, *base->view,
                         fmt::format("seed {} merged into format {}", seed, format));
+    }
+  }
+}
+
+// Compaction under a memory budget: merged a small part at a time, each
+// shard is written as several segments of whole groups, each group in its
+// shard and in key order across the parts; they hold what the whole merge
+// holds, answer as the layered generation does, and the same part size
+// gives the same segments on one thread or two.
+TEST(GroupLayersTest, AGenerationMergedInPartsAnswersAsTheWholeMerge) {
+  const Generation gen = RandomGeneration(51, 200, 3, 2);
+  auto layered = OpenView(gen.base, gen.layers, 5, 5);
+  ASSERT_TRUE(layered.ok()) << layered.status().ToString();
+  const IndexView& view = *layered->view;
+  const std::vector<MergeSource> sources = ServedSources(view);
+  MergeStats whole_stats;
+  const auto whole = MergeSegments(sources, Schema(), 2, 1, &whole_stats);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  auto in_parts = [&](int threads, MergeStats* stats) {
+    std::vector<std::vector<SegmentData>> parts(2);
+    std::mutex mu;
+    Status st = MergeSegmentsInParts(sources, Schema(), 2, threads, 8 << 10, stats,
+                                     [&](size_t shard, size_t part, SegmentData data) {
+                                       std::lock_guard lock(mu);
+                                       EXPECT_EQ(part, parts[shard].size()) << "shard " << shard;
+                                       parts[shard].push_back(std::move(data));
+                                       return Status::OK();
+                                     });
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    return parts;
+  };
+  MergeStats stats;
+  const std::vector<std::vector<SegmentData>> parts = in_parts(2, &stats);
+  EXPECT_EQ(stats.docs, whole_stats.docs);
+  EXPECT_EQ(stats.groups, whole_stats.groups);
+  EXPECT_EQ(stats.superseded_groups, whole_stats.superseded_groups);
+  EXPECT_EQ(stats.emptied_groups, whole_stats.emptied_groups);
+  EXPECT_EQ(static_cast<uint64_t>(stats.docs), view.LiveDocs());
+  std::vector<SegmentData> flat;
+  for (size_t shard = 0; shard < parts.size(); ++shard) {
+    EXPECT_GE(parts[shard].size(), 3u) << "shard " << shard;
+    std::vector<std::string> keys, doc_ids;
+    for (const SegmentData& part : parts[shard]) {
+      EXPECT_FALSE(part.groups.empty()) << "shard " << shard;
+      for (const SegmentGroup& g : part.groups) {
+        EXPECT_EQ(ShardOfGroup(g.key, 2), shard) << g.key;
+        keys.push_back(g.key);
+      }
+      for (const SegmentDoc& d : part.docs) doc_ids.push_back(d.id);
+      flat.push_back(part);
+    }
+    std::vector<std::string> whole_keys, whole_ids;
+    for (const SegmentGroup& g : (*whole)[shard].groups) whole_keys.push_back(g.key);
+    for (const SegmentDoc& d : (*whole)[shard].docs) whole_ids.push_back(d.id);
+    EXPECT_EQ(keys, whole_keys) << "shard " << shard;
+    EXPECT_EQ(doc_ids, whole_ids) << "shard " << shard;
+  }
+  auto base = OpenView(flat, {}, 5, 5);
+  ASSERT_TRUE(base.ok()) << base.status().ToString();
+  ExpectSameAnswers(view, *base->view, "merged in parts");
+
+  MergeStats again_stats;
+  const std::vector<std::vector<SegmentData>> again = in_parts(1, &again_stats);
+  ASSERT_EQ(again.size(), parts.size());
+  for (size_t shard = 0; shard < parts.size(); ++shard) {
+    ASSERT_EQ(again[shard].size(), parts[shard].size()) << "shard " << shard;
+    for (size_t p = 0; p < parts[shard].size(); ++p) {
+      EXPECT_TRUE(WriteSegment(again[shard][p], 5) == WriteSegment(parts[shard][p], 5))
+          << "shard " << shard << ", part " << p;
     }
   }
 }

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <queue>
+#include <utility>
 
 #include "common/parallel.h"
 
@@ -106,12 +108,101 @@ Status AppendMergedGroup(std::span<const MergeSource> sources, const KeyPlan& pl
   return Status::OK();
 }
 
-}  // namespace
+// The keys of one shard in order, each with the entries that serve it: a
+// k-way merge over every source's groups, the other shards' keys skipped.
+class ShardKeys {
+ public:
+  ShardKeys(std::span<const MergeSource> sources, size_t shard, size_t shards)
+      : sources_(sources), shard_(shard), shards_(shards), heap_(After{sources}) {
+    for (size_t i = 0; i < sources.size(); ++i) {
+      if (sources[i].segment->num_groups() > 0) heap_.push(Cursor{i, 0});
+    }
+  }
 
-Result<std::vector<SegmentData>> MergeSegments(std::span<const MergeSource> sources,
-                                               const SegmentSchema& schema, int shards, int threads,
-                                               MergeStats* stats) {
-  if (shards < 1) return Status::InvalidArgument(fmt::format("merge into {} shards", shards));
+  // The next key of the shard whose record is served into `plan`; false at
+  // the end. Corruption as MergeSegments says.
+  Result<bool> Next(KeyPlan* plan, MergeStats* stats) {
+    while (!heap_.empty()) {
+      const std::string_view key = KeyOf(sources_, heap_.top());
+      const bool mine = ShardOfGroup(key, shards_) == shard_;
+      *plan = KeyPlan();
+      while (!heap_.empty() && KeyOf(sources_, heap_.top()) == key) {
+        const Cursor c = heap_.top();
+        heap_.pop();
+        const MergeSource& source = sources_[c.source];
+        const SegmentReader& seg = *source.segment;
+        Cursor next{c.source, c.group + 1};
+        if (next.group < seg.num_groups()) {
+          if (KeyOf(sources_, next) <= key) {
+            return Status::Corruption(
+                fmt::format("merge: segment '{}': group {} ('{}') does not sort "
+                            "after group {} ('{}')",
+                            seg.name(), next.group, KeyOf(sources_, next), c.group, key));
+          }
+          heap_.push(next);
+        }
+        if (!mine) continue;
+        if (source.superseded && (*source.superseded)[c.group]) {
+          ++stats->superseded_groups;
+        } else if (plan->record.source != KeyPlan::kNone) {
+          return Status::Corruption(
+              fmt::format("merge: group '{}' is served by both segment '{}' and segment '{}'", key,
+                          sources_[plan->record.source].segment->name(), seg.name()));
+        } else {
+          plan->record = c;
+        }
+        if (HasServedDocs(source, c.group)) plan->docs.push_back(c);
+      }
+      if (!mine) continue;
+      if (plan->record.source != KeyPlan::kNone) return true;
+      if (plan->docs.empty()) continue;
+      return Status::Corruption(fmt::format(
+          "merge: segment '{}' serves docs of group '{}', whose record no segment serves",
+          sources_[plan->docs.front().source].segment->name(), key));
+    }
+    return false;
+  }
+
+ private:
+  static std::string_view KeyOf(std::span<const MergeSource> sources, const Cursor& c) {
+    return sources[c.source].segment->GroupKey(c.group);
+  }
+  struct After {
+    std::span<const MergeSource> sources;
+    bool operator()(const Cursor& a, const Cursor& b) const {
+      const int order = KeyOf(sources, a).compare(KeyOf(sources, b));
+      return order != 0 ? order > 0 : a.source > b.source;
+    }
+  };
+
+  std::span<const MergeSource> sources_;
+  const size_t shard_;
+  const size_t shards_;
+  std::priority_queue<Cursor, std::vector<Cursor>, After> heap_;
+};
+
+uint64_t RowBytes(const Row& row) {
+  uint64_t bytes = row.capacity() * sizeof(Value);
+  for (const Value& v : row) {
+    bytes += v.s.capacity() + v.list.capacity() * sizeof(std::string);
+    for (const std::string& s : v.list) bytes += s.capacity();
+  }
+  return bytes;
+}
+
+// The memory the docs of `data` from `first_doc` on, and its last group,
+// take.
+uint64_t TailBytes(const SegmentData& data, size_t first_doc) {
+  const SegmentGroup& g = data.groups.back();
+  uint64_t bytes = sizeof(SegmentGroup) + g.key.capacity() + RowBytes(g.row) +
+                   g.aggregates.capacity() * sizeof(double);
+  for (size_t i = first_doc; i < data.docs.size(); ++i) {
+    bytes += sizeof(SegmentDoc) + data.docs[i].id.capacity() + RowBytes(data.docs[i].row);
+  }
+  return bytes;
+}
+
+Status ValidateSchemas(std::span<const MergeSource> sources, const SegmentSchema& schema) {
   for (const MergeSource& s : sources) {
     // Analyzers may differ (a base built before a change of analyzer): the
     // merged segments analyze the decoded text anew with `schema`'s.
@@ -121,92 +212,89 @@ Result<std::vector<SegmentData>> MergeSegments(std::span<const MergeSource> sour
                       s.segment->name()));
     }
   }
-  // 1. Every key in order, with the entry serving its record and those
-  // serving docs, each key to its shard: keys only.
-  auto key_of = [&](const Cursor& c) { return sources[c.source].segment->GroupKey(c.group); };
-  auto after = [&](const Cursor& a, const Cursor& b) {
-    const int order = key_of(a).compare(key_of(b));
-    return order != 0 ? order > 0 : a.source > b.source;
-  };
-  std::priority_queue<Cursor, std::vector<Cursor>, decltype(after)> heap(after);
-  for (size_t i = 0; i < sources.size(); ++i) {
-    if (sources[i].segment->num_groups() > 0) heap.push(Cursor{i, 0});
-  }
-  std::vector<std::vector<KeyPlan>> plan(static_cast<size_t>(shards));
-  while (!heap.empty()) {
-    const std::string_view key = key_of(heap.top());
-    KeyPlan key_plan;
-    while (!heap.empty() && key_of(heap.top()) == key) {
-      const Cursor c = heap.top();
-      heap.pop();
-      const MergeSource& source = sources[c.source];
-      const SegmentReader& seg = *source.segment;
-      if (source.superseded && (*source.superseded)[c.group]) {
-        ++stats->superseded_groups;
-      } else if (key_plan.record.source != KeyPlan::kNone) {
-        return Status::Corruption(
-            fmt::format("merge: group '{}' is served by both segment '{}' and segment '{}'", key,
-                        sources[key_plan.record.source].segment->name(), seg.name()));
-      } else {
-        key_plan.record = c;
-      }
-      if (HasServedDocs(source, c.group)) key_plan.docs.push_back(c);
-      Cursor next{c.source, c.group + 1};
-      if (next.group >= seg.num_groups()) continue;
-      if (key_of(next) <= key_of(c)) {
-        return Status::Corruption(
-            fmt::format("merge: segment '{}': group {} ('{}') does not sort "
-                        "after group {} ('{}')",
-                        seg.name(), next.group, key_of(next), c.group, key_of(c)));
-      }
-      heap.push(next);
-    }
-    if (key_plan.record.source == KeyPlan::kNone) {
-      if (key_plan.docs.empty()) continue;
-      return Status::Corruption(fmt::format(
-          "merge: segment '{}' serves docs of group '{}', whose record no segment serves",
-          sources[key_plan.docs.front().source].segment->name(), key));
-    }
-    plan[ShardOfGroup(key, plan.size())].push_back(std::move(key_plan));
-  }
+  return Status::OK();
+}
 
-  // 2. Each shard's groups decoded, shards in parallel.
-  std::vector<SegmentData> out(plan.size());
-  std::vector<Status> errors(plan.size());
-  std::vector<MergeStats> shard_stats(plan.size());
-  ParallelFor(plan.size(), threads, [&](size_t shard) {
-    SegmentData& data = out[shard];
-    data.kind = SegmentKind::kBase;
-    data.schema = schema;
-    for (const KeyPlan& key_plan : plan[shard]) {
-      const SegmentReader& seg = *sources[key_plan.record.source].segment;
-      auto record = seg.Group(key_plan.record.group);
-      if (!record.ok()) {
-        errors[shard] = record.status();
-        return;
+// Shard `shard`'s groups, decoded a part at a time and handed to `emit`.
+Status MergeShard(std::span<const MergeSource> sources, const SegmentSchema& schema, size_t shard,
+                  size_t shards, uint64_t part_bytes, MergeStats* stats, const MergeEmit& emit) {
+  auto fresh = [&] {
+    SegmentData d;
+    d.kind = SegmentKind::kBase;
+    d.schema = schema;
+    return d;
+  };
+  ShardKeys keys(sources, shard, shards);
+  SegmentData data = fresh();
+  uint64_t bytes = 0;
+  size_t part = 0;
+  KeyPlan plan;
+  while (true) {
+    ASSIGN_OR_RETURN(const bool more, keys.Next(&plan, stats));
+    if (!more) break;
+    const SegmentReader& seg = *sources[plan.record.source].segment;
+    ASSIGN_OR_RETURN(GroupRecord record, seg.Group(plan.record.group));
+    if (!record.has_record) {
+      if (plan.docs.empty()) {
+        ++stats->emptied_groups;
+        continue;
       }
-      if (!record->has_record) {
-        if (key_plan.docs.empty()) {
-          ++shard_stats[shard].emptied_groups;
-          continue;
-        }
-        record->version = 0;
-        record->row.clear();
-      }
-      if (Status st = AppendMergedGroup(sources, key_plan, std::move(*record), &data); !st.ok()) {
-        errors[shard] = st;
-        return;
-      }
+      record.version = 0;
+      record.row.clear();
     }
-    shard_stats[shard].groups = static_cast<int64_t>(data.groups.size());
-    shard_stats[shard].docs = static_cast<int64_t>(data.docs.size());
+    const size_t first_doc = data.docs.size();
+    RETURN_IF_ERROR(AppendMergedGroup(sources, plan, std::move(record), &data));
+    bytes += TailBytes(data, first_doc);
+    if (bytes >= part_bytes) {
+      stats->groups += static_cast<int64_t>(data.groups.size());
+      stats->docs += static_cast<int64_t>(data.docs.size());
+      RETURN_IF_ERROR(emit(shard, part++, std::exchange(data, fresh())));
+      bytes = 0;
+      // The pages of the sources read for this part are not needed again.
+      for (const MergeSource& s : sources) s.segment->ReleaseResidentPages();
+    }
+  }
+  // Every shard has a segment, an empty one if no group lies in it.
+  if (part > 0 && data.groups.empty()) return Status::OK();
+  stats->groups += static_cast<int64_t>(data.groups.size());
+  stats->docs += static_cast<int64_t>(data.docs.size());
+  return emit(shard, part, std::move(data));
+}
+
+}  // namespace
+
+Status MergeSegmentsInParts(std::span<const MergeSource> sources, const SegmentSchema& schema,
+                            int shards, int threads, uint64_t part_bytes, MergeStats* stats,
+                            const MergeEmit& emit) {
+  if (shards < 1) return Status::InvalidArgument(fmt::format("merge into {} shards", shards));
+  RETURN_IF_ERROR(ValidateSchemas(sources, schema));
+  const size_t n = static_cast<size_t>(shards);
+  std::vector<Status> errors(n);
+  std::vector<MergeStats> shard_stats(n);
+  ParallelFor(n, threads, [&](size_t shard) {
+    errors[shard] = MergeShard(sources, schema, shard, n, std::max<uint64_t>(1, part_bytes),
+                               &shard_stats[shard], emit);
   });
-  for (size_t shard = 0; shard < plan.size(); ++shard) {
+  for (size_t shard = 0; shard < n; ++shard) {
     RETURN_IF_ERROR(errors[shard]);
     stats->docs += shard_stats[shard].docs;
     stats->groups += shard_stats[shard].groups;
+    stats->superseded_groups += shard_stats[shard].superseded_groups;
     stats->emptied_groups += shard_stats[shard].emptied_groups;
   }
+  return Status::OK();
+}
+
+Result<std::vector<SegmentData>> MergeSegments(std::span<const MergeSource> sources,
+                                               const SegmentSchema& schema, int shards, int threads,
+                                               MergeStats* stats) {
+  std::vector<SegmentData> out(static_cast<size_t>(std::max(shards, 0)));
+  RETURN_IF_ERROR(MergeSegmentsInParts(sources, schema, shards, threads,
+                                       std::numeric_limits<uint64_t>::max(), stats,
+                                       [&](size_t shard, size_t, SegmentData data) {
+                                         out[shard] = std::move(data);
+                                         return Status::OK();
+                                       }));
   return out;
 }
 

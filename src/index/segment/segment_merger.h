@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -63,5 +64,22 @@ struct MergeStats {
 Result<std::vector<SegmentData>> MergeSegments(std::span<const MergeSource> sources,
                                                const SegmentSchema& schema, int shards, int threads,
                                                MergeStats* stats);
+
+// Takes part `part` of shard `shard` of a merge (see MergeSegmentsInParts).
+using MergeEmit = std::function<Status(size_t shard, size_t part, SegmentData data)>;
+
+// MergeSegments in bounded memory: each shard's groups, in key order, are
+// cut into parts of whole groups, a part ending with the group that brings
+// its decoded groups and docs to `part_bytes` or more, and each part is
+// handed to `emit` as soon as it is complete (every shard has at least one
+// part, an empty segment if no group lies in it). The merge then holds one
+// part per shard in flight, whatever the size of the sources. `emit` is
+// called from up to `threads` threads at once, the parts of one shard in
+// order; an error it returns ends the merge with that error. The same
+// sources, schema, shard count and `part_bytes` give the same parts; with
+// one part per shard, the segments MergeSegments returns.
+Status MergeSegmentsInParts(std::span<const MergeSource> sources, const SegmentSchema& schema,
+                            int shards, int threads, uint64_t part_bytes, MergeStats* stats,
+                            const MergeEmit& emit);
 
 }  // namespace freshet

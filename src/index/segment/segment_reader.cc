@@ -30,6 +30,19 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(std::string name, std
   return r;
 }
 
+Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(std::string name,
+                                                           std::shared_ptr<const MappedFile> file) {
+  const MappedFile* mapped = file.get();
+  ASSIGN_OR_RETURN(std::unique_ptr<SegmentReader> r,
+                   Open(std::move(name), mapped->bytes(), std::move(file)));
+  r->mapped_ = mapped;
+  return r;
+}
+
+void SegmentReader::ReleaseResidentPages() const {
+  if (mapped_) mapped_->ReleaseResidentPages();
+}
+
 Status SegmentReader::Parse() {
   ASSIGN_OR_RETURN(SectionContainer file, SectionContainer::Parse(name_, bytes_));
   format_version_ = file.format_version;

@@ -36,6 +36,7 @@
 #include "index/segment/term_blocks.h"
 #include "index/segment/term_dictionary.h"
 #include "index/segment/tombstones.h"
+#include "storage/mapped_file.h"
 
 namespace freshet {
 
@@ -49,6 +50,15 @@ class SegmentReader {
   // by `owner` for the reader's life.
   static Result<std::unique_ptr<SegmentReader>> Open(std::string name, std::string_view bytes,
                                                      std::shared_ptr<const void> owner);
+  // The same over a mapped file's bytes, whose pages the reader can let go
+  // of (ReleaseResidentPages).
+  static Result<std::unique_ptr<SegmentReader>> Open(std::string name,
+                                                     std::shared_ptr<const MappedFile> file);
+
+  // Lets go of the mapped pages read so far, so that a pass over the whole
+  // segment (a merge) does not keep it resident; nothing for bytes on the
+  // heap. The bytes do not change.
+  void ReleaseResidentPages() const;
 
   const std::string& name() const { return name_; }
   SegmentKind kind() const { return meta_.kind; }
@@ -210,8 +220,9 @@ class SegmentReader {
   std::span<const uint32_t> GroupStarts() const;
 
   std::string name_;
-  std::string owned_;                  // the bytes, unless `owner_` holds them
-  std::shared_ptr<const void> owner_;  // keeps `bytes_` alive when not owned_
+  std::string owned_;                   // the bytes, unless `owner_` holds them
+  std::shared_ptr<const void> owner_;   // keeps `bytes_` alive when not owned_
+  const MappedFile* mapped_ = nullptr;  // `owner_`, if it is a mapped file
   std::string_view bytes_;
   uint32_t format_version_ = 0;
   bool v3_ = false;  // format 3's structures, else formats 1 and 2's
