@@ -779,14 +779,28 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
   Manifest manifest = BaseManifest(state, committed.get(), *cut);
   BaseLiveDocs live_after(manifest.has_delta ? committed.get() : nullptr);
   BuildStats stats;
-  std::vector<SegmentData> segments;  // built in memory
-  std::vector<SegmentRef> written;    // built from spilled records, one segment per part
+  std::vector<SegmentRef> written;  // one segment per shard, or per part when spilled
   if (!input->spilled()) {
-    ASSIGN_OR_RETURN(segments,
-                     BuildBase(config_, ReduceNewest(input->Files(SnapshotInput::Stream::kDocs)),
-                               ReduceNewest(input->Files(SnapshotInput::Stream::kGroups)),
-                               config_.shards, &stats));
-    for (const SegmentData& seg : segments) live_after.Add(seg);
+    // Each shard is laid out, written and freed by one task, the shards on
+    // up to config_.threads threads: a shard's segment is all that a task
+    // holds beside the records.
+    const NewestRecords docs = ReduceNewest(input->Files(SnapshotInput::Stream::kDocs));
+    const NewestRecords groups = ReduceNewest(input->Files(SnapshotInput::Stream::kGroups));
+    const auto shards = static_cast<size_t>(config_.shards);
+    std::vector<BuildStats> shard_stats(shards);
+    std::vector<Status> errors(shards);
+    written.resize(shards);
+    ParallelFor(shards, config_.threads, [&](size_t s) {
+      errors[s] = [&]() -> Status {
+        ASSIGN_OR_RETURN(auto built, BuildBase(config_, docs, groups, config_.shards,
+                                               &shard_stats[s], static_cast<int>(s)));
+        live_after.Add(built[s]);
+        ASSIGN_OR_RETURN(written[s], WriteSegmentFile(&built[s]));
+        return Status::OK();
+      }();
+    });
+    for (const Status& st : errors) RETURN_IF_ERROR(st);
+    for (const BuildStats& s : shard_stats) stats.Add(s);
   } else {
     std::mutex written_mu;
     RETURN_IF_ERROR(input->BuildParts(&stats, [&](size_t part, SegmentData seg) -> Status {
@@ -812,9 +826,7 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
       config_,
       {"base", doc_counts, group_counts, committed ? committed->LiveDocs() : 0, live_after.live()},
       allow_shrink_));
-  ASSIGN_OR_RETURN(std::string key,
-                   written.empty() ? Publish(&manifest, &segments, true, 0, &rec)
-                                   : PublishWritten(&manifest, std::move(written), true, 0, &rec));
+  ASSIGN_OR_RETURN(std::string key, PublishWritten(&manifest, std::move(written), true, 0, &rec));
   rec.publish_micros = timer.Lap();
   RETURN_IF_ERROR(CommitBase(state, manifest, key, *cut, &rec));
   out.published = true;

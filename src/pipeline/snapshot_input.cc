@@ -200,12 +200,7 @@ Status SnapshotInput::BuildParts(BuildStats* stats,
     }();
   });
   for (const Status& st : errors) RETURN_IF_ERROR(st);
-  for (const BuildStats& s : part_stats) {
-    stats->docs += s.docs;
-    stats->groups += s.groups;
-    stats->deleted_docs += s.deleted_docs;
-    stats->moved_docs += s.moved_docs;
-  }
+  for (const BuildStats& s : part_stats) stats->Add(s);
   return Status::OK();
 }
 
