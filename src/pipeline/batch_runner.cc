@@ -780,37 +780,20 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
   BaseLiveDocs live_after(manifest.has_delta ? committed.get() : nullptr);
   BuildStats stats;
   std::vector<SegmentRef> written;  // one segment per shard, or per part when spilled
+  std::mutex written_mu;
+  // Each segment is written (and its memory freed) as soon as it is laid out.
+  const auto write = [&](size_t part, SegmentData seg) -> Status {
+    live_after.Add(seg);
+    ASSIGN_OR_RETURN(SegmentRef ref, WriteSegmentFile(&seg));
+    std::lock_guard lock(written_mu);
+    if (written.size() <= part) written.resize(part + 1);
+    written[part] = std::move(ref);
+    return Status::OK();
+  };
   if (!input->spilled()) {
-    // Each shard is laid out, written and freed by one task, the shards on
-    // up to config_.threads threads: a shard's segment is all that a task
-    // holds beside the records.
-    const NewestRecords docs = ReduceNewest(input->Files(SnapshotInput::Stream::kDocs));
-    const NewestRecords groups = ReduceNewest(input->Files(SnapshotInput::Stream::kGroups));
-    const auto shards = static_cast<size_t>(config_.shards);
-    std::vector<BuildStats> shard_stats(shards);
-    std::vector<Status> errors(shards);
-    written.resize(shards);
-    ParallelFor(shards, config_.threads, [&](size_t s) {
-      errors[s] = [&]() -> Status {
-        ASSIGN_OR_RETURN(auto built, BuildBase(config_, docs, groups, config_.shards,
-                                               &shard_stats[s], static_cast<int>(s)));
-        live_after.Add(built[s]);
-        ASSIGN_OR_RETURN(written[s], WriteSegmentFile(&built[s]));
-        return Status::OK();
-      }();
-    });
-    for (const Status& st : errors) RETURN_IF_ERROR(st);
-    for (const BuildStats& s : shard_stats) stats.Add(s);
+    RETURN_IF_ERROR(input->BuildShards(&stats, write));
   } else {
-    std::mutex written_mu;
-    RETURN_IF_ERROR(input->BuildParts(&stats, [&](size_t part, SegmentData seg) -> Status {
-      live_after.Add(seg);
-      ASSIGN_OR_RETURN(SegmentRef ref, WriteSegmentFile(&seg));
-      std::lock_guard lock(written_mu);
-      if (written.size() <= part) written.resize(part + 1);
-      written[part] = std::move(ref);
-      return Status::OK();
-    }));
+    RETURN_IF_ERROR(input->BuildParts(&stats, write));
     Log(LogLevel::kInfo, "spill_finished",
         {{"pipeline", config_.name},
          {"parts", static_cast<int64_t>(input->parts())},

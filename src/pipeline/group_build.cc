@@ -247,21 +247,32 @@ Result<std::vector<SegmentData>> BuildBase(const PipelineConfig& config, const N
     return only_shard >= 0 &&
            ShardOfGroup(group, static_cast<size_t>(shards)) != static_cast<size_t>(only_shard);
   };
-  std::map<std::string, GroupState> states;
+  // Groups by key first (views into the records: one hash lookup per
+  // record), then in key order for Assemble.
+  std::unordered_map<std::string_view, GroupState> by_key;
+  by_key.reserve(groups.size());
   for (const KeyedRecord* rec : docs) {
     if (rec->deleted) {
       if (!outside(rec->group)) ++stats->deleted_docs;
       continue;
     }
     if (outside(rec->group)) continue;
-    states[std::string(rec->group)].docs.push_back(
-        DocState{std::string(rec->id), rec->version, rec->Values()});
+    by_key[rec->group].docs.push_back(DocState{std::string(rec->id), rec->version, rec->Values()});
   }
   // Groups without docs are kept too: a later delta that adds a doc to one
   // takes its group record from the base.
   for (const KeyedRecord* rec : groups) {
-    if (!outside(rec->id)) ApplyGroupRecord(rec, &states[std::string(rec->id)]);
+    if (!outside(rec->id)) ApplyGroupRecord(rec, &by_key[rec->id]);
   }
+  std::vector<std::string_view> keys;
+  keys.reserve(by_key.size());
+  for (const auto& [key, g] : by_key) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  std::map<std::string, GroupState> states;
+  for (std::string_view key : keys) {
+    states.emplace_hint(states.end(), std::string(key), std::move(by_key.find(key)->second));
+  }
+  by_key.clear();
   return Assemble(config, SegmentKind::kBase, states, shards, stats);
 }
 
