@@ -243,36 +243,52 @@ Result<std::vector<SegmentData>> BuildBase(const PipelineConfig& config, const N
         fmt::format("shard {} out of range: the build has {} shards (0 to {})", only_shard, shards,
                     shards - 1));
   }
-  const auto outside = [&](std::string_view group) {
-    return only_shard >= 0 &&
-           ShardOfGroup(group, static_cast<size_t>(shards)) != static_cast<size_t>(only_shard);
+  // Groups by key first (views into the records, in a flat hash table:
+  // one probe per record), then in key order for Assemble.
+  KeyIndex index;
+  index.Reserve(groups.size());
+  std::vector<std::string_view> keys;
+  std::vector<GroupState> by_position;
+  // Whether a group of key hash `hash` lies in the shard built
+  // (ShardOfGroup).
+  const auto inside = [&](uint64_t hash) {
+    return only_shard < 0 ||
+           hash % static_cast<uint64_t>(shards) == static_cast<uint64_t>(only_shard);
   };
-  // Groups by key first (views into the records: one hash lookup per
-  // record), then in key order for Assemble.
-  std::unordered_map<std::string_view, GroupState> by_key;
-  by_key.reserve(groups.size());
+  const auto state_of = [&](std::string_view key, uint64_t hash) -> GroupState& {
+    const auto position = static_cast<uint32_t>(keys.size());
+    const uint32_t found =
+        index.FindOrAdd(hash, key, position, [&](uint32_t p) { return keys[p]; });
+    if (found == position) {
+      keys.push_back(key);
+      by_position.emplace_back();
+    }
+    return by_position[found];
+  };
   for (const KeyedRecord* rec : docs) {
+    const uint64_t hash = Hash64(rec->group);
+    if (!inside(hash)) continue;
     if (rec->deleted) {
-      if (!outside(rec->group)) ++stats->deleted_docs;
+      ++stats->deleted_docs;
       continue;
     }
-    if (outside(rec->group)) continue;
-    by_key[rec->group].docs.push_back(DocState{std::string(rec->id), rec->version, rec->Values()});
+    state_of(rec->group, hash)
+        .docs.push_back(DocState{std::string(rec->id), rec->version, rec->Values()});
   }
   // Groups without docs are kept too: a later delta that adds a doc to one
-  // takes its group record from the base.
+  // takes its group record from the base. A group record's hash is its
+  // key's.
   for (const KeyedRecord* rec : groups) {
-    if (!outside(rec->id)) ApplyGroupRecord(rec, &by_key[rec->id]);
+    if (inside(rec->hash)) ApplyGroupRecord(rec, &state_of(rec->id, rec->hash));
   }
-  std::vector<std::string_view> keys;
-  keys.reserve(by_key.size());
-  for (const auto& [key, g] : by_key) keys.push_back(key);
-  std::sort(keys.begin(), keys.end());
+  std::vector<uint32_t> order(keys.size());
+  for (uint32_t p = 0; p < order.size(); ++p) order[p] = p;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
   std::map<std::string, GroupState> states;
-  for (std::string_view key : keys) {
-    states.emplace_hint(states.end(), std::string(key), std::move(by_key.find(key)->second));
+  for (const uint32_t p : order) {
+    states.emplace_hint(states.end(), std::string(keys[p]), std::move(by_position[p]));
   }
-  by_key.clear();
+  by_position.clear();
   return Assemble(config, SegmentKind::kBase, states, shards, stats);
 }
 
