@@ -61,11 +61,20 @@ std::string TrainDictionary(const std::string& rows, const std::vector<uint32_t>
 }  // namespace
 
 std::string EncodeStoredBlocks(const std::vector<SegmentDoc>& docs, int zstd_level) {
-  std::string rows;
+  // Room for every row and frame once a few rows are known, so that the
+  // buffers are not copied as they grow (a page reserved but never written
+  // takes no memory).
+  constexpr size_t kRowsToEstimate = 256;
+  std::string rows, table, frames;
   std::vector<uint32_t> row_ends;
+  row_ends.reserve(docs.size());
   for (const SegmentDoc& d : docs) {
     PutRow(&rows, d.row);
     row_ends.push_back(static_cast<uint32_t>(rows.size()));
+    if (row_ends.size() == kRowsToEstimate) {
+      rows.reserve(rows.size() / kRowsToEstimate * docs.size() * 3 / 2);
+      frames.reserve(rows.capacity() / 2);
+    }
   }
   std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> zstd(ZSTD_createCCtx(), ZSTD_freeCCtx);
   if (zstd == nullptr) throw std::bad_alloc();
@@ -78,7 +87,6 @@ std::string EncodeStoredBlocks(const std::vector<SegmentDoc>& docs, int zstd_lev
     throw std::bad_alloc();  // zstd takes any trained dictionary unless out of memory
   }
 
-  std::string table, frames;
   uint32_t num_blocks = 0, first_doc = 0;
   uint32_t block_start = 0;  // of the block's rows, in `rows`
   for (uint32_t ord = 0; ord < docs.size(); ++ord) {
@@ -93,9 +101,13 @@ std::string EncodeStoredBlocks(const std::vector<SegmentDoc>& docs, int zstd_lev
     block_start = row_ends[ord];
   }
   std::string out;
+  out.reserve(8 + table.size() + dictionary.size() + frames.size());
   PutFixed32(&out, num_blocks);
   PutFixed32(&out, static_cast<uint32_t>(dictionary.size()));
-  return out + table + dictionary + frames;
+  out += table;
+  out += dictionary;
+  out += frames;
+  return out;
 }
 
 Status StoredBlocks::Open(std::string_view segment_name, SectionView section, uint32_t num_docs) {
