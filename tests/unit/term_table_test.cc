@@ -34,6 +34,17 @@ TEST(TermTableTest, OneIdPerFieldAndTerm) {
   EXPECT_EQ(TermTable::KeyTerm(t.key(wide)), "red");
 }
 
+TEST(TermTableTest, TellsLongTermsApartByEveryByte) {
+  TermTable t;
+  const std::string long_term(40, 'x');
+  const uint32_t id = t.Id(0, long_term, false);
+  EXPECT_EQ(t.Id(0, long_term, false), id);
+  EXPECT_NE(t.Id(0, long_term.substr(0, 39) + "y", false), id);
+  EXPECT_NE(t.Id(0, long_term.substr(0, 17), false), id);  // one that fits a slot
+  EXPECT_EQ(t.size(), 3u);
+  EXPECT_EQ(TermTable::KeyTerm(t.key(id)), long_term);
+}
+
 TEST(TermTableTest, DrainsListsInFieldThenTermOrder) {
   TermTable t;
   // Field 1's "zebra" comes before field 2's "apple"; field 256 sorts by

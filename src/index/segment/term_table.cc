@@ -1,6 +1,7 @@
 #include "index/segment/term_table.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "common/hash.h"
@@ -18,13 +19,22 @@ uint32_t TermTable::Id(size_t field, std::string_view term, bool positions) {
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     Slot& slot = slots_[i];
     if (slot.id == kEmpty) {
-      slot = {hash, static_cast<uint32_t>(size())};
+      slot.hash = hash;
+      slot.id = static_cast<uint32_t>(size());
+      if (key_.size() <= kInlineKeyBytes) {
+        slot.size = static_cast<uint8_t>(key_.size());
+        std::memcpy(slot.key, key_.data(), key_.size());
+      }
       arena_.append(key_);
       key_ends_.push_back(static_cast<uint32_t>(arena_.size()));
       keeps_positions_.push_back(positions ? 1 : 0);
       return slot.id;
     }
-    if (slot.hash == hash && key(slot.id) == key_) return slot.id;
+    if (slot.hash != hash) continue;
+    if (key_.size() <= kInlineKeyBytes ? std::string_view(slot.key, slot.size) == key_
+                                       : key(slot.id) == key_) {
+      return slot.id;
+    }
   }
 }
 

@@ -57,10 +57,16 @@ class TermTable {
 
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;
+  // A slot holds a short key itself (most are): a look-up then reads one
+  // cache line, not the arena too.
+  static constexpr size_t kInlineKeyBytes = 19;
   struct Slot {
     uint64_t hash = 0;
     uint32_t id = kEmpty;
+    uint8_t size = 0;  // of the key, when at most kInlineKeyBytes
+    char key[kInlineKeyBytes];
   };
+  static_assert(sizeof(Slot) == 32);
   void Grow();
   // The counting sort: docs_ and positions_ grouped by term (each term's
   // slice in log order); starts[id], position_starts[id]: where its slices
