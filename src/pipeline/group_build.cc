@@ -76,9 +76,12 @@ std::vector<SegmentData> Assemble(const PipelineConfig& config, SegmentKind kind
                                   BuildStats* stats) {
   SegmentSchema schema = MakeSegmentSchema(config);
   std::vector<SegmentData> out(static_cast<size_t>(shards));
-  for (auto& s : out) {
-    s.kind = kind;
-    s.schema = schema;
+  std::vector<size_t> docs_of(out.size(), 0);
+  for (const auto& [key, g] : groups) docs_of[ShardOfGroup(key, out.size())] += g.docs.size();
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i].kind = kind;
+    out[i].schema = schema;
+    out[i].docs.reserve(docs_of[i]);
   }
   for (auto& [key, g] : groups) {  // sorted by key
     SegmentData& seg = out[ShardOfGroup(key, out.size())];
@@ -249,21 +252,23 @@ Result<std::vector<SegmentData>> BuildBase(const PipelineConfig& config, const N
   index.Reserve(groups.size());
   std::vector<std::string_view> keys;
   std::vector<GroupState> by_position;
+  std::vector<std::vector<const KeyedRecord*>> doc_records;  // by position
   // Whether a group of key hash `hash` lies in the shard built
   // (ShardOfGroup).
   const auto inside = [&](uint64_t hash) {
     return only_shard < 0 ||
            hash % static_cast<uint64_t>(shards) == static_cast<uint64_t>(only_shard);
   };
-  const auto state_of = [&](std::string_view key, uint64_t hash) -> GroupState& {
+  const auto position_of = [&](std::string_view key, uint64_t hash) -> uint32_t {
     const auto position = static_cast<uint32_t>(keys.size());
     const uint32_t found =
         index.FindOrAdd(hash, key, position, [&](uint32_t p) { return keys[p]; });
     if (found == position) {
       keys.push_back(key);
       by_position.emplace_back();
+      doc_records.emplace_back();
     }
-    return by_position[found];
+    return found;
   };
   for (const KeyedRecord* rec : docs) {
     const uint64_t hash = Hash64(rec->group);
@@ -272,21 +277,31 @@ Result<std::vector<SegmentData>> BuildBase(const PipelineConfig& config, const N
       ++stats->deleted_docs;
       continue;
     }
-    state_of(rec->group, hash)
-        .docs.push_back(DocState{std::string(rec->id), rec->version, rec->Values()});
+    doc_records[position_of(rec->group, hash)].push_back(rec);
   }
   // Groups without docs are kept too: a later delta that adds a doc to one
   // takes its group record from the base. A group record's hash is its
   // key's.
   for (const KeyedRecord* rec : groups) {
-    if (inside(rec->hash)) ApplyGroupRecord(rec, &state_of(rec->id, rec->hash));
+    if (inside(rec->hash)) ApplyGroupRecord(rec, &by_position[position_of(rec->id, rec->hash)]);
   }
   std::vector<uint32_t> order(keys.size());
   for (uint32_t p = 0; p < order.size(); ++p) order[p] = p;
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
   std::map<std::string, GroupState> states;
   for (const uint32_t p : order) {
-    states.emplace_hint(states.end(), std::string(keys[p]), std::move(by_position[p]));
+    // The docs' values are copied out of the records in the order the
+    // segment lays them out (by group key, then id), each group's at once.
+    std::vector<const KeyedRecord*>& records = doc_records[p];
+    std::sort(records.begin(), records.end(),
+              [](const KeyedRecord* a, const KeyedRecord* b) { return a->id < b->id; });
+    GroupState& g = by_position[p];
+    g.docs.reserve(records.size());
+    for (const KeyedRecord* rec : records) {
+      g.docs.push_back(DocState{std::string(rec->id), rec->version, rec->Values()});
+    }
+    records = {};
+    states.emplace_hint(states.end(), std::string(keys[p]), std::move(g));
   }
   by_position.clear();
   return Assemble(config, SegmentKind::kBase, states, shards, stats);
