@@ -781,24 +781,21 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
   Manifest manifest = BaseManifest(state, committed.get(), *cut);
   BaseLiveDocs live_after(manifest.has_delta ? committed.get() : nullptr);
   BuildStats stats;
-  std::vector<SegmentData> segments;  // built in memory
-  std::vector<SegmentRef> written;    // built from spilled records, one segment per part
+  std::vector<SegmentRef> written;  // one segment per shard, or per part when spilled
+  std::mutex written_mu;
+  // Each segment is written (and its memory freed) as soon as it is laid out.
+  const auto write = [&](size_t part, SegmentData seg) -> Status {
+    live_after.Add(seg);
+    ASSIGN_OR_RETURN(SegmentRef ref, WriteSegmentFile(&seg));
+    std::lock_guard lock(written_mu);
+    if (written.size() <= part) written.resize(part + 1);
+    written[part] = std::move(ref);
+    return Status::OK();
+  };
   if (!input->spilled()) {
-    ASSIGN_OR_RETURN(segments,
-                     BuildBase(config_, ReduceNewest(input->Files(SnapshotInput::Stream::kDocs)),
-                               ReduceNewest(input->Files(SnapshotInput::Stream::kGroups)),
-                               config_.shards, &stats));
-    for (const SegmentData& seg : segments) live_after.Add(seg);
+    RETURN_IF_ERROR(input->BuildShards(&stats, write));
   } else {
-    std::mutex written_mu;
-    RETURN_IF_ERROR(input->BuildParts(&stats, [&](size_t part, SegmentData seg) -> Status {
-      live_after.Add(seg);
-      ASSIGN_OR_RETURN(SegmentRef ref, WriteSegmentFile(&seg));
-      std::lock_guard lock(written_mu);
-      if (written.size() <= part) written.resize(part + 1);
-      written[part] = std::move(ref);
-      return Status::OK();
-    }));
+    RETURN_IF_ERROR(input->BuildParts(&stats, write));
     Log(LogLevel::kInfo, "spill_finished",
         {{"pipeline", config_.name},
          {"parts", static_cast<int64_t>(input->parts())},
@@ -814,9 +811,7 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
       config_,
       {"base", doc_counts, group_counts, committed ? committed->LiveDocs() : 0, live_after.live()},
       allow_shrink_));
-  ASSIGN_OR_RETURN(std::string key,
-                   written.empty() ? Publish(&manifest, &segments, true, 0, &rec)
-                                   : PublishWritten(&manifest, std::move(written), true, 0, &rec));
+  ASSIGN_OR_RETURN(std::string key, PublishWritten(&manifest, std::move(written), true, 0, &rec));
   rec.publish_micros = timer.Lap();
   RETURN_IF_ERROR(CommitBase(state, manifest, key, *cut, &rec));
   out.published = true;

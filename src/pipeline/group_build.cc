@@ -76,9 +76,12 @@ std::vector<SegmentData> Assemble(const PipelineConfig& config, SegmentKind kind
                                   BuildStats* stats) {
   SegmentSchema schema = MakeSegmentSchema(config);
   std::vector<SegmentData> out(static_cast<size_t>(shards));
-  for (auto& s : out) {
-    s.kind = kind;
-    s.schema = schema;
+  std::vector<size_t> docs_of(out.size(), 0);
+  for (const auto& [key, g] : groups) docs_of[ShardOfGroup(key, out.size())] += g.docs.size();
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i].kind = kind;
+    out[i].schema = schema;
+    out[i].docs.reserve(docs_of[i]);
   }
   for (auto& [key, g] : groups) {  // sorted by key
     SegmentData& seg = out[ShardOfGroup(key, out.size())];
@@ -243,25 +246,64 @@ Result<std::vector<SegmentData>> BuildBase(const PipelineConfig& config, const N
         fmt::format("shard {} out of range: the build has {} shards (0 to {})", only_shard, shards,
                     shards - 1));
   }
-  const auto outside = [&](std::string_view group) {
-    return only_shard >= 0 &&
-           ShardOfGroup(group, static_cast<size_t>(shards)) != static_cast<size_t>(only_shard);
+  // Groups by key first (views into the records, in a flat hash table:
+  // one probe per record), then in key order for Assemble.
+  KeyIndex index;
+  index.Reserve(groups.size());
+  std::vector<std::string_view> keys;
+  std::vector<GroupState> by_position;
+  std::vector<std::vector<const KeyedRecord*>> doc_records;  // by position
+  // Whether a group of key hash `hash` lies in the shard built
+  // (ShardOfGroup).
+  const auto inside = [&](uint64_t hash) {
+    return only_shard < 0 ||
+           hash % static_cast<uint64_t>(shards) == static_cast<uint64_t>(only_shard);
   };
-  std::map<std::string, GroupState> states;
+  const auto position_of = [&](std::string_view key, uint64_t hash) -> uint32_t {
+    const auto position = static_cast<uint32_t>(keys.size());
+    const uint32_t found =
+        index.FindOrAdd(hash, key, position, [&](uint32_t p) { return keys[p]; });
+    if (found == position) {
+      keys.push_back(key);
+      by_position.emplace_back();
+      doc_records.emplace_back();
+    }
+    return found;
+  };
   for (const KeyedRecord* rec : docs) {
+    const uint64_t hash = Hash64(rec->group);
+    if (!inside(hash)) continue;
     if (rec->deleted) {
-      if (!outside(rec->group)) ++stats->deleted_docs;
+      ++stats->deleted_docs;
       continue;
     }
-    if (outside(rec->group)) continue;
-    states[std::string(rec->group)].docs.push_back(
-        DocState{std::string(rec->id), rec->version, rec->Values()});
+    doc_records[position_of(rec->group, hash)].push_back(rec);
   }
   // Groups without docs are kept too: a later delta that adds a doc to one
-  // takes its group record from the base.
+  // takes its group record from the base. A group record's hash is its
+  // key's.
   for (const KeyedRecord* rec : groups) {
-    if (!outside(rec->id)) ApplyGroupRecord(rec, &states[std::string(rec->id)]);
+    if (inside(rec->hash)) ApplyGroupRecord(rec, &by_position[position_of(rec->id, rec->hash)]);
   }
+  std::vector<uint32_t> order(keys.size());
+  for (uint32_t p = 0; p < order.size(); ++p) order[p] = p;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
+  std::map<std::string, GroupState> states;
+  for (const uint32_t p : order) {
+    // The docs' values are copied out of the records in the order the
+    // segment lays them out (by group key, then id), each group's at once.
+    std::vector<const KeyedRecord*>& records = doc_records[p];
+    std::sort(records.begin(), records.end(),
+              [](const KeyedRecord* a, const KeyedRecord* b) { return a->id < b->id; });
+    GroupState& g = by_position[p];
+    g.docs.reserve(records.size());
+    for (const KeyedRecord* rec : records) {
+      g.docs.push_back(DocState{std::string(rec->id), rec->version, rec->Values()});
+    }
+    records = {};
+    states.emplace_hint(states.end(), std::string(keys[p]), std::move(g));
+  }
+  by_position.clear();
   return Assemble(config, SegmentKind::kBase, states, shards, stats);
 }
 

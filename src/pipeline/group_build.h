@@ -42,6 +42,13 @@ struct BuildStats {
   int64_t groups = 0;
   int64_t deleted_docs = 0;  // docs removed by deletions
   int64_t moved_docs = 0;    // docs whose group changed
+  // Adds the figures of another part of the same build.
+  void Add(const BuildStats& part) {
+    docs += part.docs;
+    groups += part.groups;
+    deleted_docs += part.deleted_docs;
+    moved_docs += part.moved_docs;
+  }
 };
 
 // Segments of a delta over `base` (may be empty: no base yet), from the

@@ -159,8 +159,42 @@ Status SnapshotInput::Spill(Stream stream, size_t index, const ParsedFile& file)
   return Status::OK();
 }
 
-std::vector<std::shared_ptr<const ParsedFile>> SnapshotInput::Files(Stream stream) const {
-  return stream == Stream::kDocs ? docs_ : groups_;
+Status SnapshotInput::BuildShards(BuildStats* stats,
+                                  const std::function<Status(size_t, SegmentData)>& emit) {
+  NewestRecords docs = ReduceNewest(docs_);
+  NewestRecords groups = ReduceNewest(groups_);
+  const auto shards = static_cast<size_t>(config_.shards);
+  const auto wave = static_cast<size_t>(threads_);
+  std::vector<BuildStats> shard_stats(shards);
+  std::vector<Status> errors(shards);
+  for (size_t first = 0; first < shards; first += wave) {
+    const size_t n = std::min(wave, shards - first);
+    std::vector<SegmentData> built(n);
+    ParallelFor(n, threads_, [&](size_t i) {
+      const size_t s = first + i;
+      auto segments =
+          BuildBase(config_, docs, groups, config_.shards, &shard_stats[s], static_cast<int>(s));
+      if (segments.ok()) {
+        built[i] = std::move((*segments)[s]);
+      } else {
+        errors[s] = segments.status();
+      }
+    });
+    for (size_t s = first; s < first + n; ++s) RETURN_IF_ERROR(errors[s]);
+    if (first + n == shards) {
+      // Every shard holds its docs' values now: the records can go.
+      docs = NewestRecords();
+      groups = NewestRecords();
+      docs_.clear();
+      groups_.clear();
+      held_bytes_ = 0;
+    }
+    ParallelFor(n, threads_,
+                [&](size_t i) { errors[first + i] = emit(first + i, std::move(built[i])); });
+    for (size_t s = first; s < first + n; ++s) RETURN_IF_ERROR(errors[s]);
+  }
+  for (const BuildStats& s : shard_stats) stats->Add(s);
+  return Status::OK();
 }
 
 Status SnapshotInput::BuildParts(BuildStats* stats,
@@ -243,12 +277,7 @@ Status SnapshotInput::BuildParts(BuildStats* stats,
     }();
   });
   for (const Status& st : errors) RETURN_IF_ERROR(st);
-  for (const BuildStats& s : part_stats) {
-    stats->docs += s.docs;
-    stats->groups += s.groups;
-    stats->deleted_docs += s.deleted_docs;
-    stats->moved_docs += s.moved_docs;
-  }
+  for (const BuildStats& s : part_stats) stats->Add(s);
   return Status::OK();
 }
 

@@ -20,7 +20,7 @@
 // Files being read count against the budget too: a read waits while it
 // would not fit beside the records held and the other reads (Reserve).
 // The output answers every query as the in-memory build does; a build that
-// fits the budget writes exactly the segments it wrote before.
+// fits the budget writes exactly the segments it wrote before (BuildShards).
 #pragma once
 
 #include <condition_variable>
@@ -73,9 +73,12 @@ class SnapshotInput {
   // Where the runs are (empty unless spilled).
   std::string spill_path() const { return folder_ ? folder_->path() : ""; }
 
-  // Unless spilled: the files of `stream` in listing order (nullptr for a
-  // file that was not added).
-  std::vector<std::shared_ptr<const ParsedFile>> Files(Stream stream) const;
+  // Unless spilled: builds the base one segment per shard, handing each to
+  // `emit` (called concurrently) with its shard number. Shards go in waves
+  // of config.threads: a wave's shards are laid out in parallel, then
+  // emitted in parallel; the records are freed once the last wave is laid
+  // out, before its segments are emitted (written).
+  Status BuildShards(BuildStats* stats, const std::function<Status(size_t, SegmentData)>& emit);
 
   // If spilled: builds the base part by part, passes 2 and 3 above, on up to
   // config.threads threads, handing each part's segment to `emit` (called

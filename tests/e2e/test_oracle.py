@@ -1,4 +1,6 @@
 """The published index agrees with an independent oracle under each lag policy."""
+import json
+
 import pytest
 
 from conftest import PERIOD_S, START
@@ -117,3 +119,25 @@ def test_identical_inputs_give_byte_identical_segments(tmp_path):
         runs.append(sorted(p.name for p in (w.path / "index" / "segments").iterdir()))
     assert runs[0] == runs[1]
     assert len(runs[0]) == 4  # 2 base shards + 2 delta shards
+
+
+def test_a_base_built_on_one_or_two_threads_has_the_same_bytes(tmp_path):
+    # build-full lays out and writes its shards in parallel: the thread count
+    # must not change a byte of them, nor their order in the manifest.
+    from conftest import Workspace
+    runs = []
+    for threads in (1, 2):
+        w = Workspace(tmp_path / f"threads-{threads}")
+        w.path.mkdir()
+        w.write_config(shards=3)
+        w.config.write_text(w.config.read_text().replace(
+            "[pipeline]\n", f"[pipeline]\nthreads = {threads}\n", 1))
+        w.gen(partitions=1)
+        w.cli("build-full")
+        index = w.path / "index"
+        manifest = json.loads((index / (index / "CURRENT").read_text().strip()).read_text())
+        keys = [s["key"] for s in manifest["base"]]
+        runs.append([(k, (index / k).read_bytes()) for k in keys])
+    assert len(runs[0]) == 3
+    assert all(len(data) > 0 for _, data in runs[0])
+    assert runs[0] == runs[1]

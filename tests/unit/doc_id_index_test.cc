@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "common/coding.h"
 #include "index/segment/doc_headers.h"
 
@@ -19,6 +22,20 @@ TEST(DocIdIndexTest, FindsEveryDocByIdWhateverItsOrdinal) {
   EXPECT_FALSE(index.Find("ad-2").has_value());
   EXPECT_FALSE(index.Find("").has_value());
   EXPECT_FALSE(index.Find("c").has_value());
+}
+
+TEST(DocIdIndexTest, OrdersIdsBytewisePastTheirSharedPrefixAndItsFirstEightBytes) {
+  // Ids sharing "item-", then differing only past 8 more bytes, one a prefix
+  // of another, one holding a zero byte where another ends.
+  const std::string zero("item-1234\0", 10);
+  const std::vector<std::string_view> ids = {"item-12345678b", "item-12345678a", "item-1234", zero,
+                                             "item-12345678",  "item-2",         "item-1"};
+  const std::string section = EncodeDocIdIndex(ids);
+  std::vector<std::string_view> sorted;
+  for (size_t i = 0; i < ids.size(); ++i)
+    sorted.push_back(ids[DecodeFixed32(section.data() + 4 * i)]);
+  EXPECT_EQ(sorted, (std::vector<std::string_view>{"item-1", "item-1234", zero, "item-12345678",
+                                                   "item-12345678a", "item-12345678b", "item-2"}));
 }
 
 TEST(DocIdIndexTest, AWrongSizeOrAnOrdinalPastTheDocsIsCorruption) {

@@ -10,12 +10,35 @@
 namespace freshet {
 
 std::string EncodeDocIdIndex(const std::vector<std::string_view>& ids) {
-  std::vector<uint32_t> order(ids.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return ids[a] < ids[b]; });
+  // Sorted by each id's 8 bytes after the prefix every id shares
+  // (big-endian, zero past its end), which order as the ids do where they
+  // differ: most comparisons are of two integers, equal keys compare ids.
+  size_t shared = ids.empty() ? 0 : ids[0].size();
+  for (std::string_view id : ids) {
+    shared = static_cast<size_t>(
+        std::mismatch(id.begin(), id.begin() + static_cast<ptrdiff_t>(std::min(shared, id.size())),
+                      ids[0].begin())
+            .first -
+        id.begin());
+  }
+  struct Keyed {
+    uint64_t key;
+    uint32_t ord;
+  };
+  std::vector<Keyed> order(ids.size());
+  for (uint32_t ord = 0; ord < ids.size(); ++ord) {
+    uint64_t key = 0;
+    for (size_t i = shared; i < shared + 8; ++i) {
+      key = key << 8 | (i < ids[ord].size() ? static_cast<uint8_t>(ids[ord][i]) : 0);
+    }
+    order[ord] = {key, ord};
+  }
+  std::sort(order.begin(), order.end(), [&](const Keyed& a, const Keyed& b) {
+    return a.key != b.key ? a.key < b.key : ids[a.ord] < ids[b.ord];
+  });
   std::string section;
   section.reserve(order.size() * 4);
-  for (uint32_t o : order) PutFixed32(&section, o);
+  for (const Keyed& o : order) PutFixed32(&section, o.ord);
   return section;
 }
 

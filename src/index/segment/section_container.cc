@@ -26,17 +26,23 @@ void SectionContainerWriter::Add(SectionId id, std::string bytes) {
 }
 
 std::string SectionContainerWriter::Finish() {
+  // The file is sized once, and each section freed as soon as it is in it.
+  constexpr size_t kTableEntryBytes = 4 + 8 + 8 + 8;
+  size_t size = kSegmentMagic.size() + 8 + 4 + 8 + 8 + kSegmentEndMagic.size();
+  for (const auto& [id, bytes] : sections_) size += kTableEntryBytes + bytes.size();
   std::string out;
+  out.reserve(size);
   out.append(kSegmentMagic);
   PutFixed32(&out, format_version_);
   PutFixed32(&out, 0);
   std::string table;
-  for (const auto& [id, bytes] : sections_) {
+  for (auto& [id, bytes] : sections_) {
     PutFixed32(&table, static_cast<uint32_t>(id));
     PutFixed64(&table, out.size());
     PutFixed64(&table, bytes.size());
     PutFixed64(&table, Hash64(bytes));
     out.append(bytes);
+    bytes = std::string();
   }
   const uint64_t table_offset = out.size();
   out.append(table);

@@ -30,16 +30,6 @@ constexpr size_t kNoColumn = std::numeric_limits<size_t>::max();
 // Where the positions of keyword values start (AnalyzeValue).
 constexpr uint32_t kKeywordPositions = uint32_t{1} << 31;
 
-// Counts an occurrence of a term in `ord` into `list`, with its position
-// when the field keeps positions.
-void AddOccurrence(PostingList* list, uint32_t ord, uint32_t position, bool positions) {
-  if (positions) {
-    list->AddAt(ord, position);
-  } else {
-    list->Add(ord);
-  }
-}
-
 // Calls emit(term, position) for each term `v` holds in a field with
 // `roles`: the tokens of `analyzer` at their positions (positions.h) when the
 // field is text, the whole value when it is a keyword. A keyword value of a
@@ -103,16 +93,15 @@ void IndexFields(const SegmentData& data, bool denormalize, TermTable* table,
   std::string scratch;
   // Group fields are analyzed once per group: its docs are consecutive.
   uint32_t cached_group = UINT32_MAX;
-  std::vector<PostingList*> group_lists;
+  std::vector<uint32_t> group_terms;
   std::vector<std::pair<size_t, uint16_t>> group_lengths;  // (column, length)
   for (uint32_t ord = 0; ord < data.docs.size(); ++ord) {
     const SegmentDoc& d = data.docs[ord];
     for (size_t c = 0; c < num_doc_cols && c < d.row.size(); ++c) {
-      const uint64_t tokens =
-          AnalyzeValue(schema.doc_roles[c], schema.FieldAnalyzer(c), d.row[c], scratch,
-                       [&](std::string_view t, uint32_t position) {
-                         AddOccurrence(table->Get(c, t), ord, position, positions[c]);
-                       });
+      const uint64_t tokens = AnalyzeValue(schema.doc_roles[c], schema.FieldAnalyzer(c), d.row[c],
+                                           scratch, [&](std::string_view t, uint32_t position) {
+                                             table->Add(c, t, ord, position, positions[c]);
+                                           });
       if (length_column[c] != kNoColumn) {
         (*lengths)[length_column[c]].lengths[ord] = SaturatedFieldLength(tokens);
       }
@@ -120,18 +109,18 @@ void IndexFields(const SegmentData& data, bool denormalize, TermTable* table,
     if (!denormalize) continue;
     if (d.group != cached_group) {
       cached_group = d.group;
-      group_lists.clear();
+      group_terms.clear();
       group_lengths.clear();
       AnalyzeGroupRecord(
           schema, data.groups[d.group], scratch,
           [&](size_t field, std::string_view t, uint32_t) {
-            group_lists.push_back(table->Get(field, t));
+            group_terms.push_back(table->Id(field, t, /*positions=*/false));
           },
           [&](size_t field, uint16_t length) {
             group_lengths.emplace_back(length_column[field], length);
           });
     }
-    for (PostingList* list : group_lists) list->Add(ord);
+    for (const uint32_t id : group_terms) table->Add(id, ord);
     for (const auto& [column, length] : group_lengths) (*lengths)[column].lengths[ord] = length;
   }
 }
@@ -160,7 +149,7 @@ void IndexGroupFields(const SegmentData& data, bool records_without_docs, TermTa
     AnalyzeGroupRecord(
         schema, data.groups[g], scratch,
         [&](size_t field, std::string_view t, uint32_t position) {
-          AddOccurrence(table->Get(field, t), g, position, schema.FieldPositions(field));
+          table->Add(field, t, g, position, schema.FieldPositions(field));
         },
         [&](size_t field, uint16_t length) {
           (*lengths)[length_column[field - num_doc_cols]].lengths[g] = length;
@@ -219,15 +208,6 @@ std::vector<NumericColumn> GroupNumericColumns(const SegmentData& data) {
   return columns;
 }
 
-// Every (field, term) of `table` with its list, sorted by field then term.
-std::vector<std::pair<std::string_view, const PostingList*>> SortedTerms(const TermTable& table) {
-  std::vector<std::pair<std::string_view, const PostingList*>> sorted;
-  sorted.reserve(table.size());
-  for (size_t i = 0; i < table.size(); ++i) sorted.emplace_back(table.key(i), &table.list(i));
-  std::sort(sorted.begin(), sorted.end());
-  return sorted;
-}
-
 std::vector<std::string_view> DocIds(const SegmentData& data) {
   std::vector<std::string_view> ids;
   ids.reserve(data.docs.size());
@@ -253,11 +233,11 @@ std::string WriteFormatTwo(const SegmentData& data) {
   IndexFields(data, /*denormalize=*/true, &table, &lengths);
   TermDictionaryWriter terms;
   PostingsWriter postings;
-  for (const auto& [key, list] : SortedTerms(table)) {
+  table.Drain([&](std::string_view key, const PostingList& list) {
     uint64_t offset, length;
-    postings.Add(*list, &offset, &length);
-    terms.Add(TermTable::KeyField(key), TermTable::KeyTerm(key), offset, length, list->docs.size());
-  }
+    postings.Add(list, &offset, &length);
+    terms.Add(TermTable::KeyField(key), TermTable::KeyTerm(key), offset, length, list.docs.size());
+  });
   file.Add(SectionId::kTerms, terms.Finish());
   file.Add(SectionId::kPostings, postings.Finish());
   file.Add(SectionId::kNumeric, EncodeNumericColumns(NumericColumns(data, /*denormalize=*/true)));
@@ -266,13 +246,13 @@ std::string WriteFormatTwo(const SegmentData& data) {
   return file.Finish();
 }
 
-// A dictionary and its posting lists: every term of `table`, sorted by
-// field then term; `lengths` gives each text field's lengths by ordinal
+// A dictionary and its posting lists: every term of `table` (drained), sorted
+// by field then term; `lengths` gives each text field's lengths by ordinal
 // (the blocks' min_length).
 // With `positions_section`, also the positions of the lists that have
 // them: empty when none has.
-void WriteTerms(const TermTable& table, const std::vector<FieldLengthColumn>& lengths,
-                size_t field_count, std::string* term_section, std::string* postings_section,
+void WriteTerms(TermTable* table, const std::vector<FieldLengthColumn>& lengths, size_t field_count,
+                std::string* term_section, std::string* postings_section,
                 std::string* positions_section = nullptr) {
   std::vector<const uint16_t*> lengths_of(field_count, nullptr);
   for (const FieldLengthColumn& c : lengths) lengths_of[c.field] = c.lengths.data();
@@ -280,16 +260,16 @@ void WriteTerms(const TermTable& table, const std::vector<FieldLengthColumn>& le
   BlockPostingsWriter postings;
   PositionsWriter positions;
   std::vector<size_t> position_fields;
-  for (const auto& [key, list] : SortedTerms(table)) {
+  table->Drain([&](std::string_view key, const PostingList& list) {
     const size_t field = TermTable::KeyField(key);
     uint64_t offset, length;
-    postings.Add(*list, lengths_of[field], &offset, &length);
-    terms.Add(field, TermTable::KeyTerm(key), offset, length, list->docs.size());
-    if (list->positions.empty()) continue;
-    positions.Add(offset, *list);
+    postings.Add(list, lengths_of[field], &offset, &length);
+    terms.Add(field, TermTable::KeyTerm(key), offset, length, list.docs.size());
+    if (list.positions.empty()) return;
+    positions.Add(offset, list);
     if (position_fields.empty() || position_fields.back() != field)
       position_fields.push_back(field);
-  }
+  });
   *term_section = terms.Finish();
   *postings_section = postings.Finish();
   if (positions_section == nullptr) return;
@@ -322,7 +302,7 @@ std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
   TermTable table;
   std::vector<FieldLengthColumn> lengths;
   IndexFields(data, /*denormalize=*/!group_space, &table, &lengths);
-  WriteTerms(table, lengths, field_count, &terms, &postings, &positions);
+  WriteTerms(&table, lengths, field_count, &terms, &postings, &positions);
   file.Add(SectionId::kTermBlocks, std::move(terms));
   file.Add(SectionId::kBlockPostings, std::move(postings));
   file.Add(SectionId::kNumericBlocks,
@@ -334,7 +314,7 @@ std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
     std::vector<FieldLengthColumn> group_lengths;
     IndexGroupFields(data, /*records_without_docs=*/format_version >= 5, &group_table,
                      &group_lengths);
-    WriteTerms(group_table, group_lengths, field_count, &terms, &postings, &group_positions);
+    WriteTerms(&group_table, group_lengths, field_count, &terms, &postings, &group_positions);
     file.Add(SectionId::kGroupTermBlocks, std::move(terms));
     file.Add(SectionId::kGroupPostings, std::move(postings));
     file.Add(SectionId::kGroupNumericBlocks,

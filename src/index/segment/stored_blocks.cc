@@ -39,16 +39,25 @@ void AppendBlock(ZSTD_CCtx* zstd, uint32_t first_doc, const std::vector<uint32_t
 }
 
 // A dictionary trained on rows spread over the segment, or nothing when the
-// rows are too few to pay for one (or zstd cannot train on them).
-std::string TrainDictionary(const std::string& rows, const std::vector<uint32_t>& row_ends) {
-  if (rows.size() < kStoredDictionaryMinRawBytes) return "";
-  const size_t step = std::max<size_t>(1, row_ends.size() / kStoredDictionarySamples);
+// rows are too few to pay for one (or zstd cannot train on them). Only the
+// rows it needs are encoded: until they reach kStoredDictionaryMinRawBytes,
+// then the samples.
+std::string TrainDictionary(const std::vector<SegmentDoc>& docs) {
   std::string samples;
+  size_t raw = 0;
+  for (size_t i = 0; i < docs.size() && raw < kStoredDictionaryMinRawBytes; ++i) {
+    samples.clear();
+    PutRow(&samples, docs[i].row);
+    raw += samples.size();
+  }
+  if (raw < kStoredDictionaryMinRawBytes) return "";
+  const size_t step = std::max<size_t>(1, docs.size() / kStoredDictionarySamples);
+  samples.clear();
   std::vector<size_t> sizes;
-  for (size_t i = 0; i < row_ends.size(); i += step) {
-    const uint32_t start = i == 0 ? 0 : row_ends[i - 1];
-    samples.append(rows, start, row_ends[i] - start);
-    sizes.push_back(row_ends[i] - start);
+  for (size_t i = 0; i < docs.size(); i += step) {
+    const size_t start = samples.size();
+    PutRow(&samples, docs[i].row);
+    sizes.push_back(samples.size() - start);
   }
   std::string dictionary(kStoredDictionaryBytes, '\0');
   const size_t size = ZDICT_trainFromBuffer(dictionary.data(), dictionary.size(), samples.data(),
@@ -61,41 +70,40 @@ std::string TrainDictionary(const std::string& rows, const std::vector<uint32_t>
 }  // namespace
 
 std::string EncodeStoredBlocks(const std::vector<SegmentDoc>& docs, int zstd_level) {
-  std::string rows;
-  std::vector<uint32_t> row_ends;
-  for (const SegmentDoc& d : docs) {
-    PutRow(&rows, d.row);
-    row_ends.push_back(static_cast<uint32_t>(rows.size()));
-  }
   std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> zstd(ZSTD_createCCtx(), ZSTD_freeCCtx);
   if (zstd == nullptr) throw std::bad_alloc();
   ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_compressionLevel, zstd_level);
   ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_checksumFlag, 1);
   ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_dictIDFlag, 0);  // the section says
-  const std::string dictionary = TrainDictionary(rows, row_ends);
+  const std::string dictionary = TrainDictionary(docs);
   if (!dictionary.empty() &&
       ZSTD_isError(ZSTD_CCtx_loadDictionary(zstd.get(), dictionary.data(), dictionary.size()))) {
     throw std::bad_alloc();  // zstd takes any trained dictionary unless out of memory
   }
 
-  std::string table, frames;
+  // One block's rows at a time, compressed while they are in cache: the
+  // segment's raw rows are never held whole.
+  std::string table, frames, block;
+  std::vector<uint32_t> ends;  // of the block's rows, in `block`
   uint32_t num_blocks = 0, first_doc = 0;
-  uint32_t block_start = 0;  // of the block's rows, in `rows`
   for (uint32_t ord = 0; ord < docs.size(); ++ord) {
-    if (row_ends[ord] - block_start < kStoredBlockTargetBytes && ord + 1 < docs.size()) continue;
-    std::vector<uint32_t> ends(row_ends.begin() + first_doc, row_ends.begin() + ord + 1);
-    for (uint32_t& end : ends) end -= block_start;
-    AppendBlock(zstd.get(), first_doc, ends,
-                std::string_view(rows).substr(block_start, row_ends[ord] - block_start), &table,
-                &frames);
+    PutRow(&block, docs[ord].row);
+    ends.push_back(static_cast<uint32_t>(block.size()));
+    if (block.size() < kStoredBlockTargetBytes && ord + 1 < docs.size()) continue;
+    AppendBlock(zstd.get(), first_doc, ends, block, &table, &frames);
     ++num_blocks;
     first_doc = ord + 1;
-    block_start = row_ends[ord];
+    block.clear();
+    ends.clear();
   }
   std::string out;
+  out.reserve(8 + table.size() + dictionary.size() + frames.size());
   PutFixed32(&out, num_blocks);
   PutFixed32(&out, static_cast<uint32_t>(dictionary.size()));
-  return out + table + dictionary + frames;
+  out += table;
+  out += dictionary;
+  out += frames;
+  return out;
 }
 
 Status StoredBlocks::Open(std::string_view segment_name, SectionView section, uint32_t num_docs) {
