@@ -227,6 +227,7 @@ ChainContinuation ContinueFromRecord(
                                  if (!live) return std::nullopt;
                                  return live->segment->GroupKey(live->segment->DocGroup(live->ord));
                                });
+  out.ids = IdsOfFiles(added_docs, added_groups);
   out.continued = true;
   return out;
 }

@@ -25,6 +25,7 @@
 #include "index/index_view.h"
 #include "pipeline/config.h"
 #include "pipeline/group_build.h"
+#include "pipeline/layer_build.h"
 #include "pipeline/records.h"
 
 namespace freshet {
@@ -86,6 +87,7 @@ struct ChainContinuation {
   bool continued = false;
   std::string reason;            // when not continued
   std::set<std::string> groups;  // when continued
+  ChangedIds ids;                // when continued: the keys of the added files
 };
 
 // What a batch over `doc_files` and `group_files` (this window's files, as
