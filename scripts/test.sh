@@ -46,7 +46,7 @@ scripts/with-postgres.sh scripts/with-minio.sh env FRESHET_BIN="$PWD/build/relea
   .venv/bin/python -m pytest -q python/tests || fail=1
 
 # The Spark suite, on demand: freshet-spark on a real standalone cluster (about
-# 3.5 minutes on two cores), its store on MinIO and its metastore on PostgreSQL.
+# 7 minutes on two cores), its store on MinIO and its metastore on PostgreSQL.
 if [[ -n "${FRESHET_SPARK:-}" ]]; then
   echo "== Spark suite"
   scripts/with-minio.sh scripts/with-postgres.sh scripts/with-spark.sh \

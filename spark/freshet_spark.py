@@ -1,7 +1,8 @@
-"""freshet-spark: freshet's sharded base build on Apache Spark.
+"""freshet-spark: freshet's sharded base build and compaction on Apache Spark.
 
     spark-submit [SPARK OPTIONS] spark/freshet_spark.py build-full -c CONFIG [--cut TIME]
         [--holder NAME] [--allow-shrink]
+    spark-submit [SPARK OPTIONS] spark/freshet_spark.py compact -c CONFIG [--holder NAME]
 
 The driver reads the pipeline config and takes the pipeline's writer lease.
 Spark tasks read the snapshot's files (one task per file, through freshet's
@@ -23,6 +24,20 @@ pyarrow and handed over as Arrow batches. Bad records follow
 `pipeline.bad_records`: counted and listed (`FILE:LINE: reason`) in the batch
 log under `skip`, the job fails naming the first one under `stop`. A shard
 that fails after Spark's task retries fails the job; nothing is published.
+
+`compact` folds the committed generation (base and delta layers) into a new
+base, as `freshet compact` does, shard by shard: the generation's segments
+are sharded by the same hash (a base built under a memory budget has several
+segments a shard, a delta layer one per shard it touches). A first stage
+opens each segment (one task each) to find the shards it holds groups of;
+then one task per shard merges that shard's segments with freshet's merge
+(`freshet.compact_shard`) and writes the shard's new base segment under its
+content-derived name, create-if-absent, the bytes `freshet compact` writes
+for it. The driver, holding the lease from the start, publishes the segments
+in shard order and commits a base cut at the end of the delta's newest
+partition under its epoch (`Publisher.publish_compaction`); the watermark
+stays. A shard that fails after Spark's retries fails the job; nothing is
+published.
 
 Every executor needs the `freshet` package (`pip install .` of this
 repository) in the Python that runs its tasks (PYSPARK_PYTHON).
@@ -63,18 +78,40 @@ class SnapshotFile:
 
 
 @dataclass
-class Job:
-    """What the driver hands to the tasks: the config (its path and text, so
-    an executor parses the very same), the snapshot's URL and files."""
+class PipelineText:
+    """The pipeline config as the driver read it: its path and text, so that
+    an executor parses the very same."""
     config_path: str
     config_text: str
     config_dir: str
-    snapshot: str
-    shards: int
-    files: list[SnapshotFile] = field(default_factory=list)
 
     def config(self) -> freshet.Config:
         return freshet.Config.from_toml(self.config_text, self.config_dir, self.config_path)
+
+
+def read_pipeline(config_path: str) -> PipelineText:
+    """The config file's text (freshet's errors for a bad or missing config)."""
+    freshet.Config.load(config_path)
+    with open(config_path, "rb") as f:
+        text = f.read().decode("utf-8")
+    return PipelineText(config_path, text, os.path.dirname(os.path.abspath(config_path)))
+
+
+@dataclass
+class Job(PipelineText):
+    """What the driver hands to build-full's tasks: the config, the
+    snapshot's URL and files."""
+    snapshot: str = ""
+    shards: int = 1
+    files: list[SnapshotFile] = field(default_factory=list)
+
+
+@dataclass
+class CompactionJob(PipelineText):
+    """What the driver hands to compact's tasks: the config and the committed
+    generation (its manifest key and number of segments, base then delta)."""
+    manifest_key: str = ""
+    segments: int = 0
 
 
 @dataclass
@@ -100,9 +137,9 @@ def plan(config_path: str) -> Job:
     """Reads the config and lists the snapshot as build-full does.
     BuildError without a snapshot or without doc files; freshet's errors for
     a bad config or an unreachable store."""
-    config = freshet.Config.load(config_path)
-    with open(config_path, "rb") as f:
-        text = f.read().decode("utf-8")
+    pipeline = read_pipeline(config_path)
+    config = pipeline.config()
+    text = pipeline.config_text
     # The few settings the binding does not expose: where the streams'
     # snapshot files are, their format and the group stream's key column.
     raw = tomllib.loads(text)
@@ -110,8 +147,7 @@ def plan(config_path: str) -> Job:
     doc_fmt = source.get("format", "jsonl")
     if not config.snapshot:
         raise BuildError(f"{config_path}: base.snapshot: required by build-full but not set")
-    job = Job(config_path, text, os.path.dirname(os.path.abspath(config_path)), config.snapshot,
-              config.shards)
+    job = Job(pipeline.config_path, text, pipeline.config_dir, config.snapshot, config.shards)
     store = freshet.Store.open(config.snapshot)
     streams = [(DOCS, base.get("docs", "docs"), doc_fmt, config.group_key)]
     if config.has_groups:
@@ -170,22 +206,43 @@ def _json_lines(data: bytes) -> Iterator[tuple[int, Any]]:
 def split_file(job: Job, file: SnapshotFile) -> Iterator[tuple[int, tuple]]:
     """Reads one snapshot file and yields (shard, (stream, file index, rows))
     once for every shard, even one without records of it (a shard task
-    checks it got every file's part): `rows` is a list of (line, record)
+    checks it got every file's part), records holding only the columns the
+    build reads: `rows` is a list of (line, record)
     for JSON Lines, None or Arrow IPC bytes of the shard's rows (in file
-    order) plus their row numbers for Parquet."""
+    order) plus their row numbers for Parquet, or for shard 0 the quarantine
+    entry of a Parquet file that cannot be read (under bad_records = "skip";
+    CorruptionError naming it under "stop")."""
     config = job.config()
+    # Only the columns the build reads are shuffled (the builder reads no
+    # other), and the key's.
+    columns = config.doc_columns if file.stream == DOCS else config.group_columns
+    columns = columns + [file.key_column] * (file.key_column not in columns)
     data = freshet.Store.open(job.snapshot).get(file.key)
     if file.fmt == "jsonl":
         by_shard: dict[int, list] = {}
         for number, record in _json_lines(data):
-            key = record.get(file.key_column) if isinstance(record, dict) else None
+            key = None
+            if isinstance(record, dict):
+                key = record.get(file.key_column)
+                record = {c: record[c] for c in columns if c in record}
             by_shard.setdefault(_shard_of(config, key, job.shards), []).append((number, record))
         for shard in range(job.shards):
             yield shard, (file.stream, file.index, by_shard.get(shard, []))
         return
     import pyarrow as pa
     import pyarrow.parquet as pq
-    table = pq.read_table(pa.BufferReader(data))
+    try:
+        present = set(pq.read_schema(pa.BufferReader(data)).names)
+        table = pq.read_table(pa.BufferReader(data), columns=[c for c in columns if c in present])
+    except (pa.ArrowException, OSError) as e:
+        # A file that cannot be read at all: the job stops on it, or it is
+        # quarantined whole, reported once (by shard 0), as build-full does.
+        reason = f"{file.key}: unreadable file: {e}"
+        if config.bad_records == "stop":
+            raise freshet.CorruptionError(reason) from None
+        for shard in range(job.shards):
+            yield shard, (file.stream, file.index, reason if shard == 0 else None)
+        return
     keys = (table.column(file.key_column).to_pylist() if file.key_column in table.column_names
             else [None] * table.num_rows)
     by_row: dict[int, list[int]] = {}
@@ -234,6 +291,10 @@ def build_shard(job: Job, shard: int, parts: Iterable[tuple[int, tuple]]) -> Ite
     quarantine = []
     for stream, index, rows in chunks:
         file = job.files[index]
+        if isinstance(rows, str):  # an unreadable file, quarantined whole
+            bad[stream] += 1
+            quarantine.append((index, 0, rows))
+            continue
         before = (builder.records, builder.bad_records, len(builder.quarantine))
         try:
             if file.fmt == "jsonl" and rows:
@@ -336,14 +397,87 @@ def build_full(spark, config_path: str, cut: Optional[str] = None, holder: Optio
         return publish(publisher, job, cut, results, allow_shrink)
 
 
+# ------------------------------------------------------------------ compact
+
+
+def locate_segments(spark, job: CompactionJob) -> list[list[int]]:
+    """Per shard, the generation's segments (numbered base then delta) that
+    hold groups of it: one task per segment opens it (verifying its
+    checksums) and lists the shards of its groups."""
+    sc = spark.sparkContext
+    found = (sc.parallelize(range(job.segments), max(1, job.segments))
+             .map(lambda i: (i, freshet.segment_shards(job.config(), job.manifest_key, i)))
+             .collect())
+    by_shard: list[list[int]] = [[] for _ in range(job.config().shards)]
+    for segment, shards in sorted(found):
+        for shard in shards:
+            by_shard[shard].append(segment)
+    return by_shard
+
+
+def compact_shards(spark, job: CompactionJob) -> list[dict]:
+    """Runs the compaction's tasks on the cluster, one per shard; their
+    results (compact_shard's) in shard order. Raises whatever failed a task
+    after Spark's retries."""
+    by_shard = locate_segments(spark, job)
+    shards = len(by_shard)
+    results = (spark.sparkContext.parallelize(list(enumerate(by_shard)), shards)
+               .map(lambda task: (task[0], freshet.compact_shard(job.config(), job.manifest_key,
+                                                                 task[0], task[1])))
+               .collect())
+    results.sort(key=lambda r: r[0])
+    if [shard for shard, _ in results] != list(range(shards)):
+        raise BuildError(f"expected one segment per shard 0..{shards - 1}, got shards "
+                         f"{[shard for shard, _ in results]}")
+    return [result for _, result in results]
+
+
+def publish_compaction(publisher: freshet.Publisher, job: CompactionJob,
+                       results: list[dict]) -> dict:
+    """Publishes the shards' segments as the compaction of the generation
+    `job.manifest_key` and commits it under the publisher's epoch.
+    FencedError once another writer took the lease; FailedPreconditionError
+    if the committed generation moved on."""
+    return publisher.publish_compaction(
+        job.manifest_key, [r["ref"] for r in results],
+        superseded_groups=sum(r["superseded_groups"] for r in results),
+        emptied_groups=sum(r["emptied_groups"] for r in results))
+
+
+def compact(spark, config_path: str, holder: Optional[str] = None) -> Optional[dict]:
+    """The whole compaction: lease, tasks, publish and commit, lease given
+    up. Returns publish_compaction's figures, or None (nothing written) when
+    the committed generation has no delta. BuildError when nothing was
+    published yet."""
+    pipeline = read_pipeline(config_path)
+    config = pipeline.config()
+    with freshet.Publisher(config, holder=holder or "freshet-spark") as publisher:
+        try:
+            key = freshet.Metastore.open(config.metastore).state(config.name).manifest_key
+        except freshet.NotFoundError:
+            key = ""
+        if not key:
+            raise BuildError(f"pipeline '{config.name}' has no committed generation to compact "
+                             "(build a base first: build-full)")
+        manifest = freshet.read_manifest(config.output, key)
+        if "delta" not in manifest:
+            return None
+        job = CompactionJob(pipeline.config_path, pipeline.config_text, pipeline.config_dir, key,
+                            len(manifest["base"]) + len(manifest["delta"]))
+        with LeaseKeeper(config, publisher.epoch):
+            results = compact_shards(spark, job)
+        return publish_compaction(publisher, job, results)
+
+
 # ------------------------------------------------------------------ command
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="freshet-spark",
-        description="freshet's sharded base build on Apache Spark; run with spark-submit "
-                    "(spark-submit [SPARK OPTIONS] spark/freshet_spark.py build-full -c CONFIG).")
+        description="freshet's sharded base build and compaction on Apache Spark; run with "
+                    "spark-submit (spark-submit [SPARK OPTIONS] spark/freshet_spark.py "
+                    "build-full|compact -c CONFIG).")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     full = commands.add_parser(
         "build-full",
@@ -359,6 +493,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                       help="name of this writer in the lease (default: freshet-spark)")
     full.add_argument("--allow-shrink", action="store_true",
                       help="publish a base that drops more than pipeline.max_shrink of the live docs")
+    fold = commands.add_parser(
+        "compact",
+        help="fold the committed base and delta into a new base, one Spark task per shard",
+        description="Folds the committed generation (base and delta layers) into a new base by "
+                    "merging its segments, one Spark task per shard, each shard's segment byte "
+                    "for byte the one `freshet compact` writes, and publishes and commits it "
+                    "under the pipeline's writer lease. The new base is cut at the end of the "
+                    "delta's newest partition; the watermark stays. Prints 'nothing to "
+                    "compact' when the committed generation has no delta.")
+    fold.add_argument("-c", "--config", required=True, help="pipeline config (TOML)")
+    fold.add_argument("--holder", default="freshet-spark",
+                      help="name of this writer in the lease (default: freshet-spark)")
     return parser.parse_args(argv)
 
 
@@ -376,7 +522,10 @@ def main(argv: list[str]) -> int:
     from pyspark.sql import SparkSession
     spark = SparkSession.builder.appName(f"freshet-spark {args.command}").getOrCreate()
     try:
-        figures = build_full(spark, args.config, args.cut, args.holder, args.allow_shrink)
+        if args.command == "compact":
+            figures = compact(spark, args.config, args.holder)
+        else:
+            figures = build_full(spark, args.config, args.cut, args.holder, args.allow_shrink)
     except (BuildError, freshet.FreshetError) as e:
         print(f"freshet-spark: {args.command}: {e}", file=sys.stderr)
         return exit_code(e)
@@ -386,7 +535,10 @@ def main(argv: list[str]) -> int:
         return 1
     finally:
         spark.stop()
-    print(json.dumps(figures, sort_keys=True))
+    if figures is None:
+        print("nothing to compact: the committed generation has no delta")
+    else:
+        print(json.dumps(figures, sort_keys=True))
     return 0
 
 

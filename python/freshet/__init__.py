@@ -30,6 +30,9 @@ from ._freshet import (
     StorageError,
     Store,
     UnavailableError,
+    compact_shard,
+    read_manifest,
+    segment_shards,
 )
 
 __all__ = [
@@ -55,4 +58,7 @@ __all__ = [
     "StorageError",
     "Store",
     "UnavailableError",
+    "compact_shard",
+    "read_manifest",
+    "segment_shards",
 ]

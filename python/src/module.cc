@@ -16,8 +16,10 @@
 #include "index/manifest.h"
 #include "index/query.h"
 #include "index/ranking.h"
+#include "index/segment/segment_merger.h"
 #include "metastore/metastore.h"
 #include "pipeline/batch_runner.h"
+#include "pipeline/compaction.h"
 #include "pipeline/config.h"
 #include "pipeline/lease_holder.h"
 #include "pipeline/segment_object.h"
@@ -259,7 +261,27 @@ struct PyShardBuilder {
 struct PyPublisher {
   std::unique_ptr<BatchRunner> runner;
   bool started = false;
+  void RequireStarted(const char* call) const {
+    if (started) return;
+    throw StatusError{Status::FailedPrecondition(
+        fmt::format("{} before start(): the writer lease is not taken", call))};
+  }
 };
+
+// What Publisher's publications return of their batch.
+py::dict BatchFigures(const BatchRecord& b) {
+  py::dict out;
+  out["batch_id"] = b.batch_id;
+  out["epoch"] = b.epoch;
+  out["manifest_version"] = b.manifest_version;
+  out["manifest_key"] = b.manifest_key;
+  out["docs"] = b.docs;
+  out["groups"] = b.groups;
+  out["records"] = b.records;
+  out["bad_records"] = b.bad_records;
+  out["bytes_written"] = b.bytes_written;
+  return out;
+}
 
 py::tuple RefState(const SegmentRef& r) {
   return py::make_tuple(r.key, r.bytes, r.checksum, r.docs, r.groups);
@@ -567,6 +589,64 @@ PYBIND11_MODULE(_freshet, m) {
           },
           py::arg("id"), "One doc by id, as `freshet query --doc ID --json`; NotFoundError.");
 
+  // ---------------------------------------------------------------- compaction
+  m.def(
+      "read_manifest",
+      [](const std::string& url, const std::string& key) {
+        std::string json;
+        {
+          py::gil_scoped_release release;
+          auto store = Check(ObjectStore::Open(url));
+          json = Check(store->Get(key));
+          Check(ParseManifest(key, json));  // its checksum and fields
+        }
+        return ParseJson(json);
+      },
+      py::arg("url"), py::arg("key"),
+      "The manifest `key` (e.g. a PipelineState's manifest_key) of the store at `url`, its "
+      "checksum verified, as a dict of its JSON: 'version', 'epoch', 'base_cut', 'base' "
+      "(segments: 'key', 'bytes', 'checksum', 'docs', 'groups'), and with a delta 'window_start', "
+      "'target' and 'delta' (each segment with its 'layer'). CorruptionError naming the key "
+      "and the field for a damaged manifest.");
+  m.def(
+      "segment_shards",
+      [](const PipelineConfig& config, const std::string& manifest_key, size_t segment) {
+        py::gil_scoped_release release;
+        auto output = Check(ObjectStore::Open(config.output));
+        return Check(SegmentShards(*output, manifest_key, segment, config.shards));
+      },
+      py::arg("config"), py::arg("manifest_key"), py::arg("segment"),
+      "The shards (of the config's pipeline.shards) whose groups segment `segment` of the "
+      "generation `manifest_key` in the config's output holds, ascending. Segments are "
+      "numbered base first, then delta, in manifest order. Loads the segment and verifies its "
+      "checksums.");
+  m.def(
+      "compact_shard",
+      [](const PipelineConfig& config, const std::string& manifest_key, int shard,
+         const std::vector<size_t>& segments) {
+        ShardCompaction compacted;
+        {
+          py::gil_scoped_release release;
+          auto output = Check(ObjectStore::Open(config.output));
+          compacted = Check(CompactShard(config, *output, manifest_key, segments, shard));
+        }
+        py::dict out;
+        out["ref"] = compacted.ref;
+        out["docs"] = compacted.stats.docs;
+        out["groups"] = compacted.stats.groups;
+        out["superseded_groups"] = compacted.stats.superseded_groups;
+        out["emptied_groups"] = compacted.stats.emptied_groups;
+        return out;
+      },
+      py::arg("config"), py::arg("manifest_key"), py::arg("shard"), py::arg("segments"),
+      "Compacts shard `shard` of the committed generation `manifest_key` in the config's "
+      "output: merges its `segments` (numbered as segment_shards numbers them: every one "
+      "holding a group of the shard) and writes the shard's new base segment, byte for byte "
+      "the one `freshet compact` writes for it, under its content name unless it is there "
+      "(a retry writes the same bytes). Returns {'ref': SegmentRef, 'docs', 'groups', "
+      "'superseded_groups', 'emptied_groups'}. CorruptionError, nothing written, if the "
+      "merge does not serve exactly the shard's live docs (or a segment is damaged).");
+
   // ---------------------------------------------------------------- publisher
   py::class_<PyPublisher>(
       m, "Publisher",
@@ -606,10 +686,7 @@ PYBIND11_MODULE(_freshet, m) {
              int64_t doc_records, int64_t bad_doc_records, int64_t group_records,
              int64_t bad_group_records, std::vector<std::string> quarantine, int64_t sources,
              bool allow_shrink) {
-            if (!p.started) {
-              throw StatusError{Status::FailedPrecondition(
-                  "publish_base before start(): the writer lease is not taken")};
-            }
+            p.RequireStarted("publish_base");
             BaseInputs inputs;
             inputs.docs = {doc_records, bad_doc_records};
             inputs.groups = {group_records, bad_group_records};
@@ -624,18 +701,7 @@ PYBIND11_MODULE(_freshet, m) {
               p.runner->AllowShrink(false);
               outcome = Check(std::move(published));
             }
-            const BatchRecord& b = outcome.record;
-            py::dict out;
-            out["batch_id"] = b.batch_id;
-            out["epoch"] = b.epoch;
-            out["manifest_version"] = b.manifest_version;
-            out["manifest_key"] = b.manifest_key;
-            out["docs"] = b.docs;
-            out["groups"] = b.groups;
-            out["records"] = b.records;
-            out["bad_records"] = b.bad_records;
-            out["bytes_written"] = b.bytes_written;
-            return out;
+            return BatchFigures(outcome.record);
           },
           py::arg("cut"), py::arg("base"), py::kw_only(), py::arg("doc_records") = 0,
           py::arg("bad_doc_records") = 0, py::arg("group_records") = 0,
@@ -651,6 +717,34 @@ PYBIND11_MODULE(_freshet, m) {
           "allow_shrink; FencedError once another writer took the lease. Returns the batch's "
           "figures: batch_id, epoch, manifest_version, manifest_key, docs, groups, records, "
           "bad_records, bytes_written.")
+      .def(
+          "publish_compaction",
+          [](PyPublisher& p, const std::string& from, std::vector<SegmentRef> base,
+             int64_t superseded_groups, int64_t emptied_groups) {
+            p.RequireStarted("publish_compaction");
+            MergeStats stats;
+            stats.superseded_groups = superseded_groups;
+            stats.emptied_groups = emptied_groups;
+            BatchOutcome outcome;
+            {
+              py::gil_scoped_release release;
+              outcome = Check(p.runner->PublishCompaction(from, std::move(base), stats));
+            }
+            return BatchFigures(outcome.record);
+          },
+          py::arg("from_manifest"), py::arg("base"), py::kw_only(),
+          py::arg("superseded_groups") = 0, py::arg("emptied_groups") = 0,
+          "Publishes the compaction of the committed generation `from_manifest` (its manifest "
+          "key) made shard by shard with compact_shard: `base`, one SegmentRef per shard in "
+          "shard order, already in the output. Commits, under this publisher's epoch, a base "
+          "generation with no delta cut at the end of the delta's newest partition, as "
+          "`freshet compact` does (the watermark stays; the batch log records a 'compact' "
+          "batch; superseded_groups and emptied_groups, summed over the shards, go to its "
+          "log line). FailedPreconditionError, nothing published, if the committed generation "
+          "is no longer `from_manifest` or has no delta; InvalidArgumentError unless there is "
+          "one segment per shard; NotFoundError or CorruptionError if a segment is not there "
+          "whole; FencedError once another writer took the lease. Returns the batch's figures "
+          "as publish_base does.")
       .def("__enter__",
            [](py::object self) {
              PyPublisher& p = self.cast<PyPublisher&>();

@@ -69,14 +69,19 @@ def test_the_type_hints_name_what_the_module_defines():
     import ast
 
     stub = ast.parse((Path(freshet.__file__).parent / "_freshet.pyi").read_text())
-    hinted = {}
+    hinted, functions = {}, set()
     for node in stub.body:
         if isinstance(node, ast.ClassDef):
             hinted[node.name] = {n.name for n in node.body
                                  if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")}
+        elif isinstance(node, ast.FunctionDef):
+            functions.add(node.name)
     public = {name for name in dir(freshet._freshet) if not name.startswith("_")}
-    assert set(hinted) == public
+    assert set(hinted) | functions == public
+    assert not set(hinted) & functions
     assert set(freshet.__all__) == public
+    for name in functions:
+        assert callable(getattr(freshet, name)) and getattr(freshet, name).__doc__, name
     for name, methods in hinted.items():
         if issubclass(getattr(freshet, name), BaseException):
             continue

@@ -838,10 +838,8 @@ Result<BatchOutcome> BatchRunner::BuildFull(std::optional<TimeMicros> cut) {
 
 Result<BatchOutcome> BatchRunner::PublishBase(TimeMicros cut, std::vector<SegmentRef> base,
                                               const BaseInputs& inputs) {
-  BatchOutcome out;
+  BatchOutcome out = NewOutcome("base");
   BatchRecord& rec = out.record;
-  rec.kind = "base";
-  rec.started_at = clock_.Now();
   PhaseTimer timer;
   RETURN_IF_ERROR(CheckCut(cut));
   if (base.empty()) return Status::InvalidArgument("a base generation needs at least one segment");
@@ -853,19 +851,7 @@ Result<BatchOutcome> BatchRunner::PublishBase(TimeMicros cut, std::vector<Segmen
   }
   RETURN_IF_ERROR(RenewLease());
   // Nothing is published over a segment that is not there whole.
-  for (const SegmentRef& ref : base) {
-    auto head = output_->Head(ref.key);
-    if (!head.ok()) {
-      return head.status().WithContext(
-          fmt::format("base segment '{}' is not in {}", ref.key, output_->Describe()));
-    }
-    if (head->size != ref.bytes) {
-      return Status::Corruption(fmt::format("base segment '{}' has {} bytes in {}, {} expected",
-                                            ref.key, head->size, output_->Describe(), ref.bytes));
-    }
-    rec.docs += ref.docs;
-    rec.groups += ref.groups;
-  }
+  RETURN_IF_ERROR(CheckWritten(base, &rec));
   ASSIGN_OR_RETURN(PipelineState state, metastore_->GetState(config_.name));
   ASSIGN_OR_RETURN(std::shared_ptr<IndexView> committed, CommittedView(state));
   Manifest manifest = BaseManifest(state, committed.get(), cut);
@@ -891,6 +877,30 @@ Result<BatchOutcome> BatchRunner::PublishBase(TimeMicros cut, std::vector<Segmen
   RETURN_IF_ERROR(CommitBase(state, manifest, key, cut, &rec));
   out.published = true;
   return out;
+}
+
+BatchOutcome BatchRunner::NewOutcome(std::string kind) const {
+  BatchOutcome out;
+  out.record.kind = std::move(kind);
+  out.record.started_at = clock_.Now();
+  return out;
+}
+
+Status BatchRunner::CheckWritten(const std::vector<SegmentRef>& refs, BatchRecord* record) {
+  for (const SegmentRef& ref : refs) {
+    auto head = output_->Head(ref.key);
+    if (!head.ok()) {
+      return head.status().WithContext(
+          fmt::format("base segment '{}' is not in {}", ref.key, output_->Describe()));
+    }
+    if (head->size != ref.bytes) {
+      return Status::Corruption(fmt::format("base segment '{}' has {} bytes in {}, {} expected",
+                                            ref.key, head->size, output_->Describe(), ref.bytes));
+    }
+    record->docs += ref.docs;
+    record->groups += ref.groups;
+  }
+  return Status::OK();
 }
 
 Status BatchRunner::CheckCut(TimeMicros cut) const {

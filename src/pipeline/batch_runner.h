@@ -31,6 +31,8 @@
 
 namespace freshet {
 
+struct MergeStats;  // index/segment/segment_merger.h
+
 // Whether a batch's delta added a layer to the committed delta (continued
 // the chain) or rebuilt the whole window into one layer, and why. Logged in
 // `batch_committed` as chain=continued chain_from=... or chain=rebuilt
@@ -148,6 +150,19 @@ class BatchRunner {
   enum class CompactWhen { kAlways, kIfDue };
   Result<BatchOutcome> Compact(CompactWhen when = CompactWhen::kAlways);
 
+  // Publishes and commits, as Compact does once it has merged, the
+  // compaction of the committed generation `from` (a manifest key) made
+  // elsewhere, shard by shard (pipeline/compaction.h's CompactShard, e.g. in
+  // the tasks of a Spark job): `base`, one segment per shard in shard order,
+  // already written to the output; `stats`, the shards' merge figures
+  // summed, for the log. FailedPrecondition, with nothing published, when
+  // the committed generation is no longer `from` or has no delta;
+  // InvalidArgument unless there are pipeline.shards segments; NotFound or
+  // Corruption if a segment is not there whole; Fenced as for RunBatch().
+  // REQUIRES: Start().
+  Result<BatchOutcome> PublishCompaction(const std::string& from, std::vector<SegmentRef> base,
+                                         const MergeStats& stats);
+
   // Lets the following batches and builds publish a generation that the
   // collapse guard refuses otherwise (pipeline/collapse_guard.h), logged.
   void AllowShrink(bool allow) { allow_shrink_ = allow; }
@@ -223,6 +238,17 @@ class BatchRunner {
                     std::vector<std::shared_ptr<const ParsedFile>>* files, BatchRecord* record);
   // InvalidArgument unless `cut` is aligned to the source period.
   Status CheckCut(TimeMicros cut) const;
+  // The outcome of a batch of kind `kind` ("delta", "base", "compact")
+  // starting now.
+  BatchOutcome NewOutcome(std::string kind) const;
+  // Checks that each of `refs` is in the output whole (NotFound, Corruption
+  // naming it otherwise) and adds its docs and groups to `record`.
+  Status CheckWritten(const std::vector<SegmentRef>& refs, BatchRecord* record);
+  // Commits `manifest` (written under `key`), the compaction of `previous`
+  // (committed as `state`), and logs `compaction_committed`.
+  Status CommitCompaction(const PipelineState& state, const Manifest& previous,
+                          const Manifest& manifest, const std::string& key,
+                          const std::string& reason, const MergeStats& stats, BatchRecord* record);
   // The manifest of a base cut at `cut` after `state`'s committed generation
   // `committed` (may be null), keeping its delta if it is at least as new.
   Manifest BaseManifest(const PipelineState& state, const IndexView* committed,

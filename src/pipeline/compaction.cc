@@ -1,13 +1,19 @@
 // BatchRunner::Compact (batch_runner.h): the committed base and delta folded
 // into a new base by a segment merge, published and committed as a base
-// generation is.
+// generation is; and the same merge shard by shard (compaction.h).
+#include "pipeline/compaction.h"
+
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
 
 #include "common/crash_point.h"
 #include "common/log.h"
-#include "index/segment/segment_merger.h"
+#include "index/index_view.h"
 #include "pipeline/batch_runner.h"
 #include "pipeline/phase_timer.h"
+#include "pipeline/segment_object.h"
 
 namespace freshet {
 namespace {
@@ -35,11 +41,125 @@ std::string CompactionDue(const PipelineConfig& config, const Manifest& m) {
 
 }  // namespace
 
+std::vector<MergeSource> ServedSources(const GroupDirectory& directory) {
+  std::vector<MergeSource> sources;
+  for (size_t i = 0; i < directory.size(); ++i) {
+    sources.push_back(MergeSource{&directory.segment(i), &directory.SupersededRecords(i),
+                                  &directory.HiddenDocs(i)});
+  }
+  return sources;
+}
+
+std::vector<SegmentRef> GenerationSegments(const Manifest& manifest) {
+  std::vector<SegmentRef> refs = manifest.base;
+  refs.insert(refs.end(), manifest.delta.begin(), manifest.delta.end());
+  return refs;
+}
+
+namespace {
+
+// Segment `segment` of the generation `manifest`, loaded through `cache`.
+Result<std::shared_ptr<const SegmentReader>> LoadGenerationSegment(ObjectStore& output,
+                                                                   SegmentCache& cache,
+                                                                   const std::string& manifest_key,
+                                                                   const Manifest& manifest,
+                                                                   size_t segment) {
+  const size_t count = manifest.base.size() + manifest.delta.size();
+  if (segment >= count) {
+    return Status::InvalidArgument(fmt::format("manifest '{}' has {} segments, not a segment {}",
+                                               manifest_key, count, segment));
+  }
+  const SegmentRef& ref = segment < manifest.base.size()
+                              ? manifest.base[segment]
+                              : manifest.delta[segment - manifest.base.size()];
+  auto loaded = cache.Load(output, ref);
+  if (!loaded.ok()) return loaded.status().WithContext(fmt::format("manifest '{}'", manifest_key));
+  return loaded;
+}
+
+}  // namespace
+
+Result<std::vector<int>> SegmentShards(ObjectStore& output, const std::string& manifest_key,
+                                       size_t segment, int shards) {
+  if (shards < 1) return Status::InvalidArgument(fmt::format("{} shards", shards));
+  ASSIGN_OR_RETURN(const Manifest manifest, IndexView::ReadManifest(output, manifest_key));
+  SegmentCache cache;
+  ASSIGN_OR_RETURN(auto reader,
+                   LoadGenerationSegment(output, cache, manifest_key, manifest, segment));
+  std::vector<bool> holds(static_cast<size_t>(shards), false);
+  for (uint32_t g = 0; g < reader->num_groups(); ++g) {
+    holds[ShardOfGroup(reader->GroupKey(g), holds.size())] = true;
+  }
+  std::vector<int> out;
+  for (size_t s = 0; s < holds.size(); ++s) {
+    if (holds[s]) out.push_back(static_cast<int>(s));
+  }
+  return out;
+}
+
+Result<ShardCompaction> CompactShard(const PipelineConfig& config, ObjectStore& output,
+                                     const std::string& manifest_key,
+                                     const std::vector<size_t>& segments, int shard) {
+  if (shard < 0 || shard >= config.shards) {
+    return Status::InvalidArgument(
+        fmt::format("shard {} out of range: the pipeline has {} shards (0 to {})", shard,
+                    config.shards, config.shards - 1));
+  }
+  ASSIGN_OR_RETURN(const Manifest manifest, IndexView::ReadManifest(output, manifest_key));
+  const size_t num_base = manifest.base.size();
+  // The shard's segments in serving order, with their layers, and what the
+  // higher ones among them supersede.
+  std::vector<size_t> order(segments);
+  std::sort(order.begin(), order.end());
+  order.erase(std::unique(order.begin(), order.end()), order.end());
+  SegmentCache cache;
+  std::vector<std::shared_ptr<const SegmentReader>> readers;  // owns what `borrowed` points at
+  std::vector<const SegmentReader*> borrowed;
+  std::vector<uint32_t> layers;
+  for (size_t i : order) {
+    ASSIGN_OR_RETURN(auto reader, LoadGenerationSegment(output, cache, manifest_key, manifest, i));
+    borrowed.push_back(reader.get());
+    readers.push_back(std::move(reader));
+    layers.push_back(i < num_base ? 0 : manifest.delta[i - num_base].layer + 1);
+  }
+  ASSIGN_OR_RETURN(auto directory, GroupDirectory::Build(borrowed, layers, manifest_key));
+  const std::vector<MergeSource> sources = ServedSources(*directory);
+  const auto in_shard = [&](std::string_view key) {
+    return ShardOfGroup(key, static_cast<size_t>(config.shards)) == static_cast<size_t>(shard);
+  };
+  uint64_t live = 0;
+  for (size_t i = 0; i < directory->size(); ++i) {
+    const SegmentReader& seg = directory->segment(i);
+    const std::vector<bool>& hidden = directory->HiddenDocs(i);
+    for (uint32_t g = 0; g < seg.num_groups(); ++g) {
+      if (!in_shard(seg.GroupKey(g))) continue;
+      const uint32_t first = seg.GroupFirstDoc(g);
+      for (uint32_t d = first; d < first + seg.GroupDocCount(g); ++d) live += hidden[d] ? 0 : 1;
+    }
+  }
+  const std::string context = fmt::format("compacting shard {} of '{}'", shard, manifest_key);
+  ShardCompaction out;
+  auto merged =
+      MergeSegments(sources, MakeSegmentSchema(config), config.shards, config.threads, &out.stats);
+  if (!merged.ok()) return merged.status().WithContext(context);
+  SegmentData& data = (*merged)[static_cast<size_t>(shard)];
+  out.stats.docs = static_cast<int64_t>(data.docs.size());
+  out.stats.groups = static_cast<int64_t>(data.groups.size());
+  if (data.docs.size() != live) {
+    return Status::Corruption(
+        fmt::format("{}: the merged segment holds {} docs, the shard's segments serve {}; "
+                    "nothing written",
+                    context, data.docs.size(), live));
+  }
+  SegmentObject object = EncodeSegment(data, static_cast<uint32_t>(config.segment_format));
+  RETURN_IF_ERROR(PutContentAddressed(output, object.ref.key, object.bytes));
+  out.ref = std::move(object.ref);
+  return out;
+}
+
 Result<BatchOutcome> BatchRunner::Compact(CompactWhen when) {
-  BatchOutcome out;
+  BatchOutcome out = NewOutcome("compact");
   BatchRecord& rec = out.record;
-  rec.kind = "compact";
-  rec.started_at = clock_.Now();
   PhaseTimer timer;
   // The policy reads the manifest alone (segment bytes, the delta's span):
   // `run` asks after every commit, and most answers open no segment.
@@ -62,13 +182,7 @@ Result<BatchOutcome> BatchRunner::Compact(CompactWhen when) {
   const IndexView& committed = *view;
 
   // Merge: each group record and each doc from the layer that serves it.
-  std::vector<MergeSource> sources;
-  const size_t num_base = committed.base().size();
-  for (size_t i = 0; i < num_base + committed.delta().size(); ++i) {
-    const auto& segment = i < num_base ? committed.base()[i] : committed.delta()[i - num_base];
-    sources.push_back(
-        MergeSource{segment.get(), &committed.HiddenGroups(i), &committed.HiddenDocs(i)});
-  }
+  const std::vector<MergeSource> sources = ServedSources(committed.directory());
   MergeStats stats;
   auto merged =
       MergeSegments(sources, MakeSegmentSchema(config_), config_.shards, config_.threads, &stats);
@@ -93,27 +207,70 @@ Result<BatchOutcome> BatchRunner::Compact(CompactWhen when) {
   Manifest manifest = NextManifest(state, cut);
   ASSIGN_OR_RETURN(std::string key, Publish(&manifest, &segments, true, 0, &rec));
   rec.publish_micros = timer.Lap();
-  RETURN_IF_ERROR(CommitAndPoint(state, manifest, key, std::nullopt, "", &rec));
+  RETURN_IF_ERROR(CommitCompaction(state, previous, manifest, key, reason, stats, &rec));
   out.published = true;
+  return out;
+}
+
+Result<BatchOutcome> BatchRunner::PublishCompaction(const std::string& from,
+                                                    std::vector<SegmentRef> base,
+                                                    const MergeStats& stats) {
+  BatchOutcome out = NewOutcome("compact");
+  BatchRecord& rec = out.record;
+  PhaseTimer timer;
+  ASSIGN_OR_RETURN(const PipelineState state, FencedState());
+  if (state.manifest_key != from) {
+    return Status::FailedPrecondition(
+        fmt::format("the committed generation is '{}', not '{}' whose compaction was given; "
+                    "nothing published",
+                    state.manifest_key, from));
+  }
+  ASSIGN_OR_RETURN(const Manifest previous, IndexView::ReadManifest(*output_, from));
+  if (!previous.has_delta) {
+    return Status::FailedPrecondition(
+        fmt::format("'{}' has no delta: there is nothing to compact", from));
+  }
+  if (base.size() != static_cast<size_t>(config_.shards)) {
+    return Status::InvalidArgument(
+        fmt::format("a compacted base has one segment per shard: {} given, pipeline.shards is {}",
+                    base.size(), config_.shards));
+  }
+  RETURN_IF_ERROR(CheckWritten(base, &rec));
+  const TimeMicros cut = previous.target + config_.source.period;
+  rec.window_start = cut;
+  RETURN_IF_ERROR(RenewLease());
+  Manifest manifest = NextManifest(state, cut);
+  ASSIGN_OR_RETURN(std::string key, PublishWritten(&manifest, std::move(base), true, 0, &rec));
+  rec.publish_micros = timer.Lap();
+  RETURN_IF_ERROR(CommitCompaction(state, previous, manifest, key, "requested", stats, &rec));
+  out.published = true;
+  return out;
+}
+
+Status BatchRunner::CommitCompaction(const PipelineState& state, const Manifest& previous,
+                                     const Manifest& manifest, const std::string& key,
+                                     const std::string& reason, const MergeStats& stats,
+                                     BatchRecord* rec) {
+  RETURN_IF_ERROR(CommitAndPoint(state, manifest, key, std::nullopt, "", rec));
   chain_.reset();
   Log(LogLevel::kInfo, "compaction_committed",
       {{"pipeline", config_.name},
        {"version", manifest.version},
-       {"cut", FormatTimestamp(cut)},
+       {"cut", FormatTimestamp(manifest.base_cut)},
        {"from", state.manifest_key},
        {"reason", reason},
-       {"base_segments", num_base},
-       {"delta_segments", committed.delta().size()},
+       {"base_segments", previous.base.size()},
+       {"delta_segments", previous.delta.size()},
        {"delta_layers", previous.DeltaLayers()},
-       {"docs", rec.docs},
-       {"groups", rec.groups},
+       {"docs", rec->docs},
+       {"groups", rec->groups},
        {"superseded_groups", stats.superseded_groups},
        {"emptied_groups", stats.emptied_groups},
-       {"bytes", rec.bytes_written},
-       {"merge_ms", rec.build_micros / 1000},
-       {"publish_ms", rec.publish_micros / 1000},
-       {"commit_ms", rec.commit_micros / 1000}});
-  return out;
+       {"bytes", rec->bytes_written},
+       {"merge_ms", rec->build_micros / 1000},
+       {"publish_ms", rec->publish_micros / 1000},
+       {"commit_ms", rec->commit_micros / 1000}});
+  return Status::OK();
 }
 
 }  // namespace freshet

@@ -104,6 +104,41 @@ def test_sharded_parquet_base_equals_single_node_build_full(ws, spark_master):
     assert_same_base(ws, ws.config, spark_config, "index-spark")
 
 
+def test_an_unreadable_parquet_file_is_quarantined_whole_as_build_full_does(ws, spark_master):
+    ws.write_config(shards=3, fmt="parquet")
+    ws.gen(partitions=2, fmt="parquet")
+    damaged = ws.path / "data" / "snapshot" / "ads" / "part-9.parquet"
+    damaged.write_bytes(b"PAR1" + b"not a parquet file " * 40 + b"PAR1")
+    ws.cli("build-full")
+    spark_config = second_config(ws, "index-spark", "sqlite:meta-spark.db")
+    spark_submit(spark_master, "build-full", "-c", str(spark_config))
+    assert_same_base(ws, ws.config, spark_config, "index-spark")
+    [single] = status_of(ws, ws.config)["batches"]
+    [sharded] = status_of(ws, spark_config)["batches"]
+    for figure in ("files_read", "records", "docs", "groups", "bad_records"):
+        assert sharded[figure] == single[figure], figure
+    assert single["bad_records"] == 1
+    # The file named, the same kind of failure; the reason is each reader's.
+    assert ([q.split(": ")[:2] for q in sharded["quarantine"]]
+            == [q.split(": ")[:2] for q in single["quarantine"]]
+            == [["ads/part-9.parquet", "unreadable file"]])
+
+
+def test_an_unreadable_parquet_file_under_stop_fails_the_job_naming_it(ws, spark_master):
+    ws.write_config(shards=3, fmt="parquet", bad_records="stop")
+    ws.gen(partitions=2, fmt="parquet")
+    damaged = ws.path / "data" / "snapshot" / "ads" / "part-9.parquet"
+    damaged.write_bytes(b"PAR1" + b"not a parquet file " * 40 + b"PAR1")
+    proc = spark_submit(spark_master, "build-full", "-c", str(ws.config), check=False)
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    [message] = [line for line in proc.stdout.splitlines() if line.startswith("freshet-spark:")]
+    assert message.startswith("freshet-spark: build-full: a Spark job failed, nothing published")
+    assert "CorruptionError: ads/part-9.parquet: unreadable file: " in proc.stdout
+    assert not (ws.path / "index" / "CURRENT").exists()
+    state = freshet.Metastore.open(f"sqlite:{ws.path / 'meta.db'}").state("ads")
+    assert state.manifest_version == 0
+
+
 def test_bad_record_under_stop_fails_the_job_and_commits_nothing(ws, spark_master):
     ws.write_config(shards=3, bad_records="stop")
     ws.gen(partitions=2)
