@@ -271,7 +271,7 @@ Result<ChainDecision> BatchRunner::DecideChain(
              chain_->base_cut == previous.base_cut && chain_->window_start == plan.window_start) {
     std::vector<const SegmentReader*> base;
     for (const auto& s : committed.base()) base.push_back(s.get());
-    *groups = ChangedGroups(*chain_, doc_files, group_files, newest_docs, base);
+    if (!folds) *groups = ChangedGroups(*chain_, doc_files, group_files, newest_docs, base);
     *ids = IdsOfFiles(ChangedFiles(chain_->doc_files, doc_files),
                       ChangedFiles(chain_->group_files, group_files));
     d.continued = true;
@@ -303,7 +303,7 @@ Result<ChainDecision> BatchRunner::DecideChain(
     } else {
       ChainContinuation c =
           ContinueFromRecord(*record, previous.base_cut, plan.window_start, config_fingerprint_,
-                             doc_files, group_files, newest_docs, committed);
+                             doc_files, group_files, newest_docs, committed, !folds);
       d.continued = c.continued;
       d.reason = std::move(c.reason);
       if (c.continued) {
