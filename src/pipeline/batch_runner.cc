@@ -258,20 +258,22 @@ Result<ChainDecision> BatchRunner::DecideChain(
     const IndexView& committed, const std::string& committed_key, const Plan& plan,
     const std::vector<std::shared_ptr<const ParsedFile>>& doc_files,
     const std::vector<std::shared_ptr<const ParsedFile>>& group_files,
-    const NewestRecords& newest_docs, std::set<std::string>* groups) {
+    const NewestRecords& newest_docs, bool folds, std::set<std::string>* groups, ChangedIds* ids) {
   ChainDecision d;
   const Manifest& previous = committed.manifest();
   if (rebuild_requested_) {
     d.reason = "requested";
   } else if (!previous.has_delta) {
     d.reason = "no_delta";
-  } else if (previous.DeltaLayers() >= static_cast<uint32_t>(config_.delta_layers)) {
+  } else if (!folds && previous.DeltaLayers() >= static_cast<uint32_t>(config_.delta_layers)) {
     d.reason = "layers_full";
   } else if (chain_ && chain_->manifest_key == committed_key &&
              chain_->base_cut == previous.base_cut && chain_->window_start == plan.window_start) {
     std::vector<const SegmentReader*> base;
     for (const auto& s : committed.base()) base.push_back(s.get());
-    *groups = ChangedGroups(*chain_, doc_files, group_files, newest_docs, base);
+    if (!folds) *groups = ChangedGroups(*chain_, doc_files, group_files, newest_docs, base);
+    *ids = IdsOfFiles(ChangedFiles(chain_->doc_files, doc_files),
+                      ChangedFiles(chain_->group_files, group_files));
     d.continued = true;
     d.from = "memory";
   } else if (previous.inputs_key.empty()) {
@@ -301,12 +303,13 @@ Result<ChainDecision> BatchRunner::DecideChain(
     } else {
       ChainContinuation c =
           ContinueFromRecord(*record, previous.base_cut, plan.window_start, config_fingerprint_,
-                             doc_files, group_files, newest_docs, committed);
+                             doc_files, group_files, newest_docs, committed, !folds);
       d.continued = c.continued;
       d.reason = std::move(c.reason);
       if (c.continued) {
         d.from = "record";
         *groups = std::move(c.groups);
+        *ids = std::move(c.ids);
       }
     }
   }
@@ -562,52 +565,61 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   CrashPoint("after_read");
   RETURN_IF_ERROR(RenewLease());
 
-  // Build: a new layer with the groups whose records changed since the
-  // committed delta was built, or the whole window into one layer.
+  // Build: a new layer with what changed since the committed delta was
+  // built, or the whole window into one layer.
   NewestRecords newest_docs = ReduceNewest(doc_files);
   NewestRecords newest_groups = ReduceNewest(group_files);
   std::vector<const SegmentReader*> base;
   for (const auto& s : committed->base()) base.push_back(s.get());
   const Manifest& previous = committed->manifest();
+  int64_t tombstones = 0;
+  // Format 5 supersedes lower docs by id, so a layer holds only what
+  // changed. A base whose docs carry their group's fields (format 3)
+  // cannot lie under format 5: such a delta is written in format 4, whole
+  // groups, until a new base.
+  uint32_t delta_format = static_cast<uint32_t>(config_.segment_format);
+  for (const SegmentReader* seg : base) {
+    if (delta_format >= 5 && !seg->HasGroupSpace()) delta_format = 4;
+  }
+  const bool by_id = delta_format >= 5;
   std::set<std::string> changed;
+  ChangedIds changed_ids;
   ASSIGN_OR_RETURN(out.chain, DecideChain(*committed, state.manifest_key, plan, doc_files,
-                                          group_files, newest_docs, &changed));
+                                          group_files, newest_docs, by_id, &changed, &changed_ids));
   const bool incremental = out.chain.continued;
   chain_.reset();
-  BuildStats stats;
-  ASSIGN_OR_RETURN(auto segments,
-                   BuildDelta(config_, base, newest_docs, newest_groups, config_.shards, &stats,
-                              incremental ? &changed : nullptr));
-  // Format 5 supersedes lower docs by id: the touched groups' lower live
-  // copies that left them get tombstones. A base whose docs carry their
-  // group's fields (format 3) cannot lie under format 5: such a delta is
-  // written in format 4 until a new base.
-  uint32_t delta_format = static_cast<uint32_t>(config_.segment_format);
-  if (delta_format >= 5) {
-    std::vector<LowerSegment> lower;
-    for (size_t i = 0; i < committed->base().size(); ++i) {
-      if (!committed->base()[i]->HasGroupSpace()) delta_format = 4;
-      lower.push_back(LowerSegment{committed->base()[i].get(), nullptr});
-    }
-    if (incremental) {
-      // Over the committed layers, with what they already supersede.
-      lower.clear();
-      for (size_t i = 0; i < committed->directory().size(); ++i) {
-        lower.push_back(
-            LowerSegment{&committed->directory().segment(i), &committed->HiddenDocs(i)});
-      }
-    }
-    if (delta_format >= 5) AddLowerTombstones(lower, &segments);
+  std::vector<SegmentData> segments;
+  uint64_t live_after = 0;
+  // The first layer the new one replaces (a fold), or the number of layers.
+  uint32_t layer = 0;
+  if (by_id) {
+    layer = incremental ? FoldFrom(previous, static_cast<uint32_t>(config_.delta_layers),
+                                   changed_ids.docs.size())
+                        : 0;
+    LayerStats stats;
+    ASSIGN_OR_RETURN(segments,
+                     BuildLayerOver(config_, *committed, layer, newest_docs, newest_groups,
+                                    incremental ? &changed_ids : nullptr, config_.shards, &stats));
+    rec.docs = stats.docs;
+    rec.groups = stats.groups;
+    rec.deleted_docs = stats.deleted_docs;
+    tombstones = stats.tombstones;
+    live_after = static_cast<uint64_t>(std::max<int64_t>(stats.live_below + stats.live_change, 0));
+  } else {
+    BuildStats stats;
+    ASSIGN_OR_RETURN(segments, BuildDelta(config_, base, newest_docs, newest_groups, config_.shards,
+                                          &stats, incremental ? &changed : nullptr));
+    if (incremental) layer = previous.DeltaLayers();
+    rec.docs = stats.docs;
+    rec.groups = stats.groups;
+    rec.deleted_docs = stats.deleted_docs;
+    live_after = LiveDocsWithDelta(*committed, incremental, segments);
   }
-  rec.docs = stats.docs;
-  rec.groups = stats.groups;
-  rec.deleted_docs = stats.deleted_docs;
   rec.build_micros = timer.Lap();
-  RETURN_IF_ERROR(
-      CheckNoCollapse(config_,
-                      {"delta", CountRecords(doc_files), CountRecords(group_files),
-                       committed->LiveDocs(), LiveDocsWithDelta(*committed, incremental, segments)},
-                      allow_shrink_));
+  RETURN_IF_ERROR(CheckNoCollapse(config_,
+                                  {"delta", CountRecords(doc_files), CountRecords(group_files),
+                                   committed->LiveDocs(), live_after},
+                                  allow_shrink_));
   RETURN_IF_ERROR(RenewLease());
 
   // Publish: the chain record, then the segments and the manifest naming both.
@@ -616,10 +628,11 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   manifest.has_delta = true;
   manifest.window_start = plan.window_start;
   manifest.target = plan.target;
-  uint32_t layer = 0;
   if (incremental) {
-    manifest.delta = previous.delta;
-    layer = previous.DeltaLayers();
+    // The layers below the new one; those from `layer` up are folded into it.
+    for (const SegmentRef& r : previous.delta) {
+      if (r.layer < layer) manifest.delta.push_back(r);
+    }
   }
   {
     const std::string json =
@@ -662,7 +675,9 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
        {"groups", rec.groups},
        {"deleted", rec.deleted_docs},
        {"bad_records", rec.bad_records},
+       {"tombstones", tombstones},
        {"delta_layers", manifest.DeltaLayers()},
+       {"folded_layers", incremental ? previous.DeltaLayers() - layer : 0},
        {"incremental", incremental},
        {"chain", incremental ? "continued" : "rebuilt"},
        {incremental ? "chain_from" : "chain_reason",

@@ -220,8 +220,10 @@ class BatchRunner {
   Status PointCurrent(const std::string& manifest_key, bool repair);
   Result<std::shared_ptr<IndexView>> CommittedView(const PipelineState& state);
   // Whether this batch continues the chain of `committed` (the committed
-  // generation, `committed_key`) and with which groups: from this runner's
-  // previous batch if it published `committed`, else from its chain record.
+  // generation, `committed_key`) and with which groups and ids: from this
+  // runner's previous batch if it published `committed`, else from its chain
+  // record. A delta that `folds` (format 5) continues when its layers are
+  // full: the batch's layer then replaces the top ones (FoldFrom).
   // Fails only when the record cannot be fetched for now (Unavailable): a
   // missing or damaged record is logged (`chain_record_unreadable`) and
   // decides a rebuild.
@@ -229,7 +231,7 @@ class BatchRunner {
       const IndexView& committed, const std::string& committed_key, const Plan& plan,
       const std::vector<std::shared_ptr<const ParsedFile>>& doc_files,
       const std::vector<std::shared_ptr<const ParsedFile>>& group_files,
-      const NewestRecords& newest_docs, std::set<std::string>* groups);
+      const NewestRecords& newest_docs, bool folds, std::set<std::string>* groups, ChangedIds* ids);
   // Reads every data file of `d`'s partitions in [from, to], through the cache.
   Status ReadWindow(ObjectStore& store, const Discovery& d, const SourceSpec& spec,
                     const RecordSchema& schema, TimeMicros from, TimeMicros to,

@@ -184,7 +184,7 @@ ChainContinuation ContinueFromRecord(
     const std::string& config_fingerprint,
     const std::vector<std::shared_ptr<const ParsedFile>>& doc_files,
     const std::vector<std::shared_ptr<const ParsedFile>>& group_files,
-    const NewestRecords& newest_docs, const IndexView& view) {
+    const NewestRecords& newest_docs, const IndexView& view, bool want_groups) {
   ChainContinuation out;
   if (record.base_cut != base_cut) {
     out.reason = "base_cut";
@@ -219,6 +219,9 @@ ChainContinuation ContinueFromRecord(
   if (out.reason.empty()) added(record.group_files, group_files, &added_groups);
   if (!out.reason.empty()) return out;
 
+  out.ids = IdsOfFiles(added_docs, added_groups);
+  out.continued = true;
+  if (!want_groups) return out;
   std::vector<const SegmentReader*> base;
   for (const auto& s : view.base()) base.push_back(s.get());
   out.groups = GroupsOfChanges(added_docs, added_groups, newest_docs, base,
@@ -227,7 +230,6 @@ ChainContinuation ContinueFromRecord(
                                  if (!live) return std::nullopt;
                                  return live->segment->GroupKey(live->segment->DocGroup(live->ord));
                                });
-  out.continued = true;
   return out;
 }
 

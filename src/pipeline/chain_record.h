@@ -25,6 +25,7 @@
 #include "index/index_view.h"
 #include "pipeline/config.h"
 #include "pipeline/group_build.h"
+#include "pipeline/layer_build.h"
 #include "pipeline/records.h"
 
 namespace freshet {
@@ -86,6 +87,7 @@ struct ChainContinuation {
   bool continued = false;
   std::string reason;            // when not continued
   std::set<std::string> groups;  // when continued
+  ChangedIds ids;                // when continued: the keys of the added files
 };
 
 // What a batch over `doc_files` and `group_files` (this window's files, as
@@ -96,7 +98,8 @@ struct ChainContinuation {
 // "window_start" or "config"). A file listed in the record that is gone now
 // (reason "removed_files") or whose fingerprint changed ("rewritten_files")
 // had contents that are unknown now: only a rebuild is exact. Otherwise the
-// groups are, for each doc id of a file added since the record: its group in
+// groups are (unless not `want_groups`: format 5 needs only the ids), for
+// each doc id of a file added since the record: its group in
 // `newest_docs`, the group of its live copy in `view` and its group in the
 // base; and every group key of a group file added since the record.
 ChainContinuation ContinueFromRecord(
@@ -104,6 +107,6 @@ ChainContinuation ContinueFromRecord(
     const std::string& config_fingerprint,
     const std::vector<std::shared_ptr<const ParsedFile>>& doc_files,
     const std::vector<std::shared_ptr<const ParsedFile>>& group_files,
-    const NewestRecords& newest_docs, const IndexView& view);
+    const NewestRecords& newest_docs, const IndexView& view, bool want_groups = true);
 
 }  // namespace freshet

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <functional>
 #include <set>
+#include <span>
 #include <string>
 
 #include "common/crash_point.h"
@@ -115,7 +116,12 @@ BaseLiveDocs::BaseLiveDocs(const IndexView* view) {
   if (view == nullptr) return;
   for (size_t s = 0; s < view->delta().size(); ++s) {
     const SegmentReader& seg = *view->delta()[s];
-    for (uint32_t g = 0; g < seg.num_groups(); ++g) superseded_.emplace(seg.GroupKey(g));
+    if (seg.SupersedesDocsById()) {
+      for (uint32_t ord = 0; ord < seg.num_docs(); ++ord) superseded_ids_.emplace(seg.DocId(ord));
+      for (const auto& t : seg.tombstones().entries()) superseded_ids_.emplace(t.id);
+    } else {
+      for (uint32_t g = 0; g < seg.num_groups(); ++g) superseded_.emplace(seg.GroupKey(g));
+    }
     for (uint32_t ord = 0; ord < seg.num_docs(); ++ord) {
       if (!view->DeltaHidden(s, ord)) ++live_;
     }
@@ -123,18 +129,21 @@ BaseLiveDocs::BaseLiveDocs(const IndexView* view) {
 }
 
 void BaseLiveDocs::Add(const SegmentData& segment) {
-  int64_t live = static_cast<int64_t>(segment.docs.size());
-  for (const SegmentGroup& g : segment.groups) {
-    if (superseded_.count(g.key)) live -= g.doc_count;
+  int64_t live = superseded_.empty() && superseded_ids_.empty()
+                     ? static_cast<int64_t>(segment.docs.size())
+                     : 0;
+  for (const SegmentDoc& d : live ? std::span<const SegmentDoc>() : segment.docs) {
+    live += !Superseded(segment.groups[d.group].key, d.id);
   }
   std::lock_guard lock(mu_);
   live_ += live;
 }
 
 void BaseLiveDocs::Add(const SegmentReader& segment) {
-  int64_t live = segment.num_docs();
-  for (uint32_t g = 0; g < segment.num_groups(); ++g) {
-    if (superseded_.count(segment.GroupKey(g))) live -= segment.GroupDocCount(g);
+  const bool all = superseded_.empty() && superseded_ids_.empty();
+  int64_t live = all ? segment.num_docs() : 0;
+  for (uint32_t ord = 0; !all && ord < segment.num_docs(); ++ord) {
+    live += !Superseded(segment.GroupKey(segment.DocGroup(ord)), segment.DocId(ord));
   }
   std::lock_guard lock(mu_);
   live_ += live;

@@ -52,8 +52,9 @@ uint64_t LiveDocsWithDelta(const IndexView& view, bool keep_delta,
                            const std::vector<SegmentData>& layer);
 
 // Live docs of a generation of new base segments under the delta of `view`
-// (nullptr: no delta kept), which supersedes the base group by group, counted
-// as the base's segments are built (Add is thread-safe).
+// (nullptr: no delta kept), which supersedes the base group by group
+// (formats 3 and 4) or doc by doc (format 5: its docs and tombstones),
+// counted as the base's segments are built (Add is thread-safe).
 class BaseLiveDocs {
  public:
   explicit BaseLiveDocs(const IndexView* view);
@@ -62,7 +63,11 @@ class BaseLiveDocs {
   uint64_t live() const;
 
  private:
-  std::set<std::string, std::less<>> superseded_;  // group keys the delta holds
+  bool Superseded(std::string_view group, std::string_view id) const {
+    return superseded_.count(group) || superseded_ids_.count(id);
+  }
+  std::set<std::string, std::less<>> superseded_;      // group keys whole-group layers hold
+  std::set<std::string, std::less<>> superseded_ids_;  // ids format-5 layers hold
   mutable std::mutex mu_;
   int64_t live_ = 0;
 };

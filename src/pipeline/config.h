@@ -91,12 +91,16 @@ struct PipelineConfig {
   int threads = 0;  // 0: one per core
   int shards = 2;   // segments per generation (by hash of the group key)
   // The segment format written (3 to 5, kDefaultWrittenSegmentFormatVersion
-  // by default): 3 while readers of an older build still serve the output;
-  // 5 writes deltas whose layers supersede lower docs by id (whole touched
-  // groups plus tombstones for the docs that left them).
+  // by default): 5 writes delta layers that hold only the changed docs, the
+  // tombstones of the docs that left a group and the touched groups'
+  // records (pipeline/layer_build.h); 4 rewrites every touched group whole;
+  // 3 copies the group's fields onto its docs, while readers of an older
+  // build still serve the output.
   int segment_format = static_cast<int>(kDefaultWrittenSegmentFormatVersion);
-  // Most layers a delta may have; beyond, a batch rebuilds the whole window
-  // into one layer. 1: every batch rebuilds the whole window.
+  // Most layers a delta may have. Beyond, in format 5, a batch's layer
+  // replaces the top layers (FoldFrom in pipeline/layer_build.h); in formats
+  // 3 and 4 a batch rebuilds the whole window into one layer (1: every
+  // batch does).
   int delta_layers = 8;
   // Most of the live docs a new generation may drop (0.5: half of them);
   // beyond, it is refused unless the operator allows it (--allow-shrink).

@@ -44,30 +44,11 @@ uint8_t RolesOf(const std::string& col, const ColumnRoles& roles) {
 std::vector<double> ComputeAggregates(const PipelineConfig& config,
                                       const std::vector<std::string>& doc_columns,
                                       const std::vector<DocState>& docs) {
-  std::vector<double> out;
-  for (const Aggregate& a : config.aggregates) {
-    if (a.function == "count") {
-      out.push_back(static_cast<double>(docs.size()));
-      continue;
-    }
-    size_t col = std::find(doc_columns.begin(), doc_columns.end(), a.column) - doc_columns.begin();
-    double acc = std::numeric_limits<double>::quiet_NaN();
-    double sum = 0;
-    int64_t n = 0;
-    for (const DocState& d : docs) {
-      std::optional<double> number = col < d.row.size() ? NumberOf(d.row[col]) : std::nullopt;
-      if (!number) continue;
-      const double v = *number;
-      ++n;
-      sum += v;
-      if (a.function == "min") acc = std::isnan(acc) ? v : std::min(acc, v);
-      if (a.function == "max") acc = std::isnan(acc) ? v : std::max(acc, v);
-    }
-    if (a.function == "sum") acc = n ? sum : std::nan("");
-    if (a.function == "avg") acc = n ? sum / static_cast<double>(n) : std::nan("");
-    out.push_back(acc);
-  }
-  return out;
+  return AggregateOver(config, doc_columns, docs.size(),
+                       [&](size_t i, size_t col) -> std::optional<double> {
+                         const Row& row = docs[i].row;
+                         return col < row.size() ? NumberOf(row[col]) : std::nullopt;
+                       });
 }
 
 // Lays groups out as `shards` segments (a group's shard: hash of its key).
@@ -106,21 +87,50 @@ std::vector<SegmentData> Assemble(const PipelineConfig& config, SegmentKind kind
   return out;
 }
 
-void ApplyGroupRecord(const KeyedRecord* rec, GroupState* g) {
-  if (!rec) return;
-  if (g->has_record && rec->version < g->version) return;  // base is newer
-  if (rec->deleted) {
-    g->has_record = false;
-    g->row.clear();
-    g->version = rec->version;
-    return;
+}  // namespace
+
+std::vector<double> AggregateOver(
+    const PipelineConfig& config, const std::vector<std::string>& doc_columns, size_t n,
+    const std::function<std::optional<double>(size_t doc, size_t column)>& number) {
+  std::vector<double> out;
+  for (const Aggregate& a : config.aggregates) {
+    if (a.function == "count") {
+      out.push_back(static_cast<double>(n));
+      continue;
+    }
+    const size_t col =
+        std::find(doc_columns.begin(), doc_columns.end(), a.column) - doc_columns.begin();
+    double acc = std::numeric_limits<double>::quiet_NaN();
+    double sum = 0;
+    int64_t count = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const std::optional<double> number_i = number(i, col);
+      if (!number_i) continue;
+      const double v = *number_i;
+      ++count;
+      sum += v;
+      if (a.function == "min") acc = std::isnan(acc) ? v : std::min(acc, v);
+      if (a.function == "max") acc = std::isnan(acc) ? v : std::max(acc, v);
+    }
+    if (a.function == "sum") acc = count ? sum : std::nan("");
+    if (a.function == "avg") acc = count ? sum / static_cast<double>(count) : std::nan("");
+    out.push_back(acc);
   }
-  g->has_record = true;
-  g->version = rec->version;
-  g->row = rec->Values();
+  return out;
 }
 
-}  // namespace
+void ApplyGroupRecord(const KeyedRecord* rec, bool* has_record, int64_t* version, Row* row) {
+  if (!rec) return;
+  if (*has_record && rec->version < *version) return;  // the base is newer
+  *version = rec->version;
+  if (rec->deleted) {
+    *has_record = false;
+    row->clear();
+    return;
+  }
+  *has_record = true;
+  *row = rec->Values();
+}
 
 std::optional<BaseDocLocation> FindBaseDoc(const std::vector<const SegmentReader*>& base,
                                            std::string_view id) {
@@ -223,7 +233,7 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
       }
       break;
     }
-    ApplyGroupRecord(groups.Find(key), &g);
+    ApplyGroupRecord(groups.Find(key), &g.has_record, &g.version, &g.row);
   }
   // 3. The window's upserts join their (new) group.
   for (const KeyedRecord* rec : winners) {
@@ -283,7 +293,10 @@ Result<std::vector<SegmentData>> BuildBase(const PipelineConfig& config, const N
   // takes its group record from the base. A group record's hash is its
   // key's.
   for (const KeyedRecord* rec : groups) {
-    if (inside(rec->hash)) ApplyGroupRecord(rec, &by_position[position_of(rec->id, rec->hash)]);
+    if (inside(rec->hash)) {
+      GroupState& g = by_position[position_of(rec->id, rec->hash)];
+      ApplyGroupRecord(rec, &g.has_record, &g.version, &g.row);
+    }
   }
   std::vector<uint32_t> order(keys.size());
   for (uint32_t p = 0; p < order.size(); ++p) order[p] = p;
@@ -305,48 +318,6 @@ Result<std::vector<SegmentData>> BuildBase(const PipelineConfig& config, const N
   }
   by_position.clear();
   return Assemble(config, SegmentKind::kBase, states, shards, stats);
-}
-
-size_t AddLowerTombstones(const std::vector<LowerSegment>& lower, std::vector<SegmentData>* layer) {
-  // Every doc of the layer by id: a lower copy found here left its group
-  // by a move.
-  struct Copy {
-    const SegmentData* segment;
-    const SegmentDoc* doc;
-  };
-  std::unordered_map<std::string_view, Copy> in_layer;
-  for (const SegmentData& data : *layer) {
-    for (const SegmentDoc& doc : data.docs) in_layer.emplace(doc.id, Copy{&data, &doc});
-  }
-  size_t added = 0;
-  for (SegmentData& data : *layer) {
-    for (uint32_t g = 0; g < data.groups.size(); ++g) {
-      const SegmentGroup& group = data.groups[g];
-      std::vector<SegmentTombstone> left;
-      for (const LowerSegment& l : lower) {
-        const auto lg = l.segment->FindGroup(group.key);
-        if (!lg) continue;
-        const uint32_t first = l.segment->GroupFirstDoc(*lg);
-        for (uint32_t ord = first; ord < first + l.segment->GroupDocCount(*lg); ++ord) {
-          if (l.hidden && (*l.hidden)[ord]) continue;
-          const std::string_view id = l.segment->DocId(ord);
-          auto copy = in_layer.find(id);
-          if (copy == in_layer.end()) {
-            left.push_back(SegmentTombstone{std::string(id), g, l.segment->DocVersion(ord),
-                                            TombstoneKind::kDeleted});
-          } else if (copy->second.segment != &data || copy->second.doc->group != g) {
-            left.push_back(SegmentTombstone{std::string(id), g, copy->second.doc->version,
-                                            TombstoneKind::kMoved});
-          }
-        }
-      }
-      std::sort(left.begin(), left.end(),
-                [](const SegmentTombstone& a, const SegmentTombstone& b) { return a.id < b.id; });
-      added += left.size();
-      for (SegmentTombstone& t : left) data.tombstones.push_back(std::move(t));
-    }
-  }
-  return added;
 }
 
 }  // namespace freshet

@@ -9,6 +9,7 @@
 // the group-level fields. Identical inputs give identical segments.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -33,6 +34,18 @@ struct BaseDocLocation {
 };
 std::optional<BaseDocLocation> FindBaseDoc(const std::vector<const SegmentReader*>& base,
                                            std::string_view id);
+
+// The aggregates of `config` over a group's `n` docs in id order, where
+// number(i, column) is doc i's number in doc column `column` (nullopt:
+// none; a column not among `doc_columns` is passed as doc_columns.size()).
+std::vector<double> AggregateOver(
+    const PipelineConfig& config, const std::vector<std::string>& doc_columns, size_t n,
+    const std::function<std::optional<double>(size_t doc, size_t column)>& number);
+
+// A group's record once window record `rec` (may be null) is applied to it:
+// `rec` replaces it unless the record held is newer; a deleting `rec`
+// leaves none.
+void ApplyGroupRecord(const KeyedRecord* rec, bool* has_record, int64_t* version, Row* row);
 
 // The segment schema a pipeline's segments are built with.
 SegmentSchema MakeSegmentSchema(const PipelineConfig& config);
@@ -63,22 +76,6 @@ Result<std::vector<SegmentData>> BuildDelta(const PipelineConfig& config,
                                             const NewestRecords& docs, const NewestRecords& groups,
                                             int shards, BuildStats* stats,
                                             const std::set<std::string>* only_groups = nullptr);
-
-// A segment a new delta layer lies over, with its docs a higher layer
-// already supersedes (null: none).
-struct LowerSegment {
-  const SegmentReader* segment = nullptr;
-  const std::vector<bool>* hidden = nullptr;
-};
-
-// Format 5: adds to `layer` (whole touched groups, as BuildDelta makes them)
-// a tombstone for every live doc `lower` holds under one of its groups that
-// the layer no longer holds there: `moved` when the layer holds the id under
-// another group (the tombstone then carries the new copy's version),
-// `deleted` otherwise (it carries the lower copy's version: the delete's is
-// not kept). A format-5 reader then serves exactly what a whole-group layer
-// of format 4 serves. Returns the number of tombstones added.
-size_t AddLowerTombstones(const std::vector<LowerSegment>& lower, std::vector<SegmentData>* layer);
 
 // Segments of a base generation from a snapshot's newest records, one per
 // shard. With `only_shard` (0 <= only_shard < shards), only the groups of

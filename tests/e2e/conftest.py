@@ -122,16 +122,18 @@ class Workspace:
 
     def write_config(self, policy="latest", bad_records="skip", retention="1h", shards=2,
                      metastore="sqlite:meta.db", name="ads", cadence="60s", lease_ttl="2m",
-                     fmt="jsonl", delta_layers=8):
+                     fmt="jsonl", delta_layers=8, segment_format=None):
         """`metastore`: a database URL (e.g. PostgreSQL's); `name`: the pipeline's
-        name in it (tests sharing one database use distinct names)."""
+        name in it (tests sharing one database use distinct names);
+        `segment_format`: written into the config when given, else
+        FRESHET_E2E_SEGMENT_FORMAT's if set (which runs the suites on that
+        format), else the default."""
         text = CONFIG.format(policy=policy, bad_records=bad_records, retention=retention,
                              shards=shards, metastore=metastore, name=name, cadence=cadence,
                              lease_ttl=lease_ttl, fmt=fmt, delta_layers=delta_layers)
-        # FRESHET_E2E_SEGMENT_FORMAT=N runs the suites on segment format N.
-        if os.environ.get("FRESHET_E2E_SEGMENT_FORMAT"):
-            text = text.replace("[pipeline]\n", "[pipeline]\nsegment_format = "
-                                f"{int(os.environ['FRESHET_E2E_SEGMENT_FORMAT'])}\n", 1)
+        segment_format = segment_format or os.environ.get("FRESHET_E2E_SEGMENT_FORMAT")
+        if segment_format:
+            text = text.replace("[pipeline]\n", f"[pipeline]\nsegment_format = {int(segment_format)}\n", 1)
         self.config.write_text(text)
 
     def gen(self, partitions=12, seed=7, *extra, fmt="jsonl", out=None):

@@ -77,9 +77,7 @@ def test_compacted_base_equals_build_full_at_its_cut(tmp_path, segment_format):
     ws.path.mkdir()
 
     def configure(w):
-        w.write_config(policy="sequential")
-        text = w.config.read_text().replace("shards = 2", f"shards = 2\nsegment_format = {segment_format}")
-        w.config.write_text(text)
+        w.write_config(policy="sequential", segment_format=segment_format)
 
     configure(ws)
     ws.gen(partitions=LAST + 3)  # two partitions more, ready only later

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 
 from conftest import FRESHET_TEST
-from oracle import QUERIES, diff_docs, expected_index
+from oracle import QUERIES, diff_docs, expected_index, newest_records
 from test_bad_input import partition_dir
 from test_oracle import CUT_S, PERIOD_S
 
@@ -109,3 +109,45 @@ def test_one_layer_rebuilds_the_whole_window_each_batch(ws):
         manifest = json.loads((ws.path / "index" / b["manifest_key"]).read_text())
         assert manifest["format"] == 1
         assert all("layer" not in s for s in manifest["delta"])
+
+
+def test_a_layer_holds_the_docs_its_batch_changed(ws):
+    """Segment format 5: a steady batch writes the docs whose newest record
+    its new partition changed, not the groups they belong to (whose
+    untouched ads stay in the layers below), and one group entry per group
+    it touches; every generation still equals the oracle."""
+    batches_run = 6
+    ws.write_config(policy="sequential", delta_layers=8, segment_format=5)
+    ws.gen(partitions=batches_run)
+    ws.cli("build-full")
+    ws.cli("run", "--max-batches", str(batches_run))
+    batches = sorted((b for b in ws.status()["batches"] if b["kind"] == "delta"),
+                     key=lambda b: b["batch_id"])
+    assert len(batches) == batches_run
+    data = ws.path / "data"
+    previous = None
+    for k, b in enumerate(batches, start=1):
+        target = CUT_S + (k - 1) * PERIOD_S
+        ads, items = newest_records(data, CUT_S, target)
+        hits, _ = ws.all_docs(manifest=b["manifest_key"])
+        problems = diff_docs(expected_index(data, CUT_S, target), hits)
+        assert not problems, f"batch {k}: " + "\n".join(problems)
+        if previous is not None:
+            changed = [a for a, rec in ads.items() if previous.get(a) != rec]
+            groups = {ads[a][0] for a in changed} | {previous[a][0] for a in changed if a in previous}
+            assert 0 < b["docs"] <= len(changed), (k, b["docs"], len(changed))
+            updated_items = {i for i, rec in items.items() if previous_items.get(i) != rec}
+            assert b["groups"] <= len(groups | updated_items), (k, b["groups"], len(groups))
+            # Meaningful only because the touched groups hold more docs than
+            # changed (a whole-group layer would have written them all).
+            members = group_members(ads)
+            assert sum(len(members.get(g, [])) for g in groups) > len(changed), k
+        previous, previous_items = ads, items
+
+
+def group_members(ads):
+    out = {}
+    for aid, (group, _, deleted, _) in ads.items():
+        if not deleted:
+            out.setdefault(group, []).append(aid)
+    return out

@@ -3,14 +3,16 @@ as the benchmarks compare them with other engines' output (bench/peers)."""
 import json
 
 from conftest import run
-from oracle import expected_index
+from oracle import expected_index, newest_records
 from test_oracle import CUT_S, PERIOD_S
 
 TEXT = ["title", "description", "keywords", "item_title", "item_brand", "item_category"]
 KEYWORD = ["status", "campaign_id", "item_brand", "item_category"]
 
 
-def dump(segments):
+def dump(segments, tombstones=None):
+    """(docs, terms) of `segments`' dumps; their tombstones into the dict
+    `tombstones` ({id: (group, kind)}) if given, else none may be there."""
     docs, terms = {}, {}
     for seg in segments:
         for line in run(["inspect", "--dump", str(seg)]).stdout.splitlines():
@@ -18,6 +20,8 @@ def dump(segments):
             if kind == "doc":
                 assert a not in docs, f"doc {a} in two segments"
                 docs[a] = b
+            elif kind == "tombstone" and tombstones is not None:
+                tombstones[a] = tuple(b.split("\t"))
             else:
                 assert kind == "term", line
                 term, ids = b.split("\t", 1)
@@ -60,16 +64,39 @@ def test_dump_of_base_segments_matches_oracle(ws):
 
 def test_dump_of_delta_segments_holds_the_touched_groups(ws):
     ws.gen(partitions=3)
-    ws.write_config()
+    ws.write_config(segment_format=4)
     ws.cli("build-full")
     ws.cli("run", "--once")
     docs, terms = dump(manifest_segments(ws, "delta"))
     expected = expected_index(ws.path / "data", CUT_S, CUT_S + 2 * PERIOD_S)
     touched = set(docs.values())
-    # A delta holds every doc of each group it touched, as of its target.
+    # A format-4 delta holds every doc of each group it touched, as of its target.
     assert docs == {k: v["group"] for k, v in expected.items() if v["group"] in touched}
     want = oracle_postings({k: expected[k] for k in docs})
     assert terms == want
+
+
+def test_dump_of_a_format_five_delta_holds_the_changed_docs_and_tombstones(ws):
+    ws.gen(partitions=3)
+    ws.write_config(segment_format=5)
+    ws.cli("build-full")
+    ws.cli("run", "--once")
+    tombstones = {}
+    docs, terms = dump(manifest_segments(ws, "delta"), tombstones)
+    data = ws.path / "data"
+    snapshot, _ = newest_records(data, CUT_S, CUT_S - PERIOD_S)
+    window, _ = newest_records(data, CUT_S, CUT_S + 2 * PERIOD_S)
+    # The docs whose newest record the window changed, under their group now...
+    assert docs == {a: rec[0] for a, rec in window.items() if not rec[2] and snapshot.get(a) != rec}
+    # ... a tombstone under its base group for each base doc deleted or moved...
+    served = {a: rec for a, rec in snapshot.items() if not rec[2]}
+    assert tombstones == {a: (served[a][0], "deleted" if rec[2] else "moved")
+                          for a, rec in window.items()
+                          if a in served and (rec[2] or rec[0] != served[a][0])}
+    assert tombstones
+    # ... and each doc's terms, its item's from the group entry.
+    expected = expected_index(data, CUT_S, CUT_S + 2 * PERIOD_S)
+    assert terms == oracle_postings({k: expected[k] for k in docs})
 
 
 def test_dump_refuses_a_corrupt_segment(ws):

@@ -69,13 +69,18 @@ TEST_F(PublishBaseTest, PublishesAndCommitsSegmentsWrittenElsewhere) {
   EXPECT_EQ((*batches)[0].docs, 3);
 }
 
-TEST_F(PublishBaseTest, KeepsADeltaAsNewAsTheCutOverTheGroupsItHolds) {
+// A base cut at 10:00 under a delta to 10:05 with ad-101 (item-101); the
+// base holds an older ad-101 and a sibling in item-101 that the window never
+// named. The delta is kept: it is as new as the cut.
+class KeptDeltaTest : public PublishBaseTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(KeptDeltaTest, KeepsADeltaAsNewAsTheCutOverWhatItHolds) {
+  config_.segment_format = GetParam();
   auto runner = OpenRunner();
   ASSERT_TRUE(runner.ok());
   ASSERT_TRUE((*runner)->Start().ok());
-  auto batch = (*runner)->RunBatch();  // a delta to 10:05 with ad-101 (item-101)
+  auto batch = (*runner)->RunBatch();
   ASSERT_TRUE(batch.ok() && batch->published) << batch.status().ToString();
-  // A base cut at 10:00 that holds an older ad-101 and a sibling in item-101.
   SegmentRef ref =
       BuildElsewhere(Ad(1, "red shoes", 2) + Ad(101, "old boots", 1) +
                      R"({"ad_id":"ad-102","item_id":"item-101","title":"x","updated_at":1})"
@@ -86,11 +91,21 @@ TEST_F(PublishBaseTest, KeepsADeltaAsNewAsTheCutOverTheGroupsItHolds) {
   ASSERT_TRUE(view.ok());
   EXPECT_TRUE((*view)->manifest().has_delta);
   EXPECT_EQ((*view)->manifest().target, PartitionStart(1));
-  // ad-1 from the base; item-101 from the delta, which supersedes its base copy.
-  EXPECT_EQ((*view)->LiveDocs(), 2u);
-  EXPECT_TRUE((*view)->GetDoc("ad-101").ok());
-  EXPECT_FALSE((*view)->GetDoc("ad-102").ok());
+  auto ad101 = (*view)->GetDoc("ad-101");
+  ASSERT_TRUE(ad101.ok());
+  EXPECT_NE(ad101->version, 1);  // the delta's copy
+  if (GetParam() == 4) {
+    // Format 4: item-101 from the delta, which supersedes its base copy whole.
+    EXPECT_EQ((*view)->LiveDocs(), 2u);
+    EXPECT_FALSE((*view)->GetDoc("ad-102").ok());
+  } else {
+    // Format 5: the delta supersedes ad-101 alone; ad-102 stays served.
+    EXPECT_EQ((*view)->LiveDocs(), 3u);
+    EXPECT_TRUE((*view)->GetDoc("ad-102").ok());
+  }
 }
+
+INSTANTIATE_TEST_SUITE_P(Formats, KeptDeltaTest, ::testing::Values(4, 5));
 
 TEST_F(PublishBaseTest, ASegmentNotInTheOutputPublishesNothing) {
   SegmentRef ref = BuildElsewhere(Ad(1, "red shoes", 2), /*write=*/false);

@@ -89,7 +89,7 @@ class LiveDocsTest : public ::testing::Test {
  protected:
   std::unique_ptr<ObjectStore> store_ = NewMemoryStore();
   SegmentRef Put(const SegmentData& d, uint32_t layer) {
-    std::string bytes = WriteSegment(d);
+    std::string bytes = WriteSegment(d, 4);  // whole-group deltas (format 4)
     SegmentRef ref{"segments/" + Hex64(Hash64(bytes)) + ".seg",
                    bytes.size(),
                    Hex64(Hash64(bytes)),

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/coding.h"
@@ -36,6 +38,36 @@ TEST(DocIdIndexTest, OrdersIdsBytewisePastTheirSharedPrefixAndItsFirstEightBytes
     sorted.push_back(ids[DecodeFixed32(section.data() + 4 * i)]);
   EXPECT_EQ(sorted, (std::vector<std::string_view>{"item-1", "item-1234", zero, "item-12345678",
                                                    "item-12345678a", "item-12345678b", "item-2"}));
+}
+
+// From kHashedFrom docs on, Find goes through a hash table of the ordinals:
+// the same answers, from any number of threads at once (it is built by the
+// first call).
+TEST(DocIdIndexTest, ALargeIndexFindsThroughItsHashTableAlike) {
+  std::vector<std::string> owned;
+  for (uint32_t i = 0; i < 3 * DocIdIndex::kHashedFrom; ++i) {
+    owned.push_back("ad-" + std::to_string((i * 7919u) % 100003u));
+  }
+  const std::vector<std::string_view> ids(owned.begin(), owned.end());
+  const std::string section = EncodeDocIdIndex(ids);
+  DocIdIndex index;
+  ASSERT_TRUE(index.Open("i.seg", {section, 0}, &ids).ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (uint32_t ord = t; ord < ids.size(); ord += 4) {
+        if (index.Find(ids[ord]) != std::optional<uint32_t>(ord)) ++wrong;
+      }
+      for (int miss = 0; miss < 1000; ++miss) {
+        if (index.Find("zz-" + std::to_string(miss + 1000 * t))) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_FALSE(index.Find("ad-").has_value());
+  EXPECT_FALSE(index.Find("").has_value());
 }
 
 TEST(DocIdIndexTest, AWrongSizeOrAnOrdinalPastTheDocsIsCorruption) {

@@ -267,51 +267,5 @@ TEST(RecordsTest, VersionFormatsAreNotMixed) {
   EXPECT_FALSE(VersionOf(Value::Null(), F::kInteger).ok());
 }
 
-// Format 5: a whole-group layer gets a tombstone for each lower live doc that
-// left one of its groups: `moved` when the layer holds the id elsewhere,
-// `deleted` otherwise; docs a higher layer already supersedes get none.
-TEST(LowerTombstonesTest, LowerDocsThatLeftATouchedGroupGetTombstones) {
-  auto segment = [](std::vector<std::pair<std::string, std::vector<std::string>>> groups) {
-    SegmentData d;
-    d.schema.doc_columns = {"id"};
-    d.schema.doc_roles = {kRoleStored};
-    for (auto& [key, ids] : groups) {
-      const auto g = static_cast<uint32_t>(d.groups.size());
-      d.groups.push_back(SegmentGroup{key,
-                                      false,
-                                      0,
-                                      Row{},
-                                      {},
-                                      static_cast<uint32_t>(d.docs.size()),
-                                      static_cast<uint32_t>(ids.size())});
-      for (const std::string& id : ids) {
-        d.docs.push_back(SegmentDoc{id, g, 3, Row{Value::String(id)}});
-      }
-    }
-    return d;
-  };
-  auto base = SegmentReader::Open("base.seg",
-                                  WriteSegment(segment({{"A", {"w", "x", "y"}}, {"B", {"z"}}}), 5));
-  ASSERT_TRUE(base.ok());
-  // w is superseded by a higher layer already: no tombstone for it.
-  std::vector<bool> hidden = {true, false, false, false};
-  // The layer: A now holds x only (y moved to C, w and z untouched).
-  std::vector<SegmentData> layer = {segment({{"A", {"x"}}, {"C", {"y"}}})};
-  layer[0].docs[1].version = 9;
-  EXPECT_EQ(AddLowerTombstones({LowerSegment{base->get(), &hidden}}, &layer), 1u);
-  ASSERT_EQ(layer[0].tombstones.size(), 1u);
-  const SegmentTombstone& t = layer[0].tombstones[0];
-  EXPECT_EQ(t.id, "y");
-  EXPECT_EQ(t.group, 0u);  // A
-  EXPECT_EQ(t.kind, TombstoneKind::kMoved);
-  EXPECT_EQ(t.version, 9);  // the new copy's
-  // Without the superseding layer, w left A too: deleted, with its own version.
-  layer = {segment({{"A", {"x"}}, {"C", {"y"}}})};
-  EXPECT_EQ(AddLowerTombstones({LowerSegment{base->get(), nullptr}}, &layer), 2u);
-  EXPECT_EQ(layer[0].tombstones[0].id, "w");
-  EXPECT_EQ(layer[0].tombstones[0].kind, TombstoneKind::kDeleted);
-  EXPECT_EQ(layer[0].tombstones[0].version, 3);
-  EXPECT_EQ(layer[0].tombstones[1].id, "y");
-}
 }  // namespace
 }  // namespace freshet

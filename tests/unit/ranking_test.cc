@@ -188,7 +188,7 @@ class LayeredRankingTest : public ::testing::Test {
     return d;
   }
   SegmentRef Put(const SegmentData& d, uint32_t layer) {
-    std::string bytes = WriteSegment(d);
+    std::string bytes = WriteSegment(d, 4);  // whole-group deltas (format 4)
     std::string key = "segments/" + Hex64(Hash64(bytes)) + ".seg";
     EXPECT_TRUE(store_->Put(key, bytes).ok());
     return SegmentRef{key,

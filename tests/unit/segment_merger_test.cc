@@ -44,10 +44,10 @@ RecordTable& ItemTable() {
 
 KeyedRecord Ad(std::string id, std::string item, int64_t v, std::string title = "", double bid = 0,
                bool deleted = false) {
-  return MakeRecord(AdTable(), id, item, v, deleted,
-                    {Value::String(id), Value::String(item), Value::Int64(v),
-                     Value::String(deleted ? "delete" : "upsert"), Value::String(title),
-                     Value::Double(bid)});
+  return MakeRecord(
+      AdTable(), id, item, v, deleted,
+      {Value::String(id), Value::String(item), Value::Int64(v),
+       Value::String(deleted ? "delete" : "upsert"), Value::String(title), Value::Double(bid)});
 }
 KeyedRecord DeletedAd(std::string id, int64_t v) { return Ad(std::move(id), "", v, "", 0, true); }
 
@@ -78,7 +78,7 @@ class SegmentMergerTest : public ::testing::Test {
     EXPECT_TRUE(segments.ok()) << segments.status().ToString();
     std::vector<SegmentRef> refs;
     for (const SegmentData& d : *segments) {
-      const std::string bytes = WriteSegment(d);
+      const std::string bytes = WriteSegment(d, 4);  // whole-group deltas (format 4)
       refs.push_back(SegmentRef{"segments/" + ContentHash(bytes) + ".seg", bytes.size(),
                                 Hex64(Hash64(bytes)), static_cast<uint32_t>(d.docs.size()),
                                 static_cast<uint32_t>(d.groups.size()), layer});

@@ -88,7 +88,7 @@ SegmentData SmallDeltaWithTombstones() {
 }
 
 TEST(SegmentTest, EveryFlippedByteOrTruncationIsDetected) {
-  for (uint32_t format : {kDefaultWrittenSegmentFormatVersion, uint32_t{5}}) {
+  for (uint32_t format : {uint32_t{4}, uint32_t{5}}) {
     std::string bytes = WriteSegment(SmallDeltaWithTombstones(), format);
     for (size_t i = 0; i < bytes.size(); ++i) {
       std::string bad = bytes;
@@ -211,7 +211,7 @@ TEST(IndexViewTest, DeltaSupersedesBaseGroupByGroup) {
                            Row{Value::String("ad-1"), Value(), Value::String("Green shoes"),
                                Value::String("active"), Value::Double(1.5)}}};
   auto put = [&](const std::string& key, const SegmentData& d) {
-    std::string bytes = WriteSegment(d);
+    std::string bytes = WriteSegment(d, 4);  // whole-group deltas (format 4)
     EXPECT_TRUE((*store)->Put(key, bytes).ok());
     return SegmentRef{key, bytes.size(), Hex64(Hash64(bytes)), 0, 0};
   };

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,10 +34,25 @@ class DocIdIndex {
   Status Open(std::string_view segment_name, SectionView section,
               const std::vector<std::string_view>* ids);
 
+  // By binary search over the index; in a segment of kHashedFrom docs or
+  // more, by a hash table of the ordinals built on the first call (a binary
+  // search there decodes some 20 ids per look-up, and a delta layer's open
+  // looks up each of its ids in every segment below it).
   std::optional<uint32_t> Find(std::string_view id) const;
+  static constexpr uint32_t kHashedFrom = 4096;
 
  private:
   uint32_t OrdinalAt(size_t i) const;
+  struct Hashed {
+    struct Slot {
+      uint32_t hash = 0;     // upper half of the id's hash
+      uint32_t ordinal = 0;  // + 1; 0: empty
+    };
+    std::once_flag built;
+    std::vector<Slot> slots;  // a power of two, at most half full
+  };
+  void BuildHashed() const;
+  std::unique_ptr<Hashed> hashed_;
 
   std::string_view section_;
   uint32_t num_docs_ = 0;

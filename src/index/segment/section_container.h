@@ -24,7 +24,7 @@ inline constexpr std::string_view kSegmentEndMagic = "FRSHEND1";
 // The newest format this build reads, and the one it writes unless asked
 // for another (pipeline.segment_format).
 inline constexpr uint32_t kSegmentFormatVersion = 5;
-inline constexpr uint32_t kDefaultWrittenSegmentFormatVersion = 4;
+inline constexpr uint32_t kDefaultWrittenSegmentFormatVersion = 5;
 inline constexpr uint32_t kOldestSegmentFormatVersion = 1;
 
 // Frozen: section ids on disk.
