@@ -80,12 +80,15 @@ def test_kill9_converges_to_oracle(ws, iterations):
     assert kills >= iterations // 4, "the test did not actually kill runners"
     assert reads > 0
     # Let it finish without faults: same result as a run that never crashed.
+    # (A runner that got through every partition before it was killed slept
+    # on its fixed clock, which moves it: the empty partitions after the
+    # data may be published too.)
     for _ in range(30):  # --once: the fixed clock does not move
-        ws.cli("run", "--once", "--holder", "restarting-runner")
-        if watermark_s(ws) == CUT_S + 11 * PERIOD_S:
+        if watermark_s(ws) >= CUT_S + 11 * PERIOD_S:
             break
-    assert watermark_s(ws) == CUT_S + 11 * PERIOD_S
-    check_against_oracle(ws, CUT_S + 11 * PERIOD_S)
+        ws.cli("run", "--once", "--holder", "restarting-runner")
+    assert watermark_s(ws) >= CUT_S + 11 * PERIOD_S
+    check_against_oracle(ws, watermark_s(ws))
     st = ws.status()
     assert st["current"] == st["manifest_key"]
 

@@ -226,10 +226,10 @@ def test_search_answers_phrases_as_the_query_command(published, server):
     assert server.get("/search", q='title:"deal bundle"')[1]["total"] == 0
 
 
-def test_inspect_shows_format_4_with_field_lengths(published):
+def test_inspect_shows_the_format_written_with_field_lengths(published):
     seg = sorted((published.path / "index" / "segments").glob("*.seg"))[0]
     out = published.cli("inspect", str(seg)).stdout
-    assert re.search(r"\(\d+ bytes, format 4\), checksums OK", out)
+    assert re.search(r"\(\d+ bytes, format 5\), checksums OK", out)
     title = next(line for line in out.splitlines() if line.strip().startswith("title "))
     assert " text" in title and re.search(r"\(avg \d+\.\d tokens/doc\)", title)
     status = next(line for line in out.splitlines() if line.strip().startswith("status "))
