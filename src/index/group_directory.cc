@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace freshet {
 
 Result<std::unique_ptr<GroupDirectory>> GroupDirectory::Build(
@@ -62,11 +64,19 @@ Result<std::unique_ptr<GroupDirectory>> GroupDirectory::Build(
       for (const Tombstones::Entry& t : upper.tombstones().entries()) hide(t.id);
     }
   }
+  dir->imports_by_record_.resize(n);
   for (size_t i = 0; i < n; ++i) {
     const std::vector<RecordLocation>& records = dir->records_[i];
+    std::vector<Import>& by_record = dir->imports_by_record_[i];
     for (uint32_t g = 0; g < records.size(); ++g) {
-      if (records[g].segment != i) dir->imported_[i].push_back(g);
+      if (records[g].segment == i) continue;
+      dir->imported_[i].push_back(g);
+      by_record.push_back(Import{records[g].segment, records[g].group, g});
     }
+    std::sort(by_record.begin(), by_record.end(), [](const Import& a, const Import& b) {
+      return a.record_segment != b.record_segment ? a.record_segment < b.record_segment
+                                                  : a.record_group < b.record_group;
+    });
   }
   return dir;
 }

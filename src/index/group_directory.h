@@ -64,6 +64,15 @@ class GroupDirectory {
   }
   // The groups of segment i served by another segment's record, sorted.
   const std::vector<uint32_t>& ImportedGroups(size_t i) const { return imported_[i]; }
+  // The same, each with the record that serves it, sorted by that record
+  // (segment, then group ordinal): a clause evaluated on a serving
+  // segment's records finds the groups they serve here by a merge.
+  struct Import {
+    uint32_t record_segment = 0;
+    uint32_t record_group = 0;
+    uint32_t group = 0;  // of segment i
+  };
+  const std::vector<Import>& ImportsByRecord(size_t i) const { return imports_by_record_[i]; }
 
  private:
   GroupDirectory() = default;
@@ -75,6 +84,7 @@ class GroupDirectory {
   // one location per group.
   std::vector<std::vector<RecordLocation>> records_;
   std::vector<std::vector<uint32_t>> imported_;
+  std::vector<std::vector<Import>> imports_by_record_;
 };
 
 }  // namespace freshet

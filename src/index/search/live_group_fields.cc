@@ -64,7 +64,16 @@ class GroupMatchList final : public PostingsIterator {
 
 std::optional<size_t> LiveGroupFields::FieldIn(uint32_t other, size_t field) const {
   if (other == segment_index_) return field;
-  return directory_.segment(other).schema().FindField(segment_.schema().FieldName(field));
+  // Cached: a search asks for every imported doc it scores or sorts.
+  const size_t fields = segment_.schema().field_count();
+  if (field_in_.empty()) field_in_.assign(directory_.size() * fields, kUnknown);
+  int64_t& cached = field_in_[other * fields + field];
+  if (cached == kUnknown) {
+    const auto f = directory_.segment(other).schema().FindField(segment_.schema().FieldName(field));
+    cached = f ? static_cast<int64_t>(*f) : kAbsent;
+  }
+  if (cached == kAbsent) return std::nullopt;
+  return static_cast<size_t>(cached);
 }
 
 Result<std::unique_ptr<PostingsIterator>> LiveGroupFields::OpenPostings(
@@ -85,28 +94,30 @@ Result<std::unique_ptr<PostingsIterator>> LiveGroupFields::OpenPostings(
     }
     RETURN_IF_ERROR(own->status());
   }
-  // The imported groups whose live record, elsewhere, holds it: each
-  // serving segment's list read once.
-  std::map<uint32_t, std::vector<std::pair<uint32_t, uint32_t>>> lists;  // (group, freq)
-  for (uint32_t g : imported) {
-    const RecordLocation loc = directory_.LiveRecord(segment_index_, g);
-    const SegmentReader& holder = directory_.segment(loc.segment);
-    const std::optional<size_t> f = FieldIn(loc.segment, field);
+  // The imported groups whose live record, elsewhere, holds it: per
+  // serving segment, its posting list merged with the groups it serves here
+  // (both by its group ordinal), so that the cost follows the list, not
+  // the number of imported groups.
+  const auto& imports = directory_.ImportsByRecord(segment_index_);
+  for (size_t a = 0, b = 0; a < imports.size(); a = b) {
+    const uint32_t holder_index = imports[a].record_segment;
+    while (b < imports.size() && imports[b].record_segment == holder_index) ++b;
+    const std::optional<size_t> f = FieldIn(holder_index, field);
     if (!f) continue;
-    auto [list, fresh] = lists.try_emplace(loc.segment);
-    if (fresh) {
-      ASSIGN_OR_RETURN(auto postings, holder.OpenGroupPostings(*f, term));
-      if (postings) {
-        for (uint32_t h = postings->Next(); h != kNoMoreDocs; h = postings->Next()) {
-          list->second.emplace_back(h, postings->freq());
-        }
-        RETURN_IF_ERROR(postings->status());
+    const SegmentReader& holder = directory_.segment(holder_index);
+    ASSIGN_OR_RETURN(auto postings, holder.OpenGroupPostings(*f, term));
+    if (!postings) continue;
+    auto from = imports.begin() + static_cast<std::ptrdiff_t>(a);
+    const auto end = imports.begin() + static_cast<std::ptrdiff_t>(b);
+    for (uint32_t h = postings->Next(); h != kNoMoreDocs && from != end; h = postings->Next()) {
+      from = std::lower_bound(from, end, h, [](const GroupDirectory::Import& i, uint32_t t) {
+        return i.record_group < t;
+      });
+      if (from != end && from->record_group == h) {
+        matches.push_back({from->group, postings->freq(), length_of(holder, *f, h)});
       }
     }
-    auto hit = std::lower_bound(list->second.begin(), list->second.end(),
-                                std::make_pair(loc.group, uint32_t{0}));
-    if (hit == list->second.end() || hit->first != loc.group) continue;
-    matches.push_back({g, hit->second, length_of(holder, *f, loc.group)});
+    RETURN_IF_ERROR(postings->status());
   }
   if (matches.empty()) return std::unique_ptr<PostingsIterator>();
   std::sort(matches.begin(), matches.end(),
@@ -128,12 +139,25 @@ std::unique_ptr<DocIterator> LiveGroupFields::NumericRange(size_t field, double 
     if (next_import != imported.end() && *next_import == g) continue;
     matches.push_back({g, 1, 0});
   }
-  for (uint32_t g : imported) {
-    const RecordLocation loc = directory_.LiveRecord(segment_index_, g);
-    const std::optional<size_t> f = FieldIn(loc.segment, field);
+  // The imported groups, per serving segment: its records in range (block
+  // min/max skip the rest) merged with the groups it serves here.
+  const auto& imports = directory_.ImportsByRecord(segment_index_);
+  for (size_t a = 0, b = 0; a < imports.size(); a = b) {
+    const uint32_t holder_index = imports[a].record_segment;
+    while (b < imports.size() && imports[b].record_segment == holder_index) ++b;
+    const std::optional<size_t> f = FieldIn(holder_index, field);
     if (!f) continue;
-    const double v = directory_.segment(loc.segment).GroupNumeric(*f, loc.group);
-    if (v >= lo && v <= hi) matches.push_back({g, 1, 0});
+    const SegmentReader& holder = directory_.segment(holder_index);
+    auto from = imports.begin() + static_cast<std::ptrdiff_t>(a);
+    const auto end = imports.begin() + static_cast<std::ptrdiff_t>(b);
+    while (from != end) {
+      const uint32_t h = holder.NextGroupInRange(*f, from->record_group, lo, hi);
+      if (h == kNoMoreDocs) break;
+      from = std::lower_bound(from, end, h, [](const GroupDirectory::Import& i, uint32_t t) {
+        return i.record_group < t;
+      });
+      if (from != end && from->record_group == h) matches.push_back({(from++)->group, 1, 0});
+    }
   }
   std::sort(matches.begin(), matches.end(),
             [](const GroupMatch& a, const GroupMatch& b) { return a.group < b.group; });

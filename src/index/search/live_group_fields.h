@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "index/group_directory.h"
@@ -56,6 +57,10 @@ class LiveGroupFields {
   const GroupDirectory& directory_;
   size_t segment_index_;
   const SegmentReader& segment_;
+  // FieldIn's answers by (other segment, field): kUnknown until asked.
+  static constexpr int64_t kUnknown = -2;
+  static constexpr int64_t kAbsent = -1;
+  mutable std::vector<int64_t> field_in_;
 };
 
 }  // namespace freshet
