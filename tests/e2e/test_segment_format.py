@@ -1,7 +1,8 @@
-"""pipeline.segment_format: a pipeline writes format 4 (group fields once per
-group) unless told to write format 3 (group fields on every doc), which
-readers of an older build read, or format 5 (delta layers that supersede lower
-docs by id, with tombstones for the docs that left a group). All answer every
+"""pipeline.segment_format: a pipeline writes format 5 (group fields once per
+group; delta layers of the changed docs, which supersede lower docs by id,
+with tombstones for the docs that left a group) unless told to write format 4
+(deltas of whole touched groups) or format 3 (group fields on every doc),
+which readers of older builds read. All answer every
 query alike, and a generation may mix them (an upgrade switches the setting
 between batches); a format-5 delta over a format-3 base is written in format 4.
 """
