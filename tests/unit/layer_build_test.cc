@@ -208,7 +208,7 @@ TEST(LayerBuildTest, LayersOfChangesServeWhatAWholeWindowDeltaServes) {
       ParsedFile parsed_items;
       for (const KeyedRecord& r : added.item_records) parsed_items.reduced.push_back(r);
       const ChangedIds ids = IdsOfFiles({&parsed}, {&parsed_items});
-      const Manifest& previous = committed->manifest();
+      const Manifest previous = committed->manifest();  // a copy: `committed` is replaced below
       const uint32_t from = whole_window ? 0 : FoldFrom(previous, 3, ids.docs.size());
       LayerStats stats;
       auto layer = BuildLayerOver(config, *committed, from, docs, items,
