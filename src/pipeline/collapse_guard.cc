@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <functional>
 #include <set>
-#include <span>
 #include <string>
 
 #include "common/crash_point.h"
@@ -129,21 +128,20 @@ BaseLiveDocs::BaseLiveDocs(const IndexView* view) {
 }
 
 void BaseLiveDocs::Add(const SegmentData& segment) {
-  int64_t live = superseded_.empty() && superseded_ids_.empty()
-                     ? static_cast<int64_t>(segment.docs.size())
-                     : 0;
-  for (const SegmentDoc& d : live ? std::span<const SegmentDoc>() : segment.docs) {
-    live += !Superseded(segment.groups[d.group].key, d.id);
+  int64_t live = static_cast<int64_t>(segment.docs.size());
+  if (!superseded_.empty() || !superseded_ids_.empty()) {
+    for (const SegmentDoc& d : segment.docs) live -= Superseded(segment.groups[d.group].key, d.id);
   }
   std::lock_guard lock(mu_);
   live_ += live;
 }
 
 void BaseLiveDocs::Add(const SegmentReader& segment) {
-  const bool all = superseded_.empty() && superseded_ids_.empty();
-  int64_t live = all ? segment.num_docs() : 0;
-  for (uint32_t ord = 0; !all && ord < segment.num_docs(); ++ord) {
-    live += !Superseded(segment.GroupKey(segment.DocGroup(ord)), segment.DocId(ord));
+  int64_t live = segment.num_docs();
+  if (!superseded_.empty() || !superseded_ids_.empty()) {
+    for (uint32_t ord = 0; ord < segment.num_docs(); ++ord) {
+      live -= Superseded(segment.GroupKey(segment.DocGroup(ord)), segment.DocId(ord));
+    }
   }
   std::lock_guard lock(mu_);
   live_ += live;

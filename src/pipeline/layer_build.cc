@@ -64,7 +64,9 @@ struct Served {
 struct TouchedGroup {
   std::vector<SegmentDoc> docs;  // `group` unset until assembly
   std::vector<SegmentTombstone> tombstones;
-  bool record_changed = false;
+  // The record served once the layer is published, when already computed
+  // (a group whose record changed); else Assemble computes it.
+  std::optional<GroupRecord> record;
 };
 
 class LayerBuilder {
@@ -219,7 +221,7 @@ class LayerBuilder {
       ASSIGN_OR_RETURN(GroupRecord served, ServedRecord(key));
       ASSIGN_OR_RETURN(auto below, TopRecord(in_.below, key));
       const bool changed = below ? !SameRecord(served, *below) : served.has_record;
-      if (changed) touched_[std::string(key)].record_changed = true;
+      if (changed) touched_[std::string(key)].record = std::move(served);
     }
     return Status::OK();
   }
@@ -288,7 +290,12 @@ class LayerBuilder {
     for (auto& [key, t] : touched_) {  // sorted by key
       SegmentData& seg = out[ShardOfGroup(key, out.size())];
       const uint32_t ord = static_cast<uint32_t>(seg.groups.size());
-      ASSIGN_OR_RETURN(GroupRecord record, ServedRecord(key));
+      GroupRecord record;
+      if (t.record) {
+        record = std::move(*t.record);
+      } else {
+        ASSIGN_OR_RETURN(record, ServedRecord(key));
+      }
       SegmentGroup sg;
       sg.key = key;
       sg.has_record = record.has_record;
