@@ -3,12 +3,56 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 namespace freshet {
+namespace {
+
+Supersession Compute(const SegmentReader& upper, const SegmentReader& lower) {
+  Supersession s;
+  for (uint32_t gu = 0; gu < upper.num_groups(); ++gu) {
+    if (const auto g = lower.FindGroup(upper.GroupKey(gu))) s.groups.emplace_back(*g, gu);
+  }
+  std::sort(s.groups.begin(), s.groups.end());
+  if (!upper.SupersedesDocsById()) return s;
+  auto hide = [&](std::string_view id) {
+    if (auto ord = lower.FindDoc(id)) s.docs.push_back(*ord);
+  };
+  for (uint32_t d = 0; d < upper.num_docs(); ++d) hide(upper.DocId(d));
+  for (const Tombstones::Entry& t : upper.tombstones().entries()) hide(t.id);
+  std::sort(s.docs.begin(), s.docs.end());
+  s.docs.erase(std::unique(s.docs.begin(), s.docs.end()), s.docs.end());
+  return s;
+}
+
+}  // namespace
+
+std::shared_ptr<const Supersession> SupersessionCache::Get(const SegmentReader& upper,
+                                                           const SegmentReader& lower) {
+  auto key = std::make_pair(upper.name(), lower.name());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = pairs_.find(key);
+    if (it != pairs_.end()) return it->second;
+  }
+  // Computed outside the lock: two threads may both compute a pair, to the
+  // same result.
+  auto s = std::make_shared<const Supersession>(Compute(upper, lower));
+  std::lock_guard<std::mutex> lock(mu_);
+  return pairs_.emplace(std::move(key), std::move(s)).first->second;
+}
+
+void SupersessionCache::Retain(const std::vector<std::string>& keep) {
+  const std::set<std::string, std::less<>> k(keep.begin(), keep.end());
+  std::lock_guard<std::mutex> lock(mu_);
+  std::erase_if(pairs_, [&](const auto& entry) {
+    return !k.count(entry.first.first) || !k.count(entry.first.second);
+  });
+}
 
 Result<std::unique_ptr<GroupDirectory>> GroupDirectory::Build(
     std::vector<const SegmentReader*> segments, const std::vector<uint32_t>& layers,
-    std::string_view manifest_key) {
+    std::string_view manifest_key, SupersessionCache* cache) {
   std::unique_ptr<GroupDirectory> dir(new GroupDirectory());
   const size_t n = segments.size();
   dir->segments_ = std::move(segments);
@@ -38,14 +82,15 @@ Result<std::unique_ptr<GroupDirectory>> GroupDirectory::Build(
       }
       std::vector<bool>& hidden = dir->hidden_docs_[i];
       std::vector<RecordLocation>& records = dir->records_[i];
-      for (uint32_t gu = 0; gu < upper.num_groups(); ++gu) {
-        const auto g = lower.FindGroup(upper.GroupKey(gu));
-        if (!g) continue;
-        dir->superseded_[i][*g] = true;
+      std::shared_ptr<const Supersession> s =
+          cache ? cache->Get(upper, lower)
+                : std::make_shared<const Supersession>(Compute(upper, lower));
+      for (const auto& [g, gu] : s->groups) {
+        dir->superseded_[i][g] = true;
         if (!by_id) {
           // The group's docs here are all superseded: its record serves none.
-          const uint32_t first = lower.GroupFirstDoc(*g);
-          std::fill(hidden.begin() + first, hidden.begin() + first + lower.GroupDocCount(*g), true);
+          const uint32_t first = lower.GroupFirstDoc(g);
+          std::fill(hidden.begin() + first, hidden.begin() + first + lower.GroupDocCount(g), true);
           continue;
         }
         if (records.empty()) {
@@ -54,14 +99,9 @@ Result<std::unique_ptr<GroupDirectory>> GroupDirectory::Build(
             records[k] = RecordLocation{static_cast<uint32_t>(i), k};
           }
         }
-        records[*g] = RecordLocation{static_cast<uint32_t>(u), gu};
+        records[g] = RecordLocation{static_cast<uint32_t>(u), gu};
       }
-      if (!by_id) continue;
-      auto hide = [&](std::string_view id) {
-        if (auto ord = lower.FindDoc(id)) hidden[*ord] = true;
-      };
-      for (uint32_t d = 0; d < upper.num_docs(); ++d) hide(upper.DocId(d));
-      for (const Tombstones::Entry& t : upper.tombstones().entries()) hide(t.id);
+      for (uint32_t ord : s->docs) hidden[ord] = true;
     }
   }
   dir->imports_by_record_.resize(n);

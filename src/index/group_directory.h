@@ -24,8 +24,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -39,16 +43,46 @@ struct RecordLocation {
   uint32_t group = 0;
 };
 
+// What one segment supersedes of a segment of a lower layer: a fact of the
+// two segments alone, whatever else a generation holds.
+struct Supersession {
+  // The lower segment's groups whose key the upper one holds: (lower
+  // group, upper group), by lower group.
+  std::vector<std::pair<uint32_t, uint32_t>> groups;
+  // The lower segment's docs whose id the upper one holds as a doc or a
+  // tombstone, sorted; empty unless the upper one supersedes docs by id.
+  std::vector<uint32_t> docs;
+};
+
+// Supersessions by (upper, lower) segment name. Segment names are content
+// addressed, so an entry never goes stale: a generation that adds a layer
+// over segments already served computes only the new layer's pairs, in
+// time proportional to that layer. Thread-safe.
+class SupersessionCache {
+ public:
+  // The supersession of `lower` by `upper`, computed on first use.
+  std::shared_ptr<const Supersession> Get(const SegmentReader& upper, const SegmentReader& lower);
+  // Drops every pair naming a segment not in `keep`.
+  void Retain(const std::vector<std::string>& keep);
+
+ private:
+  std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<const Supersession>> pairs_;
+};
+
 class GroupDirectory {
  public:
   // `segments` in serving order (the base first, then the delta's segments
   // by layer, lowest first); `layers[i]` is segment i's layer: 0 for the
   // base, 1 + its delta layer otherwise (segments of one layer never
   // supersede one another). NotSupported naming `manifest_key` and both
-  // segments for a format-5 segment above a format 1 to 3 one.
+  // segments for a format-5 segment above a format 1 to 3 one. With
+  // `cache`, each pair's supersession is taken from it (or computed and
+  // kept there).
   static Result<std::unique_ptr<GroupDirectory>> Build(std::vector<const SegmentReader*> segments,
                                                        const std::vector<uint32_t>& layers,
-                                                       std::string_view manifest_key);
+                                                       std::string_view manifest_key,
+                                                       SupersessionCache* cache = nullptr);
 
   size_t size() const { return segments_.size(); }
   const SegmentReader& segment(size_t i) const { return *segments_[i]; }

@@ -62,10 +62,13 @@ Result<std::shared_ptr<const SegmentReader>> SegmentCache::Load(ObjectStore& sto
 
 void SegmentCache::Retain(const std::vector<std::string>& keep) {
   std::set<std::string> k(keep.begin(), keep.end());
-  std::lock_guard<std::mutex> lock(mu_);
-  for (auto it = segments_.begin(); it != segments_.end();) {
-    it = k.count(it->first) ? std::next(it) : segments_.erase(it);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = segments_.begin(); it != segments_.end();) {
+      it = k.count(it->first) ? std::next(it) : segments_.erase(it);
+    }
   }
+  supersessions_.Retain(keep);
 }
 
 Result<std::string> IndexView::ReadCurrent(ObjectStore& store) {
@@ -120,7 +123,8 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
   for (const auto& s : view->delta_) view->segments_.push_back(s.get());
   std::vector<uint32_t> layers(view->base_.size(), 0);
   for (const SegmentRef& ref : view->manifest_.delta) layers.push_back(ref.layer + 1);
-  ASSIGN_OR_RETURN(view->directory_, GroupDirectory::Build(view->segments_, layers, key));
+  ASSIGN_OR_RETURN(view->directory_,
+                   GroupDirectory::Build(view->segments_, layers, key, cache->supersessions()));
   for (size_t i = 0; i < view->segments_.size(); ++i) {
     // The superseded docs as sorted runs [first, end).
     const std::vector<bool>& hidden = view->directory_->HiddenDocs(i);

@@ -33,7 +33,9 @@ namespace freshet {
 // remote stores go through a SegmentDiskCache (by default the one the
 // environment names) and are mapped from local disk. Either way the pages
 // read to verify a segment are then released, so resident memory holds what
-// queries touch, not the index. Thread-safe.
+// queries touch, not the index. It also keeps what each segment supersedes
+// of each lower one (SupersessionCache), so that opening a generation that
+// adds a layer costs that layer, not the whole index. Thread-safe.
 class SegmentCache {
  public:
   SegmentCache() : disk_(SegmentDiskCache::FromEnvironment()) {}
@@ -44,9 +46,11 @@ class SegmentCache {
   Result<std::shared_ptr<const SegmentReader>> Load(ObjectStore& store, const SegmentRef& ref);
   // Drops every entry whose key is not in `keep`.
   void Retain(const std::vector<std::string>& keep);
+  SupersessionCache* supersessions() { return &supersessions_; }
 
  private:
-  std::shared_ptr<SegmentDiskCache> disk_;  // null: remote segments are read into memory
+  std::shared_ptr<SegmentDiskCache> disk_;
+  SupersessionCache supersessions_;  // null: remote segments are read into memory
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const SegmentReader>> segments_;
 };
