@@ -567,8 +567,6 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
 
   // Build: a new layer with what changed since the committed delta was
   // built, or the whole window into one layer.
-  NewestRecords newest_docs = ReduceNewest(doc_files);
-  NewestRecords newest_groups = ReduceNewest(group_files);
   std::vector<const SegmentReader*> base;
   for (const auto& s : committed->base()) base.push_back(s.get());
   const Manifest& previous = committed->manifest();
@@ -582,6 +580,20 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
     if (delta_format >= 5 && !seg->HasGroupSpace()) delta_format = 4;
   }
   const bool by_id = delta_format >= 5;
+  // The newest records: in a running loop, the previous batch's plus the
+  // files added after its files. Whole-group deltas (format 4) still read
+  // the previous batch's doc records (ChangedGroups): copied, not taken.
+  NewestRecords newest_docs, newest_groups;
+  if (chain_) {
+    newest_docs = ReduceNewestFrom(
+        by_id ? std::move(chain_->newest_docs) : NewestRecords(chain_->newest_docs),
+        chain_->doc_files, doc_files);
+    newest_groups =
+        ReduceNewestFrom(std::move(chain_->newest_groups), chain_->group_files, group_files);
+  } else {
+    newest_docs = ReduceNewest(doc_files);
+    newest_groups = ReduceNewest(group_files);
+  }
   std::set<std::string> changed;
   ChangedIds changed_ids;
   ASSIGN_OR_RETURN(out.chain, DecideChain(*committed, state.manifest_key, plan, doc_files,
@@ -659,7 +671,8 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
                        plan.window_start,
                        std::move(doc_files),
                        std::move(group_files),
-                       std::move(newest_docs)};
+                       std::move(newest_docs),
+                       std::move(newest_groups)};
   Log(LogLevel::kInfo, "batch_committed",
       {{"pipeline", config_.name},
        {"batch", rec.batch_id},

@@ -56,14 +56,15 @@ struct BatchOutcome {
 };
 
 // What a delta was built from: the manifest it was published in, the base
-// cut and window start, and the window's files and newest doc records.
+// cut and window start, and the window's files and newest records.
 struct DeltaInputs {
   std::string manifest_key;
   TimeMicros base_cut = 0;
   TimeMicros window_start = 0;
   std::vector<std::shared_ptr<const ParsedFile>> doc_files;
   std::vector<std::shared_ptr<const ParsedFile>> group_files;
-  NewestRecords newest_docs;  // points into doc_files
+  NewestRecords newest_docs;    // points into doc_files
+  NewestRecords newest_groups;  // points into group_files
 };
 
 // What a runner works with, borrowed: each must outlive the runner. Tests

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <map>
 #include <optional>
-#include <unordered_set>
 
 #include "format/number.h"
 #include "index/group_directory.h"
@@ -24,10 +23,16 @@ struct Copy {
 bool Hidden(const LowerSegment& s, uint32_t ord) { return s.hidden && (*s.hidden)[ord]; }
 
 // The copy of `id` that `layers` serve: the highest one not superseded.
-std::optional<Copy> ServedCopy(const std::vector<LowerSegment>& layers, std::string_view id) {
+// With `layer`, sets *layer to the index in `layers` of the segment holding
+// it.
+std::optional<Copy> ServedCopy(const std::vector<LowerSegment>& layers, std::string_view id,
+                               size_t* layer = nullptr) {
   for (size_t i = layers.size(); i-- > 0;) {
     const auto ord = layers[i].segment->FindDoc(id);
-    if (ord && !Hidden(layers[i], *ord)) return Copy{layers[i].segment, *ord};
+    if (ord && !Hidden(layers[i], *ord)) {
+      if (layer) *layer = i;
+      return Copy{layers[i].segment, *ord};
+    }
   }
   return std::nullopt;
 }
@@ -64,6 +69,9 @@ struct Served {
 struct TouchedGroup {
   std::vector<SegmentDoc> docs;  // `group` unset until assembly
   std::vector<SegmentTombstone> tombstones;
+  // The copies the group serves below the layer that the layer supersedes
+  // (rewrites, moves out or deletes): (index in `below`, ord).
+  std::vector<std::pair<size_t, uint32_t>> removed;
   // The record served once the layer is published, when already computed
   // (a group whose record changed); else Assemble computes it.
   std::optional<GroupRecord> record;
@@ -75,7 +83,9 @@ class LayerBuilder {
       : config_(config), in_(input), stats_(stats), schema_(MakeSegmentSchema(config)) {}
 
   Result<std::vector<SegmentData>> Build(int shards) {
+    superseded_.resize(in_.below.size());
     RETURN_IF_ERROR(Docs());
+    for (std::vector<uint32_t>& ords : superseded_) std::sort(ords.begin(), ords.end());
     RETURN_IF_ERROR(GroupRecords());
     return Assemble(shards);
   }
@@ -148,13 +158,16 @@ class LayerBuilder {
 
     for (const auto& [id, decided] : ids) {
       const Served s = decided ? FromWindow(id) : FromCommitted(id);
-      const std::optional<Copy> below = ServedCopy(in_.below, id);
+      size_t below_layer = 0;
+      const std::optional<Copy> below = ServedCopy(in_.below, id, &below_layer);
       if (!s.present) {
         if (!below) continue;
         const int64_t version = s.record ? s.version : below->version();
-        touched_[std::string(below->group())].tombstones.push_back(
+        TouchedGroup& t = touched_[std::string(below->group())];
+        t.tombstones.push_back(
             SegmentTombstone{std::string(id), 0, version, TombstoneKind::kDeleted});
-        superseded_.insert(id);
+        t.removed.emplace_back(below_layer, below->ord);
+        superseded_[below_layer].push_back(below->ord);
         ++stats_->deleted_docs;
         --stats_->live_change;
         continue;
@@ -173,13 +186,17 @@ class LayerBuilder {
       }
       touched_[std::string(s.group)].docs.push_back(
           SegmentDoc{std::string(id), 0, s.version, std::move(*row)});
-      superseded_.insert(id);
       if (!below) {
         ++stats_->live_change;
-      } else if (below->group() != s.group) {
-        touched_[std::string(below->group())].tombstones.push_back(
-            SegmentTombstone{std::string(id), 0, s.version, TombstoneKind::kMoved});
-        ++stats_->moved_docs;
+      } else {
+        superseded_[below_layer].push_back(below->ord);
+        TouchedGroup& old_group = touched_[std::string(below->group())];
+        old_group.removed.emplace_back(below_layer, below->ord);
+        if (below->group() != s.group) {
+          old_group.tombstones.push_back(
+              SegmentTombstone{std::string(id), 0, s.version, TombstoneKind::kMoved});
+          ++stats_->moved_docs;
+        }
       }
     }
     return Status::OK();
@@ -226,6 +243,56 @@ class LayerBuilder {
     return Status::OK();
   }
 
+  // The aggregates of group `key` once the layer is published, from those
+  // of its record below and the docs the layer adds and supersedes, when
+  // that gives exactly what Aggregates() computes over every doc (count,
+  // min and max; never sum or avg, whose rounding depends on the order of
+  // the docs). nullopt where it may not: no record below, a min or max
+  // that a superseded doc may have held, a NaN, or a tie between 0 and -0
+  // (which of the two a scan in id order keeps depends on the ids).
+  Result<std::optional<std::vector<double>>> UpdatedAggregates(std::string_view key,
+                                                               const TouchedGroup& t) const {
+    std::optional<std::vector<double>> none;
+    ASSIGN_OR_RETURN(auto below, TopRecord(in_.below, key));
+    if (!below || below->aggregates.size() != config_.aggregates.size()) return none;
+    std::vector<double> out;
+    for (size_t a = 0; a < config_.aggregates.size(); ++a) {
+      const Aggregate& agg = config_.aggregates[a];
+      const double old = below->aggregates[a];
+      if (agg.function == "count") {
+        out.push_back(old - static_cast<double>(t.removed.size()) +
+                      static_cast<double>(t.docs.size()));
+        continue;
+      }
+      const bool min = agg.function == "min";
+      if ((!min && agg.function != "max") || std::isnan(old)) return none;
+      const size_t col = static_cast<size_t>(
+          std::find(schema_.doc_columns.begin(), schema_.doc_columns.end(), agg.column) -
+          schema_.doc_columns.begin());
+      if (col >= schema_.doc_columns.size()) return none;
+      for (const auto& [layer, ord] : t.removed) {
+        const SegmentReader& seg = *in_.below[layer].segment;
+        if (!(seg.schema().doc_roles[col] & kRoleNumeric)) return none;
+        const double v = seg.Numeric(col, ord);
+        if (std::isnan(v)) continue;  // no value
+        if (min ? v <= old : v >= old) return none;
+      }
+      double acc = old;
+      for (const SegmentDoc& d : t.docs) {
+        const std::optional<double> v = col < d.row.size() ? NumberOf(d.row[col]) : std::nullopt;
+        if (!v) continue;
+        if (std::isnan(*v)) return none;
+        if (*v == acc) {
+          if (std::signbit(*v) != std::signbit(acc)) return none;
+          continue;
+        }
+        if (min ? *v < acc : *v > acc) acc = *v;
+      }
+      out.push_back(acc);
+    }
+    return std::optional<std::vector<double>>(std::move(out));
+  }
+
   // The aggregates of group `key` over the docs it serves once the layer is
   // published: those below it that the layer does not supersede, and the
   // layer's own, in id order (as a build sums them).
@@ -235,6 +302,11 @@ class LayerBuilder {
       ASSIGN_OR_RETURN(auto below, TopRecord(in_.below, key));
       if (below) return std::move(below->aggregates);
     }
+    ASSIGN_OR_RETURN(auto updated, UpdatedAggregates(key, t));
+    if (updated) {
+      ++stats_->aggregates_updated;
+      return std::move(*updated);
+    }
     struct Member {
       std::string_view id;
       const SegmentReader* segment = nullptr;  // null: `row`
@@ -242,14 +314,22 @@ class LayerBuilder {
       const Row* row = nullptr;
     };
     std::vector<Member> members;
-    for (const LowerSegment& l : in_.below) {
+    for (size_t i = 0; i < in_.below.size(); ++i) {
+      const LowerSegment& l = in_.below[i];
       const auto g = l.segment->FindGroup(key);
       if (!g) continue;
       const uint32_t first = l.segment->GroupFirstDoc(*g);
-      for (uint32_t ord = first; ord < first + l.segment->GroupDocCount(*g); ++ord) {
+      const uint32_t end = first + l.segment->GroupDocCount(*g);
+      // The layer's superseded ords of this segment, from the group's first.
+      const std::vector<uint32_t>& superseded = superseded_[i];
+      auto next = std::lower_bound(superseded.begin(), superseded.end(), first);
+      for (uint32_t ord = first; ord < end; ++ord) {
+        if (next != superseded.end() && *next == ord) {
+          ++next;
+          continue;
+        }
         if (Hidden(l, ord)) continue;
-        const std::string_view id = l.segment->DocId(ord);
-        if (!superseded_.count(id)) members.push_back(Member{id, l.segment, ord, nullptr});
+        members.push_back(Member{l.segment->DocId(ord), l.segment, ord, nullptr});
       }
     }
     for (const SegmentDoc& d : t.docs) members.push_back(Member{d.id, nullptr, 0, &d.row});
@@ -329,7 +409,9 @@ class LayerBuilder {
   LayerStats* stats_;
   const SegmentSchema schema_;
   std::map<std::string, TouchedGroup, std::less<>> touched_;
-  std::unordered_set<std::string_view> superseded_;  // ids the layer writes or tombstones
+  // Per segment of `in_.below`, the ords of the copies the layer
+  // supersedes (writes anew or tombstones), sorted once Docs() is done.
+  std::vector<std::vector<uint32_t>> superseded_;
 };
 
 void AddIds(const std::vector<const ParsedFile*>& files, std::vector<std::string>* out) {

@@ -74,6 +74,9 @@ struct LayerStats {
   int64_t moved_docs = 0;
   int64_t live_change = 0;  // served docs after the layer minus before
   int64_t live_below = 0;   // docs served by what the layer lies over
+  // Groups whose aggregates were updated from their record below rather
+  // than recomputed over their docs (see BuildChangedLayer).
+  int64_t aggregates_updated = 0;
 };
 
 // The layer, as `shards` format-5 segments (a group's shard: ShardOfGroup),

@@ -162,6 +162,15 @@ class NewestRecords {
 // Newest record per id over files given in position order.
 NewestRecords ReduceNewest(const std::vector<std::shared_ptr<const ParsedFile>>& files);
 
+// ReduceNewest(files) from an earlier window's reduction: when `earlier`
+// is the start of `files` (the same files, in the same order) and
+// `earlier_newest` is ReduceNewest(earlier), only the files after it are
+// offered, in time proportional to them. Else every file is, as
+// ReduceNewest does.
+NewestRecords ReduceNewestFrom(NewestRecords earlier_newest,
+                               const std::vector<std::shared_ptr<const ParsedFile>>& earlier,
+                               const std::vector<std::shared_ptr<const ParsedFile>>& files);
+
 // Version column value as an integer. kInteger: integers (and whole
 // doubles) as they are. kTimestamp: RFC 3339 strings, or integers taken as
 // microseconds since the epoch (as Parquet timestamps are read), as
