@@ -4,7 +4,9 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <unordered_map>
 
+#include "common/hash.h"
 #include "format/number.h"
 #include "index/group_directory.h"
 
@@ -156,6 +158,16 @@ class LayerBuilder {
                           [](const auto& a, const auto& b) { return a.first == b.first; }),
               ids.end());
 
+    // Rows copied from segments are decoded once every id is placed, in
+    // segment and ord order: a block of rows is decompressed once, not once
+    // per doc (a fold copies many docs of the folded layers).
+    struct PendingRow {
+      const SegmentReader* segment;
+      uint32_t ord;
+      TouchedGroup* group;
+      size_t doc;  // in group->docs
+    };
+    std::vector<PendingRow> pending;
     for (const auto& [id, decided] : ids) {
       const Served s = decided ? FromWindow(id) : FromCommitted(id);
       size_t below_layer = 0;
@@ -163,7 +175,7 @@ class LayerBuilder {
       if (!s.present) {
         if (!below) continue;
         const int64_t version = s.record ? s.version : below->version();
-        TouchedGroup& t = touched_[std::string(below->group())];
+        TouchedGroup& t = Touch(below->group());
         t.tombstones.push_back(
             SegmentTombstone{std::string(id), 0, version, TombstoneKind::kDeleted});
         t.removed.emplace_back(below_layer, below->ord);
@@ -181,16 +193,19 @@ class LayerBuilder {
         if (served == held) continue;
         row = std::move(served);
       }
-      if (!row) {
-        ASSIGN_OR_RETURN(row, s.RowOf());
+      TouchedGroup& t = Touch(s.group);
+      if (!row && s.copy) {
+        pending.push_back(PendingRow{s.copy->segment, s.copy->ord, &t, t.docs.size()});
+        row.emplace();
+      } else if (!row) {
+        row = s.record->Values();
       }
-      touched_[std::string(s.group)].docs.push_back(
-          SegmentDoc{std::string(id), 0, s.version, std::move(*row)});
+      t.docs.push_back(SegmentDoc{std::string(id), 0, s.version, std::move(*row)});
       if (!below) {
         ++stats_->live_change;
       } else {
         superseded_[below_layer].push_back(below->ord);
-        TouchedGroup& old_group = touched_[std::string(below->group())];
+        TouchedGroup& old_group = Touch(below->group());
         old_group.removed.emplace_back(below_layer, below->ord);
         if (below->group() != s.group) {
           old_group.tombstones.push_back(
@@ -198,6 +213,12 @@ class LayerBuilder {
           ++stats_->moved_docs;
         }
       }
+    }
+    std::sort(pending.begin(), pending.end(), [](const PendingRow& a, const PendingRow& b) {
+      return a.segment != b.segment ? a.segment < b.segment : a.ord < b.ord;
+    });
+    for (const PendingRow& p : pending) {
+      ASSIGN_OR_RETURN(p.group->docs[p.doc].row, p.segment->DocRow(p.ord));
     }
     return Status::OK();
   }
@@ -238,7 +259,7 @@ class LayerBuilder {
       ASSIGN_OR_RETURN(GroupRecord served, ServedRecord(key));
       ASSIGN_OR_RETURN(auto below, TopRecord(in_.below, key));
       const bool changed = below ? !SameRecord(served, *below) : served.has_record;
-      if (changed) touched_[std::string(key)].record = std::move(served);
+      if (changed) Touch(key).record = std::move(served);
     }
     return Status::OK();
   }
@@ -367,7 +388,12 @@ class LayerBuilder {
       s.kind = SegmentKind::kDelta;
       s.schema = schema_;
     }
-    for (auto& [key, t] : touched_) {  // sorted by key
+    std::vector<std::pair<std::string_view, TouchedGroup*>> by_key;
+    by_key.reserve(touched_.size());
+    for (auto& [key, t] : touched_) by_key.emplace_back(key, &t);
+    std::sort(by_key.begin(), by_key.end());
+    for (auto& [key, group] : by_key) {
+      TouchedGroup& t = *group;
       SegmentData& seg = out[ShardOfGroup(key, out.size())];
       const uint32_t ord = static_cast<uint32_t>(seg.groups.size());
       GroupRecord record;
@@ -408,7 +434,16 @@ class LayerBuilder {
   const LayerInput& in_;
   LayerStats* stats_;
   const SegmentSchema schema_;
-  std::map<std::string, TouchedGroup, std::less<>> touched_;
+  TouchedGroup& Touch(std::string_view key) {
+    auto it = touched_.find(key);
+    return it != touched_.end() ? it->second : touched_[std::string(key)];
+  }
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const { return Hash64(key); }
+  };
+  // By group key (entries stay where they are as others are added).
+  std::unordered_map<std::string, TouchedGroup, KeyHash, std::equal_to<>> touched_;
   // Per segment of `in_.below`, the ords of the copies the layer
   // supersedes (writes anew or tombstones), sorted once Docs() is done.
   std::vector<std::vector<uint32_t>> superseded_;
