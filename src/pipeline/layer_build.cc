@@ -329,10 +329,11 @@ class LayerBuilder {
       return std::move(*updated);
     }
     struct Member {
-      std::string_view id;
+      std::string_view id;                     // set when the order matters
       const SegmentReader* segment = nullptr;  // null: `row`
       uint32_t ord = 0;
       const Row* row = nullptr;
+      std::optional<Row> decoded;  // the stored row, for a column that is not numeric
     };
     std::vector<Member> members;
     for (size_t i = 0; i < in_.below.size(); ++i) {
@@ -350,36 +351,59 @@ class LayerBuilder {
           continue;
         }
         if (Hidden(l, ord)) continue;
-        members.push_back(Member{l.segment->DocId(ord), l.segment, ord, nullptr});
+        members.push_back(Member{{}, l.segment, ord, nullptr, std::nullopt});
       }
     }
-    for (const SegmentDoc& d : t.docs) members.push_back(Member{d.id, nullptr, 0, &d.row});
-    std::sort(members.begin(), members.end(),
-              [](const Member& a, const Member& b) { return a.id < b.id; });
+    for (const SegmentDoc& d : t.docs) {
+      members.push_back(Member{d.id, nullptr, 0, &d.row, std::nullopt});
+    }
     // Numbers from doc values where the column is numeric, else from the
     // stored row (decoded once per doc).
-    std::vector<std::optional<Row>> decoded(members.size());
-    for (size_t i = 0; i < members.size(); ++i) {
-      const Member& m = members[i];
+    for (Member& m : members) {
       if (!m.segment) continue;
       for (const Aggregate& a : config_.aggregates) {
         const size_t col = static_cast<size_t>(
             std::find(schema_.doc_columns.begin(), schema_.doc_columns.end(), a.column) -
             schema_.doc_columns.begin());
         if (a.function == "count" || col >= schema_.doc_columns.size()) continue;
-        if (!(m.segment->schema().doc_roles[col] & kRoleNumeric) && !decoded[i]) {
-          ASSIGN_OR_RETURN(decoded[i], m.segment->DocRow(m.ord));
+        if (!(m.segment->schema().doc_roles[col] & kRoleNumeric) && !m.decoded) {
+          ASSIGN_OR_RETURN(m.decoded, m.segment->DocRow(m.ord));
         }
       }
     }
-    return AggregateOver(config_, schema_.doc_columns, members.size(),
-                         [&](size_t i, size_t col) -> std::optional<double> {
-                           const Member& m = members[i];
-                           const Row* row = m.row ? m.row : decoded[i] ? &*decoded[i] : nullptr;
-                           if (row) return col < row->size() ? NumberOf((*row)[col]) : std::nullopt;
-                           const double v = m.segment->Numeric(col, m.ord);
-                           return std::isnan(v) ? std::nullopt : std::optional<double>(v);
-                         });
+    auto over_members = [&] {
+      return AggregateOver(config_, schema_.doc_columns, members.size(),
+                           [&](size_t i, size_t col) -> std::optional<double> {
+                             const Member& m = members[i];
+                             const Row* row = m.row ? m.row : m.decoded ? &*m.decoded : nullptr;
+                             if (row) {
+                               return col < row->size() ? NumberOf((*row)[col]) : std::nullopt;
+                             }
+                             const double v = m.segment->Numeric(col, m.ord);
+                             return std::isnan(v) ? std::nullopt : std::optional<double>(v);
+                           });
+    };
+    auto sort_by_id = [&] {
+      for (Member& m : members) {
+        if (m.segment) m.id = m.segment->DocId(m.ord);
+      }
+      std::sort(members.begin(), members.end(),
+                [](const Member& a, const Member& b) { return a.id < b.id; });
+    };
+    // A sum adds the docs in id order, as a build does: its rounding depends
+    // on the order. So does which zero a minimum or a maximum keeps when both
+    // 0 and -0 hold it. Other counts, minima and maxima do not.
+    bool by_id = false;
+    for (const Aggregate& a : config_.aggregates) {
+      by_id = by_id || a.function == "sum" || a.function == "avg";
+    }
+    if (by_id) sort_by_id();
+    std::vector<double> out = over_members();
+    if (!by_id && std::find(out.begin(), out.end(), 0.0) != out.end()) {
+      sort_by_id();
+      out = over_members();
+    }
+    return out;
   }
 
   Result<std::vector<SegmentData>> Assemble(int shards) {
