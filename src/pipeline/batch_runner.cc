@@ -581,15 +581,13 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   }
   const bool by_id = delta_format >= 5;
   // The newest records: in a running loop, the previous batch's plus the
-  // files added after its files. Whole-group deltas (format 4) still read
-  // the previous batch's doc records (ChangedGroups): copied, not taken.
+  // files added after its files. Copied, not taken: the chain must stay
+  // whole until DecideChain has used it, and a batch that fails before then
+  // leaves it to the next.
   NewestRecords newest_docs, newest_groups;
   if (chain_) {
-    newest_docs = ReduceNewestFrom(
-        by_id ? std::move(chain_->newest_docs) : NewestRecords(chain_->newest_docs),
-        chain_->doc_files, doc_files);
-    newest_groups =
-        ReduceNewestFrom(std::move(chain_->newest_groups), chain_->group_files, group_files);
+    newest_docs = ReduceNewestFrom(chain_->newest_docs, chain_->doc_files, doc_files);
+    newest_groups = ReduceNewestFrom(chain_->newest_groups, chain_->group_files, group_files);
   } else {
     newest_docs = ReduceNewest(doc_files);
     newest_groups = ReduceNewest(group_files);

@@ -257,6 +257,38 @@ TEST(RecordsTest, NewestWinsAndLaterPositionBreaksTies) {
   EXPECT_EQ(n.Find("b")->Values()[4].s, "b-new");   // a newer version wins wherever it is
 }
 
+TEST(RecordsTest, ReducingTheAddedFilesOnlyGivesTheWholeWindowsNewest) {
+  auto file = [](std::vector<KeyedRecord> records) {
+    auto f = std::make_shared<ParsedFile>();
+    f->reduced = std::move(records);
+    return std::shared_ptr<const ParsedFile>(f);
+  };
+  const auto f1 = file({Doc("a", "g", 5, "a1", 1), Doc("b", "g", 7, "b1", 1)});
+  const auto f2 = file({Doc("a", "g", 5, "a2", 1), Doc("c", "g", 3, "c2", 1)});
+  const auto f3 =
+      file({Doc("b", "g", 6, "b3", 1), Doc("c", "g", 3, "c3", 1), Doc("d", "g", 1, "d3", 1)});
+  const auto late = file({Doc("a", "g", 9, "a-late", 1)});
+  auto same = [](const NewestRecords& x, const NewestRecords& y) {
+    if (x.size() != y.size()) return false;
+    for (const KeyedRecord* r : x) {
+      if (y.Find(r->id) != r) return false;
+    }
+    return true;
+  };
+  const std::vector<std::shared_ptr<const ParsedFile>> earlier = {f1, f2};
+  const std::vector<std::shared_ptr<const ParsedFile>> added = {f1, f2, f3};
+  const NewestRecords from = ReduceNewestFrom(ReduceNewest(earlier), earlier, added);
+  EXPECT_TRUE(same(from, ReduceNewest(added)));
+  EXPECT_EQ(from.Find("b")->Values()[4].s, "b1");  // an older version in an added file loses
+  EXPECT_EQ(from.Find("c")->Values()[4].s, "c3");  // a tie: the added file wins
+  // A late file sorts before the earlier window's last file: everything is
+  // reduced again (the earlier reduction, empty here, is not used).
+  const std::vector<std::shared_ptr<const ParsedFile>> with_late = {f1, late, f2, f3};
+  const NewestRecords again = ReduceNewestFrom(NewestRecords(), earlier, with_late);
+  EXPECT_TRUE(same(again, ReduceNewest(with_late)));
+  EXPECT_EQ(again.Find("a")->Values()[4].s, "a-late");
+}
+
 TEST(RecordsTest, VersionFormatsAreNotMixed) {
   using F = ColumnRoles::VersionFormat;
   EXPECT_EQ(*VersionOf(Value::Int64(42), F::kInteger), 42);
