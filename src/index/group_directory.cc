@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "common/parallel.h"
+
 namespace freshet {
 namespace {
 
@@ -64,15 +66,19 @@ Result<std::unique_ptr<GroupDirectory>> GroupDirectory::Build(
     dir->hidden_docs_[i].assign(dir->segments_[i]->num_docs(), false);
     dir->superseded_[i].assign(dir->segments_[i]->num_groups(), false);
   }
-  // Upper segments in serving order: a later one is of the same or a
-  // higher layer, so the last entry assigned to a record is the highest.
+  // What each upper segment supersedes of each lower one: the pairs are
+  // independent, so the ones not cached are computed on every core.
+  struct Pair {
+    size_t upper, lower;
+    std::shared_ptr<const Supersession> supersession;
+  };
+  std::vector<Pair> pairs;
   for (size_t u = 0; u < n; ++u) {
     const SegmentReader& upper = *dir->segments_[u];
-    const bool by_id = upper.SupersedesDocsById();
     for (size_t i = 0; i < n; ++i) {
       if (layers[i] >= layers[u]) continue;
       const SegmentReader& lower = *dir->segments_[i];
-      if (by_id && !lower.HasGroupSpace()) {
+      if (upper.SupersedesDocsById() && !lower.HasGroupSpace()) {
         return Status::NotSupported(fmt::format(
             "manifest '{}': segment '{}' (format {}) supersedes docs by id, but lies over "
             "segment '{}' of format {}, whose docs hold their group's fields in their own "
@@ -80,29 +86,41 @@ Result<std::unique_ptr<GroupDirectory>> GroupDirectory::Build(
             manifest_key, upper.name(), upper.format_version(), lower.name(),
             lower.format_version()));
       }
-      std::vector<bool>& hidden = dir->hidden_docs_[i];
-      std::vector<RecordLocation>& records = dir->records_[i];
-      std::shared_ptr<const Supersession> s =
-          cache ? cache->Get(upper, lower)
-                : std::make_shared<const Supersession>(Compute(upper, lower));
-      for (const auto& [g, gu] : s->groups) {
-        dir->superseded_[i][g] = true;
-        if (!by_id) {
-          // The group's docs here are all superseded: its record serves none.
-          const uint32_t first = lower.GroupFirstDoc(g);
-          std::fill(hidden.begin() + first, hidden.begin() + first + lower.GroupDocCount(g), true);
-          continue;
-        }
-        if (records.empty()) {
-          records.resize(lower.num_groups());
-          for (uint32_t k = 0; k < lower.num_groups(); ++k) {
-            records[k] = RecordLocation{static_cast<uint32_t>(i), k};
-          }
-        }
-        records[g] = RecordLocation{static_cast<uint32_t>(u), gu};
-      }
-      for (uint32_t ord : s->docs) hidden[ord] = true;
+      pairs.push_back(Pair{u, i, nullptr});
     }
+  }
+  ParallelFor(pairs.size(), DefaultThreads(), [&](size_t p) {
+    const SegmentReader& upper = *dir->segments_[pairs[p].upper];
+    const SegmentReader& lower = *dir->segments_[pairs[p].lower];
+    pairs[p].supersession = cache ? cache->Get(upper, lower)
+                                  : std::make_shared<const Supersession>(Compute(upper, lower));
+  });
+  // Applied with upper segments in serving order: a later one is of the
+  // same or a higher layer, so the last entry assigned to a record is the
+  // highest.
+  for (const Pair& p : pairs) {
+    const size_t u = p.upper, i = p.lower;
+    const SegmentReader& lower = *dir->segments_[i];
+    const bool by_id = dir->segments_[u]->SupersedesDocsById();
+    std::vector<bool>& hidden = dir->hidden_docs_[i];
+    std::vector<RecordLocation>& records = dir->records_[i];
+    for (const auto& [g, gu] : p.supersession->groups) {
+      dir->superseded_[i][g] = true;
+      if (!by_id) {
+        // The group's docs here are all superseded: its record serves none.
+        const uint32_t first = lower.GroupFirstDoc(g);
+        std::fill(hidden.begin() + first, hidden.begin() + first + lower.GroupDocCount(g), true);
+        continue;
+      }
+      if (records.empty()) {
+        records.resize(lower.num_groups());
+        for (uint32_t k = 0; k < lower.num_groups(); ++k) {
+          records[k] = RecordLocation{static_cast<uint32_t>(i), k};
+        }
+      }
+      records[g] = RecordLocation{static_cast<uint32_t>(u), gu};
+    }
+    for (uint32_t ord : p.supersession->docs) hidden[ord] = true;
   }
   dir->imports_by_record_.resize(n);
   for (size_t i = 0; i < n; ++i) {

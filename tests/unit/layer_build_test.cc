@@ -114,13 +114,16 @@ class Output {
   std::shared_ptr<IndexView> Open(const Manifest& m) {
     const std::string key = fmt::format("manifests/{}.json", n_++);
     EXPECT_TRUE(store_->Put(key, SerializeManifest(m)).ok());
-    auto view = IndexView::OpenManifest(*store_, key, nullptr);
+    // One cache for every generation, as a runner has: each opens with the
+    // supersessions of the segments it shares with earlier ones.
+    auto view = IndexView::OpenManifest(*store_, key, &cache_);
     EXPECT_TRUE(view.ok()) << view.status().ToString();
     return view.ok() ? *view : nullptr;
   }
 
  private:
   std::unique_ptr<ObjectStore> store_ = NewMemoryStore();
+  SegmentCache cache_{nullptr};
   int n_ = 0;
 };
 
