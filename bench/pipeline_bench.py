@@ -414,7 +414,13 @@ def main():
               f"{x['files_read']}, cached {x['files_cached']}, {x['docs']} docs written, {x['groups']} groups; "
               f"{x['ads_in_partition']} ads in the new partition: {x['docs'] / max(x['ads_in_partition'], 1):.2f} "
               f"written per ad, target <= 2)  phases s {fmt_phases(x['phases_s'])}")
-    print(f"steady median       {percentile([x['seconds'] for x in steady], 0.5):8.2f} s        (target <= 0.5 s)")
+    print(f"steady median       {percentile([x['seconds'] for x in steady], 0.5):8.2f} s        (target <= 0.5 s; "
+          f"mean {sum(x['seconds'] for x in steady) / len(steady):.2f} s, max {max(x['seconds'] for x in steady):.2f} s)")
+    # Folds (a batch finding pipeline.delta_layers layers rewrites the top
+    # ones) make some batches write more: the mean counts them.
+    per_ad = [x["docs"] / max(x["ads_in_partition"], 1) for x in steady]
+    print(f"docs written per ad {percentile(per_ad, 0.5):8.2f} median, {sum(per_ad) / len(per_ad):.2f} mean over "
+          f"{len(steady)} batches (target <= 2)")
     print(f"peak RSS (runner)   {m.peak_rss_mib:8.0f} MiB")
     if args.restart:
         r = restart_batch(f)
