@@ -607,9 +607,9 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
                                    changed_ids.docs.size())
                         : 0;
     LayerStats stats;
-    ASSIGN_OR_RETURN(segments,
-                     BuildLayerOver(config_, *committed, layer, newest_docs, newest_groups,
-                                    incremental ? &changed_ids : nullptr, config_.shards, &stats));
+    ASSIGN_OR_RETURN(segments, BuildLayerOver(config_, *committed, layer, newest_docs,
+                                              newest_groups, incremental ? &changed_ids : nullptr,
+                                              config_.shards, &stats, segments_.supersessions()));
     rec.docs = stats.docs;
     rec.groups = stats.groups;
     rec.deleted_docs = stats.deleted_docs;

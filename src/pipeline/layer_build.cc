@@ -505,7 +505,8 @@ Result<std::vector<SegmentData>> BuildLayerOver(const PipelineConfig& config, co
                                                 uint32_t fold_from, const NewestRecords& docs,
                                                 const NewestRecords& groups,
                                                 const ChangedIds* changed, int shards,
-                                                LayerStats* stats) {
+                                                LayerStats* stats,
+                                                SupersessionCache* supersessions) {
   LayerInput in;
   for (const auto& s : view.base()) in.base.push_back(s.get());
   in.docs = &docs;
@@ -531,7 +532,8 @@ Result<std::vector<SegmentData>> BuildLayerOver(const PipelineConfig& config, co
     return BuildChangedLayer(config, in, shards, stats);
   }
   // What the kept layers supersede of one another, without the folded ones.
-  ASSIGN_OR_RETURN(auto below, GroupDirectory::Build(kept, layers, view.manifest_key()));
+  ASSIGN_OR_RETURN(auto below,
+                   GroupDirectory::Build(kept, layers, view.manifest_key(), supersessions));
   for (size_t i = 0; i < below->size(); ++i) {
     in.below.push_back(LowerSegment{&below->segment(i), &below->HiddenDocs(i)});
   }

@@ -90,12 +90,15 @@ Result<std::vector<SegmentData>> BuildChangedLayer(const PipelineConfig& config,
 // delta layers from `fold_from` up (none when fold_from is the number of
 // its layers): it lies over the base and the layers below `fold_from`. With
 // `changed` null, the window decides every id: fold_from 0 then gives the
-// whole-window layer over the base alone.
+// whole-window layer over the base alone. A fold takes what the kept
+// layers supersede of one another from `supersessions` when given (a
+// runner's segment cache holds them: they were served together).
 Result<std::vector<SegmentData>> BuildLayerOver(const PipelineConfig& config, const IndexView& view,
                                                 uint32_t fold_from, const NewestRecords& docs,
                                                 const NewestRecords& groups,
                                                 const ChangedIds* changed, int shards,
-                                                LayerStats* stats);
+                                                LayerStats* stats,
+                                                SupersessionCache* supersessions = nullptr);
 
 // The first layer of `m`'s delta that a batch's layer replaces: none
 // (m.DeltaLayers()) while the delta has fewer than `max_layers` layers;

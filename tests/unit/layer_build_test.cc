@@ -111,6 +111,7 @@ class Output {
                       static_cast<uint32_t>(data.docs.size()),
                       static_cast<uint32_t>(data.groups.size())};
   }
+  SupersessionCache* supersessions() { return cache_.supersessions(); }
   std::shared_ptr<IndexView> Open(const Manifest& m) {
     const std::string key = fmt::format("manifests/{}.json", n_++);
     EXPECT_TRUE(store_->Put(key, SerializeManifest(m)).ok());
@@ -228,8 +229,9 @@ void CheckLayersAgainstWholeWindow(const PipelineConfig& config, int64_t* update
       const Manifest previous = committed->manifest();  // a copy: `committed` is replaced below
       const uint32_t from = whole_window ? 0 : FoldFrom(previous, 3, ids.docs.size());
       LayerStats stats;
-      auto layer = BuildLayerOver(config, *committed, from, docs, items,
-                                  whole_window ? nullptr : &ids, shards, &stats);
+      auto layer =
+          BuildLayerOver(config, *committed, from, docs, items, whole_window ? nullptr : &ids,
+                         shards, &stats, out.supersessions());
       ASSERT_TRUE(layer.ok()) << layer.status().ToString();
       Manifest next = m;
       next.has_delta = true;
