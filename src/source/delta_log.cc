@@ -434,8 +434,8 @@ Status CheckDeltaReadable(std::string_view table, const DeltaProtocol& protocol,
                           const DeltaMetadata& metadata) {
   auto refuse = [&](std::string_view what) {
     return Status::NotSupported(
-        fmt::format("Delta table {}: needs the reader feature {}, which freshet does not "
-                    "implement (the table is not read)",
+        fmt::format("Delta table {}: needs what freshet does not implement: reader feature "
+                    "{} (the table is not read)",
                     table, what));
   };
   if (protocol.min_reader_version < 1 || protocol.min_reader_version > 3) {
@@ -444,10 +444,13 @@ Status CheckDeltaReadable(std::string_view table, const DeltaProtocol& protocol,
         protocol.min_reader_version));
   }
   if (protocol.min_reader_version == 3) {
+    std::string missing;
     for (const std::string& f : protocol.reader_features) {
       const auto& ok = DeltaReaderFeatures();
-      if (std::find(ok.begin(), ok.end(), f) == ok.end()) return refuse(f);
+      if (std::find(ok.begin(), ok.end(), f) != ok.end()) continue;
+      missing += (missing.empty() ? "" : ", ") + f;
     }
+    if (!missing.empty()) return refuse(missing);
   }
   auto mode = metadata.configuration.find("delta.columnMapping.mode");
   if (mode != metadata.configuration.end() && mode->second != "none") {

@@ -1,0 +1,230 @@
+"""Delta Lake tables as sources (source.format = "delta"): tables written by
+delta-rs (the `deltalake` package), discovered from their transaction log,
+checked against the independent oracle.
+
+The workload is generated as Parquet partition folders (`freshet gen`), then
+appended to one table per stream, one commit per partition, partitioned by
+string columns dt, hour and minute (the layout's folders). The oracle reads
+what delta-rs says each table holds (written out as JSON Lines partition
+folders), never freshet's reading of the log."""
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import PERIOD_S, START_S, clock_after
+from test_oracle import CUT_S, check_against_oracle, watermark_s
+
+deltalake = pytest.importorskip("deltalake", reason="pip install -r requirements-test.txt")
+from deltalake import DeltaTable, write_deltalake  # noqa: E402
+
+STREAMS = ("ads", "items")
+PARTITION_COLUMNS = ["dt", "hour", "minute"]
+
+
+def partition_folder(t):
+    d = dt.datetime.fromtimestamp(t, dt.timezone.utc)
+    return f"dt={d:%Y-%m-%d}", f"hour={d:%H}", f"minute={d:%M}"
+
+
+def table_path(ws, stream):
+    return ws.path / "tables" / stream
+
+
+def append_partitions(ws, first, count, pieces=1):
+    """Appends generated partitions first .. first + count - 1 (Parquet, under
+    data/) to the tables, `pieces` commits per partition and stream (each a
+    share of its rows)."""
+    for stream in STREAMS:
+        for i in range(first, first + count):
+            folders = partition_folder(START_S + i * PERIOD_S)
+            files = sorted((ws.path / "data" / stream).joinpath(*folders).glob("*.parquet"))
+            if not files:
+                continue
+            table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+            for name, folder in zip(PARTITION_COLUMNS, folders):
+                value = folder.split("=", 1)[1]
+                table = table.append_column(name, pa.array([value] * table.num_rows, pa.string()))
+            step = -(-table.num_rows // pieces)
+            for start in range(0, table.num_rows, step):
+                write_deltalake(table_path(ws, stream), table.slice(start, step),
+                                partition_by=PARTITION_COLUMNS, mode="append")
+
+
+def setup(ws, partitions, written, pieces=1):
+    """Config, generated data (all `partitions`), base, and the first
+    `written` partitions in the tables (`pieces` commits each)."""
+    ws.write_config(fmt="parquet")
+    text = ws.config.read_text()
+    text = text.replace('format = "parquet"', 'format = "delta"')
+    text = text.replace('url = "data/ads"', 'url = "tables/ads"')
+    text = text.replace('url = "data/items"', 'url = "tables/items"')
+    ws.config.write_text(text)
+    ws.gen(partitions, 11, fmt="parquet")
+    ws.gen(partitions, 11, fmt="jsonl", out=ws.path / "oracle-snapshot")
+    append_partitions(ws, 0, written, pieces)
+    ws.cli("build-full")
+
+
+def oracle_data(ws):
+    """The oracle's input folder: the snapshot as generated, and each table's
+    rows as delta-rs reads them, written as JSON Lines partition folders."""
+    out = ws.path / "oracle-data"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(ws.path / "oracle-snapshot" / "snapshot", out / "snapshot")
+    for stream in STREAMS:
+        rows = DeltaTable(table_path(ws, stream)).to_pyarrow_table().to_pylist()
+        for row in rows:
+            folder = out / stream / "/".join(f"{c}={row.pop(c)}" for c in PARTITION_COLUMNS)
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(folder / "part-0.jsonl", "a") as f:
+                f.write(json.dumps({k: v for k, v in row.items() if v is not None}) + "\n")
+    return out
+
+
+def last_version(ws, stream):
+    return DeltaTable(table_path(ws, stream)).version()
+
+
+def run_through(ws, partitions):
+    """Runs a batch once `partitions` partitions are ready; checks that it
+    published the newest against the oracle and recorded the tables'
+    versions. Returns the status."""
+    ws.cli("run", "--once", clock=clock_after(partitions))
+    target = CUT_S + (partitions - 1) * PERIOD_S
+    assert watermark_s(ws) == target
+    check_against_oracle(ws, target, data_dir=oracle_data(ws))
+    st = ws.status(clock=clock_after(partitions))
+    assert st["source_version"] == last_version(ws, "ads")
+    assert st["group_source_version"] == last_version(ws, "items")
+    return st
+
+
+def test_appends_over_several_commits_match_the_oracle_and_record_the_versions(ws):
+    setup(ws, partitions=6, written=4)
+    assert run_through(ws, 4)["source_version"] == 3
+    # Two more partitions arrive as two more commits per table.
+    append_partitions(ws, 4, 2)
+    st = run_through(ws, 6)
+    assert st["source_version"] == 5
+    # The batch log says which versions each batch read.
+    assert [b.get("source_version") for b in st["batches"] if b["kind"] == "delta"] == [5, 3]
+
+
+def test_optimize_vacuum_and_a_checkpoint_do_not_change_what_is_published(ws):
+    setup(ws, partitions=6, written=6, pieces=3)
+    ws.cli("run", "--once")
+    before, _ = ws.all_docs()
+    for stream in STREAMS:
+        table = DeltaTable(table_path(ws, stream))
+        # OPTIMIZE folds each partition's three files into one (remove + add,
+        # dataChange = false).
+        metrics = table.optimize.compact()
+        assert metrics["numFilesRemoved"] > metrics["numFilesAdded"] > 0, metrics
+        table.create_checkpoint()
+        # VACUUM deletes the files OPTIMIZE removed.
+        table.vacuum(retention_hours=0, enforce_retention_duration=False, dry_run=False)
+    ads_log = table_path(ws, "ads") / "_delta_log"
+    assert list(ads_log.glob("*.checkpoint.parquet"))
+    version = ws.status()["manifest_version"]
+    ws.cli("run", "--once")
+    # Republished from the files OPTIMIZE wrote (those it replaced are gone),
+    # with the same docs.
+    assert ws.status()["manifest_version"] == version + 1
+    after, _ = ws.all_docs()
+    assert after == before
+    check_against_oracle(ws, CUT_S + 5 * PERIOD_S, data_dir=oracle_data(ws))
+    assert ws.status()["source_version"] == last_version(ws, "ads")
+
+
+def test_an_overwrite_replaces_the_records_of_the_window(ws):
+    setup(ws, partitions=4, written=4)
+    ws.cli("run", "--once")
+    # Overwrite the ads table with its first partition only: the records of
+    # the other partitions' files no longer count.
+    folders = partition_folder(START_S)
+    first = DeltaTable(table_path(ws, "ads")).to_pyarrow_table(
+        filters=[(c, "=", f.split("=", 1)[1]) for c, f in zip(PARTITION_COLUMNS, folders)])
+    assert first.num_rows > 0
+    write_deltalake(table_path(ws, "ads"), first, partition_by=PARTITION_COLUMNS,
+                    mode="overwrite")
+    ws.cli("run", "--once")
+    expected = check_against_oracle(ws, CUT_S + 3 * PERIOD_S, data_dir=oracle_data(ws))
+    assert expected
+    assert ws.status()["source_version"] == last_version(ws, "ads")
+
+
+def committed(ws):
+    st = ws.status()
+    return st["manifest_key"], ws.all_docs()[0]
+
+
+def failed_run(ws, clock=None):
+    p = ws.cli("run", "--once", check=False, clock=clock)
+    assert p.returncode != 0, p.stdout
+    return p.stderr
+
+
+def test_a_table_needing_deletion_vectors_is_refused_by_name(ws):
+    setup(ws, partitions=3, written=3)
+    ws.cli("run", "--once")
+    published = committed(ws)
+    DeltaTable(table_path(ws, "ads")).alter.set_table_properties(
+        {"delta.enableDeletionVectors": "true"})
+    protocol = DeltaTable(table_path(ws, "ads")).protocol()
+    assert "deletionVectors" in (protocol.reader_features or []), protocol
+    err = failed_run(ws)
+    assert "deletionVectors" in err, err
+    assert "not read" in err, err
+    assert committed(ws) == published
+
+
+def test_a_table_with_column_mapping_is_refused_by_name(ws):
+    setup(ws, partitions=3, written=3)
+    ws.cli("run", "--once")
+    published = committed(ws)
+    # A commit by a writer that maps column names to physical ones.
+    log = table_path(ws, "ads") / "_delta_log"
+    metadata = next(json.loads(line) for line in (log / f"{0:020d}.json").read_text().splitlines()
+                    if '"metaData"' in line)
+    metadata["metaData"]["configuration"]["delta.columnMapping.mode"] = "name"
+    version = last_version(ws, "ads") + 1
+    (log / f"{version:020d}.json").write_text(
+        json.dumps({"protocol": {"minReaderVersion": 2, "minWriterVersion": 5}}) + "\n" +
+        json.dumps(metadata) + "\n")
+    err = failed_run(ws)
+    assert "columnMapping" in err, err
+    assert committed(ws) == published
+
+
+def test_a_damaged_commit_stops_the_batch_naming_the_file_and_nothing_published_is_lost(ws):
+    setup(ws, partitions=4, written=3)
+    ws.cli("run", "--once", clock=clock_after(3))
+    published = committed(ws)
+    log = table_path(ws, "ads") / "_delta_log"
+    version = last_version(ws, "ads") + 1
+    good = json.dumps({"commitInfo": {"operation": "WRITE"}})
+    damaged = log / f"{version:020d}.json"
+    damaged.write_text(good + "\n" + '{"add": {"path": "x.parquet", "size": \n')
+    err = failed_run(ws, clock=clock_after(3))
+    assert damaged.name in err, err
+    assert f"line 2 (byte offset {len(good) + 1})" in err, err
+    assert committed(ws) == published
+    # Once the commit is whole, the next partitions are published.
+    damaged.write_text(good + "\n")
+    append_partitions(ws, 3, 1)
+    ws.cli("run", "--once", clock=clock_after(4))
+    assert ws.status()["source_version"] == version + 1
+    check_against_oracle(ws, CUT_S + 3 * PERIOD_S, data_dir=oracle_data(ws))
+
+
+def test_a_folder_that_is_not_a_delta_table_is_a_clear_error(ws):
+    setup(ws, partitions=2, written=2)
+    shutil.rmtree(table_path(ws, "ads") / "_delta_log")
+    err = failed_run(ws)
+    assert "not a Delta table" in err, err
+    assert str(Path("tables") / "ads") in err, err
