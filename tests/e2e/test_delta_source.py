@@ -165,7 +165,7 @@ def committed(ws):
 
 def failed_run(ws, clock=None):
     p = ws.cli("run", "--once", check=False, clock=clock)
-    assert p.returncode != 0, p.stdout
+    assert p.returncode == 1, (p.returncode, p.stderr)
     return p.stderr
 
 
