@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import PERIOD_S, START_S, clock_after
+from conftest import PERIOD_S, S3_BUCKET, START_S, clock_after, requires_s3, s3_client, s3_url
 from test_oracle import CUT_S, check_against_oracle, watermark_s
 
 deltalake = pytest.importorskip("deltalake", reason="pip install -r requirements-test.txt")
@@ -228,3 +228,31 @@ def test_a_folder_that_is_not_a_delta_table_is_a_clear_error(ws):
     err = failed_run(ws)
     assert "not a Delta table" in err, err
     assert str(Path("tables") / "ads") in err, err
+
+
+def upload_tables(ws, prefix):
+    """Copies the tables' new objects into the bucket under `prefix`: data
+    files first, then the log in version order, as a writer commits."""
+    client = s3_client()
+    for stream in STREAMS:
+        root = table_path(ws, stream)
+        files = sorted(p for p in root.rglob("*") if p.is_file())
+        for p in sorted(files, key=lambda p: ("_delta_log" in p.parts, str(p))):
+            key = f"{prefix}/tables/{stream}/{p.relative_to(root)}"
+            client.upload_file(str(p), S3_BUCKET, key)
+
+
+@requires_s3
+def test_tables_in_the_bucket_are_read_through_their_log(ws, s3_prefix):
+    setup(ws, partitions=6, written=4, pieces=2)
+    text = ws.config.read_text()
+    for stream in STREAMS:
+        text = text.replace(f'url = "tables/{stream}"',
+                            f'url = "{s3_url(s3_prefix + "/tables/" + stream)}"')
+    ws.config.write_text(text)
+    upload_tables(ws, s3_prefix)
+    assert run_through(ws, 4)["source_version"] == 7
+    append_partitions(ws, 4, 2, pieces=2)
+    DeltaTable(table_path(ws, "ads")).create_checkpoint()
+    upload_tables(ws, s3_prefix)
+    assert run_through(ws, 6)["source_version"] == 11
