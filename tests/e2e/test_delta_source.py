@@ -1,93 +1,30 @@
 """Delta Lake tables as sources (source.format = "delta"): tables written by
-delta-rs (the `deltalake` package), discovered from their transaction log,
-checked against the independent oracle.
-
-The workload is generated as Parquet partition folders (`freshet gen`), then
-appended to one table per stream, one commit per partition, partitioned by
-string columns dt, hour and minute (the layout's folders). The oracle reads
-what delta-rs says each table holds (written out as JSON Lines partition
-folders), never freshet's reading of the log."""
-import datetime as dt
+delta-rs (the `deltalake` package, see delta_tables.py), discovered from
+their transaction log, checked against the independent oracle."""
 import json
 import shutil
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from conftest import PERIOD_S, S3_BUCKET, START_S, clock_after, requires_s3, s3_client, s3_url
 from test_oracle import CUT_S, check_against_oracle, watermark_s
 
-deltalake = pytest.importorskip("deltalake", reason="pip install -r requirements-test.txt")
+pytest.importorskip("deltalake", reason="pip install -r requirements-test.txt")
 from deltalake import DeltaTable, write_deltalake  # noqa: E402
 
-STREAMS = ("ads", "items")
-PARTITION_COLUMNS = ["dt", "hour", "minute"]
-
-
-def partition_folder(t):
-    d = dt.datetime.fromtimestamp(t, dt.timezone.utc)
-    return f"dt={d:%Y-%m-%d}", f"hour={d:%H}", f"minute={d:%M}"
-
-
-def table_path(ws, stream):
-    return ws.path / "tables" / stream
-
-
-def append_partitions(ws, first, count, pieces=1):
-    """Appends generated partitions first .. first + count - 1 (Parquet, under
-    data/) to the tables, `pieces` commits per partition and stream (each a
-    share of its rows)."""
-    for stream in STREAMS:
-        for i in range(first, first + count):
-            folders = partition_folder(START_S + i * PERIOD_S)
-            files = sorted((ws.path / "data" / stream).joinpath(*folders).glob("*.parquet"))
-            if not files:
-                continue
-            table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
-            for name, folder in zip(PARTITION_COLUMNS, folders):
-                value = folder.split("=", 1)[1]
-                table = table.append_column(name, pa.array([value] * table.num_rows, pa.string()))
-            step = -(-table.num_rows // pieces)
-            for start in range(0, table.num_rows, step):
-                write_deltalake(table_path(ws, stream), table.slice(start, step),
-                                partition_by=PARTITION_COLUMNS, mode="append")
+from delta_tables import (PARTITION_COLUMNS, STREAMS, append_partitions, generate,  # noqa: E402
+                          last_version, oracle_data, partition_folder, table_path,
+                          write_delta_config)
 
 
 def setup(ws, partitions, written, pieces=1):
     """Config, generated data (all `partitions`), base, and the first
     `written` partitions in the tables (`pieces` commits each)."""
-    ws.write_config(fmt="parquet")
-    text = ws.config.read_text()
-    text = text.replace('format = "parquet"', 'format = "delta"')
-    text = text.replace('url = "data/ads"', 'url = "tables/ads"')
-    text = text.replace('url = "data/items"', 'url = "tables/items"')
-    ws.config.write_text(text)
-    ws.gen(partitions, 11, fmt="parquet")
-    ws.gen(partitions, 11, fmt="jsonl", out=ws.path / "oracle-snapshot")
+    write_delta_config(ws)
+    generate(ws, partitions, 11)
     append_partitions(ws, 0, written, pieces)
     ws.cli("build-full")
-
-
-def oracle_data(ws):
-    """The oracle's input folder: the snapshot as generated, and each table's
-    rows as delta-rs reads them, written as JSON Lines partition folders."""
-    out = ws.path / "oracle-data"
-    shutil.rmtree(out, ignore_errors=True)
-    shutil.copytree(ws.path / "oracle-snapshot" / "snapshot", out / "snapshot")
-    for stream in STREAMS:
-        rows = DeltaTable(table_path(ws, stream)).to_pyarrow_table().to_pylist()
-        for row in rows:
-            folder = out / stream / "/".join(f"{c}={row.pop(c)}" for c in PARTITION_COLUMNS)
-            folder.mkdir(parents=True, exist_ok=True)
-            with open(folder / "part-0.jsonl", "a") as f:
-                f.write(json.dumps({k: v for k, v in row.items() if v is not None}) + "\n")
-    return out
-
-
-def last_version(ws, stream):
-    return DeltaTable(table_path(ws, stream)).version()
 
 
 def run_through(ws, partitions):
