@@ -70,7 +70,12 @@ Discovery DiscoverDeltaPartitions(const DeltaSnapshot& table, const SourceSpec& 
   for (const auto& [path, f] : table.files) {
     std::string key;
     std::string problem;
-    for (const std::string& column : columns) {
+    if (path.find("://") != std::string::npos || path.starts_with('/')) {
+      // A shallow clone's files live outside the table's root.
+      problem = "an absolute path (a file outside the table's root) is not read";
+    }
+    for (size_t i = 0; i < columns.size() && problem.empty(); ++i) {
+      const std::string& column = columns[i];
       auto it = f.partition_values.find(column);
       if (it == f.partition_values.end() || !it->second) {
         problem = fmt::format("partition column '{}' has no value", column);

@@ -224,6 +224,7 @@ TEST_F(DeltaLogTest, PartitionsComeFromThePartitionValuesParsedWithTheLayout) {
   Commit(0, {std::string(kProtocol), std::string(kMetadata),
              // The path does not say the partition: the values do.
              Add("x/a.parquet", "00"), Add("x/b.parquet", "05"), Add("x/c.parquet", "07"),
+             Add("s3://elsewhere/y.parquet", "00"),
              R"({"add":{"path":"x/d.parquet","partitionValues":{"dt":"2026-05-04","hour":"10",)"
              R"("minute":null},"size":1,"modificationTime":1,"dataChange":true}})"});
   auto s = LoadDeltaSnapshot(store_, nullptr);
@@ -239,12 +240,14 @@ TEST_F(DeltaLogTest, PartitionsComeFromThePartitionValuesParsedWithTheLayout) {
   ASSERT_EQ(d.partitions.at(ten).files.size(), 1u);
   EXPECT_EQ(d.partitions.at(ten).files[0].key, "x/a.parquet");
   EXPECT_EQ(d.partitions.at(ten).files[0].size, 10u);
-  // 10:07 is not aligned to the period; d has a null partition value.
+  // y is outside the table's root (a shallow clone's); 10:07 is not aligned
+  // to the period; d has a null partition value.
   Discovery all = DiscoverDeltaPartitions(*s, spec, ten, ten + kMicrosPerHour);
   EXPECT_EQ(all.partitions.size(), 2u);
-  ASSERT_EQ(all.rejected.size(), 2u);
-  EXPECT_NE(all.rejected[0].find("x/c.parquet"), std::string::npos) << all.rejected[0];
-  EXPECT_NE(all.rejected[1].find("'minute' has no value"), std::string::npos) << all.rejected[1];
+  ASSERT_EQ(all.rejected.size(), 3u);
+  EXPECT_NE(all.rejected[0].find("absolute path"), std::string::npos) << all.rejected[0];
+  EXPECT_NE(all.rejected[1].find("x/c.parquet"), std::string::npos) << all.rejected[1];
+  EXPECT_NE(all.rejected[2].find("'minute' has no value"), std::string::npos) << all.rejected[2];
 }
 
 std::string GoldenDelta(std::string_view table) {
