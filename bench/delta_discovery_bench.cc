@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   for (int r = 0; r < repeat; ++r) {
     auto store = OrFail(ObjectStore::Open(table));
     auto start = Timer::now();
-    snapshot = OrFail(LoadDeltaSnapshot(*store, nullptr));
+    snapshot = OrFail(LoadDeltaSnapshot(*store, std::nullopt));
     by_log = DiscoverDeltaPartitions(snapshot, spec, t0, t1);
     log_full = std::min(log_full, Seconds(start));
   }
@@ -109,8 +109,9 @@ int main(int argc, char** argv) {
   before.version = snapshot.version - 1;
   for (int r = 0; r < repeat; ++r) {
     auto store = OrFail(ObjectStore::Open(table));
+    DeltaSnapshot previous = before;  // taken over by LoadDeltaSnapshot
     auto start = Timer::now();
-    DeltaSnapshot next = OrFail(LoadDeltaSnapshot(*store, &before));
+    DeltaSnapshot next = OrFail(LoadDeltaSnapshot(*store, std::move(previous)));
     Discovery d = DiscoverDeltaPartitions(next, spec, t0, t1);
     log_incremental = std::min(log_incremental, Seconds(start));
     if (Files(d) != Files(by_log)) Fail(Status::Corruption("incremental state differs"));

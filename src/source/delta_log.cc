@@ -488,7 +488,7 @@ Result<std::vector<DeltaCommit>> ReadDeltaCommits(ObjectStore& table, int64_t fi
   return out;
 }
 
-Result<DeltaSnapshot> LoadDeltaSnapshot(ObjectStore& table, const DeltaSnapshot* previous) {
+Result<DeltaSnapshot> LoadDeltaSnapshot(ObjectStore& table, std::optional<DeltaSnapshot> previous) {
   ASSIGN_OR_RETURN(LogListing log, ListLog(table));
   int64_t latest = -1;
   if (!log.commits.empty()) latest = *log.commits.rbegin();
@@ -513,8 +513,8 @@ Result<DeltaSnapshot> LoadDeltaSnapshot(ObjectStore& table, const DeltaSnapshot*
   DeltaSnapshot s;
   int64_t first = 0;
   if (previous && listed_from(previous->version + 1) < 0) {
-    s = *previous;
     first = previous->version + 1;
+    s = std::move(*previous);
   } else {
     std::optional<int64_t> checkpoint;
     std::optional<int64_t> hint = LastCheckpointHint(table);

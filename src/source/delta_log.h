@@ -102,12 +102,13 @@ Result<std::vector<DeltaCommit>> ReadDeltaCommits(ObjectStore& table, int64_t fi
 
 // The table's state at its newest version, checked with
 // CheckDeltaReadable. Given `previous` (an older state of the same table,
-// as returned here), reads only the commits after it; otherwise starts from
+// as returned here; taken over, not copied), reads only the commits after
+// it; otherwise starts from
 // the newest checkpoint (named by _last_checkpoint, else the newest whole
 // one listed), else from version 0. NotFound when the table has no log;
 // Corruption for a damaged commit or checkpoint, or a gap in the versions;
 // FailedPrecondition when the newest version is older than `previous`'s
 // (the table was replaced).
-Result<DeltaSnapshot> LoadDeltaSnapshot(ObjectStore& table, const DeltaSnapshot* previous);
+Result<DeltaSnapshot> LoadDeltaSnapshot(ObjectStore& table, std::optional<DeltaSnapshot> previous);
 
 }  // namespace freshet

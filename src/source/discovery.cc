@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <set>
+#include <utility>
 
 #include "common/hash.h"
 
@@ -105,7 +106,7 @@ Result<Discovery> DiscoverSource(ObjectStore& store, const SourceSpec& spec,
                                  TimeMicros to) {
   if (spec.kind == SourceKind::kFolders) return DiscoverPartitions(store, spec, from, to);
   ASSIGN_OR_RETURN(DeltaSnapshot now,
-                   LoadDeltaSnapshot(store, table->has_value() ? &**table : nullptr));
+                   LoadDeltaSnapshot(store, std::exchange(*table, std::nullopt)));
   *table = std::move(now);
   Discovery d = DiscoverDeltaPartitions(**table, spec, from, to);
   d.listings = 1;

@@ -64,7 +64,8 @@ Discovery DiscoverDeltaPartitions(const DeltaSnapshot& table, const SourceSpec& 
 // Discovers the partitions with start in [from, to) of the source `spec`
 // names in `store`: DiscoverPartitions for folders; for a Delta table, its
 // state read from the log (LoadDeltaSnapshot), from `*table` when it holds
-// an older state of it, which is replaced by the new one.
+// an older state of it, which is replaced by the new one (or emptied, if
+// the log cannot be read: the next call starts from a checkpoint).
 Result<Discovery> DiscoverSource(ObjectStore& store, const SourceSpec& spec,
                                  std::optional<DeltaSnapshot>* table, TimeMicros from,
                                  TimeMicros to);

@@ -22,14 +22,14 @@ namespace {
 using namespace freshet;
 
 void LoadTwice(ObjectStore& store) {
-  auto all = LoadDeltaSnapshot(store, nullptr);
+  auto all = LoadDeltaSnapshot(store, std::nullopt);
   if (!all.ok()) return;
   DeltaSnapshot first;
   first.version = 0;
   auto commits = ReadDeltaCommits(store, 0, 0);
   if (commits.ok() && !commits->empty() && (*commits)[0].metadata) {
     first.metadata = *(*commits)[0].metadata;
-    (void)LoadDeltaSnapshot(store, &first);
+    (void)LoadDeltaSnapshot(store, std::move(first));
   }
 }
 

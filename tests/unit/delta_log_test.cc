@@ -157,7 +157,7 @@ TEST(DeltaProtocolTest, ATableNeedingAnUnimplementedFeatureIsRefusedByName) {
 TEST_F(DeltaLogTest, TheStateIsTheFilesAddedAndNotRemovedAndIsReadOnlyFromTheNewCommits) {
   Commit(0, {std::string(kProtocol), std::string(kMetadata), Add("p/a.parquet", "00")});
   Commit(1, {Add("p/b.parquet", "05"), R"({"commitInfo":{}})"});
-  auto s1 = LoadDeltaSnapshot(store_, nullptr);
+  auto s1 = LoadDeltaSnapshot(store_, std::nullopt);
   ASSERT_TRUE(s1.ok()) << s1.status().ToString();
   EXPECT_EQ(s1->version, 1);
   EXPECT_EQ(Paths(*s1), (std::vector<std::string>{"p/a.parquet", "p/b.parquet"}));
@@ -167,7 +167,7 @@ TEST_F(DeltaLogTest, TheStateIsTheFilesAddedAndNotRemovedAndIsReadOnlyFromTheNew
              Add("p/c.parquet", "00", 20)});
   Commit(3, {Remove("p/c.parquet"), Add("p/c.parquet", "00", 30)});
   store_.gets.clear();
-  auto s3 = LoadDeltaSnapshot(store_, &*s1);
+  auto s3 = LoadDeltaSnapshot(store_, *s1);
   ASSERT_TRUE(s3.ok()) << s3.status().ToString();
   EXPECT_EQ(s3->version, 3);
   EXPECT_EQ(Paths(*s3), (std::vector<std::string>{"p/c.parquet"}));
@@ -177,7 +177,7 @@ TEST_F(DeltaLogTest, TheStateIsTheFilesAddedAndNotRemovedAndIsReadOnlyFromTheNew
   EXPECT_EQ(store_.gets, (std::vector<std::string>{DeltaCommitKey(2), DeltaCommitKey(3)}));
 
   // The same state from scratch.
-  auto again = LoadDeltaSnapshot(store_, nullptr);
+  auto again = LoadDeltaSnapshot(store_, std::nullopt);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(Paths(*again), Paths(*s3));
 
@@ -190,14 +190,14 @@ TEST_F(DeltaLogTest, TheStateIsTheFilesAddedAndNotRemovedAndIsReadOnlyFromTheNew
 }
 
 TEST_F(DeltaLogTest, AGapInTheVersionsAReplacedTableAndNoLogAreErrors) {
-  auto none = LoadDeltaSnapshot(store_, nullptr);
+  auto none = LoadDeltaSnapshot(store_, std::nullopt);
   EXPECT_EQ(none.status().code(), StatusCode::kNotFound);
   EXPECT_NE(none.status().message().find("not a Delta table"), std::string::npos);
 
   Commit(0, {std::string(kProtocol), std::string(kMetadata)});
   Commit(1, {Add("a.parquet", "00")});
   Commit(3, {Add("b.parquet", "00")});
-  auto gap = LoadDeltaSnapshot(store_, nullptr);
+  auto gap = LoadDeltaSnapshot(store_, std::nullopt);
   EXPECT_EQ(gap.status().code(), StatusCode::kCorruption);
   EXPECT_NE(gap.status().message().find(DeltaCommitKey(2)), std::string::npos)
       << gap.status().message();
@@ -205,7 +205,7 @@ TEST_F(DeltaLogTest, AGapInTheVersionsAReplacedTableAndNoLogAreErrors) {
   DeltaSnapshot newer;
   newer.version = 7;
   ASSERT_TRUE(memory_->Put(DeltaCommitKey(2), "").ok());
-  auto replaced = LoadDeltaSnapshot(store_, &newer);
+  auto replaced = LoadDeltaSnapshot(store_, newer);
   EXPECT_EQ(replaced.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(replaced.status().message().find("version 7"), std::string::npos);
 }
@@ -215,7 +215,7 @@ TEST_F(DeltaLogTest, AFileWithADeletionVectorIsRefused) {
              R"({"add":{"path":"a.parquet","partitionValues":{},"size":1,"modificationTime":1,)"
              R"("dataChange":true,"deletionVector":{"storageType":"i","pathOrInlineDv":"x",)"
              R"("sizeInBytes":1,"cardinality":1}}})"});
-  auto s = LoadDeltaSnapshot(store_, nullptr);
+  auto s = LoadDeltaSnapshot(store_, std::nullopt);
   EXPECT_EQ(s.status().code(), StatusCode::kNotSupported);
   EXPECT_NE(s.status().message().find("deletionVectors"), std::string::npos);
 }
@@ -227,7 +227,7 @@ TEST_F(DeltaLogTest, PartitionsComeFromThePartitionValuesParsedWithTheLayout) {
              Add("s3://elsewhere/y.parquet", "00"),
              R"({"add":{"path":"x/d.parquet","partitionValues":{"dt":"2026-05-04","hour":"10",)"
              R"("minute":null},"size":1,"modificationTime":1,"dataChange":true}})"});
-  auto s = LoadDeltaSnapshot(store_, nullptr);
+  auto s = LoadDeltaSnapshot(store_, std::nullopt);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   SourceSpec spec;
   spec.kind = SourceKind::kDeltaTable;
@@ -259,7 +259,7 @@ std::string GoldenDelta(std::string_view table) {
 TEST(DeltaCheckpointTest, ATableWrittenByDeltaRsReadsFromItsCheckpointAndTheCommitsAfter) {
   auto store = ObjectStore::Open(GoldenDelta("table"));
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  auto s = LoadDeltaSnapshot(**store, nullptr);
+  auto s = LoadDeltaSnapshot(**store, std::nullopt);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->version, 3);
   EXPECT_EQ(s->checkpoint_version, 2);
@@ -285,8 +285,8 @@ TEST(DeltaCheckpointTest, AMultiPartCheckpointReadsAsTheSingleOne) {
   auto single = ObjectStore::Open(GoldenDelta("table"));
   auto multi = ObjectStore::Open(GoldenDelta("multipart"));
   ASSERT_TRUE(single.ok() && multi.ok());
-  auto a = LoadDeltaSnapshot(**single, nullptr);
-  auto b = LoadDeltaSnapshot(**multi, nullptr);
+  auto a = LoadDeltaSnapshot(**single, std::nullopt);
+  auto b = LoadDeltaSnapshot(**multi, std::nullopt);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(b->checkpoint_version, 2);
