@@ -41,6 +41,7 @@ def run_through(ws, partitions):
     return st
 
 
+@pytest.mark.sanitizer_smoke
 def test_appends_over_several_commits_match_the_oracle_and_record_the_versions(ws):
     setup(ws, partitions=6, written=4)
     assert run_through(ws, 4)["source_version"] == 3
@@ -52,6 +53,7 @@ def test_appends_over_several_commits_match_the_oracle_and_record_the_versions(w
     assert [b.get("source_version") for b in st["batches"] if b["kind"] == "delta"] == [5, 3]
 
 
+@pytest.mark.sanitizer_smoke
 def test_optimize_vacuum_and_a_checkpoint_do_not_change_what_is_published(ws):
     setup(ws, partitions=6, written=6, pieces=3)
     ws.cli("run", "--once")
