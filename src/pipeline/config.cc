@@ -216,8 +216,9 @@ Status ReadStream(TableReader& t, StreamConfig* s, const StreamConfig* defaults)
     s->format = FileFormat::kParquet;
   } else if (!format.empty()) {
     auto f = ParseFileFormat(format);
-    if (!f.ok())
+    if (!f.ok()) {
       return t.Bad("format", fmt::format("'{}' is not one of jsonl, parquet, delta", format));
+    }
     s->kind = SourceKind::kFolders;
     s->format = *f;
   }
