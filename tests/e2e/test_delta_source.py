@@ -195,3 +195,17 @@ def test_tables_in_the_bucket_are_read_through_their_log(ws, s3_prefix):
     DeltaTable(table_path(ws, "ads")).create_checkpoint()
     upload_tables(ws, s3_prefix)
     assert run_through(ws, 6)["source_version"] == 11
+
+
+def test_a_table_replaced_by_one_of_an_older_version_stops_the_batch(ws):
+    setup(ws, partitions=3, written=3, pieces=2)
+    ws.cli("run", "--once")
+    published = committed(ws)
+    recorded = ws.status()["source_version"]
+    # The table is dropped and written again: fewer commits than were read.
+    shutil.rmtree(table_path(ws, "ads"))
+    append_partitions(ws, 0, 1)
+    assert last_version(ws, "ads") < recorded
+    err = failed_run(ws)
+    assert f"older than version {recorded}" in err, err
+    assert committed(ws) == published
