@@ -4,7 +4,8 @@
 # compatibility corpus (../shared/data/parquet-testing, if present) and from
 # files freshet writes itself. Nothing is copied into the repository.
 #   scripts/fuzz.sh [seconds]     (default 60: the reader gets 1/2, Thrift 1/4, the
-#                                  engine's parsers 1/4; the S3 parsers seconds/6 more, >= 5)
+#                                  engine's parsers 1/4; the S3 parsers and the Delta log
+#                                  reader seconds/6 more each, >= 5)
 #   scripts/fuzz.sh --runs N      the long run: every target for N executions, no time limit
 #                                  (the README's evidence uses N = 10000000)
 #   ... --only T[,T]              only these targets (to run two at once on two cores)
@@ -25,7 +26,7 @@ export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/freshet-ccache}
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DFRESHET_FUZZ=ON -DFRESHET_SANITIZE=ON -DFRESHET_WERROR=ON >/dev/null
 cmake --build build/fuzz -j "${FRESHET_JOBS:-2}" --target parquet_reader_fuzz parquet_thrift_fuzz engine_parsers_fuzz \
-  s3_responses_fuzz parquet_dump
+  s3_responses_fuzz delta_log_fuzz parquet_dump
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -104,6 +105,17 @@ printf '\000<ListBucketResult><Contents><Key>a%%20b</Key><Size>1</Size><ETag>"e"
   >"$work/s3/list"
 printf '\004s3://bucket/prefix?endpoint=http://127.0.0.1:9000&addressing=virtual' >"$work/s3/url"
 fuzz s3_responses_fuzz "$s3_time" "$work/s3" -max_len=65536 -timeout=10 -rss_limit_mb=2048
+if wants delta_log_fuzz; then echo "== delta_log_fuzz (Delta commits, logs, checkpoints) for $(budget "$s3_time")"; fi
+mkdir -p "$work/delta"
+# Seeds: the commits (selector 0), the whole log (1) and the checkpoint (2)
+# of the Delta table that delta-rs wrote for the unit tests.
+golden=tests/golden/delta/table/_delta_log
+for f in "$golden"/*.json; do
+  { printf '\000'; cat "$f"; } >"$work/delta/commit-$(basename "$f")"
+done
+{ printf '\001'; for f in "$golden"/*.json; do cat "$f"; printf '\n--\n'; done; } >"$work/delta/log"
+{ printf '\002'; cat "$golden"/*.checkpoint.parquet; } >"$work/delta/checkpoint"
+fuzz delta_log_fuzz "$s3_time" "$work/delta" -max_len=65536 -timeout=10 -rss_limit_mb=2048
 if compgen -G "$work/artifacts/*" >/dev/null; then
   mkdir -p build/fuzz/crashes && cp "$work"/artifacts/* build/fuzz/crashes/
   echo "fuzz: failing inputs saved in build/fuzz/crashes" >&2

@@ -359,7 +359,9 @@ int StatusCommand(const CommonOptions& o, bool json, int batches) {
         .Field("lease_holder", state->lease_holder)
         .Field("lease_live", lease_live)
         .Field("lease_expires", FormatTimestamp(state->lease_expires))
-        .Field("lag_policy", LagPolicyName(config->lag_policy));
+        .Field("lag_policy", LagPolicyName(config->lag_policy))
+        .Field("source_version", state->source_version)
+        .Field("group_source_version", state->group_source_version);
     w.Key("batches").BeginArray();
     for (const BatchRecord& b : *recent) WriteBatch(w, b);
     w.EndArray().EndObject();
@@ -381,6 +383,11 @@ int StatusCommand(const CommonOptions& o, bool json, int batches) {
                                              lease_live ? "until" : "expired at",
                                              FormatTimestamp(state->lease_expires)));
   std::cout << fmt::format("policy     {}\n", LagPolicyName(config->lag_policy));
+  if (state->source_version || state->group_source_version) {
+    auto version = [](std::optional<int64_t> v) { return v ? fmt::format("{}", *v) : "-"; };
+    std::cout << fmt::format("tables     source version {}, group version {}\n",
+                             version(state->source_version), version(state->group_source_version));
+  }
   std::cout << "batches (newest first):\n";
   for (const BatchRecord& r : *recent) {
     std::cout << fmt::format(

@@ -35,6 +35,11 @@ struct PipelineState {
   TimeMicros lease_expires = 0;
   // Fingerprint of the window listing of the last committed batch.
   std::string window_fingerprint;
+  // The Delta table versions (source and group source) the newest batch
+  // that read them committed with; nullopt while none did. Recorded in the
+  // same transaction as the watermark.
+  std::optional<int64_t> source_version;
+  std::optional<int64_t> group_source_version;
 };
 
 // One batch's figures, as recorded in the batch log.
@@ -67,6 +72,11 @@ struct BatchRecord {
   int64_t build_micros = 0;
   int64_t publish_micros = 0;
   int64_t commit_micros = 0;
+  // The Delta table versions the batch read (nullopt: the stream is not a
+  // Delta table, or the batch read none). CommitBatch records them in the
+  // pipeline's state too.
+  std::optional<int64_t> source_version;
+  std::optional<int64_t> group_source_version;
   // Bad records and files: "file:line: reason", at most the first 1000.
   std::vector<std::string> quarantine;
 };

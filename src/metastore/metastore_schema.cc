@@ -54,8 +54,17 @@ CREATE TABLE freshet_batches (
 );
 )sql";
 
+// Migration 2: the Delta table versions read, per pipeline and per batch.
+constexpr std::string_view kSourceVersions = R"sql(
+ALTER TABLE freshet_pipelines ADD COLUMN source_version BIGINT;
+ALTER TABLE freshet_pipelines ADD COLUMN group_source_version BIGINT;
+ALTER TABLE freshet_batches ADD COLUMN source_version BIGINT;
+ALTER TABLE freshet_batches ADD COLUMN group_source_version BIGINT;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: pipelines and batch log", kInitialSchema, kInitialSchema},
+    {2, "Delta table versions read", kSourceVersions, kSourceVersions},
 };
 
 using enum ColumnType;
@@ -70,6 +79,8 @@ constexpr Column kPipelineColumns[] = {
     {"lease_expires", kInt64},
     {"window_fingerprint", kText},
     {"last_batch_id", kInt64},
+    {"source_version", kNullableInt64},
+    {"group_source_version", kNullableInt64},
 };
 
 constexpr Column kBatchColumns[] = {
@@ -102,6 +113,8 @@ constexpr Column kBatchColumns[] = {
     {"publish_micros", kInt64},
     {"commit_micros", kInt64},
     {"quarantine", kText},
+    {"source_version", kNullableInt64},
+    {"group_source_version", kNullableInt64},
 };
 
 SqlValue Nullable(const std::optional<int64_t>& v) {
@@ -202,8 +215,17 @@ std::span<const Column> PipelineColumns() { return kPipelineColumns; }
 
 std::vector<SqlValue> PipelineRowValues(const PipelineRow& row) {
   const PipelineState& s = row.state;
-  return {s.pipeline,     Nullable(s.watermark), s.manifest_version,   s.manifest_key,   s.epoch,
-          s.lease_holder, s.lease_expires,       s.window_fingerprint, row.last_batch_id};
+  return {s.pipeline,
+          Nullable(s.watermark),
+          s.manifest_version,
+          s.manifest_key,
+          s.epoch,
+          s.lease_holder,
+          s.lease_expires,
+          s.window_fingerprint,
+          row.last_batch_id,
+          Nullable(s.source_version),
+          Nullable(s.group_source_version)};
 }
 
 Result<PipelineRow> PipelineRowFromValues(std::span<const SqlValue> values) {
@@ -220,6 +242,8 @@ Result<PipelineRow> PipelineRowFromValues(std::span<const SqlValue> values) {
   reader.Read(&s.lease_expires);
   reader.Read(&s.window_fingerprint);
   reader.Read(&row.last_batch_id);
+  reader.Read(&s.source_version);
+  reader.Read(&s.group_source_version);
   RETURN_IF_ERROR(reader.status());
   return row;
 }
@@ -255,7 +279,9 @@ std::vector<SqlValue> BatchValues(std::string_view pipeline, const BatchRecord& 
           b.build_micros,
           b.publish_micros,
           b.commit_micros,
-          EncodeJsonStringList(b.quarantine)};
+          EncodeJsonStringList(b.quarantine),
+          Nullable(b.source_version),
+          Nullable(b.group_source_version)};
 }
 
 Result<BatchRecord> BatchFromValues(std::span<const SqlValue> values) {
@@ -293,6 +319,8 @@ Result<BatchRecord> BatchFromValues(std::span<const SqlValue> values) {
   reader.Read(&b.publish_micros);
   reader.Read(&b.commit_micros);
   reader.Read(&quarantine);
+  reader.Read(&b.source_version);
+  reader.Read(&b.group_source_version);
   RETURN_IF_ERROR(reader.status());
   auto items = DecodeJsonStringList(quarantine);
   if (!items.ok()) {

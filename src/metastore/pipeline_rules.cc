@@ -120,6 +120,10 @@ Result<RowAndBatch> CommitBatchRule(const PipelineRow& row, int64_t epoch, const
   next.manifest_version = commit.manifest_version;
   next.manifest_key = commit.manifest_key;
   next.window_fingerprint = commit.window_fingerprint;
+  if (commit.batch.source_version) next.source_version = commit.batch.source_version;
+  if (commit.batch.group_source_version) {
+    next.group_source_version = commit.batch.group_source_version;
+  }
   out.row.last_batch_id = row.last_batch_id + 1;
 
   BatchRecord& batch = out.batch;

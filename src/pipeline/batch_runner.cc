@@ -29,10 +29,24 @@ Result<SourceSpec> MakeSpec(const StreamConfig& s, const PipelineConfig& c) {
   if (!layout.ok()) return layout.status();
   spec.layout = std::move(*layout);
   spec.period = s.period;
+  spec.kind = s.kind;
   spec.format = s.format;
-  spec.marker = c.marker;
+  // A Delta table's files appear by commits: no markers.
+  if (s.kind == SourceKind::kFolders) spec.marker = c.marker;
   spec.delay = c.delay;
   return spec;
+}
+
+// FailedPrecondition when a Delta table's version read is older than the one
+// a committed batch read: the table was replaced, and what is published
+// cannot be told apart from what is not.
+Status CheckTableVersion(const ObjectStore& table, std::optional<int64_t> committed,
+                         std::optional<int64_t> read) {
+  if (!committed || !read || *read >= *committed) return Status::OK();
+  return Status::FailedPrecondition(fmt::format(
+      "Delta table {}: its newest version is {}, older than version {} that the metastore "
+      "records as read (was the table replaced?)",
+      table.Describe(), *read, *committed));
 }
 
 void AddQuarantine(BatchRecord* record, const ParsedFile& f) {
@@ -506,7 +520,10 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   const TimeMicros now = clock_.Now();
 
   // Discover.
-  ASSIGN_OR_RETURN(Discovery docs_d, DiscoverPartitions(*source_, doc_spec_, cut, now + 1));
+  ASSIGN_OR_RETURN(Discovery docs_d,
+                   DiscoverSource(*source_, doc_spec_, &doc_table_, cut, now + 1));
+  rec.source_version = docs_d.table_version;
+  RETURN_IF_ERROR(CheckTableVersion(*source_, state.source_version, rec.source_version));
   for (const auto& r : docs_d.rejected) {
     if (rec.quarantine.size() < kMaxBadListed) rec.quarantine.push_back(r);
   }
@@ -527,7 +544,11 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   // The fingerprint also covers the group stream's files.
   Discovery groups_d;
   if (config_.has_group) {
-    ASSIGN_OR_RETURN(groups_d, DiscoverPartitions(*group_source_, group_spec_, cut, now + 1));
+    ASSIGN_OR_RETURN(groups_d,
+                     DiscoverSource(*group_source_, group_spec_, &group_table_, cut, now + 1));
+    rec.group_source_version = groups_d.table_version;
+    RETURN_IF_ERROR(
+        CheckTableVersion(*group_source_, state.group_source_version, rec.group_source_version));
   }
   out.plan = PlanBatch(in, doc_spec_, docs_d);
   if (config_.has_group && out.plan.target >= cut) {

@@ -299,6 +299,10 @@ class BatchRunner {
   std::unique_ptr<Metastore> owned_metastore_;
   SourceSpec doc_spec_;
   SourceSpec group_spec_;
+  // The Delta tables' states read last (source/delta_log.h), so that the
+  // next discovery reads only the commits after them.
+  std::optional<DeltaSnapshot> doc_table_;
+  std::optional<DeltaSnapshot> group_table_;
   int64_t epoch_ = 0;
   TimeMicros lease_expires_ = 0;  // as of our last acquisition or renewal
   // A commit was attempted and CURRENT not yet written after it.

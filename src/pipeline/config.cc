@@ -210,9 +210,16 @@ Status ReadStream(TableReader& t, StreamConfig* s, const StreamConfig* defaults)
   }
   std::string format;
   RETURN_IF_ERROR(t.String("format", &format));
-  if (!format.empty()) {
+  if (format == "delta") {
+    // A Delta Lake table: its log names its files, which are Parquet.
+    s->kind = SourceKind::kDeltaTable;
+    s->format = FileFormat::kParquet;
+  } else if (!format.empty()) {
     auto f = ParseFileFormat(format);
-    if (!f.ok()) return t.Bad("format", f.status().message());
+    if (!f.ok()) {
+      return t.Bad("format", fmt::format("'{}' is not one of jsonl, parquet, delta", format));
+    }
+    s->kind = SourceKind::kFolders;
     s->format = *f;
   }
   return Status::OK();

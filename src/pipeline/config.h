@@ -15,6 +15,7 @@
 #include "format/row_reader.h"
 #include "index/analyzer.h"
 #include "index/segment/section_container.h"
+#include "source/discovery.h"
 
 namespace freshet {
 
@@ -57,10 +58,11 @@ struct ColumnRoles {
 };
 
 struct StreamConfig {
-  std::string url;  // store URL of the stream's root
+  std::string url;  // store URL of the stream's root (a Delta table's root)
+  SourceKind kind = SourceKind::kFolders;
   std::string layout = "dt={yyyy}-{MM}-{dd}/hour={HH}/minute={mm}";
   TimeMicros period = 5 * kMicrosPerMinute;
-  FileFormat format = FileFormat::kJsonLines;
+  FileFormat format = FileFormat::kJsonLines;  // kParquet for a Delta table
 };
 
 // One aggregate over the docs of a group, e.g. {"min", "bid"} -> field

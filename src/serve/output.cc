@@ -79,7 +79,9 @@ void WriteBatch(JsonWriter& w, const BatchRecord& b) {
       .Field("deleted_docs", b.deleted_docs)
       .Field("groups", b.groups)
       .Field("bad_records", b.bad_records)
-      .Field("bytes_written", b.bytes_written);
+      .Field("bytes_written", b.bytes_written)
+      .Field("source_version", b.source_version)
+      .Field("group_source_version", b.group_source_version);
   w.Key("phases_ms")
       .BeginObject()
       .Field("list", b.list_micros / 1000.0)

@@ -49,6 +49,11 @@ from conftest import FRESHET_TEST, S3_BUCKET, S3_ENDPOINT, Workspace, s3_url  # 
 from oracle import diff_docs, expected_index  # noqa: E402
 from runners import CurrentWatcher, manifest_version  # noqa: E402
 
+try:
+    import delta_tables  # noqa: E402 (needs the deltalake package)
+except ImportError:
+    delta_tables = None
+
 CUT_S = 1777888800
 PERIOD_S = 300
 PARTITIONS = 4
@@ -96,9 +101,16 @@ def template(root, name):
         ws = Workspace(path)
         path.mkdir(parents=True)
         ws.write_config()
-        extra = {"plain": (), "messy": ("--late-files", "0.3", "--missing-markers", "0.3",
-                                        "--malformed", "0.01")}[name]
-        ws.gen(PARTITIONS, 7, *extra)
+        if name == "delta":
+            # Delta tables (tests/e2e/delta_tables.py) holding all partitions
+            # but the last two, one commit per partition and stream.
+            delta_tables.write_delta_config(ws)
+            delta_tables.generate(ws, PARTITIONS, 7)
+            delta_tables.append_partitions(ws, 0, PARTITIONS - 2)
+        else:
+            extra = {"plain": (), "messy": ("--late-files", "0.3", "--missing-markers", "0.3",
+                                            "--malformed", "0.01")}[name]
+            ws.gen(PARTITIONS, 7, *extra)
         ws.cli("build-full")
         _templates[name] = path
         return path
@@ -664,6 +676,59 @@ def s_producer_rewrites(ctx):
     final_checks(ctx)
 
 
+def s_delta_commit_in_batch(ctx):
+    """Commits land in the Delta tables while a batch is between reading the
+    log and committing (new partitions, an OPTIMIZE rewriting files, a delete
+    rewriting or removing some): the batch publishes the version it read and
+    records it; the next batches catch up with the newer versions: inv 4."""
+    if delta_tables is None:
+        return "the deltalake package is missing (pip install -r requirements-test.txt)"
+    from deltalake import DeltaTable
+    ctx.setup("delta")
+    policy = ctx.rng.choice(["sequential", "latest"])
+    delta_tables.write_delta_config(ctx.ws, policy=policy)
+    point = ctx.rng.choice(["after_listing", "mid_read", "after_read", "after_segments",
+                            "before_commit"])
+    read = delta_tables.last_version(ctx.ws, "ads")
+    proc = ctx.popen("run", "--once", "--holder", "fault-runner",
+                     env={"FRESHET_TEST_PAUSE_POINT": f"{point}:2"})
+    time.sleep(0.5)
+    appended = False
+    for _ in range(ctx.rng.randint(1, 3)):
+        how = ctx.rng.choice(["append", "optimize", "delete"])
+        if how == "append" and not appended:
+            delta_tables.append_partitions(ctx.ws, PARTITIONS - 2, 2)
+            appended = True
+        elif how == "optimize":
+            for stream in delta_tables.STREAMS:
+                DeltaTable(delta_tables.table_path(ctx.ws, stream)).optimize.compact()
+        else:
+            stream = ctx.rng.choice(delta_tables.STREAMS)
+            key = "ad_id" if stream == "ads" else "item_id"
+            ids = DeltaTable(delta_tables.table_path(ctx.ws, stream)).to_pyarrow_table(
+                columns=[key]).column(key).to_pylist()
+            doomed = ctx.rng.sample(ids, min(5, len(ids)))
+            quoted = ", ".join("'" + str(i).replace("'", "''") + "'" for i in doomed)
+            DeltaTable(delta_tables.table_path(ctx.ws, stream)).delete(f"{key} in ({quoted})")
+        ctx.faults += 1
+    code, err = ctx.collect(proc)
+    if code != 0:
+        ctx.violate(4, f"the batch during commits failed: {err[-400:]}")
+    st = ctx.status()
+    if code == 0 and st["source_version"] != read:
+        ctx.violate(4, f"the batch read version {read} but recorded {st['source_version']}")
+    ctx.sample_watermark()
+    if not appended:  # the producer goes on: the last partitions land after the batch
+        delta_tables.append_partitions(ctx.ws, PARTITIONS - 2, 2)
+    ctx.converge()
+    st = ctx.status()
+    for stream, field in (("ads", "source_version"), ("items", "group_source_version")):
+        if st[field] != delta_tables.last_version(ctx.ws, stream):
+            ctx.violate(4, f"after catch-up, {field} is {st[field]}, the {stream} table is at "
+                           f"version {delta_tables.last_version(ctx.ws, stream)}")
+    final_checks(ctx, data_dir=delta_tables.oracle_data(ctx.ws))
+
+
 def s_bad_paths(ctx):
     """Paths that do not parse or try to escape the prefix: listed, never read: inv 7."""
     ctx.setup()
@@ -1050,6 +1115,7 @@ SCENARIOS = {
     "lease_expired": (s_lease_expired, 2),
     "collapse": (s_collapse, 1),
     "compaction": (s_compaction, 2),
+    "delta_commit_in_batch": (s_delta_commit_in_batch, 1),
 }
 
 # Which scenario shows each safeguard is needed (run with it disabled), and

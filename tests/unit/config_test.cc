@@ -195,6 +195,26 @@ TEST(ConfigTest, MemoryBudgetIsASizeAndSpillDirIsRelativeToTheConfig) {
   EXPECT_EQ(spill->spill_dir, "/etc/freshet/scratch/spill");
 }
 
+TEST(ConfigTest, FormatDeltaReadsATableOfParquetFilesForTheSourceAndTheGroupStream) {
+  std::string text = kValid;
+  text.insert(text.find("period = \"5m\""), "format = \"delta\"\n");
+  auto c = Parse(text);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->source.kind, SourceKind::kDeltaTable);
+  EXPECT_EQ(c->source.format, FileFormat::kParquet);
+  // The group stream takes the source's format unless it names its own.
+  EXPECT_EQ(c->group_source.kind, SourceKind::kDeltaTable);
+  text.insert(text.find("[group]\n") + 8, "format = \"jsonl\"\n");
+  c = Parse(text);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->source.kind, SourceKind::kDeltaTable);
+  EXPECT_EQ(c->group_source.kind, SourceKind::kFolders);
+  EXPECT_EQ(c->group_source.format, FileFormat::kJsonLines);
+  std::string bad = kValid;
+  bad.insert(bad.find("period = \"5m\""), "format = \"iceberg\"\n");
+  ExpectError(bad, "source.format: 'iceberg' is not one of jsonl, parquet, delta");
+}
+
 // pipeline.segment_format: the newest format unless an upgrade needs the
 // one older readers read.
 TEST(ConfigTest, SegmentFormatIsTheDefaultUnlessSetToOneThisBuildWrites) {

@@ -613,6 +613,8 @@ TEST_P(MetastoreConformanceTest, BatchLogRoundTripsEveryField) {
   b.build_micros = 16;
   b.publish_micros = 17;
   b.commit_micros = 18;
+  b.source_version = 19;
+  b.group_source_version = 20;
   b.quarantine = {"ads/dt=2026-05-04/part-0.jsonl:3: expected \"}\"",
                   "back\\slash: and a tab\there",
                   "two\nlines",
@@ -656,12 +658,71 @@ TEST_P(MetastoreConformanceTest, BatchLogRoundTripsEveryField) {
   EXPECT_EQ(got.build_micros, b.build_micros);
   EXPECT_EQ(got.publish_micros, b.publish_micros);
   EXPECT_EQ(got.commit_micros, b.commit_micros);
+  EXPECT_EQ(got.source_version, b.source_version);
+  EXPECT_EQ(got.group_source_version, b.group_source_version);
   EXPECT_EQ(got.quarantine, b.quarantine);
 
   EXPECT_EQ(batches[0].batch_id, 2);
   EXPECT_FALSE(batches[0].target_partition.has_value());
   EXPECT_TRUE(batches[0].quarantine.empty());
   EXPECT_EQ(batches[0].docs, 200);
+  EXPECT_FALSE(batches[0].source_version.has_value());
+}
+
+TEST_P(MetastoreConformanceTest, CommitRecordsTheDeltaTableVersionsReadWithTheWatermark) {
+  ASSERT_OK(store_->AcquireLease("ads", "runner-a", kT0, kTtl));
+  ASSERT_OK_AND_ASSIGN(PipelineState before, store_->GetState("ads"));
+  EXPECT_FALSE(before.source_version.has_value());
+  EXPECT_FALSE(before.group_source_version.has_value());
+  Commit first = MakeCommit(1, kT0);
+  first.batch.source_version = 5;
+  first.batch.group_source_version = 2;
+  ASSERT_OK(store_->CommitBatch("ads", 1, first));
+  ASSERT_OK_AND_ASSIGN(PipelineState one, store_->GetState("ads"));
+  EXPECT_EQ(one.source_version, 5);
+  EXPECT_EQ(one.group_source_version, 2);
+  // A batch that read no table (a base, a compaction) leaves them.
+  ASSERT_OK(store_->CommitBatch("ads", 1, MakeCommit(2, kT0)));
+  ASSERT_OK_AND_ASSIGN(PipelineState two, store_->GetState("ads"));
+  EXPECT_EQ(two.source_version, 5);
+  EXPECT_EQ(two.group_source_version, 2);
+  Commit third = MakeCommit(3, kT0 + 5 * kMicrosPerMinute);
+  third.batch.source_version = 9;
+  ASSERT_OK(store_->CommitBatch("ads", 1, third));
+  ASSERT_OK_AND_ASSIGN(PipelineState three, store_->GetState("ads"));
+  EXPECT_EQ(three.source_version, 9);
+  EXPECT_EQ(three.group_source_version, 2);
+  EXPECT_EQ(three.watermark, kT0 + 5 * kMicrosPerMinute);
+}
+
+TEST_P(MetastoreConformanceTest, ADatabaseOfTheFirstSchemaIsMigratedKeepingItsRows) {
+  std::unique_ptr<TestDatabase> old;
+  MakeDatabase(GetParam(), &old);
+  if (const std::string url = old->url(); url.starts_with("sqlite://")) {
+    // The file's folder is made by Open, which is not called yet.
+    std::filesystem::create_directories(std::filesystem::path(url.substr(9)).parent_path());
+  }
+  ASSERT_OK(old->Query(std::string(kCreateSchemaVersionTable)));
+  std::string_view initial = SchemaMigrations()[0].sqlite_sql;  // both dialects
+  for (size_t pos = 0; pos < initial.size();) {
+    size_t end = std::min(initial.find(';', pos), initial.size());
+    std::string statement(initial.substr(pos, end - pos));
+    pos = end + 1;
+    if (statement.find_first_not_of(" \n") == std::string::npos) continue;
+    ASSERT_OK(old->Query(statement));
+  }
+  ASSERT_OK(old->Query(
+      "INSERT INTO freshet_schema_version (version, description, applied_at) VALUES (1, 'x', 0)"));
+  ASSERT_OK(
+      old->Query("INSERT INTO freshet_pipelines (name, watermark, manifest_version) "
+                 "VALUES ('ads', 123, 4)"));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Metastore> store, Metastore::Open(old->url()));
+  ASSERT_OK_AND_ASSIGN(int version, store->SchemaVersion());
+  EXPECT_EQ(version, LatestSchemaVersion());
+  ASSERT_OK_AND_ASSIGN(PipelineState state, store->GetState("ads"));
+  EXPECT_EQ(state.watermark, 123);
+  EXPECT_EQ(state.manifest_version, 4);
+  EXPECT_FALSE(state.source_version.has_value());
 }
 
 TEST_P(MetastoreConformanceTest, BatchLogTakesEpochAndManifestFromTheCommit) {

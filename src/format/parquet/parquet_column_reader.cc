@@ -757,11 +757,16 @@ Status ColumnChunkReader::Read(size_t n, ColumnBatch* out) {
       levels_.resize(k);
       RETURN_IF_ERROR(
           WithPageContext(def_levels_.Get(levels_.data(), k).WithContext("definition levels")));
+      // A value is present when every level of its path is defined (a
+      // nested leaf has more than one).
+      const uint32_t max_def = static_cast<uint32_t>(column_.max_definition_level);
       m = 0;
       for (size_t i = 0; i < k; ++i) {
-        if (levels_[i] > 1) {
-          return PageError(fmt::format("definition level {} above the maximum 1", levels_[i]));
+        if (levels_[i] > max_def) {
+          return PageError(
+              fmt::format("definition level {} above the maximum {}", levels_[i], max_def));
         }
+        levels_[i] = levels_[i] == max_def ? 1 : 0;
         m += levels_[i];
       }
     }

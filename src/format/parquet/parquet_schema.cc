@@ -140,13 +140,14 @@ Result<ParquetSchema> ParquetSchema::Make(const FileMetaData& md) {
       int16_t def;
       int16_t rep;
       std::string path;
+      int16_t repeated_def;  // of the nearest repeated ancestor
     };
     size_t leaves = 0;
     // The last leaf and the last repeated node of the subtree, for lists.
     const SchemaElement* leaf = nullptr;
     size_t leaf_depth = 0, repeated_depth = 0;
     int16_t repeated_def = 0;
-    std::vector<Pending> pending{{1, 0, 0, ""}};
+    std::vector<Pending> pending{{1, 0, 0, "", 0}};
     while (!pending.empty()) {
       if (pending.back().left == 0) {
         pending.pop_back();
@@ -163,9 +164,11 @@ Result<ParquetSchema> ParquetSchema::Make(const FileMetaData& md) {
       int16_t def = static_cast<int16_t>(parent.def + (node_rep != Repetition::kRequired ? 1 : 0));
       int16_t rep = static_cast<int16_t>(parent.rep + (node_rep == Repetition::kRepeated ? 1 : 0));
       std::string path = parent.path.empty() ? node.name : parent.path + "." + node.name;
+      int16_t nearest_repeated_def = parent.repeated_def;
       if (node_rep == Repetition::kRepeated) {
         repeated_depth = pending.size();
         repeated_def = def;
+        nearest_repeated_def = def;
       }
       if (node.type) {
         if (!ValidPhysicalType(*node.type)) {
@@ -178,7 +181,8 @@ Result<ParquetSchema> ParquetSchema::Make(const FileMetaData& md) {
               fmt::format("schema element '{}' is FIXED_LEN_BYTE_ARRAY of invalid length {}",
                           node.name, node.type_length));
         }
-        schema.leaves_.push_back({std::move(path), *node.type, def, rep});
+        schema.leaves_.push_back(
+            {std::move(path), *node.type, def, rep, nearest_repeated_def, next - 1});
         ++leaves;
         leaf = &node;
         leaf_depth = pending.size();
@@ -192,7 +196,7 @@ Result<ParquetSchema> ParquetSchema::Make(const FileMetaData& md) {
         return Status::Corruption(
             fmt::format("schema field '{}' is nested deeper than {} levels", e.name, kMaxNesting));
       }
-      pending.push_back({node.num_children, def, rep, std::move(path)});
+      pending.push_back({node.num_children, def, rep, std::move(path), nearest_repeated_def});
     }
     Repetition rep = e.repetition.value_or(Repetition::kOptional);
     if (e.type && rep != Repetition::kRepeated) {
@@ -256,6 +260,34 @@ const SkippedField* ParquetSchema::FindSkipped(std::string_view name) const {
     if (s.name == name) return &s;
   }
   return nullptr;
+}
+
+Result<ColumnDescriptor> ParquetSchema::DescribeLeaf(const FileMetaData& md,
+                                                     std::string_view path) const {
+  for (size_t i = 0; i < leaves_.size(); ++i) {
+    const LeafColumn& leaf = leaves_[i];
+    if (leaf.path != path) continue;
+    if (leaf.max_repetition_level > 1) {
+      return Status::NotSupported(
+          fmt::format("column '{}' repeats at {} levels", path, leaf.max_repetition_level));
+    }
+    const SchemaElement& e = md.schema.at(leaf.element);
+    ColumnDescriptor c;
+    c.name = leaf.path;
+    c.leaf_index = i;
+    c.physical_type = leaf.physical_type;
+    c.type_length = e.type_length;
+    c.max_definition_level = leaf.max_definition_level;
+    c.max_repetition_level = leaf.max_repetition_level;
+    if (leaf.max_repetition_level == 1) {
+      c.list_definition_level = static_cast<int16_t>(leaf.repeated_definition_level - 1);
+      c.element_definition_level = leaf.repeated_definition_level;
+    }
+    RETURN_IF_ERROR(ChooseConversion(e, &c));
+    c.type_name = std::string(PhysicalTypeName(c.physical_type));
+    return c;
+  }
+  return Status::NotFound(fmt::format("no column '{}'", path));
 }
 
 }  // namespace freshet::parquet

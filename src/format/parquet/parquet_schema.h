@@ -87,6 +87,10 @@ struct LeafColumn {
   PhysicalType physical_type = PhysicalType::kBoolean;
   int16_t max_definition_level = 0;
   int16_t max_repetition_level = 0;
+  // The definition level of its nearest repeated ancestor (or of itself, if
+  // repeated); 0 when nothing on its path repeats.
+  int16_t repeated_definition_level = 0;
+  size_t element = 0;  // its index in FileMetaData::schema
 };
 
 class ParquetSchema {
@@ -107,6 +111,15 @@ class ParquetSchema {
   const ColumnDescriptor* Find(std::string_view name) const;
   // The skipped field called `name`, or nullptr.
   const SkippedField* FindSkipped(std::string_view name) const;
+
+  // A reader's view of any leaf, nested or not, by its dotted path (e.g.
+  // "add.partitionValues.key_value.key"): a flat column when nothing on its
+  // path repeats (null unless every level is defined), a list column when
+  // one level repeats (a map's keys or values, a list's elements: null when
+  // a level above the repeated one is undefined). `md` is the metadata this
+  // schema was made from. NotFound for no such leaf; NotSupported for a leaf
+  // under two repeated levels.
+  Result<ColumnDescriptor> DescribeLeaf(const FileMetaData& md, std::string_view path) const;
 
  private:
   std::vector<ColumnDescriptor> columns_;
