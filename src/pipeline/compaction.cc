@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <mutex>
 
@@ -148,19 +149,24 @@ Result<ShardCompaction> CompactShard(const PipelineConfig& config, ObjectStore& 
   }
   const std::string context = fmt::format("compacting shard {} of '{}'", shard, manifest_key);
   ShardCompaction out;
-  auto merged =
-      MergeSegments(sources, MakeSegmentSchema(config), config.shards, config.threads, &out.stats);
-  if (!merged.ok()) return merged.status().WithContext(context);
-  SegmentData& data = (*merged)[static_cast<size_t>(shard)];
-  out.stats.docs = static_cast<int64_t>(data.docs.size());
-  out.stats.groups = static_cast<int64_t>(data.groups.size());
-  if (data.docs.size() != live) {
+  MergedPart part;
+  Status merged = WriteMergedSegments(
+      sources, MakeSegmentSchema(config), config.shards, config.threads,
+      std::numeric_limits<uint64_t>::max(), static_cast<uint32_t>(config.segment_format),
+      MergeMethod::kPostings, &out.stats, [&](size_t s, size_t, MergedPart written) {
+        if (s == static_cast<size_t>(shard)) part = std::move(written);
+        return Status::OK();
+      });
+  if (!merged.ok()) return merged.WithContext(context);
+  out.stats.docs = part.docs;
+  out.stats.groups = part.groups;
+  if (part.docs != live) {
     return Status::Corruption(
         fmt::format("{}: the merged segment holds {} docs, the shard's segments serve {}; "
                     "nothing written",
-                    context, data.docs.size(), live));
+                    context, part.docs, live));
   }
-  SegmentObject object = EncodeSegment(data, static_cast<uint32_t>(config.segment_format));
+  SegmentObject object = NameSegment(std::move(part.bytes), part.docs, part.groups);
   RETURN_IF_ERROR(PutContentAddressed(output, object.ref.key, object.bytes));
   out.ref = std::move(object.ref);
   return out;
@@ -201,18 +207,27 @@ Result<BatchOutcome> BatchRunner::Compact(CompactWhen when) {
   std::vector<std::vector<SegmentRef>> written(static_cast<size_t>(config_.shards));
   std::mutex written_mu;
   MergeStats stats;
-  Status merged = MergeSegmentsInParts(sources, MakeSegmentSchema(config_), config_.shards,
-                                       config_.threads, part_bytes, &stats,
-                                       [&](size_t shard, size_t part, SegmentData data) -> Status {
-                                         ASSIGN_OR_RETURN(SegmentRef ref, WriteSegmentFile(&data));
-                                         std::lock_guard lock(written_mu);
-                                         if (written[shard].size() <= part)
-                                           written[shard].resize(part + 1);
-                                         written[shard][part] = std::move(ref);
-                                         return Status::OK();
-                                       });
+  // The sources' postings are merged (no text is analyzed again) unless a
+  // source was indexed otherwise than the new base (segment_merger.h).
+  Status merged = WriteMergedSegments(
+      sources, MakeSegmentSchema(config_), config_.shards, config_.threads, part_bytes,
+      static_cast<uint32_t>(config_.segment_format), MergeMethod::kPostings, &stats,
+      [&](size_t shard, size_t part, MergedPart data) -> Status {
+        SegmentObject object = NameSegment(std::move(data.bytes), data.docs, data.groups);
+        RETURN_IF_ERROR(PutContentAddressed(*output_, object.ref.key, object.bytes));
+        std::lock_guard lock(written_mu);
+        if (written[shard].size() <= part) written[shard].resize(part + 1);
+        written[shard][part] = std::move(object.ref);
+        return Status::OK();
+      });
   if (!merged.ok()) {
     return merged.WithContext(fmt::format("compacting '{}'", state.manifest_key));
+  }
+  if (!stats.rows_merged_because.empty()) {
+    Log(LogLevel::kInfo, "compaction_analyzes_rows",
+        {{"pipeline", config_.name},
+         {"from", state.manifest_key},
+         {"reason", stats.rows_merged_because}});
   }
   // The manifest lists the segments by shard, then part, as build-full does.
   std::vector<SegmentRef> refs;

@@ -70,10 +70,10 @@ bool HasServedDocs(const MergeSource& s, uint32_t g) {
 }
 
 // Appends the key of `plan`, with `record` and the served docs of its
-// entries sorted by id, to `out`. Corruption naming the segments if two
-// entries serve one id.
+// entries sorted by id, to `out`, and where they come from to `origins`.
+// Corruption naming the segments if two entries serve one id.
 Status AppendMergedGroup(std::span<const MergeSource> sources, const KeyPlan& plan,
-                         GroupRecord record, SegmentData* out) {
+                         GroupRecord record, SegmentData* out, MergedOrigins* origins) {
   const SegmentReader& holder = *sources[plan.record.source].segment;
   struct Copy {
     std::string_view id;
@@ -90,6 +90,8 @@ Status AppendMergedGroup(std::span<const MergeSource> sources, const KeyPlan& pl
   }
   std::sort(copies.begin(), copies.end(), [](const Copy& a, const Copy& b) { return a.id < b.id; });
   const uint32_t group_ord = static_cast<uint32_t>(out->groups.size());
+  origins->groups.push_back(
+      SourceOrdinal{static_cast<uint32_t>(plan.record.source), plan.record.group});
   out->groups.push_back(
       SegmentGroup{std::string(holder.GroupKey(plan.record.group)), record.has_record,
                    record.version, std::move(record.row), std::move(record.aggregates),
@@ -104,6 +106,7 @@ Status AppendMergedGroup(std::span<const MergeSource> sources, const KeyPlan& pl
     ASSIGN_OR_RETURN(Row row, seg.DocRow(copies[i].ord));
     out->docs.push_back(SegmentDoc{std::string(copies[i].id), group_ord,
                                    seg.DocVersion(copies[i].ord), std::move(row)});
+    origins->docs.push_back(SourceOrdinal{static_cast<uint32_t>(copies[i].source), copies[i].ord});
   }
   return Status::OK();
 }
@@ -215,9 +218,13 @@ Status ValidateSchemas(std::span<const MergeSource> sources, const SegmentSchema
   return Status::OK();
 }
 
+// Takes a part of a merge with where its docs and groups come from.
+using PartEmit = std::function<Status(size_t shard, size_t part, SegmentData data,
+                                      const MergedOrigins& origins)>;
+
 // Shard `shard`'s groups, decoded a part at a time and handed to `emit`.
 Status MergeShard(std::span<const MergeSource> sources, const SegmentSchema& schema, size_t shard,
-                  size_t shards, uint64_t part_bytes, MergeStats* stats, const MergeEmit& emit) {
+                  size_t shards, uint64_t part_bytes, MergeStats* stats, const PartEmit& emit) {
   auto fresh = [&] {
     SegmentData d;
     d.kind = SegmentKind::kBase;
@@ -226,6 +233,7 @@ Status MergeShard(std::span<const MergeSource> sources, const SegmentSchema& sch
   };
   ShardKeys keys(sources, shard, shards);
   SegmentData data = fresh();
+  MergedOrigins origins;
   uint64_t bytes = 0;
   size_t part = 0;
   KeyPlan plan;
@@ -243,12 +251,13 @@ Status MergeShard(std::span<const MergeSource> sources, const SegmentSchema& sch
       record.row.clear();
     }
     const size_t first_doc = data.docs.size();
-    RETURN_IF_ERROR(AppendMergedGroup(sources, plan, std::move(record), &data));
+    RETURN_IF_ERROR(AppendMergedGroup(sources, plan, std::move(record), &data, &origins));
     bytes += TailBytes(data, first_doc);
     if (bytes >= part_bytes) {
       stats->groups += static_cast<int64_t>(data.groups.size());
       stats->docs += static_cast<int64_t>(data.docs.size());
-      RETURN_IF_ERROR(emit(shard, part++, std::exchange(data, fresh())));
+      RETURN_IF_ERROR(emit(shard, part++, std::exchange(data, fresh()), origins));
+      origins = MergedOrigins();
       bytes = 0;
       // The pages of the sources read for this part are not needed again.
       for (const MergeSource& s : sources) s.segment->ReleaseResidentPages();
@@ -258,14 +267,11 @@ Status MergeShard(std::span<const MergeSource> sources, const SegmentSchema& sch
   if (part > 0 && data.groups.empty()) return Status::OK();
   stats->groups += static_cast<int64_t>(data.groups.size());
   stats->docs += static_cast<int64_t>(data.docs.size());
-  return emit(shard, part, std::move(data));
+  return emit(shard, part, std::move(data), origins);
 }
 
-}  // namespace
-
-Status MergeSegmentsInParts(std::span<const MergeSource> sources, const SegmentSchema& schema,
-                            int shards, int threads, uint64_t part_bytes, MergeStats* stats,
-                            const MergeEmit& emit) {
+Status MergeParts(std::span<const MergeSource> sources, const SegmentSchema& schema, int shards,
+                  int threads, uint64_t part_bytes, MergeStats* stats, const PartEmit& emit) {
   if (shards < 1) return Status::InvalidArgument(fmt::format("merge into {} shards", shards));
   RETURN_IF_ERROR(ValidateSchemas(sources, schema));
   const size_t n = static_cast<size_t>(shards);
@@ -283,6 +289,46 @@ Status MergeSegmentsInParts(std::span<const MergeSource> sources, const SegmentS
     stats->emptied_groups += shard_stats[shard].emptied_groups;
   }
   return Status::OK();
+}
+
+}  // namespace
+
+Status MergeSegmentsInParts(std::span<const MergeSource> sources, const SegmentSchema& schema,
+                            int shards, int threads, uint64_t part_bytes, MergeStats* stats,
+                            const MergeEmit& emit) {
+  return MergeParts(sources, schema, shards, threads, part_bytes, stats,
+                    [&](size_t shard, size_t part, SegmentData data, const MergedOrigins&) {
+                      return emit(shard, part, std::move(data));
+                    });
+}
+
+Status WriteMergedSegments(std::span<const MergeSource> sources, const SegmentSchema& schema,
+                           int shards, int threads, uint64_t part_bytes, uint32_t format,
+                           MergeMethod method, MergeStats* stats, const MergeWrite& write) {
+  // The postings are merged if every source indexed its text as the merged
+  // segments do; else every part analyzes its rows.
+  std::vector<const SegmentReader*> readers;
+  std::string refusal = method == MergeMethod::kRows ? "the row-level merge was asked for" : "";
+  for (const MergeSource& s : sources) {
+    readers.push_back(s.segment);
+    if (!refusal.empty()) continue;
+    ASSIGN_OR_RETURN(refusal, PostingsMergeRefusal(*s.segment, schema, format));
+  }
+  stats->rows_merged_because = refusal;
+  return MergeParts(
+      sources, schema, shards, threads, part_bytes, stats,
+      [&](size_t shard, size_t part, SegmentData data, const MergedOrigins& origins) -> Status {
+        MergedPart out{std::string(), static_cast<uint32_t>(data.docs.size()),
+                       static_cast<uint32_t>(data.groups.size())};
+        if (refusal.empty()) {
+          ASSIGN_OR_RETURN(auto postings, MergedPostings::Read(readers, schema, origins));
+          out.bytes = WriteSegment(data, format, postings->postings());
+        } else {
+          out.bytes = WriteSegment(data, format);
+        }
+        data = SegmentData();  // freed before the bytes are handed on
+        return write(shard, part, std::move(out));
+      });
 }
 
 Result<std::vector<SegmentData>> MergeSegments(std::span<const MergeSource> sources,

@@ -188,6 +188,18 @@ class SegmentReader {
   // group ordinals, in increasing order), each with its group's frequency.
   std::unique_ptr<PostingsIterator> ExpandGroups(std::unique_ptr<PostingsIterator> groups) const;
 
+  // The dictionaries as written, for a merge of posting lists (format 4
+  // on: HasGroupSpace()). `group_space`: the group fields' dictionary, whose
+  // lists hold group ordinals; else the doc fields'. Calls `visit` on every
+  // entry in (field, term) order until it returns false; the entry is valid
+  // during the call. Corruption as ForEachTerm.
+  Status ForEachTermEntry(bool group_space,
+                          const std::function<bool(const TermEntry&)>& visit) const;
+  // The posting list an entry of ForEachTermEntry names, with its positions
+  // when its field has them (else `positions` is a default cursor).
+  // Corruption when the entry names bytes outside its sections.
+  Result<PositionalList> OpenTermEntry(bool group_space, const TermEntry& entry) const;
+
  private:
   SegmentReader() = default;
   SegmentReader(const SegmentReader&) = delete;  // doc_ids_ points into docs_

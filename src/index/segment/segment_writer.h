@@ -6,8 +6,12 @@
 // once per group (not once per doc of the group, as formats 2 and 3 did).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
+#include "index/segment/postings.h"
 #include "index/segment/section_container.h"
 #include "index/segment/segment_data.h"
 
@@ -27,5 +31,28 @@ namespace freshet {
 // analyzer id).
 std::string WriteSegment(const SegmentData& data,
                          uint32_t format_version = kDefaultWrittenSegmentFormatVersion);
+
+// A segment's posting lists and text field lengths taken from elsewhere
+// than its rows (a merge of segments' postings, postings_merge.h), for
+// WriteSegment to lay out as it lays out those it computes.
+struct SegmentPostings {
+  using ListVisitor =
+      std::function<void(size_t field, std::string_view term, const PostingList& list)>;
+  // Call visit(field, term, list) for every posting list of the doc fields
+  // (of the group fields, over group ordinals), in (field, term) order, as
+  // an analysis of the rows would give it: docs increasing, positions for
+  // the text fields whose schema keeps them and for no other. The list is
+  // valid during the call.
+  std::function<void(const ListVisitor&visit)> doc_lists, group_lists;
+  // The token count (saturated) of text field `field` in doc (group) `ord`.
+  std::function<uint16_t(size_t field, uint32_t ord)> doc_length, group_length;
+};
+
+// WriteSegment with the posting lists and field lengths of `postings` in
+// place of those an analysis of data's text gives: the same bytes when
+// they are the same. Everything else (stored rows, numeric values, groups,
+// doc ids) is written from `data`. REQUIRES: format_version >= 4.
+std::string WriteSegment(const SegmentData& data, uint32_t format_version,
+                         const SegmentPostings& postings);
 
 }  // namespace freshet
