@@ -20,13 +20,15 @@
 namespace freshet {
 namespace {
 
-// Memory a merge needs per byte of the decoded groups and docs of a part in
-// flight (the part, the segment laid out from it and its bytes). Measured:
-// compacting an ads-1m --scale 0.2 base and a 3-partition delta on one
-// thread under budgets of 16, 32 and 64 MiB (parts of 4, 8 and 16 MiB at a
-// factor of 4) peaked at 41, 49 and 64 MiB of RSS: about 34 MiB for the
-// program and the generation's maps, plus 1.9 bytes per byte of the part.
-constexpr uint64_t kMergeFactor = 2;
+// Memory a merge needs per byte of a part in flight, counted as its docs'
+// stored rows (encoded) and ids (segment_merger.h): the rows copied or
+// decoded, the posting lists read or analyzed, the segment laid out from
+// them and its bytes. Measured: compacting the ads-1m base and a
+// 60-partition delta under a 256 MiB budget (2 shards) at a factor of 2
+// peaked at 531 MiB of RSS merging postings and 698 MiB analyzing rows (the
+// fallback), of which about 50 MiB for the program and the generation's
+// maps; a factor of 6 keeps both near the budget.
+constexpr uint64_t kMergeFactor = 6;
 
 // Why pipeline.compact_after finds `m`'s delta due; empty if it does not.
 // Its age is the span of data time it covers, from the base's cut to the end

@@ -41,6 +41,19 @@ Result<std::string> PostingsMergeRefusal(const SegmentReader& source, const Segm
   return std::string();
 }
 
+void MergedOrigins::AddRow(std::string_view row) {
+  constexpr size_t kChunkBytes = 1 << 20;
+  if (chunks_.empty() || row.size() > chunk_size_ - chunk_used_) {
+    chunk_size_ = std::max(kChunkBytes, row.size());
+    chunk_used_ = 0;
+    chunks_.push_back(std::make_unique_for_overwrite<char[]>(chunk_size_));
+  }
+  char* copy = chunks_.back().get() + chunk_used_;
+  std::copy(row.begin(), row.end(), copy);
+  chunk_used_ += row.size();
+  rows.emplace_back(copy, row.size());
+}
+
 namespace {
 
 constexpr uint32_t kNotTaken = std::numeric_limits<uint32_t>::max();
@@ -145,7 +158,7 @@ namespace {
 // term's postings from every source that holds it merged by new ordinal,
 // handed to `visit` in order.
 template <typename Lists>
-void VisitMerged(const std::vector<Lists>& lists, const SegmentPostings::ListVisitor& visit) {
+void VisitMerged(const std::vector<Lists>& lists, const CopiedContent::ListVisitor& visit) {
   std::vector<size_t> next(lists.size(), 0);
   PostingList list;
   struct Posting {
@@ -241,20 +254,27 @@ Result<std::unique_ptr<MergedPostings>> MergedPostings::Read(
     RETURN_IF_ERROR(m->group_lists_[s].Read(*sources[s], /*group_space=*/true, schema, groups[s]));
   }
   const MergedPostings* self = m.get();
-  m->postings_.doc_lists = [self](const SegmentPostings::ListVisitor& visit) {
+  m->content_.doc_lists = [self](const CopiedContent::ListVisitor& visit) {
     VisitMerged(self->doc_lists_, visit);
   };
-  m->postings_.group_lists = [self](const SegmentPostings::ListVisitor& visit) {
+  m->content_.group_lists = [self](const CopiedContent::ListVisitor& visit) {
     VisitMerged(self->group_lists_, visit);
   };
-  m->postings_.doc_length = [self](size_t field, uint32_t ord) {
+  m->content_.doc_length = [self](size_t field, uint32_t ord) {
     const SourceOrdinal& o = self->origins_->docs[ord];
     return static_cast<uint16_t>(self->sources_[o.source]->FieldLength(field, o.ord).value_or(0));
   };
-  m->postings_.group_length = [self](size_t field, uint32_t ord) {
+  m->content_.group_length = [self](size_t field, uint32_t ord) {
     const SourceOrdinal& o = self->origins_->groups[ord];
     return static_cast<uint16_t>(
         self->sources_[o.source]->GroupFieldLength(field, o.ord).value_or(0));
+  };
+  m->content_.stored_row = [self](uint32_t ord, std::string* out) {
+    out->append(self->origins_->rows[ord]);
+  };
+  m->content_.doc_numeric = [self](size_t field, uint32_t ord) {
+    const SourceOrdinal& o = self->origins_->docs[ord];
+    return self->sources_[o.source]->Numeric(field, o.ord);
   };
   return m;
 }

@@ -1,7 +1,8 @@
 // Postings-level merge, as Lucene merges segments: the posting lists,
-// positions and text field lengths of a merged segment read from its
-// source segments' (already analyzed) ones, doc and group ordinals
-// remapped, instead of analyzing the merged rows again. Term order, doc
+// positions, text field lengths and numeric values of a merged segment
+// read from its source segments' (already analyzed) ones, doc and group
+// ordinals remapped, and its stored rows copied as stored, instead of
+// decoding and analyzing the merged rows again. Term order, doc
 // order, frequencies and lengths are the sources', so the statistics of the
 // merged segment (doc frequencies, field lengths and their sums) are those
 // an analysis of its rows gives, and WriteSegment(data, format, postings)
@@ -16,6 +17,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -37,6 +39,19 @@ struct SourceOrdinal {
 struct MergedOrigins {
   std::vector<SourceOrdinal> docs;
   std::vector<SourceOrdinal> groups;
+  // Each doc's stored row as its source stores it (row_coding.h), copied
+  // (AddRow), not decoded.
+  std::vector<std::string_view> rows;
+
+  // Appends a copy of `row` to `rows`.
+  void AddRow(std::string_view row);
+
+ private:
+  // The copies, in chunks that never move (no copy is copied again as
+  // they grow).
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  size_t chunk_size_ = 0;
+  size_t chunk_used_ = 0;
 };
 
 // Empty when a segment of `schema` in format `format` can take its postings
@@ -49,12 +64,13 @@ struct MergedOrigins {
 Result<std::string> PostingsMergeRefusal(const SegmentReader& source, const SegmentSchema& schema,
                                          uint32_t format);
 
-// The posting lists and field lengths of a merged segment of `schema`
-// whose docs and groups come from `origins`, read from `sources` (which
-// PostingsMergeRefusal accepts; they and `origins` must outlive the
-// object). Read reads every source's lists of the ordinals `origins` takes
-// into memory (about what the lists of an analysis of the same rows take);
-// postings() streams them, term by term across the sources, to the writer.
+// The posting lists, field lengths, numeric values and stored rows of a
+// merged segment of `schema` whose docs and groups come from `origins`,
+// read from `sources` (which PostingsMergeRefusal accepts; they and
+// `origins` must outlive the object). Read reads every source's lists of
+// the ordinals `origins` takes into memory (about what the lists of an
+// analysis of the same rows take); content() streams them, term by term
+// across the sources, to the writer.
 class MergedPostings {
  public:
   // Corruption naming the source segment if a list cannot be read.
@@ -64,7 +80,7 @@ class MergedPostings {
   ~MergedPostings();
 
   // For WriteSegment; valid while this object lives.
-  const SegmentPostings& postings() const { return postings_; }
+  const CopiedContent& content() const { return content_; }
 
  private:
   struct Lists;
@@ -73,7 +89,7 @@ class MergedPostings {
   std::vector<const SegmentReader*> sources_;
   const MergedOrigins* origins_ = nullptr;
   std::vector<Lists> doc_lists_, group_lists_;  // by source
-  SegmentPostings postings_;
+  CopiedContent content_;
 };
 
 }  // namespace freshet

@@ -75,7 +75,8 @@ using MergeEmit = std::function<Status(size_t shard, size_t part, SegmentData da
 
 // MergeSegments in bounded memory: each shard's groups, in key order, are
 // cut into parts of whole groups, a part ending with the group that brings
-// its decoded groups and docs to `part_bytes` or more, and each part is
+// its groups and docs (each counted by its stored row's encoded bytes and
+// its id) to `part_bytes` or more, and each part is
 // handed to `emit` as soon as it is complete (every shard has at least one
 // part, an empty segment if no group lies in it). The merge then holds one
 // part per shard in flight, whatever the size of the sources. `emit` is

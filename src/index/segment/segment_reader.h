@@ -77,6 +77,12 @@ class SegmentReader {
   Result<Row> DocRow(uint32_t ord) const {
     return v3_ ? stored_.ReadRow(name_, ord) : docs_.ReadRow(name_, ord);
   }
+  // Doc ord's row as stored, not decoded (StoredBlocks::ReadRowBytes).
+  // REQUIRES: format_version() >= 3.
+  Result<std::string_view> DocRowBytes(uint32_t ord,
+                                       std::shared_ptr<const std::string>* block) const {
+    return stored_.ReadRowBytes(name_, ord, block);
+  }
 
   // REQUIRES: g < num_groups().
   std::string_view GroupKey(uint32_t g) const { return groups_.Key(g); }

@@ -178,9 +178,11 @@ double GroupNumber(const SegmentSchema& schema, const SegmentGroup& g, size_t f)
   return a < g.aggregates.size() ? g.aggregates[a] : kNaN;
 }
 
-// Each numeric field's value per doc: the doc's own, or with `denormalize`
-// (formats 2 and 3) also its group's (GroupNumber) for group fields.
-std::vector<NumericColumn> NumericColumns(const SegmentData& data, bool denormalize) {
+// Each numeric field's value per doc: the doc's own (from its row, or from
+// `copied` when given), or with `denormalize` (formats 2 and 3) also its
+// group's (GroupNumber) for group fields.
+std::vector<NumericColumn> NumericColumns(const SegmentData& data, bool denormalize,
+                                          const CopiedContent* copied = nullptr) {
   const SegmentSchema& schema = data.schema;
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   std::vector<NumericColumn> columns;
@@ -189,9 +191,12 @@ std::vector<NumericColumn> NumericColumns(const SegmentData& data, bool denormal
     if (schema.IsGroupField(f) && !denormalize) continue;
     NumericColumn column{f, {}};
     column.values.reserve(data.docs.size());
-    for (const SegmentDoc& d : data.docs) {
+    for (uint32_t ord = 0; ord < data.docs.size(); ++ord) {
+      const SegmentDoc& d = data.docs[ord];
       double v = kNaN;
-      if (!schema.IsGroupField(f)) {
+      if (copied && copied->doc_numeric && !schema.IsGroupField(f)) {
+        v = copied->doc_numeric(f, ord);
+      } else if (!schema.IsGroupField(f)) {
         if (f < d.row.size()) v = NumberOf(d.row[f]).value_or(kNaN);
       } else {
         v = GroupNumber(schema, data.groups[d.group], f);
@@ -255,11 +260,11 @@ std::string WriteFormatTwo(const SegmentData& data) {
   return file.Finish();
 }
 
-using ForEachList = std::function<void(const SegmentPostings::ListVisitor&)>;
+using ForEachList = std::function<void(const CopiedContent::ListVisitor&)>;
 
 // The posting lists of `table`, drained (in key order).
 ForEachList ListsOf(TermTable* table) {
-  return [table](const SegmentPostings::ListVisitor& visit) {
+  return [table](const CopiedContent::ListVisitor& visit) {
     table->Drain([&](std::string_view key, const PostingList& list) {
       visit(TermTable::KeyField(key), TermTable::KeyTerm(key), list);
     });
@@ -308,10 +313,10 @@ std::vector<FieldLengthColumn> LengthsOf(
   return columns;
 }
 
-// Formats 3 and later; the text's postings and lengths from `postings`, or
-// analyzed from the rows when it is null.
+// Formats 3 and later; what `copied` gives taken from it, the rest computed
+// from data's rows (all of it when `copied` is null).
 std::string WriteBlockFormat(const SegmentData& data, uint32_t format_version,
-                             const SegmentPostings* postings) {
+                             const CopiedContent* copied) {
   // Format 3 copies the group fields onto every doc; format 4 keeps them
   // once per group.
   const bool group_space = format_version >= 4;
@@ -326,33 +331,36 @@ std::string WriteBlockFormat(const SegmentData& data, uint32_t format_version,
   meta.schema = data.schema;
   file.Add(SectionId::kMeta, EncodeSegmentMeta(meta));
   file.Add(SectionId::kDocHeaders, EncodeDocHeaders(data.docs));
-  file.Add(SectionId::kStoredBlocks, EncodeStoredBlocks(data.docs));
+  file.Add(SectionId::kStoredBlocks, copied && copied->stored_row
+                                         ? EncodeStoredRows(num_docs, copied->stored_row)
+                                         : EncodeStoredBlocks(data.docs));
   file.Add(SectionId::kGroups, EncodeGroupTable(data.groups));
 
   std::string terms, postings_section, positions, group_positions;
   const size_t num_doc_cols = data.schema.doc_columns.size();
   TermTable table;
   std::vector<FieldLengthColumn> lengths;
-  if (postings) {
-    lengths = LengthsOf(data.schema, 0, num_doc_cols, num_docs, postings->doc_length);
-    WriteTerms(postings->doc_lists, lengths, field_count, &terms, &postings_section, &positions);
+  if (copied) {
+    lengths = LengthsOf(data.schema, 0, num_doc_cols, num_docs, copied->doc_length);
+    WriteTerms(copied->doc_lists, lengths, field_count, &terms, &postings_section, &positions);
   } else {
     IndexFields(data, /*denormalize=*/!group_space, &table, &lengths);
     WriteTerms(ListsOf(&table), lengths, field_count, &terms, &postings_section, &positions);
   }
   file.Add(SectionId::kTermBlocks, std::move(terms));
   file.Add(SectionId::kBlockPostings, std::move(postings_section));
-  file.Add(SectionId::kNumericBlocks,
-           EncodeNumericBlocks(NumericColumns(data, /*denormalize=*/!group_space), num_docs));
+  file.Add(
+      SectionId::kNumericBlocks,
+      EncodeNumericBlocks(NumericColumns(data, /*denormalize=*/!group_space, copied), num_docs));
   file.Add(SectionId::kLengthBlocks, EncodeLengthBlocks(lengths, num_docs));
 
   if (group_space) {
     TermTable group_table;
     std::vector<FieldLengthColumn> group_lengths;
-    if (postings) {
+    if (copied) {
       group_lengths =
-          LengthsOf(data.schema, num_doc_cols, field_count, num_groups, postings->group_length);
-      WriteTerms(postings->group_lists, group_lengths, field_count, &terms, &postings_section,
+          LengthsOf(data.schema, num_doc_cols, field_count, num_groups, copied->group_length);
+      WriteTerms(copied->group_lists, group_lengths, field_count, &terms, &postings_section,
                  &group_positions);
     } else {
       IndexGroupFields(data, /*records_without_docs=*/format_version >= 5, &group_table,
@@ -384,8 +392,8 @@ std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
 }
 
 std::string WriteSegment(const SegmentData& data, uint32_t format_version,
-                         const SegmentPostings& postings) {
-  return WriteBlockFormat(data, format_version, &postings);
+                         const CopiedContent& copied) {
+  return WriteBlockFormat(data, format_version, &copied);
 }
 
 }  // namespace freshet

@@ -14,6 +14,7 @@
 #include "index/segment/postings.h"
 #include "index/segment/section_container.h"
 #include "index/segment/segment_data.h"
+#include "index/segment/stored_blocks.h"
 
 namespace freshet {
 
@@ -32,10 +33,10 @@ namespace freshet {
 std::string WriteSegment(const SegmentData& data,
                          uint32_t format_version = kDefaultWrittenSegmentFormatVersion);
 
-// A segment's posting lists and text field lengths taken from elsewhere
-// than its rows (a merge of segments' postings, postings_merge.h), for
-// WriteSegment to lay out as it lays out those it computes.
-struct SegmentPostings {
+// What WriteSegment can take from elsewhere than data's rows: a merge
+// copies its sources' posting lists, field lengths, stored rows and numeric
+// values (postings_merge.h) instead of decoding and analyzing rows again.
+struct CopiedContent {
   using ListVisitor =
       std::function<void(size_t field, std::string_view term, const PostingList& list)>;
   // Call visit(field, term, list) for every posting list of the doc fields
@@ -46,13 +47,16 @@ struct SegmentPostings {
   std::function<void(const ListVisitor&visit)> doc_lists, group_lists;
   // The token count (saturated) of text field `field` in doc (group) `ord`.
   std::function<uint16_t(size_t field, uint32_t ord)> doc_length, group_length;
+  // Doc `ord`'s stored row, encoded, and its value of numeric doc field
+  // `field` (NaN when absent); null: from data's rows.
+  StoredRowWriter stored_row;
+  std::function<double(size_t field, uint32_t ord)> doc_numeric;
 };
 
-// WriteSegment with the posting lists and field lengths of `postings` in
-// place of those an analysis of data's text gives: the same bytes when
-// they are the same. Everything else (stored rows, numeric values, groups,
-// doc ids) is written from `data`. REQUIRES: format_version >= 4.
+// WriteSegment with what `copied` gives in place of what the writer
+// computes from data's rows: the same bytes when they are the same. Groups
+// and doc headers are written from `data`. REQUIRES: format_version >= 4.
 std::string WriteSegment(const SegmentData& data, uint32_t format_version,
-                         const SegmentPostings& postings);
+                         const CopiedContent& copied);
 
 }  // namespace freshet
