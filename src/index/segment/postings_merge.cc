@@ -161,12 +161,14 @@ template <typename Lists>
 void VisitMerged(const std::vector<Lists>& lists, const CopiedContent::ListVisitor& visit) {
   std::vector<size_t> next(lists.size(), 0);
   PostingList list;
-  struct Posting {
-    uint32_t doc, freq;
-    size_t position;  // of its first position in its source's
-    size_t source;
+  // The postings of one holder of a term left to merge.
+  struct Run {
+    const Lists* list;
+    size_t next, end;  // in list->docs
+    size_t position;   // of the next posting's first position
+    bool positioned;
   };
-  std::vector<Posting> postings;
+  std::vector<Run> runs;
   std::vector<size_t> holders;
   while (true) {
     // The smallest (field, term) the sources have left, and who holds it.
@@ -204,30 +206,32 @@ void VisitMerged(const std::vector<Lists>& lists, const CopiedContent::ListVisit
     list.docs.clear();
     list.freqs.clear();
     list.positions.clear();
-    postings.clear();
-    // Each source's postings are in order: one run per source, merged.
+    // Each holder's postings are in order: one run each, merged by
+    // repeatedly taking the smallest head (the holders are few).
+    runs.clear();
     for (const size_t s : holders) {
       const Lists& l = lists[s];
       const size_t i = next[s];
-      const size_t run = postings.size();
-      size_t position = l.PositionBegin(i);
-      const bool positioned = l.entries[i].position_end > position;
-      for (size_t p = l.PostingBegin(i); p < l.entries[i].posting_end; ++p) {
-        postings.push_back(Posting{l.docs[p], l.freqs[p], position, s});
-        if (positioned) position += l.freqs[p];
-      }
-      std::inplace_merge(postings.begin(), postings.begin() + static_cast<ptrdiff_t>(run),
-                         postings.end(),
-                         [](const Posting& a, const Posting& b) { return a.doc < b.doc; });
+      runs.push_back(Run{&l, l.PostingBegin(i), l.entries[i].posting_end, l.PositionBegin(i),
+                         l.entries[i].position_end > l.PositionBegin(i)});
     }
-    for (const Posting& p : postings) {
-      list.docs.push_back(p.doc);
-      list.freqs.push_back(p.freq);
-      const Lists& l = lists[p.source];
-      if (l.entries[next[p.source]].position_end > l.PositionBegin(next[p.source])) {
-        list.positions.insert(list.positions.end(), l.positions.begin() + p.position,
-                              l.positions.begin() + p.position + p.freq);
+    while (true) {
+      Run* head = nullptr;
+      for (Run& r : runs) {
+        if (r.next < r.end && (!head || r.list->docs[r.next] < head->list->docs[head->next])) {
+          head = &r;
+        }
       }
+      if (!head) break;
+      const uint32_t freq = head->list->freqs[head->next];
+      list.docs.push_back(head->list->docs[head->next]);
+      list.freqs.push_back(freq);
+      if (head->positioned) {
+        const auto from = head->list->positions.begin() + static_cast<ptrdiff_t>(head->position);
+        list.positions.insert(list.positions.end(), from, from + freq);
+        head->position += freq;
+      }
+      ++head->next;
     }
     const size_t first = holders.front();
     visit(lists[first].entries[next[first]].field, lists[first].Term(next[first]), list);
