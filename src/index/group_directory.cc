@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "common/parallel.h"
+
 namespace freshet {
 
 Result<std::unique_ptr<GroupDirectory>> GroupDirectory::Build(
@@ -20,24 +22,28 @@ Result<std::unique_ptr<GroupDirectory>> GroupDirectory::Build(
     dir->hidden_docs_[i].assign(dir->segments_[i]->num_docs(), false);
     dir->superseded_[i].assign(dir->segments_[i]->num_groups(), false);
   }
-  // Upper segments in serving order: a later one is of the same or a
-  // higher layer, so the last entry assigned to a record is the highest.
-  for (size_t u = 0; u < n; ++u) {
-    const SegmentReader& upper = *dir->segments_[u];
-    const bool by_id = upper.SupersedesDocsById();
-    for (size_t i = 0; i < n; ++i) {
+  // What the segments above each one supersede there, a lower segment per
+  // thread (each writes only its own marks). Upper segments in serving
+  // order: a later one is of the same or a higher layer, so the last entry
+  // assigned to a record is the highest.
+  std::vector<Status> errors(n);
+  ParallelFor(n, 0, [&](size_t i) {
+    const SegmentReader& lower = *dir->segments_[i];
+    std::vector<bool>& hidden = dir->hidden_docs_[i];
+    std::vector<RecordLocation>& records = dir->records_[i];
+    for (size_t u = 0; u < n; ++u) {
       if (layers[i] >= layers[u]) continue;
-      const SegmentReader& lower = *dir->segments_[i];
+      const SegmentReader& upper = *dir->segments_[u];
+      const bool by_id = upper.SupersedesDocsById();
       if (by_id && !lower.HasGroupSpace()) {
-        return Status::NotSupported(fmt::format(
+        errors[i] = Status::NotSupported(fmt::format(
             "manifest '{}': segment '{}' (format {}) supersedes docs by id, but lies over "
             "segment '{}' of format {}, whose docs hold their group's fields in their own "
             "postings; rebuild the base (build-full or compact) in format 4 or later",
             manifest_key, upper.name(), upper.format_version(), lower.name(),
             lower.format_version()));
+        return;
       }
-      std::vector<bool>& hidden = dir->hidden_docs_[i];
-      std::vector<RecordLocation>& records = dir->records_[i];
       for (uint32_t gu = 0; gu < upper.num_groups(); ++gu) {
         const auto g = lower.FindGroup(upper.GroupKey(gu));
         if (!g) continue;
@@ -63,7 +69,8 @@ Result<std::unique_ptr<GroupDirectory>> GroupDirectory::Build(
       for (uint32_t d = 0; d < upper.num_docs(); ++d) hide(upper.DocId(d));
       for (const Tombstones::Entry& t : upper.tombstones().entries()) hide(t.id);
     }
-  }
+  });
+  for (const Status& st : errors) RETURN_IF_ERROR(st);
   dir->imports_by_record_.resize(n);
   for (size_t i = 0; i < n; ++i) {
     const std::vector<RecordLocation>& records = dir->records_[i];
