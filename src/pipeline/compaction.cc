@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <mutex>
 
@@ -19,13 +20,15 @@
 namespace freshet {
 namespace {
 
-// Memory a merge needs per byte of the decoded groups and docs of a part in
-// flight (the part, the segment laid out from it and its bytes). Measured:
-// compacting an ads-1m --scale 0.2 base and a 3-partition delta on one
-// thread under budgets of 16, 32 and 64 MiB (parts of 4, 8 and 16 MiB at a
-// factor of 4) peaked at 41, 49 and 64 MiB of RSS: about 34 MiB for the
-// program and the generation's maps, plus 1.9 bytes per byte of the part.
-constexpr uint64_t kMergeFactor = 2;
+// Memory a merge needs per byte of a part in flight, counted as its docs'
+// stored rows (encoded) and ids (segment_merger.h): the rows copied or
+// decoded, the posting lists read or analyzed, the segment laid out from
+// them and its bytes. Measured: compacting the ads-1m base and a
+// 60-partition delta under a 256 MiB budget (2 shards) at a factor of 2
+// peaked at 531 MiB of RSS merging postings and 698 MiB analyzing rows (the
+// fallback), of which about 50 MiB for the program and the generation's
+// maps; a factor of 6 keeps both near the budget.
+constexpr uint64_t kMergeFactor = 6;
 
 // Why pipeline.compact_after finds `m`'s delta due; empty if it does not.
 // Its age is the span of data time it covers, from the base's cut to the end
@@ -148,19 +151,24 @@ Result<ShardCompaction> CompactShard(const PipelineConfig& config, ObjectStore& 
   }
   const std::string context = fmt::format("compacting shard {} of '{}'", shard, manifest_key);
   ShardCompaction out;
-  auto merged =
-      MergeSegments(sources, MakeSegmentSchema(config), config.shards, config.threads, &out.stats);
-  if (!merged.ok()) return merged.status().WithContext(context);
-  SegmentData& data = (*merged)[static_cast<size_t>(shard)];
-  out.stats.docs = static_cast<int64_t>(data.docs.size());
-  out.stats.groups = static_cast<int64_t>(data.groups.size());
-  if (data.docs.size() != live) {
+  MergedPart part;
+  Status merged = WriteMergedSegments(
+      sources, MakeSegmentSchema(config), config.shards, config.threads,
+      std::numeric_limits<uint64_t>::max(), static_cast<uint32_t>(config.segment_format),
+      MergeMethod::kPostings, &out.stats, [&](size_t s, size_t, MergedPart written) {
+        if (s == static_cast<size_t>(shard)) part = std::move(written);
+        return Status::OK();
+      });
+  if (!merged.ok()) return merged.WithContext(context);
+  out.stats.docs = part.docs;
+  out.stats.groups = part.groups;
+  if (part.docs != live) {
     return Status::Corruption(
         fmt::format("{}: the merged segment holds {} docs, the shard's segments serve {}; "
                     "nothing written",
-                    context, data.docs.size(), live));
+                    context, part.docs, live));
   }
-  SegmentObject object = EncodeSegment(data, static_cast<uint32_t>(config.segment_format));
+  SegmentObject object = NameSegment(std::move(part.bytes), part.docs, part.groups);
   RETURN_IF_ERROR(PutContentAddressed(output, object.ref.key, object.bytes));
   out.ref = std::move(object.ref);
   return out;
@@ -201,18 +209,27 @@ Result<BatchOutcome> BatchRunner::Compact(CompactWhen when) {
   std::vector<std::vector<SegmentRef>> written(static_cast<size_t>(config_.shards));
   std::mutex written_mu;
   MergeStats stats;
-  Status merged = MergeSegmentsInParts(sources, MakeSegmentSchema(config_), config_.shards,
-                                       config_.threads, part_bytes, &stats,
-                                       [&](size_t shard, size_t part, SegmentData data) -> Status {
-                                         ASSIGN_OR_RETURN(SegmentRef ref, WriteSegmentFile(&data));
-                                         std::lock_guard lock(written_mu);
-                                         if (written[shard].size() <= part)
-                                           written[shard].resize(part + 1);
-                                         written[shard][part] = std::move(ref);
-                                         return Status::OK();
-                                       });
+  // The sources' postings are merged (no text is analyzed again) unless a
+  // source was indexed otherwise than the new base (segment_merger.h).
+  Status merged = WriteMergedSegments(
+      sources, MakeSegmentSchema(config_), config_.shards, config_.threads, part_bytes,
+      static_cast<uint32_t>(config_.segment_format), MergeMethod::kPostings, &stats,
+      [&](size_t shard, size_t part, MergedPart data) -> Status {
+        SegmentObject object = NameSegment(std::move(data.bytes), data.docs, data.groups);
+        RETURN_IF_ERROR(PutContentAddressed(*output_, object.ref.key, object.bytes));
+        std::lock_guard lock(written_mu);
+        if (written[shard].size() <= part) written[shard].resize(part + 1);
+        written[shard][part] = std::move(object.ref);
+        return Status::OK();
+      });
   if (!merged.ok()) {
     return merged.WithContext(fmt::format("compacting '{}'", state.manifest_key));
+  }
+  if (!stats.rows_merged_because.empty()) {
+    Log(LogLevel::kInfo, "compaction_analyzes_rows",
+        {{"pipeline", config_.name},
+         {"from", state.manifest_key},
+         {"reason", stats.rows_merged_because}});
   }
   // The manifest lists the segments by shard, then part, as build-full does.
   std::vector<SegmentRef> refs;

@@ -2,18 +2,25 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "common/hash.h"
 
 namespace freshet {
 
 SegmentObject EncodeSegment(const SegmentData& data, uint32_t format) {
+  return NameSegment(WriteSegment(data, format), static_cast<uint32_t>(data.docs.size()),
+                     static_cast<uint32_t>(data.groups.size()));
+}
+
+SegmentObject NameSegment(std::string bytes, uint32_t docs, uint32_t groups) {
   SegmentObject out;
-  out.bytes = WriteSegment(data, format);
+  out.bytes = std::move(bytes);
   out.ref.key = fmt::format("{}{}.seg", kSegmentsPrefix, ContentHash(out.bytes));
   out.ref.bytes = out.bytes.size();
   out.ref.checksum = Hex64(Hash64(out.bytes));
-  out.ref.docs = static_cast<uint32_t>(data.docs.size());
-  out.ref.groups = static_cast<uint32_t>(data.groups.size());
+  out.ref.docs = docs;
+  out.ref.groups = groups;
   return out;
 }
 

@@ -22,6 +22,9 @@ struct SegmentObject {
 
 // Writes `data` in segment format `format` and names it by its content.
 SegmentObject EncodeSegment(const SegmentData& data, uint32_t format);
+// Names `bytes`, a segment file of `docs` docs and `groups` groups, by
+// their content.
+SegmentObject NameSegment(std::string bytes, uint32_t docs, uint32_t groups);
 
 // Writes `bytes` under `key` unless an object is there already: an object of
 // the same content-derived name and the same size is the same content (a

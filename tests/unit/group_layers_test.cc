@@ -527,5 +527,121 @@ TEST(GroupLayersTest, MergingADocServedTwiceIsCorruption) {
       << merged.status().message();
 }
 
+// Each part of WriteMergedSegments by (shard, part), and its stats.
+struct WrittenParts {
+  std::map<std::pair<size_t, size_t>, std::string> bytes;
+  MergeStats stats;
+};
+WrittenParts WriteMerged(const IndexView& view, const SegmentSchema& schema, uint64_t part_bytes,
+                         uint32_t format, MergeMethod method) {
+  WrittenParts out;
+  std::mutex mu;
+  Status st = WriteMergedSegments(ServedSources(view), schema, 2, 2, part_bytes, format, method,
+                                  &out.stats, [&](size_t shard, size_t part, MergedPart written) {
+                                    std::lock_guard lock(mu);
+                                    out.bytes[{shard, part}] = std::move(written.bytes);
+                                    return Status::OK();
+                                  });
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  return out;
+}
+
+// `segments` with positions kept for the text fields `doc_fields` and
+// `group_fields` (column indexes).
+std::vector<SegmentData> WithPositions(std::vector<SegmentData> segments,
+                                       std::vector<bool> doc_fields,
+                                       std::vector<bool> group_fields) {
+  for (SegmentData& d : segments) {
+    d.schema.doc_positions = doc_fields;
+    d.schema.group_positions = group_fields;
+  }
+  return segments;
+}
+
+// The postings-level merge writes the bytes the row-level merge writes
+// (which analyzes the merged rows again), whole or in parts, with and
+// without positions, and the bytes a build of the final state writes; no
+// source is analyzed again.
+TEST(GroupLayersTest, MergedPostingsWriteTheBytesOfAnalyzedRows) {
+  const std::vector<bool> title{false, true, false, false}, name_brand{true, true, false};
+  for (uint32_t seed : {61u, 62u, 63u, 64u}) {
+    for (const bool positions : {false, true}) {
+      Generation gen = RandomGeneration(seed, 150, 1 + seed % 4, 2);
+      SegmentSchema schema = Schema();
+      if (positions) {
+        gen.base = WithPositions(gen.base, title, name_brand);
+        for (auto& layer : gen.layers) layer = WithPositions(layer, title, name_brand);
+        schema.doc_positions = title;
+        schema.group_positions = name_brand;
+      }
+      auto layered = OpenView(gen.base, gen.layers, 5, 5);
+      ASSERT_TRUE(layered.ok()) << layered.status().ToString();
+      const IndexView& view = *layered->view;
+      const std::string label = fmt::format("seed {}, positions {}", seed, positions);
+      for (const uint64_t part_bytes : {UINT64_MAX, uint64_t{6} << 10}) {
+        const WrittenParts merged =
+            WriteMerged(view, schema, part_bytes, 5, MergeMethod::kPostings);
+        EXPECT_EQ(merged.stats.rows_merged_because, "") << label;
+        EXPECT_EQ(static_cast<uint64_t>(merged.stats.docs), view.LiveDocs()) << label;
+        const WrittenParts analyzed = WriteMerged(view, schema, part_bytes, 5, MergeMethod::kRows);
+        EXPECT_NE(analyzed.stats.rows_merged_because, "") << label;
+        ASSERT_EQ(merged.bytes.size(), analyzed.bytes.size()) << label;
+        if (part_bytes != UINT64_MAX) {
+          EXPECT_GT(merged.bytes.size(), 4u) << label;
+        }
+        for (const auto& [at, bytes] : analyzed.bytes) {
+          EXPECT_TRUE(merged.bytes.at(at) == bytes)
+              << label << ", shard " << at.first << ", part " << at.second;
+        }
+      }
+      // The same bytes as a build of the final state: groups without a
+      // record have no version (a snapshot knows none).
+      Corpus snapshot = gen.final_state;
+      for (auto& [key, r] : snapshot.groups) {
+        if (!r.has_record) r.version = 0;
+      }
+      const WrittenParts whole = WriteMerged(view, schema, UINT64_MAX, 5, MergeMethod::kPostings);
+      for (size_t shard = 0; shard < 2; ++shard) {
+        SegmentData built = Assemble(snapshot, WholeCorpus(snapshot), SegmentKind::kBase, shard, 2);
+        built.schema = schema;
+        EXPECT_TRUE(whole.bytes.at({shard, 0}) == WriteSegment(built, 5))
+            << label << ", shard " << shard;
+      }
+    }
+  }
+}
+
+// Where the postings cannot be merged the rows are analyzed, with the
+// reason: format-4 sources (which do not index the records of groups
+// without docs), a merged base in format 4, a field that keeps positions in
+// the merged base and not in a source holding its terms, another analyzer.
+TEST(GroupLayersTest, PostingsAreNotMergedFromSourcesIndexedOtherwise) {
+  const Generation gen = RandomGeneration(71, 80, 2, 2);
+  auto expect_rows = [](const IndexView& view, const SegmentSchema& schema, uint32_t format,
+                        const std::string& reason) {
+    const WrittenParts merged =
+        WriteMerged(view, schema, UINT64_MAX, format, MergeMethod::kPostings);
+    EXPECT_NE(merged.stats.rows_merged_because.find(reason), std::string::npos)
+        << merged.stats.rows_merged_because;
+    const WrittenParts analyzed = WriteMerged(view, schema, UINT64_MAX, format, MergeMethod::kRows);
+    EXPECT_TRUE(merged.bytes == analyzed.bytes) << reason;
+  };
+  auto format_four = OpenView(gen.base, gen.layers, 4, 5);
+  ASSERT_TRUE(format_four.ok()) << format_four.status().ToString();
+  expect_rows(*format_four->view, Schema(), 5, "is of format 4");
+
+  auto layered = OpenView(gen.base, gen.layers, 5, 5);
+  ASSERT_TRUE(layered.ok()) << layered.status().ToString();
+  expect_rows(*layered->view, Schema(), 4, "written in format 4");
+  SegmentSchema positioned = Schema();
+  positioned.doc_positions = {false, true, false, false};
+  expect_rows(*layered->view, positioned, 5,
+              "holds terms of field 'title' without their positions");
+  SegmentSchema unicode = Schema();
+  unicode.doc_analyzers = {1, kUnicodeAnalyzer, 1, 1};
+  unicode.group_analyzers = {1, 1, 1};
+  expect_rows(*layered->view, unicode, 5, "other columns or analyzers");
+}
+
 }  // namespace
 }  // namespace freshet

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/parallel.h"
+#include "index/segment/row_coding.h"
 
 namespace freshet {
 
@@ -69,11 +70,25 @@ bool HasServedDocs(const MergeSource& s, uint32_t g) {
   return false;
 }
 
+uint64_t RowBytes(const Row& row) {
+  uint64_t bytes = row.capacity() * sizeof(Value);
+  for (const Value& v : row) {
+    bytes += v.s.capacity() + v.list.capacity() * sizeof(std::string);
+    for (const std::string& s : v.list) bytes += s.capacity();
+  }
+  return bytes;
+}
+
 // Appends the key of `plan`, with `record` and the served docs of its
-// entries sorted by id, to `out`. Corruption naming the segments if two
-// entries serve one id.
+// entries sorted by id, to `out`, and where they come from to `origins`;
+// with `copy_rows`, the docs' rows as stored to origins->rows (the docs of
+// `out` then have none), else decoded. Adds what the group and its docs
+// take to `*bytes`: each doc counts its stored row's bytes, copied or not,
+// so that parts end at the same groups either way. Corruption naming the
+// segments if two entries serve one id.
 Status AppendMergedGroup(std::span<const MergeSource> sources, const KeyPlan& plan,
-                         GroupRecord record, SegmentData* out) {
+                         GroupRecord record, bool copy_rows, SegmentData* out,
+                         MergedOrigins* origins, uint64_t* bytes) {
   const SegmentReader& holder = *sources[plan.record.source].segment;
   struct Copy {
     std::string_view id;
@@ -90,6 +105,10 @@ Status AppendMergedGroup(std::span<const MergeSource> sources, const KeyPlan& pl
   }
   std::sort(copies.begin(), copies.end(), [](const Copy& a, const Copy& b) { return a.id < b.id; });
   const uint32_t group_ord = static_cast<uint32_t>(out->groups.size());
+  *bytes += sizeof(SegmentGroup) + holder.GroupKey(plan.record.group).size() +
+            RowBytes(record.row) + record.aggregates.size() * sizeof(double);
+  origins->groups.push_back(
+      SourceOrdinal{static_cast<uint32_t>(plan.record.source), plan.record.group});
   out->groups.push_back(
       SegmentGroup{std::string(holder.GroupKey(plan.record.group)), record.has_record,
                    record.version, std::move(record.row), std::move(record.aggregates),
@@ -101,9 +120,22 @@ Status AppendMergedGroup(std::span<const MergeSource> sources, const KeyPlan& pl
           fmt::format("merge: doc '{}' is served by both segment '{}' and segment '{}'",
                       copies[i].id, sources[copies[i - 1].source].segment->name(), seg.name()));
     }
-    ASSIGN_OR_RETURN(Row row, seg.DocRow(copies[i].ord));
+    Row row;
+    if (copy_rows) {
+      std::shared_ptr<const std::string> block;
+      ASSIGN_OR_RETURN(const std::string_view stored, seg.DocRowBytes(copies[i].ord, &block));
+      origins->AddRow(stored);
+      *bytes += stored.size();
+    } else {
+      ASSIGN_OR_RETURN(row, seg.DocRow(copies[i].ord));
+      std::string stored;
+      PutRow(&stored, row);
+      *bytes += stored.size();
+    }
+    *bytes += sizeof(SegmentDoc) + copies[i].id.size();
     out->docs.push_back(SegmentDoc{std::string(copies[i].id), group_ord,
                                    seg.DocVersion(copies[i].ord), std::move(row)});
+    origins->docs.push_back(SourceOrdinal{static_cast<uint32_t>(copies[i].source), copies[i].ord});
   }
   return Status::OK();
 }
@@ -181,27 +213,6 @@ class ShardKeys {
   std::priority_queue<Cursor, std::vector<Cursor>, After> heap_;
 };
 
-uint64_t RowBytes(const Row& row) {
-  uint64_t bytes = row.capacity() * sizeof(Value);
-  for (const Value& v : row) {
-    bytes += v.s.capacity() + v.list.capacity() * sizeof(std::string);
-    for (const std::string& s : v.list) bytes += s.capacity();
-  }
-  return bytes;
-}
-
-// The memory the docs of `data` from `first_doc` on, and its last group,
-// take.
-uint64_t TailBytes(const SegmentData& data, size_t first_doc) {
-  const SegmentGroup& g = data.groups.back();
-  uint64_t bytes = sizeof(SegmentGroup) + g.key.capacity() + RowBytes(g.row) +
-                   g.aggregates.capacity() * sizeof(double);
-  for (size_t i = first_doc; i < data.docs.size(); ++i) {
-    bytes += sizeof(SegmentDoc) + data.docs[i].id.capacity() + RowBytes(data.docs[i].row);
-  }
-  return bytes;
-}
-
 Status ValidateSchemas(std::span<const MergeSource> sources, const SegmentSchema& schema) {
   for (const MergeSource& s : sources) {
     // Analyzers may differ (a base built before a change of analyzer): the
@@ -215,9 +226,14 @@ Status ValidateSchemas(std::span<const MergeSource> sources, const SegmentSchema
   return Status::OK();
 }
 
+// Takes a part of a merge with where its docs and groups come from.
+using PartEmit = std::function<Status(size_t shard, size_t part, SegmentData data,
+                                      const MergedOrigins& origins)>;
+
 // Shard `shard`'s groups, decoded a part at a time and handed to `emit`.
 Status MergeShard(std::span<const MergeSource> sources, const SegmentSchema& schema, size_t shard,
-                  size_t shards, uint64_t part_bytes, MergeStats* stats, const MergeEmit& emit) {
+                  size_t shards, uint64_t part_bytes, bool copy_rows, MergeStats* stats,
+                  const PartEmit& emit) {
   auto fresh = [&] {
     SegmentData d;
     d.kind = SegmentKind::kBase;
@@ -226,6 +242,7 @@ Status MergeShard(std::span<const MergeSource> sources, const SegmentSchema& sch
   };
   ShardKeys keys(sources, shard, shards);
   SegmentData data = fresh();
+  MergedOrigins origins;
   uint64_t bytes = 0;
   size_t part = 0;
   KeyPlan plan;
@@ -242,13 +259,13 @@ Status MergeShard(std::span<const MergeSource> sources, const SegmentSchema& sch
       record.version = 0;
       record.row.clear();
     }
-    const size_t first_doc = data.docs.size();
-    RETURN_IF_ERROR(AppendMergedGroup(sources, plan, std::move(record), &data));
-    bytes += TailBytes(data, first_doc);
+    RETURN_IF_ERROR(
+        AppendMergedGroup(sources, plan, std::move(record), copy_rows, &data, &origins, &bytes));
     if (bytes >= part_bytes) {
       stats->groups += static_cast<int64_t>(data.groups.size());
       stats->docs += static_cast<int64_t>(data.docs.size());
-      RETURN_IF_ERROR(emit(shard, part++, std::exchange(data, fresh())));
+      RETURN_IF_ERROR(emit(shard, part++, std::exchange(data, fresh()), origins));
+      origins = MergedOrigins();
       bytes = 0;
       // The pages of the sources read for this part are not needed again.
       for (const MergeSource& s : sources) s.segment->ReleaseResidentPages();
@@ -258,14 +275,13 @@ Status MergeShard(std::span<const MergeSource> sources, const SegmentSchema& sch
   if (part > 0 && data.groups.empty()) return Status::OK();
   stats->groups += static_cast<int64_t>(data.groups.size());
   stats->docs += static_cast<int64_t>(data.docs.size());
-  return emit(shard, part, std::move(data));
+  return emit(shard, part, std::move(data), origins);
 }
 
-}  // namespace
-
-Status MergeSegmentsInParts(std::span<const MergeSource> sources, const SegmentSchema& schema,
-                            int shards, int threads, uint64_t part_bytes, MergeStats* stats,
-                            const MergeEmit& emit) {
+// Every shard's parts; `copy_rows` as AppendMergedGroup's.
+Status MergeParts(std::span<const MergeSource> sources, const SegmentSchema& schema, int shards,
+                  int threads, uint64_t part_bytes, bool copy_rows, MergeStats* stats,
+                  const PartEmit& emit) {
   if (shards < 1) return Status::InvalidArgument(fmt::format("merge into {} shards", shards));
   RETURN_IF_ERROR(ValidateSchemas(sources, schema));
   const size_t n = static_cast<size_t>(shards);
@@ -273,7 +289,7 @@ Status MergeSegmentsInParts(std::span<const MergeSource> sources, const SegmentS
   std::vector<MergeStats> shard_stats(n);
   ParallelFor(n, threads, [&](size_t shard) {
     errors[shard] = MergeShard(sources, schema, shard, n, std::max<uint64_t>(1, part_bytes),
-                               &shard_stats[shard], emit);
+                               copy_rows, &shard_stats[shard], emit);
   });
   for (size_t shard = 0; shard < n; ++shard) {
     RETURN_IF_ERROR(errors[shard]);
@@ -283,6 +299,46 @@ Status MergeSegmentsInParts(std::span<const MergeSource> sources, const SegmentS
     stats->emptied_groups += shard_stats[shard].emptied_groups;
   }
   return Status::OK();
+}
+
+}  // namespace
+
+Status MergeSegmentsInParts(std::span<const MergeSource> sources, const SegmentSchema& schema,
+                            int shards, int threads, uint64_t part_bytes, MergeStats* stats,
+                            const MergeEmit& emit) {
+  return MergeParts(sources, schema, shards, threads, part_bytes, /*copy_rows=*/false, stats,
+                    [&](size_t shard, size_t part, SegmentData data, const MergedOrigins&) {
+                      return emit(shard, part, std::move(data));
+                    });
+}
+
+Status WriteMergedSegments(std::span<const MergeSource> sources, const SegmentSchema& schema,
+                           int shards, int threads, uint64_t part_bytes, uint32_t format,
+                           MergeMethod method, MergeStats* stats, const MergeWrite& write) {
+  // The postings are merged if every source indexed its text as the merged
+  // segments do; else every part analyzes its rows.
+  std::vector<const SegmentReader*> readers;
+  std::string refusal = method == MergeMethod::kRows ? "the row-level merge was asked for" : "";
+  for (const MergeSource& s : sources) {
+    readers.push_back(s.segment);
+    if (!refusal.empty()) continue;
+    ASSIGN_OR_RETURN(refusal, PostingsMergeRefusal(*s.segment, schema, format));
+  }
+  stats->rows_merged_because = refusal;
+  return MergeParts(
+      sources, schema, shards, threads, part_bytes, /*copy_rows=*/refusal.empty(), stats,
+      [&](size_t shard, size_t part, SegmentData data, const MergedOrigins& origins) -> Status {
+        MergedPart out{std::string(), static_cast<uint32_t>(data.docs.size()),
+                       static_cast<uint32_t>(data.groups.size())};
+        if (refusal.empty()) {
+          ASSIGN_OR_RETURN(auto copied, MergedPostings::Read(readers, schema, origins));
+          out.bytes = WriteSegment(data, format, copied->content());
+        } else {
+          out.bytes = WriteSegment(data, format);
+        }
+        data = SegmentData();  // freed before the bytes are handed on
+        return write(shard, part, std::move(out));
+      });
 }
 
 Result<std::vector<SegmentData>> MergeSegments(std::span<const MergeSource> sources,

@@ -12,9 +12,11 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "index/segment/postings_merge.h"
 #include "index/segment/segment_data.h"
 #include "index/segment/segment_reader.h"
 
@@ -49,6 +51,9 @@ struct MergeStats {
   int64_t groups = 0;
   int64_t superseded_groups = 0;  // copies another source serves
   int64_t emptied_groups = 0;     // served groups with no doc and no record: left out
+  // WriteMergedSegments: why it analyzed the merged rows instead of merging
+  // the sources' postings; empty when it merged them.
+  std::string rows_merged_because;
 };
 
 // The served groups of `sources`, as `shards` base segments of `schema`: a
@@ -70,7 +75,8 @@ using MergeEmit = std::function<Status(size_t shard, size_t part, SegmentData da
 
 // MergeSegments in bounded memory: each shard's groups, in key order, are
 // cut into parts of whole groups, a part ending with the group that brings
-// its decoded groups and docs to `part_bytes` or more, and each part is
+// its groups and docs (each counted by its stored row's encoded bytes and
+// its id) to `part_bytes` or more, and each part is
 // handed to `emit` as soon as it is complete (every shard has at least one
 // part, an empty segment if no group lies in it). The merge then holds one
 // part per shard in flight, whatever the size of the sources. `emit` is
@@ -81,5 +87,36 @@ using MergeEmit = std::function<Status(size_t shard, size_t part, SegmentData da
 Status MergeSegmentsInParts(std::span<const MergeSource> sources, const SegmentSchema& schema,
                             int shards, int threads, uint64_t part_bytes, MergeStats* stats,
                             const MergeEmit& emit);
+
+// A part of a merge, written: the segment file and its counts.
+struct MergedPart {
+  std::string bytes;
+  uint32_t docs = 0;
+  uint32_t groups = 0;
+};
+// Takes part `part` of shard `shard` of a merge (see MergeSegmentsInParts).
+using MergeWrite = std::function<Status(size_t shard, size_t part, MergedPart written)>;
+
+// How WriteMergedSegments lays out the text of the merged segments.
+enum class MergeMethod {
+  // From the sources' posting lists, positions and field lengths
+  // (postings_merge.h) when every source allows it (PostingsMergeRefusal:
+  // format 5 sources of the same columns and analyzers, written in format
+  // 5), else as kRows.
+  kPostings,
+  // By analyzing the merged rows again, as a build does.
+  kRows,
+};
+
+// MergeSegmentsInParts, each part written in segment format `format` and
+// handed to `write` (from up to `threads` threads at once, the parts of one
+// shard in order). Both methods write the same bytes, those WriteSegment
+// writes of the parts MergeSegmentsInParts gives; kPostings does not
+// tokenize. stats->rows_merged_because says why the rows were analyzed, if
+// they were. The errors of MergeSegmentsInParts, and Corruption naming a
+// source whose posting lists cannot be read.
+Status WriteMergedSegments(std::span<const MergeSource> sources, const SegmentSchema& schema,
+                           int shards, int threads, uint64_t part_bytes, uint32_t format,
+                           MergeMethod method, MergeStats* stats, const MergeWrite& write);
 
 }  // namespace freshet

@@ -119,17 +119,10 @@ bool SegmentReader::HasPositions(size_t field) const { return meta_.schema.Field
 
 Result<SegmentReader::PositionalList> SegmentReader::OpenPositions(size_t field,
                                                                    std::string_view term) const {
-  PositionalList out;
   const bool group = InGroupSpace(field);
   ASSIGN_OR_RETURN(auto entry, (group ? group_terms_ : term_blocks_).Find(field, term));
-  if (!entry) return out;
-  const uint32_t ordinals = group ? num_groups() : num_docs();
-  ASSIGN_OR_RETURN(out.postings,
-                   OpenBlockList(group ? group_postings_ : block_postings_, *entry, ordinals));
-  ASSIGN_OR_RETURN(
-      out.positions,
-      (group ? group_positions_ : positions_).OpenList(entry->postings_offset, entry->doc_freq));
-  return out;
+  if (!entry) return PositionalList();
+  return OpenTermEntry(group, *entry);
 }
 
 Status SegmentReader::ForEachTerm(const std::function<bool(size_t field, std::string_view term,
@@ -234,6 +227,23 @@ Result<std::unique_ptr<PostingsIterator>> SegmentReader::OpenPostings(size_t fie
   ASSIGN_OR_RETURN(SectionView list, PostingsList(postings_, info.postings_offset,
                                                   info.postings_length, info.doc_freq, num_docs()));
   return OpenVarintPostings(name_, list, info.doc_freq, num_docs());
+}
+
+Status SegmentReader::ForEachTermEntry(bool group_space,
+                                       const std::function<bool(const TermEntry&)>& visit) const {
+  return (group_space ? group_terms_ : term_blocks_).ForEach(visit);
+}
+
+Result<SegmentReader::PositionalList> SegmentReader::OpenTermEntry(bool group_space,
+                                                                   const TermEntry& entry) const {
+  PositionalList out;
+  ASSIGN_OR_RETURN(out.postings, OpenBlockList(group_space ? group_postings_ : block_postings_,
+                                               entry, group_space ? num_groups() : num_docs()));
+  const PositionsIndex& positions = group_space ? group_positions_ : positions_;
+  if (positions.HasField(entry.field)) {
+    ASSIGN_OR_RETURN(out.positions, positions.OpenList(entry.postings_offset, entry.doc_freq));
+  }
+  return out;
 }
 
 std::unique_ptr<PostingsIterator> SegmentReader::ExpandGroups(

@@ -77,6 +77,12 @@ class SegmentReader {
   Result<Row> DocRow(uint32_t ord) const {
     return v3_ ? stored_.ReadRow(name_, ord) : docs_.ReadRow(name_, ord);
   }
+  // Doc ord's row as stored, not decoded (StoredBlocks::ReadRowBytes).
+  // REQUIRES: format_version() >= 3.
+  Result<std::string_view> DocRowBytes(uint32_t ord,
+                                       std::shared_ptr<const std::string>* block) const {
+    return stored_.ReadRowBytes(name_, ord, block);
+  }
 
   // REQUIRES: g < num_groups().
   std::string_view GroupKey(uint32_t g) const { return groups_.Key(g); }
@@ -187,6 +193,18 @@ class SegmentReader {
   // The docs of the groups `groups` yields (a cursor over this segment's
   // group ordinals, in increasing order), each with its group's frequency.
   std::unique_ptr<PostingsIterator> ExpandGroups(std::unique_ptr<PostingsIterator> groups) const;
+
+  // The dictionaries as written, for a merge of posting lists (format 4
+  // on: HasGroupSpace()). `group_space`: the group fields' dictionary, whose
+  // lists hold group ordinals; else the doc fields'. Calls `visit` on every
+  // entry in (field, term) order until it returns false; the entry is valid
+  // during the call. Corruption as ForEachTerm.
+  Status ForEachTermEntry(bool group_space,
+                          const std::function<bool(const TermEntry&)>& visit) const;
+  // The posting list an entry of ForEachTermEntry names, with its positions
+  // when its field has them (else `positions` is a default cursor).
+  // Corruption when the entry names bytes outside its sections.
+  Result<PositionalList> OpenTermEntry(bool group_space, const TermEntry& entry) const;
 
  private:
   SegmentReader() = default;

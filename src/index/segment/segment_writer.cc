@@ -1,6 +1,7 @@
 #include "index/segment/segment_writer.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <utility>
 #include <vector>
@@ -71,6 +72,18 @@ void AnalyzeGroupRecord(const SegmentSchema& schema, const SegmentGroup& g, std:
   }
 }
 
+// A length column of `ordinals` zeros for each text field in [begin, end),
+// in field order: the columns LENGTH_BLOCKS (GROUP_LENGTH_BLOCKS) holds.
+std::vector<FieldLengthColumn> LengthColumns(const SegmentSchema& schema, size_t begin, size_t end,
+                                             size_t ordinals) {
+  std::vector<FieldLengthColumn> columns;
+  for (size_t f = begin; f < end; ++f) {
+    if (schema.FieldRoles(f) & kRoleText)
+      columns.push_back({f, std::vector<uint16_t>(ordinals, 0)});
+  }
+  return columns;
+}
+
 // One pass over the docs: every term of every doc field into `table` and
 // every text field's token count into `lengths` (one column per text field,
 // in field order). With `denormalize`, each doc also gets its group's fields
@@ -81,12 +94,9 @@ void IndexFields(const SegmentData& data, bool denormalize, TermTable* table,
   const SegmentSchema& schema = data.schema;
   const size_t num_doc_cols = schema.doc_columns.size();
   const size_t num_group_cols = denormalize ? schema.group_columns.size() : 0;
+  *lengths = LengthColumns(schema, 0, num_doc_cols + num_group_cols, data.docs.size());
   std::vector<size_t> length_column(num_doc_cols + num_group_cols, kNoColumn);
-  for (size_t f = 0; f < length_column.size(); ++f) {
-    if (!(schema.FieldRoles(f) & kRoleText)) continue;
-    length_column[f] = lengths->size();
-    lengths->push_back({f, std::vector<uint16_t>(data.docs.size(), 0)});
-  }
+  for (size_t i = 0; i < lengths->size(); ++i) length_column[(*lengths)[i].field] = i;
   // Positions in format 4 only (formats 2 and 3 predate them).
   std::vector<bool> positions(num_doc_cols, false);
   for (size_t c = 0; c < num_doc_cols && !denormalize; ++c) positions[c] = schema.FieldPositions(c);
@@ -137,11 +147,10 @@ void IndexGroupFields(const SegmentData& data, bool records_without_docs, TermTa
   const SegmentSchema& schema = data.schema;
   const size_t num_doc_cols = schema.doc_columns.size();
   const size_t num_group_cols = schema.group_columns.size();
+  *lengths = LengthColumns(schema, num_doc_cols, num_doc_cols + num_group_cols, data.groups.size());
   std::vector<size_t> length_column(num_group_cols, kNoColumn);
-  for (size_t c = 0; c < num_group_cols; ++c) {
-    if (!(schema.group_roles[c] & kRoleText)) continue;
-    length_column[c] = lengths->size();
-    lengths->push_back({num_doc_cols + c, std::vector<uint16_t>(data.groups.size(), 0)});
+  for (size_t i = 0; i < lengths->size(); ++i) {
+    length_column[(*lengths)[i].field - num_doc_cols] = i;
   }
   std::string scratch;
   for (uint32_t g = 0; g < data.groups.size(); ++g) {
@@ -169,9 +178,11 @@ double GroupNumber(const SegmentSchema& schema, const SegmentGroup& g, size_t f)
   return a < g.aggregates.size() ? g.aggregates[a] : kNaN;
 }
 
-// Each numeric field's value per doc: the doc's own, or with `denormalize`
-// (formats 2 and 3) also its group's (GroupNumber) for group fields.
-std::vector<NumericColumn> NumericColumns(const SegmentData& data, bool denormalize) {
+// Each numeric field's value per doc: the doc's own (from its row, or from
+// `copied` when given), or with `denormalize` (formats 2 and 3) also its
+// group's (GroupNumber) for group fields.
+std::vector<NumericColumn> NumericColumns(const SegmentData& data, bool denormalize,
+                                          const CopiedContent* copied = nullptr) {
   const SegmentSchema& schema = data.schema;
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   std::vector<NumericColumn> columns;
@@ -180,9 +191,12 @@ std::vector<NumericColumn> NumericColumns(const SegmentData& data, bool denormal
     if (schema.IsGroupField(f) && !denormalize) continue;
     NumericColumn column{f, {}};
     column.values.reserve(data.docs.size());
-    for (const SegmentDoc& d : data.docs) {
+    for (uint32_t ord = 0; ord < data.docs.size(); ++ord) {
+      const SegmentDoc& d = data.docs[ord];
       double v = kNaN;
-      if (!schema.IsGroupField(f)) {
+      if (copied && copied->doc_numeric && !schema.IsGroupField(f)) {
+        v = copied->doc_numeric(f, ord);
+      } else if (!schema.IsGroupField(f)) {
         if (f < d.row.size()) v = NumberOf(d.row[f]).value_or(kNaN);
       } else {
         v = GroupNumber(schema, data.groups[d.group], f);
@@ -246,13 +260,24 @@ std::string WriteFormatTwo(const SegmentData& data) {
   return file.Finish();
 }
 
-// A dictionary and its posting lists: every term of `table` (drained), sorted
-// by field then term; `lengths` gives each text field's lengths by ordinal
+using ForEachList = std::function<void(const CopiedContent::ListVisitor&)>;
+
+// The posting lists of `table`, drained (in key order).
+ForEachList ListsOf(TermTable* table) {
+  return [table](const CopiedContent::ListVisitor& visit) {
+    table->Drain([&](std::string_view key, const PostingList& list) {
+      visit(TermTable::KeyField(key), TermTable::KeyTerm(key), list);
+    });
+  };
+}
+
+// A dictionary and its posting lists: every list `lists` yields, sorted by
+// field then term; `lengths` gives each text field's lengths by ordinal
 // (the blocks' min_length).
 // With `positions_section`, also the positions of the lists that have
 // them: empty when none has.
-void WriteTerms(TermTable* table, const std::vector<FieldLengthColumn>& lengths, size_t field_count,
-                std::string* term_section, std::string* postings_section,
+void WriteTerms(const ForEachList& lists, const std::vector<FieldLengthColumn>& lengths,
+                size_t field_count, std::string* term_section, std::string* postings_section,
                 std::string* positions_section = nullptr) {
   std::vector<const uint16_t*> lengths_of(field_count, nullptr);
   for (const FieldLengthColumn& c : lengths) lengths_of[c.field] = c.lengths.data();
@@ -260,11 +285,10 @@ void WriteTerms(TermTable* table, const std::vector<FieldLengthColumn>& lengths,
   BlockPostingsWriter postings;
   PositionsWriter positions;
   std::vector<size_t> position_fields;
-  table->Drain([&](std::string_view key, const PostingList& list) {
-    const size_t field = TermTable::KeyField(key);
+  lists([&](size_t field, std::string_view term, const PostingList& list) {
     uint64_t offset, length;
     postings.Add(list, lengths_of[field], &offset, &length);
-    terms.Add(field, TermTable::KeyTerm(key), offset, length, list.docs.size());
+    terms.Add(field, term, offset, length, list.docs.size());
     if (list.positions.empty()) return;
     positions.Add(offset, list);
     if (position_fields.empty() || position_fields.back() != field)
@@ -277,10 +301,22 @@ void WriteTerms(TermTable* table, const std::vector<FieldLengthColumn>& lengths,
   if (!position_fields.empty()) *positions_section = positions.Finish(position_fields);
 }
 
-}  // namespace
+// The lengths of the text fields in [begin, end) for `ordinals` ordinals, as
+// `length` gives them.
+std::vector<FieldLengthColumn> LengthsOf(
+    const SegmentSchema& schema, size_t begin, size_t end, uint32_t ordinals,
+    const std::function<uint16_t(size_t field, uint32_t ord)>& length) {
+  std::vector<FieldLengthColumn> columns = LengthColumns(schema, begin, end, ordinals);
+  for (FieldLengthColumn& c : columns) {
+    for (uint32_t ord = 0; ord < ordinals; ++ord) c.lengths[ord] = length(c.field, ord);
+  }
+  return columns;
+}
 
-std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
-  if (format_version == 2) return WriteFormatTwo(data);
+// Formats 3 and later; what `copied` gives taken from it, the rest computed
+// from data's rows (all of it when `copied` is null).
+std::string WriteBlockFormat(const SegmentData& data, uint32_t format_version,
+                             const CopiedContent* copied) {
   // Format 3 copies the group fields onto every doc; format 4 keeps them
   // once per group.
   const bool group_space = format_version >= 4;
@@ -295,28 +331,45 @@ std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
   meta.schema = data.schema;
   file.Add(SectionId::kMeta, EncodeSegmentMeta(meta));
   file.Add(SectionId::kDocHeaders, EncodeDocHeaders(data.docs));
-  file.Add(SectionId::kStoredBlocks, EncodeStoredBlocks(data.docs));
+  file.Add(SectionId::kStoredBlocks, copied && copied->stored_row
+                                         ? EncodeStoredRows(num_docs, copied->stored_row)
+                                         : EncodeStoredBlocks(data.docs));
   file.Add(SectionId::kGroups, EncodeGroupTable(data.groups));
 
-  std::string terms, postings, positions, group_positions;
+  std::string terms, postings_section, positions, group_positions;
+  const size_t num_doc_cols = data.schema.doc_columns.size();
   TermTable table;
   std::vector<FieldLengthColumn> lengths;
-  IndexFields(data, /*denormalize=*/!group_space, &table, &lengths);
-  WriteTerms(&table, lengths, field_count, &terms, &postings, &positions);
+  if (copied) {
+    lengths = LengthsOf(data.schema, 0, num_doc_cols, num_docs, copied->doc_length);
+    WriteTerms(copied->doc_lists, lengths, field_count, &terms, &postings_section, &positions);
+  } else {
+    IndexFields(data, /*denormalize=*/!group_space, &table, &lengths);
+    WriteTerms(ListsOf(&table), lengths, field_count, &terms, &postings_section, &positions);
+  }
   file.Add(SectionId::kTermBlocks, std::move(terms));
-  file.Add(SectionId::kBlockPostings, std::move(postings));
-  file.Add(SectionId::kNumericBlocks,
-           EncodeNumericBlocks(NumericColumns(data, /*denormalize=*/!group_space), num_docs));
+  file.Add(SectionId::kBlockPostings, std::move(postings_section));
+  file.Add(
+      SectionId::kNumericBlocks,
+      EncodeNumericBlocks(NumericColumns(data, /*denormalize=*/!group_space, copied), num_docs));
   file.Add(SectionId::kLengthBlocks, EncodeLengthBlocks(lengths, num_docs));
 
   if (group_space) {
     TermTable group_table;
     std::vector<FieldLengthColumn> group_lengths;
-    IndexGroupFields(data, /*records_without_docs=*/format_version >= 5, &group_table,
-                     &group_lengths);
-    WriteTerms(&group_table, group_lengths, field_count, &terms, &postings, &group_positions);
+    if (copied) {
+      group_lengths =
+          LengthsOf(data.schema, num_doc_cols, field_count, num_groups, copied->group_length);
+      WriteTerms(copied->group_lists, group_lengths, field_count, &terms, &postings_section,
+                 &group_positions);
+    } else {
+      IndexGroupFields(data, /*records_without_docs=*/format_version >= 5, &group_table,
+                       &group_lengths);
+      WriteTerms(ListsOf(&group_table), group_lengths, field_count, &terms, &postings_section,
+                 &group_positions);
+    }
     file.Add(SectionId::kGroupTermBlocks, std::move(terms));
-    file.Add(SectionId::kGroupPostings, std::move(postings));
+    file.Add(SectionId::kGroupPostings, std::move(postings_section));
     file.Add(SectionId::kGroupNumericBlocks,
              EncodeNumericBlocks(GroupNumericColumns(data), num_groups));
     file.Add(SectionId::kGroupLengthBlocks, EncodeLengthBlocks(group_lengths, num_groups));
@@ -329,6 +382,18 @@ std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
   if (!positions.empty()) file.Add(SectionId::kPositions, std::move(positions));
   if (!group_positions.empty()) file.Add(SectionId::kGroupPositions, std::move(group_positions));
   return file.Finish();
+}
+
+}  // namespace
+
+std::string WriteSegment(const SegmentData& data, uint32_t format_version) {
+  if (format_version == 2) return WriteFormatTwo(data);
+  return WriteBlockFormat(data, format_version, nullptr);
+}
+
+std::string WriteSegment(const SegmentData& data, uint32_t format_version,
+                         const CopiedContent& copied) {
+  return WriteBlockFormat(data, format_version, &copied);
 }
 
 }  // namespace freshet

@@ -6,10 +6,15 @@
 // once per group (not once per doc of the group, as formats 2 and 3 did).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
+#include "index/segment/postings.h"
 #include "index/segment/section_container.h"
 #include "index/segment/segment_data.h"
+#include "index/segment/stored_blocks.h"
 
 namespace freshet {
 
@@ -27,5 +32,31 @@ namespace freshet {
 // analyzer id).
 std::string WriteSegment(const SegmentData& data,
                          uint32_t format_version = kDefaultWrittenSegmentFormatVersion);
+
+// What WriteSegment can take from elsewhere than data's rows: a merge
+// copies its sources' posting lists, field lengths, stored rows and numeric
+// values (postings_merge.h) instead of decoding and analyzing rows again.
+struct CopiedContent {
+  using ListVisitor =
+      std::function<void(size_t field, std::string_view term, const PostingList& list)>;
+  // Call visit(field, term, list) for every posting list of the doc fields
+  // (of the group fields, over group ordinals), in (field, term) order, as
+  // an analysis of the rows would give it: docs increasing, positions for
+  // the text fields whose schema keeps them and for no other. The list is
+  // valid during the call.
+  std::function<void(const ListVisitor&visit)> doc_lists, group_lists;
+  // The token count (saturated) of text field `field` in doc (group) `ord`.
+  std::function<uint16_t(size_t field, uint32_t ord)> doc_length, group_length;
+  // Doc `ord`'s stored row, encoded, and its value of numeric doc field
+  // `field` (NaN when absent); null: from data's rows.
+  StoredRowWriter stored_row;
+  std::function<double(size_t field, uint32_t ord)> doc_numeric;
+};
+
+// WriteSegment with what `copied` gives in place of what the writer
+// computes from data's rows: the same bytes when they are the same. Groups
+// and doc headers are written from `data`. REQUIRES: format_version >= 4.
+std::string WriteSegment(const SegmentData& data, uint32_t format_version,
+                         const CopiedContent& copied);
 
 }  // namespace freshet

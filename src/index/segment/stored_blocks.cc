@@ -42,21 +42,21 @@ void AppendBlock(ZSTD_CCtx* zstd, uint32_t first_doc, const std::vector<uint32_t
 // rows are too few to pay for one (or zstd cannot train on them). Only the
 // rows it needs are encoded: until they reach kStoredDictionaryMinRawBytes,
 // then the samples.
-std::string TrainDictionary(const std::vector<SegmentDoc>& docs) {
+std::string TrainDictionary(uint32_t num_docs, const StoredRowWriter& put_row) {
   std::string samples;
   size_t raw = 0;
-  for (size_t i = 0; i < docs.size() && raw < kStoredDictionaryMinRawBytes; ++i) {
+  for (uint32_t i = 0; i < num_docs && raw < kStoredDictionaryMinRawBytes; ++i) {
     samples.clear();
-    PutRow(&samples, docs[i].row);
+    put_row(i, &samples);
     raw += samples.size();
   }
   if (raw < kStoredDictionaryMinRawBytes) return "";
-  const size_t step = std::max<size_t>(1, docs.size() / kStoredDictionarySamples);
+  const size_t step = std::max<size_t>(1, num_docs / kStoredDictionarySamples);
   samples.clear();
   std::vector<size_t> sizes;
-  for (size_t i = 0; i < docs.size(); i += step) {
+  for (size_t i = 0; i < num_docs; i += step) {
     const size_t start = samples.size();
-    PutRow(&samples, docs[i].row);
+    put_row(static_cast<uint32_t>(i), &samples);
     sizes.push_back(samples.size() - start);
   }
   std::string dictionary(kStoredDictionaryBytes, '\0');
@@ -70,12 +70,18 @@ std::string TrainDictionary(const std::vector<SegmentDoc>& docs) {
 }  // namespace
 
 std::string EncodeStoredBlocks(const std::vector<SegmentDoc>& docs, int zstd_level) {
+  return EncodeStoredRows(
+      static_cast<uint32_t>(docs.size()),
+      [&](uint32_t ord, std::string* out) { PutRow(out, docs[ord].row); }, zstd_level);
+}
+
+std::string EncodeStoredRows(uint32_t num_docs, const StoredRowWriter& put_row, int zstd_level) {
   std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> zstd(ZSTD_createCCtx(), ZSTD_freeCCtx);
   if (zstd == nullptr) throw std::bad_alloc();
   ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_compressionLevel, zstd_level);
   ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_checksumFlag, 1);
   ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_dictIDFlag, 0);  // the section says
-  const std::string dictionary = TrainDictionary(docs);
+  const std::string dictionary = TrainDictionary(num_docs, put_row);
   if (!dictionary.empty() &&
       ZSTD_isError(ZSTD_CCtx_loadDictionary(zstd.get(), dictionary.data(), dictionary.size()))) {
     throw std::bad_alloc();  // zstd takes any trained dictionary unless out of memory
@@ -86,10 +92,10 @@ std::string EncodeStoredBlocks(const std::vector<SegmentDoc>& docs, int zstd_lev
   std::string table, frames, block;
   std::vector<uint32_t> ends;  // of the block's rows, in `block`
   uint32_t num_blocks = 0, first_doc = 0;
-  for (uint32_t ord = 0; ord < docs.size(); ++ord) {
-    PutRow(&block, docs[ord].row);
+  for (uint32_t ord = 0; ord < num_docs; ++ord) {
+    put_row(ord, &block);
     ends.push_back(static_cast<uint32_t>(block.size()));
-    if (block.size() < kStoredBlockTargetBytes && ord + 1 < docs.size()) continue;
+    if (block.size() < kStoredBlockTargetBytes && ord + 1 < num_docs) continue;
     AppendBlock(zstd.get(), first_doc, ends, block, &table, &frames);
     ++num_blocks;
     first_doc = ord + 1;
@@ -223,6 +229,19 @@ Result<std::shared_ptr<const std::string>> StoredBlocks::RawBlock(std::string_vi
 }
 
 Result<Row> StoredBlocks::ReadRow(std::string_view segment_name, uint32_t ord) const {
+  std::shared_ptr<const std::string> block;
+  ASSIGN_OR_RETURN(const std::string_view bytes, ReadRowBytes(segment_name, ord, &block));
+  Cursor c(bytes);
+  Row row;
+  if (!GetRow(c, &row) || !c.done()) {
+    const uint32_t b = BlockOf(ord);
+    return SegmentCorruption(segment_name, fmt::format("stored rows: block {}: doc {} row", b, ord),
+                             section_.OffsetOf(BlockAt(b).frame));
+  }
+  return row;
+}
+
+uint32_t StoredBlocks::BlockOf(uint32_t ord) const {
   // The last block whose first doc is <= ord.
   uint32_t lo = 0, hi = num_blocks_;
   while (hi - lo > 1) {
@@ -233,14 +252,20 @@ Result<Row> StoredBlocks::ReadRow(std::string_view segment_name, uint32_t ord) c
       hi = mid;
     }
   }
+  return lo;
+}
+
+Result<std::string_view> StoredBlocks::ReadRowBytes(std::string_view segment_name, uint32_t ord,
+                                                    std::shared_ptr<const std::string>* raw) const {
+  const uint32_t lo = BlockOf(ord);
   const Block block = BlockAt(lo);
-  ASSIGN_OR_RETURN(std::shared_ptr<const std::string> raw, RawBlock(segment_name, lo, block));
+  ASSIGN_OR_RETURN(*raw, RawBlock(segment_name, lo, block));
   auto corrupt = [&](std::string_view what) {
     return SegmentCorruption(segment_name, fmt::format("stored rows: block {}: {}", lo, what),
                              section_.OffsetOf(block.frame));
   };
   // The block's header: its doc count, the width of its row ends.
-  Cursor header(*raw);
+  Cursor header(**raw);
   uint64_t count = 0;
   uint8_t width = 0;
   if (!header.GetVarint(&count) || !header.GetByte(&width) || width > 32) {
@@ -251,16 +276,13 @@ Result<Row> StoredBlocks::ReadRow(std::string_view segment_name, uint32_t ord) c
   }
   std::string_view ends;
   if (!header.GetBytes(PackedBytes(count, width), &ends)) return corrupt("row ends truncated");
-  const std::string_view rows = std::string_view(*raw).substr(header.position());
+  const std::string_view rows = std::string_view(**raw).substr(header.position());
   if (PackedValue(ends.data(), count - 1, width) != rows.size()) return corrupt("rows size");
   const uint32_t j = ord - block.first_doc;
   const uint64_t start = j == 0 ? 0 : PackedValue(ends.data(), j - 1, width);
   const uint64_t end = PackedValue(ends.data(), j, width);
   if (start > end || end > rows.size()) return corrupt(fmt::format("doc {} row bounds", ord));
-  Cursor c(rows.substr(start, end - start));
-  Row row;
-  if (!GetRow(c, &row) || !c.done()) return corrupt(fmt::format("doc {} row", ord));
-  return row;
+  return rows.substr(start, end - start);
 }
 
 }  // namespace freshet

@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -52,6 +53,13 @@ inline constexpr int kStoredBlockZstdLevel = 3;
 // `zstd_level`: for measuring others than the writer's.
 std::string EncodeStoredBlocks(const std::vector<SegmentDoc>& docs,
                                int zstd_level = kStoredBlockZstdLevel);
+// Appends doc `ord`'s row, encoded (row_coding.h), to `out`.
+using StoredRowWriter = std::function<void(uint32_t ord, std::string* out)>;
+// The same section for `num_docs` rows that `put_row` encodes (a merge
+// copies them from its sources' StoredBlocks::ReadRowBytes without
+// decoding them): the same bytes for the same rows.
+std::string EncodeStoredRows(uint32_t num_docs, const StoredRowWriter& put_row,
+                             int zstd_level = kStoredBlockZstdLevel);
 
 // Read access to a STORED_BLOCKS section. Thread-safe after Open: ReadRow
 // may be called concurrently (a few recently decompressed blocks are cached
@@ -70,6 +78,10 @@ class StoredBlocks {
   // block's frame when the frame, the block or the row is malformed.
   // REQUIRES: ord < size().
   Result<Row> ReadRow(std::string_view segment_name, uint32_t ord) const;
+  // Doc ord's row as stored (row_coding.h), not decoded: a view into the
+  // decompressed block, which `*block` keeps alive. Corruption as ReadRow.
+  Result<std::string_view> ReadRowBytes(std::string_view segment_name, uint32_t ord,
+                                        std::shared_ptr<const std::string>* block) const;
 
   // How many times a block was decompressed (cache misses), for metrics.
   uint64_t blocks_decompressed() const { return blocks_decompressed_.load(); }
@@ -80,6 +92,8 @@ class StoredBlocks {
     std::string_view frame;
   };
   Block BlockAt(uint32_t b) const;
+  // The block holding doc ord.
+  uint32_t BlockOf(uint32_t ord) const;
   // The raw bytes of block b, from the cache or decompressed into it.
   Result<std::shared_ptr<const std::string>> RawBlock(std::string_view segment_name, uint32_t b,
                                                       const Block& block) const;
