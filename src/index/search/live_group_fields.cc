@@ -139,33 +139,46 @@ class DisjointUnion final : public PostingsIterator {
 };
 
 // A range on a numeric group field over the live records: a conjunction
-// checks its candidates with one live value each (Matches); led, it lists
-// the docs of the groups in range (LiveGroupFields::GroupsInRange), made
-// on the first move.
+// checks its candidates with one live value each (Matches: the doc's group,
+// where its live record is, that record's value, the field resolved in each
+// segment once); led, it lists the docs of the groups in range
+// (LiveGroupFields::GroupsInRange), made on the first move.
 class LiveRange final : public DocIterator {
  public:
-  LiveRange(const LiveGroupFields& live, size_t field, double lo, double hi, uint32_t num_docs)
-      : live_(live), field_(field), lo_(lo), hi_(hi), num_docs_(num_docs) {}
+  LiveRange(const LiveGroupFields& live, const GroupDirectory& directory, size_t segment,
+            std::vector<std::optional<size_t>> field_in, double lo, double hi)
+      : live_(live),
+        directory_(directory),
+        segment_index_(segment),
+        segment_(directory.segment(segment)),
+        field_in_(std::move(field_in)),
+        lo_(lo),
+        hi_(hi) {}
 
   uint32_t Next() override { return doc_ = Listed().Next(); }
   uint32_t Advance(uint32_t target) override { return doc_ = Listed().Advance(target); }
-  uint64_t cost() const override { return num_docs_; }
+  uint64_t cost() const override { return segment_.num_docs(); }
   bool CanMatch() const override { return true; }
   bool Matches(uint32_t doc) const override {
-    const double v = live_.Numeric(field_, doc);
+    const RecordLocation at = directory_.LiveRecord(segment_index_, segment_.DocGroup(doc));
+    const std::optional<size_t>& f = field_in_[at.segment];
+    if (!f) return false;  // no such column there: NaN, never in range
+    const double v = directory_.segment(at.segment).GroupNumeric(*f, at.group);
     return v >= lo_ && v <= hi_;  // false for NaN
   }
 
  private:
   DocIterator& Listed() {
-    if (!listed_) listed_ = live_.GroupsInRange(field_, lo_, hi_);
+    if (!listed_) listed_ = live_.GroupsInRange(*field_in_[segment_index_], lo_, hi_);
     return *listed_;
   }
 
   const LiveGroupFields& live_;
-  size_t field_;
+  const GroupDirectory& directory_;
+  size_t segment_index_;
+  const SegmentReader& segment_;
+  std::vector<std::optional<size_t>> field_in_;  // the field, per segment of the directory
   double lo_, hi_;
-  uint32_t num_docs_;
   std::unique_ptr<DocIterator> listed_;
 };
 
@@ -223,7 +236,10 @@ Result<std::unique_ptr<PostingsIterator>> LiveGroupFields::OpenPostings(
 
 std::unique_ptr<DocIterator> LiveGroupFields::NumericRange(size_t field, double lo,
                                                            double hi) const {
-  return std::make_unique<LiveRange>(*this, field, lo, hi, segment_.num_docs());
+  std::vector<std::optional<size_t>> field_in(directory_.size());
+  for (uint32_t i = 0; i < directory_.size(); ++i) field_in[i] = FieldIn(i, field);
+  return std::make_unique<LiveRange>(*this, directory_, segment_index_, std::move(field_in), lo,
+                                     hi);
 }
 
 std::unique_ptr<DocIterator> LiveGroupFields::GroupsInRange(size_t field, double lo,
