@@ -4,12 +4,14 @@
 // doc-id index over each. Single-threaded, fixed seed; times are the
 // thread's CPU time.
 //
-//   stored_bench [--repeat K] SEGMENT_FILE...
+//   stored_bench [--repeat K] [--grid] SEGMENT_FILE...
 //
 // The docs of every file are read (format 1 or 2) and re-encoded; figures
 // are over all of them together. --repeat K takes them K times (ids suffixed
 // with "~k", groups renumbered) to measure opening and FindDoc at scale. Output: one line per
-// figure on stdout. Exit 1 with the message on stderr if a file cannot be read or opened.
+// figure on stdout. --grid also tries the writer's other choices (block
+// size, dictionary samples and size). Exit 1 with the message on stderr if a
+// file cannot be read or opened.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -22,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "common/coding.h"
 #include "index/segment/doc_headers.h"
 #include "index/segment/doc_id_index.h"
 #include "index/segment/segment_reader.h"
@@ -72,9 +75,17 @@ int Run(int argc, char** argv) {
   std::vector<SegmentDoc> docs;
   uint32_t num_groups = 0;
   int first_file = 1, repeat = 1;
-  if (argc > 2 && std::string_view(argv[1]) == "--repeat") {
-    repeat = std::max(1, std::atoi(argv[2]));
-    first_file = 3;
+  bool grid = false;
+  for (;;) {
+    if (argc > first_file + 1 && std::string_view(argv[first_file]) == "--repeat") {
+      repeat = std::max(1, std::atoi(argv[first_file + 1]));
+      first_file += 2;
+    } else if (argc > first_file && std::string_view(argv[first_file]) == "--grid") {
+      grid = true;
+      first_file += 1;
+    } else {
+      break;
+    }
   }
   for (int i = first_file; i < argc; ++i) {
     Result<std::vector<SegmentDoc>> more = ReadDocs(argv[i], &num_groups);
@@ -106,20 +117,37 @@ int Run(int argc, char** argv) {
   const std::string headers_section = EncodeDocHeaders(docs);
   std::cout << fmt::format("v2 DOCS: {:.1f} bytes/doc\n", v2.size() * per_doc);
   std::cout << fmt::format("v3 DOC_HEADERS: {:.1f} bytes/doc\n", headers_section.size() * per_doc);
-  for (int level : {1, 3, 6, 9, 19}) {
-    const std::string stored = EncodeStoredBlocks(docs, level);
+  std::vector<StoredBlocksOptions> variants;
+  for (int level : {1, 3, 6, 9, 19}) variants.push_back(StoredBlocksOptions{.zstd_level = level});
+  if (grid) {
+    // The writer's other choices around its defaults (docs_per_sample
+    // SIZE_MAX: 256 samples, a 16 KiB dictionary, whatever the segment).
+    for (size_t block : {4096, 8192}) {
+      for (size_t docs_per_sample : {SIZE_MAX, size_t{512}, size_t{128}}) {
+        for (size_t bytes_per_sample : {28, 64}) {
+          variants.push_back(StoredBlocksOptions{.block_target_bytes = block,
+                                                 .docs_per_sample = docs_per_sample,
+                                                 .dictionary_bytes_per_sample = bytes_per_sample});
+        }
+      }
+    }
+  }
+  for (const StoredBlocksOptions& options : variants) {
+    const Clock::time_point start = Clock::now();
+    const std::string stored = EncodeStoredBlocks(docs, options);
+    const double encode_us = MicrosSince(start);
     StoredBlocks reader;
     if (!reader.Open("bench", {stored, 0}, n).ok()) return 1;
-    const Clock::time_point start = Clock::now();
-    const std::string again = EncodeStoredBlocks(docs, level);
-    const double encode_us = MicrosSince(start);
     const double read_us = MeanMicros(n, 2000, [&](uint32_t ord) {
       if (!reader.ReadRow("bench", ord).ok()) std::abort();
     });
     std::cout << fmt::format(
-        "v3 STORED_BLOCKS zstd {}: {:.1f} bytes/doc (+ headers {:.1f}), encode {:.0f} ns/doc, "
-        "random ReadRow {:.1f} us ({} decompressions / 2000)\n",
-        level, stored.size() * per_doc, (stored.size() + headers_section.size()) * per_doc,
+        "v3 STORED_BLOCKS zstd {} block {} docs/sample {} dictionary bytes/sample {}: {:.1f} "
+        "bytes/doc (+ headers {:.1f}), dictionary {} bytes, encode {:.0f} ns/doc, random ReadRow "
+        "{:.1f} us ({} decompressions / 2000)\n",
+        options.zstd_level, options.block_target_bytes, options.docs_per_sample,
+        options.dictionary_bytes_per_sample, stored.size() * per_doc,
+        (stored.size() + headers_section.size()) * per_doc, DecodeFixed32(stored.data() + 4),
         encode_us * 1000 * per_doc, read_us, reader.blocks_decompressed());
   }
 

@@ -480,9 +480,11 @@ int InspectCommand(const std::string& path, int docs, int terms, bool dump, bool
   }
   // Each section's id and size, read before the reader takes the bytes.
   std::string sections;
+  std::vector<std::pair<uint32_t, uint64_t>> section_sizes;
   if (auto file = SectionContainer::Parse(key, *bytes); file.ok()) {
     for (const auto& [id, view] : file->sections) {
       sections += fmt::format(" {}:{}", id, view.bytes.size());
+      section_sizes.emplace_back(id, view.bytes.size());
     }
   }
   auto seg = SegmentReader::Open(key, std::move(*bytes));
@@ -498,7 +500,10 @@ int InspectCommand(const std::string& path, int docs, int terms, bool dump, bool
   // Format 5 on: the docs of lower layers this one deletes or moves out.
   if (s.SupersedesDocsById()) std::cout << fmt::format("  tombstones {}", s.tombstones().size());
   std::cout << '\n';
-  if (sections_too) std::cout << "sections (id:bytes):" << sections << "\n";
+  if (sections_too) {
+    std::cout << "sections (id:bytes):" << sections << "\n";
+    std::cout << SectionSizeTable(section_sizes, s.size_bytes(), s.num_docs());
+  }
   std::cout << "fields:\n";
   // A text field's analyzer is shown unless every one is ascii (as in every
   // segment from before per-field analyzers).
@@ -765,8 +770,9 @@ int main(int argc, char** argv) {
                         "format-5 segment (tombstone, id, group, deleted|moved) and every term "
                         "with its doc ids (term, field, term, ids), tab-separated, instead");
   inspect_cmd->add_flag("--sections", inspect_sections,
-                        "segments: also print each section's id and size in bytes (ids: "
-                        "src/index/segment/section_container.h)");
+                        "segments: also print each section's id and size in bytes, then a "
+                        "table of every section by name with its bytes, bytes per doc and "
+                        "share of the file");
   inspect_cmd->add_flag("--verify", inspect_verify,
                         "Parquet files: also decode every page of every column and name the "
                         "first bad one (row group, column, page offset); exit 1 if one is bad "

@@ -123,13 +123,18 @@ Result<std::unique_ptr<GroupDirectory>> GroupDirectory::Build(
     for (uint32_t ord : p.supersession->docs) hidden[ord] = true;
   }
   dir->imports_by_record_.resize(n);
+  dir->served_.assign(n, std::vector<std::vector<uint32_t>>(n));
   for (size_t i = 0; i < n; ++i) {
     const std::vector<RecordLocation>& records = dir->records_[i];
     std::vector<Import>& by_record = dir->imports_by_record_[i];
     for (uint32_t g = 0; g < records.size(); ++g) {
-      if (records[g].segment == i) continue;
+      const RecordLocation at = records[g];
+      if (at.segment == i) continue;
       dir->imported_[i].push_back(g);
-      by_record.push_back(Import{records[g].segment, records[g].group, g});
+      by_record.push_back(Import{at.segment, at.group, g});
+      std::vector<uint32_t>& served = dir->served_[i][at.segment];
+      if (served.empty()) served.assign(dir->segments_[at.segment]->num_groups(), kNoGroup);
+      served[at.group] = g;
     }
     std::sort(by_record.begin(), by_record.end(), [](const Import& a, const Import& b) {
       return a.record_segment != b.record_segment ? a.record_segment < b.record_segment

@@ -107,6 +107,11 @@ class GroupDirectory {
     uint32_t group = 0;  // of segment i
   };
   const std::vector<Import>& ImportsByRecord(size_t i) const { return imports_by_record_[i]; }
+  // Per group of segment h, the group of segment i its record serves
+  // (kNoGroup for none): a clause evaluated on h's records maps each of
+  // them to i in O(1). Empty when h serves none of i's groups.
+  static constexpr uint32_t kNoGroup = UINT32_MAX;
+  const std::vector<uint32_t>& ServedGroups(size_t i, size_t h) const { return served_[i][h]; }
 
  private:
   GroupDirectory() = default;
@@ -119,6 +124,7 @@ class GroupDirectory {
   std::vector<std::vector<RecordLocation>> records_;
   std::vector<std::vector<uint32_t>> imported_;
   std::vector<std::vector<Import>> imports_by_record_;
+  std::vector<std::vector<std::vector<uint32_t>>> served_;  // [i][h][group of h]
 };
 
 }  // namespace freshet

@@ -265,11 +265,16 @@ Result<OpenedView> OpenView(const std::vector<SegmentData>& base,
 }
 
 // GroupFieldQueries() and a few more: every doc, an aggregate's equality, a
-// NOT alone, a doc-field range with a group term.
+// NOT alone, a doc-field range with a group term; group ranges checked per
+// candidate of a term, of another range, listed in an OR and excluded, and
+// group phrases beside a term.
 std::vector<std::string> Queries() {
   std::vector<std::string> queries = GroupFieldQueries();
   for (const char* q :
-       {"*", "item_count:1", "-item_brand:\"Brand 3\"", "bid:[1 TO 2] item_name:set"}) {
+       {"*", "item_count:1", "-item_brand:\"Brand 3\"", "bid:[1 TO 2] item_name:set",
+        "lamp item_price:[10 TO 30]", "item_price:[5 TO 30] item_count:[2 TO *]",
+        "kite OR item_price:[10 TO 12]", "lamp -item_price:[10 TO 20]",
+        "lamp item_name:\"red lamp\"", "item_name:lamp item_brand:\"Brand 7\""}) {
     queries.push_back(q);
   }
   return queries;

@@ -83,5 +83,40 @@ TEST(SectionContainerTest, ARepeatedSectionIdReadsAsTheLastOneListed) {
   EXPECT_EQ(c->sections.size(), 3u);  // unknown ids are kept, not refused
 }
 
+// `inspect --sections` shows where a file's bytes go: each section by name
+// in file order, its bytes per doc and share, the container's own bytes and
+// the total.
+TEST(SectionContainerTest, TheSizeTableNamesEachSectionWithItsShare) {
+  SectionContainerWriter w;
+  w.Add(SectionId::kStoredBlocks, std::string(300, 's'));
+  w.Add(SectionId::kBlockPostings, std::string(100, 'p'));
+  w.Add(static_cast<SectionId>(99), std::string(20, 'x'));
+  const std::string file = w.Finish();
+  auto c = SectionContainer::Parse("t.seg", file);
+  ASSERT_TRUE(c.ok());
+  std::vector<std::pair<uint32_t, uint64_t>> sizes;
+  for (const auto& [id, view] : c->sections) sizes.emplace_back(id, view.bytes.size());
+  // 16 header bytes, 3 table entries of 28, a 28-byte trailer: 128.
+  ASSERT_EQ(file.size(), 548u);
+  EXPECT_EQ(SectionSizeTable(sizes, file.size(), 4),
+            "  section                id        bytes  bytes/doc   share\n"
+            "  STORED_BLOCKS          10          300      75.00   54.7%\n"
+            "  BLOCK_POSTINGS         12          100      25.00   18.2%\n"
+            "  UNKNOWN                99           20       5.00    3.6%\n"
+            "  (header, table)                    128      32.00   23.4%\n"
+            "  total                              548     137.00  100.0%\n");
+  // Without docs, no bytes per doc.
+  EXPECT_NE(SectionSizeTable(sizes, file.size(), 0).find("          300          -   54.7%"),
+            std::string::npos);
+}
+
+TEST(SectionContainerTest, SectionNamesAreTheFormatsOwn) {
+  EXPECT_EQ(SectionName(1), "META");
+  EXPECT_EQ(SectionName(10), "STORED_BLOCKS");
+  EXPECT_EQ(SectionName(19), "TOMBSTONES");
+  EXPECT_EQ(SectionName(26), "GROUP_POSITIONS");
+  EXPECT_EQ(SectionName(20), "UNKNOWN");
+}
+
 }  // namespace
 }  // namespace freshet

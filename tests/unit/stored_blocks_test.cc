@@ -56,7 +56,8 @@ TEST(StoredBlocksTest, RoundTripsAtEverySize) {
 TEST(StoredBlocksTest, RoundTripsEmptyRowsAndARowLargerThanABlock) {
   std::vector<SegmentDoc> docs = RandomDocs(300);
   docs[0].row = Row{};
-  docs[150].row = Row{Value::String(std::string(3 * kStoredBlockTargetBytes, 'z'))};
+  docs[150].row =
+      Row{Value::String(std::string(3 * StoredBlocksOptions().block_target_bytes, 'z'))};
   docs[299].row = Row{};
   ExpectRoundTrip(docs);
 }
@@ -192,8 +193,8 @@ TEST(StoredBlocksTest, ManyRowsShareATrainedDictionary) {
   const uint32_t blocks = DecodeFixed32(section.data());
   const uint32_t dictionary = DecodeFixed32(section.data() + 4);
   EXPECT_GT(dictionary, 0u);
-  EXPECT_LE(dictionary, kStoredDictionaryBytes);
-  EXPECT_EQ(EncodeStoredBlocks(docs), section);  // the same inputs, the same bytes
+  EXPECT_LE(dictionary, kStoredDictionaryMinBytes);  // 8000 docs: 256 samples' worth
+  EXPECT_EQ(EncodeStoredBlocks(docs), section);      // the same inputs, the same bytes
   ExpectRoundTrip(docs);
   // A damaged dictionary: Corruption, or every row intact (a part of the
   // dictionary no frame refers to); never a wrong row.
@@ -210,6 +211,27 @@ TEST(StoredBlocksTest, ManyRowsShareATrainedDictionary) {
     EXPECT_EQ(status.message().rfind("segment 's.seg': stored rows: ", 0), 0u) << status.message();
   }
   EXPECT_GE(refused, 2u);  // the dictionary's magic number and its header at least
+}
+
+// The dictionary grows with the segment: one sample row every
+// docs_per_sample docs, dictionary_bytes_per_sample bytes a sample, within
+// the bounds; the rows read back whatever its size.
+TEST(StoredBlocksTest, TheDictionaryGrowsWithTheRows) {
+  const std::vector<SegmentDoc> docs = RandomDocs(20000);
+  auto dictionary_size = [&](size_t docs_per_sample, std::string* section) {
+    *section = EncodeStoredBlocks(docs, StoredBlocksOptions{.docs_per_sample = docs_per_sample});
+    return DecodeFixed32(section->data() + 4);
+  };
+  std::string small, large, largest;
+  EXPECT_LE(dictionary_size(1000, &small), kStoredDictionaryMinBytes);  // 20 samples: 256
+  const uint32_t grown = dictionary_size(16, &large);                   // 1250 samples
+  EXPECT_GT(grown, kStoredDictionaryMinBytes);
+  EXPECT_LE(grown, 1250 * StoredBlocksOptions().dictionary_bytes_per_sample);
+  EXPECT_LE(dictionary_size(1, &largest),  // 20000 samples: at most the maximum
+            kStoredDictionaryMaxSamples * StoredBlocksOptions().dictionary_bytes_per_sample);
+  for (const std::string* section : {&small, &large, &largest}) {
+    EXPECT_TRUE(OpenAndReadAll(*section, docs).ok());
+  }
 }
 
 TEST(StoredBlocksTest, APageOfNeighboursDecompressesTheirBlockOnce) {

@@ -60,6 +60,128 @@ class GroupMatchList final : public PostingsIterator {
   bool started_ = false;
 };
 
+// The segment's own group list without the groups whose record another
+// segment serves (their docs take that record's terms): filtered as it is
+// read, so that a conjunction leapfrogging through it decodes only the
+// blocks it lands in. Its bounds are the list's (an upper bound still).
+class OwnRecordsList final : public PostingsIterator {
+ public:
+  OwnRecordsList(std::unique_ptr<PostingsIterator> list, const GroupDirectory& directory,
+                 size_t segment)
+      : list_(std::move(list)), directory_(directory), segment_(segment) {}
+
+  uint32_t Next() override { return Skip(list_->Next()); }
+  uint32_t Advance(uint32_t target) override { return Skip(list_->Advance(target)); }
+  uint64_t cost() const override { return list_->cost(); }
+  uint32_t freq() override { return list_->freq(); }
+  PostingsBound BlockBound(uint32_t target) override { return list_->BlockBound(target); }
+  PostingsBound ListBound() const override { return list_->ListBound(); }
+  Status status() const override { return list_->status(); }
+
+ private:
+  uint32_t Skip(uint32_t g) {
+    while (g != kNoMoreDocs && directory_.LiveRecord(segment_, g).segment != segment_) {
+      g = list_->Next();
+    }
+    return doc_ = g;
+  }
+
+  std::unique_ptr<PostingsIterator> list_;
+  const GroupDirectory& directory_;
+  size_t segment_;
+};
+
+// The union of two posting lists over group ordinals that share no group
+// (a segment's own live records and the groups it imports).
+class DisjointUnion final : public PostingsIterator {
+ public:
+  DisjointUnion(std::unique_ptr<PostingsIterator> a, std::unique_ptr<PostingsIterator> b)
+      : a_(std::move(a)), b_(std::move(b)) {}
+
+  uint32_t Next() override {
+    if (!started_) {
+      started_ = true;
+      a_->Next();
+      b_->Next();
+    } else if (doc_ != kNoMoreDocs) {
+      (a_->doc() == doc_ ? a_ : b_)->Next();
+    }
+    return doc_ = std::min(a_->doc(), b_->doc());
+  }
+  uint32_t Advance(uint32_t target) override {
+    if (!started_ || a_->doc() < target) a_->Advance(target);
+    if (!started_ || b_->doc() < target) b_->Advance(target);
+    started_ = true;
+    return doc_ = std::min(a_->doc(), b_->doc());
+  }
+  uint64_t cost() const override { return a_->cost() + b_->cost(); }
+  uint32_t freq() override { return (a_->doc() == doc_ ? a_ : b_)->freq(); }
+  PostingsBound BlockBound(uint32_t target) override {
+    return Combine(a_->BlockBound(target), b_->BlockBound(target));
+  }
+  PostingsBound ListBound() const override { return Combine(a_->ListBound(), b_->ListBound()); }
+  Status status() const override {
+    RETURN_IF_ERROR(a_->status());
+    return b_->status();
+  }
+
+ private:
+  // Bounds over the docs both runs cover: up to the shorter run's end.
+  static PostingsBound Combine(PostingsBound a, PostingsBound b) {
+    if (a.last_doc == kNoMoreDocs) return b;
+    if (b.last_doc == kNoMoreDocs) return a;
+    return {std::min(a.last_doc, b.last_doc), std::max(a.max_freq, b.max_freq),
+            std::min(a.min_length, b.min_length)};
+  }
+
+  std::unique_ptr<PostingsIterator> a_, b_;
+  bool started_ = false;
+};
+
+// A range on a numeric group field over the live records: a conjunction
+// checks its candidates with one live value each (Matches: the doc's group,
+// where its live record is, that record's value, the field resolved in each
+// segment once); led, it lists the docs of the groups in range
+// (LiveGroupFields::GroupsInRange), made on the first move.
+class LiveRange final : public DocIterator {
+ public:
+  LiveRange(const LiveGroupFields& live, const GroupDirectory& directory, size_t segment,
+            std::vector<std::optional<size_t>> field_in, double lo, double hi)
+      : live_(live),
+        directory_(directory),
+        segment_index_(segment),
+        segment_(directory.segment(segment)),
+        field_in_(std::move(field_in)),
+        lo_(lo),
+        hi_(hi) {}
+
+  uint32_t Next() override { return doc_ = Listed().Next(); }
+  uint32_t Advance(uint32_t target) override { return doc_ = Listed().Advance(target); }
+  uint64_t cost() const override { return segment_.num_docs(); }
+  bool CanMatch() const override { return true; }
+  bool Matches(uint32_t doc) const override {
+    const RecordLocation at = directory_.LiveRecord(segment_index_, segment_.DocGroup(doc));
+    const std::optional<size_t>& f = field_in_[at.segment];
+    if (!f) return false;  // no such column there: NaN, never in range
+    const double v = directory_.segment(at.segment).GroupNumeric(*f, at.group);
+    return v >= lo_ && v <= hi_;  // false for NaN
+  }
+
+ private:
+  DocIterator& Listed() {
+    if (!listed_) listed_ = live_.GroupsInRange(*field_in_[segment_index_], lo_, hi_);
+    return *listed_;
+  }
+
+  const LiveGroupFields& live_;
+  const GroupDirectory& directory_;
+  size_t segment_index_;
+  const SegmentReader& segment_;
+  std::vector<std::optional<size_t>> field_in_;  // the field, per segment of the directory
+  double lo_, hi_;
+  std::unique_ptr<DocIterator> listed_;
+};
+
 }  // namespace
 
 std::optional<size_t> LiveGroupFields::FieldIn(uint32_t other, size_t field) const {
@@ -78,55 +200,50 @@ std::optional<size_t> LiveGroupFields::FieldIn(uint32_t other, size_t field) con
 
 Result<std::unique_ptr<PostingsIterator>> LiveGroupFields::OpenPostings(
     size_t field, std::string_view term) const {
-  const std::vector<uint32_t>& imported = directory_.ImportedGroups(segment_index_);
-  auto length_of = [&](const SegmentReader& seg, size_t f, uint32_t g) {
-    return seg.GroupFieldLength(f, g).value_or(0);
-  };
-  std::vector<GroupMatch> matches;
-  // The segment's own live records holding the term.
+  // The segment's own live records holding the term, read lazily.
   ASSIGN_OR_RETURN(auto own, segment_.OpenGroupPostings(field, term));
-  if (own) {
-    auto next_import = imported.begin();
-    for (uint32_t g = own->Next(); g != kNoMoreDocs; g = own->Next()) {
-      next_import = std::lower_bound(next_import, imported.end(), g);
-      if (next_import != imported.end() && *next_import == g) continue;
-      matches.push_back({g, own->freq(), length_of(segment_, field, g)});
-    }
-    RETURN_IF_ERROR(own->status());
-  }
-  // The imported groups whose live record, elsewhere, holds it: per
-  // serving segment, its posting list merged with the groups it serves here
-  // (both by its group ordinal), so that the cost follows the list, not
-  // the number of imported groups.
-  const auto& imports = directory_.ImportsByRecord(segment_index_);
-  for (size_t a = 0, b = 0; a < imports.size(); a = b) {
-    const uint32_t holder_index = imports[a].record_segment;
-    while (b < imports.size() && imports[b].record_segment == holder_index) ++b;
+  // The imported groups whose live record, elsewhere, holds it: each
+  // serving segment's list, mapped onto the groups it serves here, so that
+  // the cost follows the list, not the number of imported groups.
+  std::vector<GroupMatch> matches;
+  for (uint32_t holder_index = 0; holder_index < directory_.size(); ++holder_index) {
+    const std::vector<uint32_t>& served = directory_.ServedGroups(segment_index_, holder_index);
+    if (served.empty()) continue;
     const std::optional<size_t> f = FieldIn(holder_index, field);
     if (!f) continue;
     const SegmentReader& holder = directory_.segment(holder_index);
     ASSIGN_OR_RETURN(auto postings, holder.OpenGroupPostings(*f, term));
     if (!postings) continue;
-    auto from = imports.begin() + static_cast<std::ptrdiff_t>(a);
-    const auto end = imports.begin() + static_cast<std::ptrdiff_t>(b);
-    for (uint32_t h = postings->Next(); h != kNoMoreDocs && from != end; h = postings->Next()) {
-      from = std::lower_bound(from, end, h, [](const GroupDirectory::Import& i, uint32_t t) {
-        return i.record_group < t;
-      });
-      if (from != end && from->record_group == h) {
-        matches.push_back({from->group, postings->freq(), length_of(holder, *f, h)});
-      }
+    for (uint32_t h = postings->Next(); h != kNoMoreDocs; h = postings->Next()) {
+      if (served[h] == GroupDirectory::kNoGroup) continue;
+      matches.push_back({served[h], postings->freq(), holder.GroupFieldLength(*f, h).value_or(0)});
     }
     RETURN_IF_ERROR(postings->status());
   }
-  if (matches.empty()) return std::unique_ptr<PostingsIterator>();
   std::sort(matches.begin(), matches.end(),
             [](const GroupMatch& a, const GroupMatch& b) { return a.group < b.group; });
-  return segment_.ExpandGroups(std::make_unique<GroupMatchList>(std::move(matches)));
+  std::unique_ptr<PostingsIterator> groups;
+  if (own) groups = std::make_unique<OwnRecordsList>(std::move(own), directory_, segment_index_);
+  if (!matches.empty()) {
+    std::unique_ptr<PostingsIterator> imported =
+        std::make_unique<GroupMatchList>(std::move(matches));
+    if (groups) imported = std::make_unique<DisjointUnion>(std::move(groups), std::move(imported));
+    groups = std::move(imported);
+  }
+  if (!groups) return groups;
+  return segment_.ExpandGroups(std::move(groups));
 }
 
 std::unique_ptr<DocIterator> LiveGroupFields::NumericRange(size_t field, double lo,
                                                            double hi) const {
+  std::vector<std::optional<size_t>> field_in(directory_.size());
+  for (uint32_t i = 0; i < directory_.size(); ++i) field_in[i] = FieldIn(i, field);
+  return std::make_unique<LiveRange>(*this, directory_, segment_index_, std::move(field_in), lo,
+                                     hi);
+}
+
+std::unique_ptr<DocIterator> LiveGroupFields::GroupsInRange(size_t field, double lo,
+                                                            double hi) const {
   const std::vector<uint32_t>& imported = directory_.ImportedGroups(segment_index_);
   std::vector<GroupMatch> matches;
   auto next_import = imported.begin();

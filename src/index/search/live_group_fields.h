@@ -33,15 +33,23 @@ class LiveGroupFields {
   bool imports() const { return !directory_.ImportedGroups(segment_index_).empty(); }
 
   // The docs whose live record holds `term` in group field `field`, each
-  // with the record's frequency of the term, and block bounds that are the
-  // record's exact (frequency, length). null when none; Corruption when a
+  // with the record's frequency of the term: the segment's own group list,
+  // read lazily and passing over the groups it imports (bounds: the
+  // list's), and the imported groups whose record holds the term (listed
+  // when opened, from each serving segment's list; bounds: the record's
+  // exact frequency and length). null when none; Corruption when a
   // dictionary entry is malformed. REQUIRES: schema().IsGroupField(field).
   Result<std::unique_ptr<PostingsIterator>> OpenPostings(size_t field, std::string_view term) const;
   // The live record of `doc`'s group (for phrases checked on its text).
   Result<GroupRecord> Record(uint32_t doc) const;
   // The docs whose live record's value of numeric group `field` is in
-  // [lo, hi] (NaN never is). REQUIRES: as OpenPostings.
+  // [lo, hi] (NaN never is): a filter a conjunction checks per candidate
+  // (one live value each), listing GroupsInRange's docs only when it leads.
+  // REQUIRES: as OpenPostings.
   std::unique_ptr<DocIterator> NumericRange(size_t field, double lo, double hi) const;
+  // The same docs listed: the groups in range, own and imported (O(groups
+  // in range)), expanded to their docs.
+  std::unique_ptr<DocIterator> GroupsInRange(size_t field, double lo, double hi) const;
   // The live record's value of numeric `field` for doc `doc` (NaN when
   // absent), and its token count of text `field`. A doc field reads the
   // segment's own value. REQUIRES: doc < num_docs.

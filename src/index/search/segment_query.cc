@@ -88,21 +88,28 @@ Result<std::unique_ptr<DocIterator>> PhraseInField(const SegmentReader& segment,
   const SegmentSchema& schema = segment.schema();
   const uint32_t analyzer = schema.FieldAnalyzer(field);
   const size_t num_doc_cols = schema.doc_columns.size();
+  if (field < num_doc_cols) {
+    return PhraseFilter(ConjunctionIterator(std::move(all)),
+                        [&segment, field, analyzer, tokens](uint32_t doc) -> Result<bool> {
+                          ASSIGN_OR_RETURN(Row row, segment.DocRow(doc));
+                          return field < row.size() &&
+                                 ValueHoldsPhrase(analyzer, row[field], tokens);
+                        });
+  }
+  // The docs of a group are consecutive and share its (live) record: the
+  // record is analyzed once per run of candidates of one group.
+  const size_t column = field - num_doc_cols;
   return PhraseFilter(
       ConjunctionIterator(std::move(all)),
-      [&segment, live, by_live, field, analyzer, num_doc_cols,
-       tokens](uint32_t doc) -> Result<bool> {
-        Row row;
-        size_t column = field;
-        if (field < num_doc_cols) {
-          ASSIGN_OR_RETURN(row, segment.DocRow(doc));
-        } else {
-          ASSIGN_OR_RETURN(auto record,
-                           by_live ? live->Record(doc) : segment.Group(segment.DocGroup(doc)));
-          row = std::move(record.row);
-          column -= num_doc_cols;
-        }
-        return column < row.size() && ValueHoldsPhrase(analyzer, row[column], tokens);
+      [&segment, live, by_live, column, analyzer, tokens, last_group = kNoMoreDocs,
+       last_holds = false](uint32_t doc) mutable -> Result<bool> {
+        const uint32_t group = segment.DocGroup(doc);
+        if (group == last_group) return last_holds;
+        ASSIGN_OR_RETURN(auto record, by_live ? live->Record(doc) : segment.Group(group));
+        last_holds =
+            column < record.row.size() && ValueHoldsPhrase(analyzer, record.row[column], tokens);
+        last_group = group;
+        return last_holds;
       });
 }
 

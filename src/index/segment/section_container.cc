@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "common/coding.h"
 #include "common/crash_point.h"
 #include "common/hash.h"
@@ -106,6 +108,75 @@ Result<SectionContainer> SectionContainer::Parse(std::string_view name, std::str
     }
     out.sections.emplace_back(id, SectionView{s, off});
   }
+  return out;
+}
+
+std::string_view SectionName(uint32_t id) {
+  switch (static_cast<SectionId>(id)) {
+    case SectionId::kMeta:
+      return "META";
+    case SectionId::kDocs:
+      return "DOCS";
+    case SectionId::kGroups:
+      return "GROUPS";
+    case SectionId::kTerms:
+      return "TERMS";
+    case SectionId::kPostings:
+      return "POSTINGS";
+    case SectionId::kNumeric:
+      return "NUMERIC";
+    case SectionId::kDocIdIndex:
+      return "DOC_ID_INDEX";
+    case SectionId::kFieldLengths:
+      return "FIELD_LENGTHS";
+    case SectionId::kDocHeaders:
+      return "DOC_HEADERS";
+    case SectionId::kStoredBlocks:
+      return "STORED_BLOCKS";
+    case SectionId::kTermBlocks:
+      return "TERM_BLOCKS";
+    case SectionId::kBlockPostings:
+      return "BLOCK_POSTINGS";
+    case SectionId::kNumericBlocks:
+      return "NUMERIC_BLOCKS";
+    case SectionId::kLengthBlocks:
+      return "LENGTH_BLOCKS";
+    case SectionId::kGroupTermBlocks:
+      return "GROUP_TERM_BLOCKS";
+    case SectionId::kGroupPostings:
+      return "GROUP_POSTINGS";
+    case SectionId::kGroupNumericBlocks:
+      return "GROUP_NUMERIC_BLOCKS";
+    case SectionId::kGroupLengthBlocks:
+      return "GROUP_LENGTH_BLOCKS";
+    case SectionId::kTombstones:
+      return "TOMBSTONES";
+    case SectionId::kPositions:
+      return "POSITIONS";
+    case SectionId::kGroupPositions:
+      return "GROUP_POSITIONS";
+  }
+  return "UNKNOWN";
+}
+
+std::string SectionSizeTable(const std::vector<std::pair<uint32_t, uint64_t>>& sections,
+                             uint64_t file_bytes, uint32_t num_docs) {
+  std::string out;
+  auto line = [&](std::string_view name, std::string_view id, uint64_t bytes) {
+    const std::string per_doc =
+        num_docs == 0 ? "-" : fmt::format("{:.2f}", static_cast<double>(bytes) / num_docs);
+    const double share = file_bytes == 0 ? 0.0 : 100.0 * static_cast<double>(bytes) / file_bytes;
+    out += fmt::format("  {:<21} {:>3} {:>12} {:>10} {:>6.1f}%\n", name, id, bytes, per_doc, share);
+  };
+  out += fmt::format("  {:<21} {:>3} {:>12} {:>10} {:>7}\n", "section", "id", "bytes", "bytes/doc",
+                     "share");
+  uint64_t in_sections = 0;
+  for (const auto& [id, bytes] : sections) {
+    line(SectionName(id), std::to_string(id), bytes);
+    in_sections += bytes;
+  }
+  line("(header, table)", "", file_bytes - std::min(file_bytes, in_sections));
+  line("total", "", file_bytes);
   return out;
 }
 

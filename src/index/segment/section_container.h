@@ -72,6 +72,10 @@ enum class SectionId : uint32_t {
   kGroupPositions = 26,  // token positions of the group text fields
 };
 
+// The name of section `id` as the format's documentation spells it
+// ("STORED_BLOCKS"); "UNKNOWN" for an id this build does not know.
+std::string_view SectionName(uint32_t id);
+
 // The error every segment structure returns on bad bytes:
 // "segment 'NAME': WHAT (offset OFFSET)", OFFSET counted from the file's
 // first byte.
@@ -126,5 +130,14 @@ struct SectionContainer {
   // section and the offset otherwise.
   static Result<SectionContainer> Parse(std::string_view name, std::string_view bytes);
 };
+
+// Where a segment file's bytes go, for `freshet inspect --sections`: a
+// header line, then one line per section of `sections` ((id, bytes), in
+// file order: name, id, bytes, bytes per doc of `num_docs`, share of
+// `file_bytes`), then the container's own bytes (header, section table,
+// trailer) and the total. Bytes per doc are rounded to 0.01, shares to
+// 0.1 %.
+std::string SectionSizeTable(const std::vector<std::pair<uint32_t, uint64_t>>& sections,
+                             uint64_t file_bytes, uint32_t num_docs);
 
 }  // namespace freshet

@@ -40,18 +40,21 @@ void AppendBlock(ZSTD_CCtx* zstd, uint32_t first_doc, const std::vector<uint32_t
 
 // A dictionary trained on rows spread over the segment, or nothing when the
 // rows are too few to pay for one (or zstd cannot train on them). Only the
-// rows it needs are encoded: until they reach kStoredDictionaryMinRawBytes,
-// then the samples.
-std::string TrainDictionary(uint32_t num_docs, const StoredRowWriter& put_row) {
+// rows it needs are encoded: until they reach
+// options.dictionary_min_raw_bytes, then the samples.
+std::string TrainDictionary(uint32_t num_docs, const StoredRowWriter& put_row,
+                            const StoredBlocksOptions& options) {
   std::string samples;
   size_t raw = 0;
-  for (uint32_t i = 0; i < num_docs && raw < kStoredDictionaryMinRawBytes; ++i) {
+  for (uint32_t i = 0; i < num_docs && raw < options.dictionary_min_raw_bytes; ++i) {
     samples.clear();
     put_row(i, &samples);
     raw += samples.size();
   }
-  if (raw < kStoredDictionaryMinRawBytes) return "";
-  const size_t step = std::max<size_t>(1, num_docs / kStoredDictionarySamples);
+  if (raw < options.dictionary_min_raw_bytes) return "";
+  const size_t wanted = std::clamp(num_docs / std::max<size_t>(1, options.docs_per_sample),
+                                   kStoredDictionaryMinSamples, kStoredDictionaryMaxSamples);
+  const size_t step = std::max<size_t>(1, num_docs / wanted);
   samples.clear();
   std::vector<size_t> sizes;
   for (size_t i = 0; i < num_docs; i += step) {
@@ -59,7 +62,8 @@ std::string TrainDictionary(uint32_t num_docs, const StoredRowWriter& put_row) {
     put_row(static_cast<uint32_t>(i), &samples);
     sizes.push_back(samples.size() - start);
   }
-  std::string dictionary(kStoredDictionaryBytes, '\0');
+  std::string dictionary(
+      std::max(kStoredDictionaryMinBytes, wanted * options.dictionary_bytes_per_sample), '\0');
   const size_t size = ZDICT_trainFromBuffer(dictionary.data(), dictionary.size(), samples.data(),
                                             sizes.data(), static_cast<unsigned>(sizes.size()));
   if (ZDICT_isError(size)) return "";
@@ -69,19 +73,21 @@ std::string TrainDictionary(uint32_t num_docs, const StoredRowWriter& put_row) {
 
 }  // namespace
 
-std::string EncodeStoredBlocks(const std::vector<SegmentDoc>& docs, int zstd_level) {
+std::string EncodeStoredBlocks(const std::vector<SegmentDoc>& docs,
+                               const StoredBlocksOptions& options) {
   return EncodeStoredRows(
       static_cast<uint32_t>(docs.size()),
-      [&](uint32_t ord, std::string* out) { PutRow(out, docs[ord].row); }, zstd_level);
+      [&](uint32_t ord, std::string* out) { PutRow(out, docs[ord].row); }, options);
 }
 
-std::string EncodeStoredRows(uint32_t num_docs, const StoredRowWriter& put_row, int zstd_level) {
+std::string EncodeStoredRows(uint32_t num_docs, const StoredRowWriter& put_row,
+                             const StoredBlocksOptions& options) {
   std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> zstd(ZSTD_createCCtx(), ZSTD_freeCCtx);
   if (zstd == nullptr) throw std::bad_alloc();
-  ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_compressionLevel, zstd_level);
+  ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_compressionLevel, options.zstd_level);
   ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_checksumFlag, 1);
   ZSTD_CCtx_setParameter(zstd.get(), ZSTD_c_dictIDFlag, 0);  // the section says
-  const std::string dictionary = TrainDictionary(num_docs, put_row);
+  const std::string dictionary = TrainDictionary(num_docs, put_row, options);
   if (!dictionary.empty() &&
       ZSTD_isError(ZSTD_CCtx_loadDictionary(zstd.get(), dictionary.data(), dictionary.size()))) {
     throw std::bad_alloc();  // zstd takes any trained dictionary unless out of memory
@@ -95,7 +101,7 @@ std::string EncodeStoredRows(uint32_t num_docs, const StoredRowWriter& put_row, 
   for (uint32_t ord = 0; ord < num_docs; ++ord) {
     put_row(ord, &block);
     ends.push_back(static_cast<uint32_t>(block.size()));
-    if (block.size() < kStoredBlockTargetBytes && ord + 1 < num_docs) continue;
+    if (block.size() < options.block_target_bytes && ord + 1 < num_docs) continue;
     AppendBlock(zstd.get(), first_doc, ends, block, &table, &frames);
     ++num_blocks;
     first_doc = ord + 1;

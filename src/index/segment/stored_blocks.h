@@ -1,6 +1,6 @@
 // Stored rows: the STORED_BLOCKS section (format 3). Every doc's row
 // (row_coding.h, unchanged), by ordinal, in blocks of consecutive docs of
-// about kStoredBlockTargetBytes raw bytes, each compressed as one zstd frame,
+// about StoredBlocksOptions::block_target_bytes raw bytes, each compressed as one zstd frame,
 // with a zstd dictionary trained on the segment's rows when they are many.
 //
 // Layout (frozen; all integers little-endian):
@@ -38,28 +38,37 @@ typedef struct ZSTD_DDict_s ZSTD_DDict;
 
 namespace freshet {
 
-// A block ends after the row that brings its raw rows to this size or more.
-// Not part of the layout: a reader takes any block sizes.
-inline constexpr size_t kStoredBlockTargetBytes = 4 * 1024;
-// The writer trains a dictionary of up to kStoredDictionaryBytes on about
-// kStoredDictionarySamples rows spread evenly over the segment when the raw rows
-// come to kStoredDictionaryMinRawBytes or more (not part of the layout).
-inline constexpr size_t kStoredDictionaryBytes = 16 * 1024;
-inline constexpr size_t kStoredDictionarySamples = 256;
-inline constexpr size_t kStoredDictionaryMinRawBytes = 512 * 1024;
-// The zstd level of the writer (not part of the layout).
-inline constexpr int kStoredBlockZstdLevel = 3;
+// The writer's choices (not part of the layout: a reader takes any block
+// sizes, dictionary or level). A block ends after the row that brings its
+// raw rows to block_target_bytes or more. When the raw rows come to
+// dictionary_min_raw_bytes or more, a dictionary is trained on rows spread
+// evenly over the segment: one every docs_per_sample docs (at least
+// kStoredDictionaryMinSamples rows, at most kStoredDictionaryMaxSamples),
+// of up to dictionary_bytes_per_sample bytes a row (at least
+// kStoredDictionaryMinBytes). A larger segment thus gets a larger
+// dictionary, whose cost (its bytes, its training) is spread over more
+// docs; a segment of under 256 * docs_per_sample docs gets 256 rows' worth.
+inline constexpr size_t kStoredDictionaryMinSamples = 256;
+inline constexpr size_t kStoredDictionaryMaxSamples = 4096;
+inline constexpr size_t kStoredDictionaryMinBytes = 16 * 1024;
+struct StoredBlocksOptions {
+  int zstd_level = 3;
+  size_t block_target_bytes = 4 * 1024;
+  size_t docs_per_sample = 128;
+  size_t dictionary_bytes_per_sample = 28;
+  size_t dictionary_min_raw_bytes = 512 * 1024;
+};
 
-// `zstd_level`: for measuring others than the writer's.
+// `options`: the writer's unless measuring others.
 std::string EncodeStoredBlocks(const std::vector<SegmentDoc>& docs,
-                               int zstd_level = kStoredBlockZstdLevel);
+                               const StoredBlocksOptions& options = {});
 // Appends doc `ord`'s row, encoded (row_coding.h), to `out`.
 using StoredRowWriter = std::function<void(uint32_t ord, std::string* out)>;
 // The same section for `num_docs` rows that `put_row` encodes (a merge
 // copies them from its sources' StoredBlocks::ReadRowBytes without
 // decoding them): the same bytes for the same rows.
 std::string EncodeStoredRows(uint32_t num_docs, const StoredRowWriter& put_row,
-                             int zstd_level = kStoredBlockZstdLevel);
+                             const StoredBlocksOptions& options = {});
 
 // Read access to a STORED_BLOCKS section. Thread-safe after Open: ReadRow
 // may be called concurrently (a few recently decompressed blocks are cached
