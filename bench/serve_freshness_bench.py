@@ -75,6 +75,7 @@ def main():
     ap.add_argument("--dir", help="work folder (default: a temporary one)")
     args = ap.parse_args()
     work = Path(args.dir or tempfile.mkdtemp(prefix="freshet-fresh-"))
+    work.mkdir(parents=True, exist_ok=True)
     rng = random.Random(42)
     cfg = (ROOT / "examples" / "ads-pipeline.toml").read_text()
     cfg = cfg.replace('cadence = "60s"', f'cadence = "{args.cadence}"')
