@@ -340,13 +340,13 @@ NewestRecords ReduceNewest(const std::vector<std::shared_ptr<const ParsedFile>>&
   return newest;
 }
 
-NewestRecords ReduceNewestFrom(NewestRecords earlier_newest,
+NewestRecords ReduceNewestFrom(const NewestRecords& earlier_newest,
                                const std::vector<std::shared_ptr<const ParsedFile>>& earlier,
                                const std::vector<std::shared_ptr<const ParsedFile>>& files) {
   if (earlier.size() > files.size() || !std::equal(earlier.begin(), earlier.end(), files.begin())) {
     return ReduceNewest(files);
   }
-  NewestRecords newest = std::move(earlier_newest);
+  NewestRecords newest = earlier_newest;
   for (size_t i = earlier.size(); i < files.size(); ++i) newest.OfferAll(files[i]->reduced);
   return newest;
 }

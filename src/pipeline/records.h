@@ -164,10 +164,10 @@ NewestRecords ReduceNewest(const std::vector<std::shared_ptr<const ParsedFile>>&
 
 // ReduceNewest(files) from an earlier window's reduction: when `earlier`
 // is the start of `files` (the same files, in the same order) and
-// `earlier_newest` is ReduceNewest(earlier), only the files after it are
-// offered, in time proportional to them. Else every file is, as
-// ReduceNewest does.
-NewestRecords ReduceNewestFrom(NewestRecords earlier_newest,
+// `earlier_newest` is ReduceNewest(earlier), a copy of it is offered only
+// the files after it, in time proportional to them. Else every file is, as
+// ReduceNewest does (and `earlier_newest` is not copied).
+NewestRecords ReduceNewestFrom(const NewestRecords& earlier_newest,
                                const std::vector<std::shared_ptr<const ParsedFile>>& earlier,
                                const std::vector<std::shared_ptr<const ParsedFile>>& files);
 
