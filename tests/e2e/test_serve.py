@@ -275,3 +275,23 @@ def test_sigterm_under_load_finishes_requests_in_flight(server):
     assert before > 20
     assert bad == [] and early_failures == []
     assert any('"event":"stopping"' in line for line in server.log)
+
+
+def test_keep_alive_requests_are_answered_without_a_delayed_ack_stall(server):
+    """Requests one after another on one keep-alive connection: each answer
+    arrives at once. The server writes the headers and the body of a response
+    as two sends; with Nagle's algorithm the body would wait for the client's
+    delayed acknowledgement of the headers, 40 ms per request."""
+    import time
+    conn = server.connection()
+    took = []
+    for path in ["/healthz", "/search?q=smartphone&limit=10"] * 15:
+        t0 = time.perf_counter()
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        resp.read()
+        took.append(time.perf_counter() - t0)
+        assert resp.status == 200
+    conn.close()
+    took.sort()
+    assert took[len(took) // 2] < 0.020, f"median {took[len(took) // 2] * 1000:.1f} ms"
