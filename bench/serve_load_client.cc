@@ -14,9 +14,9 @@
 //   INDEX STATUS LATENCY_US SERVER_MS
 //
 // STATUS is the HTTP code, 0 when the connection failed (it is then reopened
-// for the next request); SERVER_MS is the `took_ms` the body ends with
-// (what `/search` reports), -1 without one. Exit code 2 on bad arguments or
-// when the server cannot be reached at all.
+// for the next request, as after a response that closes it); SERVER_MS is the `took_ms` the body
+// ends with (what `/search` reports), -1 without one. Exit code 2 on bad arguments or when the
+// server cannot be reached at all.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -72,8 +72,9 @@ bool SendAll(int fd, std::string_view bytes) {
 // Reads one response with a Content-Length body from `fd`. `buffer` carries
 // bytes read past the end of the previous response. Returns the status code
 // and fills `body`; 0 if the connection failed or the response is not one
-// this client understands.
-int ReadResponse(int fd, std::string& buffer, std::string& body) {
+// this client understands. `*closing` tells whether the server closes the
+// connection after this response (it does after a number of requests).
+int ReadResponse(int fd, std::string& buffer, std::string& body, bool* closing) {
   char chunk[16384];
   size_t header_end;
   while ((header_end = buffer.find("\r\n\r\n")) == std::string::npos) {
@@ -93,6 +94,7 @@ int ReadResponse(int fd, std::string& buffer, std::string& body) {
     }
   }
   if (length_at == std::string_view::npos) return 0;
+  *closing = head.find("\r\nConnection: close") != std::string_view::npos;
   const size_t length = std::strtoull(buffer.c_str() + length_at, nullptr, 10);
   const size_t total = header_end + 4 + length;
   while (buffer.size() < total) {
@@ -162,20 +164,34 @@ int main(int argc, char** argv) {
   auto worker = [&] {
     int fd = Connect(host, port);
     std::string buffer, body;
+    bool reused = false;  // fd has answered a request already
     for (size_t i; (i = next.fetch_add(1)) < requests.size();) {
       const auto scheduled =
           start + std::chrono::duration_cast<Clock::duration>(interval * static_cast<double>(i));
       std::this_thread::sleep_until(scheduled);
       Outcome& out = outcomes[i];
-      if (fd >= 0 && SendAll(fd, requests[i])) out.status = ReadResponse(fd, buffer, body);
-      out.latency_us =
-          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - scheduled).count();
-      if (out.status == 0) {
+      bool closing = false;
+      if (fd >= 0 && SendAll(fd, requests[i])) {
+        out.status = ReadResponse(fd, buffer, body, &closing);
+      }
+      if (out.status == 0 && reused) {
+        // The server may have closed the idle connection as the request
+        // left: once more on a new one, as HTTP clients do.
         if (fd >= 0) close(fd);
         buffer.clear();
         fd = Connect(host, port);
-      } else {
-        out.server_ms = TookMs(body);
+        if (fd >= 0 && SendAll(fd, requests[i])) {
+          out.status = ReadResponse(fd, buffer, body, &closing);
+        }
+      }
+      out.latency_us =
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - scheduled).count();
+      if (out.status != 0) out.server_ms = TookMs(body);
+      reused = out.status != 0 && !closing;
+      if (!reused) {
+        if (fd >= 0) close(fd);
+        buffer.clear();
+        fd = Connect(host, port);
       }
     }
     if (fd >= 0) close(fd);
