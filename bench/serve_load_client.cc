@@ -164,6 +164,11 @@ int main(int argc, char** argv) {
   auto worker = [&] {
     int fd = Connect(host, port);
     std::string buffer, body;
+    auto reconnect = [&] {
+      if (fd >= 0) close(fd);
+      buffer.clear();
+      fd = Connect(host, port);
+    };
     bool reused = false;  // fd has answered a request already
     for (size_t i; (i = next.fetch_add(1)) < requests.size();) {
       const auto scheduled =
@@ -171,15 +176,10 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_until(scheduled);
       Outcome& out = outcomes[i];
       bool closing = false;
-      if (fd >= 0 && SendAll(fd, requests[i])) {
-        out.status = ReadResponse(fd, buffer, body, &closing);
-      }
-      if (out.status == 0 && reused) {
-        // The server may have closed the idle connection as the request
-        // left: once more on a new one, as HTTP clients do.
-        if (fd >= 0) close(fd);
-        buffer.clear();
-        fd = Connect(host, port);
+      // A reused connection may have been closed by the server, idle, as the
+      // request left: then once more on a new one, as HTTP clients do.
+      for (int attempt = reused ? 2 : 1; attempt > 0 && out.status == 0; --attempt) {
+        if (attempt == 1 && reused) reconnect();
         if (fd >= 0 && SendAll(fd, requests[i])) {
           out.status = ReadResponse(fd, buffer, body, &closing);
         }
@@ -188,11 +188,7 @@ int main(int argc, char** argv) {
           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - scheduled).count();
       if (out.status != 0) out.server_ms = TookMs(body);
       reused = out.status != 0 && !closing;
-      if (!reused) {
-        if (fd >= 0) close(fd);
-        buffer.clear();
-        fd = Connect(host, port);
-      }
+      if (!reused) reconnect();
     }
     if (fd >= 0) close(fd);
   };
