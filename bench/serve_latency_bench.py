@@ -95,6 +95,9 @@ def main():
     ap.add_argument("--dir", help="work folder; reused if it already holds a published index")
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
+    if not Path(args.client).is_file():
+        sys.exit(f"{args.client}: no such program (scripts/build.sh release builds it with the "
+                 f"other benchmarks)")
     work = Path(args.dir or tempfile.mkdtemp(prefix="freshet-latency-"))
     work.mkdir(parents=True, exist_ok=True)
     config = work / "pipeline.toml"
