@@ -275,3 +275,51 @@ def test_sigterm_under_load_finishes_requests_in_flight(server):
     assert before > 20
     assert bad == [] and early_failures == []
     assert any('"event":"stopping"' in line for line in server.log)
+
+
+def test_keep_alive_requests_are_answered_without_a_delayed_ack_stall(server):
+    """Requests one after another on one keep-alive connection: each answer
+    arrives at once. The server writes the headers and the body of a response
+    as two sends; with Nagle's algorithm the body would wait for the client's
+    delayed acknowledgement of the headers, 40 ms per request."""
+    import time
+    conn = server.connection()
+    took = []
+    for path in ["/healthz", "/search?q=smartphone&limit=10"] * 15:
+        t0 = time.perf_counter()
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        resp.read()
+        took.append(time.perf_counter() - t0)
+        assert resp.status == 200
+    conn.close()
+    took.sort()
+    assert took[len(took) // 2] < 0.020, f"median {took[len(took) // 2] * 1000:.1f} ms"
+
+
+def test_load_client_reports_each_request_in_order(server):
+    """bench/serve_load_client, which the serve latency benchmark drives:
+    one line per request in request order, with the HTTP code, a latency and
+    the server's took_ms (-1 when the body has none)."""
+    import subprocess
+    from pathlib import Path
+    from conftest import FRESHET
+    client = Path(FRESHET).parent / "bench" / "serve_load_client"
+    if not client.exists():
+        pytest.skip(f"{client} not built (benchmarks off)")
+    paths = ["/search?q=smartphone&limit=10", "/healthz", "/search?limit=10",
+             "/no-such-endpoint"] * 5
+    out = subprocess.run([str(client), "--port", str(server.port), "--rate", "200",
+                          "--connections", "3"], input="\n".join(paths) + "\n",
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    rows = [line.split() for line in out.splitlines()]
+    assert [int(r[0]) for r in rows] == list(range(len(paths)))
+    assert [int(r[1]) for r in rows] == [200, 200, 400, 404] * 5
+    assert all(int(r[2]) > 0 for r in rows)
+    assert all(float(r[3]) > 0 for r in rows[0::4])  # /search reports took_ms
+    assert all(float(r[3]) == -1 for r in rows[1::4])
+    # Nothing listening: refused with a message, exit code 2.
+    server.kill()
+    gone = subprocess.run([str(client), "--port", str(server.port), "--rate", "10"],
+                          input="/healthz\n", capture_output=True, text=True, timeout=60)
+    assert gone.returncode == 2 and "cannot connect" in gone.stderr
