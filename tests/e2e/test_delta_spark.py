@@ -111,7 +111,9 @@ def test_a_table_written_by_spark_matches_the_oracle_through_update_checkpoint_o
     spark_append(spark, ws, 4, 2, pieces=2)
     log = table_path(ws, "ads") / "_delta_log"
     assert (log / f"{10:020d}.checkpoint.parquet").exists(), sorted(os.listdir(log))
-    assert json.loads((log / "_last_checkpoint").read_text())["version"] == 10
+    last_checkpoint = json.loads((log / "_last_checkpoint").read_text())
+    # A classic checkpoint: no V2 checkpoint (no v2Checkpoint field, no sidecars).
+    assert last_checkpoint["version"] == 10 and "v2Checkpoint" not in last_checkpoint
     assert run_through(ws, 6, reader)["source_version"] == 12
     before, _ = ws.all_docs()
 
@@ -133,11 +135,15 @@ def test_a_table_written_by_spark_matches_the_oracle_through_update_checkpoint_o
     after, _ = ws.all_docs()
     assert after == before
 
-    # Deletion vectors turned on: the table is refused by the feature's name,
-    # what is published stays.
+    # Deletion vectors and V2 checkpoints turned on: the table is refused by
+    # the features' names, what is published stays.
     published = committed(ws)
-    spark.sql(f"ALTER TABLE delta.`{table_path(ws, 'ads')}` "
-              "SET TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')")
+    spark.sql(f"ALTER TABLE delta.`{table_path(ws, 'ads')}` SET TBLPROPERTIES "
+              "('delta.enableDeletionVectors' = 'true', 'delta.checkpointPolicy' = 'v2')")
+    protocol = next(a["protocol"] for a in log_actions(ws, "ads", last_version(ws, "ads", reader))
+                    if "protocol" in a)
+    assert {"deletionVectors", "v2Checkpoint"} <= set(protocol["readerFeatures"]), protocol
     err = failed_run(ws, clock=clock_after(6))
-    assert "reader feature deletionVectors" in err, err
+    assert "needs what freshet does not implement: reader feature" in err, err
+    assert "deletionVectors" in err and "v2Checkpoint" in err, err
     assert committed(ws) == published
