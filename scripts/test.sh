@@ -55,7 +55,7 @@ if [[ -n "${FRESHET_SPARK:-}" ]]; then
   scripts/with-minio.sh scripts/with-postgres.sh scripts/with-spark.sh \
     env FRESHET_BIN="$PWD/build/release/freshet" .venv/bin/python -m pytest -q tests/spark || fail=1
   # Delta Lake supports an older Spark than the suite's: its own virtualenv
-  # and cluster (about 5 minutes on two cores; the first run also fetches
+  # and cluster (about 8 minutes on two cores; the first run also fetches
   # the Delta jars into .cache/ivy).
   echo "== Delta table written by Spark"
   FRESHET_SPARK_VENV=.venv-delta-spark scripts/with-spark.sh \
