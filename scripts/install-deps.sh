@@ -8,8 +8,14 @@
 #   scripts/install-deps.sh --build    build dependencies only
 #   scripts/install-deps.sh --bench    also the benchmark peers' tools: Java 17 and Maven
 #                                      (Lucene peer, Spark) and pyspark in .venv; not
-#                                      needed by the tests. The Tantivy peer needs cargo
+#                                      needed by the default tests. The Tantivy peer needs cargo
 #                                      (rustup's; tantivy needs Rust 1.88, Debian 12 has 1.63).
+#                                      And a second virtualenv, .venv-delta-spark, with the
+#                                      Spark a Delta Lake release supports (pyspark and
+#                                      delta-spark, requirements-delta-spark.txt) for the
+#                                      on-demand test of a table written by Spark; its jars
+#                                      are resolved from Maven Central at its first run
+#                                      and cached in .cache/ivy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,6 +69,12 @@ if [[ "${1:-}" == "--bench" ]]; then
   if [[ ! -f $stamp ]] || ! cmp -s requirements-bench.txt "$stamp"; then
     .venv/bin/pip install -q --disable-pip-version-check -r requirements-bench.txt
     cp requirements-bench.txt "$stamp"
+  fi
+  [[ -x .venv-delta-spark/bin/python ]] || python3 -m venv .venv-delta-spark
+  stamp=.venv-delta-spark/.freshet-requirements
+  if [[ ! -f $stamp ]] || ! cmp -s requirements-delta-spark.txt "$stamp"; then
+    .venv-delta-spark/bin/pip install -q --disable-pip-version-check -r requirements-delta-spark.txt
+    cp requirements-delta-spark.txt "$stamp"
   fi
   command -v cargo >/dev/null || echo "cargo not found: bench/run_all.py will report the Tantivy peer as unavailable"
 fi

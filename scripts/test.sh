@@ -5,7 +5,10 @@
 #                              then the plain Release build with GCC and with clang
 #   FRESHET_SLOW=1 scripts/test.sh   also the slow suites (marked "slow")
 #   FRESHET_SPARK=1 scripts/test.sh  also the Spark suite (tests/spark) on a throwaway
-#                              standalone cluster; installs Java 17 and pyspark first
+#                              standalone cluster, and the test of a Delta table written by
+#                              Spark with Delta Lake (tests/e2e/test_delta_spark.py, on a
+#                              cluster of the Spark in .venv-delta-spark); installs Java 17,
+#                              pyspark and delta-spark first
 # Suites run beside throwaway PostgreSQL and MinIO servers on loopback
 # (scripts/with-postgres.sh, scripts/with-minio.sh; the first run builds MinIO).
 set -euo pipefail
@@ -51,6 +54,13 @@ if [[ -n "${FRESHET_SPARK:-}" ]]; then
   echo "== Spark suite"
   scripts/with-minio.sh scripts/with-postgres.sh scripts/with-spark.sh \
     env FRESHET_BIN="$PWD/build/release/freshet" .venv/bin/python -m pytest -q tests/spark || fail=1
+  # Delta Lake supports an older Spark than the suite's: its own virtualenv
+  # and cluster (about 8 minutes on two cores; the first run also fetches
+  # the Delta jars into .cache/ivy).
+  echo "== Delta table written by Spark"
+  FRESHET_SPARK_VENV=.venv-delta-spark scripts/with-spark.sh \
+    env FRESHET_BIN="$PWD/build/release/freshet" .venv-delta-spark/bin/python -m pytest -q \
+    tests/e2e/test_delta_spark.py || fail=1
 fi
 
 # Randomized fault scenarios against every invariant (on freshet-test); prints the summary

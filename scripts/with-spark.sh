@@ -4,15 +4,17 @@
 #
 # One master and FRESHET_SPARK_WORKERS workers (default 2, one core and
 # FRESHET_SPARK_WORKER_MEMORY each, default 2g), started from the pyspark
-# distribution in .venv (no containers, no download of Spark itself). Every
+# distribution in FRESHET_SPARK_VENV (a virtualenv of the checkout, default
+# .venv; .venv-delta-spark for the Spark that Delta Lake supports), with no
+# containers and no download of Spark itself. Every
 # process listens only on 127.0.0.1 (free ports) and keeps its files in a
 # temporary folder; all are stopped and the folder deleted when CMD ends,
 # however it ends. CMD sees
 #   FRESHET_TEST_SPARK_MASTER=spark://127.0.0.1:PORT
 #   FRESHET_TEST_SPARK_WORKER_PIDS="PID PID"   (for tests that kill a worker)
-#   SPARK_HOME=... SPARK_LOCAL_IP=127.0.0.1 PYSPARK_PYTHON=.venv/bin/python
-# and its exit status is this script's. Needs Java 17 and pyspark in .venv
-# (scripts/install-deps.sh --bench installs both).
+#   SPARK_HOME=... SPARK_LOCAL_IP=127.0.0.1 PYSPARK_PYTHON=$FRESHET_SPARK_VENV/bin/python
+# and its exit status is this script's. Needs Java 17 and pyspark in the
+# virtualenv (scripts/install-deps.sh --bench installs them in both).
 set -euo pipefail
 
 if (($# == 0)); then
@@ -21,10 +23,11 @@ if (($# == 0)); then
 fi
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-python=$repo/.venv/bin/python
+venv=${FRESHET_SPARK_VENV:-.venv}
+python=$repo/$venv/bin/python
 command -v java >/dev/null || { echo "with-spark: Java 17 is needed (openjdk-17-jdk-headless)" >&2; exit 1; }
 if ! spark_home=$("$python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))' 2>/dev/null); then
-  echo "with-spark: pyspark is not installed in .venv (scripts/install-deps.sh --bench)" >&2
+  echo "with-spark: pyspark is not installed in $venv (scripts/install-deps.sh --bench)" >&2
   exit 1
 fi
 workers=${FRESHET_SPARK_WORKERS:-2}

@@ -1,9 +1,11 @@
-"""Delta Lake tables for the tests (test_delta_source.py, the fault suite):
-the generated workload appended to one table per stream by delta-rs (the
-`deltalake` package), one or more commits per partition, partitioned by
-string columns dt, hour and minute (the default layout's folders), and the
-oracle's view of them: what delta-rs says each table holds, written out as
-JSON Lines partition folders, never freshet's reading of the log."""
+"""Delta Lake tables for the tests (test_delta_source.py, test_delta_spark.py,
+the fault suite): the generated workload appended to one table per stream by
+delta-rs (the `deltalake` package; test_delta_spark.py writes it with Spark),
+one or more commits per partition, partitioned by string columns dt, hour
+and minute (the default layout's folders), and the oracle's view of them:
+what an independent reader (delta-rs here, Spark there) says each table
+holds, written out as JSON Lines partition folders, never freshet's reading
+of the log."""
 import datetime as dt
 import json
 import shutil
@@ -27,10 +29,11 @@ def table_path(ws, stream):
     return ws.path / "tables" / stream
 
 
-def append_partitions(ws, first, count, pieces=1):
-    """Appends generated partitions first .. first + count - 1 (Parquet, under
-    data/) to the tables, `pieces` commits per partition and stream (each a
-    share of its rows)."""
+def partition_pieces(ws, first, count, pieces=1):
+    """The rows of generated partitions first .. first + count - 1 (Parquet,
+    under data/) as the tables hold them (the partition columns added), cut
+    into `pieces` shares per partition: (stream, pyarrow table) in the order
+    they are appended."""
     for stream in STREAMS:
         for i in range(first, first + count):
             folders = partition_folder(START_S + i * PERIOD_S)
@@ -43,8 +46,16 @@ def append_partitions(ws, first, count, pieces=1):
                 table = table.append_column(name, pa.array([value] * table.num_rows, pa.string()))
             step = -(-table.num_rows // pieces)
             for start in range(0, table.num_rows, step):
-                write_deltalake(table_path(ws, stream), table.slice(start, step),
-                                partition_by=PARTITION_COLUMNS, mode="append")
+                yield stream, table.slice(start, step)
+
+
+def append_partitions(ws, first, count, pieces=1):
+    """Appends generated partitions first .. first + count - 1 to the tables
+    with delta-rs, `pieces` commits per partition and stream (each a share of
+    its rows)."""
+    for stream, rows in partition_pieces(ws, first, count, pieces):
+        write_deltalake(table_path(ws, stream), rows, partition_by=PARTITION_COLUMNS,
+                        mode="append")
 
 
 def write_delta_config(ws, **config):
@@ -65,14 +76,30 @@ def generate(ws, partitions, seed):
     ws.gen(partitions, seed, fmt="jsonl", out=ws.path / "oracle-snapshot")
 
 
-def oracle_data(ws):
+class DeltaRsReader:
+    """What delta-rs says a table (its root folder) holds."""
+
+    def rows(self, path):
+        """The rows of the table's newest version, as dicts."""
+        return DeltaTable(path).to_pyarrow_table().to_pylist()
+
+    def version(self, path):
+        """The table's newest version."""
+        return DeltaTable(path).version()
+
+
+DELTA_RS = DeltaRsReader()
+
+
+def oracle_data(ws, reader=DELTA_RS):
     """The oracle's input folder: the snapshot as generated, and each table's
-    rows as delta-rs reads them, written as JSON Lines partition folders."""
+    rows as `reader` (DeltaRsReader's interface) reads them, written as JSON
+    Lines partition folders."""
     out = ws.path / "oracle-data"
     shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(ws.path / "oracle-snapshot" / "snapshot", out / "snapshot")
     for stream in STREAMS:
-        rows = DeltaTable(table_path(ws, stream)).to_pyarrow_table().to_pylist()
+        rows = reader.rows(table_path(ws, stream))
         for row in rows:
             folder = out / stream / "/".join(f"{c}={row.pop(c)}" for c in PARTITION_COLUMNS)
             folder.mkdir(parents=True, exist_ok=True)
@@ -81,5 +108,5 @@ def oracle_data(ws):
     return out
 
 
-def last_version(ws, stream):
-    return DeltaTable(table_path(ws, stream)).version()
+def last_version(ws, stream, reader=DELTA_RS):
+    return reader.version(table_path(ws, stream))

@@ -13,8 +13,8 @@ from test_oracle import CUT_S, check_against_oracle, watermark_s
 pytest.importorskip("deltalake", reason="pip install -r requirements-test.txt")
 from deltalake import DeltaTable, write_deltalake  # noqa: E402
 
-from delta_tables import (PARTITION_COLUMNS, STREAMS, append_partitions, generate,  # noqa: E402
-                          last_version, oracle_data, partition_folder, table_path,
+from delta_tables import (DELTA_RS, PARTITION_COLUMNS, STREAMS, append_partitions,  # noqa: E402
+                          generate, last_version, oracle_data, partition_folder, table_path,
                           write_delta_config)
 
 
@@ -27,17 +27,17 @@ def setup(ws, partitions, written, pieces=1):
     ws.cli("build-full")
 
 
-def run_through(ws, partitions):
+def run_through(ws, partitions, reader=DELTA_RS):
     """Runs a batch once `partitions` partitions are ready; checks that it
-    published the newest against the oracle and recorded the tables'
-    versions. Returns the status."""
+    published the newest against the oracle (the tables as `reader` reads
+    them) and recorded the tables' versions. Returns the status."""
     ws.cli("run", "--once", clock=clock_after(partitions))
     target = CUT_S + (partitions - 1) * PERIOD_S
     assert watermark_s(ws) == target
-    check_against_oracle(ws, target, data_dir=oracle_data(ws))
+    check_against_oracle(ws, target, data_dir=oracle_data(ws, reader))
     st = ws.status(clock=clock_after(partitions))
-    assert st["source_version"] == last_version(ws, "ads")
-    assert st["group_source_version"] == last_version(ws, "items")
+    assert st["source_version"] == last_version(ws, "ads", reader)
+    assert st["group_source_version"] == last_version(ws, "items", reader)
     return st
 
 

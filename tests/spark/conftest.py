@@ -24,24 +24,16 @@ freshet_spark = importlib.util.module_from_spec(_app_spec)
 sys.modules["freshet_spark"] = freshet_spark
 _app_spec.loader.exec_module(freshet_spark)
 
-# Small executors: the cluster's two workers have one core each.
-SPARK_CONF = {
-    "spark.executor.cores": "1",
-    "spark.cores.max": "2",
-    "spark.executor.memory": "1g",
-    "spark.driver.host": "127.0.0.1",
-    "spark.driver.bindAddress": "127.0.0.1",
-    "spark.ui.enabled": "false",
-}
+_conf_spec = importlib.util.spec_from_file_location("spark_cluster",
+                                                    ROOT / "tests" / "e2e" / "spark_cluster.py")
+_spark_cluster = importlib.util.module_from_spec(_conf_spec)
+_conf_spec.loader.exec_module(_spark_cluster)
+SPARK_CONF = _spark_cluster.SPARK_CONF
 
 
 @pytest.fixture(scope="session")
 def spark_master():
-    master = os.environ.get("FRESHET_TEST_SPARK_MASTER")
-    if not master:
-        pytest.fail("the Spark suite runs under scripts/with-spark.sh, "
-                    "which starts the cluster and sets FRESHET_TEST_SPARK_MASTER")
-    return master
+    return _spark_cluster.cluster_master()
 
 
 @pytest.fixture(scope="session")
@@ -60,11 +52,7 @@ def ws(tmp_path):
 def spark(spark_master):
     """A SparkSession of this process on the cluster, with the application's
     module shipped to the executors."""
-    from pyspark.sql import SparkSession
-    builder = SparkSession.builder.master(spark_master).appName("freshet-spark-test")
-    for k, v in SPARK_CONF.items():
-        builder = builder.config(k, v)
-    session = builder.getOrCreate()
+    session = _spark_cluster.session_builder("freshet-spark-test").getOrCreate()
     session.sparkContext.addPyFile(str(APP))
     yield session
     session.stop()
