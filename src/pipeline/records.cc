@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "common/crash_point.h"
+#include "common/huge_pages.h"
 
 namespace freshet {
 namespace {
@@ -72,6 +73,7 @@ class ReducingSink final : public RowSink {
   void OnRowCountHint(uint64_t rows) override {
     size_t n = static_cast<size_t>(std::min(rows, kMaxReservedRows));
     out_->reduced.reserve(n);
+    AdviseHugePages(out_->reduced.data(), n * sizeof(KeyedRecord));
     table_.Reserve(n);
     index_.Reserve(n);
   }
@@ -295,6 +297,8 @@ void KeyIndex::Reserve(size_t n) {
 
 void KeyIndex::Grow(size_t capacity) {
   std::vector<Slot> old = std::move(slots_);
+  slots_.reserve(capacity);
+  AdviseHugePages(slots_.data(), capacity * sizeof(Slot));
   slots_.assign(capacity, Slot{0, 0});
   const size_t mask = capacity - 1;
   mask_ = mask;
