@@ -7,7 +7,8 @@
 //   --phase read   the pipeline's read phase: ReadKeyedFile (keyed by ad_id,
 //                  grouped by item_id, versioned by updated_at) and
 //                  ReduceNewest, as a batch or build-full does; freeing the
-//                  result is timed apart ("teardown").
+//                  result is timed apart ("teardown"), and the CPU time of
+//                  the process's threads is printed beside the wall time.
 //
 //   parquet_scan_bench [--rows N] [--columns a,b,...] [--iterations K]
 //                      [--threads T] [--row-group-rows R] [--phase scan|read]
