@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "common/huge_pages.h"
+
 namespace freshet {
 
 void RecordTable::Put(const ValueView& v) {
@@ -34,6 +36,11 @@ void RecordTable::Put(const ValueView& v) {
       break;
   }
   cells_.push_back(c);
+}
+
+void RecordTable::Reserve(size_t rows) {
+  cells_.reserve(rows * columns_);
+  AdviseHugePages(cells_.data(), cells_.capacity() * sizeof(Cell));
 }
 
 uint32_t RecordTable::Append(const RecordBatch& batch, size_t row) {

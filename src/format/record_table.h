@@ -29,7 +29,7 @@ class RecordTable {
   size_t rows() const { return rows_; }
 
   // Room for `rows` rows without regrowing the cells.
-  void Reserve(size_t rows) { cells_.reserve(rows * columns_); }
+  void Reserve(size_t rows);
 
   // Appends row `row` of `batch` (REQUIRES: batch.columns.size() ==
   // columns()) or `values` (REQUIRES: values.size() == columns()); returns

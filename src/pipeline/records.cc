@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "common/crash_point.h"
+#include "common/huge_pages.h"
 
 namespace freshet {
 namespace {
@@ -21,9 +22,32 @@ int IndexOf(const std::vector<std::string>& cols, const std::string& name) {
 // footer may announce billions).
 constexpr uint64_t kMaxReservedRows = uint64_t{1} << 20;
 
-// Records looked up this many rows ahead of the one reduced (see
-// KeyIndex::Prefetch).
+// Keys reduced in a row: how far ahead of the key being reduced the memory
+// it will touch starts loading. A key's index slot first (KeyIndex::Prefetch);
+// once that slot is in cache, the record kept under it (KeyIndex::Candidate),
+// and once that is, the kept key's bytes, which FindOrAdd compares for a
+// repeated key. Each stage waits for the one before it, so the distances
+// decrease.
 constexpr size_t kPrefetchDistance = 16;
+constexpr size_t kRecordPrefetchDistance = 8;
+constexpr size_t kKeyPrefetchDistance = 4;
+
+// Starts loading, for the i-th of `n` keys reduced in a row, what the keys
+// a few rows ahead will touch (see kPrefetchDistance). `hash_at(j)` is the
+// hash of key j; `record_at(p)` the record kept at position p of `index`.
+template <typename HashAt, typename RecordAt>
+void PrefetchAhead(const KeyIndex& index, size_t i, size_t n, const HashAt& hash_at,
+                   const RecordAt& record_at) {
+  if (i + kPrefetchDistance < n) index.Prefetch(hash_at(i + kPrefetchDistance));
+  if (i + kRecordPrefetchDistance < n) {
+    uint32_t p = index.Candidate(hash_at(i + kRecordPrefetchDistance));
+    if (p != KeyIndex::kNone) __builtin_prefetch(record_at(p));
+  }
+  if (i + kKeyPrefetchDistance < n) {
+    uint32_t p = index.Candidate(hash_at(i + kKeyPrefetchDistance));
+    if (p != KeyIndex::kNone) __builtin_prefetch(record_at(p)->id.data());
+  }
+}
 
 // Sets `*out` to the text of a key: a non-empty string, or an integer
 // written into `buf`. False for any other value.
@@ -72,6 +96,7 @@ class ReducingSink final : public RowSink {
   void OnRowCountHint(uint64_t rows) override {
     size_t n = static_cast<size_t>(std::min(rows, kMaxReservedRows));
     out_->reduced.reserve(n);
+    AdviseHugePages(out_->reduced.data(), n * sizeof(KeyedRecord));
     table_.Reserve(n);
     index_.Reserve(n);
   }
@@ -83,10 +108,11 @@ class ReducingSink final : public RowSink {
       RETURN_IF_ERROR(Check([&](int column) { return batch.View(static_cast<size_t>(column), r); },
                             first_row_number + r, static_cast<uint32_t>(r), &key_text_[r]));
     }
+    const std::vector<KeyedRecord>& reduced = out_->reduced;
     for (size_t i = 0; i < checked_.size(); ++i) {
-      if (i + kPrefetchDistance < checked_.size()) {
-        index_.Prefetch(checked_[i + kPrefetchDistance].hash);
-      }
+      PrefetchAhead(
+          index_, i, checked_.size(), [&](size_t j) { return checked_[j].hash; },
+          [&](uint32_t p) { return &reduced[p]; });
       const CheckedRow& c = checked_[i];
       Reduce(c, [&] { return table_.Append(batch, c.source); });
     }
@@ -295,6 +321,8 @@ void KeyIndex::Reserve(size_t n) {
 
 void KeyIndex::Grow(size_t capacity) {
   std::vector<Slot> old = std::move(slots_);
+  slots_.reserve(capacity);
+  AdviseHugePages(slots_.data(), capacity * sizeof(Slot));
   slots_.assign(capacity, Slot{0, 0});
   const size_t mask = capacity - 1;
   mask_ = mask;
@@ -319,9 +347,9 @@ void NewestRecords::Offer(const KeyedRecord* rec) {
 
 void NewestRecords::OfferAll(const std::vector<KeyedRecord>& records) {
   for (size_t i = 0; i < records.size(); ++i) {
-    if (i + kPrefetchDistance < records.size()) {
-      index_.Prefetch(records[i + kPrefetchDistance].hash);
-    }
+    PrefetchAhead(
+        index_, i, records.size(), [&](size_t j) { return records[j].hash; },
+        [&](uint32_t p) { return records_[p]; });
     Offer(&records[i]);
   }
 }

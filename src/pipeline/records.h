@@ -66,6 +66,18 @@ class KeyIndex {
   // The position of `key`, or kNone.
   template <typename KeyOf>
   uint32_t Find(uint64_t hash, std::string_view key, const KeyOf& key_of) const;
+  // The first position recorded under `hash`'s lower half, or kNone, without
+  // comparing keys: a guess (usually the key's own position, or kNone for a
+  // new key) that lets a caller prefetch the key FindOrAdd will compare.
+  uint32_t Candidate(uint64_t hash) const {
+    if (mask_ == 0) return kNone;
+    const uint32_t low = static_cast<uint32_t>(hash);
+    for (size_t i = low & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.position == 0) return kNone;
+      if (s.hash == low) return s.position - 1;
+    }
+  }
 
   static constexpr uint32_t kNone = UINT32_MAX;
 

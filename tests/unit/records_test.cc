@@ -288,5 +288,58 @@ TEST(NewestRecordsTest, GrowsWithoutReserveAndKeepsTheNewestOfEveryKey) {
   EXPECT_EQ(newest.Find(""), nullptr);
 }
 
+TEST(KeyIndexTest, KeysWhoseHashesCollideStayApartAndCandidateIsOnlyAGuess) {
+  // Keys 0 to 3 share the lower half of their hash (the part a slot keeps),
+  // key 3 differs in the upper half only; then enough other keys to regrow.
+  std::vector<std::string> keys{"a", "b", "c", "d"};
+  std::vector<uint64_t> hashes{42, 42, 42, 42 + (uint64_t{1} << 32)};
+  for (int i = 0; i < 100; ++i) {
+    keys.push_back("other" + std::to_string(i));
+    hashes.push_back(Hash64(keys.back()));
+  }
+  KeyIndex index;
+  auto key_of = [&](uint32_t p) { return std::string_view(keys[p]); };
+  EXPECT_EQ(index.Candidate(42), KeyIndex::kNone);  // no slots yet
+  for (uint32_t p = 0; p < keys.size(); ++p) {
+    ASSERT_EQ(index.FindOrAdd(hashes[p], keys[p], p, key_of), p) << keys[p];
+  }
+  for (uint32_t p = 0; p < keys.size(); ++p) {
+    EXPECT_EQ(index.FindOrAdd(hashes[p], keys[p], 1000, key_of), p) << keys[p];
+    EXPECT_EQ(index.Find(hashes[p], keys[p], key_of), p) << keys[p];
+  }
+  EXPECT_EQ(index.Find(42, "e", key_of), KeyIndex::kNone);
+  // The first key recorded under the shared lower half, whichever is asked.
+  EXPECT_EQ(index.Candidate(42), 0u);
+  EXPECT_EQ(index.Candidate(42 + (uint64_t{1} << 32)), 0u);
+  EXPECT_EQ(index.Candidate(hashes[50]), 50u);
+  EXPECT_EQ(index.Candidate(Hash64("absent")), KeyIndex::kNone);
+}
+
+TEST(NewestRecordsTest, OfferAllOfFilesKeepsWhatOfferingOneByOneKeeps) {
+  // Three "files" of 5000 records over 3000 keys, versions in random order
+  // with ties: OfferAll (which loads keys ahead) keeps the same records as
+  // Offer in the same order.
+  std::mt19937_64 rng(7);
+  RecordTable table(1);
+  std::vector<std::vector<KeyedRecord>> files(3);
+  int n = 0;
+  for (auto& file : files) {
+    for (int i = 0; i < 5000; ++i, ++n) {
+      std::string id = "ad-" + std::to_string(rng() % 3000);
+      file.push_back(
+          MakeRecord(table, id, "", static_cast<int64_t>(rng() % 4), false, {Value::Int64(n)}));
+    }
+  }
+  NewestRecords all, one_by_one;
+  for (const auto& file : files) {
+    all.OfferAll(file);
+    for (const KeyedRecord& r : file) one_by_one.Offer(&r);
+  }
+  ASSERT_EQ(all.size(), one_by_one.size());
+  auto a = all.begin();
+  for (const KeyedRecord* r : one_by_one) EXPECT_EQ(*a++, r) << r->id;
+  EXPECT_EQ(all.Find("ad-17"), one_by_one.Find("ad-17"));
+}
+
 }  // namespace
 }  // namespace freshet
