@@ -443,11 +443,14 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
       // Docs come by the window of bits, 64 at a time: a word of docs that a
       // block bound rules out is counted by its bits, none of its docs looked
       // at; the others' live docs are collected one by one. Once runs may be
-      // skipped uncounted, the rest go one by one (below).
+      // skipped uncounted, the rest go one by one (below) where bounds of
+      // scores or of doc values rule out long runs (runs of doc-id keys are
+      // 64 docs, not worth leaving the windows for).
       const std::vector<uint64_t>& hidden_words = hidden_words_[s];
+      const bool long_runs = scorer || values_bounded;
       std::optional<uint32_t> out_to;  // the last doc of the last run ruled out
       DocWindow window;
-      while (!may_skip() && !(done = !NextWindow(*matches, &window))) {
+      while (!(long_runs && may_skip()) && !(done = !NextWindow(*matches, &window))) {
         for (size_t w = 0; w < window.words.size(); ++w) {
           const uint32_t first = window.first + static_cast<uint32_t>(w * 64);
           uint64_t bits = window.words[w];
