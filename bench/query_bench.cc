@@ -3,6 +3,7 @@
 // and runs a query file through IndexView::Search, single-threaded, warm.
 //
 //   query_bench INDEX_URL QUERIES.jsonl [--passes N] [--manifest KEY]
+//               [--total-hits-threshold N]
 //
 // QUERIES.jsonl: one query a line, as bench/query_set.py writes them; this
 // program reads `id`, `query` (the query language of `freshet query`) and
@@ -11,13 +12,16 @@
 // 3) over the whole file. Each query is timed from its text to its page of
 // 10 hits (parse + search), as a `/search` request spends it. `--manifest`
 // opens that generation instead of CURRENT's (e.g. the base alone, before a
-// delta was published over it).
+// delta was published over it). `--total-hits-threshold N` counts N matches
+// exactly, then lets a search pass over runs of docs that cannot enter the
+// page (SearchOptions::total_hits_threshold; default: every match counted).
 //
 // Output, JSON Lines on stdout: first {"engine":"freshet","docs":LIVE,...},
 // then one line per query: {"id":ID,"total":HITS,"hits":[10 doc ids],
 // "keys":[their scores, or their sort field's values],"us":[one time per
-// pass]}. Exit 1 with the message on stderr if the query file or the index
-// cannot be read (naming the file and line) or a query fails (naming its id).
+// pass]}, with "total_is_lower_bound":true when the total is a lower bound. Exit 1 with the message
+// on stderr if the query file or the index cannot be read (naming the file and line) or a query
+// fails (naming its id).
 #include <fmt/format.h>
 #include <simdjson.h>
 
@@ -78,7 +82,7 @@ double SortKey(const DocOut& doc, const SortOrder& sort) {
 }
 
 int Run(const std::string& url, const std::string& query_path, int passes,
-        const std::string& manifest) {
+        const std::string& manifest, uint64_t total_hits_threshold) {
   auto queries = ReadQueries(query_path);
   if (!queries.ok()) {
     std::cerr << queries.status().ToString() << "\n";
@@ -102,9 +106,11 @@ int Run(const std::string& url, const std::string& query_path, int passes,
   const Manifest& m = (*view)->manifest();
   std::cout << fmt::format(
       "{{\"engine\":\"freshet\",\"docs\":{},\"manifest\":{},\"has_delta\":{},"
-      "\"base_segments\":{},\"delta_segments\":{},\"open_seconds\":{:.3f},\"passes\":{}}}\n",
+      "\"base_segments\":{},\"delta_segments\":{},\"open_seconds\":{:.3f},\"passes\":{},"
+      "\"total_hits_threshold\":{}}}\n",
       (*view)->LiveDocs(), JsonQuote((*view)->manifest_key()), m.has_delta ? "true" : "false",
-      (*view)->base().size(), (*view)->delta().size(), open_seconds, passes);
+      (*view)->base().size(), (*view)->delta().size(), open_seconds, passes,
+      total_hits_threshold == kExactTotal ? "null" : std::to_string(total_hits_threshold));
 
   std::vector<std::vector<double>> micros(queries->size());
   std::vector<SearchResults> answers(queries->size());
@@ -113,9 +119,10 @@ int Run(const std::string& url, const std::string& query_path, int passes,
       const BenchQuery& q = (*queries)[i];
       const auto start = std::chrono::steady_clock::now();
       auto parsed = ParseQuery(q.text);
-      Result<SearchResults> results = parsed.ok()
-                                          ? (*view)->Search(**parsed, SearchOptions{10, 0, q.sort})
-                                          : Result<SearchResults>(parsed.status());
+      Result<SearchResults> results =
+          parsed.ok()
+              ? (*view)->Search(**parsed, SearchOptions{10, 0, q.sort, total_hits_threshold})
+              : Result<SearchResults>(parsed.status());
       const auto end = std::chrono::steady_clock::now();
       if (!results.ok()) {
         std::cerr << fmt::format("{}: query {} ({}): {}\n", query_path, q.id, q.text,
@@ -137,8 +144,10 @@ int Run(const std::string& url, const std::string& query_path, int passes,
       keys += (keys.empty() ? "" : ",") + JsonNumber(SortKey(d, q.sort));
     }
     for (double t : micros[i]) us += fmt::format("{}{:.1f}", us.empty() ? "" : ",", t);
-    std::cout << fmt::format("{{\"id\":{},\"total\":{},\"hits\":[{}],\"keys\":[{}],\"us\":[{}]}}\n",
-                             q.id, answers[i].total, hits, keys, us);
+    std::cout << fmt::format(
+        "{{\"id\":{},\"total\":{},{}\"hits\":[{}],\"keys\":[{}],\"us\":[{}]}}\n", q.id,
+        answers[i].total, answers[i].total_is_lower_bound ? "\"total_is_lower_bound\":true," : "",
+        hits, keys, us);
   }
   return 0;
 }
@@ -149,19 +158,23 @@ int main(int argc, char** argv) {
   std::vector<std::string> args;
   int passes = 3;
   std::string manifest;
+  uint64_t total_hits_threshold = kExactTotal;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--passes" && i + 1 < argc) {
       passes = std::atoi(argv[++i]);
     } else if (a == "--manifest" && i + 1 < argc) {
       manifest = argv[++i];
+    } else if (a == "--total-hits-threshold" && i + 1 < argc) {
+      total_hits_threshold = std::strtoull(argv[++i], nullptr, 10);
     } else {
       args.push_back(a);
     }
   }
   if (args.size() != 2 || passes < 1) {
-    std::cerr << "usage: query_bench INDEX_URL QUERIES.jsonl [--passes N] [--manifest KEY]\n";
+    std::cerr << "usage: query_bench INDEX_URL QUERIES.jsonl [--passes N] [--manifest KEY] "
+                 "[--total-hits-threshold N]\n";
     return 2;
   }
-  return Run(args[0], args[1], passes, manifest);
+  return Run(args[0], args[1], passes, manifest, total_hits_threshold);
 }

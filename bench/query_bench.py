@@ -26,6 +26,15 @@ disagreements are counted and listed. Figures: p50 and p99 in µs per class
 (over every timed run of the class's queries), and p99 over all classes.
 
     bench/query_bench.py [--workload tiny|ads-1m] [--dir DIR] [--skip tantivy,lucene,format3]
+                         [--total-hits-threshold N]
+
+--total-hits-threshold N (0: not run) runs freshet once more over the base
+and over the base + delta with SearchOptions::total_hits_threshold = N:
+N matches counted exactly, then runs of docs that cannot enter the page are
+passed over uncounted (the total becomes a lower bound). Its pages must
+equal the exact runs' and its totals stay between min(N, exact) and the
+exact total; both are checked and the mismatches counted. The peers run in
+their exact-count mode only.
 
 --dir reuses what an earlier run left there (the generated data, freshet's
 index, the TSV, the query file). Results: RESULTS/query-WORKLOAD.json and .md.
@@ -153,7 +162,20 @@ def prepare_format3(f3, data):
     return base
 
 
-def compare(f, manifests, tsv, peers, work, per_class, passes, log, timeout=None, f3=None):
+def threshold_mismatches(queries, exact, answers, threshold):
+    """Per class, the queries whose threshold-mode answer is not the exact
+    run's page, or whose total is not between min(threshold, exact) and
+    the exact total (equal to it when not marked a lower bound)."""
+    out = {cls: 0 for cls in query_set.CLASSES}
+    for q in queries:
+        e, a = exact[q["id"]], answers[q["id"]]
+        low = min(threshold, e["total"]) if a.get("total_is_lower_bound") else e["total"]
+        if a["hits"] != e["hits"] or not low <= a["total"] <= e["total"]:
+            out[q["class"]] += 1
+    return out
+
+
+def compare(f, manifests, tsv, peers, work, per_class, passes, log, timeout=None, f3=None, threshold=0):
     """The query comparison over freshet's folder `f` (a published base and a
     delta over it, `manifests` as prepare() returns) and the peers (name ->
     command, or the Unavailable exception). Returns the results dict."""
@@ -167,13 +189,24 @@ def compare(f, manifests, tsv, peers, work, per_class, passes, log, timeout=None
            "queries_file": queries_path.name, "engines": {}}  # the file is in the work folder
     reference = None
     runs = [("freshet", url, manifests["base_manifest"]), ("freshet+delta", url, manifests["delta_manifest"])]
+    if threshold:
+        runs += [("freshet-threshold", url, manifests["base_manifest"]),
+                 ("freshet+delta-threshold", url, manifests["delta_manifest"])]
+        res["total_hits_threshold"] = threshold
+    exact = {}
     if f3:
         runs.append(("freshet-format3", "file://" + str((f3.work / "index").resolve()), manifests["format3_manifest"]))
     for name, index_url, manifest in runs:
         log(f"{name}: running the query set")
+        extra = ["--total-hits-threshold", str(threshold)] if name.endswith("-threshold") else []
         head, answers, rss = run_engine([str(bench), index_url, str(queries_path), "--passes", str(passes),
-                                         "--manifest", manifest], timeout)
+                                         "--manifest", manifest, *extra], timeout)
         res["engines"][name] = {"header": head, "latency": latency(queries, answers), "peak_rss_mib": rss}
+        if extra:
+            res["engines"][name]["mismatches"] = threshold_mismatches(
+                queries, exact[name.removesuffix("-threshold")], answers, threshold)
+        else:
+            exact[name] = answers
         if reference is None:
             reference = answers
         elif name == "freshet-format3":
@@ -231,6 +264,23 @@ def markdown(r):
             row += f" {_pp(p['latency'][cls])} | {run_all.ratio(p['latency'][cls]['p50_us'], fb['latency'][cls]['p50_us'])} " \
                    f"| {d} of {r['per_class'] * (1 if cls != 'all' else len(query_set.CLASSES))} |"
         out.append(row)
+    if "freshet-threshold" in e:
+        n = r["total_hits_threshold"]
+        ft, fdt = e["freshet-threshold"], e["freshet+delta-threshold"]
+        out += ["", f"## freshet with a total-hits threshold of {n:,}", "",
+                f"The same queries with `SearchOptions::total_hits_threshold = {n}`: {n:,} matches counted "
+                "exactly, then runs of docs that a block bound rules out (BM25 block maxima, the sort field's "
+                "block min/max, 64-doc runs of doc ids) are passed over uncounted, the total reported as a lower "
+                "bound. Mismatches: pages that differ from the exact run's, or totals outside [min(threshold, "
+                "exact), exact]. The peers above count every match. p50 / p99 in µs.", "",
+                "| class | freshet exact | freshet, threshold | freshet + delta exact | freshet + delta, threshold "
+                "| mismatches |", "| --- | --- | --- | --- | --- | --- |"]
+        for cls in [*query_set.CLASSES, "all"]:
+            m = sum(ft["mismatches"].values()) + sum(fdt["mismatches"].values()) if cls == "all" else \
+                ft["mismatches"][cls] + fdt["mismatches"][cls]
+            out.append(f"| {query_set.CLASS_TITLES.get(cls, 'all classes')} | {_pp(fb['latency'][cls])} | "
+                       f"{_pp(ft['latency'][cls])} | {_pp(e['freshet+delta']['latency'][cls])} | "
+                       f"{_pp(fdt['latency'][cls])} | {m} |")
     if "freshet-format3" in e:
         f3 = e["freshet-format3"]
         out += ["", "## Group fields as parents: format 4 beside format 3", "",
@@ -275,6 +325,8 @@ def main():
     ap.add_argument("--per-class", type=int, default=200, help="queries per class")
     ap.add_argument("--passes", type=int, default=3, help="timed passes over the query set")
     ap.add_argument("--skip", default="", help="comma-separated: tantivy, lucene, format3 (the format-3 base)")
+    ap.add_argument("--total-hits-threshold", type=int, default=0,
+                    help="also run freshet counting this many matches exactly, then a lower bound (0: not run)")
     args = ap.parse_args()
     if not Path(args.bin).exists():
         sys.exit(f"{args.bin} is missing: run scripts/build.sh release")
@@ -296,7 +348,8 @@ def main():
     if not tsv.exists():
         subprocess.run([str(run_all.VENV_PYTHON), str(run_all.PEERS / "export_docs.py"), str(data / "snapshot"),
                         str(tsv)], check=True)
-    results["query"] = compare(f, manifests, tsv, peers, work, args.per_class, args.passes, run_all.log, f3=f3)
+    results["query"] = compare(f, manifests, tsv, peers, work, args.per_class, args.passes, run_all.log, f3=f3,
+                               threshold=args.total_hits_threshold)
     results["machine"]["load_average_at_end"] = os.getloadavg()
     out = Path(args.results)
     out.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
+#include <bit>
 #include <cmath>
 #include <set>
 
@@ -129,9 +129,12 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
     // The superseded docs as sorted runs [first, end).
     const std::vector<bool>& hidden = view->directory_->HiddenDocs(i);
     auto& runs = view->hidden_runs_.emplace_back();
+    auto& words = view->hidden_words_.emplace_back();
     uint32_t superseded = 0;
     for (uint32_t d = 0; d < hidden.size(); ++d) {
       if (!hidden[d]) continue;
+      if (words.empty()) words.resize((hidden.size() + 63) / 64);
+      words[d / 64] |= uint64_t{1} << (d % 64);
       ++superseded;
       if (!runs.empty() && runs.back().second == d) {
         ++runs.back().second;
@@ -354,8 +357,9 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
       }
     }
   }
-  // Every live match is counted (totals are exact); only those that could
-  // enter the page are scored and kept.
+  // Every live match is counted (totals are exact) unless
+  // total_hits_threshold is reached; only those that could enter the page
+  // are scored and kept.
   const size_t capacity =
       options.offset > SIZE_MAX - options.limit ? SIZE_MAX : options.offset + options.limit;
   TopHits top(sort, capacity);
@@ -412,26 +416,78 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
       hit.id = seg.DocId(d);
       if (top.Add(hit) && by_id && top.full()) bound_ids();
     };
+    std::optional<NumericBlockRange> values;  // sort_field's block holding the last doc asked
+    const bool values_bounded = sort_field && !(live && seg.schema().IsGroupField(*sort_field));
+    // With the page full: the last doc of a run of docs from `d` on that a
+    // block bound rules out together (none can enter the page, as it is or
+    // once better hits fill it), by the block bounds of scores, of the sort
+    // field's values or of doc ids; nullopt when `d` is not ruled out.
+    auto ruled_out_to = [&](uint32_t d) -> std::optional<uint32_t> {
+      if (scorer) {
+        if (!top.MightKeepKey(scorer->Bound(d))) return scorer->BoundLastDoc();
+      } else if (values_bounded) {
+        if (!values || d > values->last_doc) values = seg.NumericBlock(*sort_field, d);
+        if (values && !top.MightKeepKey(sort.descending ? values->max : values->min)) {
+          return values->last_doc;
+        }
+      } else if (id_bound && !id_bound->MayPrecede(id_keys->RunMin(d))) {
+        return std::min(seg.num_docs(), (d / IdSortKeys::kRunDocs + 1) * IdSortKeys::kRunDocs) - 1;
+      }
+      return std::nullopt;
+    };
+    auto may_skip = [&] {
+      return capacity > 0 && out.total >= options.total_hits_threshold && top.full();
+    };
+    bool done = false;
     if (CopiesDocs(*matches)) {
-      // Docs come by the window: superseded ones are passed over one by one.
-      std::array<uint32_t, 256> docs;
-      for (size_t n; (n = NextDocs(*matches, docs)) > 0;) {
-        for (size_t i = 0; i < n; ++i) {
-          if (!hidden[docs[i]]) collect(docs[i]);
+      // Docs come by the window of bits, 64 at a time: a word of docs that a
+      // block bound rules out is counted by its bits, none of its docs looked
+      // at; the others' live docs are collected one by one. Once runs may be
+      // skipped uncounted, the rest go one by one (below) where bounds of
+      // scores or of doc values rule out long runs (runs of doc-id keys are
+      // 64 docs, not worth leaving the windows for).
+      const std::vector<uint64_t>& hidden_words = hidden_words_[s];
+      const bool long_runs = scorer || values_bounded;
+      std::optional<uint32_t> out_to;  // the last doc of the last run ruled out
+      DocWindow window;
+      while (!(long_runs && may_skip()) && !(done = !NextWindow(*matches, &window))) {
+        for (size_t w = 0; w < window.words.size(); ++w) {
+          const uint32_t first = window.first + static_cast<uint32_t>(w * 64);
+          uint64_t bits = window.words[w];
+          if (!hidden_words.empty() && bits != 0) bits &= ~hidden_words[first / 64];
+          if (bits == 0) continue;
+          if (capacity > 0 && top.full()) {
+            if (!out_to || *out_to < first) out_to = ruled_out_to(first);
+            if (out_to && *out_to >= first + 63) {
+              out.total += static_cast<uint64_t>(std::popcount(bits));
+              continue;
+            }
+          }
+          for (; bits != 0; bits &= bits - 1) {
+            collect(first + static_cast<uint32_t>(std::countr_zero(bits)));
+          }
         }
       }
-    } else {
+    }
+    if (!done) {
       const auto& runs = hidden_runs_[s];
       size_t run = 0;  // the first superseded run not before the current doc
-      for (uint32_t d = matches->Next(); d != kNoMoreDocs; d = matches->Next()) {
-        while (hidden[d]) {
+      for (uint32_t d = matches->Next(); d != kNoMoreDocs;) {
+        if (hidden[d]) {
           // Past the rest of the superseded run (a group or more).
           while (runs[run].second <= d) ++run;
           d = matches->Advance(runs[run].second);
-          if (d == kNoMoreDocs) break;
+          continue;
         }
-        if (d == kNoMoreDocs) break;
+        if (may_skip()) {
+          if (const auto last = ruled_out_to(d)) {
+            out.total_is_lower_bound = true;
+            d = *last == kNoMoreDocs ? kNoMoreDocs : matches->Advance(*last + 1);
+            continue;
+          }
+        }
         collect(d);
+        d = matches->Next();
       }
     }
     RETURN_IF_ERROR(matches->status());

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -64,14 +65,26 @@ struct DocOut {
   double score = 0;                                   // BM25 score when sorted by score, else 0
 };
 
+// SearchOptions::total_hits_threshold's default: every match is counted.
+inline constexpr uint64_t kExactTotal = std::numeric_limits<uint64_t>::max();
+
 struct SearchOptions {
   size_t limit = 10;
   size_t offset = 0;
   SortOrder sort;  // BM25 by default (see index/ranking.h)
+  // Matches counted one by one before the search may pass over runs of
+  // docs that cannot enter the page (by block bounds of scores, of the sort
+  // field's values or of doc ids); past it, `total` may be a lower bound.
+  // The default counts every match: `total` is exact.
+  uint64_t total_hits_threshold = kExactTotal;
 };
 
 struct SearchResults {
+  // The live matches: exact unless total_is_lower_bound (then at least
+  // SearchOptions::total_hits_threshold of them were counted and runs of
+  // docs that could not enter the page were passed over uncounted).
   uint64_t total = 0;
+  bool total_is_lower_bound = false;
   std::vector<DocOut> docs;  // the page [offset, offset + limit) in `sort` order
 };
 
@@ -163,6 +176,9 @@ class IndexView {
   std::unique_ptr<GroupDirectory> directory_;
   // The same as sorted runs [first, end) of superseded docs.
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> hidden_runs_;
+  // The same as bits (bit d % 64 of word d / 64: doc d is superseded);
+  // empty for a segment with none superseded.
+  std::vector<std::vector<uint64_t>> hidden_words_;
   std::vector<uint32_t> live_in_segment_;
   uint64_t live_docs_ = 0;
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <iterator>
 #include <random>
 #include <set>
@@ -202,6 +203,29 @@ TEST(BooleanIteratorsTest, DisjunctionAgreesWithUnionAcrossWindows) {
     outer.push_back(DisjunctionIterator(std::move(inner)));
     auto nested = DisjunctionIterator(std::move(outer));
     ASSERT_EQ(Drain(*nested), want) << round;
+
+    // By windows of bits: each starts at a multiple of 64 and holds the
+    // union's docs in its range; Next() goes on after the window taken.
+    if (auto windows = make(); CopiesDocs(*windows)) {
+      std::vector<uint32_t> got;
+      DocWindow window;
+      const int taken = static_cast<int>(rng() % 3);
+      for (int i = 0; (taken == 0 || i < taken) && NextWindow(*windows, &window); ++i) {
+        ASSERT_EQ(window.first % 64, 0u) << round;
+        ASSERT_GE(window.first, got.empty() ? 0 : got.back() + 1) << round;
+        for (size_t w = 0; w < window.words.size(); ++w) {
+          for (uint64_t bits = window.words[w]; bits != 0; bits &= bits - 1) {
+            got.push_back(window.first + static_cast<uint32_t>(w * 64 + std::countr_zero(bits)));
+          }
+        }
+      }
+      if (taken != 0) {
+        const std::vector<uint32_t> rest = Drain(*windows);
+        got.insert(got.end(), rest.begin(), rest.end());
+      }
+      ASSERT_EQ(got, want) << round;
+      EXPECT_FALSE(NextWindow(*windows, &window)) << "stays past the end";
+    }
 
     auto it = make();
     uint32_t doc = 0;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -231,6 +232,29 @@ TEST(DocValueBlocksTest, NextInRangeSkipsToTheBlockThatHoldsTheRange) {
   EXPECT_EQ(o.values.NextInRange(0, 0, 4, kInf), 512u * 2 + 17);
   EXPECT_EQ(o.values.NextInRange(0, 0, -kInf, -1), kNoMoreDocs);
   EXPECT_EQ(o.values.NextInRange(0, 0, 2, 1), kNoMoreDocs);  // empty range
+}
+
+TEST(DocValueBlocksTest, NumericBlockBoundsEveryValueOfItsBlock) {
+  const uint32_t n = 3000;  // 5 full blocks of 512 and a short one
+  std::vector<double> values = RandomValues(n, 9);
+  for (uint32_t d = 1024; d < 1536; ++d) values[d] = kNaN;  // a block with no value
+  Opened o({{1, values}}, {}, n);
+  ASSERT_TRUE(o.status.ok());
+  for (uint32_t d = 0; d < n; d += 37) {
+    auto block = o.values.NumericBlock(1, d);
+    ASSERT_TRUE(block.has_value()) << d;
+    const uint32_t first = d / 512 * 512;
+    EXPECT_EQ(block->last_doc, std::min(n, first + 512) - 1) << d;
+    bool any = false;
+    for (uint32_t e = first; e <= block->last_doc; ++e) {
+      if (std::isnan(values[e])) continue;
+      any = true;
+      EXPECT_LE(block->min, values[e]) << e;
+      EXPECT_GE(block->max, values[e]) << e;
+    }
+    EXPECT_EQ(std::isnan(block->min) && std::isnan(block->max), !any) << d;
+  }
+  EXPECT_FALSE(o.values.NumericBlock(2, 0).has_value());  // no column
 }
 
 TEST(DocValueBlocksTest, DocValuesOfFormatTwoFindTheSameRanges) {

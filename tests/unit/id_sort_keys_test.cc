@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -40,6 +41,21 @@ TEST(IdSortKeysTest, EmptySegmentAndOneDoc) {
   EXPECT_TRUE(one.Before("only").MayPrecede(one.key(0)));  // equal ids: the ids decide
   EXPECT_FALSE(one.Before("on").MayPrecede(one.key(0)));
   EXPECT_TRUE(one.Before("onlz").MayPrecede(one.key(0)));
+}
+
+TEST(IdSortKeysTest, RunMinIsTheSmallestKeyOfEach64Docs) {
+  std::mt19937 rng(3);
+  std::vector<std::string> ids(200);  // 3 full runs of 64 and a short one
+  for (auto& id : ids) id = "ad-" + std::to_string(rng() % 100000);
+  IdSortKeys keys = KeysOf(ids);
+  for (uint32_t d = 0; d < ids.size(); ++d) {
+    const uint32_t first = d / IdSortKeys::kRunDocs * IdSortKeys::kRunDocs;
+    uint32_t min = keys.key(first);
+    for (uint32_t e = first; e < std::min<uint32_t>(200, first + IdSortKeys::kRunDocs); ++e) {
+      min = std::min(min, keys.key(e));
+    }
+    EXPECT_EQ(keys.RunMin(d), min) << d;
+  }
 }
 
 // Random ids (shared prefixes or none, zero bytes, ids prefixes of others):

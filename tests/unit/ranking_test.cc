@@ -415,6 +415,7 @@ TEST_F(SearchReferenceTest, PagesEqualANaiveReferenceOverTheLiveDocs) {
   for (const auto& [key, docs] : live) live_docs.insert(live_docs.end(), docs.begin(), docs.end());
   ASSERT_EQ((*view)->LiveDocs(), live_docs.size());
 
+  std::map<std::string, int> lower_bounds;  // searches whose total was a lower bound, by sort
   for (const RefQuery& q : Queries()) {
     std::vector<TestDoc> matched;
     for (const TestDoc& d : live_docs) {
@@ -423,8 +424,9 @@ TEST_F(SearchReferenceTest, PagesEqualANaiveReferenceOverTheLiveDocs) {
     for (const char* sort : {"id", "bid", "bid:asc", "score"}) {
       SCOPED_TRACE(std::string(q.text) + " sort=" + sort);
       const SortOrder order = *ParseSortOrder(sort);
-      auto search = [&](size_t limit, size_t offset) {
-        auto r = (*view)->Search(**ParseQuery(q.text), SearchOptions{limit, offset, order});
+      auto search = [&](size_t limit, size_t offset, uint64_t threshold = kExactTotal) {
+        auto r =
+            (*view)->Search(**ParseQuery(q.text), SearchOptions{limit, offset, order, threshold});
         EXPECT_TRUE(r.ok()) << r.status().ToString();
         return r.ok() ? std::move(*r) : SearchResults{};
       };
@@ -456,20 +458,72 @@ TEST_F(SearchReferenceTest, PagesEqualANaiveReferenceOverTheLiveDocs) {
       ASSERT_EQ(want.size(), matched.size());
       for (size_t limit : {size_t{0}, size_t{1}, size_t{3}, size_t{10}, size_t{50}}) {
         for (size_t offset : {size_t{0}, size_t{1}, size_t{7}}) {
-          SearchResults r = search(limit, offset);
-          EXPECT_EQ(r.total, matched.size()) << limit << " " << offset;
-          std::vector<std::string> got;
-          for (const DocOut& d : r.docs) got.push_back(d.id);
-          const size_t begin = std::min(offset, want.size());
-          const size_t end = std::min(offset + limit, want.size());
-          ASSERT_EQ(got, std::vector<std::string>(want.begin() + begin, want.begin() + end))
-              << limit << " " << offset;
-          for (size_t i = 0; i < r.docs.size() && !want_scores.empty(); ++i) {
-            EXPECT_NEAR(r.docs[i].score, want_scores[begin + i], 1e-9);
+          // Exact totals by default; with a threshold, at least that many
+          // matches (or all of them) are counted, and the same page comes.
+          for (uint64_t threshold : {kExactTotal, uint64_t{0}, uint64_t{40}}) {
+            SearchResults r = search(limit, offset, threshold);
+            if (threshold == kExactTotal) {
+              EXPECT_FALSE(r.total_is_lower_bound);
+              EXPECT_EQ(r.total, matched.size()) << limit << " " << offset;
+            } else if (r.total_is_lower_bound) {
+              ++lower_bounds[sort];
+              EXPECT_GE(r.total, threshold) << limit << " " << offset;
+              EXPECT_LE(r.total, matched.size()) << limit << " " << offset;
+            } else {
+              EXPECT_EQ(r.total, matched.size()) << limit << " " << offset << " " << threshold;
+            }
+            std::vector<std::string> got;
+            for (const DocOut& d : r.docs) got.push_back(d.id);
+            const size_t begin = std::min(offset, want.size());
+            const size_t end = std::min(offset + limit, want.size());
+            ASSERT_EQ(got, std::vector<std::string>(want.begin() + begin, want.begin() + end))
+                << limit << " " << offset;
+            for (size_t i = 0; i < r.docs.size() && !want_scores.empty(); ++i) {
+              EXPECT_NEAR(r.docs[i].score, want_scores[begin + i], 1e-9);
+            }
           }
         }
       }
     }
+  }
+  // BM25 block bounds did let searches pass over docs (the bids above tie
+  // too much for their blocks to; the next test has distinct ones).
+  EXPECT_GT(lower_bounds["score"], 0);
+}
+
+TEST_F(SearchReferenceTest, ThresholdPassesOverBlocksOfBidsThatCannotEnterThePage) {
+  // 3 000 docs whose bid is their ordinal's distance to the middle: the
+  // largest bids in the first and last blocks of doc values, the smallest in
+  // the middle one, so that either order has blocks that cannot enter.
+  Groups base;
+  for (int g = 0; g < 3000; ++g) {
+    TestDoc d = RandomDoc();
+    d.bid = std::abs(g - 1500);
+    base[fmt::format("g-{:05}", g)].push_back(d);
+  }
+  Manifest m;
+  m.pipeline = "p";
+  m.version = 1;
+  m.base = {Put(Segment(SegmentKind::kBase, base), 0)};
+  ASSERT_TRUE(store_->Put("manifests/m.json", SerializeManifest(m)).ok());
+  auto view = IndexView::OpenManifest(*store_, "manifests/m.json", nullptr);
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  for (const char* sort : {"bid", "bid:asc"}) {
+    SCOPED_TRACE(sort);
+    const SortOrder order = *ParseSortOrder(sort);
+    auto exact = (*view)->Search(**ParseQuery("*"), SearchOptions{10, 0, order});
+    auto bounded = (*view)->Search(**ParseQuery("*"), SearchOptions{10, 0, order, 100});
+    ASSERT_TRUE(exact.ok() && bounded.ok());
+    EXPECT_EQ(exact->total, 3000u);
+    EXPECT_FALSE(exact->total_is_lower_bound);
+    EXPECT_TRUE(bounded->total_is_lower_bound);
+    EXPECT_GE(bounded->total, 100u);
+    EXPECT_LT(bounded->total, 3000u);
+    ASSERT_EQ(exact->docs.size(), 10u);
+    ASSERT_EQ(bounded->docs.size(), 10u);
+    for (size_t i = 0; i < 10; ++i) EXPECT_EQ(bounded->docs[i].id, exact->docs[i].id) << i;
+    ASSERT_EQ(exact->docs[0].fields.size(), 2u);
+    EXPECT_EQ(exact->docs[0].fields[1].second.d, order.descending ? 1500.0 : 0.0);
   }
 }
 

@@ -43,6 +43,10 @@ class SegmentScorer {
   double Bound(uint32_t doc) {
     return bound_valid_ && doc <= bound_last_doc_ ? bound_ : ComputeBound(doc);
   }
+  // The last doc for which the value the last Bound() returned still bounds
+  // Score(): at least the doc passed to it, kNoMoreDocs when it bounds
+  // every later doc. REQUIRES: Bound() was the last call.
+  uint32_t BoundLastDoc() const { return bound_last_doc_; }
   // At least Score(doc) and at most Bound(doc): the block bounds of the
   // terms `doc` holds only (their cursors move to `doc`, as Score() moves
   // them). REQUIRES: as Bound.

@@ -200,6 +200,25 @@ class Disjunction final : public DocIterator {
     for (const auto& c : children_) RETURN_IF_ERROR(c->status());
     return Status::OK();
   }
+  // As NextWindow (boolean_iterators.h).
+  bool NextWindow(DocWindow* window) {
+    if (!started_) {
+      started_ = true;
+      for (auto& c : children_) c->Next();
+    } else if (doc_ == kNoMoreDocs) {
+      return false;
+    }
+    DropWindow();
+    if (!FillWindow()) {
+      doc_ = kNoMoreDocs;
+      return false;
+    }
+    // Positioned on the window's last ordinal: Next() reads past it, as
+    // after its last doc.
+    doc_ = window_end_ - 1;
+    *window = {window_start_, std::span<const uint64_t>(words_)};
+    return true;
+  }
   // Its children, for a disjunction that takes them in. REQUIRES: not
   // positioned.
   std::vector<std::unique_ptr<DocIterator>> TakeChildren() { return std::move(children_); }
@@ -212,9 +231,17 @@ class Disjunction final : public DocIterator {
   // its first doc at or after `target`. REQUIRES: no window valid, every
   // child positioned, target at most the next window's end.
   uint32_t Fill(uint32_t target) {
+    if (!FillWindow()) return doc_ = kNoMoreDocs;
+    return Read(std::max(target, window_start_));
+  }
+  // Fills the window that starts at the multiple of 64 at or below the
+  // children's smallest doc; false if every child is past its end.
+  // REQUIRES: no window valid, every child positioned.
+  bool FillWindow() {
     uint32_t start = kNoMoreDocs;
     for (const auto& c : children_) start = std::min(start, c->doc());
-    if (start == kNoMoreDocs) return doc_ = kNoMoreDocs;
+    if (start == kNoMoreDocs) return false;
+    start -= start % 64;
     window_start_ = start;
     window_end_ =
         static_cast<uint32_t>(std::min<uint64_t>(uint64_t{start} + kWindowDocs, kNoMoreDocs));
@@ -225,7 +252,7 @@ class Disjunction final : public DocIterator {
       }
     }
     window_valid_ = true;
-    return Read(std::max(target, start));
+    return true;
   }
   // The first doc of the window at or after `target`; past the window's
   // last doc, the next window's first (a new Fill). REQUIRES: window valid,
@@ -331,6 +358,10 @@ std::unique_ptr<DocIterator> DisjunctionIterator(
   return std::make_unique<Disjunction>(std::move(children));
 }
 bool CopiesDocs(const DocIterator& it) { return dynamic_cast<const Disjunction*>(&it) != nullptr; }
+
+bool NextWindow(DocIterator& it, DocWindow* window) {
+  return static_cast<Disjunction&>(it).NextWindow(window);
+}
 
 size_t NextDocs(DocIterator& it, std::span<uint32_t> out) {
   if (auto* disjunction = dynamic_cast<Disjunction*>(&it)) return disjunction->NextDocs(out);

@@ -40,6 +40,16 @@ std::unique_ptr<DocIterator> DisjunctionIterator(
 size_t NextDocs(DocIterator& it, std::span<uint32_t> out);
 // Whether NextDocs(it) copies docs with no call per doc.
 bool CopiesDocs(const DocIterator& it);
+// The docs of a disjunction's next window, as bits: bit i % 64 of words[i /
+// 64] is set when doc first + i matches; `first` is a multiple of 64. The
+// iterator moves past the window (as if Next() had returned its last doc).
+// False past the end. The words stay valid until `it` moves again.
+// REQUIRES: CopiesDocs(it).
+struct DocWindow {
+  uint32_t first = 0;
+  std::span<const uint64_t> words;
+};
+bool NextWindow(DocIterator& it, DocWindow* window);
 // Docs of `include` not in `exclude`.
 std::unique_ptr<DocIterator> ExclusionIterator(std::unique_ptr<DocIterator> include,
                                                std::unique_ptr<DocIterator> exclude);

@@ -37,6 +37,11 @@ IdSortKeys::IdSortKeys(uint32_t n, const std::function<std::string_view(uint32_t
   prefix_.assign(first.substr(0, shared));
   keys_.resize(n);
   for (uint32_t d = 0; d < n; ++d) keys_[d] = KeyAt(id_of(d), shared);
+  run_mins_.reserve((n + kRunDocs - 1) / kRunDocs);
+  for (uint32_t first = 0; first < n; first += kRunDocs) {
+    const auto run = keys_.begin() + first;
+    run_mins_.push_back(*std::min_element(run, run + std::min(kRunDocs, n - first)));
+  }
 }
 
 IdSortKeys::Bound IdSortKeys::Before(std::string_view id) const {

@@ -40,8 +40,14 @@ class IdSortKeys {
   // The ids of every doc of `segment`.
   explicit IdSortKeys(const SegmentReader& segment);
 
+  // Docs per run of RunMin: runs are [0, kRunDocs), [kRunDocs, 2 kRunDocs)...
+  static constexpr uint32_t kRunDocs = 64;
+
   // REQUIRES: ord below the segment's doc count.
   uint32_t key(uint32_t ord) const { return keys_[ord]; }
+  // The smallest key of the run holding `ord`: when the bound rejects it,
+  // it rejects every doc of the run. REQUIRES: as key.
+  uint32_t RunMin(uint32_t ord) const { return run_mins_[ord / kRunDocs]; }
   // The docs of the segment whose id may sort before `id`. The view need not
   // outlive the call.
   Bound Before(std::string_view id) const;
@@ -49,6 +55,7 @@ class IdSortKeys {
  private:
   std::string prefix_;  // the bytes every id of the segment starts with
   std::vector<uint32_t> keys_;
+  std::vector<uint32_t> run_mins_;  // per run of kRunDocs docs
 };
 
 }  // namespace freshet

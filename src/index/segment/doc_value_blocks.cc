@@ -335,8 +335,11 @@ double DocValueBlocks::DecimalInBlock(const char* entry, const char* data, uint3
                                             index, static_cast<uint8_t>(entry[25]));
   if (offset == 0) return kNaN;
   const double power = kPowersOfTen[kind - kDecimal];
-  // The entry's min is n_min / 10^scale (checked at Open to be in range).
-  const auto base = static_cast<int64_t>(std::llround(DecodeDouble(entry) * power)) - 1;
+  // The entry's min is n_min / 10^scale (checked at Open to be in range):
+  // min * 10^scale is within rounding of the integer n_min, which adding a
+  // half away from zero and truncating finds without a call to llround.
+  const double scaled = DecodeDouble(entry) * power;
+  const auto base = static_cast<int64_t>(scaled + (scaled < 0 ? -0.5 : 0.5)) - 1;
   return static_cast<double>(base + static_cast<int64_t>(offset)) / power;
 }
 
@@ -346,6 +349,17 @@ double DocValueBlocks::Numeric(size_t field, uint32_t ord) const {
   const uint32_t shift = numeric_.shift;
   return NumericInBlock(c->table + size_t{ord >> shift} * kNumericEntryBytes,
                         ord & ((uint32_t{1} << shift) - 1));
+}
+
+std::optional<NumericBlockRange> DocValueBlocks::NumericBlock(size_t field, uint32_t ord) const {
+  const Column* c = ColumnOf(numeric_, field);
+  if (!c) return std::nullopt;
+  const uint64_t block = ord >> numeric_.shift;
+  const char* entry = c->table + block * kNumericEntryBytes;
+  const uint32_t end =
+      static_cast<uint32_t>(std::min<uint64_t>(num_docs_, (block + 1) << numeric_.shift));
+  if (static_cast<uint8_t>(entry[24]) == kEmpty) return NumericBlockRange{kNaN, kNaN, end - 1};
+  return NumericBlockRange{DecodeDouble(entry), DecodeDouble(entry + 8), end - 1};
 }
 
 uint32_t DocValueBlocks::NextInRange(size_t field, uint32_t target, double lo, double hi) const {

@@ -50,6 +50,15 @@
 
 namespace freshet {
 
+// The values of a run of consecutive docs of a numeric column: none below
+// min, none above max (both NaN when no doc of the run has a value); the
+// run ends at last_doc.
+struct NumericBlockRange {
+  double min = 0;
+  double max = 0;
+  uint32_t last_doc = 0;
+};
+
 // log2 of the docs per block that the encoders write (readers take it from
 // the section).
 inline constexpr uint32_t kDocValueBlockShift = 9;
@@ -78,6 +87,11 @@ class DocValueBlocks {
   // [lo, hi] (NaN never matches), skipping blocks by their min and max;
   // kNoMoreDocs (postings_iterator.h) if none.
   uint32_t NextInRange(size_t field, uint32_t target, double lo, double hi) const;
+  // The block of `field`'s column holding doc `ord`, read from its entry
+  // alone: its docs' smallest and largest values (both NaN when none of them
+  // has a value) and its last doc; nullopt when the field has no column.
+  // REQUIRES: ord < num_docs.
+  std::optional<NumericBlockRange> NumericBlock(size_t field, uint32_t ord) const;
 
   // Token count of `field` in doc `ord`, and the sum over every doc; nullopt
   // when the field has no length column. REQUIRES: ord < num_docs.

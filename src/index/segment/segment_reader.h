@@ -156,6 +156,15 @@ class SegmentReader {
                : doc_values_.NextInRange(field, target, lo, hi);
   }
 
+  // The run of docs holding `ord` that numeric field `field`'s doc values
+  // bound together (a block of format 3 on), without reading a doc's value;
+  // nullopt for a group field or an older format (no such bounds).
+  // REQUIRES: as Numeric, ord < num_docs().
+  std::optional<NumericBlockRange> NumericBlock(size_t field, uint32_t ord) const {
+    if (InGroupSpace(field) || !v3_) return std::nullopt;
+    return value_blocks_.NumericBlock(field, ord);
+  }
+
   // Token count of text field `field` in doc `ord` (saturated at 65535), and
   // the sum over every doc. nullopt when the segment has no lengths for the
   // field (format version 1, or not a text field).
