@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <set>
 
 #include "cli/exit_code.h"
@@ -281,6 +282,7 @@ struct QueryOptions {
   size_t limit = 10;
   size_t offset = 0;
   std::string sort = "id";
+  std::optional<uint64_t> total_hits;  // --total-hits: a threshold, else exact
   bool json = false;
 };
 
@@ -310,13 +312,18 @@ int QueryCommand(const QueryOptions& o) {
   if (!q.ok()) return ReportFailure(q.status());
   auto sort = ParseSortOrder(o.sort);
   if (!sort.ok()) return ReportFailure(sort.status().WithContext("--sort"));
-  auto results = (*view)->Search(**q, SearchOptions{o.limit, o.offset, *sort});
+  SearchOptions search{o.limit, o.offset, *sort};
+  if (o.total_hits) search.total_hits_threshold = *o.total_hits;
+  auto results = (*view)->Search(**q, search);
   if (!results.ok()) return ReportFailure(results.status());
   if (o.json) {
-    std::cout << QueryResultJson(**view, *results, sort->kind == SortOrder::Kind::kScore) << "\n";
+    std::cout << QueryResultJson(**view, *results, sort->kind == SortOrder::Kind::kScore,
+                                 o.total_hits.has_value())
+              << "\n";
     return 0;
   }
-  std::cout << fmt::format("{} hits, showing {}; generation v{} (base cut {}{})\n", results->total,
+  std::cout << fmt::format("{}{} hits, showing {}; generation v{} (base cut {}{})\n",
+                           results->total_is_lower_bound ? "at least " : "", results->total,
                            results->docs.size(), m.version, FormatTimestamp(m.base_cut),
                            m.has_delta ? ", delta to " + FormatTimestamp(m.target) : "");
   for (const DocOut& d : results->docs) std::cout << DocToText(d) << "\n";
@@ -746,6 +753,10 @@ int main(int argc, char** argv) {
                    "order: id | score (BM25, as `serve` ranks) | FIELD[:desc|:asc] "
                    "(a numeric field)")
       ->capture_default_str();
+  query_cmd->add_option("--total-hits", query.total_hits,
+                        "count matches exactly up to N, then report at least N (the search "
+                        "may pass over docs that cannot enter the page); default: every "
+                        "match is counted");
   query_cmd->add_flag("--json", query.json, "JSON output");
 
   CommonOptions status;

@@ -119,9 +119,16 @@ std::string DocToText(const DocOut& doc) {
   return out;
 }
 
-std::string QueryResultJson(const IndexView& view, const SearchResults& results, bool scored) {
+void WriteTotalFields(JsonWriter& w, const SearchResults& results, bool bounded) {
+  w.Field("total", results.total);
+  if (bounded) w.Field("total_relation", results.total_is_lower_bound ? "gte" : "eq");
+}
+
+std::string QueryResultJson(const IndexView& view, const SearchResults& results, bool scored,
+                            bool bounded) {
   JsonWriter w;
-  w.BeginObject().Field("total", results.total);
+  w.BeginObject();
+  WriteTotalFields(w, results, bounded);
   WriteGenerationFields(w, view.manifest_key(), view.manifest());
   WriteHitsField(w, results, scored);
   return w.EndObject().Take();

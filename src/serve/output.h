@@ -31,7 +31,13 @@ void WriteHitsField(JsonWriter& w, const SearchResults& results, bool scored);
 void WriteBatch(JsonWriter& w, const BatchRecord& b);
 // The answer of `query --json` (and of the Python binding's Index.search):
 // {"total", the generation's fields, "hits"}, from `view`'s `results`.
-std::string QueryResultJson(const IndexView& view, const SearchResults& results, bool scored);
+// "total" and, when the search had a total-hits threshold (`bounded`),
+// "total_relation": "eq" (the exact count) or "gte" (a lower bound). Without
+// one the output is what it was before thresholds existed.
+void WriteTotalFields(JsonWriter& w, const SearchResults& results, bool bounded);
+
+std::string QueryResultJson(const IndexView& view, const SearchResults& results, bool scored,
+                            bool bounded = false);
 
 std::string ValueToJson(const Value& v);
 std::string DocToJson(const DocOut& doc, bool with_score = false);

@@ -236,6 +236,11 @@ void QueryServer::Impl::Search(const httplib::Request& req, httplib::Response& r
     return SendError(res, 400,
                      fmt::format("offset + limit: exceeds the maximum of {}", limits.max_window));
   }
+  // total_hits=N: count matches exactly up to N, then the total may be a
+  // lower bound (the search passes over docs that cannot enter the page).
+  size_t total_hits = 0;
+  const bool bounded = req.has_param("total_hits");
+  if (!SizeParam(req, "total_hits", &total_hits, res)) return;
   auto sort = ParseSortOrder(req.has_param("sort") ? req.get_param_value("sort") : "score");
   if (!sort.ok()) return SendError(res, 400, sort.status().message());
   auto query = ParseQuery(text);
@@ -249,17 +254,17 @@ void QueryServer::Impl::Search(const httplib::Request& req, httplib::Response& r
   std::shared_ptr<const Generation> gen = p->index->Acquire();
   if (!gen) return SendError(res, 503, "nothing published yet for this pipeline");
   const IndexView& view = gen->view();
-  auto results = view.Search(**query, SearchOptions{limit, offset, *sort});
+  SearchOptions search{limit, offset, *sort};
+  if (bounded) search.total_hits_threshold = total_hits;
+  auto results = view.Search(**query, search);
   if (!results.ok()) return SendError(res, HttpCode(results.status()), results.status().message());
   const Manifest& m = view.manifest();
   const bool scored = sort->kind == SortOrder::Kind::kScore;
   JsonWriter w;
   w.BeginObject().Field("pipeline", p->index->name());
   WriteGenerationFields(w, view.manifest_key(), m);
-  w.Field("total", results->total)
-      .Field("offset", offset)
-      .Field("limit", limit)
-      .Field("sort", sort->ToString());
+  WriteTotalFields(w, *results, bounded);
+  w.Field("offset", offset).Field("limit", limit).Field("sort", sort->ToString());
   WriteHitsField(w, *results, scored);
   const double took =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

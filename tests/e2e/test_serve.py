@@ -323,3 +323,36 @@ def test_load_client_reports_each_request_in_order(server):
     gone = subprocess.run([str(client), "--port", str(server.port), "--rate", "10"],
                           input="/healthz\n", capture_output=True, text=True, timeout=60)
     assert gone.returncode == 2 and "cannot connect" in gone.stderr
+
+def test_total_hits_threshold_keeps_the_page_and_bounds_the_total(published, server):
+    """`total_hits=N` (serve) and `--total-hits N` (query): the same page as an
+    exact search, a total that is exact ("eq") or at least N ("gte") and never
+    above the exact one; without it the output has no total_relation."""
+    ws = published
+    relations = []
+    for q, sort in [("status:active", "bid:desc"), ("smartphone OR blender", "score"),
+                    ("smartphone", "id")]:
+        code, exact = server.get("/search", q=q, sort=sort, limit=5)
+        assert code == 200 and "total_relation" not in exact
+        assert exact["total"] > 5, (q, exact["total"])
+        code, bounded = server.get("/search", q=q, sort=sort, limit=5, total_hits=3)
+        assert code == 200
+        assert [h["id"] for h in bounded["hits"]] == [h["id"] for h in exact["hits"]]
+        assert bounded["total_relation"] in ("eq", "gte")
+        relations.append(bounded["total_relation"])
+        if bounded["total_relation"] == "eq":
+            assert bounded["total"] == exact["total"]
+        else:
+            assert 3 <= bounded["total"] <= exact["total"]
+        cli = cli_json(ws, q, "--sort", sort, "--limit", "5", "--total-hits", "3")
+        assert [h["id"] for h in cli["hits"]] == [h["id"] for h in exact["hits"]]
+        assert cli["total_relation"] in ("eq", "gte") and cli["total"] <= exact["total"]
+        # A threshold above the matches counts them all.
+        code, all_counted = server.get("/search", q=q, sort=sort, limit=5,
+                                       total_hits=exact["total"] + 1)
+        assert all_counted["total_relation"] == "eq" and all_counted["total"] == exact["total"]
+    # Top-k by a field and a BM25 union pass over docs here (tiny workload).
+    assert "gte" in relations
+    assert "total_relation" not in cli_json(ws, "smartphone", "--limit", "5")
+    code, err = server.get("/search", q="smartphone", total_hits="-1")
+    assert code == 400 and "total_hits" in err["error"]
