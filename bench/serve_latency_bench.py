@@ -26,7 +26,7 @@ transport and queueing are the difference; then the same schedule against
 query); then the server's resident memory beside the bytes of the segments it
 serves. Record the machine's load average beside the figures.
 
-    bench/serve_latency_bench.py [--rate 50] [--seconds 30] [--dir DIR] [--keep]
+    bench/serve_latency_bench.py [--rate 50] [--seconds 30] [--dir DIR] [--keep] [--total-hits N]
 """
 import argparse
 import http.client
@@ -94,6 +94,9 @@ def main():
     ap.add_argument("--server-threads", type=int, default=32)
     ap.add_argument("--dir", help="work folder; reused if it already holds a published index")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--total-hits", type=int,
+                    help="send total_hits=N with every search: count N matches exactly, then a "
+                         "lower bound (default: every match counted)")
     args = ap.parse_args()
     if not Path(args.client).is_file():
         sys.exit(f"{args.client}: no such program (scripts/build.sh release builds it with the "
@@ -166,6 +169,8 @@ def main():
         kind = names[i % len(names)]
         params = kinds[kind]()
         params["limit"] = 10
+        if args.total_hits is not None:
+            params["total_hits"] = args.total_hits
         plan.append((i / args.rate, kind, "/search?" + urllib.parse.urlencode(params)))
     # Warm-up: each query once (not measured).
     for _, _, path in plan[: min(len(plan), 60)]:
