@@ -10,10 +10,41 @@
 namespace freshet {
 namespace {
 
+// The first group of `seg` at or after `lo` whose key is not below `key`,
+// galloping from `lo`: a walk over u sorted keys of an upper segment costs
+// O(u log(l / u)) key reads of the l groups here, not O(u log l) as a
+// binary search for each (a steady layer over a large base).
+uint32_t GroupBoundFrom(const SegmentReader& seg, uint32_t lo, std::string_view key) {
+  const uint32_t n = seg.num_groups();
+  uint32_t hi = lo;
+  for (uint64_t step = 1; hi < n && seg.GroupKey(hi) < key; step *= 2) {
+    lo = hi + 1;
+    hi = static_cast<uint32_t>(std::min<uint64_t>(n, hi + step));
+  }
+  // Every key before lo is below `key`; hi is n or holds a key not below.
+  while (lo < hi) {
+    const uint32_t mid = lo + (hi - lo) / 2;
+    if (seg.GroupKey(mid) < key) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
 Supersession Compute(const SegmentReader& upper, const SegmentReader& lower) {
   Supersession s;
+  // Both group tables are sorted by key: one merge. An upper key out of
+  // order (never written so) restarts the search from the first group.
+  uint32_t gl = 0;
+  std::string_view previous;
   for (uint32_t gu = 0; gu < upper.num_groups(); ++gu) {
-    if (const auto g = lower.FindGroup(upper.GroupKey(gu))) s.groups.emplace_back(*g, gu);
+    const std::string_view key = upper.GroupKey(gu);
+    if (gu > 0 && key <= previous) gl = 0;
+    previous = key;
+    gl = GroupBoundFrom(lower, gl, key);
+    if (gl < lower.num_groups() && lower.GroupKey(gl) == key) s.groups.emplace_back(gl, gu);
   }
   std::sort(s.groups.begin(), s.groups.end());
   if (!upper.SupersedesDocsById()) return s;
