@@ -81,5 +81,66 @@ TEST(SegmentScorerTest, BoundsNeverFallBelowTheScoreAtAnyDoc) {
   }
 }
 
+// A group text field (stored once per group): every doc of a group holds
+// the group record's terms and length, and scores as computed here from
+// them, whichever docs of which groups are asked, in increasing order.
+TEST(SegmentScorerTest, GroupFieldScoresAreTheGroupRecordsAtEveryDoc) {
+  const std::vector<std::string> words = {"red", "blue", "shoes"};
+  std::mt19937 rng(11);
+  for (int round = 0; round < 10; ++round) {
+    SegmentData d;
+    d.schema.doc_columns = {"title"};
+    d.schema.doc_roles = {kRoleText};
+    d.schema.group_columns = {"name"};
+    d.schema.group_roles = {kRoleText};
+    d.schema.group_prefix = "item_";
+    const uint32_t groups = 200 + rng() % 800;
+    std::vector<std::vector<uint32_t>> counts;  // by group, by word
+    std::vector<uint32_t> lengths;              // by group
+    std::vector<uint32_t> group_of;             // by doc
+    for (uint32_t g = 0; g < groups; ++g) {
+      std::string name;
+      std::vector<uint32_t> c(words.size());
+      for (size_t w = 0; w < words.size(); ++w) {
+        if (rng() % 3 != 0) continue;
+        c[w] = 1 + (rng() % 5 == 0 ? rng() % 3 : 0);
+        for (uint32_t k = 0; k < c[w]; ++k) name += words[w] + " ";
+      }
+      const uint32_t filler = rng() % 4;
+      for (uint32_t k = 0; k < filler; ++k) name += "x ";
+      counts.push_back(c);
+      lengths.push_back(filler + c[0] + c[1] + c[2]);
+      char key[16];
+      snprintf(key, sizeof key, "g%06u", g);
+      const uint32_t docs = rng() % 6;  // some groups have no doc
+      d.groups.push_back(SegmentGroup{
+          key, true, 1, Row{Value::String(name)}, {}, static_cast<uint32_t>(d.docs.size()), docs});
+      for (uint32_t k = 0; k < docs; ++k) {
+        d.docs.push_back(
+            SegmentDoc{std::string(key) + "-" + std::to_string(k), g, 1, Row{Value::String("y")}});
+        group_of.push_back(g);
+      }
+    }
+    auto segment = SegmentReader::Open("s", WriteSegment(d, 4));
+    ASSERT_TRUE(segment.ok()) << segment.status().ToString();
+    std::vector<ScoringTerm> terms;
+    for (size_t w = 0; w < words.size(); ++w)
+      terms.push_back({"item_name", words[w], 1.0 + w, 2.0});
+    auto scorer = SegmentScorer::Open(**segment, terms);
+    ASSERT_TRUE(scorer.ok());
+    for (uint32_t doc = 0; doc < group_of.size(); doc += 1 + rng() % 3) {
+      const uint32_t g = group_of[doc];
+      double want = 0;
+      for (size_t w = 0; w < words.size(); ++w) {
+        if (counts[g][w] > 0) {
+          want += terms[w].idf * Bm25TermWeight(counts[g][w], lengths[g], terms[w].average_length);
+        }
+      }
+      EXPECT_EQ((*scorer)->Score(doc), want) << round << " doc " << doc << " group " << g;
+    }
+    EXPECT_TRUE((*scorer)->status().ok());
+  }
+}
+
 }  // namespace
 }  // namespace freshet

@@ -1,6 +1,7 @@
 #include "index/search/bm25_scorer.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "index/ranking.h"
 #include "index/search/live_group_fields.h"
@@ -20,6 +21,9 @@ Result<std::unique_ptr<SegmentScorer>> SegmentScorer::Open(const SegmentReader& 
                                             : segment.OpenPostings(*field, t.token));
     if (!postings) continue;
     Term term{&t, *field, segment.TotalFieldLength(*field).has_value(), std::move(postings)};
+    // A group field's docs hold their group's record, stored once per group
+    // (format 4 on) or served by a live record.
+    term.by_group = segment.schema().IsGroupField(*field) && (by_live || segment.HasGroupSpace());
     scorer->terms_.push_back(std::move(term));
   }
   return scorer;
@@ -81,12 +85,34 @@ double SegmentScorer::Score(uint32_t doc) {
   bound_valid_ = false;
   double score = 0;
   for (Term& t : terms_) {
-    if (!Holds(t, doc)) continue;
-    auto length = live_ ? live_->FieldLength(t.field, doc) : segment_.FieldLength(t.field, doc);
-    const double average = length ? t.term->average_length : 0;
-    score += t.term->idf * Bm25TermWeight(t.postings->freq(), length.value_or(0), average);
+    if (Holds(t, doc)) score += Weight(t, doc);
   }
   return score;
+}
+
+double SegmentScorer::Weight(Term& t, uint32_t doc) {
+  if (doc < t.run_end) return t.run_weight;  // the group's docs weigh alike
+  const uint32_t freq = t.postings->freq();
+  const auto length = live_ ? live_->FieldLength(t.field, doc) : segment_.FieldLength(t.field, doc);
+  auto weight = [&] {
+    const double average = length ? t.term->average_length : 0;
+    return t.term->idf * Bm25TermWeight(freq, length.value_or(0), average);
+  };
+  double w;
+  if (freq != 1 || !length || *length >= kMemoLengths) {
+    w = weight();
+  } else {
+    if (t.unit_weights.empty()) t.unit_weights.assign(kMemoLengths, std::nan(""));
+    double& memo = t.unit_weights[*length];
+    if (std::isnan(memo)) memo = weight();
+    w = memo;
+  }
+  if (t.by_group) {
+    const uint32_t group = segment_.DocGroup(doc);
+    t.run_end = segment_.GroupFirstDoc(group) + segment_.GroupDocCount(group);
+    t.run_weight = w;
+  }
+  return w;
 }
 
 Status SegmentScorer::status() const {

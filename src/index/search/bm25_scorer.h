@@ -67,7 +67,20 @@ class SegmentScorer {
     PostingsBound block;  // of the block Bound() last looked at
     double block_bound = 0;
     bool block_valid = false;
+    // Whether the term's frequency and the field's length are the group's
+    // (the same for every doc of a group), and then the weight of the docs
+    // before run_end: those of the group of the doc last weighed.
+    bool by_group = false;
+    uint32_t run_end = 0;
+    double run_weight = 0;
+    // The weight of a single occurrence by field length (NaN: not computed
+    // yet), the common case, for lengths below kMemoLengths.
+    std::vector<double> unit_weights;
   };
+  static constexpr uint32_t kMemoLengths = 256;
+  // Term `t`'s weight in `doc`, idf included, as Score() adds it.
+  // REQUIRES: t's cursor on doc, doc at or after the docs weighed before.
+  double Weight(Term& t, uint32_t doc);
   SegmentScorer(const SegmentReader& segment, const LiveGroupFields* live)
       : segment_(segment), live_(live) {}
   // Bound(doc) from the terms' block bounds, kept for the docs it holds for.
