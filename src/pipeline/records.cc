@@ -35,9 +35,11 @@ constexpr size_t kKeyPrefetchDistance = 4;
 // Starts loading, for the i-th of `n` keys reduced in a row, what the keys
 // a few rows ahead will touch (see kPrefetchDistance). `hash_at(j)` is the
 // hash of key j; `record_at(p)` the record kept at position p of `index`.
+// Always inlined: GCC 12 finds a helper whose only effect is prefetching
+// free of side effects and deletes the call (and every prefetch with it).
 template <typename HashAt, typename RecordAt>
-void PrefetchAhead(const KeyIndex& index, size_t i, size_t n, const HashAt& hash_at,
-                   const RecordAt& record_at) {
+[[gnu::always_inline]] inline void PrefetchAhead(const KeyIndex& index, size_t i, size_t n,
+                                                 const HashAt& hash_at, const RecordAt& record_at) {
   if (i + kPrefetchDistance < n) index.Prefetch(hash_at(i + kPrefetchDistance));
   if (i + kRecordPrefetchDistance < n) {
     uint32_t p = index.Candidate(hash_at(i + kRecordPrefetchDistance));
@@ -354,6 +356,21 @@ void NewestRecords::OfferAll(const std::vector<KeyedRecord>& records) {
   }
 }
 
+void NewestRecords::OfferDistinct(const std::vector<KeyedRecord>& records) {
+  if (!records_.empty()) {
+    OfferAll(records);
+    return;
+  }
+  records_.reserve(records.size());
+  index_.Reserve(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (i + kPrefetchDistance < records.size())
+      index_.Prefetch(records[i + kPrefetchDistance].hash);
+    index_.AddNew(records[i].hash, static_cast<uint32_t>(i));
+    records_.push_back(&records[i]);
+  }
+}
+
 const KeyedRecord* NewestRecords::Find(std::string_view id) const {
   uint32_t found = index_.Find(Hash64(id), id, [&](uint32_t p) { return records_[p]->id; });
   return found == KeyIndex::kNone ? nullptr : records_[found];
@@ -364,7 +381,7 @@ NewestRecords ReduceNewest(const std::vector<std::shared_ptr<const ParsedFile>>&
   size_t total = 0;
   for (const auto& f : files) total += f->reduced.size();
   newest.Reserve(total);
-  for (const auto& f : files) newest.OfferAll(f->reduced);
+  for (const auto& f : files) newest.OfferDistinct(f->reduced);
   return newest;
 }
 
@@ -375,7 +392,7 @@ NewestRecords ReduceNewestFrom(const NewestRecords& earlier_newest,
     return ReduceNewest(files);
   }
   NewestRecords newest = earlier_newest;
-  for (size_t i = earlier.size(); i < files.size(); ++i) newest.OfferAll(files[i]->reduced);
+  for (size_t i = earlier.size(); i < files.size(); ++i) newest.OfferDistinct(files[i]->reduced);
   return newest;
 }
 

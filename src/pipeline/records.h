@@ -55,6 +55,10 @@ class KeyIndex {
   // position p; REQUIRES: positions are added in increasing order from 0.
   template <typename KeyOf>
   uint32_t FindOrAdd(uint64_t hash, std::string_view key, uint32_t position, const KeyOf& key_of);
+  // Records `position` under `hash` without comparing keys. REQUIRES: the
+  // key at `position` is not in the index yet; positions are added in
+  // increasing order from 0.
+  void AddNew(uint64_t hash, uint32_t position);
   // Starts loading the slot where a key of hash `hash` would be: a caller
   // looking up keys in a row hides the memory latency by prefetching a few
   // keys ahead.
@@ -158,6 +162,10 @@ class NewestRecords {
   void Offer(const KeyedRecord* rec);
   // Offer() for each of `records`, in order.
   void OfferAll(const std::vector<KeyedRecord>& records);
+  // OfferAll(records) for records of distinct ids (a ParsedFile's
+  // `reduced`): into an empty NewestRecords, keys are added without being
+  // compared.
+  void OfferDistinct(const std::vector<KeyedRecord>& records);
   // The record kept for `id`, or nullptr.
   const KeyedRecord* Find(std::string_view id) const;
   size_t size() const { return records_.size(); }
@@ -207,6 +215,16 @@ uint32_t KeyIndex::FindOrAdd(uint64_t hash, std::string_view key, uint32_t posit
     }
     if (s.hash == low && key_of(s.position - 1) == key) return s.position - 1;
   }
+}
+
+inline void KeyIndex::AddNew(uint64_t hash, uint32_t position) {
+  if ((used_ + 1) * 2 > slots_.size()) Grow(std::max<size_t>(slots_.size() * 2, 16));
+  const size_t mask = slots_.size() - 1;
+  const uint32_t low = static_cast<uint32_t>(hash);
+  size_t i = low & mask;
+  while (slots_[i].position != 0) i = (i + 1) & mask;
+  slots_[i] = {low, position + 1};
+  ++used_;
 }
 
 template <typename KeyOf>
