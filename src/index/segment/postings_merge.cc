@@ -116,7 +116,7 @@ struct MergedPostings::Lists {
               const Remap& remap) {
     if (remap.empty()) return Status::OK();
     Status failed;
-    std::vector<uint32_t> scratch;
+    std::vector<uint32_t> scratch, listed;
     auto fail = [&](Status st) {
       failed = std::move(st);
       return false;
@@ -127,19 +127,43 @@ struct MergedPostings::Lists {
       PostingsIterator& list = *opened->postings;
       const bool keep_positions = schema.FieldPositions(e.field);
       const size_t postings_before = docs.size();
-      for (uint32_t d = list.Advance(remap.first); d != kNoMoreDocs && d <= remap.last();
-           d = list.Next()) {
-        const uint32_t to = remap.to[d - remap.first];
-        if (to == kNotTaken) continue;
-        docs.push_back(to);
-        freqs.push_back(list.freq());
-        if (!keep_positions) continue;
-        uint64_t index = 0, before = 0;
-        if (!list.PositionsAddress(&index, &before) ||
-            !opened->positions.Read(index, before, list.freq(), &scratch)) {
-          return fail(list.status().ok() ? opened->positions.status() : list.status());
+      if (!keep_positions) {
+        // The list's docs in range and their frequencies first, then each
+        // remapped in a loop of independent loads: the remap is megabytes
+        // read at random, so its cache misses overlap instead of each
+        // waiting for the iterator's next call.
+        listed.clear();
+        scratch.clear();
+        for (uint32_t d = list.Advance(remap.first); d != kNoMoreDocs && d <= remap.last();
+             d = list.Next()) {
+          listed.push_back(d - remap.first);
+          scratch.push_back(list.freq());
         }
-        positions.insert(positions.end(), scratch.begin(), scratch.end());
+        docs.resize(postings_before + listed.size());
+        freqs.resize(postings_before + listed.size());
+        size_t n = postings_before;
+        for (size_t i = 0; i < listed.size(); ++i) {
+          const uint32_t to = remap.to[listed[i]];
+          docs[n] = to;
+          freqs[n] = scratch[i];
+          n += to != kNotTaken;
+        }
+        docs.resize(n);
+        freqs.resize(n);
+      } else {
+        for (uint32_t d = list.Advance(remap.first); d != kNoMoreDocs && d <= remap.last();
+             d = list.Next()) {
+          const uint32_t to = remap.to[d - remap.first];
+          if (to == kNotTaken) continue;
+          docs.push_back(to);
+          freqs.push_back(list.freq());
+          uint64_t index = 0, before = 0;
+          if (!list.PositionsAddress(&index, &before) ||
+              !opened->positions.Read(index, before, list.freq(), &scratch)) {
+            return fail(list.status().ok() ? opened->positions.status() : list.status());
+          }
+          positions.insert(positions.end(), scratch.begin(), scratch.end());
+        }
       }
       if (!list.status().ok()) return fail(list.status());
       if (docs.size() == postings_before) return true;

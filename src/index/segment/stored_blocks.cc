@@ -1,6 +1,10 @@
 #include "index/segment/stored_blocks.h"
 
 #include <fmt/format.h>
+// ZDICT_trainFromBuffer_fastCover (exported by libzstd, declared among the
+// functions zdict.h marks as "static linking only" as their parameters
+// struct may grow).
+#define ZDICT_STATIC_LINKING_ONLY
 #include <zdict.h>
 #include <zstd.h>
 
@@ -64,8 +68,20 @@ std::string TrainDictionary(uint32_t num_docs, const StoredRowWriter& put_row,
   }
   std::string dictionary(
       std::max(kStoredDictionaryMinBytes, wanted * options.dictionary_bytes_per_sample), '\0');
-  const size_t size = ZDICT_trainFromBuffer(dictionary.data(), dictionary.size(), samples.data(),
-                                            sizes.data(), static_cast<unsigned>(sizes.size()));
+  // One fastCover training with fixed parameters, not ZDICT_trainFromBuffer's
+  // search (four trainings on three quarters of the samples, each
+  // dictionary tried on the rest): measured on an ads-1m base segment
+  // (511 k docs, 3 993 samples), 0.34 to 0.50 s of CPU to 0.04 to 0.10 s,
+  // and 89.2 stored bytes a doc instead of 89.4 (the search chose k = 537).
+  ZDICT_fastCover_params_t params{};
+  params.k = 512;  // bytes of the segments the dictionary is made of
+  params.d = 8;    // bytes of the d-mers that score them
+  params.f = 18;   // log2 of the d-mer frequency table's entries
+  params.accel = 1;
+  params.zParams.compressionLevel = options.zstd_level;
+  const size_t size =
+      ZDICT_trainFromBuffer_fastCover(dictionary.data(), dictionary.size(), samples.data(),
+                                      sizes.data(), static_cast<unsigned>(sizes.size()), params);
   if (ZDICT_isError(size)) return "";
   dictionary.resize(size);
   return dictionary;
