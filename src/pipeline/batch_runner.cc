@@ -692,8 +692,10 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   // The first layer the new one replaces (a fold), or the number of layers.
   uint32_t layer = 0;
   if (by_id) {
-    layer = incremental ? FoldFrom(previous, static_cast<uint32_t>(config_.delta_layers),
-                                   changed_ids.docs.size())
+    // Folds are sized by the ids of the added files, as a runner that read
+    // them all counts them (over the generation, the layer decides fewer).
+    const size_t added_ids = over_generation ? newest_docs.size() : changed_ids.docs.size();
+    layer = incremental ? FoldFrom(previous, static_cast<uint32_t>(config_.delta_layers), added_ids)
                         : 0;
     LayerStats stats;
     ASSIGN_OR_RETURN(segments, BuildLayerOver(config_, *committed, layer, newest_docs,
