@@ -57,6 +57,16 @@ void AddQuarantine(BatchRecord* record, const ParsedFile& f) {
   }
 }
 
+// The records of a window's files, good and bad.
+StreamRecordCounts CountRecords(const std::vector<InputFile>& files) {
+  StreamRecordCounts c;
+  for (const InputFile& f : files) {
+    c.good += f.records;
+    c.bad += f.bad_records;
+  }
+  return c;
+}
+
 // Files in one list and not the other, compared by identity: the file cache
 // hands out the same object for a file whose fingerprint did not change.
 std::vector<const ParsedFile*> ChangedFiles(
@@ -293,15 +303,7 @@ Result<ChainDecision> BatchRunner::DecideChain(
   } else if (previous.inputs_key.empty()) {
     d.reason = "no_record";
   } else {
-    auto record = [&]() -> Result<ChainRecord> {
-      ASSIGN_OR_RETURN(std::string json, output_->Get(previous.inputs_key));
-      if (const std::string sum = Hex64(Hash64(json)); sum != previous.inputs_checksum) {
-        return Status::Corruption(fmt::format(
-            "chain record '{}': checksum mismatch: manifest '{}' records {}, content hashes to {}",
-            previous.inputs_key, committed_key, previous.inputs_checksum, sum));
-      }
-      return ParseChainRecord(previous.inputs_key, json);
-    }();
+    auto record = LoadChainRecord(previous, committed_key);
     if (!record.ok() && record.status().code() == StatusCode::kUnavailable) {
       return record.status();
     }
@@ -330,9 +332,54 @@ Result<ChainDecision> BatchRunner::DecideChain(
   return d;
 }
 
+Result<ChainRecord> BatchRunner::LoadChainRecord(const Manifest& previous,
+                                                 const std::string& committed_key) {
+  ASSIGN_OR_RETURN(std::string json, output_->Get(previous.inputs_key));
+  if (const std::string sum = Hex64(Hash64(json)); sum != previous.inputs_checksum) {
+    return Status::Corruption(fmt::format(
+        "chain record '{}': checksum mismatch: manifest '{}' records {}, content hashes to {}",
+        previous.inputs_key, committed_key, previous.inputs_checksum, sum));
+  }
+  return ParseChainRecord(previous.inputs_key, json);
+}
+
+Result<std::optional<ChainRecord>> BatchRunner::RecordOverGeneration(
+    const IndexView& committed, const std::string& committed_key, const Plan& plan,
+    const Discovery& docs, const Discovery& groups, bool by_id) {
+  const Manifest& previous = committed.manifest();
+  const std::optional<ChainRecord> none;
+  if (!by_id || rebuild_requested_ || !previous.has_delta || previous.inputs_key.empty()) {
+    return none;
+  }
+  if (chain_ && chain_->manifest_key == committed_key) return none;
+  auto record = LoadChainRecord(previous, committed_key);
+  if (!record.ok()) {
+    if (record.status().code() == StatusCode::kUnavailable) return record.status();
+    return none;  // DecideChain logs it and rebuilds
+  }
+  if (!record->deletes_known || record->base_cut != previous.base_cut ||
+      record->window_start != plan.window_start ||
+      record->config_fingerprint != config_fingerprint_) {
+    return none;
+  }
+  auto listed = [&](const Discovery& d) {
+    std::vector<const ObjectInfo*> out;
+    for (auto it = d.partitions.lower_bound(plan.window_start);
+         it != d.partitions.end() && it->first <= plan.target; ++it) {
+      for (const ObjectInfo& f : it->second.files) out.push_back(&f);
+    }
+    return out;
+  };
+  if (!FilesAfterRecord(record->doc_files, listed(docs)) ||
+      !FilesAfterRecord(record->group_files, listed(groups))) {
+    return none;
+  }
+  return std::optional<ChainRecord>(std::move(*record));
+}
+
 Status BatchRunner::ReadWindow(ObjectStore& store, const Discovery& d, const SourceSpec& spec,
                                const RecordSchema& schema, TimeMicros from, TimeMicros to,
-                               std::vector<std::shared_ptr<const ParsedFile>>* files,
+                               size_t skip, std::vector<std::shared_ptr<const ParsedFile>>* files,
                                BatchRecord* record) {
   struct Task {
     const ObjectInfo* info;
@@ -340,12 +387,16 @@ Status BatchRunner::ReadWindow(ObjectStore& store, const Discovery& d, const Sou
     std::string cache_key;
   };
   std::vector<Task> tasks;
+  size_t index = 0;
   for (auto it = d.partitions.lower_bound(from); it != d.partitions.end() && it->first <= to;
        ++it) {
-    if (!it->second.files.empty()) ++record->partitions_read;
+    bool read = false;
     for (const ObjectInfo& f : it->second.files) {
+      if (index++ < skip) continue;
+      read = true;
       tasks.push_back({&f, it->first, store.Describe() + "\n" + f.key + "\n" + f.fingerprint});
     }
+    if (read) ++record->partitions_read;
   }
   files->assign(tasks.size(), nullptr);
   std::vector<Status> errors(tasks.size());
@@ -573,25 +624,9 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   rec.partitions_empty = plan.partitions_empty;
   rec.window_fingerprint = plan.fingerprint;
 
-  // Read.
-  std::vector<std::shared_ptr<const ParsedFile>> doc_files, group_files;
-  RETURN_IF_ERROR(ReadWindow(*source_, docs_d, doc_spec_, RecordSchema::ForDocs(config_),
-                             plan.window_start, plan.target, &doc_files, &rec));
-  if (config_.has_group) {
-    RETURN_IF_ERROR(ReadWindow(*group_source_, groups_d, group_spec_,
-                               RecordSchema::ForGroups(config_), plan.window_start, plan.target,
-                               &group_files, &rec));
-  }
-  rec.read_micros = timer.Lap();
-  CrashPoint("after_read");
-  RETURN_IF_ERROR(RenewLease());
-
-  // Build: a new layer with what changed since the committed delta was
-  // built, or the whole window into one layer.
   std::vector<const SegmentReader*> base;
   for (const auto& s : committed->base()) base.push_back(s.get());
   const Manifest& previous = committed->manifest();
-  int64_t tombstones = 0;
   // Format 5 supersedes lower docs by id, so a layer holds only what
   // changed. A base whose docs carry their group's fields (format 3)
   // cannot lie under format 5: such a delta is written in format 4, whole
@@ -601,12 +636,37 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
     if (delta_format >= 5 && !seg->HasGroupSpace()) delta_format = 4;
   }
   const bool by_id = delta_format >= 5;
+  // After a restart or a takeover, the committed generation stands for the
+  // files its chain record lists, when it can: only the files added since
+  // are read.
+  ASSIGN_OR_RETURN(
+      std::optional<ChainRecord> over_generation,
+      RecordOverGeneration(*committed, state.manifest_key, plan, docs_d, groups_d, by_id));
+
+  // Read.
+  std::vector<std::shared_ptr<const ParsedFile>> doc_files, group_files;
+  RETURN_IF_ERROR(ReadWindow(
+      *source_, docs_d, doc_spec_, RecordSchema::ForDocs(config_), plan.window_start, plan.target,
+      over_generation ? over_generation->doc_files.size() : 0, &doc_files, &rec));
+  if (config_.has_group) {
+    RETURN_IF_ERROR(ReadWindow(*group_source_, groups_d, group_spec_,
+                               RecordSchema::ForGroups(config_), plan.window_start, plan.target,
+                               over_generation ? over_generation->group_files.size() : 0,
+                               &group_files, &rec));
+  }
+  rec.read_micros = timer.Lap();
+  CrashPoint("after_read");
+  RETURN_IF_ERROR(RenewLease());
+
+  // Build: a new layer with what changed since the committed delta was
+  // built, or the whole window into one layer.
+  int64_t tombstones = 0;
   // The newest records: in a running loop, the previous batch's plus the
-  // files added after its files. Copied, not taken: the chain must stay
-  // whole until DecideChain has used it, and a batch that fails before then
-  // leaves it to the next.
+  // files added after its files (over the generation: of the added files
+  // alone). Copied, not taken: the chain must stay whole until DecideChain
+  // has used it, and a batch that fails before then leaves it to the next.
   NewestRecords newest_docs, newest_groups;
-  if (chain_) {
+  if (chain_ && !over_generation) {
     newest_docs = ReduceNewestFrom(chain_->newest_docs, chain_->doc_files, doc_files);
     newest_groups = ReduceNewestFrom(chain_->newest_groups, chain_->group_files, group_files);
   } else {
@@ -615,8 +675,16 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   }
   std::set<std::string> changed;
   ChangedIds changed_ids;
-  ASSIGN_OR_RETURN(out.chain, DecideChain(*committed, state.manifest_key, plan, doc_files,
-                                          group_files, newest_docs, by_id, &changed, &changed_ids));
+  if (over_generation) {
+    ASSIGN_OR_RETURN(changed_ids, IdsDecidedOverGeneration(*over_generation, *committed,
+                                                           newest_docs, newest_groups));
+    out.chain.continued = true;
+    out.chain.from = "generation";
+  } else {
+    ASSIGN_OR_RETURN(out.chain,
+                     DecideChain(*committed, state.manifest_key, plan, doc_files, group_files,
+                                 newest_docs, by_id, &changed, &changed_ids));
+  }
   const bool incremental = out.chain.continued;
   chain_.reset();
   std::vector<SegmentData> segments;
@@ -624,8 +692,10 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   // The first layer the new one replaces (a fold), or the number of layers.
   uint32_t layer = 0;
   if (by_id) {
-    layer = incremental ? FoldFrom(previous, static_cast<uint32_t>(config_.delta_layers),
-                                   changed_ids.docs.size())
+    // Folds are sized by the ids of the added files, as a runner that read
+    // them all counts them (over the generation, the layer decides fewer).
+    const size_t added_ids = over_generation ? newest_docs.size() : changed_ids.docs.size();
+    layer = incremental ? FoldFrom(previous, static_cast<uint32_t>(config_.delta_layers), added_ids)
                         : 0;
     LayerStats stats;
     ASSIGN_OR_RETURN(segments, BuildLayerOver(config_, *committed, layer, newest_docs,
@@ -647,8 +717,16 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
     live_after = LiveDocsWithDelta(*committed, incremental, segments);
   }
   rec.build_micros = timer.Lap();
+  // The window's files: over the generation, the recorded ones, then those read.
+  std::vector<InputFile> window_docs, window_groups;
+  if (over_generation) {
+    window_docs = std::move(over_generation->doc_files);
+    window_groups = std::move(over_generation->group_files);
+  }
+  for (InputFile& f : InputFilesOf(doc_files)) window_docs.push_back(std::move(f));
+  for (InputFile& f : InputFilesOf(group_files)) window_groups.push_back(std::move(f));
   RETURN_IF_ERROR(CheckNoCollapse(config_,
-                                  {"delta", CountRecords(doc_files), CountRecords(group_files),
+                                  {"delta", CountRecords(window_docs), CountRecords(window_groups),
                                    committed->LiveDocs(), live_after},
                                   allow_shrink_));
   RETURN_IF_ERROR(RenewLease());
@@ -668,7 +746,7 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   {
     const std::string json =
         SerializeChainRecord(ChainRecord{cut, plan.window_start, plan.target, config_fingerprint_,
-                                         InputFilesOf(doc_files), InputFilesOf(group_files)});
+                                         std::move(window_docs), std::move(window_groups)});
     manifest.inputs_key = ChainRecordKey(json);
     manifest.inputs_checksum = Hex64(Hash64(json));
     RETURN_IF_ERROR(PutContentAddressed(*output_, manifest.inputs_key, json));
@@ -685,13 +763,17 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   RETURN_IF_ERROR(CommitAndPoint(state, manifest, key, watermark, plan.fingerprint, &rec));
   out.published = true;
   rebuild_requested_ = false;
-  chain_ = DeltaInputs{key,
-                       cut,
-                       plan.window_start,
-                       std::move(doc_files),
-                       std::move(group_files),
-                       std::move(newest_docs),
-                       std::move(newest_groups)};
+  // Over the generation, this runner holds only the files it read: its next
+  // batch continues from the generation again.
+  if (!over_generation) {
+    chain_ = DeltaInputs{key,
+                         cut,
+                         plan.window_start,
+                         std::move(doc_files),
+                         std::move(group_files),
+                         std::move(newest_docs),
+                         std::move(newest_groups)};
+  }
   Log(LogLevel::kInfo, "batch_committed",
       {{"pipeline", config_.name},
        {"batch", rec.batch_id},

@@ -39,8 +39,11 @@ struct MergeStats;  // index/segment/segment_merger.h
 // chain_reason=...; the names are frozen.
 struct ChainDecision {
   bool continued = false;
-  // Continued: "memory" (this runner's previous batch) or "record" (the
-  // committed manifest's chain record, after a restart or a takeover).
+  // Continued: "memory" (this runner's previous batch), "generation" (after
+  // a restart or a takeover: the committed generation stands for the files
+  // its chain record lists, and only the files added since are read; see
+  // RecordOverGeneration) or "record" (the committed manifest's chain
+  // record, the whole window read again).
   std::string from;
   // Rebuilt: "requested" (RequestRebuild), "no_delta", "layers_full"
   // (pipeline.delta_layers reached), "no_record", "unreadable_record", or a
@@ -233,10 +236,27 @@ class BatchRunner {
       const std::vector<std::shared_ptr<const ParsedFile>>& doc_files,
       const std::vector<std::shared_ptr<const ParsedFile>>& group_files,
       const NewestRecords& newest_docs, bool folds, std::set<std::string>* groups, ChangedIds* ids);
-  // Reads every data file of `d`'s partitions in [from, to], through the cache.
+  // Reads the data files of `d`'s partitions in [from, to] but the first
+  // `skip` of them (in window order), through the cache.
   Status ReadWindow(ObjectStore& store, const Discovery& d, const SourceSpec& spec,
-                    const RecordSchema& schema, TimeMicros from, TimeMicros to,
+                    const RecordSchema& schema, TimeMicros from, TimeMicros to, size_t skip,
                     std::vector<std::shared_ptr<const ParsedFile>>* files, BatchRecord* record);
+  // The committed delta's chain record, when this batch can take the
+  // recorded window's state from the committed generation `committed`
+  // (`committed_key`) instead of re-reading its files: no rebuild is
+  // requested, this runner did not publish `committed` itself (its
+  // in-memory chain serves then), the delta is of format 5, its record is
+  // of format 2 and matches the batch's base cut, window start and config,
+  // and each stream's files in the window are the recorded ones followed by
+  // files added since. nullopt otherwise (the whole window is read); fails
+  // only when the record cannot be fetched for now (Unavailable).
+  Result<std::optional<ChainRecord>> RecordOverGeneration(const IndexView& committed,
+                                                          const std::string& committed_key,
+                                                          const Plan& plan, const Discovery& docs,
+                                                          const Discovery& groups, bool by_id);
+  // The committed manifest's chain record: Unavailable when it cannot be
+  // fetched for now, Corruption when damaged.
+  Result<ChainRecord> LoadChainRecord(const Manifest& previous, const std::string& committed_key);
   // InvalidArgument unless `cut` is aligned to the source period.
   Status CheckCut(TimeMicros cut) const;
   // The outcome of a batch of kind `kind` ("delta", "base", "compact")

@@ -3,17 +3,22 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <map>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "common/hash.h"
 #include "common/json.h"
 #include "index/analyzer.h"
+#include "index/group_directory.h"
 #include "index/manifest.h"
 
 namespace freshet {
 namespace {
 
-constexpr int64_t kChainRecordFormat = 1;
+// The format written; format 1 is still read (chain_record.h).
+constexpr int64_t kChainRecordFormat = 2;
 // The checksum member, last in the object.
 constexpr TrailingChecksum kChecksum{",\"checksum\":\"", "\"}\n"};
 
@@ -37,7 +42,16 @@ void WriteFiles(JsonWriter& w, std::string_view name, const std::vector<InputFil
   w.Key(name).BeginArray();
   for (const InputFile& f : files) {
     w.BeginObject().Field("key", f.key).Field("fingerprint", f.fingerprint);
-    w.Field("partition", FormatTimestamp(f.partition)).EndObject();
+    w.Field("partition", FormatTimestamp(f.partition));
+    w.Field("records", f.records).Field("bad_records", f.bad_records);
+    if (!f.deletes.empty()) {
+      w.Key("deletes").BeginArray();
+      for (const auto& [id, version] : f.deletes) {
+        w.BeginArray().Value(id).Value(version).EndArray();
+      }
+      w.EndArray();
+    }
+    w.EndObject();
   }
   w.EndArray();
 }
@@ -98,7 +112,14 @@ std::string ConfigFingerprint(const PipelineConfig& config) {
 std::vector<InputFile> InputFilesOf(const std::vector<std::shared_ptr<const ParsedFile>>& files) {
   std::vector<InputFile> out;
   out.reserve(files.size());
-  for (const auto& f : files) out.push_back(InputFile{f->key, f->fingerprint, f->partition});
+  for (const auto& f : files) {
+    InputFile& in = out.emplace_back(InputFile{f->key, f->fingerprint, f->partition});
+    in.records = f->records;
+    in.bad_records = f->bad_records;
+    for (const KeyedRecord& r : f->reduced) {
+      if (r.deleted) in.deletes.emplace_back(std::string(r.id), r.version);
+    }
+  }
   return out;
 }
 
@@ -138,12 +159,13 @@ Result<ChainRecord> ParseChainRecord(std::string_view key, std::string_view json
   }
   int64_t format;
   if (doc["format"].get(format)) return bad("missing 'format'");
-  if (format != kChainRecordFormat) {
+  if (format != 1 && format != kChainRecordFormat) {
     return Status::NotSupported(
-        fmt::format("chain record '{}': format {} is not one this freshet reads ({})", key, format,
-                    kChainRecordFormat));
+        fmt::format("chain record '{}': format {} is not one this freshet reads (1 to {})", key,
+                    format, kChainRecordFormat));
   }
   ChainRecord r;
+  r.deletes_known = format >= 2;
   auto get_time = [&](simdjson::dom::element e, std::string_view name, TimeMicros* out) -> Status {
     std::string_view t;
     if (e[name].get(t)) return bad(fmt::format("missing '{}'", name));
@@ -170,6 +192,23 @@ Result<ChainRecord> ParseChainRecord(std::string_view key, std::string_view json
       f.key = std::string(k);
       f.fingerprint = std::string(fp);
       RETURN_IF_ERROR(get_time(e, "partition", &f.partition));
+      if (r.deletes_known) {
+        if (e["records"].get(f.records) || e["bad_records"].get(f.bad_records)) {
+          return bad(fmt::format("entry '{}' of '{}' has no record counts", f.key, name));
+        }
+        simdjson::dom::array deletes;
+        if (!e["deletes"].get(deletes)) {
+          for (simdjson::dom::element d : deletes) {
+            simdjson::dom::array pair;
+            std::string_view id;
+            int64_t version;
+            if (d.get(pair) || pair.size() != 2 || pair.at(0).get(id) || pair.at(1).get(version)) {
+              return bad(fmt::format("malformed delete in entry '{}' of '{}'", f.key, name));
+            }
+            f.deletes.emplace_back(std::string(id), version);
+          }
+        }
+      }
       out->push_back(std::move(f));
     }
     return Status::OK();
@@ -230,6 +269,70 @@ ChainContinuation ContinueFromRecord(
                                  if (!live) return std::nullopt;
                                  return live->segment->GroupKey(live->segment->DocGroup(live->ord));
                                });
+  return out;
+}
+
+std::optional<size_t> FilesAfterRecord(const std::vector<InputFile>& recorded,
+                                       const std::vector<const ObjectInfo*>& listed) {
+  if (listed.size() < recorded.size()) return std::nullopt;
+  for (size_t i = 0; i < recorded.size(); ++i) {
+    if (listed[i]->key != recorded[i].key || listed[i]->fingerprint != recorded[i].fingerprint) {
+      return std::nullopt;
+    }
+  }
+  std::unordered_set<std::string_view> keys;
+  for (const InputFile& f : recorded) keys.insert(f.key);
+  for (size_t i = recorded.size(); i < listed.size(); ++i) {
+    if (keys.count(listed[i]->key)) return std::nullopt;
+  }
+  return listed.size() - recorded.size();
+}
+
+Result<ChangedIds> IdsDecidedOverGeneration(const ChainRecord& record, const IndexView& view,
+                                            const NewestRecords& docs,
+                                            const NewestRecords& groups) {
+  // The newest delete of each id in the recorded files: the version an
+  // added record must reach where the generation serves nothing.
+  auto deleted = [](const std::vector<InputFile>& files) {
+    std::unordered_map<std::string_view, int64_t> out;
+    for (const InputFile& f : files) {
+      for (const auto& [id, version] : f.deletes) {
+        auto [it, added] = out.emplace(id, version);
+        if (!added) it->second = std::max(it->second, version);
+      }
+    }
+    return out;
+  };
+  auto beats_deletes = [](const std::unordered_map<std::string_view, int64_t>& deletes,
+                          const KeyedRecord& rec) {
+    auto it = deletes.find(rec.id);
+    return it == deletes.end() || rec.version >= it->second;
+  };
+  ChangedIds out;
+  const auto deleted_docs = deleted(record.doc_files);
+  for (const KeyedRecord* rec : docs) {
+    const auto live = view.FindLive(rec->id);
+    if (live ? rec->version >= live->segment->DocVersion(live->ord)
+             : beats_deletes(deleted_docs, *rec)) {
+      out.docs.emplace_back(rec->id);
+    }
+  }
+  const auto deleted_groups = deleted(record.group_files);
+  const GroupDirectory& dir = view.directory();
+  for (const KeyedRecord* rec : groups) {
+    std::optional<GroupRecord> top;
+    for (size_t i = dir.size(); i-- > 0 && !top;) {
+      if (const auto g = dir.segment(i).FindGroup(rec->id)) {
+        ASSIGN_OR_RETURN(top, dir.segment(i).Group(*g));
+      }
+    }
+    if ((top && top->has_record) ? rec->version >= top->version
+                                 : beats_deletes(deleted_groups, *rec)) {
+      out.groups.emplace_back(rec->id);
+    }
+  }
+  std::sort(out.docs.begin(), out.docs.end());
+  std::sort(out.groups.begin(), out.groups.end());
   return out;
 }
 

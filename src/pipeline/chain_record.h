@@ -10,6 +10,12 @@
 // Format 1 (frozen): {"format": 1, "base_cut", "window_start", "target"
 // (RFC 3339), "config" (ConfigFingerprint), "doc_files" and "group_files"
 // (arrays of {"key", "fingerprint", "partition"}), "checksum"}.
+// Format 2 (frozen; written from then on): format 1 whose file entries also
+// hold "records" and "bad_records" (the file's good and bad record counts)
+// and, when the file has some, "deletes": [[id, version], ...], each id whose
+// newest record in the file deletes it, with that record's version. A
+// format-1 record is still read; it cannot say what the window deleted, so
+// a batch over it re-reads the whole window.
 #pragma once
 
 #include <functional>
@@ -18,6 +24,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -27,6 +34,7 @@
 #include "pipeline/group_build.h"
 #include "pipeline/layer_build.h"
 #include "pipeline/records.h"
+#include "storage/object_store.h"
 
 namespace freshet {
 
@@ -36,6 +44,11 @@ struct InputFile {
   std::string key;
   std::string fingerprint;
   TimeMicros partition = 0;
+  // Format 2 on: the file's record counts and the ids its newest records
+  // delete, with their versions, in the file's order.
+  int64_t records = 0;
+  int64_t bad_records = 0;
+  std::vector<std::pair<std::string, int64_t>> deletes;
   bool operator==(const InputFile&) const = default;
 };
 
@@ -46,6 +59,8 @@ struct ChainRecord {
   std::string config_fingerprint;
   std::vector<InputFile> doc_files;    // in window order
   std::vector<InputFile> group_files;  // in window order
+  // False for a format-1 record: its files' counts and deletes are unknown.
+  bool deletes_known = true;
   bool operator==(const ChainRecord&) const = default;
 };
 
@@ -57,7 +72,7 @@ struct ChainRecord {
 // readiness rules.
 std::string ConfigFingerprint(const PipelineConfig& config);
 
-// The files of `files` as a record lists them.
+// The files of `files` as a record lists them, with their counts and deletes.
 std::vector<InputFile> InputFilesOf(const std::vector<std::shared_ptr<const ParsedFile>>& files);
 
 // The record's JSON, its checksum last.
@@ -67,6 +82,7 @@ std::string ChainRecordKey(std::string_view json);
 // Corruption naming `key` and the member on malformed input, or naming `key`
 // and both checksums when the content does not match its checksum;
 // NotSupported naming `key` for a format this freshet does not read.
+// Reads formats 1 and 2; writes format 2.
 Result<ChainRecord> ParseChainRecord(std::string_view key, std::string_view json);
 
 // The groups a layer must rebuild for input files changed since the
@@ -108,5 +124,30 @@ ChainContinuation ContinueFromRecord(
     const std::vector<std::shared_ptr<const ParsedFile>>& doc_files,
     const std::vector<std::shared_ptr<const ParsedFile>>& group_files,
     const NewestRecords& newest_docs, const IndexView& view, bool want_groups = true);
+
+// The window's files of one stream, as listed now, against the files a
+// chain record lists: the number of listed files after the record's, when
+// the listing is the record's files (same keys, same fingerprints, same
+// order) followed by files the record does not list; nullopt otherwise (a
+// file rewritten, removed, or added among the record's: a late file in an
+// earlier partition).
+std::optional<size_t> FilesAfterRecord(const std::vector<InputFile>& recorded,
+                                       const std::vector<const ObjectInfo*>& listed);
+
+// The ids of `docs` and `groups` (the newest records of the files added
+// after those of `record`, whose whole window built the committed
+// generation `view`) whose newest record across the window is now the
+// added one: the layer decides them and only them; every other id is served
+// as `view` serves it. The generation stands for the recorded window's
+// files: a doc it serves has the version of its newest record there (or of
+// a newer base copy), and an id it does not serve has, at most, a newest
+// record there that deletes it, which the record's `deletes` list. An added
+// record wins at an equal version (it comes later). A group record is
+// compared with the record of the group's highest entry in `view`, or with
+// the recorded deletes where that entry holds no record.
+// REQUIRES: record.deletes_known. Corruption if a group entry of `view`
+// cannot be decoded.
+Result<ChangedIds> IdsDecidedOverGeneration(const ChainRecord& record, const IndexView& view,
+                                            const NewestRecords& docs, const NewestRecords& groups);
 
 }  // namespace freshet

@@ -47,15 +47,6 @@ std::string DescribeStream(std::string_view name, const StreamRecordCounts& c) {
 
 }  // namespace
 
-StreamRecordCounts CountRecords(const std::vector<std::shared_ptr<const ParsedFile>>& files) {
-  StreamRecordCounts c;
-  for (const auto& f : files) {
-    c.good += f->records;
-    c.bad += f->bad_records;
-  }
-  return c;
-}
-
 Status CheckNoCollapse(const PipelineConfig& config, const GenerationFigures& f, bool allow) {
   std::string reason;
   if (f.docs.good == 0 && f.docs.bad > 0) {

@@ -28,7 +28,6 @@ struct StreamRecordCounts {
   int64_t good = 0;
   int64_t bad = 0;
 };
-StreamRecordCounts CountRecords(const std::vector<std::shared_ptr<const ParsedFile>>& files);
 
 struct GenerationFigures {
   std::string_view kind;  // "base" or "delta"

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <set>
 #include <string>
 #include <vector>
@@ -84,6 +85,14 @@ aggregates = ["count"]
     if (k == 6) PutItems(2, "part-late.jsonl", Item(1, "wombat", 6));  // late item update
     if (k == 7) PutDocs(k, "part-2.jsonl", AdIn(102, 1, "moved to item one", 70));
     if (k == 8) PutDocs(k, "part-2.jsonl", AdIn(103, 103, "", 80, "delete"));
+    if (k == 8) PutDocs(k, "part-3.jsonl", AdIn(500, 5, "", 90, "delete"));  // never served
+    if (k == 9) {
+      // Records older than what the window already says: none of them wins.
+      PutDocs(k, "part-2.jsonl", AdIn(103, 103, "deleted at 80", 75));
+      PutDocs(k, "part-3.jsonl", AdIn(500, 5, "deleted at 90", 85));
+      PutDocs(k, "part-4.jsonl", AdIn(102, 5, "served at 70", 65));
+      PutItems(k, "part-0.jsonl", Item(101, "named quokka at 5", 4));
+    }
   }
 
   // Every live doc of the generation `output` serves, fields and all.
@@ -185,10 +194,13 @@ TEST_F(ChainTest, FreshRunnersContinueTheChainAndServeWhatOneRunnerServes) {
 
   // Batch 1 has no delta to continue; 5 and 9 find four layers, which
   // format 5 folds into the batch's layer (formats 3 and 4 would rebuild).
+  // A new runner reads only the files added since the record, over the
+  // committed generation, except after a late file in an earlier partition
+  // (batches 3 and 6): then it reads the whole window again.
   const std::vector<std::string> expected_b = {
-      "rebuilt: no_delta",     "continued from record", "continued from record",
-      "continued from record", "continued from record", "continued from record",
-      "continued from record", "continued from record", "continued from record"};
+      "rebuilt: no_delta",         "continued from generation", "continued from record",
+      "continued from generation", "continued from generation", "continued from record",
+      "continued from generation", "continued from generation", "continued from generation"};
   for (int k = 1; k <= 9; ++k) {
     SCOPED_TRACE(fmt::format("batch {}", k));
     if (k > 1) {
@@ -224,13 +236,16 @@ TEST_F(ChainTest, FreshRunnersContinueTheChainAndServeWhatOneRunnerServes) {
   EXPECT_TRUE(has("ad-1 item-2 v50"));
   EXPECT_FALSE(has("ad-2 "));
   EXPECT_FALSE(has("ad-103 "));
+  EXPECT_FALSE(has("ad-500 "));
   EXPECT_TRUE(has("ad-102 item-1 v70"));
+  EXPECT_TRUE(has("ad-101 item-101 "));
+  for (const auto& d : docs) EXPECT_EQ(d.find("named quokka at 5"), std::string::npos) << d;
   EXPECT_TRUE(has("ad-109 item-109 v2"));
 }
 
 TEST_F(ChainTest, FilesRemovedOrRewrittenSinceTheRecordRebuildTheWindow) {
   EXPECT_EQ(NextBatch(1), "rebuilt: no_delta");
-  EXPECT_EQ(NextBatch(2), "continued from record");
+  EXPECT_EQ(NextBatch(2), "continued from generation");
   // The producer rewrites partition 1's file in place: its old contents are
   // unknown to a new runner.
   PutDocs(1, "part-0.jsonl", AdIn(101, 7, "rewritten boots", 3));
@@ -247,7 +262,7 @@ TEST_F(ChainTest, FilesRemovedOrRewrittenSinceTheRecordRebuildTheWindow) {
 
 TEST_F(ChainTest, ADamagedRecordCostsARebuildNotTheService) {
   EXPECT_EQ(NextBatch(1), "rebuilt: no_delta");
-  EXPECT_EQ(NextBatch(2), "continued from record");
+  EXPECT_EQ(NextBatch(2), "continued from generation");
   const Manifest before = Committed();
   ASSERT_TRUE(before.inputs_key.starts_with("inputs/")) << before.inputs_key;
   ASSERT_TRUE(output_->Put(before.inputs_key, "{\"format\": 1, \"doc_files\": [").ok());
@@ -255,23 +270,23 @@ TEST_F(ChainTest, ADamagedRecordCostsARebuildNotTheService) {
   EXPECT_EQ(Committed().DeltaLayers(), 1u);
   EXPECT_EQ(AllDocs(*output_).size(), 5u);
   // The next batch continues from the record the rebuild published.
-  EXPECT_EQ(NextBatch(4), "continued from record");
+  EXPECT_EQ(NextBatch(4), "continued from generation");
 }
 
 TEST_F(ChainTest, ARequestedRebuildFoldsTheLayersAndTheChainGoesOn) {
   EXPECT_EQ(NextBatch(1), "rebuilt: no_delta");
-  EXPECT_EQ(NextBatch(2), "continued from record");
+  EXPECT_EQ(NextBatch(2), "continued from generation");
   ASSERT_EQ(Committed().DeltaLayers(), 2u);
   EXPECT_EQ(NextBatch(3, /*rebuild=*/true), "rebuilt: requested");
   EXPECT_EQ(Committed().DeltaLayers(), 1u);
-  EXPECT_EQ(NextBatch(4), "continued from record");
+  EXPECT_EQ(NextBatch(4), "continued from generation");
   EXPECT_EQ(Committed().DeltaLayers(), 2u);
 }
 
 TEST_F(ChainTest, AnotherConfigRebuildsTheWindow) {
   EXPECT_EQ(NextBatch(1), "rebuilt: no_delta");
   config_.delta_layers = 6;  // does not change what is built
-  EXPECT_EQ(NextBatch(2), "continued from record");
+  EXPECT_EQ(NextBatch(2), "continued from generation");
   config_.shards = 3;
   EXPECT_EQ(NextBatch(3), "rebuilt: config");
 }
@@ -332,6 +347,51 @@ TEST(ChainRecordTest, RoundTripsWithItsChecksumLast) {
   EXPECT_EQ(*parsed, r);
   EXPECT_TRUE(ChainRecordKey(json).starts_with("inputs/"));
   EXPECT_NE(ChainRecordKey(json), ChainRecordKey(json + " "));
+}
+
+std::string GoldenFile(std::string_view path) {
+  const char* golden = std::getenv("FRESHET_GOLDEN_DIR");
+  EXPECT_NE(golden, nullptr) << "FRESHET_GOLDEN_DIR names tests/golden (set by ctest)";
+  auto store = ObjectStore::Open(golden ? golden : "");
+  EXPECT_TRUE(store.ok());
+  if (!store.ok()) return "";
+  auto text = (*store)->Get(path);
+  EXPECT_TRUE(text.ok()) << path << ": " << text.status().ToString();
+  return text.ok() ? *text : "";
+}
+
+// Records of every format stay readable; format 2 is what this freshet
+// writes, byte for byte.
+TEST(ChainRecordTest, GoldenRecordsOfEachFormatAreRead) {
+  const std::string v1_key = "segment-v5/index/inputs/4370115fc82c58546b5a46d8dda6cfa4.json";
+  auto v1 = ParseChainRecord(v1_key, GoldenFile(v1_key));
+  ASSERT_TRUE(v1.ok()) << v1.status().ToString();
+  EXPECT_FALSE(v1->deletes_known);
+  EXPECT_EQ(v1->config_fingerprint, "ad68bcda18ff5c29");
+  ASSERT_EQ(v1->doc_files.size(), 1u);
+  EXPECT_EQ(v1->doc_files[0].key, "dt=2026-05-04/hour=10/minute=00/part-0.jsonl");
+  EXPECT_EQ(v1->doc_files[0].records, 0);
+
+  ChainRecord r;
+  r.base_cut = kPipelineStart;
+  r.window_start = kPipelineStart;
+  r.target = kPipelineStart + 5 * kMicrosPerMinute;
+  r.config_fingerprint = "0123456789abcdef";
+  InputFile docs{"dt=2026-05-04/hour=10/minute=05/part-0.jsonl", "435-17", r.target};
+  docs.records = 3;
+  docs.bad_records = 1;
+  docs.deletes = {{"ad-7", 1714816800000}, {"ad-9", 12}};
+  InputFile items{"dt=2026-05-04/hour=10/minute=05/part-0.jsonl", "115-17", r.target};
+  items.records = 2;
+  r.doc_files = {docs};
+  r.group_files = {items};
+  const std::string v2_key = "chain-record/format-2.json";
+  const std::string v2 = GoldenFile(v2_key);
+  EXPECT_EQ(SerializeChainRecord(r), v2);
+  auto parsed = ParseChainRecord(v2_key, v2);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_TRUE(parsed->deletes_known);
+  EXPECT_EQ(*parsed, r);
 }
 
 TEST(ChainRecordTest, DamageIsReportedNamingTheRecord) {
