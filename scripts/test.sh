@@ -2,8 +2,9 @@
 # The test command: installs what it needs, builds, runs every default suite.
 #   scripts/test.sh            release build + ASan/UBSan build, all default suites,
 #                              the Python package (installed into .venv) and its suite,
-#                              then the plain Release build with GCC and with clang
-#   FRESHET_SLOW=1 scripts/test.sh   also the slow suites (marked "slow")
+#                              the bounded fuzzing (clang, ASan/UBSan)
+#   FRESHET_SLOW=1 scripts/test.sh   also the slow suites (marked "slow"), and the plain
+#                              Release builds with GCC and with clang
 #   FRESHET_SPARK=1 scripts/test.sh  also the Spark suite (tests/spark) on a throwaway
 #                              standalone cluster, and the test of a Delta table written by
 #                              Spark with Delta Lake (tests/e2e/test_delta_spark.py, on a
@@ -76,10 +77,14 @@ echo "== fuzzing the parsers (bounded)"
 scripts/fuzz.sh "${FRESHET_FUZZ_SECONDS:-60}" || fail=1
 
 # What a user builds: a plain Release configuration (warnings stay warnings,
-# no tests), with both supported compilers.
-for flavour in plain-gcc plain-clang; do
-  echo "== build ($flavour)"
-  scripts/build.sh "$flavour" || fail=1
-done
+# no tests), with both supported compilers. On demand: two more builds of
+# everything, while the default suite already compiles every source with GCC
+# (release, asan) and the engine's library with clang (fuzz), warnings as errors.
+if [[ -n "${FRESHET_SLOW:-}" ]]; then
+  for flavour in plain-gcc plain-clang; do
+    echo "== build ($flavour)"
+    scripts/build.sh "$flavour" || fail=1
+  done
+fi
 
 exit $fail
