@@ -40,6 +40,16 @@ printf '\x02{"format": 1, "pipeline": "p", "version": 2, "epoch": 1, "created_at
   > "$work/engine/manifest"
 printf '\x03(red OR "blue shoe") AND -status:paused bid:[1 TO *] g_brand:acme' > "$work/engine/query"
 printf '\x04\x10\x00\x00\x00\x41' > "$work/engine/segment"
+# Chain records and manifests from the golden files: raw (selector 8, 2) and as
+# bodies the target seals with a valid checksum (18, 12), so that mutations reach
+# the members' parser. Then a partition layout and keys (9).
+chain=tests/golden/chain-record/format-2.json
+manifest=tests/golden/segment-v5/index/manifests/00000000000000000003-e2.json
+{ printf '\x08'; cat "$chain"; } > "$work/engine/chain"
+printf '\x12%s' "$(sed 's/,"checksum":"[0-9a-f]*"}$//' "$chain")" > "$work/engine/chain-body"
+printf '\x0c%s\n' "$(sed '/^  "checksum": /,$d' "$manifest")" > "$work/engine/manifest-body"
+printf '\x09dt={yyyy}-{MM}-{dd}/hour={HH}/minute={mm}\ndt=2026-05-04/hour=10/minute=05/part-0.jsonl\ndt=2026-13-04/hour=10/x\n' \
+  > "$work/engine/layout"
 testing=${FRESHET_PARQUET_TESTING:-../shared/data/parquet-testing}
 if [[ -d $testing ]]; then
   find "$testing" -name '*.parquet' -size -1M -exec cp {} "$work/reader/" \;
@@ -96,7 +106,7 @@ fuzz parquet_reader_fuzz "$reader_time" "$work/reader" -max_len=1048576 -timeout
   -rss_limit_mb=2560 -malloc_limit_mb=1024
 if wants parquet_thrift_fuzz; then echo "== parquet_thrift_fuzz for $(budget "$thrift_time")"; fi
 fuzz parquet_thrift_fuzz "$thrift_time" "$work/thrift" -max_len=65536 -timeout=10 -rss_limit_mb=2048
-if wants engine_parsers_fuzz; then echo "== engine_parsers_fuzz (JSON Lines, config, manifest, query, segment, sort, address) for $(budget "$engine_time")"; fi
+if wants engine_parsers_fuzz; then echo "== engine_parsers_fuzz (JSON Lines, config, manifest, query, segment, sort, address, chain record, partition layout) for $(budget "$engine_time")"; fi
 fuzz engine_parsers_fuzz "$engine_time" "$work/engine" -max_len=65536 -timeout=10 -rss_limit_mb=2048
 s3_time=$(( seconds / 6 > 5 ? seconds / 6 : 5 ))
 if wants s3_responses_fuzz; then echo "== s3_responses_fuzz (S3 XML, percent-encoding, s3:// URLs) for $(budget "$s3_time")"; fi

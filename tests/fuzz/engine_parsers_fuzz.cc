@@ -1,7 +1,8 @@
 // libFuzzer target over the engine's own parsers: JSON Lines records, the
-// pipeline config (TOML), manifests, the query language, segments, and the
-// server's sort orders and listening addresses. The
-// first input byte picks the parser; the rest is its input. Segments are
+// pipeline config (TOML), manifests, the query language, segments, the
+// server's sort orders and listening addresses, chain records, and partition
+// layouts with the keys they parse. The first input byte picks the parser;
+// the rest is its input. Segments are
 // fuzzed by edits to a valid segment built at start-up (bytes at offsets,
 // then a truncation), so that mutations get past the checksums' gate only
 // when the reader must detect them. Every parser must return a Status, never
@@ -12,14 +13,17 @@
 #include <string_view>
 
 #include "common/coding.h"
+#include "common/json.h"
 #include "format/jsonl_reader.h"
 #include "index/manifest.h"
 #include "index/query.h"
 #include "index/ranking.h"
 #include "index/search/segment_query.h"
 #include "index/segment.h"
+#include "pipeline/chain_record.h"
 #include "pipeline/config.h"
 #include "serve/http_address.h"
+#include "source/partition_layout.h"
 
 namespace {
 
@@ -116,7 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string kSegments[4] = {ValidSegment(kSegmentFormatVersion), ValidSegment(4),
                                            ValidSegment(3), ValidSegment(2)};
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 8) {
+  switch (data[0] % 10) {
     case 0: {
       CountingSink sink;
       (void)JsonLinesReader::Parse("fuzz.jsonl", in, {"id", "title", "bid", "tags"}, sink);
@@ -126,7 +130,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)ParsePipelineConfig(in, "fuzz.toml", "/tmp");
       break;
     case 2:
-      (void)ParseManifest("fuzz.json", in);
+      // Raw, or (odd second selector digit) sealed with a valid checksum.
+      (void)ParseManifest("fuzz.json", (data[0] / 10) % 2 == 0
+                                           ? std::string(in)
+                                           : TrailingChecksum{"  \"checksum\": \"", "\"\n}\n"}.Seal(
+                                                 std::string(in)));
       break;
     case 3:
       (void)ParseQuery(in);
@@ -136,7 +144,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       // Edits: (u32 offset, u8 value) pairs, then an optional u32 length cut,
       // of a segment of the newest format (5, with tombstones) or of an older
       // one (7: format 4, 3 or 2, by the input's length).
-      std::string seg = kSegments[data[0] % 8 == 4 ? 0 : 1 + size % 3];
+      std::string seg = kSegments[data[0] % 10 == 4 ? 0 : 1 + size % 3];
       Cursor c(in);
       uint32_t off;
       uint8_t b;
@@ -155,6 +163,35 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 6:
       (void)ParseHttpAddress(in);
       break;
+    case 8: {
+      // A chain record, raw or (odd second selector digit) sealed with a
+      // valid trailing checksum so that mutations reach the members' parser.
+      // One of the written format that parses must serialize to one that
+      // parses back to the same value.
+      const std::string sealed =
+          (data[0] / 10) % 2 == 0
+              ? std::string(in)
+              : TrailingChecksum{",\"checksum\":\"", "\"}\n"}.Seal(std::string(in));
+      auto record = ParseChainRecord("inputs/fuzz.json", sealed);
+      if (record.ok() && record->deletes_known) {
+        auto again = ParseChainRecord("inputs/again.json", SerializeChainRecord(*record));
+        if (!again.ok() || !(*again == *record)) __builtin_trap();
+      }
+      break;
+    }
+    case 9: {
+      // A layout template, a newline, then keys (one per line) it parses.
+      const size_t eol = in.find('\n');
+      auto layout = PartitionLayout::Parse(in.substr(0, eol));
+      if (!layout.ok() || eol == std::string_view::npos) break;
+      std::string_view keys = in.substr(eol + 1);
+      while (!keys.empty()) {
+        const size_t end = keys.find('\n');
+        (void)layout->ParseKey(keys.substr(0, end));
+        keys = end == std::string_view::npos ? std::string_view() : keys.substr(end + 1);
+      }
+      break;
+    }
   }
   return 0;
 }
