@@ -407,6 +407,8 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
           return;
         }
         hit.key = scorer->Score(d);
+        // Most docs scored fall short of the page: their id is never read.
+        if (top.full() && !top.MightKeepKey(hit.key)) return;
       } else if (sort_field) {
         hit.key = live ? live->Numeric(*sort_field, d) : seg.Numeric(*sort_field, d);
         if (top.full() && !top.MightKeepKey(hit.key)) return;

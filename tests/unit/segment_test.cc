@@ -53,6 +53,9 @@ TEST(SegmentTest, RoundTripsDocsGroupsPostingsAndNumbers) {
   EXPECT_FALSE(s.FindDoc("ad-9").has_value());
   EXPECT_EQ(*s.FindGroup("item-3"), 2u);
   EXPECT_EQ(s.GroupDocCount(2), 0u);
+  for (uint32_t g = 0; g < s.num_groups(); ++g) {
+    EXPECT_EQ(s.GroupEndDoc(g), s.GroupFirstDoc(g) + s.GroupDocCount(g)) << "group " << g;
+  }
   size_t title = *s.schema().FindField("title");
   EXPECT_EQ(*s.Postings(title, "red"), (std::vector<uint32_t>{0, 2}));
   EXPECT_EQ(*s.Postings(title, "shoes"), (std::vector<uint32_t>{0, 1}));

@@ -93,7 +93,11 @@ double SegmentScorer::Score(uint32_t doc) {
 double SegmentScorer::Weight(Term& t, uint32_t doc) {
   if (doc < t.run_end) return t.run_weight;  // the group's docs weigh alike
   const uint32_t freq = t.postings->freq();
-  const auto length = live_ ? live_->FieldLength(t.field, doc) : segment_.FieldLength(t.field, doc);
+  // A group field's length is its group's (looked up once for the group).
+  const uint32_t group = t.by_group ? segment_.DocGroup(doc) : 0;
+  const auto length = live_        ? live_->FieldLength(t.field, doc)
+                      : t.by_group ? segment_.GroupFieldLength(t.field, group)
+                                   : segment_.FieldLength(t.field, doc);
   auto weight = [&] {
     const double average = length ? t.term->average_length : 0;
     return t.term->idf * Bm25TermWeight(freq, length.value_or(0), average);
@@ -108,8 +112,7 @@ double SegmentScorer::Weight(Term& t, uint32_t doc) {
     w = memo;
   }
   if (t.by_group) {
-    const uint32_t group = segment_.DocGroup(doc);
-    t.run_end = segment_.GroupFirstDoc(group) + segment_.GroupDocCount(group);
+    t.run_end = segment_.GroupEndDoc(group);
     t.run_weight = w;
   }
   return w;

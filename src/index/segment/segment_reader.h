@@ -88,6 +88,10 @@ class SegmentReader {
   std::string_view GroupKey(uint32_t g) const { return groups_.Key(g); }
   uint32_t GroupFirstDoc(uint32_t g) const { return groups_.FirstDoc(g); }
   uint32_t GroupDocCount(uint32_t g) const { return groups_.DocCount(g); }
+  // The doc after group g's last: GroupFirstDoc(g) + GroupDocCount(g) of a
+  // well-formed table, from an array built on first use (O(groups) once,
+  // then O(1)).
+  uint32_t GroupEndDoc(uint32_t g) const { return GroupStarts()[g + 1]; }
   using GroupRecord = ::freshet::GroupRecord;
   Result<GroupRecord> Group(uint32_t g) const { return groups_.Record(name_, g); }
 
