@@ -282,7 +282,8 @@ Result<ChainDecision> BatchRunner::DecideChain(
     const IndexView& committed, const std::string& committed_key, const Plan& plan,
     const std::vector<std::shared_ptr<const ParsedFile>>& doc_files,
     const std::vector<std::shared_ptr<const ParsedFile>>& group_files,
-    const NewestRecords& newest_docs, bool folds, std::set<std::string>* groups, ChangedIds* ids) {
+    const NewestRecords& newest_docs, bool folds, LoadedChainRecord* loaded,
+    std::set<std::string>* groups, ChangedIds* ids) {
   ChainDecision d;
   const Manifest& previous = committed.manifest();
   if (rebuild_requested_) {
@@ -303,7 +304,8 @@ Result<ChainDecision> BatchRunner::DecideChain(
   } else if (previous.inputs_key.empty()) {
     d.reason = "no_record";
   } else {
-    auto record = LoadChainRecord(previous, committed_key);
+    if (!*loaded) *loaded = LoadChainRecord(previous, committed_key);
+    const Result<ChainRecord>& record = **loaded;
     if (!record.ok() && record.status().code() == StatusCode::kUnavailable) {
       return record.status();
     }
@@ -343,24 +345,25 @@ Result<ChainRecord> BatchRunner::LoadChainRecord(const Manifest& previous,
   return ParseChainRecord(previous.inputs_key, json);
 }
 
-Result<std::optional<ChainRecord>> BatchRunner::RecordOverGeneration(
-    const IndexView& committed, const std::string& committed_key, const Plan& plan,
-    const Discovery& docs, const Discovery& groups, bool by_id) {
+Result<bool> BatchRunner::RecordOverGeneration(const IndexView& committed,
+                                               const std::string& committed_key, const Plan& plan,
+                                               const Discovery& docs, const Discovery& groups,
+                                               bool by_id, LoadedChainRecord* loaded) {
   const Manifest& previous = committed.manifest();
-  const std::optional<ChainRecord> none;
   if (!by_id || rebuild_requested_ || !previous.has_delta || previous.inputs_key.empty()) {
-    return none;
+    return false;
   }
-  if (chain_ && chain_->manifest_key == committed_key) return none;
-  auto record = LoadChainRecord(previous, committed_key);
+  if (chain_ && chain_->manifest_key == committed_key) return false;
+  *loaded = LoadChainRecord(previous, committed_key);
+  const Result<ChainRecord>& record = **loaded;
   if (!record.ok()) {
     if (record.status().code() == StatusCode::kUnavailable) return record.status();
-    return none;  // DecideChain logs it and rebuilds
+    return false;  // DecideChain logs it and rebuilds
   }
   if (!record->deletes_known || record->base_cut != previous.base_cut ||
       record->window_start != plan.window_start ||
       record->config_fingerprint != config_fingerprint_) {
-    return none;
+    return false;
   }
   auto listed = [&](const Discovery& d) {
     std::vector<const ObjectInfo*> out;
@@ -370,11 +373,8 @@ Result<std::optional<ChainRecord>> BatchRunner::RecordOverGeneration(
     }
     return out;
   };
-  if (!FilesAfterRecord(record->doc_files, listed(docs)) ||
-      !FilesAfterRecord(record->group_files, listed(groups))) {
-    return none;
-  }
-  return std::optional<ChainRecord>(std::move(*record));
+  return FilesAfterRecord(record->doc_files, listed(docs)) &&
+         FilesAfterRecord(record->group_files, listed(groups));
 }
 
 Status BatchRunner::ReadWindow(ObjectStore& store, const Discovery& d, const SourceSpec& spec,
@@ -639,9 +639,11 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   // After a restart or a takeover, the committed generation stands for the
   // files its chain record lists, when it can: only the files added since
   // are read.
-  ASSIGN_OR_RETURN(
-      std::optional<ChainRecord> over_generation,
-      RecordOverGeneration(*committed, state.manifest_key, plan, docs_d, groups_d, by_id));
+  LoadedChainRecord loaded_record;
+  ASSIGN_OR_RETURN(const bool from_generation,
+                   RecordOverGeneration(*committed, state.manifest_key, plan, docs_d, groups_d,
+                                        by_id, &loaded_record));
+  ChainRecord* const over_generation = from_generation ? &**loaded_record : nullptr;
 
   // Read.
   std::vector<std::shared_ptr<const ParsedFile>> doc_files, group_files;
@@ -683,7 +685,7 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   } else {
     ASSIGN_OR_RETURN(out.chain,
                      DecideChain(*committed, state.manifest_key, plan, doc_files, group_files,
-                                 newest_docs, by_id, &changed, &changed_ids));
+                                 newest_docs, by_id, &loaded_record, &changed, &changed_ids));
   }
   const bool incremental = out.chain.continued;
   chain_.reset();

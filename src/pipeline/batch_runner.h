@@ -51,6 +51,10 @@ struct ChainDecision {
   std::string reason;
 };
 
+// The committed manifest's chain record as a batch loaded it (unset until
+// loaded): a batch fetches, checks and parses it at most once.
+using LoadedChainRecord = std::optional<Result<ChainRecord>>;
+
 struct BatchOutcome {
   bool published = false;
   Plan plan;
@@ -230,30 +234,32 @@ class BatchRunner {
   // full: the batch's layer then replaces the top ones (FoldFrom).
   // Fails only when the record cannot be fetched for now (Unavailable): a
   // missing or damaged record is logged (`chain_record_unreadable`) and
-  // decides a rebuild.
+  // decides a rebuild. The record is taken from `*loaded` when the batch
+  // loaded it already, else loaded into it.
   Result<ChainDecision> DecideChain(
       const IndexView& committed, const std::string& committed_key, const Plan& plan,
       const std::vector<std::shared_ptr<const ParsedFile>>& doc_files,
       const std::vector<std::shared_ptr<const ParsedFile>>& group_files,
-      const NewestRecords& newest_docs, bool folds, std::set<std::string>* groups, ChangedIds* ids);
+      const NewestRecords& newest_docs, bool folds, LoadedChainRecord* loaded,
+      std::set<std::string>* groups, ChangedIds* ids);
   // Reads the data files of `d`'s partitions in [from, to] but the first
   // `skip` of them (in window order), through the cache.
   Status ReadWindow(ObjectStore& store, const Discovery& d, const SourceSpec& spec,
                     const RecordSchema& schema, TimeMicros from, TimeMicros to, size_t skip,
                     std::vector<std::shared_ptr<const ParsedFile>>* files, BatchRecord* record);
-  // The committed delta's chain record, when this batch can take the
-  // recorded window's state from the committed generation `committed`
-  // (`committed_key`) instead of re-reading its files: no rebuild is
-  // requested, this runner did not publish `committed` itself (its
-  // in-memory chain serves then), the delta is of format 5, its record is
-  // of format 2 and matches the batch's base cut, window start and config,
-  // and each stream's files in the window are the recorded ones followed by
-  // files added since. nullopt otherwise (the whole window is read); fails
-  // only when the record cannot be fetched for now (Unavailable).
-  Result<std::optional<ChainRecord>> RecordOverGeneration(const IndexView& committed,
-                                                          const std::string& committed_key,
-                                                          const Plan& plan, const Discovery& docs,
-                                                          const Discovery& groups, bool by_id);
+  // Whether this batch can take the recorded window's state from the
+  // committed generation `committed` (`committed_key`) instead of re-reading
+  // its files: no rebuild is requested, this runner did not publish
+  // `committed` itself (its in-memory chain serves then), the delta is of
+  // format 5, its chain record is of format 2 and matches the batch's base
+  // cut, window start and config, and each stream's files in the window are
+  // the recorded ones followed by files added since. The record, once
+  // loaded, is left in `*loaded` (for DecideChain when this declines): when
+  // this returns true, it holds it. Fails only when the record cannot be
+  // fetched for now (Unavailable).
+  Result<bool> RecordOverGeneration(const IndexView& committed, const std::string& committed_key,
+                                    const Plan& plan, const Discovery& docs,
+                                    const Discovery& groups, bool by_id, LoadedChainRecord* loaded);
   // The committed manifest's chain record: Unavailable when it cannot be
   // fetched for now, Corruption when damaged.
   Result<ChainRecord> LoadChainRecord(const Manifest& previous, const std::string& committed_key);
