@@ -365,16 +365,9 @@ Result<bool> BatchRunner::RecordOverGeneration(const IndexView& committed,
       record->config_fingerprint != config_fingerprint_) {
     return false;
   }
-  auto listed = [&](const Discovery& d) {
-    std::vector<const ObjectInfo*> out;
-    for (auto it = d.partitions.lower_bound(plan.window_start);
-         it != d.partitions.end() && it->first <= plan.target; ++it) {
-      for (const ObjectInfo& f : it->second.files) out.push_back(&f);
-    }
-    return out;
-  };
-  return FilesAfterRecord(record->doc_files, listed(docs)) &&
-         FilesAfterRecord(record->group_files, listed(groups));
+  return FilesAfterRecord(record->doc_files, WindowObjects(docs, plan.window_start, plan.target)) &&
+         FilesAfterRecord(record->group_files,
+                          WindowObjects(groups, plan.window_start, plan.target));
 }
 
 Status BatchRunner::ReadWindow(ObjectStore& store, const Discovery& d, const SourceSpec& spec,
@@ -387,16 +380,12 @@ Status BatchRunner::ReadWindow(ObjectStore& store, const Discovery& d, const Sou
     std::string cache_key;
   };
   std::vector<Task> tasks;
-  size_t index = 0;
-  for (auto it = d.partitions.lower_bound(from); it != d.partitions.end() && it->first <= to;
-       ++it) {
-    bool read = false;
-    for (const ObjectInfo& f : it->second.files) {
-      if (index++ < skip) continue;
-      read = true;
-      tasks.push_back({&f, it->first, store.Describe() + "\n" + f.key + "\n" + f.fingerprint});
-    }
-    if (read) ++record->partitions_read;
+  const std::vector<WindowObject> window = WindowObjects(d, from, to);
+  for (size_t i = std::min(skip, window.size()); i < window.size(); ++i) {
+    const ObjectInfo& f = *window[i].info;
+    if (tasks.empty() || tasks.back().partition != window[i].partition) ++record->partitions_read;
+    tasks.push_back(
+        {&f, window[i].partition, store.Describe() + "\n" + f.key + "\n" + f.fingerprint});
   }
   files->assign(tasks.size(), nullptr);
   std::vector<Status> errors(tasks.size());

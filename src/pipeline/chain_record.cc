@@ -273,17 +273,18 @@ ChainContinuation ContinueFromRecord(
 }
 
 std::optional<size_t> FilesAfterRecord(const std::vector<InputFile>& recorded,
-                                       const std::vector<const ObjectInfo*>& listed) {
+                                       const std::vector<WindowObject>& listed) {
   if (listed.size() < recorded.size()) return std::nullopt;
   for (size_t i = 0; i < recorded.size(); ++i) {
-    if (listed[i]->key != recorded[i].key || listed[i]->fingerprint != recorded[i].fingerprint) {
+    if (listed[i].info->key != recorded[i].key ||
+        listed[i].info->fingerprint != recorded[i].fingerprint) {
       return std::nullopt;
     }
   }
   std::unordered_set<std::string_view> keys;
   for (const InputFile& f : recorded) keys.insert(f.key);
   for (size_t i = recorded.size(); i < listed.size(); ++i) {
-    if (keys.count(listed[i]->key)) return std::nullopt;
+    if (keys.count(listed[i].info->key)) return std::nullopt;
   }
   return listed.size() - recorded.size();
 }

@@ -34,6 +34,7 @@
 #include "pipeline/group_build.h"
 #include "pipeline/layer_build.h"
 #include "pipeline/records.h"
+#include "source/discovery.h"
 #include "storage/object_store.h"
 
 namespace freshet {
@@ -132,7 +133,7 @@ ChainContinuation ContinueFromRecord(
 // file rewritten, removed, or added among the record's: a late file in an
 // earlier partition).
 std::optional<size_t> FilesAfterRecord(const std::vector<InputFile>& recorded,
-                                       const std::vector<const ObjectInfo*>& listed);
+                                       const std::vector<WindowObject>& listed);
 
 // The ids of `docs` and `groups` (the newest records of the files added
 // after those of `record`, whose whole window built the committed

@@ -121,16 +121,22 @@ bool IsReady(const SourceSpec& spec, const Discovery& d, TimeMicros start, TimeM
   return now >= start + spec.period + spec.delay;
 }
 
-std::string WindowFingerprint(const Discovery& d, TimeMicros from, TimeMicros to) {
-  std::string all;
+std::vector<WindowObject> WindowObjects(const Discovery& d, TimeMicros from, TimeMicros to) {
+  std::vector<WindowObject> out;
   for (auto it = d.partitions.lower_bound(from); it != d.partitions.end() && it->first <= to;
        ++it) {
-    for (const ObjectInfo& f : it->second.files) {
-      all += f.key;
-      all += '\0';
-      all += f.fingerprint;
-      all += '\n';
-    }
+    for (const ObjectInfo& f : it->second.files) out.push_back(WindowObject{it->first, &f});
+  }
+  return out;
+}
+
+std::string WindowFingerprint(const Discovery& d, TimeMicros from, TimeMicros to) {
+  std::string all;
+  for (const WindowObject& o : WindowObjects(d, from, to)) {
+    all += o.info->key;
+    all += '\0';
+    all += o.info->fingerprint;
+    all += '\n';
   }
   return ContentHash(all);
 }

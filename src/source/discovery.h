@@ -73,6 +73,16 @@ Result<Discovery> DiscoverSource(ObjectStore& store, const SourceSpec& spec,
 // Ready when its marker exists, or when now >= start + period + delay.
 bool IsReady(const SourceSpec& spec, const Discovery& d, TimeMicros start, TimeMicros now);
 
+// A data file of a window, with its partition's start.
+struct WindowObject {
+  TimeMicros partition = 0;
+  const ObjectInfo* info = nullptr;  // into the Discovery, valid as long as it is
+};
+
+// The data files of the partitions with start in [from, to], in window
+// order: by partition, then as listed (by key).
+std::vector<WindowObject> WindowObjects(const Discovery& d, TimeMicros from, TimeMicros to);
+
 // A fingerprint of every data file (key, size/etag) of the partitions with
 // start in [from, to]: changes when a file is added, removed or rewritten.
 std::string WindowFingerprint(const Discovery& d, TimeMicros from, TimeMicros to);
