@@ -116,9 +116,7 @@ std::vector<InputFile> InputFilesOf(const std::vector<std::shared_ptr<const Pars
     InputFile& in = out.emplace_back(InputFile{f->key, f->fingerprint, f->partition});
     in.records = f->records;
     in.bad_records = f->bad_records;
-    for (const KeyedRecord& r : f->reduced) {
-      if (r.deleted) in.deletes.emplace_back(std::string(r.id), r.version);
-    }
+    for (const auto& [id, version] : f->deletes) in.deletes.emplace_back(std::string(id), version);
   }
   return out;
 }

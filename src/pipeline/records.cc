@@ -274,8 +274,15 @@ Result<int64_t> VersionOf(const ValueView& v, ColumnRoles::VersionFormat format)
 
 Status ReduceRows(const RecordSchema& schema, BadRecordPolicy policy,
                   const std::function<Status(RowSink&)>& read, ParsedFile* out) {
-  ReducingSink sink(schema, policy, out);
-  return read(sink);
+  Status st;
+  {
+    ReducingSink sink(schema, policy, out);
+    st = read(sink);
+  }
+  for (const KeyedRecord& r : out->reduced) {
+    if (r.deleted) out->deletes.emplace_back(r.id, r.version);
+  }
+  return st;
 }
 
 Result<ParsedFile> ReadKeyedFile(ObjectStore& store, const ObjectInfo& file, TimeMicros partition,

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -106,6 +107,9 @@ struct ParsedFile {
   int64_t bad_records = 0;
   std::vector<std::string> bad;  // "file:line (offset N): reason", at most kMaxBadListed
   std::vector<KeyedRecord> reduced;
+  // The ids whose newest record in the file deletes them, with that
+  // record's version, in `reduced`'s order; the ids are views into `table`.
+  std::vector<std::pair<std::string_view, int64_t>> deletes;
   std::unique_ptr<RecordTable> table;  // the values (and keys) of `reduced`
 };
 
@@ -130,7 +134,8 @@ struct RecordSchema {
 // as ReadKeyedFile reduces a file's rows: `out->key` names the rows in
 // bad-record reports ("KEY:ROW: reason"), `out->table` must have
 // schema.columns.size() columns and `out->reduced` must be empty (one call
-// per ParsedFile; ReduceNewest reduces across them). Row numbers are the ones
+// per ParsedFile; ReduceNewest reduces across them); `out->deletes` is set
+// from what was reduced, even when `read` fails. Row numbers are the ones
 // `read` gives the sink. Returns `read`'s status, or, with
 // BadRecordPolicy::kStop, Corruption naming the first bad record.
 Status ReduceRows(const RecordSchema& schema, BadRecordPolicy policy,
