@@ -11,7 +11,6 @@
 #include "common/hash.h"
 #include "common/json.h"
 #include "index/analyzer.h"
-#include "index/group_directory.h"
 #include "index/manifest.h"
 
 namespace freshet {
@@ -317,14 +316,9 @@ Result<ChangedIds> IdsDecidedOverGeneration(const ChainRecord& record, const Ind
     }
   }
   const auto deleted_groups = deleted(record.group_files);
-  const GroupDirectory& dir = view.directory();
+  const std::vector<LowerSegment> layers = ServedSegments(view);
   for (const KeyedRecord* rec : groups) {
-    std::optional<GroupRecord> top;
-    for (size_t i = dir.size(); i-- > 0 && !top;) {
-      if (const auto g = dir.segment(i).FindGroup(rec->id)) {
-        ASSIGN_OR_RETURN(top, dir.segment(i).Group(*g));
-      }
-    }
+    ASSIGN_OR_RETURN(const std::optional<GroupRecord> top, TopRecord(layers, rec->id));
     if ((top && top->has_record) ? rec->version >= top->version
                                  : beats_deletes(deleted_groups, *rec)) {
       out.groups.emplace_back(rec->id);

@@ -39,18 +39,6 @@ std::optional<Copy> ServedCopy(const std::vector<LowerSegment>& layers, std::str
   return std::nullopt;
 }
 
-// The highest group entry for `key` in `layers`, decoded; nullopt if none.
-Result<std::optional<GroupRecord>> TopRecord(const std::vector<LowerSegment>& layers,
-                                             std::string_view key) {
-  for (size_t i = layers.size(); i-- > 0;) {
-    if (const auto g = layers[i].segment->FindGroup(key)) {
-      ASSIGN_OR_RETURN(GroupRecord r, layers[i].segment->Group(*g));
-      return std::optional<GroupRecord>(std::move(r));
-    }
-  }
-  return std::optional<GroupRecord>();
-}
-
 bool SameRecord(const GroupRecord& a, const GroupRecord& b) {
   return a.has_record == b.has_record && a.version == b.version && a.row == b.row;
 }
@@ -483,6 +471,25 @@ void AddIds(const std::vector<const ParsedFile*>& files, std::vector<std::string
 
 }  // namespace
 
+std::vector<LowerSegment> ServedSegments(const IndexView& view) {
+  const GroupDirectory& dir = view.directory();
+  std::vector<LowerSegment> out;
+  out.reserve(dir.size());
+  for (size_t i = 0; i < dir.size(); ++i) out.push_back({&dir.segment(i), &dir.HiddenDocs(i)});
+  return out;
+}
+
+Result<std::optional<GroupRecord>> TopRecord(const std::vector<LowerSegment>& layers,
+                                             std::string_view key) {
+  for (size_t i = layers.size(); i-- > 0;) {
+    if (const auto g = layers[i].segment->FindGroup(key)) {
+      ASSIGN_OR_RETURN(GroupRecord r, layers[i].segment->Group(*g));
+      return std::optional<GroupRecord>(std::move(r));
+    }
+  }
+  return std::optional<GroupRecord>();
+}
+
 ChangedIds IdsOfFiles(const std::vector<const ParsedFile*>& doc_files,
                       const std::vector<const ParsedFile*>& group_files) {
   ChangedIds ids;
@@ -512,18 +519,16 @@ Result<std::vector<SegmentData>> BuildLayerOver(const PipelineConfig& config, co
   in.docs = &docs;
   in.groups = &groups;
   in.changed = changed;
-  const GroupDirectory& dir = view.directory();
   const size_t num_base = view.base().size();
+  in.committed = ServedSegments(view);
   std::vector<const SegmentReader*> kept;
   std::vector<uint32_t> layers;
-  for (size_t i = 0; i < dir.size(); ++i) {
-    const LowerSegment committed{&dir.segment(i), &dir.HiddenDocs(i)};
-    in.committed.push_back(committed);
+  for (size_t i = 0; i < in.committed.size(); ++i) {
     const uint32_t layer = i < num_base ? 0 : view.manifest().delta[i - num_base].layer + 1;
     if (layer > fold_from) {
-      in.folded.push_back(committed);
+      in.folded.push_back(in.committed[i]);
     } else {
-      kept.push_back(&dir.segment(i));
+      kept.push_back(in.committed[i].segment);
       layers.push_back(layer);
     }
   }

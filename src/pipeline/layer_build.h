@@ -13,7 +13,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -42,6 +44,16 @@ struct LowerSegment {
   const SegmentReader* segment = nullptr;
   const std::vector<bool>* hidden = nullptr;
 };
+
+// The segments of generation `view` in serving order (the base first), each
+// with what the layers above it supersede; they borrow from `view`.
+std::vector<LowerSegment> ServedSegments(const IndexView& view);
+
+// The highest group entry for `key` among `layers` (in serving order),
+// decoded; nullopt if none. Corruption naming the segment if that entry
+// cannot be decoded.
+Result<std::optional<GroupRecord>> TopRecord(const std::vector<LowerSegment>& layers,
+                                             std::string_view key);
 
 struct LayerInput {
   // The base generation's segments: with `docs` and `groups`, the window's
