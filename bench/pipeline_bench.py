@@ -9,10 +9,12 @@ of 5 minutes plus one more per steady batch), builds the base, then measures:
     earlier files served from the cache), repeated --steady times in one
     runner process (the loop of `freshet run`);
   - restart (--restart): after the steady batches, a new `freshet run --once`
-    process for the next partition, as after a restart or a takeover: its
-    wall time (process start, lease, reading the whole window, a layer added
-    from the committed delta's chain record) beside the steady median, and
-    the ratio (the target is at most 2);
+    process for the next partition (generated, then held back from the
+    steady runner, which cannot run ahead of it under load), as after a
+    restart or a takeover: its wall time (process start, lease, the
+    committed generation opened cold, the files added since its chain
+    record read, a layer added over it) beside the steady median, and the
+    ratio (the target is at most 2);
   - compaction (--compact, instead of the steady, restart and growth
     figures): after the cold window rebuild (the whole window as the
     runner's first batch builds it: one delta layer), `freshet compact`
@@ -233,23 +235,61 @@ def steady_batches(f, window, count, speed):
     return out, m
 
 
+STREAMS = ("ads", "items")
+
+
+def partition_folder(f, stream, start):
+    """The folder of partition `start` (epoch seconds) of `stream` under the data."""
+    t = dt.datetime.fromtimestamp(start, dt.timezone.utc)
+    return f.work / "data" / stream / t.strftime("dt=%Y-%m-%d/hour=%H/minute=%M")
+
+
+def hold_back(f, start):
+    """Moves partition `start` (epoch seconds) of both streams out of the data,
+    so that no runner reads it before restart_batch places it."""
+    for stream in STREAMS:
+        held = f.work / "held" / stream
+        held.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(partition_folder(f, stream, start)), str(held))
+
+
+def place_held(f, start):
+    """Puts the held-back partition at partition `start` (epoch seconds), the
+    one after the newest published: where it was generated, or later when the
+    steady runner, overtaking the generated partitions under load, published
+    empty ones past it."""
+    for stream in STREAMS:
+        folder = partition_folder(f, stream, start)
+        if folder.exists():
+            sys.exit(f"restart: {folder} exists: the held-back partition cannot be the next one")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(f.work / "held" / stream), str(folder))
+    (f.work / "held").rmdir()
+
+
 def ads_in_partition(f, target):
     """Distinct ad ids in the ad files of partition `target` (RFC 3339): at
     most the docs its batch changes."""
     import pyarrow.parquet as pq
     t = dt.datetime.fromisoformat(target.replace("Z", "+00:00"))
-    folder = f.work / "data" / "ads" / t.strftime("dt=%Y-%m-%d/hour=%H/minute=%M")
+    folder = partition_folder(f, "ads", int(t.timestamp()))
     ids = set()
     for path in sorted(folder.glob("*.parquet")):
         ids.update(pq.read_table(path, columns=["ad_id"]).column("ad_id").to_pylist())
     return len(ids)
 
 
-def restart_batch(f):
+def restart_batch(f, held):
     """A new process's first batch after the committed ones: `run --once` when
-    the partition after the newest published one is ready."""
+    the partition after the newest published one is ready. That partition is
+    the one held back (hold_back, partition `held`, epoch seconds), placed
+    after the newest published: no runner before can have read it."""
     last = f.batches(f"fixed:{START}")[0]["target_partition"]
     seconds = int(dt.datetime.fromisoformat(last.replace("Z", "+00:00")).timestamp())
+    if seconds + PERIOD_S != held:
+        print(f"note: the steady runner published up to {last}, past the generated partitions "
+              f"(it overtook them under load): the held-back partition is placed after it")
+    place_held(f, seconds + PERIOD_S)
     clock = f"fixed:{ts(seconds + 2 * PERIOD_S - 60)}"
     m = f("run", "--config", f.config, "--once", clock=clock)
     b = f.batches(clock)[0]
@@ -380,6 +420,11 @@ def main():
     later = 0 if args.compact or args.memory_budget else args.steady + 1 + int(args.restart)
     t = f.gen(args.workload, work / "data", window + later, args.scale).seconds
     print(f"gen                 {t:8.2f} s")
+    # The restart's partition, the last one generated, is held back until the
+    # restart: the steady runner cannot read it, however far it runs ahead.
+    held = start_seconds() + (window + later - 1) * PERIOD_S
+    if args.restart:
+        hold_back(f, held)
     if args.memory_budget and not args.compact:
         budget_builds(f, args)
         if not args.keep and not args.dir:
@@ -423,7 +468,7 @@ def main():
           f"{len(steady)} batches (target <= 2)")
     print(f"peak RSS (runner)   {m.peak_rss_mib:8.0f} MiB")
     if args.restart:
-        r = restart_batch(f)
+        r = restart_batch(f, held)
         median = percentile([x["seconds"] for x in steady], 0.5)
         print(f"restart batch       {r['seconds']:8.2f} s wall  (batch {r['batch_seconds']:.2f} s, target "
               f"{r['target']}, chain {r['chain']}, files read {r['files_read']}, {r['docs']} docs, "
