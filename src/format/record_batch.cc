@@ -14,6 +14,17 @@ void SetNull(Value& v) {
 
 }  // namespace
 
+size_t ColumnBatch::MemoryBytes() const {
+  size_t bytes = types.capacity() * sizeof(ValueType) + ints.capacity() * sizeof(int64_t) +
+                 doubles.capacity() * sizeof(double) +
+                 strings.capacity() * sizeof(std::string_view) +
+                 lists.capacity() * sizeof(std::vector<std::string>) + pinned_bytes;
+  for (const auto& list : lists) {
+    for (const std::string& e : list) bytes += sizeof(std::string) + e.capacity();
+  }
+  return bytes;
+}
+
 Value ValueView::ToValue() const {
   switch (type) {
     case ValueType::kNull:
