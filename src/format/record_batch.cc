@@ -72,31 +72,6 @@ ValueView ViewOf(const Value& v) {
   return out;
 }
 
-ValueView RecordBatch::View(size_t column, size_t row) const {
-  ValueView out;
-  const ColumnBatch* col = columns[column];
-  if (col == nullptr) return out;
-  out.type = col->types[row];
-  switch (out.type) {
-    case ValueType::kBool:
-    case ValueType::kInt64:
-      out.i = col->ints[row];
-      break;
-    case ValueType::kDouble:
-      out.d = col->doubles[row];
-      break;
-    case ValueType::kString:
-      out.s = col->strings[row];
-      break;
-    case ValueType::kStringList:
-      out.list = &col->lists[row];
-      break;
-    case ValueType::kNull:
-      break;
-  }
-  return out;
-}
-
 void RecordBatch::RowInto(size_t row, Row* out) const {
   out->resize(columns.size());
   for (size_t c = 0; c < columns.size(); ++c) {

@@ -74,4 +74,30 @@ struct RecordBatch {
   void RowInto(size_t row, Row* out) const;
 };
 
+// Inline: the reduction views a few columns of every row.
+inline ValueView RecordBatch::View(size_t column, size_t row) const {
+  ValueView out;
+  const ColumnBatch* col = columns[column];
+  if (col == nullptr) return out;
+  out.type = col->types[row];
+  switch (out.type) {
+    case ValueType::kBool:
+    case ValueType::kInt64:
+      out.i = col->ints[row];
+      break;
+    case ValueType::kDouble:
+      out.d = col->doubles[row];
+      break;
+    case ValueType::kString:
+      out.s = col->strings[row];
+      break;
+    case ValueType::kStringList:
+      out.list = &col->lists[row];
+      break;
+    case ValueType::kNull:
+      break;
+  }
+  return out;
+}
+
 }  // namespace freshet

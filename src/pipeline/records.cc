@@ -174,11 +174,17 @@ class ReducingSink final : public RowSink {
                  &why)) {
       return Bad(line, 0, std::move(why));
     }
-    auto version = VersionOf(at(schema_.version_column), schema_.version_format);
-    if (!version.ok()) {
-      return Bad(line, 0,
-                 fmt::format("column '{}': {}", schema_.columns[schema_.version_column],
-                             version.status().message()));
+    // An integer version is taken as it is in either format (VersionOf).
+    const ValueView version_view = at(schema_.version_column);
+    int64_t version = version_view.i;
+    if (version_view.type != ValueType::kInt64) {
+      auto parsed = VersionOf(version_view, schema_.version_format);
+      if (!parsed.ok()) {
+        return Bad(line, 0,
+                   fmt::format("column '{}': {}", schema_.columns[schema_.version_column],
+                               parsed.status().message()));
+      }
+      version = *parsed;
     }
     bool deleted = false;
     if (schema_.op_column >= 0) {
@@ -198,7 +204,7 @@ class ReducingSink final : public RowSink {
     const bool id_in_batch = id.data() != text->id;
     const bool group_in_batch = group.data() != text->group;
     checked_.push_back(
-        CheckedRow{id, group, Hash64(id), *version, deleted, id_in_batch, group_in_batch, source});
+        CheckedRow{id, group, Hash64(id), version, deleted, id_in_batch, group_in_batch, source});
     return Status::OK();
   }
 
