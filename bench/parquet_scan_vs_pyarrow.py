@@ -38,14 +38,16 @@ REPO = Path(__file__).resolve().parents[1]
 def time_pyarrow(path, columns, threads, iterations, rows):
     pa.set_cpu_count(threads)
     pa.set_io_thread_count(threads)
-    times = []
+    times, cpu = [], []
     for _ in range(iterations):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         table = pq.read_table(path, columns=columns, use_threads=threads > 1)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         assert table.num_rows == rows
         del table
-    return statistics.median(times), min(times)
+    return statistics.median(times), min(times), statistics.median(cpu)
 
 
 def main():
@@ -81,18 +83,23 @@ def main():
                 projected = sum(md.row_group(g).column(names.index(c)).total_uncompressed_size
                                 for g in range(md.num_row_groups) for c in columns)
                 fr_s, fr_best = float(result["seconds"]), float(result["best_seconds"])
-                pa_s, pa_best = time_pyarrow(path, columns, threads, args.iterations, args.rows)
+                pa_s, pa_best, pa_cpu = time_pyarrow(path, columns, threads, args.iterations,
+                                                     args.rows)
+                fr_cpu = float(result.get("cpu_seconds", "nan"))
                 rows_out.append((f"{layout} ({md.num_row_groups})", threads, fr_s, fr_best,
-                                 float(result.get("teardown_seconds", 0)), pa_s, pa_best, projected))
+                                 float(result.get("teardown_seconds", 0)), pa_s, pa_best, projected,
+                                 fr_cpu, pa_cpu))
     print()
     print(f"{args.rows} rows, columns {args.columns}; freshet: {label}")
-    print("seconds: median (best) of the runs; teardown: freeing freshet's result, not included")
+    print("seconds: median (best) of the runs; teardown: freeing freshet's result, not included;")
+    print("CPU s: median CPU time of all the process's threads (freshet: read phase only)")
     print(f"{'file':<24}{'threads':>8}{'freshet s':>18}{'teardown s':>12}{'pyarrow s':>18}"
-          f"{'freshet MB/s':>14}{'freshet/pyarrow':>20}")
-    for layout, threads, fr_s, fr_best, teardown, pa_s, pa_best, projected in rows_out:
+          f"{'freshet MB/s':>14}{'freshet/pyarrow':>20}{'CPU s freshet':>15}{'pyarrow':>9}")
+    for (layout, threads, fr_s, fr_best, teardown, pa_s, pa_best, projected, fr_cpu,
+         pa_cpu) in rows_out:
         print(f"{layout:<24}{threads:>8}{fr_s:>10.4f} ({fr_best:.4f}){teardown:>12.4f}"
               f"{pa_s:>10.4f} ({pa_best:.4f}){projected / 1e6 / fr_s:>14.1f}"
-              f"{fr_s / pa_s:>12.2f}x ({fr_best / pa_best:.2f}x)")
+              f"{fr_s / pa_s:>12.2f}x ({fr_best / pa_best:.2f}x){fr_cpu:>15.4f}{pa_cpu:>9.4f}")
 
 
 if __name__ == "__main__":

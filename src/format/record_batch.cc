@@ -14,6 +14,17 @@ void SetNull(Value& v) {
 
 }  // namespace
 
+size_t ColumnBatch::MemoryBytes() const {
+  size_t bytes = types.capacity() * sizeof(ValueType) + ints.capacity() * sizeof(int64_t) +
+                 doubles.capacity() * sizeof(double) +
+                 strings.capacity() * sizeof(std::string_view) +
+                 lists.capacity() * sizeof(std::vector<std::string>) + pinned_bytes;
+  for (const auto& list : lists) {
+    for (const std::string& e : list) bytes += sizeof(std::string) + e.capacity();
+  }
+  return bytes;
+}
+
 Value ValueView::ToValue() const {
   switch (type) {
     case ValueType::kNull:
@@ -54,31 +65,6 @@ ValueView ViewOf(const Value& v) {
       break;
     case ValueType::kStringList:
       out.list = &v.list;
-      break;
-    case ValueType::kNull:
-      break;
-  }
-  return out;
-}
-
-ValueView RecordBatch::View(size_t column, size_t row) const {
-  ValueView out;
-  const ColumnBatch* col = columns[column];
-  if (col == nullptr) return out;
-  out.type = col->types[row];
-  switch (out.type) {
-    case ValueType::kBool:
-    case ValueType::kInt64:
-      out.i = col->ints[row];
-      break;
-    case ValueType::kDouble:
-      out.d = col->doubles[row];
-      break;
-    case ValueType::kString:
-      out.s = col->strings[row];
-      break;
-    case ValueType::kStringList:
-      out.list = &col->lists[row];
       break;
     case ValueType::kNull:
       break;

@@ -26,8 +26,14 @@ struct ColumnBatch {
   std::vector<std::string_view> strings;
   std::vector<std::vector<std::string>> lists;
   std::vector<std::shared_ptr<const void>> pins;
+  // Bytes of the buffers in `pins` that this batch was the first to pin
+  // (so that summing over the batches of a column counts each buffer once).
+  size_t pinned_bytes = 0;
 
   size_t size() const { return types.size(); }
+  // About how much memory holding this batch keeps: its vectors and
+  // pinned_bytes.
+  size_t MemoryBytes() const;
 };
 
 // One value without its storage: `s` (kString) and `list` (kStringList)
@@ -51,10 +57,15 @@ ValueView ViewOf(const Value& v);
 // Consecutive rows of a projection, column by column: columns[c] holds the
 // values of projected column c, or is nullptr when the file lacks that
 // column (every row reads as null there). The batches are borrowed: a batch
-// is valid only during the RowSink::OnBatch call that receives it.
+// is valid only during the RowSink::OnBatch call that receives it, unless
+// `owner` is set: holding `owner` keeps every column (and the strings they
+// view) valid and unchanged, so that a sink may keep the batch's values
+// without copying them (RecordTable::Adopt).
 struct RecordBatch {
   size_t rows = 0;
   std::vector<const ColumnBatch*> columns;
+  std::shared_ptr<const void> owner;
+  size_t owner_bytes = 0;  // about how much memory holding `owner` keeps
 
   // REQUIRES: column < columns.size(), row < rows.
   ValueView View(size_t column, size_t row) const;
@@ -62,5 +73,31 @@ struct RecordBatch {
   // of its values.
   void RowInto(size_t row, Row* out) const;
 };
+
+// Inline: the reduction views a few columns of every row.
+inline ValueView RecordBatch::View(size_t column, size_t row) const {
+  ValueView out;
+  const ColumnBatch* col = columns[column];
+  if (col == nullptr) return out;
+  out.type = col->types[row];
+  switch (out.type) {
+    case ValueType::kBool:
+    case ValueType::kInt64:
+      out.i = col->ints[row];
+      break;
+    case ValueType::kDouble:
+      out.d = col->doubles[row];
+      break;
+    case ValueType::kString:
+      out.s = col->strings[row];
+      break;
+    case ValueType::kStringList:
+      out.list = &col->lists[row];
+      break;
+    case ValueType::kNull:
+      break;
+  }
+  return out;
+}
 
 }  // namespace freshet

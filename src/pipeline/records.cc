@@ -99,8 +99,8 @@ class ReducingSink final : public RowSink {
     size_t n = static_cast<size_t>(std::min(rows, kMaxReservedRows));
     out_->reduced.reserve(n);
     AdviseHugePages(out_->reduced.data(), n * sizeof(KeyedRecord));
-    table_.Reserve(n);
     index_.Reserve(n);
+    hinted_rows_ = n;  // the table's cells are reserved if rows are copied
   }
 
   Status OnBatch(const RecordBatch& batch, uint64_t first_row_number) override {
@@ -110,13 +110,28 @@ class ReducingSink final : public RowSink {
       RETURN_IF_ERROR(Check([&](int column) { return batch.View(static_cast<size_t>(column), r); },
                             first_row_number + r, static_cast<uint32_t>(r), &key_text_[r]));
     }
+    if (checked_.empty()) return Status::OK();
     const std::vector<KeyedRecord>& reduced = out_->reduced;
+    // A batch the reader lets us keep is adopted whole: a kept row's values
+    // (and string keys) stay where they were decoded. Else they are copied.
+    const bool adopt = batch.owner != nullptr;
+    uint32_t first = 0;
+    if (adopt) {
+      first = table_.Adopt(batch);
+    } else if (hinted_rows_ > 0) {
+      table_.Reserve(hinted_rows_);
+      hinted_rows_ = 0;
+    }
     for (size_t i = 0; i < checked_.size(); ++i) {
       PrefetchAhead(
           index_, i, checked_.size(), [&](size_t j) { return checked_[j].hash; },
           [&](uint32_t p) { return &reduced[p]; });
       const CheckedRow& c = checked_[i];
-      Reduce(c, [&] { return table_.Append(batch, c.source); });
+      if (adopt) {
+        Reduce(c, c.id_in_batch, c.group_in_batch, [&] { return first + c.source; });
+      } else {
+        Reduce(c, false, false, [&] { return table_.Append(batch, c.source); });
+      }
     }
     return Status::OK();
   }
@@ -125,7 +140,7 @@ class ReducingSink final : public RowSink {
     checked_.clear();
     RETURN_IF_ERROR(Check([&](int column) { return ViewOf(row[static_cast<size_t>(column)]); },
                           line, 0, &key_text_one_));
-    if (!checked_.empty()) Reduce(checked_[0], [&] { return table_.Append(row); });
+    if (!checked_.empty()) Reduce(checked_[0], false, false, [&] { return table_.Append(row); });
     return Status::OK();
   }
 
@@ -141,6 +156,7 @@ class ReducingSink final : public RowSink {
     uint64_t hash;
     int64_t version;
     bool deleted;
+    bool id_in_batch, group_in_batch;  // the key's text is the batch's (a string value)
     uint32_t source;
   };
   // The text of a row's integer keys (id, group).
@@ -158,11 +174,17 @@ class ReducingSink final : public RowSink {
                  &why)) {
       return Bad(line, 0, std::move(why));
     }
-    auto version = VersionOf(at(schema_.version_column), schema_.version_format);
-    if (!version.ok()) {
-      return Bad(line, 0,
-                 fmt::format("column '{}': {}", schema_.columns[schema_.version_column],
-                             version.status().message()));
+    // An integer version is taken as it is in either format (VersionOf).
+    const ValueView version_view = at(schema_.version_column);
+    int64_t version = version_view.i;
+    if (version_view.type != ValueType::kInt64) {
+      auto parsed = VersionOf(version_view, schema_.version_format);
+      if (!parsed.ok()) {
+        return Bad(line, 0,
+                   fmt::format("column '{}': {}", schema_.columns[schema_.version_column],
+                               parsed.status().message()));
+      }
+      version = *parsed;
     }
     bool deleted = false;
     if (schema_.op_column >= 0) {
@@ -179,25 +201,31 @@ class ReducingSink final : public RowSink {
       return Bad(line, 0, std::move(why));
     }
     ++out_->records;
-    checked_.push_back(CheckedRow{id, group, Hash64(id), *version, deleted, source});
+    const bool id_in_batch = id.data() != text->id;
+    const bool group_in_batch = group.data() != text->group;
+    checked_.push_back(
+        CheckedRow{id, group, Hash64(id), version, deleted, id_in_batch, group_in_batch, source});
     return Status::OK();
   }
 
   // Keeps `c` if it is the first or the newest of its id so far; `append()`
-  // copies its values into the table and returns their row there.
+  // puts its values into the table (or finds them there) and returns their
+  // row. A key whose text is in an adopted batch (`id_kept`, `group_kept`)
+  // is not copied.
   template <typename AppendRow>
-  void Reduce(const CheckedRow& c, const AppendRow& append) {
+  void Reduce(const CheckedRow& c, bool id_kept, bool group_kept, const AppendRow& append) {
     std::vector<KeyedRecord>& reduced = out_->reduced;
     const uint32_t position = static_cast<uint32_t>(reduced.size());
     const uint32_t found =
         index_.FindOrAdd(c.hash, c.id, position, [&](uint32_t i) { return reduced[i].id; });
     if (found == position) {
-      reduced.push_back(KeyedRecord{table_.Store(c.id), table_.Store(c.group), c.version, c.deleted,
-                                    c.hash, &table_, append()});
+      reduced.push_back(KeyedRecord{id_kept ? c.id : table_.Store(c.id),
+                                    group_kept ? c.group : table_.Store(c.group), c.version,
+                                    c.deleted, c.hash, &table_, append()});
     } else if (KeyedRecord& kept = reduced[found]; c.version >= kept.version) {
       kept.version = c.version;
       kept.deleted = c.deleted;
-      if (c.group != kept.group) kept.group = table_.Store(c.group);
+      if (c.group != kept.group) kept.group = group_kept ? c.group : table_.Store(c.group);
       kept.row = append();
     }
   }
@@ -222,6 +250,7 @@ class ReducingSink final : public RowSink {
   std::vector<CheckedRow> checked_;       // the current batch's good rows, in order
   std::vector<IntegerKeyText> key_text_;  // per row of the current batch
   IntegerKeyText key_text_one_;           // OnRow's
+  size_t hinted_rows_ = 0;                // rows announced, until the table is reserved
 };
 
 RecordSchema MakeSchema(std::vector<std::string> cols, const ColumnRoles& roles,

@@ -78,5 +78,33 @@ TEST(RecordTableTest, ValuesOutliveTheBatchTheyCameFrom) {
   EXPECT_GE(table.MemoryBytes(), 5003u);
 }
 
+TEST(RecordTableTest, AdoptedBatchesKeepTheirValuesWithoutACopyBesideAppendedRows) {
+  RecordTable table(3);
+  Row first = {Value::String("copied"), Value::Int64(7), Value::Null()};
+  EXPECT_EQ(table.Append(first), 0u);
+  const std::string_view* adopted_id = nullptr;
+  {
+    auto owned = std::make_shared<SampleBatch>();
+    RecordBatch batch = owned->batch;
+    batch.owner = owned;
+    batch.owner_bytes = 1000;
+    adopted_id = &owned->ids.strings[0];
+    EXPECT_EQ(table.Adopt(batch), 1u);  // rows 1..3, held by the table from now on
+  }
+  Row last = {Value::Double(1.5), List({"a"}), Value::String("z")};
+  EXPECT_EQ(table.Append(last), 4u);
+  ASSERT_EQ(table.rows(), 5u);
+  EXPECT_EQ(table.RowAt(0), first);
+  EXPECT_EQ(table.RowAt(1), (Row{Value::String("ad-1"), Value::Double(2.5), Value::Null()}));
+  EXPECT_EQ(table.RowAt(2), (Row{Value::Int64(-42), Value::Bool(true), Value::Null()}));
+  EXPECT_EQ(table.RowAt(3), (Row{Value::Null(), List({"red", "", "shoes"}), Value::Null()}));
+  EXPECT_EQ(table.RowAt(4), last);
+  // Not copied: the view is the batch's own.
+  EXPECT_EQ(table.View(1, 0).s.data(), adopted_id->data());
+  EXPECT_EQ(table.View(3, 1).list->size(), 3u);
+  EXPECT_EQ(table.View(4, 2).s, "z");
+  EXPECT_GE(table.MemoryBytes(), 1000u);
+}
+
 }  // namespace
 }  // namespace freshet

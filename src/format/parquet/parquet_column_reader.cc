@@ -730,25 +730,54 @@ Status ColumnChunkReader::Read(size_t n, ColumnBatch* out) {
     return PageError(fmt::format("{} rows wanted but the row group has {} left", n, rows_left_));
   }
   if (column_.is_list()) return ReadLists(n, out);
+  // Only the vector the column's values go to is sized (kUint64 may need
+  // both ints and doubles): a kept batch holds no unused storage.
+  const Conversion conversion = column_.conversion;
+  const bool to_ints = conversion == Conversion::kBool || conversion == Conversion::kInt ||
+                       conversion == Conversion::kUint32 || conversion == Conversion::kUint64 ||
+                       conversion == Conversion::kTimestamp || conversion == Conversion::kTime ||
+                       conversion == Conversion::kInt96;
+  const bool to_doubles = conversion == Conversion::kUint64 || conversion == Conversion::kFloat ||
+                          conversion == Conversion::kFloat16 || conversion == Conversion::kDecimal;
+  const bool to_strings = conversion == Conversion::kBytes || conversion == Conversion::kDate;
   out->types.assign(n, ValueType::kNull);
-  out->ints.resize(n);
-  out->doubles.resize(n);
-  out->strings.resize(n);
+  out->ints.resize(to_ints ? n : 0);
+  out->doubles.resize(to_doubles ? n : 0);
+  out->strings.resize(to_strings ? n : 0);
   out->pins.clear();
+  out->pinned_bytes = 0;
   arena_ = std::make_shared<ByteArena>();
-  out->pins.push_back(arena_);
-  out->pins.push_back(chunk_);
-  if (page_buffer_) out->pins.push_back(page_buffer_);
+  // Strings view the pages they were decoded from (kBytes), the dictionary
+  // or the arena: those are pinned, and only those.
+  const bool views_pages = conversion == Conversion::kBytes;
+  auto pin_page = [&] {
+    if (!views_pages) return;
+    if (page_buffer_) {
+      out->pins.push_back(page_buffer_);
+      if (!page_counted_) out->pinned_bytes += page_buffer_->size();
+    } else if (!chunk_pinned_by_batch_) {
+      out->pins.push_back(chunk_);  // the page's values live in the chunk
+      chunk_pinned_by_batch_ = true;
+      if (!chunk_counted_) out->pinned_bytes += chunk_->size();
+      chunk_counted_ = true;
+    }
+    page_counted_ = true;
+  };
+  chunk_pinned_by_batch_ = false;
+  if (page_values_left_ > 0) pin_page();
   bool dictionary_pinned = false;
   size_t filled = 0;
   while (filled < n) {
     if (page_values_left_ == 0) {
       RETURN_IF_ERROR(NextPage());
-      if (page_buffer_) out->pins.push_back(page_buffer_);
+      page_counted_ = false;
+      pin_page();
       continue;
     }
-    if (!dictionary_pinned && dictionary_page_) {
+    if (!dictionary_pinned && dictionary_page_ && views_pages) {
       out->pins.push_back(dictionary_page_);
+      if (!dictionary_counted_) out->pinned_bytes += dictionary_page_->size();
+      dictionary_counted_ = true;
       dictionary_pinned = true;
     }
     size_t k = std::min<uint64_t>(n - filled, page_values_left_);
@@ -782,6 +811,10 @@ Status ColumnChunkReader::Read(size_t n, ColumnBatch* out) {
     page_values_left_ -= k;
     filled += k;
     rows_left_ -= static_cast<int64_t>(k);
+  }
+  if (arena_->total() > 0) {
+    out->pins.push_back(arena_);
+    out->pinned_bytes += arena_->total();
   }
   return Status::OK();
 }

@@ -120,6 +120,13 @@ class ColumnChunkReader {
   size_t split_count_ = 0;  // BYTE_STREAM_SPLIT: values in the page
   size_t split_next_ = 0;
 
+  // What batches already pin (see Read): the current page (counted in
+  // some batch's pinned_bytes), the chunk, the dictionary.
+  bool page_counted_ = false;
+  bool chunk_pinned_by_batch_ = false;
+  bool chunk_counted_ = false;
+  bool dictionary_counted_ = false;
+
   // Per-batch scratch.
   std::shared_ptr<ByteArena> arena_;
   std::vector<uint32_t> levels_;

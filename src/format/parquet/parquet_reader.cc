@@ -232,17 +232,25 @@ class RowGroupJob {
   std::vector<RowBatch> part_batches_;
 };
 
-// Hands one batch to the sink, as rows `*row_number` + 1 onwards.
-Status EmitBatch(const RowBatch& batch, const std::vector<int>& source, RecordBatch* view,
+// Hands one batch to the sink, as rows `*row_number` + 1 onwards, letting
+// it keep the batch (RecordBatch::owner); when it did not, `*batch` gets
+// its storage back for the next batch.
+Status EmitBatch(RowBatch* batch, const std::vector<int>& source, RecordBatch* view,
                  uint64_t* row_number, RowSink& sink) {
-  view->rows = batch.rows;
+  auto owned = std::make_shared<RowBatch>(std::move(*batch));
+  view->rows = owned->rows;
   view->columns.resize(source.size());
+  view->owner_bytes = 0;
   for (size_t c = 0; c < source.size(); ++c) {
-    view->columns[c] = source[c] < 0 ? nullptr : &batch.columns[source[c]];
+    view->columns[c] = source[c] < 0 ? nullptr : &owned->columns[source[c]];
   }
-  RETURN_IF_ERROR(sink.OnBatch(*view, *row_number + 1));
-  *row_number += batch.rows;
-  return Status::OK();
+  for (const ColumnBatch& c : owned->columns) view->owner_bytes += c.MemoryBytes();
+  view->owner = owned;
+  Status st = sink.OnBatch(*view, *row_number + 1);
+  view->owner.reset();
+  *row_number += owned->rows;
+  if (owned.use_count() == 1) *batch = std::move(*owned);
+  return st;
 }
 
 }  // namespace
@@ -410,7 +418,7 @@ Status ParquetReader::ReadFile(const ParquetFile& file, const std::vector<std::s
       RETURN_IF_ERROR(decoder.Open());
       while (!decoder.done()) {
         RETURN_IF_ERROR(decoder.Next(&batch));
-        RETURN_IF_ERROR(EmitBatch(batch, source, &view, &row_number, sink));
+        RETURN_IF_ERROR(EmitBatch(&batch, source, &view, &row_number, sink));
       }
     }
     return Status::OK();
@@ -436,7 +444,7 @@ Status ParquetReader::ReadFile(const ParquetFile& file, const std::vector<std::s
     if (jobs.empty()) break;
     Status st;
     while (jobs.front()->Pop(&batch, &st)) {
-      RETURN_IF_ERROR(EmitBatch(batch, source, &view, &row_number, sink));
+      RETURN_IF_ERROR(EmitBatch(&batch, source, &view, &row_number, sink));
     }
     RETURN_IF_ERROR(st);
     jobs.pop_front();
