@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <optional>
+#include <thread>
 
 namespace freshet {
 namespace {
@@ -43,6 +47,35 @@ TEST(GroupTableTest, FindsGroupsByKey) {
   EXPECT_EQ(*t.Find("item-3"), 2u);
   EXPECT_FALSE(t.Find("item-0").has_value());
   EXPECT_FALSE(t.Find("item-4").has_value());
+}
+
+TEST(GroupTableTest, ALargeTableFindsThroughItsHashTableAlike) {
+  std::vector<SegmentGroup> groups;
+  for (uint32_t g = 0; g < 3 * GroupTable::kHashedFrom; ++g) {
+    char key[16];
+    std::snprintf(key, sizeof key, "item-%06u", g * 7);  // sorted, with gaps between keys
+    groups.push_back(SegmentGroup{key, false, 0, Row{}, {}, g, 1});
+  }
+  const std::string section = EncodeGroupTable(groups);
+  GroupTable t;
+  const auto n = static_cast<uint32_t>(groups.size());
+  ASSERT_TRUE(t.Open("g.seg", {section, 0}, n, n).ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (uint32_t th = 0; th < 4; ++th) {
+    threads.emplace_back([&, th] {
+      for (uint32_t g = th; g < n; g += 4) {
+        if (t.Find(groups[g].key) != std::optional<uint32_t>(g)) ++wrong;
+        char gap[16];
+        std::snprintf(gap, sizeof gap, "item-%06u", g * 7 + 3);
+        if (t.Find(gap).has_value()) ++wrong;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_FALSE(t.Find("").has_value());
+  EXPECT_FALSE(t.Find("item-").has_value());
 }
 
 TEST(GroupTableTest, DocsPastTheSegmentOrATruncatedTableAreCorruption) {

@@ -5,13 +5,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/status.h"
+#include "index/segment/ordinal_hash.h"
 #include "index/segment/section_container.h"
 
 namespace freshet {
@@ -43,16 +43,7 @@ class DocIdIndex {
 
  private:
   uint32_t OrdinalAt(size_t i) const;
-  struct Hashed {
-    struct Slot {
-      uint32_t hash = 0;     // upper half of the id's hash
-      uint32_t ordinal = 0;  // + 1; 0: empty
-    };
-    std::once_flag built;
-    std::vector<Slot> slots;  // a power of two, at most half full
-  };
-  void BuildHashed() const;
-  std::unique_ptr<Hashed> hashed_;
+  std::unique_ptr<OrdinalHash> hashed_;  // null: a binary search
 
   std::string_view section_;
   uint32_t num_docs_ = 0;

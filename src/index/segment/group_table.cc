@@ -61,6 +61,7 @@ Status GroupTable::Open(std::string_view segment_name, SectionView section, uint
                                section.OffsetOf(entry));
     }
   }
+  hashed_ = num_groups >= kHashedFrom ? std::make_unique<OrdinalHash>() : nullptr;
   return Status::OK();
 }
 
@@ -70,9 +71,9 @@ std::string_view GroupTable::Entry(uint32_t g) const {
 
 std::string_view GroupTable::Key(uint32_t g) const {
   Cursor c(Entry(g));
-  GroupHeader h;
-  GetHeader(c, &h);
-  return h.key;
+  std::string_view key;
+  c.GetLengthPrefixed(&key);
+  return key;
 }
 
 uint32_t GroupTable::FirstDoc(uint32_t g) const {
@@ -112,6 +113,7 @@ Result<GroupRecord> GroupTable::Record(std::string_view segment_name, uint32_t g
 }
 
 std::optional<uint32_t> GroupTable::Find(std::string_view key) const {
+  if (hashed_) return hashed_->Find(key, num_groups_, [this](uint32_t g) { return Key(g); });
   uint32_t lo = 0, hi = num_groups_;
   while (lo < hi) {
     const uint32_t mid = lo + (hi - lo) / 2;

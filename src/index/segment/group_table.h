@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 
 #include "common/status.h"
 #include "format/row.h"
+#include "index/segment/ordinal_hash.h"
 #include "index/segment/section_container.h"
 #include "index/segment/segment_data.h"
 
@@ -43,14 +45,19 @@ class GroupTable {
   uint32_t FirstDoc(uint32_t g) const;
   uint32_t DocCount(uint32_t g) const;
   Result<GroupRecord> Record(std::string_view segment_name, uint32_t g) const;
-  // The ordinal of the group with `key`, by binary search.
+  // The ordinal of the group with `key`: by binary search; in a table of
+  // kHashedFrom groups or more, by a hash table of the ordinals built on the
+  // first call (a layer's build looks up each group it touches in every
+  // segment below it).
   std::optional<uint32_t> Find(std::string_view key) const;
+  static constexpr uint32_t kHashedFrom = 256;
 
  private:
   std::string_view Entry(uint32_t g) const;
 
   std::string_view section_;
   uint32_t num_groups_ = 0;
+  std::unique_ptr<OrdinalHash> hashed_;  // null: a binary search
 };
 
 }  // namespace freshet
