@@ -155,22 +155,29 @@ Result<std::unique_ptr<GroupDirectory>> GroupDirectory::Build(
   }
   dir->imports_by_record_.resize(n);
   dir->served_.assign(n, std::vector<std::vector<uint32_t>>(n));
+  std::vector<size_t> bucket_start(n + 1);
   for (size_t i = 0; i < n; ++i) {
     const std::vector<RecordLocation>& records = dir->records_[i];
-    std::vector<Import>& by_record = dir->imports_by_record_[i];
+    std::fill(bucket_start.begin(), bucket_start.end(), 0);
     for (uint32_t g = 0; g < records.size(); ++g) {
       const RecordLocation at = records[g];
       if (at.segment == i) continue;
       dir->imported_[i].push_back(g);
-      by_record.push_back(Import{at.segment, at.group, g});
+      ++bucket_start[at.segment + 1];
       std::vector<uint32_t>& served = dir->served_[i][at.segment];
       if (served.empty()) served.assign(dir->segments_[at.segment]->num_groups(), kNoGroup);
       served[at.group] = g;
     }
-    std::sort(by_record.begin(), by_record.end(), [](const Import& a, const Import& b) {
-      return a.record_segment != b.record_segment ? a.record_segment < b.record_segment
-                                                  : a.record_group < b.record_group;
-    });
+    // By record: bucketed by the record's segment, in group order within a
+    // bucket, which is the record's group order too (both segments' groups
+    // are sorted by key, and a record serves the group of its own key).
+    for (size_t s = 0; s < n; ++s) bucket_start[s + 1] += bucket_start[s];
+    std::vector<Import>& by_record = dir->imports_by_record_[i];
+    by_record.resize(dir->imported_[i].size());
+    for (uint32_t g : dir->imported_[i]) {
+      const RecordLocation at = records[g];
+      by_record[bucket_start[at.segment]++] = Import{at.segment, at.group, g};
+    }
   }
   return dir;
 }

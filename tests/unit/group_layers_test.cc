@@ -326,8 +326,21 @@ TEST(GroupLayersTest, LayersOfChangedDocsAndRecordsAnswerAsOneDenormalizedSegmen
         for (const SegmentTombstone& t : d.tombstones) moves += t.kind == TombstoneKind::kMoved;
       }
     }
-    for (size_t i = 0; i < layered->view->directory().size(); ++i) {
-      imported += layered->view->directory().ImportedGroups(i).size();
+    const GroupDirectory& directory = layered->view->directory();
+    for (size_t i = 0; i < directory.size(); ++i) {
+      imported += directory.ImportedGroups(i).size();
+      // Each imported group once, by the record serving it, in record order.
+      const auto& by_record = directory.ImportsByRecord(i);
+      EXPECT_EQ(by_record.size(), directory.ImportedGroups(i).size());
+      for (size_t k = 0; k < by_record.size(); ++k) {
+        const RecordLocation live = directory.LiveRecord(i, by_record[k].group);
+        EXPECT_EQ(live.segment, by_record[k].record_segment);
+        EXPECT_EQ(live.group, by_record[k].record_group);
+        if (k > 0) {
+          EXPECT_LT(std::make_pair(by_record[k - 1].record_segment, by_record[k - 1].record_group),
+                    std::make_pair(by_record[k].record_segment, by_record[k].record_group));
+        }
+      }
     }
     // Every live doc by id, with its live record's fields.
     for (const auto& [id, doc] : gen.final_state.docs) {
