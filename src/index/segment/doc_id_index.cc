@@ -56,7 +56,7 @@ Status DocIdIndex::Open(std::string_view segment_name, SectionView section, uint
   section_ = section.bytes;
   num_docs_ = num_docs;
   id_of_ = std::move(id_of);
-  hashed_ = num_docs >= kHashedFrom ? std::make_unique<OrdinalHash>() : nullptr;
+  hashed_ = num_docs >= kHashedFrom ? std::make_unique<Hashed>() : nullptr;
   for (size_t i = 0; i < num_docs; ++i) {
     if (OrdinalAt(i) >= num_docs) {
       return SegmentCorruption(segment_name, "doc id index entry out of range",
@@ -69,7 +69,12 @@ Status DocIdIndex::Open(std::string_view segment_name, SectionView section, uint
 uint32_t DocIdIndex::OrdinalAt(size_t i) const { return DecodeFixed32(section_.data() + i * 4); }
 
 std::optional<uint32_t> DocIdIndex::Find(std::string_view id) const {
-  if (hashed_) return hashed_->Find(id, num_docs_, id_of_);
+  if (hashed_) {
+    if (hashed_->searches.load(std::memory_order_relaxed) >= num_docs_ / kSearchesPerTable) {
+      return hashed_->table.Find(id, num_docs_, id_of_);
+    }
+    hashed_->searches.fetch_add(1, std::memory_order_relaxed);
+  }
   size_t lo = 0, hi = num_docs_;
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;

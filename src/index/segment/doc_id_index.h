@@ -2,6 +2,7 @@
 // (frozen), sorted by doc id bytes: FindDoc by binary search.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -35,15 +36,25 @@ class DocIdIndex {
               const std::vector<std::string_view>* ids);
 
   // By binary search over the index; in a segment of kHashedFrom docs or
-  // more, by a hash table of the ordinals built on the first call (a binary
-  // search there decodes some 20 ids per look-up, and a delta layer's open
-  // looks up each of its ids in every segment below it).
+  // more, once it has answered num_docs / kSearchesPerTable look-ups so, by
+  // a hash table of the ordinals built then. A binary search decodes some 20
+  // ids; the table decodes and hashes every id once. So a process that looks
+  // up a few thousand ids in a million-doc base (a restarted runner's first
+  // batch: the changed ids, in the build and in the open before its commit)
+  // does not build it, and one that looks up many more (a runner's batches
+  // one after another, a whole-window layer's open) pays at most about twice
+  // the table's cost before having it.
   std::optional<uint32_t> Find(std::string_view id) const;
   static constexpr uint32_t kHashedFrom = 4096;
+  static constexpr uint32_t kSearchesPerTable = 16;
 
  private:
   uint32_t OrdinalAt(size_t i) const;
-  std::unique_ptr<OrdinalHash> hashed_;  // null: a binary search
+  struct Hashed {
+    std::atomic<uint32_t> searches{0};  // answered by binary search so far
+    OrdinalHash table;
+  };
+  std::unique_ptr<Hashed> hashed_;  // null: always a binary search
 
   std::string_view section_;
   uint32_t num_docs_ = 0;
