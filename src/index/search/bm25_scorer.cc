@@ -90,6 +90,59 @@ double SegmentScorer::Score(uint32_t doc) {
   return score;
 }
 
+bool SegmentScorer::NextWindow(std::span<const std::unique_ptr<DocIterator>> unscored,
+                               DocWindow* window, std::span<const double>* scores) {
+  if (!window_started_) {
+    window_started_ = true;
+    for (const auto& u : unscored) u->Next();
+  }
+  uint32_t first = kNoMoreDocs;
+  for (Term& t : terms_) {
+    if (!t.started) {
+      t.started = true;
+      t.postings->Next();
+    }
+    first = std::min(first, t.postings->doc());
+  }
+  for (const auto& u : unscored) first = std::min(first, u->doc());
+  if (first == kNoMoreDocs) return false;
+  first -= first % 64;
+  const uint32_t end =
+      static_cast<uint32_t>(std::min<uint64_t>(uint64_t{first} + kWindowDocs, kNoMoreDocs));
+  window_words_.fill(0);
+  // Term by term, in the order Score() adds them: the first term a doc
+  // holds writes its score (as 0 + weight would), the others add to it.
+  for (Term& t : terms_) {
+    for (uint32_t d = t.postings->doc(); d < end; d = t.postings->Next()) {
+      const uint32_t bit = d - first;
+      uint64_t& word = window_words_[bit / 64];
+      const uint64_t mask = uint64_t{1} << (bit % 64);
+      const double w = Weight(t, d);
+      if (word & mask) {
+        window_scores_[bit] += w;
+      } else {
+        word |= mask;
+        window_scores_[bit] = w;
+      }
+    }
+  }
+  // A doc matching none of the terms scores 0.
+  for (const auto& u : unscored) {
+    for (uint32_t d = u->doc(); d < end; d = u->Next()) {
+      const uint32_t bit = d - first;
+      uint64_t& word = window_words_[bit / 64];
+      const uint64_t mask = uint64_t{1} << (bit % 64);
+      if (!(word & mask)) {
+        word |= mask;
+        window_scores_[bit] = 0;
+      }
+    }
+  }
+  *window = {first, std::span<const uint64_t>(window_words_)};
+  *scores = std::span<const double>(window_scores_);
+  return true;
+}
+
 double SegmentScorer::Weight(Term& t, uint32_t doc) {
   if (doc < t.run_end) return t.run_weight;  // the group's docs weigh alike
   const uint32_t freq = t.postings->freq();

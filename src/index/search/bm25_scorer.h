@@ -3,11 +3,14 @@
 // only the docs that could enter its page (block-max pruning).
 #pragma once
 
+#include <array>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
+#include "index/search/boolean_iterators.h"
 #include "index/segment/postings_iterator.h"
 
 namespace freshet {
@@ -54,8 +57,19 @@ class SegmentScorer {
   // The BM25 score of `doc`: the sum, in the order of `terms`, of idf times
   // the term's weight in the doc's field. REQUIRES: as Bound.
   double Score(uint32_t doc);
+  // The docs holding any of the terms or matching any of `unscored`,
+  // kWindowDocs ordinals at a time, each scored as Score() scores it, with
+  // one pass of each cursor over the window: bit i % 64 of
+  // window->words[i / 64] is set when doc window->first + i matches, and
+  // (*scores)[i] is then its score; `first` is a multiple of 64. False past
+  // the end. Both stay valid until the next call. REQUIRES: no other call on
+  // the scorer, the same unpositioned `unscored` on every call.
+  bool NextWindow(std::span<const std::unique_ptr<DocIterator>> unscored, DocWindow* window,
+                  std::span<const double>* scores);
   // OK, or the first posting list found malformed.
   Status status() const;
+
+  static constexpr uint32_t kWindowDocs = 4096;
 
  private:
   struct Term {
@@ -94,6 +108,11 @@ class SegmentScorer {
   const SegmentReader& segment_;
   const LiveGroupFields* live_;
   std::vector<Term> terms_;
+  // NextWindow's docs and their scores (a score is written by the first
+  // term the doc holds, so the window needs no clearing).
+  std::array<uint64_t, kWindowDocs / 64> window_words_{};
+  std::array<double, kWindowDocs> window_scores_;
+  bool window_started_ = false;
   // The last Bound() and the last doc it holds for (valid until Score()).
   double bound_ = 0;
   uint32_t bound_last_doc_ = 0;
