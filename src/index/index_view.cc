@@ -458,7 +458,9 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
       const std::vector<uint64_t>& hidden_words = hidden_words_[s];
       DocWindow window;
       std::span<const double> window_scores;
-      while (scorer->NextWindow(keywords, &window, &window_scores)) {
+      while (scorer->NextWindow(
+          keywords, top.full() ? top.worst().key : -std::numeric_limits<double>::infinity(),
+          &window, &window_scores)) {
         for (size_t w = 0; w < window.words.size(); ++w) {
           uint64_t bits = window.words[w];
           if (bits == 0) continue;

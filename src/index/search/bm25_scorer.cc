@@ -1,7 +1,9 @@
 #include "index/search/bm25_scorer.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <limits>
 
 #include "index/ranking.h"
 #include "index/search/live_group_fields.h"
@@ -85,12 +87,59 @@ double SegmentScorer::Score(uint32_t doc) {
   bound_valid_ = false;
   double score = 0;
   for (Term& t : terms_) {
-    if (Holds(t, doc)) score += Weight(t, doc);
+    if (Holds(t, doc)) score += Weight(t, doc, t.postings->freq());
   }
   return score;
 }
 
-bool SegmentScorer::NextWindow(std::span<const std::unique_ptr<DocIterator>> unscored,
+void SegmentScorer::ScoreWindowAbove(uint32_t first, uint32_t end, double floor) {
+  // Every term's docs set their bits and add their block bound to the doc's
+  // bound (kept where its score will go); the docs bounded at `floor` or
+  // above are then scored term by term, in the order Score() adds them,
+  // from the frequencies recorded on the way.
+  window_postings_.clear();
+  window_term_ends_.clear();
+  for (Term& t : terms_) {
+    for (uint32_t d = t.postings->doc(); d < end; d = t.postings->Next()) {
+      const uint32_t bit = d - first;
+      uint64_t& word = window_words_[bit / 64];
+      const uint64_t mask = uint64_t{1} << (bit % 64);
+      const double bound = BlockBound(t, d);
+      if (word & mask) {
+        window_scores_[bit] += bound;
+      } else {
+        word |= mask;
+        window_scores_[bit] = bound;
+      }
+      window_postings_.emplace_back(bit, t.postings->freq());
+    }
+    window_term_ends_.push_back(window_postings_.size());
+  }
+  for (size_t w = 0; w < window_words_.size(); ++w) {
+    uint64_t candidates = 0;
+    for (uint64_t bits = window_words_[w]; bits != 0; bits &= bits - 1) {
+      const uint32_t bit = static_cast<uint32_t>(w * 64 + std::countr_zero(bits));
+      if (window_scores_[bit] < floor) {
+        window_scores_[bit] = -std::numeric_limits<double>::infinity();
+      } else {
+        window_scores_[bit] = 0;
+        candidates |= uint64_t{1} << (bit % 64);
+      }
+    }
+    window_candidates_[w] = candidates;
+  }
+  size_t p = 0;
+  for (size_t i = 0; i < terms_.size(); ++i) {
+    for (; p < window_term_ends_[i]; ++p) {
+      const auto [bit, freq] = window_postings_[p];
+      if (window_candidates_[bit / 64] >> (bit % 64) & 1) {
+        window_scores_[bit] += Weight(terms_[i], first + bit, freq);
+      }
+    }
+  }
+}
+
+bool SegmentScorer::NextWindow(std::span<const std::unique_ptr<DocIterator>> unscored, double floor,
                                DocWindow* window, std::span<const double>* scores) {
   if (!window_started_) {
     window_started_ = true;
@@ -110,19 +159,23 @@ bool SegmentScorer::NextWindow(std::span<const std::unique_ptr<DocIterator>> uns
   const uint32_t end =
       static_cast<uint32_t>(std::min<uint64_t>(uint64_t{first} + kWindowDocs, kNoMoreDocs));
   window_words_.fill(0);
-  // Term by term, in the order Score() adds them: the first term a doc
-  // holds writes its score (as 0 + weight would), the others add to it.
-  for (Term& t : terms_) {
-    for (uint32_t d = t.postings->doc(); d < end; d = t.postings->Next()) {
-      const uint32_t bit = d - first;
-      uint64_t& word = window_words_[bit / 64];
-      const uint64_t mask = uint64_t{1} << (bit % 64);
-      const double w = Weight(t, d);
-      if (word & mask) {
-        window_scores_[bit] += w;
-      } else {
-        word |= mask;
-        window_scores_[bit] = w;
+  if (floor > -std::numeric_limits<double>::infinity()) {
+    ScoreWindowAbove(first, end, floor);
+  } else {
+    // Term by term, in the order Score() adds them: the first term a doc
+    // holds writes its score (as 0 + weight would), the others add to it.
+    for (Term& t : terms_) {
+      for (uint32_t d = t.postings->doc(); d < end; d = t.postings->Next()) {
+        const uint32_t bit = d - first;
+        uint64_t& word = window_words_[bit / 64];
+        const uint64_t mask = uint64_t{1} << (bit % 64);
+        const double w = Weight(t, d, t.postings->freq());
+        if (word & mask) {
+          window_scores_[bit] += w;
+        } else {
+          word |= mask;
+          window_scores_[bit] = w;
+        }
       }
     }
   }
@@ -143,9 +196,8 @@ bool SegmentScorer::NextWindow(std::span<const std::unique_ptr<DocIterator>> uns
   return true;
 }
 
-double SegmentScorer::Weight(Term& t, uint32_t doc) {
+double SegmentScorer::Weight(Term& t, uint32_t doc, uint32_t freq) {
   if (doc < t.run_end) return t.run_weight;  // the group's docs weigh alike
-  const uint32_t freq = t.postings->freq();
   // A group field's length is its group's (looked up once for the group).
   const uint32_t group = t.by_group ? segment_.DocGroup(doc) : 0;
   const auto length = live_        ? live_->FieldLength(t.field, doc)

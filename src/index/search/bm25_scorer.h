@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -58,14 +59,16 @@ class SegmentScorer {
   // the term's weight in the doc's field. REQUIRES: as Bound.
   double Score(uint32_t doc);
   // The docs holding any of the terms or matching any of `unscored`,
-  // kWindowDocs ordinals at a time, each scored as Score() scores it, with
-  // one pass of each cursor over the window: bit i % 64 of
-  // window->words[i / 64] is set when doc window->first + i matches, and
-  // (*scores)[i] is then its score; `first` is a multiple of 64. False past
-  // the end. Both stay valid until the next call. REQUIRES: no other call on
-  // the scorer, the same unpositioned `unscored` on every call.
-  bool NextWindow(std::span<const std::unique_ptr<DocIterator>> unscored, DocWindow* window,
-                  std::span<const double>* scores);
+  // kWindowDocs ordinals at a time, with one pass of each cursor over the
+  // window: bit i % 64 of window->words[i / 64] is set when doc
+  // window->first + i matches, and (*scores)[i] is then its score as
+  // Score() computes it or, where the block bounds of the terms show it
+  // below `floor` (-infinity: none is), -infinity. `first` is a multiple of
+  // 64. False past the end. Both stay valid until the next call.
+  // REQUIRES: no other call on the scorer, the same unpositioned `unscored`
+  // on every call.
+  bool NextWindow(std::span<const std::unique_ptr<DocIterator>> unscored, double floor,
+                  DocWindow* window, std::span<const double>* scores);
   // OK, or the first posting list found malformed.
   Status status() const;
 
@@ -92,9 +95,12 @@ class SegmentScorer {
     std::vector<double> unit_weights;
   };
   static constexpr uint32_t kMemoLengths = 256;
-  // Term `t`'s weight in `doc`, idf included, as Score() adds it.
-  // REQUIRES: t's cursor on doc, doc at or after the docs weighed before.
-  double Weight(Term& t, uint32_t doc);
+  // Term `t`'s weight in `doc`, which holds it `freq` times, idf included,
+  // as Score() adds it. REQUIRES: doc at or after the docs weighed before.
+  double Weight(Term& t, uint32_t doc, uint32_t freq);
+  // NextWindow's scoring of the docs of [first, end) that the block bounds
+  // of the terms they hold do not rule out below `floor`.
+  void ScoreWindowAbove(uint32_t first, uint32_t end, double floor);
   SegmentScorer(const SegmentReader& segment, const LiveGroupFields* live)
       : segment_(segment), live_(live) {}
   // Bound(doc) from the terms' block bounds, kept for the docs it holds for.
@@ -113,6 +119,9 @@ class SegmentScorer {
   std::array<uint64_t, kWindowDocs / 64> window_words_{};
   std::array<double, kWindowDocs> window_scores_;
   bool window_started_ = false;
+  std::array<uint64_t, kWindowDocs / 64> window_candidates_{};
+  std::vector<std::pair<uint32_t, uint32_t>> window_postings_;  // (bit, freq)
+  std::vector<size_t> window_term_ends_;  // each term's end in window_postings_
   // The last Bound() and the last doc it holds for (valid until Score()).
   double bound_ = 0;
   uint32_t bound_last_doc_ = 0;
