@@ -466,6 +466,7 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
           if (bits == 0) continue;
           if (!hidden_words.empty()) bits &= ~hidden_words[window.first / 64 + w];
           out.total += static_cast<uint64_t>(std::popcount(bits));
+          if (window_scores.empty()) continue;  // none can enter the page
           for (; bits != 0; bits &= bits - 1) {
             const uint32_t bit = static_cast<uint32_t>(w * 64 + std::countr_zero(bits));
             const double score = window_scores[bit];

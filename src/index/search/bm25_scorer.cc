@@ -36,13 +36,16 @@ Result<std::unique_ptr<SegmentScorer>> SegmentScorer::Open(const SegmentReader& 
 // difference between real scores.
 constexpr double kBoundMargin = 1 + 1e-9;
 
+double SegmentScorer::RunBound(const Term& t, const PostingsBound& run) {
+  const double average = t.has_lengths ? t.term->average_length : 0;
+  return t.term->idf * Bm25TermWeight(run.max_freq, run.min_length, average) * kBoundMargin;
+}
+
 double SegmentScorer::BlockBound(Term& t, uint32_t doc) {
   if (!t.block_valid || doc > t.block.last_doc) {
     t.block = t.postings->BlockBound(doc);
     t.block_valid = true;
-    const double average = t.has_lengths ? t.term->average_length : 0;
-    t.block_bound =
-        t.term->idf * Bm25TermWeight(t.block.max_freq, t.block.min_length, average) * kBoundMargin;
+    t.block_bound = RunBound(t, t.block);
   }
   return t.block_bound;
 }
@@ -90,6 +93,18 @@ double SegmentScorer::Score(uint32_t doc) {
     if (Holds(t, doc)) score += Weight(t, doc, t.postings->freq());
   }
   return score;
+}
+
+double SegmentScorer::WindowBound(Term& t, uint32_t first, uint32_t end) {
+  // Not through BlockBound: its block must stay the one of the docs to come.
+  double bound = 0;
+  for (uint32_t target = std::max(first, t.postings->doc()); target < end;) {
+    const PostingsBound block = t.postings->BlockBound(target);
+    bound = std::max(bound, RunBound(t, block));
+    if (block.last_doc == kNoMoreDocs) break;
+    target = block.last_doc + 1;  // the block's bound holds up to its last doc
+  }
+  return bound;
 }
 
 void SegmentScorer::ScoreWindowAbove(uint32_t first, uint32_t end, double floor) {
@@ -159,6 +174,26 @@ bool SegmentScorer::NextWindow(std::span<const std::unique_ptr<DocIterator>> uns
   const uint32_t end =
       static_cast<uint32_t>(std::min<uint64_t>(uint64_t{first} + kWindowDocs, kNoMoreDocs));
   window_words_.fill(0);
+  double bound = 0;
+  if (floor > -std::numeric_limits<double>::infinity()) {
+    for (Term& t : terms_) bound += WindowBound(t, first, end);
+  }
+  if (bound < floor) {
+    // No doc of the window can reach `floor`: its docs are only gathered.
+    for (Term& t : terms_) {
+      for (uint32_t d = t.postings->doc(); d < end; d = t.postings->Next()) {
+        window_words_[(d - first) / 64] |= uint64_t{1} << ((d - first) % 64);
+      }
+    }
+    for (const auto& u : unscored) {
+      for (uint32_t d = u->doc(); d < end; d = u->Next()) {
+        window_words_[(d - first) / 64] |= uint64_t{1} << ((d - first) % 64);
+      }
+    }
+    *window = {first, std::span<const uint64_t>(window_words_)};
+    *scores = {};
+    return true;
+  }
   if (floor > -std::numeric_limits<double>::infinity()) {
     ScoreWindowAbove(first, end, floor);
   } else {

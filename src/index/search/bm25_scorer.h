@@ -63,8 +63,9 @@ class SegmentScorer {
   // window: bit i % 64 of window->words[i / 64] is set when doc
   // window->first + i matches, and (*scores)[i] is then its score as
   // Score() computes it or, where the block bounds of the terms show it
-  // below `floor` (-infinity: none is), -infinity. `first` is a multiple of
-  // 64. False past the end. Both stay valid until the next call.
+  // below `floor` (-infinity: none is), -infinity; `scores` is empty when
+  // they show every doc of the window below `floor`. `first` is a multiple
+  // of 64. False past the end. Both stay valid until the next call.
   // REQUIRES: no other call on the scorer, the same unpositioned `unscored`
   // on every call.
   bool NextWindow(std::span<const std::unique_ptr<DocIterator>> unscored, double floor,
@@ -98,6 +99,10 @@ class SegmentScorer {
   // Term `t`'s weight in `doc`, which holds it `freq` times, idf included,
   // as Score() adds it. REQUIRES: doc at or after the docs weighed before.
   double Weight(Term& t, uint32_t doc, uint32_t freq);
+  // The most a doc of `run` may gain from `t`.
+  static double RunBound(const Term& t, const PostingsBound& run);
+  // The most a doc of [first, end) may gain from `t`, by its block bounds.
+  static double WindowBound(Term& t, uint32_t first, uint32_t end);
   // NextWindow's scoring of the docs of [first, end) that the block bounds
   // of the terms they hold do not rule out below `floor`.
   void ScoreWindowAbove(uint32_t first, uint32_t end, double floor);
