@@ -107,46 +107,54 @@ double SegmentScorer::WindowBound(Term& t, uint32_t first, uint32_t end) {
   return bound;
 }
 
-void SegmentScorer::ScoreWindowAbove(uint32_t first, uint32_t end, double floor) {
-  // Every term's docs set their bits and add their block bound to the doc's
-  // bound (kept where its score will go); the docs bounded at `floor` or
-  // above are then scored term by term, in the order Score() adds them,
-  // from the frequencies recorded on the way.
-  window_postings_.clear();
-  window_term_ends_.clear();
-  for (Term& t : terms_) {
-    for (uint32_t d = t.postings->doc(); d < end; d = t.postings->Next()) {
-      const uint32_t bit = d - first;
-      uint64_t& word = window_words_[bit / 64];
-      const uint64_t mask = uint64_t{1} << (bit % 64);
-      const double bound = BlockBound(t, d);
-      if (word & mask) {
-        window_scores_[bit] += bound;
-      } else {
-        word |= mask;
-        window_scores_[bit] = bound;
+void SegmentScorer::ScoreWindowAbove(uint32_t first, uint32_t end, double floor,
+                                     const std::vector<bool>& essential) {
+  // The docs of the essential terms are the candidates: each of them adds
+  // its block bound to the doc's bound (kept where its score will go), as
+  // do the other terms to the candidates they hold; the candidates bounded
+  // at `floor` or above are then scored term by term, in the order Score()
+  // adds them, from the frequencies recorded on the way. The other terms'
+  // other docs only set their bits.
+  window_candidates_.fill(0);
+  window_postings_.resize(terms_.size());
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t i = 0; i < terms_.size(); ++i) {
+      if (essential[i] != (pass == 0)) continue;
+      Term& t = terms_[i];
+      auto& postings = window_postings_[i];
+      postings.clear();
+      for (uint32_t d = t.postings->doc(); d < end; d = t.postings->Next()) {
+        const uint32_t bit = d - first;
+        const uint64_t mask = uint64_t{1} << (bit % 64);
+        window_words_[bit / 64] |= mask;
+        uint64_t& candidates = window_candidates_[bit / 64];
+        if (!(candidates & mask)) {
+          if (pass == 1) continue;
+          candidates |= mask;
+          window_scores_[bit] = BlockBound(t, d);
+        } else {
+          window_scores_[bit] += BlockBound(t, d);
+        }
+        postings.emplace_back(bit, t.postings->freq());
       }
-      window_postings_.emplace_back(bit, t.postings->freq());
     }
-    window_term_ends_.push_back(window_postings_.size());
   }
   for (size_t w = 0; w < window_words_.size(); ++w) {
-    uint64_t candidates = 0;
+    uint64_t scored = 0;
     for (uint64_t bits = window_words_[w]; bits != 0; bits &= bits - 1) {
       const uint32_t bit = static_cast<uint32_t>(w * 64 + std::countr_zero(bits));
-      if (window_scores_[bit] < floor) {
+      const uint64_t mask = uint64_t{1} << (bit % 64);
+      if (!(window_candidates_[w] & mask) || window_scores_[bit] < floor) {
         window_scores_[bit] = -std::numeric_limits<double>::infinity();
       } else {
         window_scores_[bit] = 0;
-        candidates |= uint64_t{1} << (bit % 64);
+        scored |= mask;
       }
     }
-    window_candidates_[w] = candidates;
+    window_candidates_[w] = scored;
   }
-  size_t p = 0;
   for (size_t i = 0; i < terms_.size(); ++i) {
-    for (; p < window_term_ends_[i]; ++p) {
-      const auto [bit, freq] = window_postings_[p];
+    for (const auto& [bit, freq] : window_postings_[i]) {
       if (window_candidates_[bit / 64] >> (bit % 64) & 1) {
         window_scores_[bit] += Weight(terms_[i], first + bit, freq);
       }
@@ -174,9 +182,20 @@ bool SegmentScorer::NextWindow(std::span<const std::unique_ptr<DocIterator>> uns
   const uint32_t end =
       static_cast<uint32_t>(std::min<uint64_t>(uint64_t{first} + kWindowDocs, kNoMoreDocs));
   window_words_.fill(0);
+  // The terms that cannot lift a doc to `floor` on their own, even together
+  // (the least bounded ones), are not essential.
   double bound = 0;
+  std::vector<bool> essential(terms_.size(), true);
   if (floor > -std::numeric_limits<double>::infinity()) {
-    for (Term& t : terms_) bound += WindowBound(t, first, end);
+    window_bounds_.clear();
+    for (size_t i = 0; i < terms_.size(); ++i) {
+      window_bounds_.emplace_back(WindowBound(terms_[i], first, end), i);
+    }
+    std::sort(window_bounds_.begin(), window_bounds_.end());
+    for (const auto& [b, i] : window_bounds_) {
+      bound += b;
+      if (bound < floor) essential[i] = false;
+    }
   }
   if (bound < floor) {
     // No doc of the window can reach `floor`: its docs are only gathered.
@@ -195,7 +214,7 @@ bool SegmentScorer::NextWindow(std::span<const std::unique_ptr<DocIterator>> uns
     return true;
   }
   if (floor > -std::numeric_limits<double>::infinity()) {
-    ScoreWindowAbove(first, end, floor);
+    ScoreWindowAbove(first, end, floor, essential);
   } else {
     // Term by term, in the order Score() adds them: the first term a doc
     // holds writes its score (as 0 + weight would), the others add to it.

@@ -103,9 +103,11 @@ class SegmentScorer {
   static double RunBound(const Term& t, const PostingsBound& run);
   // The most a doc of [first, end) may gain from `t`, by its block bounds.
   static double WindowBound(Term& t, uint32_t first, uint32_t end);
-  // NextWindow's scoring of the docs of [first, end) that the block bounds
-  // of the terms they hold do not rule out below `floor`.
-  void ScoreWindowAbove(uint32_t first, uint32_t end, double floor);
+  // NextWindow's scoring of the docs of [first, end) that hold an
+  // `essential` term and that the block bounds of the terms they hold do not
+  // rule out below `floor`.
+  void ScoreWindowAbove(uint32_t first, uint32_t end, double floor,
+                        const std::vector<bool>& essential);
   SegmentScorer(const SegmentReader& segment, const LiveGroupFields* live)
       : segment_(segment), live_(live) {}
   // Bound(doc) from the terms' block bounds, kept for the docs it holds for.
@@ -125,8 +127,9 @@ class SegmentScorer {
   std::array<double, kWindowDocs> window_scores_;
   bool window_started_ = false;
   std::array<uint64_t, kWindowDocs / 64> window_candidates_{};
-  std::vector<std::pair<uint32_t, uint32_t>> window_postings_;  // (bit, freq)
-  std::vector<size_t> window_term_ends_;  // each term's end in window_postings_
+  // Each term's (bit, frequency) in the window, for the docs it may score.
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> window_postings_;
+  std::vector<std::pair<double, size_t>> window_bounds_;  // (bound, term)
   // The last Bound() and the last doc it holds for (valid until Score()).
   double bound_ = 0;
   uint32_t bound_last_doc_ = 0;
