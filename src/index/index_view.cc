@@ -385,7 +385,20 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
     const SegmentReader& seg = *segments_[s];
     const LiveGroupFields fields(*directory_, s);
     const LiveGroupFields* live = fields.imports() ? &fields : nullptr;
-    ASSIGN_OR_RETURN(auto matches, CompileQuery(seg, query, live));
+    const bool scores = !term_lists.empty() && !term_lists[terms_of[s]].empty();
+    // A term or an OR of terms, every match counted and scored: the
+    // scorer's cursors find the matches too (scored a window at a time).
+    std::vector<std::unique_ptr<DocIterator>> keywords;  // matches that score no term
+    bool by_scored_windows = false;
+    if (scores && capacity > 0 && options.total_hits_threshold == kExactTotal) {
+      ASSIGN_OR_RETURN(by_scored_windows,
+                       MatchesScoringTermsOrKeywords(seg, query, live, &keywords));
+      if (!by_scored_windows) keywords.clear();
+    }
+    std::unique_ptr<DocIterator> matches;
+    if (!by_scored_windows) {
+      ASSIGN_OR_RETURN(matches, CompileQuery(seg, query, live));
+    }
     std::optional<size_t> sort_field;
     if (sort.kind == SortOrder::Kind::kField) {
       sort_field = seg.schema().FindField(sort.field);
@@ -395,7 +408,7 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
       }
     }
     std::unique_ptr<SegmentScorer> scorer;
-    if (!term_lists.empty() && !term_lists[terms_of[s]].empty()) {
+    if (scores) {
       ASSIGN_OR_RETURN(scorer, SegmentScorer::Open(seg, term_lists[terms_of[s]], live));
     }
     const std::vector<bool>& hidden = directory_->HiddenDocs(s);
@@ -453,8 +466,30 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
     auto may_skip = [&] {
       return capacity > 0 && out.total >= options.total_hits_threshold && top.full();
     };
-    bool done = false;
-    if (CopiesDocs(*matches)) {
+    bool done = by_scored_windows;
+    if (by_scored_windows) {
+      const std::vector<uint64_t>& hidden_words = hidden_words_[s];
+      DocWindow window;
+      std::span<const double> window_scores;
+      while (scorer->NextWindow(
+          keywords, top.full() ? top.worst().key : -std::numeric_limits<double>::infinity(),
+          &window, &window_scores)) {
+        for (size_t w = 0; w < window.words.size(); ++w) {
+          uint64_t bits = window.words[w];
+          if (bits == 0) continue;
+          if (!hidden_words.empty()) bits &= ~hidden_words[window.first / 64 + w];
+          out.total += static_cast<uint64_t>(std::popcount(bits));
+          if (window_scores.empty()) continue;  // none can enter the page
+          for (; bits != 0; bits &= bits - 1) {
+            const uint32_t bit = static_cast<uint32_t>(w * 64 + std::countr_zero(bits));
+            const double score = window_scores[bit];
+            // Most docs fall short of the page: their id is never read.
+            if (top.full() && !top.MightKeepKey(score)) continue;
+            top.Add({score, seg.DocId(window.first + bit), &seg, window.first + bit});
+          }
+        }
+      }
+    } else if (CopiesDocs(*matches)) {
       // Docs come by the window of bits, 64 at a time: a word of docs that a
       // block bound rules out is counted by its bits, none of its docs looked
       // at; the others' live docs are collected one by one. Once runs may be
@@ -505,7 +540,8 @@ Result<SearchResults> IndexView::Search(const QueryNode& query,
         d = matches->Next();
       }
     }
-    RETURN_IF_ERROR(matches->status());
+    if (matches) RETURN_IF_ERROR(matches->status());
+    for (const auto& k : keywords) RETURN_IF_ERROR(k->status());
     if (scorer) RETURN_IF_ERROR(scorer->status());
   }
   std::vector<Hit> hits = top.TakeSorted();

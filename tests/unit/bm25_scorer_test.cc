@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -137,6 +138,98 @@ TEST(SegmentScorerTest, GroupFieldScoresAreTheGroupRecordsAtEveryDoc) {
         }
       }
       EXPECT_EQ((*scorer)->Score(doc), want) << round << " doc " << doc << " group " << g;
+    }
+    EXPECT_TRUE((*scorer)->status().ok());
+  }
+}
+
+// Windows of docs (several per segment), each with a random floor: a doc's
+// bit is set exactly when it holds a term or matches the unscored cursor
+// (the filler word), and its score is the BM25 sum computed here, or
+// -infinity (or no scores at all) only when that sum is below the floor.
+TEST(SegmentScorerTest, WindowsHoldEveryMatchScoredUnlessBelowTheFloor) {
+  const std::vector<std::string> words = {"red", "blue", "shoes", "rare"};
+  const double density[] = {0.5, 0.1, 0.02, 0.002};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 10; ++round) {
+    SegmentData d;
+    d.schema.doc_columns = {"title"};
+    d.schema.doc_roles = {kRoleText};
+    const uint32_t n = 3000 + rng() % 12000;
+    std::vector<std::vector<uint32_t>> counts(n, std::vector<uint32_t>(words.size()));
+    std::vector<uint32_t> lengths(n);
+    std::vector<bool> filler_of(n);
+    for (uint32_t doc = 0; doc < n; ++doc) {
+      std::string title;
+      for (size_t w = 0; w < words.size(); ++w) {
+        if (!std::bernoulli_distribution(density[w])(rng)) continue;
+        counts[doc][w] = 1 + (rng() % 4 == 0 ? rng() % 5 : 0);
+        for (uint32_t k = 0; k < counts[doc][w]; ++k) title += words[w] + " ";
+      }
+      const uint32_t filler = rng() % 30 == 0 ? 1 + rng() % 3 : 0;
+      for (uint32_t k = 0; k < filler; ++k) title += "x ";
+      for (const auto& c : counts[doc]) lengths[doc] += c;
+      lengths[doc] += filler + rng() % 8;
+      for (uint32_t k = filler + counts[doc][0] + counts[doc][1] + counts[doc][2] + counts[doc][3];
+           k < lengths[doc]; ++k) {
+        title += "y ";
+      }
+      filler_of[doc] = filler > 0;
+      char id[16];
+      snprintf(id, sizeof id, "d%06u", doc);
+      d.groups.push_back(SegmentGroup{id, false, 0, Row{}, {}, doc, 1});
+      d.docs.push_back(SegmentDoc{id, doc, 1, Row{Value::String(title)}});
+    }
+    auto segment = SegmentReader::Open("s", WriteSegment(d));
+    ASSERT_TRUE(segment.ok()) << segment.status().ToString();
+    std::vector<ScoringTerm> terms;
+    for (size_t w = 0; w < words.size(); ++w) {
+      terms.push_back({"title", words[w], 0.5 + 2.0 * w, 3.0 + (rng() % 5)});
+    }
+    auto scorer = SegmentScorer::Open(**segment, terms);
+    ASSERT_TRUE(scorer.ok());
+    auto filler = (*segment)->OpenPostings(0, "x");
+    ASSERT_TRUE(filler.ok() && *filler);
+    std::vector<std::unique_ptr<DocIterator>> unscored;
+    unscored.push_back(std::move(*filler));
+    std::vector<bool> seen(n);
+    DocWindow window;
+    std::span<const double> scores;
+    double floor = -std::numeric_limits<double>::infinity();
+    while ((*scorer)->NextWindow(unscored, floor, &window, &scores)) {
+      ASSERT_EQ(window.first % 64, 0u);
+      for (size_t i = 0; i < SegmentScorer::kWindowDocs; ++i) {
+        const uint32_t doc = window.first + static_cast<uint32_t>(i);
+        const bool set = window.words[i / 64] >> (i % 64) & 1;
+        if (doc >= n) {
+          EXPECT_FALSE(set) << round << " doc " << doc;
+          continue;
+        }
+        double want = 0;
+        bool holds = filler_of[doc];
+        for (size_t w = 0; w < words.size(); ++w) {
+          if (counts[doc][w] == 0) continue;
+          holds = true;
+          want +=
+              terms[w].idf * Bm25TermWeight(counts[doc][w], lengths[doc], terms[w].average_length);
+        }
+        EXPECT_EQ(set, holds) << round << " doc " << doc;
+        if (!set) continue;
+        seen[doc] = true;
+        if (scores.empty() || scores[i] == -std::numeric_limits<double>::infinity()) {
+          EXPECT_LT(want, floor) << round << " doc " << doc;
+        } else {
+          EXPECT_NEAR(scores[i], want, 1e-12) << round << " doc " << doc;
+        }
+      }
+      // The next window's floor: none, or one that rules out some docs.
+      floor = rng() % 3 == 0 ? -std::numeric_limits<double>::infinity()
+                             : std::uniform_real_distribution<double>(0, 12)(rng);
+    }
+    for (uint32_t doc = 0; doc < n; ++doc) {
+      const bool holds =
+          filler_of[doc] || counts[doc][0] || counts[doc][1] || counts[doc][2] || counts[doc][3];
+      EXPECT_EQ(seen[doc], holds) << round << " doc " << doc;
     }
     EXPECT_TRUE((*scorer)->status().ok());
   }

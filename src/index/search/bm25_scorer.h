@@ -3,11 +3,15 @@
 // only the docs that could enter its page (block-max pruning).
 #pragma once
 
+#include <array>
 #include <memory>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
+#include "index/search/boolean_iterators.h"
 #include "index/segment/postings_iterator.h"
 
 namespace freshet {
@@ -54,8 +58,22 @@ class SegmentScorer {
   // The BM25 score of `doc`: the sum, in the order of `terms`, of idf times
   // the term's weight in the doc's field. REQUIRES: as Bound.
   double Score(uint32_t doc);
+  // The docs holding any of the terms or matching any of `unscored`,
+  // kWindowDocs ordinals at a time, with one pass of each cursor over the
+  // window: bit i % 64 of window->words[i / 64] is set when doc
+  // window->first + i matches, and (*scores)[i] is then its score as
+  // Score() computes it or, where the block bounds of the terms show it
+  // below `floor` (-infinity: none is), -infinity; `scores` is empty when
+  // they show every doc of the window below `floor`. `first` is a multiple
+  // of 64. False past the end. Both stay valid until the next call.
+  // REQUIRES: no other call on the scorer, the same unpositioned `unscored`
+  // on every call.
+  bool NextWindow(std::span<const std::unique_ptr<DocIterator>> unscored, double floor,
+                  DocWindow* window, std::span<const double>* scores);
   // OK, or the first posting list found malformed.
   Status status() const;
+
+  static constexpr uint32_t kWindowDocs = 4096;
 
  private:
   struct Term {
@@ -78,9 +96,18 @@ class SegmentScorer {
     std::vector<double> unit_weights;
   };
   static constexpr uint32_t kMemoLengths = 256;
-  // Term `t`'s weight in `doc`, idf included, as Score() adds it.
-  // REQUIRES: t's cursor on doc, doc at or after the docs weighed before.
-  double Weight(Term& t, uint32_t doc);
+  // Term `t`'s weight in `doc`, which holds it `freq` times, idf included,
+  // as Score() adds it. REQUIRES: doc at or after the docs weighed before.
+  double Weight(Term& t, uint32_t doc, uint32_t freq);
+  // The most a doc of `run` may gain from `t`.
+  static double RunBound(const Term& t, const PostingsBound& run);
+  // The most a doc of [first, end) may gain from `t`, by its block bounds.
+  static double WindowBound(Term& t, uint32_t first, uint32_t end);
+  // NextWindow's scoring of the docs of [first, end) that hold an
+  // `essential` term and that the block bounds of the terms they hold do not
+  // rule out below `floor`.
+  void ScoreWindowAbove(uint32_t first, uint32_t end, double floor,
+                        const std::vector<bool>& essential);
   SegmentScorer(const SegmentReader& segment, const LiveGroupFields* live)
       : segment_(segment), live_(live) {}
   // Bound(doc) from the terms' block bounds, kept for the docs it holds for.
@@ -94,6 +121,15 @@ class SegmentScorer {
   const SegmentReader& segment_;
   const LiveGroupFields* live_;
   std::vector<Term> terms_;
+  // NextWindow's docs and their scores (a score is written by the first
+  // term the doc holds, so the window needs no clearing).
+  std::array<uint64_t, kWindowDocs / 64> window_words_{};
+  std::array<double, kWindowDocs> window_scores_;
+  bool window_started_ = false;
+  std::array<uint64_t, kWindowDocs / 64> window_candidates_{};
+  // Each term's (bit, frequency) in the window, for the docs it may score.
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> window_postings_;
+  std::vector<std::pair<double, size_t>> window_bounds_;  // (bound, term)
   // The last Bound() and the last doc it holds for (valid until Score()).
   double bound_ = 0;
   uint32_t bound_last_doc_ = 0;

@@ -176,6 +176,39 @@ Result<std::unique_ptr<DocIterator>> CompileTerm(const SegmentReader& segment,
 
 }  // namespace
 
+Result<bool> MatchesScoringTermsOrKeywords(const SegmentReader& segment, const QueryNode& q,
+                                           const LiveGroupFields* live, Iterators* keywords) {
+  if (q.kind == QueryNode::Kind::kOr) {
+    for (const auto& c : q.children) {
+      ASSIGN_OR_RETURN(bool matches, MatchesScoringTermsOrKeywords(segment, *c, live, keywords));
+      if (!matches) return false;
+    }
+    return true;
+  }
+  if (q.kind != QueryNode::Kind::kTerm) return false;
+  // As CompileTerm compiles it: a field named must be a text field; each
+  // text field searched gives a conjunction of the value's tokens (a phrase
+  // if quoted) and, if a keyword field too, the value as a keyword.
+  const SegmentSchema& schema = segment.schema();
+  if (!q.field.empty()) {
+    auto f = schema.FindField(q.field);
+    if (!f || !(schema.FieldRoles(*f) & kRoleText)) return false;
+  }
+  std::vector<std::string> tokens;
+  for (size_t f = 0; f < schema.field_count(); ++f) {
+    const uint8_t roles = schema.FieldRoles(f);
+    if (!(roles & kRoleText) || (!q.field.empty() && q.field != schema.FieldName(f))) continue;
+    tokens.clear();
+    Tokenize(schema.FieldAnalyzer(f), q.text, &tokens);
+    if (tokens.size() > 1) return false;
+    if (roles & kRoleKeyword) {
+      ASSIGN_OR_RETURN(auto it, TermIterator(segment, live, f, q.text));
+      if (it->cost() > 0) keywords->push_back(std::move(it));
+    }
+  }
+  return true;
+}
+
 Result<std::unique_ptr<DocIterator>> CompileQuery(const SegmentReader& segment, const QueryNode& q,
                                                   const LiveGroupFields* live) {
   const SegmentSchema& schema = segment.schema();

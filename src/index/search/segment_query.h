@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "common/status.h"
 #include "index/query.h"
@@ -24,5 +25,16 @@ class SegmentReader;
 Result<std::unique_ptr<DocIterator>> CompileQuery(const SegmentReader& segment,
                                                   const QueryNode& query,
                                                   const LiveGroupFields* live = nullptr);
+
+// Whether CompileQuery(query) matches exactly the docs holding any of the
+// query's scoring terms in the segment (its text tokens, each in a text
+// field it searches) or any of the keyword values it searches: a term, or
+// an OR of them, whose value is one token in every text field searched.
+// If so, the cursors of those keyword values that the segment holds (those
+// of fields both text and keyword) are appended to `keywords`. Corruption
+// for a malformed dictionary entry.
+Result<bool> MatchesScoringTermsOrKeywords(const SegmentReader& segment, const QueryNode& query,
+                                           const LiveGroupFields* live,
+                                           std::vector<std::unique_ptr<DocIterator>>* keywords);
 
 }  // namespace freshet
