@@ -64,6 +64,22 @@ TEST(SupersessionObjectTest, RoundTripsSparseAsGapsAndDenseAsABitmap) {
   ExpectSame(*dn, none);
 }
 
+// A sparse object as the first commit that writes format 1 encodes it
+// (the golden index's pairs are small enough to be bitmaps or empty).
+TEST(SupersessionObjectTest, GoldenSparseObjectIsReadAndWritten) {
+  const char* golden = std::getenv("FRESHET_GOLDEN_DIR");
+  ASSERT_NE(golden, nullptr) << "FRESHET_GOLDEN_DIR names tests/golden (set by ctest)";
+  auto objects = ObjectStore::Open(std::string(golden) + "/supersession");
+  ASSERT_TRUE(objects.ok()) << objects.status().ToString();
+  const SupersessionObject want = Sample(1000000, {0, 7, 999999});
+  auto bytes = (*objects)->Get("sparse-gaps.sup");
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  auto read = DecodeSupersession("sparse-gaps.sup", *bytes);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  ExpectSame(*read, want);
+  EXPECT_EQ(EncodeSupersession(want), *bytes);
+}
+
 TEST(SupersessionObjectTest, KeysNameBothSegments) {
   const std::string u = "segments/0123456789abcdef0123456789abcdef.seg";
   const std::string l = "segments/fedcba9876543210fedcba9876543210.seg";
