@@ -58,7 +58,7 @@ CUT_S = 1777888800
 PERIOD_S = 300
 PARTITIONS = 4
 CRASH_POINTS = ["after_listing", "mid_read", "after_read", "after_inputs", "after_segments",
-                "after_manifest", "before_commit", "after_commit", "during_gc"]
+                "after_manifest", "after_supersessions", "before_commit", "after_commit", "during_gc"]
 # The points a compaction (`freshet compact`) passes, in order.
 COMPACTION_POINTS = ["after_merge", "after_segments", "after_manifest", "before_commit",
                      "after_commit"]
