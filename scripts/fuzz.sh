@@ -48,6 +48,11 @@ manifest=tests/golden/segment-v5/index/manifests/00000000000000000003-e2.json
 { printf '\x08'; cat "$chain"; } > "$work/engine/chain"
 printf '\x12%s' "$(sed 's/,"checksum":"[0-9a-f]*"}$//' "$chain")" > "$work/engine/chain-body"
 printf '\x0c%s\n' "$(sed '/^  "checksum": /,$d' "$manifest")" > "$work/engine/manifest-body"
+# A supersession object from the golden files: raw (selector 15) and as a body
+# the target seals with a valid checksum (25).
+sup=$(ls tests/golden/supersession/supersessions/*.sup | sort | tail -1)
+{ printf '\x0f'; cat "$sup"; } > "$work/engine/supersession"
+{ printf '\x19'; head -c -8 "$sup"; } > "$work/engine/supersession-body"
 printf '\x09dt={yyyy}-{MM}-{dd}/hour={HH}/minute={mm}\ndt=2026-05-04/hour=10/minute=05/part-0.jsonl\ndt=2026-13-04/hour=10/x\n' \
   > "$work/engine/layout"
 testing=${FRESHET_PARQUET_TESTING:-../shared/data/parquet-testing}
@@ -106,7 +111,7 @@ fuzz parquet_reader_fuzz "$reader_time" "$work/reader" -max_len=1048576 -timeout
   -rss_limit_mb=2560 -malloc_limit_mb=1024
 if wants parquet_thrift_fuzz; then echo "== parquet_thrift_fuzz for $(budget "$thrift_time")"; fi
 fuzz parquet_thrift_fuzz "$thrift_time" "$work/thrift" -max_len=65536 -timeout=10 -rss_limit_mb=2048
-if wants engine_parsers_fuzz; then echo "== engine_parsers_fuzz (JSON Lines, config, manifest, query, segment, sort, address, chain record, partition layout) for $(budget "$engine_time")"; fi
+if wants engine_parsers_fuzz; then echo "== engine_parsers_fuzz (JSON Lines, config, manifest, query, segment, sort, address, chain record, supersession object, partition layout) for $(budget "$engine_time")"; fi
 fuzz engine_parsers_fuzz "$engine_time" "$work/engine" -max_len=65536 -timeout=10 -rss_limit_mb=2048
 s3_time=$(( seconds / 6 > 5 ? seconds / 6 : 5 ))
 if wants s3_responses_fuzz; then echo "== s3_responses_fuzz (S3 XML, percent-encoding, s3:// URLs) for $(budget "$s3_time")"; fi

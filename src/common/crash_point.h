@@ -12,7 +12,8 @@
 // Unset, a point costs two cached lookups. Points: after_listing,
 // mid_read (after each input file parsed), after_read, after_inputs (the
 // chain record written, the segments not yet), after_segments,
-// after_manifest, before_commit, after_commit, during_gc; compactions pass
+// after_manifest, after_supersessions (a delta's supersession objects
+// written), before_commit, after_commit, during_gc; compactions pass
 // after_merge (segments merged in memory, nothing written), then
 // after_segments, after_manifest, before_commit and after_commit.
 //

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <set>
 
+#include "common/log.h"
 #include "common/parallel.h"
+#include "index/supersession_object.h"
 
 namespace freshet {
 namespace {
@@ -61,16 +63,60 @@ Supersession Compute(const SegmentReader& upper, const SegmentReader& lower) {
 }  // namespace
 
 std::shared_ptr<const Supersession> SupersessionCache::Get(const SegmentReader& upper,
-                                                           const SegmentReader& lower) {
+                                                           const SegmentReader& lower,
+                                                           ObjectStore* store) {
   auto key = std::make_pair(upper.name(), lower.name());
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = pairs_.find(key);
     if (it != pairs_.end()) return it->second;
   }
-  // Computed outside the lock: two threads may both compute a pair, to the
-  // same result.
-  auto s = std::make_shared<const Supersession>(Compute(upper, lower));
+  // Read or computed outside the lock: two threads may both take a pair, to
+  // the same result.
+  std::shared_ptr<const Supersession> s;
+  const std::optional<std::string> object_key =
+      store ? SupersessionKey(upper.name(), lower.name()) : std::nullopt;
+  bool replace = false;
+  if (object_key) {
+    auto bytes = store->Get(*object_key);
+    Status error = bytes.status();
+    if (bytes.ok()) {
+      auto object = DecodeSupersession(*object_key, *bytes);
+      error = object.status();
+      if (object.ok() &&
+          (object->upper != upper.name() || object->lower != lower.name() ||
+           object->lower_docs != lower.num_docs() || object->lower_groups != lower.num_groups() ||
+           object->upper_groups != upper.num_groups())) {
+        error = Status::Corruption(fmt::format(
+            "supersession object '{}': its header describes '{}' ({} groups) over '{}' ({} docs, "
+            "{} groups), not these segments",
+            *object_key, object->upper, object->upper_groups, object->lower, object->lower_docs,
+            object->lower_groups));
+      } else if (object.ok()) {
+        s = std::make_shared<const Supersession>(std::move(object->supersession));
+      }
+    }
+    if (!s && !error.IsNotFound()) {
+      // Only a cache: a damaged object is recomputed (and replaced by a writer).
+      Log(LogLevel::kWarn, "supersession_object_unusable",
+          {{"key", *object_key}, {"error", error.ToString()}});
+      replace = bytes.ok();
+    }
+  }
+  if (!s) {
+    s = std::make_shared<const Supersession>(Compute(upper, lower));
+    if (object_key && writes_) {
+      const std::string bytes =
+          EncodeSupersession(SupersessionObject{upper.name(), lower.name(), lower.num_docs(),
+                                                lower.num_groups(), upper.num_groups(), *s});
+      Status st = replace ? store->Delete(*object_key) : Status::OK();
+      if (st.ok()) st = store->PutIfAbsent(*object_key, bytes);
+      if (!st.ok() && st.code() != StatusCode::kAlreadyExists) {
+        Log(LogLevel::kWarn, "supersession_object_not_written",
+            {{"key", *object_key}, {"error", st.ToString()}});
+      }
+    }
+  }
   std::lock_guard<std::mutex> lock(mu_);
   return pairs_.emplace(std::move(key), std::move(s)).first->second;
 }
@@ -85,7 +131,7 @@ void SupersessionCache::Retain(const std::vector<std::string>& keep) {
 
 Result<std::unique_ptr<GroupDirectory>> GroupDirectory::Build(
     std::vector<const SegmentReader*> segments, const std::vector<uint32_t>& layers,
-    std::string_view manifest_key, SupersessionCache* cache) {
+    std::string_view manifest_key, SupersessionCache* cache, ObjectStore* store) {
   std::unique_ptr<GroupDirectory> dir(new GroupDirectory());
   const size_t n = segments.size();
   dir->segments_ = std::move(segments);
@@ -123,7 +169,7 @@ Result<std::unique_ptr<GroupDirectory>> GroupDirectory::Build(
   ParallelFor(pairs.size(), DefaultThreads(), [&](size_t p) {
     const SegmentReader& upper = *dir->segments_[pairs[p].upper];
     const SegmentReader& lower = *dir->segments_[pairs[p].lower];
-    pairs[p].supersession = cache ? cache->Get(upper, lower)
+    pairs[p].supersession = cache ? cache->Get(upper, lower, store)
                                   : std::make_shared<const Supersession>(Compute(upper, lower));
   });
   // Applied with upper segments in serving order: a later one is of the

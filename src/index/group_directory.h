@@ -23,6 +23,7 @@
 // outlive it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -34,6 +35,7 @@
 
 #include "common/status.h"
 #include "index/segment/segment_reader.h"
+#include "storage/object_store.h"
 
 namespace freshet {
 
@@ -57,15 +59,26 @@ struct Supersession {
 // Supersessions by (upper, lower) segment name. Segment names are content
 // addressed, so an entry never goes stale: a generation that adds a layer
 // over segments already served computes only the new layer's pairs, in
-// time proportional to that layer. Thread-safe.
+// time proportional to that layer. A pair not in memory is read from the
+// index's store when kept there (supersession_object.h), else computed and,
+// if the cache writes, kept there for the next process. Thread-safe.
 class SupersessionCache {
  public:
-  // The supersession of `lower` by `upper`, computed on first use.
-  std::shared_ptr<const Supersession> Get(const SegmentReader& upper, const SegmentReader& lower);
+  // The supersession of `lower` by `upper`: from memory, else from `store`
+  // (when given and holding a sound object for the pair: one that is
+  // missing, damaged or of other segments is logged and recomputed), else
+  // computed on first use.
+  std::shared_ptr<const Supersession> Get(const SegmentReader& upper, const SegmentReader& lower,
+                                          ObjectStore* store = nullptr);
+  // Whether a pair computed with a store is written to it (create-if-absent;
+  // a damaged object is replaced): for the runner, which owns the index;
+  // readers (serve, query) only read.
+  void set_writes(bool writes) { writes_ = writes; }
   // Drops every pair naming a segment not in `keep`.
   void Retain(const std::vector<std::string>& keep);
 
  private:
+  std::atomic<bool> writes_{false};
   std::mutex mu_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<const Supersession>> pairs_;
 };
@@ -78,11 +91,12 @@ class GroupDirectory {
   // supersede one another). NotSupported naming `manifest_key` and both
   // segments for a format-5 segment above a format 1 to 3 one. With
   // `cache`, each pair's supersession is taken from it (or computed and
-  // kept there).
+  // kept there), reading and keeping pairs in `store` when given.
   static Result<std::unique_ptr<GroupDirectory>> Build(std::vector<const SegmentReader*> segments,
                                                        const std::vector<uint32_t>& layers,
                                                        std::string_view manifest_key,
-                                                       SupersessionCache* cache = nullptr);
+                                                       SupersessionCache* cache = nullptr,
+                                                       ObjectStore* store = nullptr);
 
   size_t size() const { return segments_.size(); }
   const SegmentReader& segment(size_t i) const { return *segments_[i]; }

@@ -123,8 +123,8 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
   for (const auto& s : view->delta_) view->segments_.push_back(s.get());
   std::vector<uint32_t> layers(view->base_.size(), 0);
   for (const SegmentRef& ref : view->manifest_.delta) layers.push_back(ref.layer + 1);
-  ASSIGN_OR_RETURN(view->directory_,
-                   GroupDirectory::Build(view->segments_, layers, key, cache->supersessions()));
+  ASSIGN_OR_RETURN(view->directory_, GroupDirectory::Build(view->segments_, layers, key,
+                                                           cache->supersessions(), &store));
   for (size_t i = 0; i < view->segments_.size(); ++i) {
     // The superseded docs as sorted runs [first, end).
     const std::vector<bool>& hidden = view->directory_->HiddenDocs(i);

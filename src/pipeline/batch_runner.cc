@@ -12,6 +12,7 @@
 #include "common/parallel.h"
 #include "common/progress.h"
 #include "index/current_pointer.h"
+#include "index/supersession_object.h"
 #include "metastore/pipeline_rules.h"
 #include "pipeline/collapse_guard.h"
 #include "pipeline/group_build.h"
@@ -475,6 +476,18 @@ Result<std::string> BatchRunner::WriteManifest(const Manifest& manifest, BatchRe
   RETURN_IF_ERROR(output_->PutIfAbsent(key, json));
   record->bytes_written += static_cast<int64_t>(json.size());
   CrashPoint("after_manifest");
+  if (!manifest.delta.empty()) {
+    // Before the commit, what each new segment supersedes of the lower ones
+    // is kept with the index (opening the generation computes and writes the
+    // pairs the cache lacks), so that a process opening it cold reads them.
+    // Only a cache: a failure is logged and the next open recomputes.
+    auto view = IndexView::OpenManifest(*output_, key, &segments_);
+    if (!view.ok()) {
+      Log(LogLevel::kWarn, "supersessions_not_kept",
+          {{"manifest", key}, {"error", view.status().ToString()}});
+    }
+    CrashPoint("after_supersessions");
+  }
   return key;
 }
 
@@ -1171,6 +1184,14 @@ Result<int64_t> BatchRunner::CollectGarbage() {
         RETURN_IF_ERROR(output_->Delete(o.key));
         ++deleted;
       }
+    }
+    // A supersession object goes with either segment it names.
+    ASSIGN_OR_RETURN(auto pairs, output_->List(kSupersessionsPrefix));
+    for (const ObjectInfo& o : pairs) {
+      auto named = SegmentsOfSupersessionKey(o.key);
+      if (named && referenced.count(named->first) && referenced.count(named->second)) continue;
+      RETURN_IF_ERROR(output_->Delete(o.key));
+      ++deleted;
     }
     std::vector<std::string> keep(referenced.begin(), referenced.end());
     segments_.Retain(keep);

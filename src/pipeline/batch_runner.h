@@ -207,7 +207,10 @@ class BatchRunner {
         group_source_(options.group_source),
         output_(options.output),
         snapshot_(options.snapshot),
-        metastore_(options.metastore) {}
+        metastore_(options.metastore) {
+    // The runner owns the index: the supersessions it computes are kept there.
+    segments_.supersessions()->set_writes(true);
+  }
 
   Status RenewLease();
   // After a batch that failed between writing its manifest and pointing

@@ -16,7 +16,7 @@ from test_incremental_deltas import mutate
 from test_oracle import CUT_S, PERIOD_S, check_against_oracle, watermark_s
 
 CRASH_POINTS = ["after_listing", "after_read", "after_inputs", "after_segments",
-                "after_manifest", "before_commit", "after_commit", "during_gc"]
+                "after_manifest", "after_supersessions", "before_commit", "after_commit", "during_gc"]
 
 
 class Reader(threading.Thread):

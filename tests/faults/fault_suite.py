@@ -58,7 +58,7 @@ CUT_S = 1777888800
 PERIOD_S = 300
 PARTITIONS = 4
 CRASH_POINTS = ["after_listing", "mid_read", "after_read", "after_inputs", "after_segments",
-                "after_manifest", "before_commit", "after_commit", "during_gc"]
+                "after_manifest", "after_supersessions", "before_commit", "after_commit", "during_gc"]
 # The points a compaction (`freshet compact`) passes, in order.
 COMPACTION_POINTS = ["after_merge", "after_segments", "after_manifest", "before_commit",
                      "after_commit"]
@@ -396,6 +396,21 @@ def s_crash_point(ctx):
     reader.check()
     loop_clock_moved(ctx)
     final_checks(ctx)
+    check_collected(ctx)
+
+
+def check_collected(ctx):
+    """After a collection, no supersession object names a segment that is
+    gone: what a crash around publish left, collection takes (inv 4)."""
+    ctx.fx("gc")
+    index = ctx.ws.path / "index"
+    for f in (index / "supersessions").glob("*.sup"):
+        upper, _, lower = f.stem.partition("-")
+        missing = [h for h in (upper, lower) if not (index / "segments" / f"{h}.seg").exists()]
+        if missing:
+            ctx.violate(4, f"collection left supersessions/{f.name}, whose segment "
+                           f"{missing[0]}.seg is gone")
+            return
 
 
 def s_compaction(ctx):
