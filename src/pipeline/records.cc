@@ -10,6 +10,9 @@
 #include "common/huge_pages.h"
 
 namespace freshet {
+
+static_assert(sizeof(KeyedRecord) == 64 || sizeof(void*) != 8, "KeyedRecord grew past 64 bytes");
+
 namespace {
 
 int IndexOf(const std::vector<std::string>& cols, const std::string& name) {
@@ -219,9 +222,13 @@ class ReducingSink final : public RowSink {
     const uint32_t found =
         index_.FindOrAdd(c.hash, c.id, position, [&](uint32_t i) { return reduced[i].id; });
     if (found == position) {
-      reduced.push_back(KeyedRecord{id_kept ? c.id : table_.Store(c.id),
-                                    group_kept ? c.group : table_.Store(c.group), c.version,
-                                    c.deleted, c.hash, &table_, append()});
+      reduced.push_back(KeyedRecord{.id = id_kept ? c.id : table_.Store(c.id),
+                                    .group = group_kept ? c.group : table_.Store(c.group),
+                                    .version = c.version,
+                                    .hash = c.hash,
+                                    .table = &table_,
+                                    .row = append(),
+                                    .deleted = c.deleted});
     } else if (KeyedRecord& kept = reduced[found]; c.version >= kept.version) {
       kept.version = c.version;
       kept.deleted = c.deleted;
@@ -347,8 +354,13 @@ Result<ParsedFile> ReadKeyedFile(ObjectStore& store, const ObjectInfo& file, Tim
 
 KeyedRecord MakeRecord(RecordTable& table, std::string_view id, std::string_view group,
                        int64_t version, bool deleted, const Row& values) {
-  return KeyedRecord{table.Store(id), table.Store(group),  version, deleted, Hash64(id),
-                     &table,          table.Append(values)};
+  return KeyedRecord{.id = table.Store(id),
+                     .group = table.Store(group),
+                     .version = version,
+                     .hash = Hash64(id),
+                     .table = &table,
+                     .row = table.Append(values),
+                     .deleted = deleted};
 }
 
 void KeyIndex::Reserve(size_t n) {

@@ -26,14 +26,17 @@ namespace freshet {
 // One record: its key, version and deletion flag, and where its values
 // are. The views and the table belong to the ParsedFile (or whoever built
 // the record) and stay valid as long as it lives.
+//
+// 64 bytes: `deleted` shares the word after `row` (a file's `reduced` holds
+// one per kept id, so its size is most of the reduction's fresh memory).
 struct KeyedRecord {
   std::string_view id;     // doc id, or group key for group records
   std::string_view group;  // doc records: group key (may be empty for deletes)
   int64_t version = 0;
-  bool deleted = false;
   uint64_t hash = 0;  // Hash64(id)
   const RecordTable* table = nullptr;
   uint32_t row = 0;  // the values of the stream's projection: table->RowAt(row)
+  bool deleted = false;
 
   Row Values() const { return table->RowAt(row); }
 };

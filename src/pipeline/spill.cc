@@ -173,9 +173,13 @@ Result<LoadedRecords> BucketRuns::Load(std::span<const size_t> buckets) const {
         for (Value& v : values) {
           if (!GetValue(in, &v)) return bad(pos, "bad value");
         }
-        KeyedRecord rec{
-            out.table->Store(id), out.table->Store(group), UnZigZag(version),        deleted != 0,
-            Hash64(id),           out.table.get(),         out.table->Append(values)};
+        KeyedRecord rec{.id = out.table->Store(id),
+                        .group = out.table->Store(group),
+                        .version = UnZigZag(version),
+                        .hash = Hash64(id),
+                        .table = out.table.get(),
+                        .row = out.table->Append(values),
+                        .deleted = deleted != 0};
         out.records.push_back(rec);
         out.file_index.push_back(static_cast<uint32_t>(file));
       }
