@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -68,6 +71,50 @@ TEST(DocIdIndexTest, ALargeIndexFindsThroughItsHashTableAlike) {
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_FALSE(index.Find("ad-").has_value());
   EXPECT_FALSE(index.Find("").has_value());
+}
+
+// Before its hash table, a large index searches its samples (each id's 8
+// bytes past the shared prefix) and then the entries between two of them:
+// the same answers as a scan, for ids whose 8 bytes there are equal across
+// many samples, ids that are prefixes of others, ids holding a zero byte,
+// and look-ups without the prefix or between two ids.
+TEST(DocIdIndexTest, ALargeIndexFindsThroughItsSamplesAlike) {
+  std::vector<std::string> owned;
+  for (uint32_t i = 0; owned.size() < 40000; ++i) {
+    const std::string n = std::to_string(1000000 + (i * 7919u) % 100003u);
+    // 1 in 64 share their first 8 bytes past "item-", over many samples.
+    if (i % 64 == 0) {
+      owned.push_back("item-00000000-" + n);
+    } else if (i % 64 == 1) {
+      owned.push_back("item-" + n.substr(0, 4));  // a prefix of some ids
+    } else if (i % 64 == 2) {
+      owned.push_back(std::string("item-") + n + std::string(1, '\0') + "z");
+    } else {
+      owned.push_back("item-" + n);
+    }
+  }
+  std::sort(owned.begin(), owned.end());
+  owned.erase(std::unique(owned.begin(), owned.end()), owned.end());
+  std::vector<std::string_view> ids(owned.begin(), owned.end());
+  std::reverse(ids.begin(), ids.end());  // ordinals not in id order
+  std::map<std::string_view, uint32_t> scan;
+  for (uint32_t ord = 0; ord < ids.size(); ++ord) scan.emplace(ids[ord], ord);
+  const std::string section = EncodeDocIdIndex(ids);
+  DocIdIndex index;
+  ASSERT_TRUE(index.Open("i.seg", {section, 0}, &ids).ok());
+  std::vector<std::string> probes = {"", "item-", "item", "itel-1", "iten", "item-\xff", "zz"};
+  for (size_t i = 0; i < ids.size(); i += 17) {
+    const std::string id(ids[i]);
+    probes.push_back(id);
+    probes.push_back(id + "0");
+    probes.push_back(id.substr(0, id.size() - 1));
+  }
+  ASSERT_LT(probes.size(), ids.size() / DocIdIndex::kSearchesPerTable);  // no table yet
+  for (const std::string& p : probes) {
+    const auto it = scan.find(p);
+    EXPECT_EQ(index.Find(p), it == scan.end() ? std::nullopt : std::optional<uint32_t>(it->second))
+        << p;
+  }
 }
 
 TEST(DocIdIndexTest, AWrongSizeOrAnOrdinalPastTheDocsIsCorruption) {
