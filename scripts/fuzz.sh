@@ -50,7 +50,7 @@ printf '\x12%s' "$(sed 's/,"checksum":"[0-9a-f]*"}$//' "$chain")" > "$work/engin
 printf '\x0c%s\n' "$(sed '/^  "checksum": /,$d' "$manifest")" > "$work/engine/manifest-body"
 # A supersession object from the golden files: raw (selector 15) and as a body
 # the target seals with a valid checksum (25).
-sup=$(ls tests/golden/supersession/supersessions/*.sup | sort | tail -1)
+sup=$(ls tests/golden/supersession/supersessions/r1/*.sup | sort | tail -1)
 { printf '\x0f'; cat "$sup"; } > "$work/engine/supersession"
 { printf '\x19'; head -c -8 "$sup"; } > "$work/engine/supersession-body"
 printf '\x09dt={yyyy}-{MM}-{dd}/hour={HH}/minute={mm}\ndt=2026-05-04/hour=10/minute=05/part-0.jsonl\ndt=2026-13-04/hour=10/x\n' \

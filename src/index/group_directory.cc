@@ -92,15 +92,24 @@ std::shared_ptr<const Supersession> SupersessionCache::Get(const SegmentReader& 
             "{} groups), not these segments",
             *object_key, object->upper, object->upper_groups, object->lower, object->lower_docs,
             object->lower_groups));
+      } else if (const size_t hiders = upper.num_docs() + upper.tombstones().entries().size();
+                 object.ok() && object->supersession.docs.size() > hiders) {
+        // Each superseded doc's id is one of the upper segment's docs or
+        // tombstones.
+        error = Status::Corruption(fmt::format(
+            "supersession object '{}': {} superseded docs, but '{}' holds {} docs and tombstones",
+            *object_key, object->supersession.docs.size(), upper.name(), hiders));
       } else if (object.ok()) {
         s = std::make_shared<const Supersession>(std::move(object->supersession));
       }
     }
     if (!s && !error.IsNotFound()) {
-      // Only a cache: a damaged object is recomputed (and replaced by a writer).
+      // Only a cache: a damaged object is recomputed, and replaced by a
+      // writer; one of a format this freshet does not read is left alone
+      // (a newer runner's, during an upgrade).
       Log(LogLevel::kWarn, "supersession_object_unusable",
           {{"key", *object_key}, {"error", error.ToString()}});
-      replace = bytes.ok();
+      replace = bytes.ok() && error.code() == StatusCode::kCorruption;
     }
   }
   if (!s) {

@@ -32,13 +32,20 @@ std::optional<std::string_view> SegmentHash(std::string_view key) {
 std::optional<std::string> SupersessionKey(std::string_view upper, std::string_view lower) {
   auto u = SegmentHash(upper), l = SegmentHash(lower);
   if (!u || !l) return std::nullopt;
-  return fmt::format("{}{}-{}{}", kSupersessionsPrefix, *u, *l, kSuffix);
+  return fmt::format("{}r{}/{}-{}{}", kSupersessionsPrefix, kSupersessionRevision, *u, *l, kSuffix);
 }
 
 std::optional<std::pair<std::string, std::string>> SegmentsOfSupersessionKey(std::string_view key) {
   if (!key.starts_with(kSupersessionsPrefix) || !key.ends_with(kSuffix)) return std::nullopt;
   key.remove_prefix(kSupersessionsPrefix.size());
   key.remove_suffix(kSuffix.size());
+  // "r<revision>/", any revision.
+  const size_t slash = key.find('/');
+  if (slash == std::string_view::npos || slash < 2 || key[0] != 'r') return std::nullopt;
+  for (char c : key.substr(1, slash - 1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  key.remove_prefix(slash + 1);
   const size_t dash = key.find('-');
   if (dash == std::string_view::npos) return std::nullopt;
   auto segment = [](std::string_view hash) {
@@ -143,6 +150,12 @@ Result<SupersessionObject> DecodeSupersession(std::string_view key, std::string_
     if (lower_group >= o.lower_groups || upper_group >= o.upper_groups) {
       return bad(offset, fmt::format("group pair ({}, {}) out of range ({} lower, {} upper groups)",
                                      lower_group, upper_group, o.lower_groups, o.upper_groups));
+    }
+    // Both group tables are sorted by key, each key once: the pairs rise in
+    // both groups.
+    if (i > 0 && (gap == 0 || upper_group <= s.groups.back().second)) {
+      return bad(offset, fmt::format("group pair ({}, {}) not after ({}, {})", lower_group,
+                                     upper_group, s.groups.back().first, s.groups.back().second));
     }
     s.groups.emplace_back(static_cast<uint32_t>(lower_group), upper_group);
   }

@@ -473,16 +473,33 @@ Result<std::string> BatchRunner::PublishWritten(Manifest* manifest, std::vector<
 Result<std::string> BatchRunner::WriteManifest(const Manifest& manifest, BatchRecord* record) {
   std::string key = ManifestKey(manifest.version, manifest.epoch);
   std::string json = SerializeManifest(manifest);
-  RETURN_IF_ERROR(output_->PutIfAbsent(key, json));
+  Status put = output_->PutIfAbsent(key, json);
+  if (put.IsAlreadyExists()) {
+    // Left by an earlier try of this batch that failed before its commit (a
+    // generation that did not read back, a metastore that did not answer):
+    // the key holds this runner's epoch, which no other runner writes, and
+    // the version after the committed one, which nothing references yet.
+    put = output_->Put(key, json);
+  }
+  RETURN_IF_ERROR(put);
   record->bytes_written += static_cast<int64_t>(json.size());
   CrashPoint("after_manifest");
   if (!manifest.delta.empty()) {
     // Before the commit, what each new segment supersedes of the lower ones
     // is kept with the index (opening the generation computes and writes the
     // pairs the cache lacks), so that a process opening it cold reads them.
-    // Only a cache: a failure is logged and the next open recomputes.
+    // This open is also the generation's first read: one that readers could
+    // not open (a damaged or missing segment, layers no reader serves) is
+    // not committed. Any other failure (the store unreachable) costs only
+    // the cache: it is logged and the next open recomputes.
     auto view = IndexView::OpenManifest(*output_, key, &segments_);
     if (!view.ok()) {
+      const StatusCode code = view.status().code();
+      if (code == StatusCode::kCorruption || code == StatusCode::kNotFound ||
+          code == StatusCode::kNotSupported) {
+        return Status(code,
+                      fmt::format("manifest '{}' not committed: {}", key, view.status().message()));
+      }
       Log(LogLevel::kWarn, "supersessions_not_kept",
           {{"manifest", key}, {"error", view.status().ToString()}});
     }

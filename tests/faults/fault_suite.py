@@ -404,11 +404,11 @@ def check_collected(ctx):
     gone: what a crash around publish left, collection takes (inv 4)."""
     ctx.fx("gc")
     index = ctx.ws.path / "index"
-    for f in (index / "supersessions").glob("*.sup"):
+    for f in (index / "supersessions").glob("r*/*.sup"):
         upper, _, lower = f.stem.partition("-")
         missing = [h for h in (upper, lower) if not (index / "segments" / f"{h}.seg").exists()]
         if missing:
-            ctx.violate(4, f"collection left supersessions/{f.name}, whose segment "
+            ctx.violate(4, f"collection left supersessions/{f.parent.name}/{f.name}, whose segment "
                            f"{missing[0]}.seg is gone")
             return
 

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 #include "index/index_view.h"
 #include "index/query.h"
 #include "memory_pipeline.h"
@@ -79,6 +82,32 @@ TEST_F(BatchRunnerTest, UnavailableSourceFailsTheBatchAndTheNextOneSucceeds) {
   auto retried = (*r)->RunBatch();
   ASSERT_TRUE(retried.ok()) << retried.status().ToString();
   EXPECT_TRUE(retried->published);
+}
+
+// The open before the commit is the new generation's first read: a segment
+// that does not read back as written fails the batch, names the manifest,
+// and nothing is committed; the next batch publishes.
+TEST_F(BatchRunnerTest, AGenerationThatDoesNotReadBackIsNotCommitted) {
+  auto r = OpenRunner();
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE((*r)->Start().ok());
+  auto listed = output_->List(kSegmentsPrefix);
+  ASSERT_TRUE(listed.ok());
+  std::set<std::string> base;
+  for (const ObjectInfo& o : *listed) base.insert(o.key);
+  output_wrapper_.damaging_reads_of_segments_but = base;
+  auto failed = (*r)->RunBatch();
+  output_wrapper_.damaging_reads_of_segments_but.reset();
+  ASSERT_EQ(failed.status().code(), StatusCode::kCorruption) << failed.status().ToString();
+  EXPECT_NE(failed.status().message().find("not committed"), std::string::npos)
+      << failed.status().ToString();
+  EXPECT_GT(output_wrapper_.damaged_reads, 0);
+  EXPECT_FALSE(metastore_->GetState("ads")->watermark.has_value());
+  EXPECT_EQ(Search("*"), (std::vector<std::string>{"ad-1", "ad-2"}));
+  auto retried = (*r)->RunBatch();
+  ASSERT_TRUE(retried.ok()) << retried.status().ToString();
+  EXPECT_TRUE(retried->published);
+  EXPECT_EQ(Search("*"), (std::vector<std::string>{"ad-1", "ad-101", "ad-2"}));
 }
 
 TEST_F(BatchRunnerTest, ARunnerWhoseLeaseWasTakenIsFenced) {

@@ -11,9 +11,12 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "index/manifest.h"
 #include "metastore/metastore.h"
 #include "pipeline/batch_runner.h"
 #include "pipeline/config.h"
@@ -25,8 +28,9 @@ namespace freshet {
 
 inline constexpr TimeMicros kPipelineStart = 1777888800 * kMicrosPerSecond;  // 2026-05-04T10:00Z
 
-// Fails the next `failing_lists` listings with Unavailable; counts deletes;
-// records the keys read whole (runners read files from several threads).
+// Fails the next `failing_lists` listings with Unavailable; can damage the
+// whole reads of new segments; counts deletes; records the keys read whole
+// (runners read files from several threads).
 class FaultyStore final : public ObjectStoreWrapper {
  public:
   using ObjectStoreWrapper::ObjectStoreWrapper;
@@ -35,7 +39,16 @@ class FaultyStore final : public ObjectStoreWrapper {
       std::lock_guard<std::mutex> lock(gets_mu_);
       gets_.emplace_back(key);
     }
-    return ObjectStoreWrapper::Get(key);
+    auto bytes = ObjectStoreWrapper::Get(key);
+    if (bytes.ok() && !bytes->empty() && key.starts_with(kSegmentsPrefix) &&
+        damaging_reads_of_segments_but) {
+      std::lock_guard<std::mutex> lock(gets_mu_);
+      if (!damaging_reads_of_segments_but->count(std::string(key))) {
+        (*bytes)[bytes->size() / 2] ^= 1;
+        ++damaged_reads;
+      }
+    }
+    return bytes;
   }
   // The keys read whole so far, in order.
   std::vector<std::string> gets() const {
@@ -55,6 +68,10 @@ class FaultyStore final : public ObjectStoreWrapper {
   }
   int failing_lists = 0;
   int deletes = 0;
+  // When set, whole reads of any segment but these return it with a flipped
+  // byte (set and reset between batches, not while one runs).
+  std::optional<std::set<std::string>> damaging_reads_of_segments_but;
+  int damaged_reads = 0;
 
  private:
   mutable std::mutex gets_mu_;

@@ -25,7 +25,7 @@ SupersessionObject Sample(uint32_t lower_docs, std::vector<uint32_t> docs) {
   o.lower_docs = lower_docs;
   o.lower_groups = 40;
   o.upper_groups = 7;
-  o.supersession.groups = {{0, 3}, {5, 0}, {5, 1}, {39, 6}};
+  o.supersession.groups = {{0, 0}, {5, 1}, {6, 3}, {39, 6}};
   o.supersession.docs = std::move(docs);
   return o;
 }
@@ -86,11 +86,24 @@ TEST(SupersessionObjectTest, KeysNameBothSegments) {
   auto key = SupersessionKey(u, l);
   ASSERT_TRUE(key.has_value());
   EXPECT_EQ(*key,
-            "supersessions/0123456789abcdef0123456789abcdef-fedcba9876543210fedcba9876543210.sup");
+            "supersessions/r1/"
+            "0123456789abcdef0123456789abcdef-fedcba9876543210fedcba9876543210.sup");
   auto named = SegmentsOfSupersessionKey(*key);
   ASSERT_TRUE(named.has_value());
   EXPECT_EQ(named->first, u);
   EXPECT_EQ(named->second, l);
+  // Another revision's object names the same segments (and is collected
+  // with them); one without a revision is no object of any freshet.
+  auto other = SegmentsOfSupersessionKey(
+      "supersessions/r12/0123456789abcdef0123456789abcdef-fedcba9876543210fedcba9876543210.sup");
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(*other, *named);
+  EXPECT_FALSE(SegmentsOfSupersessionKey("supersessions/0123456789abcdef0123456789abcdef-"
+                                         "fedcba9876543210fedcba9876543210.sup")
+                   .has_value());
+  EXPECT_FALSE(SegmentsOfSupersessionKey("supersessions/rx/0123456789abcdef0123456789abcdef-"
+                                         "fedcba9876543210fedcba9876543210.sup")
+                   .has_value());
   // Segments not named by their content have no object.
   EXPECT_FALSE(SupersessionKey("base.seg", l).has_value());
   EXPECT_FALSE(SegmentsOfSupersessionKey("supersessions/x.sup").has_value());
@@ -124,6 +137,20 @@ TEST(SupersessionObjectTest, DamageIsReportedNamingTheObjectAndOffset) {
   auto unknown = DecodeSupersession(key, v2);
   EXPECT_EQ(unknown.status().code(), StatusCode::kNotSupported) << unknown.status().ToString();
   EXPECT_NE(unknown.status().message().find(key), std::string::npos);
+}
+
+// Both segments' group tables are sorted by key, each key once, so a
+// pair's groups rise in both: any other order is refused.
+TEST(SupersessionObjectTest, GroupPairsThatDoNotRiseAreRefused) {
+  const std::vector<std::vector<std::pair<uint32_t, uint32_t>>> bad = {
+      {{5, 1}, {5, 2}}, {{5, 1}, {6, 1}}, {{5, 2}, {6, 1}}};
+  for (const auto& groups : bad) {
+    SupersessionObject o = Sample(10, {1});
+    o.supersession.groups = groups;
+    auto r = DecodeSupersession("k", EncodeSupersession(o));
+    ASSERT_EQ(r.status().code(), StatusCode::kCorruption) << r.status().ToString();
+    EXPECT_NE(r.status().message().find("not after"), std::string::npos) << r.status().ToString();
+  }
 }
 
 // The objects of every pair of the segment-v5 golden index's committed
