@@ -77,7 +77,7 @@ std::shared_ptr<const Supersession> SupersessionCache::Get(const SegmentReader& 
   const std::optional<std::string> object_key =
       store ? SupersessionKey(upper.name(), lower.name()) : std::nullopt;
   bool replace = false;
-  if (object_key) {
+  if (object_key && !(writes_ && (Written(upper.name()) || Written(lower.name())))) {
     auto bytes = store->Get(*object_key);
     Status error = bytes.status();
     if (bytes.ok()) {
@@ -130,12 +130,23 @@ std::shared_ptr<const Supersession> SupersessionCache::Get(const SegmentReader& 
   return pairs_.emplace(std::move(key), std::move(s)).first->second;
 }
 
+void SupersessionCache::NoteWritten(std::string_view segment) {
+  std::lock_guard<std::mutex> lock(mu_);
+  written_.emplace(segment);
+}
+
+bool SupersessionCache::Written(std::string_view segment) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return written_.contains(segment);
+}
+
 void SupersessionCache::Retain(const std::vector<std::string>& keep) {
   const std::set<std::string, std::less<>> k(keep.begin(), keep.end());
   std::lock_guard<std::mutex> lock(mu_);
   std::erase_if(pairs_, [&](const auto& entry) {
     return !k.count(entry.first.first) || !k.count(entry.first.second);
   });
+  std::erase_if(written_, [&](const std::string& segment) { return !k.count(segment); });
 }
 
 Result<std::unique_ptr<GroupDirectory>> GroupDirectory::Build(

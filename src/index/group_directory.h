@@ -28,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -66,20 +67,31 @@ class SupersessionCache {
  public:
   // The supersession of `lower` by `upper`: from memory, else from `store`
   // (when given and holding a sound object for the pair: one that is
-  // missing, damaged or of other segments is logged and recomputed), else
-  // computed on first use.
+  // missing, damaged or of other segments is logged and recomputed; not
+  // read for a writer when either segment is noted written), else computed
+  // on first use.
   std::shared_ptr<const Supersession> Get(const SegmentReader& upper, const SegmentReader& lower,
                                           ObjectStore* store = nullptr);
   // Whether a pair computed with a store is written to it (create-if-absent;
   // a damaged object is replaced): for the runner, which owns the index;
   // readers (serve, query) only read.
   void set_writes(bool writes) { writes_ = writes; }
-  // Drops every pair naming a segment not in `keep`.
+  // For a writer: `segment` was just written by this process and no
+  // committed generation holds it yet, so an object naming it can only be
+  // one an earlier try of the batch left (or one over the same bytes
+  // written before), which says what computing the pair says: its pairs
+  // are computed without reading the store first, and create-if-absent
+  // keeps such an object. A reader (no writes) never skips a read.
+  void NoteWritten(std::string_view segment);
+  // Drops every pair, and every segment noted written, not in `keep`.
   void Retain(const std::vector<std::string>& keep);
 
  private:
+  bool Written(std::string_view segment);
+
   std::atomic<bool> writes_{false};
   std::mutex mu_;
+  std::set<std::string, std::less<>> written_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<const Supersession>> pairs_;
 };
 

@@ -435,6 +435,9 @@ Result<SegmentRef> BatchRunner::WriteSegmentFile(SegmentData* data, uint32_t for
   SegmentObject object = EncodeSegment(*data, format);
   *data = SegmentData();  // release memory early
   RETURN_IF_ERROR(PutContentAddressed(*output_, object.ref.key, object.bytes));
+  // The open before the commit computes this segment's pairs: no object of
+  // them is worth a read first.
+  segments_.supersessions()->NoteWritten(object.ref.key);
   return object.ref;
 }
 

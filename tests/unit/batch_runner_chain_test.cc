@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -472,6 +473,90 @@ TEST_F(ChainTest, KeptSupersessionsServeWhatComputedOnesServe) {
   }
   const auto [pairs, stored] = ExpectKeptPairsServeTheComputed(*output_);
   EXPECT_EQ(stored, pairs);
+}
+
+// The objects of a manifest's pairs: each delta segment over each segment
+// of a lower layer.
+std::set<std::string> PairObjects(const Manifest& m) {
+  std::vector<std::pair<std::string, uint32_t>> segments;
+  for (const SegmentRef& r : m.base) segments.emplace_back(r.key, 0);
+  for (const SegmentRef& r : m.delta) segments.emplace_back(r.key, r.layer + 1);
+  std::set<std::string> objects;
+  for (const auto& [upper, upper_layer] : segments) {
+    for (const auto& [lower, lower_layer] : segments) {
+      if (lower_layer >= upper_layer) continue;
+      auto key = SupersessionKey(upper, lower);
+      EXPECT_TRUE(key.has_value()) << upper << " over " << lower;
+      if (key) objects.insert(*key);
+    }
+  }
+  return objects;
+}
+
+// The supersession objects among `keys[from...]`.
+std::set<std::string> SupersessionsFrom(const std::vector<std::string>& keys, size_t from) {
+  std::set<std::string> objects;
+  for (size_t i = from; i < keys.size(); ++i) {
+    if (keys[i].starts_with(kSupersessionsPrefix)) objects.insert(keys[i]);
+  }
+  return objects;
+}
+
+// A runner's batch computes the pairs of the segments it has just written
+// without reading their objects first (none can be there worth a read:
+// 20 to 50 ms each on S3) and writes them; a runner opening the committed
+// generation cold reads the object of every pair of it and computes none.
+TEST_F(ChainTest, BatchesReadNoObjectOfThePairsOfSegmentsTheyWrote) {
+  // The store's supersession reads and creations during `batch`, against
+  // the pairs the committed generation had before it and the ones it adds.
+  auto expect_batch = [&](const std::function<void()>& batch, bool cold) {
+    const std::set<std::string> before = PairObjects(Committed());
+    const size_t gets = output_wrapper_.gets().size();
+    const size_t puts = output_wrapper_.puts_if_absent().size();
+    batch();
+    std::set<std::string> added = PairObjects(Committed());
+    for (const std::string& key : before) added.erase(key);
+    EXPECT_FALSE(added.empty());
+    EXPECT_EQ(SupersessionsFrom(output_wrapper_.gets(), gets),
+              cold ? before : std::set<std::string>{});
+    EXPECT_EQ(SupersessionsFrom(output_wrapper_.puts_if_absent(), puts), added);
+  };
+  // One runner for batches 1 to 4: every pair it needs is in its memory or
+  // has an upper segment it has just written.
+  {
+    auto r = OpenRunner("long-lived");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_TRUE((*r)->Start().ok());
+    for (int k = 1; k <= 4; ++k) {
+      SCOPED_TRACE(fmt::format("long-lived runner, batch {}", k));
+      auto batch = [&] {
+        if (k > 1) {
+          Produce(k);
+          clock_.Advance(5 * kMicrosPerMinute);
+        }
+        auto outcome = (*r)->RunBatch();
+        ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+        EXPECT_TRUE(outcome->published);
+      };
+      if (k == 1) {
+        batch();
+      } else {
+        expect_batch(batch, false);
+      }
+    }
+    ASSERT_TRUE((*r)->Stop().ok());
+  }
+  // A new runner for each of batches 5 to 9: its cold open reads every
+  // committed pair.
+  for (int k = 5; k <= 9; ++k) {
+    SCOPED_TRACE(fmt::format("new runner, batch {}", k));
+    expect_batch(
+        [&] {
+          const std::string chain = NextBatch(k);
+          EXPECT_TRUE(chain.starts_with("continued")) << chain;
+        },
+        true);
+  }
 }
 
 TEST(ChainRecordTest, RoundTripsWithItsChecksumLast) {

@@ -55,6 +55,18 @@ class FaultyStore final : public ObjectStoreWrapper {
     std::lock_guard<std::mutex> lock(gets_mu_);
     return gets_;
   }
+  Status PutIfAbsent(std::string_view key, std::string_view data) override {
+    {
+      std::lock_guard<std::mutex> lock(gets_mu_);
+      puts_if_absent_.emplace_back(key);
+    }
+    return ObjectStoreWrapper::PutIfAbsent(key, data);
+  }
+  // The keys written create-if-absent so far, in order.
+  std::vector<std::string> puts_if_absent() const {
+    std::lock_guard<std::mutex> lock(gets_mu_);
+    return puts_if_absent_;
+  }
   Result<std::vector<ObjectInfo>> List(std::string_view prefix) override {
     if (failing_lists > 0) {
       --failing_lists;
@@ -76,6 +88,7 @@ class FaultyStore final : public ObjectStoreWrapper {
  private:
   mutable std::mutex gets_mu_;
   std::vector<std::string> gets_;
+  std::vector<std::string> puts_if_absent_;
 };
 
 class MemoryPipelineTest : public ::testing::Test {
