@@ -12,6 +12,9 @@
 namespace freshet {
 namespace {
 
+// Reads of supersession objects in flight on a remote store.
+constexpr int kRemoteReadThreads = 8;
+
 // The first group of `seg` at or after `lo` whose key is not below `key`,
 // galloping from `lo`: a walk over u sorted keys of an upper segment costs
 // O(u log(l / u)) key reads of the l groups here, not O(u log l) as a
@@ -65,69 +68,78 @@ Supersession Compute(const SegmentReader& upper, const SegmentReader& lower) {
 std::shared_ptr<const Supersession> SupersessionCache::Get(const SegmentReader& upper,
                                                            const SegmentReader& lower,
                                                            ObjectStore* store) {
+  Found found = Find(upper, lower, store);
+  return found.supersession ? std::move(found.supersession)
+                            : Compute(upper, lower, store, found.replace);
+}
+
+SupersessionCache::Found SupersessionCache::Find(const SegmentReader& upper,
+                                                 const SegmentReader& lower, ObjectStore* store) {
   auto key = std::make_pair(upper.name(), lower.name());
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = pairs_.find(key);
-    if (it != pairs_.end()) return it->second;
+    if (it != pairs_.end()) return Found{it->second};
   }
-  // Read or computed outside the lock: two threads may both take a pair, to
-  // the same result.
-  std::shared_ptr<const Supersession> s;
+  // Read outside the lock: two threads may both take a pair, to the same
+  // result.
   const std::optional<std::string> object_key =
       store ? SupersessionKey(upper.name(), lower.name()) : std::nullopt;
-  bool replace = false;
-  if (object_key && !(writes_ && (Written(upper.name()) || Written(lower.name())))) {
-    auto bytes = store->Get(*object_key);
-    Status error = bytes.status();
-    if (bytes.ok()) {
-      auto object = DecodeSupersession(*object_key, *bytes);
-      error = object.status();
-      if (object.ok() &&
-          (object->upper != upper.name() || object->lower != lower.name() ||
-           object->lower_docs != lower.num_docs() || object->lower_groups != lower.num_groups() ||
-           object->upper_groups != upper.num_groups())) {
-        error = Status::Corruption(fmt::format(
-            "supersession object '{}': its header describes '{}' ({} groups) over '{}' ({} docs, "
-            "{} groups), not these segments",
-            *object_key, object->upper, object->upper_groups, object->lower, object->lower_docs,
-            object->lower_groups));
-      } else if (const size_t hiders = upper.num_docs() + upper.tombstones().entries().size();
-                 object.ok() && object->supersession.docs.size() > hiders) {
-        // Each superseded doc's id is one of the upper segment's docs or
-        // tombstones.
-        error = Status::Corruption(fmt::format(
-            "supersession object '{}': {} superseded docs, but '{}' holds {} docs and tombstones",
-            *object_key, object->supersession.docs.size(), upper.name(), hiders));
-      } else if (object.ok()) {
-        s = std::make_shared<const Supersession>(std::move(object->supersession));
-      }
-    }
-    if (!s && !error.IsNotFound()) {
-      // Only a cache: a damaged object is recomputed, and replaced by a
-      // writer; one of a format this freshet does not read is left alone
-      // (a newer runner's, during an upgrade).
-      Log(LogLevel::kWarn, "supersession_object_unusable",
-          {{"key", *object_key}, {"error", error.ToString()}});
-      replace = bytes.ok() && error.code() == StatusCode::kCorruption;
+  if (!object_key || (writes_ && (Written(upper.name()) || Written(lower.name())))) return {};
+  auto bytes = store->Get(*object_key);
+  Status error = bytes.status();
+  if (bytes.ok()) {
+    auto object = DecodeSupersession(*object_key, *bytes);
+    error = object.status();
+    if (object.ok() &&
+        (object->upper != upper.name() || object->lower != lower.name() ||
+         object->lower_docs != lower.num_docs() || object->lower_groups != lower.num_groups() ||
+         object->upper_groups != upper.num_groups())) {
+      error = Status::Corruption(fmt::format(
+          "supersession object '{}': its header describes '{}' ({} groups) over '{}' ({} docs, "
+          "{} groups), not these segments",
+          *object_key, object->upper, object->upper_groups, object->lower, object->lower_docs,
+          object->lower_groups));
+    } else if (const size_t hiders = upper.num_docs() + upper.tombstones().entries().size();
+               object.ok() && object->supersession.docs.size() > hiders) {
+      // Each superseded doc's id is one of the upper segment's docs or
+      // tombstones.
+      error = Status::Corruption(fmt::format(
+          "supersession object '{}': {} superseded docs, but '{}' holds {} docs and tombstones",
+          *object_key, object->supersession.docs.size(), upper.name(), hiders));
+    } else if (object.ok()) {
+      auto s = std::make_shared<const Supersession>(std::move(object->supersession));
+      std::lock_guard<std::mutex> lock(mu_);
+      return Found{pairs_.emplace(std::move(key), std::move(s)).first->second};
     }
   }
-  if (!s) {
-    s = std::make_shared<const Supersession>(Compute(upper, lower));
-    if (object_key && writes_) {
-      const std::string bytes =
-          EncodeSupersession(SupersessionObject{upper.name(), lower.name(), lower.num_docs(),
-                                                lower.num_groups(), upper.num_groups(), *s});
-      Status st = replace ? store->Delete(*object_key) : Status::OK();
-      if (st.ok()) st = store->PutIfAbsent(*object_key, bytes);
-      if (!st.ok() && st.code() != StatusCode::kAlreadyExists) {
-        Log(LogLevel::kWarn, "supersession_object_not_written",
-            {{"key", *object_key}, {"error", st.ToString()}});
-      }
+  if (error.IsNotFound()) return {};
+  // Only a cache: a damaged object is recomputed, and replaced by a writer;
+  // one of a format this freshet does not read is left alone (a newer
+  // runner's, during an upgrade).
+  Log(LogLevel::kWarn, "supersession_object_unusable",
+      {{"key", *object_key}, {"error", error.ToString()}});
+  return Found{nullptr, bytes.ok() && error.code() == StatusCode::kCorruption};
+}
+
+std::shared_ptr<const Supersession> SupersessionCache::Compute(const SegmentReader& upper,
+                                                               const SegmentReader& lower,
+                                                               ObjectStore* store, bool replace) {
+  auto s = std::make_shared<const Supersession>(freshet::Compute(upper, lower));
+  const std::optional<std::string> object_key =
+      store ? SupersessionKey(upper.name(), lower.name()) : std::nullopt;
+  if (object_key && writes_) {
+    const std::string bytes = EncodeSupersession(SupersessionObject{
+        upper.name(), lower.name(), lower.num_docs(), lower.num_groups(), upper.num_groups(), *s});
+    Status st = replace ? store->Delete(*object_key) : Status::OK();
+    if (st.ok()) st = store->PutIfAbsent(*object_key, bytes);
+    if (!st.ok() && st.code() != StatusCode::kAlreadyExists) {
+      Log(LogLevel::kWarn, "supersession_object_not_written",
+          {{"key", *object_key}, {"error", st.ToString()}});
     }
   }
   std::lock_guard<std::mutex> lock(mu_);
-  return pairs_.emplace(std::move(key), std::move(s)).first->second;
+  return pairs_.emplace(std::make_pair(upper.name(), lower.name()), std::move(s)).first->second;
 }
 
 void SupersessionCache::NoteWritten(std::string_view segment) {
@@ -186,11 +198,26 @@ Result<std::unique_ptr<GroupDirectory>> GroupDirectory::Build(
       pairs.push_back(Pair{u, i, nullptr});
     }
   }
+  // The pairs kept in a remote store are read on more threads than there
+  // are cores (a read is a round trip, not work), as the Delta log's
+  // commits are; the pairs no object answers are computed on every core.
+  std::vector<SupersessionCache::Found> found(pairs.size());
+  if (cache) {
+    const bool remote = store && !store->IsLocal();
+    ParallelFor(pairs.size(), remote ? kRemoteReadThreads : DefaultThreads(), [&](size_t p) {
+      found[p] =
+          cache->Find(*dir->segments_[pairs[p].upper], *dir->segments_[pairs[p].lower], store);
+    });
+  }
   ParallelFor(pairs.size(), DefaultThreads(), [&](size_t p) {
     const SegmentReader& upper = *dir->segments_[pairs[p].upper];
     const SegmentReader& lower = *dir->segments_[pairs[p].lower];
-    pairs[p].supersession = cache ? cache->Get(upper, lower, store)
-                                  : std::make_shared<const Supersession>(Compute(upper, lower));
+    if (found[p].supersession) {
+      pairs[p].supersession = std::move(found[p].supersession);
+    } else {
+      pairs[p].supersession = cache ? cache->Compute(upper, lower, store, found[p].replace)
+                                    : std::make_shared<const Supersession>(Compute(upper, lower));
+    }
   });
   // Applied with upper segments in serving order: a later one is of the
   // same or a higher layer, so the last entry assigned to a record is the

@@ -72,6 +72,19 @@ class SupersessionCache {
   // on first use.
   std::shared_ptr<const Supersession> Get(const SegmentReader& upper, const SegmentReader& lower,
                                           ObjectStore* store = nullptr);
+  // Get in two steps, for a caller that reads a remote store's pairs on more
+  // threads than it computes them: Find takes the pair from memory or from
+  // `store` only (a null supersession when neither holds a sound one, with
+  // whether a damaged object is there to replace); Compute computes it,
+  // keeps it in memory and, for a writer, in `store`.
+  struct Found {
+    std::shared_ptr<const Supersession> supersession;
+    bool replace = false;
+  };
+  Found Find(const SegmentReader& upper, const SegmentReader& lower, ObjectStore* store);
+  std::shared_ptr<const Supersession> Compute(const SegmentReader& upper,
+                                              const SegmentReader& lower, ObjectStore* store,
+                                              bool replace);
   // Whether a pair computed with a store is written to it (create-if-absent;
   // a damaged object is replaced): for the runner, which owns the index;
   // readers (serve, query) only read.

@@ -493,11 +493,12 @@ std::set<std::string> PairObjects(const Manifest& m) {
   return objects;
 }
 
-// The supersession objects among `keys[from...]`.
+// The supersession objects among `keys[from...]`, each named once.
 std::set<std::string> SupersessionsFrom(const std::vector<std::string>& keys, size_t from) {
   std::set<std::string> objects;
   for (size_t i = from; i < keys.size(); ++i) {
-    if (keys[i].starts_with(kSupersessionsPrefix)) objects.insert(keys[i]);
+    if (!keys[i].starts_with(kSupersessionsPrefix)) continue;
+    EXPECT_TRUE(objects.insert(keys[i]).second) << keys[i] << " again";
   }
   return objects;
 }
