@@ -477,14 +477,16 @@ Result<std::string> BatchRunner::WriteManifest(const Manifest& manifest, BatchRe
   std::string key = ManifestKey(manifest.version, manifest.epoch);
   std::string json = SerializeManifest(manifest);
   Status put = output_->PutIfAbsent(key, json);
-  if (put.IsAlreadyExists()) {
-    // Left by an earlier try of this batch that failed before its commit (a
-    // generation that did not read back, a metastore that did not answer):
-    // the key holds this runner's epoch, which no other runner writes, and
-    // the version after the committed one, which nothing references yet.
+  if (put.IsAlreadyExists() && key == last_manifest_written_) {
+    // This runner's own, from an earlier try of the batch that failed
+    // before its commit (a generation that did not read back, a metastore
+    // that did not answer): nothing references it. Any other manifest under
+    // the key (one published before a metastore was lost and started over)
+    // is never replaced.
     put = output_->Put(key, json);
   }
   RETURN_IF_ERROR(put);
+  last_manifest_written_ = key;
   record->bytes_written += static_cast<int64_t>(json.size());
   CrashPoint("after_manifest");
   if (!manifest.delta.empty()) {

@@ -287,7 +287,8 @@ class BatchRunner {
   // and logs `base_committed`.
   Status CommitBase(const PipelineState& state, const Manifest& manifest, const std::string& key,
                     TimeMicros cut, BatchRecord* record);
-  // Writes `manifest` once under its key; returns the key.
+  // Writes `manifest` once under its key (again only over one this runner
+  // wrote in an earlier try of the batch); returns the key.
   Result<std::string> WriteManifest(const Manifest& manifest, BatchRecord* record);
   // The manifest of the version after `state`'s, of this epoch, created
   // now, over a base cut at `base_cut`; no segments yet.
@@ -341,6 +342,9 @@ class BatchRunner {
   bool rebuild_requested_ = false;
   std::string config_fingerprint_;  // ConfigFingerprint(config_)
   SegmentCache segments_;
+  // The key of the last manifest this runner wrote: an earlier try's, when
+  // the batch failed before its commit.
+  std::string last_manifest_written_;
   // Parsed files by (key, fingerprint): unchanged files are not read again.
   std::map<std::string, std::shared_ptr<const ParsedFile>> file_cache_;
   // What this runner's last committed delta was built from, so that the next
