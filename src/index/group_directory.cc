@@ -12,9 +12,6 @@
 namespace freshet {
 namespace {
 
-// Reads of supersession objects in flight on a remote store.
-constexpr int kRemoteReadThreads = 8;
-
 // The first group of `seg` at or after `lo` whose key is not below `key`,
 // galloping from `lo`: a walk over u sorted keys of an upper segment costs
 // O(u log(l / u)) key reads of the l groups here, not O(u log l) as a
@@ -203,8 +200,7 @@ Result<std::unique_ptr<GroupDirectory>> GroupDirectory::Build(
   // commits are; the pairs no object answers are computed on every core.
   std::vector<SupersessionCache::Found> found(pairs.size());
   if (cache) {
-    const bool remote = store && !store->IsLocal();
-    ParallelFor(pairs.size(), remote ? kRemoteReadThreads : DefaultThreads(), [&](size_t p) {
+    ParallelFor(pairs.size(), store ? ReadThreads(*store) : DefaultThreads(), [&](size_t p) {
       found[p] =
           cache->Find(*dir->segments_[pairs[p].upper], *dir->segments_[pairs[p].lower], store);
     });

@@ -8,6 +8,7 @@
 
 #include "common/crash_point.h"
 #include "common/hash.h"
+#include "common/parallel.h"
 #include "format/number.h"
 #include "index/analyzer.h"
 #include "index/current_pointer.h"
@@ -59,13 +60,18 @@ Result<std::shared_ptr<IndexView>> IndexView::OpenManifest(ObjectStore& store,
                     : Result<std::shared_ptr<const SegmentReader>>(
                           seg.status().WithContext(fmt::format("manifest '{}'", key)));
   };
-  for (const SegmentRef& ref : view->manifest_.base) {
-    ASSIGN_OR_RETURN(auto seg, load(ref));
-    view->base_.push_back(std::move(seg));
-  }
-  for (const SegmentRef& ref : view->manifest_.delta) {
-    ASSIGN_OR_RETURN(auto seg, load(ref));
-    view->delta_.push_back(std::move(seg));
+  // Each segment's bytes are checked whole when it is opened: a cold open
+  // (a restarted runner, serve) checks them on every core, or reads a remote
+  // store's several at a time. The first failure in manifest order is told.
+  std::vector<const SegmentRef*> refs;
+  for (const SegmentRef& ref : view->manifest_.base) refs.push_back(&ref);
+  for (const SegmentRef& ref : view->manifest_.delta) refs.push_back(&ref);
+  std::vector<Result<std::shared_ptr<const SegmentReader>>> loaded(refs.size(),
+                                                                   Status::NotFound("not loaded"));
+  ParallelFor(refs.size(), ReadThreads(store), [&](size_t i) { loaded[i] = load(*refs[i]); });
+  for (size_t i = 0; i < refs.size(); ++i) {
+    ASSIGN_OR_RETURN(auto seg, std::move(loaded[i]));
+    (i < view->manifest_.base.size() ? view->base_ : view->delta_).push_back(std::move(seg));
   }
   for (const auto& s : view->base_) view->segments_.push_back(s.get());
   for (const auto& s : view->delta_) view->segments_.push_back(s.get());

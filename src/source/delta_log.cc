@@ -17,8 +17,6 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 using simdjson::dom::object;
 
-// Commits are fetched this many at a time: each is one small GET.
-constexpr int kFetchThreads = 8;
 // Rows of a checkpoint decoded at a time.
 constexpr int64_t kCheckpointBatchRows = 4096;
 
@@ -467,7 +465,8 @@ Result<std::vector<DeltaCommit>> ReadDeltaCommits(ObjectStore& table, int64_t fi
   if (first > last) return std::vector<DeltaCommit>{};
   const size_t n = static_cast<size_t>(last - first + 1);
   std::vector<Result<DeltaCommit>> read(n, Status::NotFound(""));
-  ParallelFor(n, kFetchThreads, [&](size_t i) {
+  // Each commit is one small GET: kRemoteReadsInFlight at a time.
+  ParallelFor(n, kRemoteReadsInFlight, [&](size_t i) {
     const int64_t version = first + static_cast<int64_t>(i);
     const std::string key = DeltaCommitKey(version);
     auto text = table.Get(key);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/parallel.h"
 #include "storage/local_store.h"
 #include "storage/s3_store.h"
 #include "storage/s3_url.h"
@@ -20,6 +21,10 @@ Status ObjectStore::PutIfMatch(std::string_view key, std::string_view, std::stri
 
 Result<std::unique_ptr<MappedFile>> ObjectStore::Map(std::string_view key) {
   return Status::NotSupported(fmt::format("{} cannot map '{}'", Describe(), key));
+}
+
+int ReadThreads(const ObjectStore& store) {
+  return store.IsLocal() ? DefaultThreads() : kRemoteReadsInFlight;
 }
 
 Status ValidateKey(std::string_view key) {

@@ -99,6 +99,14 @@ class ObjectStore {
   virtual Result<std::unique_ptr<MappedFile>> Map(std::string_view key);
 };
 
+// Reads of a remote store kept in flight at once: each is a round trip, not
+// work, so more of them than there are cores.
+inline constexpr int kRemoteReadsInFlight = 8;
+
+// Threads for reading many objects of `store`: kRemoteReadsInFlight for a
+// remote one, as many as there are cores for a local one (its reads are work).
+int ReadThreads(const ObjectStore& store);
+
 // Rejects keys that could escape the store's root or that no backend can
 // hold: empty, absolute, "." or ".." segments, empty segments, NUL bytes.
 Status ValidateKey(std::string_view key);

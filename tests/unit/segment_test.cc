@@ -253,6 +253,16 @@ TEST(IndexViewTest, DeltaSupersedesBaseGroupByGroup) {
   ASSERT_FALSE(broken.ok());
   EXPECT_EQ(broken.status().code(), StatusCode::kCorruption);
   EXPECT_NE(broken.status().message().find("segments/delta.seg"), std::string::npos);
+  // The segments are opened together; of several that fail, the first the
+  // manifest lists is told, whichever failed first.
+  ASSERT_TRUE((*store)->Delete("segments/base.seg").ok());
+  for (int i = 0; i < 20; ++i) {
+    auto both = IndexView::OpenCurrent(**store, nullptr);
+    ASSERT_FALSE(both.ok());
+    EXPECT_EQ(both.status().code(), StatusCode::kNotFound) << both.status().ToString();
+    EXPECT_NE(both.status().message().find("segments/base.seg"), std::string::npos)
+        << both.status().ToString();
+  }
   std::filesystem::remove_all(tmpl);
 }
 
