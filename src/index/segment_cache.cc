@@ -30,15 +30,20 @@ Result<std::shared_ptr<const SegmentReader>> SegmentCache::Load(ObjectStore& sto
       Log(LogLevel::kWarn, "segment_cache_unusable", {{"error", file.status().message()}});
     }
   }
+  // Either way the whole file has been checked against the manifest's
+  // checksum (the disk cache checks what it serves): its sections' own
+  // checksums would find nothing more.
   if (file.ok()) {
     std::shared_ptr<const MappedFile> mapped = *file;
-    ASSIGN_OR_RETURN(reader, SegmentReader::Open(ref.key, std::move(*file)));
-    // The checksum passes read every page; queries read only what they need.
+    ASSIGN_OR_RETURN(
+        reader, SegmentReader::Open(ref.key, std::move(*file), SectionChecksums::kCheckedWhole));
+    // The checksum pass read every page; queries read only what they need.
     mapped->ReleaseResidentPages();
   } else {
     ASSIGN_OR_RETURN(std::string bytes, store.Get(ref.key));
     RETURN_IF_ERROR(VerifySegmentBytes(ref, bytes));
-    ASSIGN_OR_RETURN(reader, SegmentReader::Open(ref.key, std::move(bytes)));
+    ASSIGN_OR_RETURN(
+        reader, SegmentReader::Open(ref.key, std::move(bytes), SectionChecksums::kCheckedWhole));
   }
   std::shared_ptr<const SegmentReader> shared(std::move(reader));
   std::lock_guard<std::mutex> lock(mu_);

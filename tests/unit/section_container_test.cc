@@ -44,6 +44,23 @@ TEST(SectionContainerTest, AFlippedSectionByteNamesTheSectionAndItsOffset) {
   EXPECT_EQ(c.status().message(), "segment 'a.seg': section 2 checksum mismatch (offset 26)");
 }
 
+TEST(SectionContainerTest, ACallerThatCheckedTheWholeFileSkipsOnlyTheSectionsOwnChecksums) {
+  // A reader that has just checked the whole file against its manifest's
+  // checksum (SegmentCache) has the sections' bytes checked already.
+  std::string file = TwoSections();
+  file[16 + 10 + 1] ^= 1;
+  auto c = SectionContainer::Parse("a.seg", file, SectionChecksums::kCheckedWhole);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->Section(SectionId::kMeta).bytes, "meta bytes");
+  // The section table's checksum is still checked: it is what the views
+  // into the file are made from.
+  std::string table_flipped = TwoSections();
+  table_flipped[16 + 10 + 4 + 5] ^= 1;  // the first table entry's offset
+  auto t = SectionContainer::Parse("a.seg", table_flipped, SectionChecksums::kCheckedWhole);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().message(), "segment 'a.seg': section table checksum mismatch (offset 30)");
+}
+
 TEST(SectionContainerTest, EveryTruncationIsRefused) {
   const std::string file = TwoSections();
   for (size_t n = 0; n < file.size(); ++n) {

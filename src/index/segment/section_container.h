@@ -111,6 +111,12 @@ class SectionContainerWriter {
   std::vector<std::pair<SectionId, std::string>> sections_;
 };
 
+// Whether opening a segment hashes each of its sections against the
+// section table: kCheckedWhole when the caller has just checked the whole
+// file against a checksum it trusts (the manifest's), which covers every
+// section's bytes, so a second pass over them would find nothing more.
+enum class SectionChecksums { kVerify, kCheckedWhole };
+
 // The sections of a verified segment file. Views point into the bytes given
 // to Parse and are valid while they are.
 struct SectionContainer {
@@ -125,10 +131,12 @@ struct SectionContainer {
   SectionView Section(SectionId id) const;
 
   // Verifies magic, version, table bounds and every checksum (unless the
-  // "checksum" safeguard is disabled by a test seam). NotSupported for a
-  // format version this build does not read; Corruption naming `name`, the
-  // section and the offset otherwise.
-  static Result<SectionContainer> Parse(std::string_view name, std::string_view bytes);
+  // "checksum" safeguard is disabled by a test seam; the sections' own with
+  // kCheckedWhole neither). NotSupported for a format version this build
+  // does not read; Corruption naming `name`, the section and the offset
+  // otherwise.
+  static Result<SectionContainer> Parse(std::string_view name, std::string_view bytes,
+                                        SectionChecksums checksums = SectionChecksums::kVerify);
 };
 
 // Where a segment file's bytes go, for `freshet inspect --sections`: a

@@ -11,30 +11,33 @@
 
 namespace freshet {
 
-Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(std::string name, std::string bytes) {
+Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(std::string name, std::string bytes,
+                                                           SectionChecksums checksums) {
   std::unique_ptr<SegmentReader> r(new SegmentReader());
   r->name_ = std::move(name);
   r->owned_ = std::move(bytes);
   r->bytes_ = r->owned_;
-  RETURN_IF_ERROR(r->Parse());
+  RETURN_IF_ERROR(r->Parse(checksums));
   return r;
 }
 
 Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(std::string name, std::string_view bytes,
-                                                           std::shared_ptr<const void> owner) {
+                                                           std::shared_ptr<const void> owner,
+                                                           SectionChecksums checksums) {
   std::unique_ptr<SegmentReader> r(new SegmentReader());
   r->name_ = std::move(name);
   r->owner_ = std::move(owner);
   r->bytes_ = bytes;
-  RETURN_IF_ERROR(r->Parse());
+  RETURN_IF_ERROR(r->Parse(checksums));
   return r;
 }
 
 Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(std::string name,
-                                                           std::shared_ptr<const MappedFile> file) {
+                                                           std::shared_ptr<const MappedFile> file,
+                                                           SectionChecksums checksums) {
   const MappedFile* mapped = file.get();
   ASSIGN_OR_RETURN(std::unique_ptr<SegmentReader> r,
-                   Open(std::move(name), mapped->bytes(), std::move(file)));
+                   Open(std::move(name), mapped->bytes(), std::move(file), checksums));
   r->mapped_ = mapped;
   return r;
 }
@@ -43,8 +46,8 @@ void SegmentReader::ReleaseResidentPages() const {
   if (mapped_) mapped_->ReleaseResidentPages();
 }
 
-Status SegmentReader::Parse() {
-  ASSIGN_OR_RETURN(SectionContainer file, SectionContainer::Parse(name_, bytes_));
+Status SegmentReader::Parse(SectionChecksums checksums) {
+  ASSIGN_OR_RETURN(SectionContainer file, SectionContainer::Parse(name_, bytes_, checksums));
   format_version_ = file.format_version;
   ASSIGN_OR_RETURN(meta_,
                    DecodeSegmentMeta(name_, file.Section(SectionId::kMeta), format_version_));

@@ -43,17 +43,21 @@ namespace freshet {
 // Read access to one segment's bytes. Thread-safe after Open (read-only).
 class SegmentReader {
  public:
-  // Verifies magic, version and every checksum. Corruption naming `name`,
-  // the section and the offset on any mismatch or truncation.
-  static Result<std::unique_ptr<SegmentReader>> Open(std::string name, std::string bytes);
+  // Verifies magic, version and every checksum (the sections' own not with
+  // kCheckedWhole: see SectionChecksums). Corruption naming `name`, the
+  // section and the offset on any mismatch or truncation.
+  static Result<std::unique_ptr<SegmentReader>> Open(
+      std::string name, std::string bytes, SectionChecksums checksums = SectionChecksums::kVerify);
   // The same over bytes someone else owns (e.g. a mapped file), kept alive
   // by `owner` for the reader's life.
-  static Result<std::unique_ptr<SegmentReader>> Open(std::string name, std::string_view bytes,
-                                                     std::shared_ptr<const void> owner);
+  static Result<std::unique_ptr<SegmentReader>> Open(
+      std::string name, std::string_view bytes, std::shared_ptr<const void> owner,
+      SectionChecksums checksums = SectionChecksums::kVerify);
   // The same over a mapped file's bytes, whose pages the reader can let go
   // of (ReleaseResidentPages).
-  static Result<std::unique_ptr<SegmentReader>> Open(std::string name,
-                                                     std::shared_ptr<const MappedFile> file);
+  static Result<std::unique_ptr<SegmentReader>> Open(
+      std::string name, std::shared_ptr<const MappedFile> file,
+      SectionChecksums checksums = SectionChecksums::kVerify);
 
   // Lets go of the mapped pages read so far, so that a pass over the whole
   // segment (a merge) does not keep it resident; nothing for bytes on the
@@ -223,7 +227,7 @@ class SegmentReader {
   SegmentReader() = default;
   SegmentReader(const SegmentReader&) = delete;  // doc_ids_ points into docs_
   SegmentReader& operator=(const SegmentReader&) = delete;
-  Status Parse();
+  Status Parse(SectionChecksums checksums);
   Status ParseV3(const SectionContainer& file);
   // The optional positions sections; marks the schema's fields with them.
   Status ParsePositions(const SectionContainer& file);
