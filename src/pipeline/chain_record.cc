@@ -10,6 +10,7 @@
 
 #include "common/hash.h"
 #include "common/json.h"
+#include "common/parallel.h"
 #include "index/analyzer.h"
 #include "index/manifest.h"
 
@@ -308,12 +309,21 @@ Result<ChangedIds> IdsDecidedOverGeneration(const ChainRecord& record, const Ind
   };
   ChangedIds out;
   const auto deleted_docs = deleted(record.doc_files);
-  for (const KeyedRecord* rec : docs) {
-    const auto live = view.FindLive(rec->id);
-    if (live ? rec->version >= live->segment->DocVersion(live->ord)
-             : beats_deletes(deleted_docs, *rec)) {
-      out.docs.emplace_back(rec->id);
+  // A look-up in each segment of the generation (from the highest) per
+  // added id: tens of thousands of searches a restart, on every core.
+  const std::vector<const KeyedRecord*> added(docs.begin(), docs.end());
+  std::vector<uint8_t> decided(added.size(), 0);
+  constexpr size_t kChunk = 1024;
+  ParallelFor((added.size() + kChunk - 1) / kChunk, DefaultThreads(), [&](size_t c) {
+    for (size_t i = c * kChunk; i < std::min(added.size(), (c + 1) * kChunk); ++i) {
+      const KeyedRecord& rec = *added[i];
+      const auto live = view.FindLive(rec.id);
+      decided[i] = live ? rec.version >= live->segment->DocVersion(live->ord)
+                        : beats_deletes(deleted_docs, rec);
     }
+  });
+  for (size_t i = 0; i < added.size(); ++i) {
+    if (decided[i]) out.docs.emplace_back(added[i]->id);
   }
   const auto deleted_groups = deleted(record.group_files);
   const std::vector<LowerSegment> layers = ServedSegments(view);

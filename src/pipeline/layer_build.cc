@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "common/hash.h"
+#include "common/parallel.h"
 #include "format/number.h"
 #include "index/group_directory.h"
 
@@ -155,11 +156,30 @@ class LayerBuilder {
       TouchedGroup* group;
       size_t doc;  // in group->docs
     };
-    std::vector<PendingRow> pending;
-    for (const auto& [id, decided] : ids) {
-      const Served s = decided ? FromWindow(id) : FromCommitted(id);
+    // Where each id is served now and once the layer is published: look-ups
+    // in the segments (a restarted runner's search ids not yet hashed), on
+    // every thread; then the layer is laid out in id order.
+    struct Placed {
+      Served served;
+      std::optional<Copy> below;
       size_t below_layer = 0;
-      const std::optional<Copy> below = ServedCopy(in_.below, id, &below_layer);
+    };
+    std::vector<Placed> placed(ids.size());
+    constexpr size_t kChunk = 1024;
+    ParallelFor((ids.size() + kChunk - 1) / kChunk, config_.threads, [&](size_t c) {
+      for (size_t i = c * kChunk; i < std::min(ids.size(), (c + 1) * kChunk); ++i) {
+        const auto& [id, decided] = ids[i];
+        Placed& p = placed[i];
+        p.served = decided ? FromWindow(id) : FromCommitted(id);
+        p.below = ServedCopy(in_.below, id, &p.below_layer);
+      }
+    });
+    std::vector<PendingRow> pending;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const std::string_view id = ids[i].first;
+      const Served& s = placed[i].served;
+      const size_t below_layer = placed[i].below_layer;
+      const std::optional<Copy>& below = placed[i].below;
       if (!s.present) {
         if (!below) continue;
         const int64_t version = s.record ? s.version : below->version();
