@@ -702,8 +702,9 @@ Result<BatchOutcome> BatchRunner::RunBatch() {
   std::set<std::string> changed;
   ChangedIds changed_ids;
   if (over_generation) {
-    ASSIGN_OR_RETURN(changed_ids, IdsDecidedOverGeneration(*over_generation, *committed,
-                                                           newest_docs, newest_groups));
+    ASSIGN_OR_RETURN(changed_ids,
+                     IdsDecidedOverGeneration(*over_generation, *committed, newest_docs,
+                                              newest_groups, config_.threads));
     out.chain.continued = true;
     out.chain.from = "generation";
   } else {

@@ -288,8 +288,8 @@ std::optional<size_t> FilesAfterRecord(const std::vector<InputFile>& recorded,
 }
 
 Result<ChangedIds> IdsDecidedOverGeneration(const ChainRecord& record, const IndexView& view,
-                                            const NewestRecords& docs,
-                                            const NewestRecords& groups) {
+                                            const NewestRecords& docs, const NewestRecords& groups,
+                                            int threads) {
   // The newest delete of each id in the recorded files: the version an
   // added record must reach where the generation serves nothing.
   auto deleted = [](const std::vector<InputFile>& files) {
@@ -314,7 +314,7 @@ Result<ChangedIds> IdsDecidedOverGeneration(const ChainRecord& record, const Ind
   const std::vector<const KeyedRecord*> added(docs.begin(), docs.end());
   std::vector<uint8_t> decided(added.size(), 0);
   constexpr size_t kChunk = 1024;
-  ParallelFor((added.size() + kChunk - 1) / kChunk, DefaultThreads(), [&](size_t c) {
+  ParallelFor((added.size() + kChunk - 1) / kChunk, threads, [&](size_t c) {
     for (size_t i = c * kChunk; i < std::min(added.size(), (c + 1) * kChunk); ++i) {
       const KeyedRecord& rec = *added[i];
       const auto live = view.FindLive(rec.id);

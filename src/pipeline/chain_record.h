@@ -146,9 +146,11 @@ std::optional<size_t> FilesAfterRecord(const std::vector<InputFile>& recorded,
 // record wins at an equal version (it comes later). A group record is
 // compared with the record of the group's highest entry in `view`, or with
 // the recorded deletes where that entry holds no record.
+// The docs' look-ups run on `threads` threads (0: one per core).
 // REQUIRES: record.deletes_known. Corruption if a group entry of `view`
 // cannot be decoded.
 Result<ChangedIds> IdsDecidedOverGeneration(const ChainRecord& record, const IndexView& view,
-                                            const NewestRecords& docs, const NewestRecords& groups);
+                                            const NewestRecords& docs, const NewestRecords& groups,
+                                            int threads);
 
 }  // namespace freshet
