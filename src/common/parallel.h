@@ -33,4 +33,14 @@ void ParallelFor(size_t n, int threads, Fn&& fn) {
   for (auto& t : pool) t.join();
 }
 
+// ParallelFor for many small items (look-ups, not files): fn(i) for i in
+// [0, n), the threads claiming `chunk` consecutive items at a time rather
+// than one, so that claiming costs nothing beside the work.
+template <typename Fn>
+void ParallelForChunked(size_t n, size_t chunk, int threads, Fn&& fn) {
+  ParallelFor((n + chunk - 1) / chunk, threads, [&](size_t c) {
+    for (size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) fn(i);
+  });
+}
+
 }  // namespace freshet

@@ -313,14 +313,11 @@ Result<ChangedIds> IdsDecidedOverGeneration(const ChainRecord& record, const Ind
   // added id: tens of thousands of searches a restart, on every core.
   const std::vector<const KeyedRecord*> added(docs.begin(), docs.end());
   std::vector<uint8_t> decided(added.size(), 0);
-  constexpr size_t kChunk = 1024;
-  ParallelFor((added.size() + kChunk - 1) / kChunk, threads, [&](size_t c) {
-    for (size_t i = c * kChunk; i < std::min(added.size(), (c + 1) * kChunk); ++i) {
-      const KeyedRecord& rec = *added[i];
-      const auto live = view.FindLive(rec.id);
-      decided[i] = live ? rec.version >= live->segment->DocVersion(live->ord)
-                        : beats_deletes(deleted_docs, rec);
-    }
+  ParallelForChunked(added.size(), 1024, threads, [&](size_t i) {
+    const KeyedRecord& rec = *added[i];
+    const auto live = view.FindLive(rec.id);
+    decided[i] = live ? rec.version >= live->segment->DocVersion(live->ord)
+                      : beats_deletes(deleted_docs, rec);
   });
   for (size_t i = 0; i < added.size(); ++i) {
     if (decided[i]) out.docs.emplace_back(added[i]->id);

@@ -165,14 +165,11 @@ class LayerBuilder {
       size_t below_layer = 0;
     };
     std::vector<Placed> placed(ids.size());
-    constexpr size_t kChunk = 1024;
-    ParallelFor((ids.size() + kChunk - 1) / kChunk, config_.threads, [&](size_t c) {
-      for (size_t i = c * kChunk; i < std::min(ids.size(), (c + 1) * kChunk); ++i) {
-        const auto& [id, decided] = ids[i];
-        Placed& p = placed[i];
-        p.served = decided ? FromWindow(id) : FromCommitted(id);
-        p.below = ServedCopy(in_.below, id, &p.below_layer);
-      }
+    ParallelForChunked(ids.size(), 1024, config_.threads, [&](size_t i) {
+      const auto& [id, decided] = ids[i];
+      Placed& p = placed[i];
+      p.served = decided ? FromWindow(id) : FromCommitted(id);
+      p.below = ServedCopy(in_.below, id, &p.below_layer);
     });
     std::vector<PendingRow> pending;
     for (size_t i = 0; i < ids.size(); ++i) {

@@ -148,12 +148,15 @@ aggregates = ["count"]
     if (!outcome.ok()) return "failed: " + outcome.status().ToString();
     return outcome->published ? Describe(outcome->chain) : "nothing published";
   }
-  // Batch() once partition `k` is produced (k > 1) and due.
+  // Partition `k` produced (k > 1) and due: the clock a partition later.
+  void ProduceDue(int k) {
+    if (k == 1) return;
+    Produce(k);
+    clock_.Advance(5 * kMicrosPerMinute);
+  }
+  // Batch() once partition `k` is produced and due.
   std::string NextBatch(int k, bool rebuild = false) {
-    if (k > 1) {
-      Produce(k);
-      clock_.Advance(5 * kMicrosPerMinute);
-    }
+    ProduceDue(k);
     return Batch(rebuild);
   }
 
@@ -207,10 +210,7 @@ TEST_F(ChainTest, FreshRunnersContinueTheChainAndServeWhatOneRunnerServes) {
       "continued from generation", "continued from generation", "continued from generation"};
   for (int k = 1; k <= 9; ++k) {
     SCOPED_TRACE(fmt::format("batch {}", k));
-    if (k > 1) {
-      Produce(k);
-      clock_.Advance(5 * kMicrosPerMinute);
-    }
+    ProduceDue(k);
     auto out_a = (*a)->RunBatch();
     ASSERT_TRUE(out_a.ok()) << out_a.status().ToString();
     ASSERT_TRUE(out_a->published);
@@ -323,8 +323,7 @@ TEST_F(ChainTest, CollectionKeepsTheRecordsOfKeptManifestsOnly) {
   EXPECT_EQ(left, referenced);
 
   // A kept manifest that cannot be read: its record is unknown, every record stays.
-  Produce(5);
-  clock_.Advance(5 * kMicrosPerMinute);
+  ProduceDue(5);
   ASSERT_TRUE((*r)->RunBatch().ok());
   const std::string committed = metastore_->GetState("ads")->manifest_key;
   ASSERT_TRUE(output_->Put(committed, "{damaged").ok());
@@ -531,10 +530,7 @@ TEST_F(ChainTest, BatchesReadNoObjectOfThePairsOfSegmentsTheyWrote) {
     for (int k = 1; k <= 4; ++k) {
       SCOPED_TRACE(fmt::format("long-lived runner, batch {}", k));
       auto batch = [&] {
-        if (k > 1) {
-          Produce(k);
-          clock_.Advance(5 * kMicrosPerMinute);
-        }
+        ProduceDue(k);
         auto outcome = (*r)->RunBatch();
         ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
         EXPECT_TRUE(outcome->published);

@@ -9,30 +9,40 @@
 
 namespace freshet {
 
+namespace {
+
+// The length of the prefix `a` and `b` share.
+size_t CommonPrefix(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  return static_cast<size_t>(
+      std::mismatch(a.begin(), a.begin() + static_cast<ptrdiff_t>(n), b.begin()).first - a.begin());
+}
+
+// An id's 8 bytes from `from` on, big-endian, zero past its end: ids that
+// share their first `from` bytes order by it as by their bytes where it
+// differs.
+uint64_t KeyPast(std::string_view id, size_t from) {
+  uint64_t key = 0;
+  for (size_t i = from; i < from + 8; ++i) {
+    key = key << 8 | (i < id.size() ? static_cast<uint8_t>(id[i]) : 0);
+  }
+  return key;
+}
+
+}  // namespace
+
 std::string EncodeDocIdIndex(const std::vector<std::string_view>& ids) {
   // Sorted by each id's 8 bytes after the prefix every id shares
   // (big-endian, zero past its end), which order as the ids do where they
   // differ: most comparisons are of two integers, equal keys compare ids.
   size_t shared = ids.empty() ? 0 : ids[0].size();
-  for (std::string_view id : ids) {
-    shared = static_cast<size_t>(
-        std::mismatch(id.begin(), id.begin() + static_cast<ptrdiff_t>(std::min(shared, id.size())),
-                      ids[0].begin())
-            .first -
-        id.begin());
-  }
+  for (std::string_view id : ids) shared = std::min(shared, CommonPrefix(id, ids[0]));
   struct Keyed {
     uint64_t key;
     uint32_t ord;
   };
   std::vector<Keyed> order(ids.size());
-  for (uint32_t ord = 0; ord < ids.size(); ++ord) {
-    uint64_t key = 0;
-    for (size_t i = shared; i < shared + 8; ++i) {
-      key = key << 8 | (i < ids[ord].size() ? static_cast<uint8_t>(ids[ord][i]) : 0);
-    }
-    order[ord] = {key, ord};
-  }
+  for (uint32_t ord = 0; ord < ids.size(); ++ord) order[ord] = {KeyPast(ids[ord], shared), ord};
   std::sort(order.begin(), order.end(), [&](const Keyed& a, const Keyed& b) {
     return a.key != b.key ? a.key < b.key : ids[a.ord] < ids[b.ord];
   });
@@ -68,21 +78,6 @@ Status DocIdIndex::Open(std::string_view segment_name, SectionView section, uint
 
 uint32_t DocIdIndex::OrdinalAt(size_t i) const { return DecodeFixed32(section_.data() + i * 4); }
 
-namespace {
-
-// An id's 8 bytes from `from` on, big-endian, zero past its end: ids that
-// share their first `from` bytes order by it as by their bytes where it
-// differs.
-uint64_t KeyPast(std::string_view id, size_t from) {
-  uint64_t key = 0;
-  for (size_t i = from; i < from + 8; ++i) {
-    key = key << 8 | (i < id.size() ? static_cast<uint8_t>(id[i]) : 0);
-  }
-  return key;
-}
-
-}  // namespace
-
 std::optional<uint32_t> DocIdIndex::Find(std::string_view id) const {
   if (!large_) return SearchIn(id, 0, num_docs_);
   if (large_->searches.load(std::memory_order_relaxed) >= num_docs_ / kSearchesPerTable) {
@@ -110,12 +105,7 @@ std::optional<uint32_t> DocIdIndex::SearchSampled(std::string_view id) const {
   std::call_once(large.sampled, [&] {
     // The ids are sorted: what the first and the last share, all share.
     const std::string_view first = id_of_(OrdinalAt(0));
-    const std::string_view last = id_of_(OrdinalAt(num_docs_ - 1));
-    const size_t shared = static_cast<size_t>(
-        std::mismatch(first.begin(), first.begin() + std::min(first.size(), last.size()),
-                      last.begin())
-            .first -
-        first.begin());
+    const size_t shared = CommonPrefix(first, id_of_(OrdinalAt(num_docs_ - 1)));
     large.prefix = std::string(first.substr(0, shared));
     large.keys.resize((num_docs_ + kSampleEvery - 1) / kSampleEvery);
     for (size_t s = 0; s < large.keys.size(); ++s) {
