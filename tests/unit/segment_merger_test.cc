@@ -6,6 +6,7 @@
 
 #include "common/hash.h"
 #include "index/index_view.h"
+#include "index/segment/section_container.h"
 #include "pipeline/group_build.h"
 #include "storage/memory_store.h"
 
@@ -204,6 +205,44 @@ TEST_F(SegmentMergerTest, OtherColumnsAreRefusedNamingTheSegment) {
   EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(out.status().message().find(m.base[0].key), std::string::npos)
       << out.status().message();
+}
+
+// A posting list that cannot be read, behind valid checksums (the bytes a
+// faulty writer could have published): the merge reads the lists as it
+// writes, so the failure surfaces once the part is laid out; it names the
+// segment and no part is handed on.
+TEST_F(SegmentMergerTest, AListThatCannotBeReadFailsTheMergeNamingTheSegment) {
+  const std::vector<KeyedRecord> ads = {Ad("a1", "i1", 1, "red shoes", 1),
+                                        Ad("a2", "i2", 1, "blue shoes", 2)};
+  const std::vector<KeyedRecord> items = {Item("i1", 1, "acme"), Item("i2", 1, "zenith")};
+  BuildStats stats;
+  auto built = BuildBase(config_, Newest({&ads}), Newest({&items}), 1, &stats);
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  const std::string whole = WriteSegment((*built)[0], 5);
+  // The same file with an empty postings section, every checksum recomputed.
+  auto container = SectionContainer::Parse("x", whole);
+  ASSERT_TRUE(container.ok()) << container.status().ToString();
+  SectionContainerWriter writer(container->format_version);
+  for (const auto& [id, view] : container->sections) {
+    writer.Add(static_cast<SectionId>(id), id == static_cast<uint32_t>(SectionId::kBlockPostings)
+                                               ? std::string()
+                                               : std::string(view.bytes));
+  }
+  auto broken = SegmentReader::Open("segments/broken.seg", writer.Finish());
+  ASSERT_TRUE(broken.ok()) << broken.status().ToString();
+  const MergeSource source{broken->get()};
+  MergeStats merged;
+  int parts = 0;
+  const Status st =
+      WriteMergedSegments(std::span(&source, 1), (*broken)->schema(), 1, 1, UINT64_MAX, 5,
+                          MergeMethod::kPostings, &merged, [&](size_t, size_t, MergedPart) {
+                            ++parts;
+                            return Status::OK();
+                          });
+  EXPECT_EQ(merged.rows_merged_because, "");
+  ASSERT_EQ(st.code(), StatusCode::kCorruption) << st.ToString();
+  EXPECT_NE(st.message().find("segments/broken.seg"), std::string::npos) << st.message();
+  EXPECT_EQ(parts, 0);
 }
 
 }  // namespace

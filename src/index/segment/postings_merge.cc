@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <mutex>
 #include <string_view>
 
 namespace freshet {
@@ -90,89 +91,89 @@ std::vector<Remap> RemapsOf(const std::vector<SourceOrdinal>& origins, size_t so
 
 }  // namespace
 
-// One source's posting lists of one space (doc or group fields), restricted
-// to the ordinals the merged segment takes and remapped to its own, in
-// (field, term) order; the lists without such an ordinal left out.
+// One source's dictionary entries of one space (doc or group fields), in
+// (field, term) order: where each list is, not the lists themselves, which
+// are read term by term as the writer takes them.
 struct MergedPostings::Lists {
-  struct Entry {
-    uint32_t field;
-    size_t term_end;      // in `terms`
-    size_t posting_end;   // in `docs` and `freqs`
-    size_t position_end;  // in `positions`
-  };
+  const SegmentReader* source = nullptr;
+  bool group_space = false;
+  Remap remap;  // the source's ordinals the merged segment takes
   std::string terms;
-  std::vector<Entry> entries;
-  std::vector<uint32_t> docs, freqs, positions;
+  std::vector<TermEntry> entries;  // each entry's term empty: see Term
+  std::vector<size_t> term_ends;   // in `terms`
 
   std::string_view Term(size_t i) const {
-    const size_t begin = i == 0 ? 0 : entries[i - 1].term_end;
-    return std::string_view(terms).substr(begin, entries[i].term_end - begin);
+    const size_t begin = i == 0 ? 0 : term_ends[i - 1];
+    return std::string_view(terms).substr(begin, term_ends[i] - begin);
   }
-  size_t PostingBegin(size_t i) const { return i == 0 ? 0 : entries[i - 1].posting_end; }
-  size_t PositionBegin(size_t i) const { return i == 0 ? 0 : entries[i - 1].position_end; }
 
-  // Reads the lists of `space` (group fields or doc fields) of `source`.
-  Status Read(const SegmentReader& source, bool group_space, const SegmentSchema& schema,
-              const Remap& remap) {
+  // Lists the entries of the group fields (`group`) or the doc fields of
+  // `from`, none if the merged segment takes no ordinal of it.
+  Status Read(const SegmentReader& from, bool group, Remap taken) {
+    source = &from;
+    group_space = group;
+    remap = std::move(taken);
     if (remap.empty()) return Status::OK();
-    Status failed;
-    std::vector<uint32_t> scratch, listed;
-    auto fail = [&](Status st) {
-      failed = std::move(st);
-      return false;
-    };
-    RETURN_IF_ERROR(source.ForEachTermEntry(group_space, [&](const TermEntry& e) {
-      auto opened = source.OpenTermEntry(group_space, e);
-      if (!opened.ok()) return fail(opened.status());
-      PostingsIterator& list = *opened->postings;
-      const bool keep_positions = schema.FieldPositions(e.field);
-      const size_t postings_before = docs.size();
-      if (!keep_positions) {
-        // The list's docs in range and their frequencies first, then each
-        // remapped in a loop of independent loads: the remap is megabytes
-        // read at random, so its cache misses overlap instead of each
-        // waiting for the iterator's next call.
-        listed.clear();
-        scratch.clear();
-        for (uint32_t d = list.Advance(remap.first); d != kNoMoreDocs && d <= remap.last();
-             d = list.Next()) {
-          listed.push_back(d - remap.first);
-          scratch.push_back(list.freq());
-        }
-        docs.resize(postings_before + listed.size());
-        freqs.resize(postings_before + listed.size());
-        size_t n = postings_before;
-        for (size_t i = 0; i < listed.size(); ++i) {
-          const uint32_t to = remap.to[listed[i]];
-          docs[n] = to;
-          freqs[n] = scratch[i];
-          n += to != kNotTaken;
-        }
-        docs.resize(n);
-        freqs.resize(n);
-      } else {
-        for (uint32_t d = list.Advance(remap.first); d != kNoMoreDocs && d <= remap.last();
-             d = list.Next()) {
-          const uint32_t to = remap.to[d - remap.first];
-          if (to == kNotTaken) continue;
-          docs.push_back(to);
-          freqs.push_back(list.freq());
-          uint64_t index = 0, before = 0;
-          if (!list.PositionsAddress(&index, &before) ||
-              !opened->positions.Read(index, before, list.freq(), &scratch)) {
-            return fail(list.status().ok() ? opened->positions.status() : list.status());
-          }
-          positions.insert(positions.end(), scratch.begin(), scratch.end());
-        }
-      }
-      if (!list.status().ok()) return fail(list.status());
-      if (docs.size() == postings_before) return true;
+    return from.ForEachTermEntry(group, [&](const TermEntry& e) {
       terms.append(e.term);
+      term_ends.push_back(terms.size());
       entries.push_back(
-          Entry{static_cast<uint32_t>(e.field), terms.size(), docs.size(), positions.size()});
+          TermEntry{e.field, std::string(), e.postings_offset, e.postings_length, e.doc_freq});
       return true;
-    }));
-    return failed;
+    });
+  }
+
+  // Appends entry i's postings of the ordinals taken, remapped, to `out`
+  // (with their positions when `positions`). `listed` and `scratch` are
+  // buffers.
+  Status Append(size_t i, bool positions, PostingList* out, std::vector<uint32_t>* listed,
+                std::vector<uint32_t>* scratch) const {
+    TermEntry entry = entries[i];
+    entry.term = Term(i);
+    ASSIGN_OR_RETURN(SegmentReader::PositionalList opened,
+                     source->OpenTermEntry(group_space, entry));
+    PostingsIterator& list = *opened.postings;
+    if (!positions) {
+      // The list's docs in range and their frequencies first, then each
+      // remapped in a loop of independent loads: the remap is megabytes
+      // read at random, so its cache misses overlap instead of each
+      // waiting for the iterator's next call.
+      listed->clear();
+      scratch->clear();
+      for (uint32_t d = list.Advance(remap.first); d != kNoMoreDocs && d <= remap.last();
+           d = list.Next()) {
+        listed->push_back(d - remap.first);
+        scratch->push_back(list.freq());
+      }
+      RETURN_IF_ERROR(list.status());
+      const size_t before = out->docs.size();
+      out->docs.resize(before + listed->size());
+      out->freqs.resize(before + listed->size());
+      size_t n = before;
+      for (size_t k = 0; k < listed->size(); ++k) {
+        const uint32_t to = remap.to[(*listed)[k]];
+        out->docs[n] = to;
+        out->freqs[n] = (*scratch)[k];
+        n += to != kNotTaken;
+      }
+      out->docs.resize(n);
+      out->freqs.resize(n);
+      return Status::OK();
+    }
+    for (uint32_t d = list.Advance(remap.first); d != kNoMoreDocs && d <= remap.last();
+         d = list.Next()) {
+      const uint32_t to = remap.to[d - remap.first];
+      if (to == kNotTaken) continue;
+      out->docs.push_back(to);
+      out->freqs.push_back(list.freq());
+      uint64_t index = 0, before = 0;
+      if (!list.PositionsAddress(&index, &before) ||
+          !opened.positions.Read(index, before, list.freq(), scratch)) {
+        return list.status().ok() ? opened.positions.status() : list.status();
+      }
+      out->positions.insert(out->positions.end(), scratch->begin(), scratch->end());
+    }
+    return list.status();
   }
 };
 
@@ -180,17 +181,21 @@ namespace {
 
 // The lists of `lists` (one per source) merged by (field, term), each
 // term's postings from every source that holds it merged by new ordinal,
-// handed to `visit` in order.
+// handed to `visit` in order; the terms none of whose postings is taken
+// left out. Reads one term's lists at a time. The first failure to read a
+// list ends the visits and is returned.
 template <typename Lists>
-void VisitMerged(const std::vector<Lists>& lists, const CopiedContent::ListVisitor& visit) {
+Status VisitMerged(const std::vector<Lists>& lists, const SegmentSchema& schema,
+                   const CopiedContent::ListVisitor& visit) {
   std::vector<size_t> next(lists.size(), 0);
   PostingList list;
+  std::vector<PostingList> held;  // by holder, when several hold the term
+  std::vector<uint32_t> listed, scratch;
   // The postings of one holder of a term left to merge.
   struct Run {
-    const Lists* list;
-    size_t next, end;  // in list->docs
-    size_t position;   // of the next posting's first position
-    bool positioned;
+    const PostingList* list;
+    size_t next;      // in list->docs
+    size_t position;  // of the next posting's first position
   };
   std::vector<Run> runs;
   std::vector<size_t> holders;
@@ -204,61 +209,58 @@ void VisitMerged(const std::vector<Lists>& lists, const CopiedContent::ListVisit
         continue;
       }
       const Lists& best = lists[holders.front()];
-      const auto& a = lists[s].entries[next[s]];
-      const auto& b = best.entries[next[holders.front()]];
+      const TermEntry& a = lists[s].entries[next[s]];
+      const TermEntry& b = best.entries[next[holders.front()]];
       const int order = a.field != b.field
                             ? (a.field < b.field ? -1 : 1)
                             : lists[s].Term(next[s]).compare(best.Term(next[holders.front()]));
       if (order < 0) holders.clear();
       if (order <= 0) holders.push_back(s);
     }
-    if (holders.empty()) return;
-    if (holders.size() == 1) {
-      const Lists& l = lists[holders[0]];
-      const size_t i = next[holders[0]];
-      const auto at = [](const std::vector<uint32_t>& v, size_t k) {
-        return v.begin() + static_cast<ptrdiff_t>(k);
-      };
-      list.docs.assign(at(l.docs, l.PostingBegin(i)), at(l.docs, l.entries[i].posting_end));
-      list.freqs.assign(at(l.freqs, l.PostingBegin(i)), at(l.freqs, l.entries[i].posting_end));
-      list.positions.assign(at(l.positions, l.PositionBegin(i)),
-                            at(l.positions, l.entries[i].position_end));
-      visit(l.entries[i].field, l.Term(i), list);
-      ++next[holders[0]];
-      continue;
-    }
+    if (holders.empty()) return Status::OK();
+    const size_t first = holders.front();
+    const size_t field = lists[first].entries[next[first]].field;
+    const bool positions = schema.FieldPositions(field);
     list.docs.clear();
     list.freqs.clear();
     list.positions.clear();
-    // Each holder's postings are in order: one run each, merged by
-    // repeatedly taking the smallest head (the holders are few).
-    runs.clear();
-    for (const size_t s : holders) {
-      const Lists& l = lists[s];
-      const size_t i = next[s];
-      runs.push_back(Run{&l, l.PostingBegin(i), l.entries[i].posting_end, l.PositionBegin(i),
-                         l.entries[i].position_end > l.PositionBegin(i)});
-    }
-    while (true) {
-      Run* head = nullptr;
-      for (Run& r : runs) {
-        if (r.next < r.end && (!head || r.list->docs[r.next] < head->list->docs[head->next])) {
-          head = &r;
+    if (holders.size() == 1) {
+      RETURN_IF_ERROR(lists[first].Append(next[first], positions, &list, &listed, &scratch));
+    } else {
+      // Each holder's postings are in order: one run each, merged by
+      // repeatedly taking the smallest head (the holders are few).
+      held.resize(std::max(held.size(), holders.size()));
+      runs.clear();
+      for (size_t h = 0; h < holders.size(); ++h) {
+        PostingList& mine = held[h];
+        mine.docs.clear();
+        mine.freqs.clear();
+        mine.positions.clear();
+        const size_t s = holders[h];
+        RETURN_IF_ERROR(lists[s].Append(next[s], positions, &mine, &listed, &scratch));
+        runs.push_back(Run{&mine, 0, 0});
+      }
+      while (true) {
+        Run* head = nullptr;
+        for (Run& r : runs) {
+          if (r.next < r.list->docs.size() &&
+              (!head || r.list->docs[r.next] < head->list->docs[head->next])) {
+            head = &r;
+          }
         }
+        if (!head) break;
+        const uint32_t freq = head->list->freqs[head->next];
+        list.docs.push_back(head->list->docs[head->next]);
+        list.freqs.push_back(freq);
+        if (positions) {
+          const auto from = head->list->positions.begin() + static_cast<ptrdiff_t>(head->position);
+          list.positions.insert(list.positions.end(), from, from + freq);
+          head->position += freq;
+        }
+        ++head->next;
       }
-      if (!head) break;
-      const uint32_t freq = head->list->freqs[head->next];
-      list.docs.push_back(head->list->docs[head->next]);
-      list.freqs.push_back(freq);
-      if (head->positioned) {
-        const auto from = head->list->positions.begin() + static_cast<ptrdiff_t>(head->position);
-        list.positions.insert(list.positions.end(), from, from + freq);
-        head->position += freq;
-      }
-      ++head->next;
     }
-    const size_t first = holders.front();
-    visit(lists[first].entries[next[first]].field, lists[first].Term(next[first]), list);
+    if (!list.docs.empty()) visit(field, lists[first].Term(next[first]), list);
     for (const size_t s : holders) ++next[s];
   }
 }
@@ -267,26 +269,38 @@ void VisitMerged(const std::vector<Lists>& lists, const CopiedContent::ListVisit
 
 MergedPostings::~MergedPostings() = default;
 
+Status MergedPostings::status() const {
+  std::lock_guard<std::mutex> lock(failed_mutex_);
+  return failed_;
+}
+
+void MergedPostings::Note(Status st) {
+  std::lock_guard<std::mutex> lock(failed_mutex_);
+  if (failed_.ok()) failed_ = std::move(st);
+}
+
 Result<std::unique_ptr<MergedPostings>> MergedPostings::Read(
     std::span<const SegmentReader* const> sources, const SegmentSchema& schema,
     const MergedOrigins& origins) {
   std::unique_ptr<MergedPostings> m(new MergedPostings());
   m->sources_.assign(sources.begin(), sources.end());
   m->origins_ = &origins;
-  const std::vector<Remap> docs = RemapsOf(origins.docs, sources.size());
-  const std::vector<Remap> groups = RemapsOf(origins.groups, sources.size());
+  m->schema_ = &schema;
+  std::vector<Remap> docs = RemapsOf(origins.docs, sources.size());
+  std::vector<Remap> groups = RemapsOf(origins.groups, sources.size());
   m->doc_lists_.resize(sources.size());
   m->group_lists_.resize(sources.size());
   for (size_t s = 0; s < sources.size(); ++s) {
-    RETURN_IF_ERROR(m->doc_lists_[s].Read(*sources[s], /*group_space=*/false, schema, docs[s]));
-    RETURN_IF_ERROR(m->group_lists_[s].Read(*sources[s], /*group_space=*/true, schema, groups[s]));
+    RETURN_IF_ERROR(m->doc_lists_[s].Read(*sources[s], /*group_space=*/false, std::move(docs[s])));
+    RETURN_IF_ERROR(
+        m->group_lists_[s].Read(*sources[s], /*group_space=*/true, std::move(groups[s])));
   }
-  const MergedPostings* self = m.get();
+  MergedPostings* self = m.get();
   m->content_.doc_lists = [self](const CopiedContent::ListVisitor& visit) {
-    VisitMerged(self->doc_lists_, visit);
+    self->Note(VisitMerged(self->doc_lists_, *self->schema_, visit));
   };
   m->content_.group_lists = [self](const CopiedContent::ListVisitor& visit) {
-    VisitMerged(self->group_lists_, visit);
+    self->Note(VisitMerged(self->group_lists_, *self->schema_, visit));
   };
   m->content_.doc_length = [self](size_t field, uint32_t ord) {
     const SourceOrdinal& o = self->origins_->docs[ord];

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -66,14 +67,14 @@ Result<std::string> PostingsMergeRefusal(const SegmentReader& source, const Segm
 
 // The posting lists, field lengths, numeric values and stored rows of a
 // merged segment of `schema` whose docs and groups come from `origins`,
-// read from `sources` (which PostingsMergeRefusal accepts; they and
-// `origins` must outlive the object). Read reads every source's lists of
-// the ordinals `origins` takes into memory (about what the lists of an
-// analysis of the same rows take); content() streams them, term by term
-// across the sources, to the writer.
+// read from `sources` (which PostingsMergeRefusal accepts; they,
+// `schema` and `origins` must outlive the object). Read lists the sources' dictionary
+// entries; content() reads the lists a term at a time, across the sources,
+// as the writer takes them, so that a merge holds one term's lists, never
+// every list of the part.
 class MergedPostings {
  public:
-  // Corruption naming the source segment if a list cannot be read.
+  // Corruption naming the source segment if a dictionary cannot be read.
   static Result<std::unique_ptr<MergedPostings>> Read(std::span<const SegmentReader* const> sources,
                                                       const SegmentSchema& schema,
                                                       const MergedOrigins& origins);
@@ -81,15 +82,23 @@ class MergedPostings {
 
   // For WriteSegment; valid while this object lives.
   const CopiedContent& content() const { return content_; }
+  // Corruption naming the source segment if a list content() read could
+  // not be: the segment written from content() is then incomplete and must
+  // be dropped. Check it after WriteSegment.
+  Status status() const;
 
  private:
   struct Lists;
   MergedPostings() = default;
+  void Note(Status st);  // keeps the first failure
 
   std::vector<const SegmentReader*> sources_;
   const MergedOrigins* origins_ = nullptr;
+  const SegmentSchema* schema_ = nullptr;
   std::vector<Lists> doc_lists_, group_lists_;  // by source
   CopiedContent content_;
+  mutable std::mutex failed_mutex_;
+  Status failed_;
 };
 
 }  // namespace freshet

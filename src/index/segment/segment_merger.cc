@@ -333,6 +333,7 @@ Status WriteMergedSegments(std::span<const MergeSource> sources, const SegmentSc
         if (refusal.empty()) {
           ASSIGN_OR_RETURN(auto copied, MergedPostings::Read(readers, schema, origins));
           out.bytes = WriteSegment(data, format, copied->content());
+          RETURN_IF_ERROR(copied->status());
         } else {
           out.bytes = WriteSegment(data, format);
         }
