@@ -225,13 +225,21 @@ Result<std::shared_ptr<const std::string>> StoredBlocks::RawBlock(std::string_vi
         frame_offset);
   }
   auto raw = std::make_shared<std::string>(block.raw_size, '\0');
-  // One decompression context per thread, reused across calls and segments.
-  thread_local const std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> context(ZSTD_createDCtx(),
-                                                                                ZSTD_freeDCtx);
-  if (context == nullptr) throw std::bad_alloc();
-  const size_t got =
-      ZSTD_decompress_usingDDict(context.get(), raw->data(), raw->size(), block.frame.data(),
-                                 block.frame.size(), dictionary_.get());
+  auto decompress = [&](ZSTD_DCtx* context) {
+    if (context == nullptr) throw std::bad_alloc();
+    return ZSTD_decompress_usingDDict(context, raw->data(), raw->size(), block.frame.data(),
+                                      block.frame.size(), dictionary_.get());
+  };
+  size_t got;
+  if (std::unique_lock<std::mutex> mine(context_mutex_, std::try_to_lock); mine.owns_lock()) {
+    if (context_ == nullptr) context_ = {ZSTD_createDCtx(), ZSTD_freeDCtx};
+    got = decompress(context_.get());
+  } else {
+    // The thread's context, shared by the segments it reads.
+    thread_local const std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> context(ZSTD_createDCtx(),
+                                                                                  ZSTD_freeDCtx);
+    got = decompress(context.get());
+  }
   blocks_decompressed_.fetch_add(1, std::memory_order_relaxed);
   if (ZSTD_isError(got) || got != raw->size()) {
     return SegmentCorruption(

@@ -35,6 +35,7 @@
 #include "index/segment/segment_data.h"
 
 typedef struct ZSTD_DDict_s ZSTD_DDict;
+typedef struct ZSTD_DCtx_s ZSTD_DCtx;
 
 namespace freshet {
 
@@ -113,6 +114,14 @@ class StoredBlocks {
   std::string_view table_;
   std::string_view frames_;
   std::unique_ptr<ZSTD_DDict, size_t (*)(ZSTD_DDict*)> dictionary_{nullptr, nullptr};
+
+  // The segment's own decompression context, created at first use: a
+  // context that last decompressed with another dictionary starts cold (zstd
+  // prefetches the new one), which a merge reading two sources in turn, or a
+  // page of hits from several segments, would pay at every block. Taken by
+  // one thread at a time; another one meanwhile uses its thread's context.
+  mutable std::mutex context_mutex_;
+  mutable std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> context_{nullptr, nullptr};
 
   // Recently decompressed blocks, the most recent last.
   static constexpr size_t kCachedBlocks = 4;
