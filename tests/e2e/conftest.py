@@ -10,8 +10,10 @@ off: TEST_SWITCHES) runs `freshet-test` instead (FRESHET_TEST_BIN, default:
 beside FRESHET_BIN), the same program built with its test seams: `freshet`
 has none and ignores those variables.
 """
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -31,8 +33,11 @@ def binary_for(env):
     test switch, else FRESHET."""
     return FRESHET_TEST if env and any(k in env for k in TEST_SWITCHES) else FRESHET
 
-# Readers of S3 outputs cache segments on disk: one throwaway folder per run.
-os.environ.setdefault("FRESHET_SEGMENT_CACHE", tempfile.mkdtemp(prefix="freshet-segment-cache-"))
+# Readers of S3 outputs cache segments on disk: one throwaway folder per run
+# (per test process), removed when the process ends.
+if "FRESHET_SEGMENT_CACHE" not in os.environ:
+    os.environ["FRESHET_SEGMENT_CACHE"] = tempfile.mkdtemp(prefix="freshet-segment-cache-")
+    atexit.register(shutil.rmtree, os.environ["FRESHET_SEGMENT_CACHE"], ignore_errors=True)
 
 START = "2026-05-04T10:00:00Z"
 PERIOD_S = 300
