@@ -488,8 +488,8 @@ PYBIND11_MODULE(_freshet, m) {
           },
           py::arg("segment"),
           "Writes the segment under its content name unless it is there (a retry writes the "
-          "same bytes); returns its SegmentRef. CorruptionError if an object of that name has "
-          "another size.")
+          "same bytes: an object of that name is read back, and replaced if its bytes differ, "
+          "i.e. it was damaged); returns its SegmentRef.")
       .def(
           "get",
           [](PyStore& s, const std::string& key) {

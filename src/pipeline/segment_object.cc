@@ -27,11 +27,16 @@ SegmentObject NameSegment(std::string bytes, uint32_t docs, uint32_t groups) {
 Status PutContentAddressed(ObjectStore& store, const std::string& key, const std::string& bytes) {
   Status st = store.PutIfAbsent(key, bytes);
   if (!st.IsAlreadyExists()) return st;
-  // Same name, same content (names are content hashes): a retry or a crash redo.
-  auto head = store.Head(key);
-  return head.ok() && head->size == bytes.size()
-             ? Status::OK()
-             : Status::Corruption(fmt::format("object '{}' exists with another size", key));
+  // Same name, same content (names are content hashes): a retry or a crash
+  // redo, unless the object was damaged since it was written. Read back, as
+  // a reader would: a damaged copy would fail every reader of every
+  // generation naming it, and every retry of this write if left.
+  Result<std::string> there = store.Get(key);
+  if (there.ok() && *there == bytes) return Status::OK();
+  if (!there.ok() && !there.status().IsNotFound()) return there.status();
+  // Damaged (or deleted meanwhile): the bytes its name stands for again.
+  // Whoever else writes under the name writes these same bytes.
+  return store.Put(key, bytes);
 }
 
 }  // namespace freshet

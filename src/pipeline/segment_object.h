@@ -26,10 +26,10 @@ SegmentObject EncodeSegment(const SegmentData& data, uint32_t format);
 // their content.
 SegmentObject NameSegment(std::string bytes, uint32_t docs, uint32_t groups);
 
-// Writes `bytes` under `key` unless an object is there already: an object of
-// the same content-derived name and the same size is the same content (a
-// retry or a crash redo) and is left as it is. Corruption if it exists with
-// another size; the store's error otherwise.
+// Writes `bytes` under `key` (a name derived from them) unless they are
+// there already (a retry or a crash redo), read back to be sure: an object
+// of the name with other bytes (damaged since it was written) is replaced.
+// The store's error otherwise.
 Status PutContentAddressed(ObjectStore& store, const std::string& key, const std::string& bytes);
 
 }  // namespace freshet

@@ -16,6 +16,26 @@ namespace {
 
 class BatchRunnerTest : public MemoryPipelineTest {
  protected:
+  // The keys of the segments the output holds.
+  std::set<std::string> SegmentKeys() {
+    auto listed = output_->List(kSegmentsPrefix);
+    EXPECT_TRUE(listed.ok()) << listed.status().ToString();
+    std::set<std::string> keys;
+    if (listed.ok()) {
+      for (const ObjectInfo& o : *listed) keys.insert(o.key);
+    }
+    return keys;
+  }
+
+  // A batch of `r` whose whole reads of every segment the output does not
+  // hold yet come back damaged.
+  Result<BatchOutcome> RunBatchReadingNewSegmentsDamaged(BatchRunner& r) {
+    output_wrapper_.damaging_reads_of_segments_but = SegmentKeys();
+    auto outcome = r.RunBatch();
+    output_wrapper_.damaging_reads_of_segments_but.reset();
+    return outcome;
+  }
+
   // The doc ids a query over the output's CURRENT generation returns.
   std::vector<std::string> Search(std::string_view query) {
     auto view = IndexView::OpenCurrent(*output_, nullptr);
@@ -91,19 +111,38 @@ TEST_F(BatchRunnerTest, AGenerationThatDoesNotReadBackIsNotCommitted) {
   auto r = OpenRunner();
   ASSERT_TRUE(r.ok());
   ASSERT_TRUE((*r)->Start().ok());
-  auto listed = output_->List(kSegmentsPrefix);
-  ASSERT_TRUE(listed.ok());
-  std::set<std::string> base;
-  for (const ObjectInfo& o : *listed) base.insert(o.key);
-  output_wrapper_.damaging_reads_of_segments_but = base;
-  auto failed = (*r)->RunBatch();
-  output_wrapper_.damaging_reads_of_segments_but.reset();
+  auto failed = RunBatchReadingNewSegmentsDamaged(**r);
   ASSERT_EQ(failed.status().code(), StatusCode::kCorruption) << failed.status().ToString();
   EXPECT_NE(failed.status().message().find("not committed"), std::string::npos)
       << failed.status().ToString();
   EXPECT_GT(output_wrapper_.damaged_reads, 0);
   EXPECT_FALSE(metastore_->GetState("ads")->watermark.has_value());
   EXPECT_EQ(Search("*"), (std::vector<std::string>{"ad-1", "ad-2"}));
+  auto retried = (*r)->RunBatch();
+  ASSERT_TRUE(retried.ok()) << retried.status().ToString();
+  EXPECT_TRUE(retried->published);
+  EXPECT_EQ(Search("*"), (std::vector<std::string>{"ad-1", "ad-101", "ad-2"}));
+}
+
+// A segment damaged in the store after a batch wrote it (here: one that
+// failed before its commit) is written again by the batch that makes it
+// anew, not taken for the same bytes because it has their name and size.
+TEST_F(BatchRunnerTest, ASegmentDamagedInTheStoreIsWrittenAgainByTheRetry) {
+  auto r = OpenRunner();
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE((*r)->Start().ok());
+  const std::set<std::string> base = SegmentKeys();
+  ASSERT_FALSE(RunBatchReadingNewSegmentsDamaged(**r).ok());
+  int damaged = 0;
+  for (const std::string& key : SegmentKeys()) {
+    if (base.count(key)) continue;
+    auto bytes = output_->Get(key);
+    ASSERT_TRUE(bytes.ok());
+    (*bytes)[bytes->size() / 2] ^= 1;  // the same size
+    ASSERT_TRUE(output_->Put(key, *bytes).ok());
+    ++damaged;
+  }
+  ASSERT_GT(damaged, 0);
   auto retried = (*r)->RunBatch();
   ASSERT_TRUE(retried.ok()) << retried.status().ToString();
   EXPECT_TRUE(retried->published);
