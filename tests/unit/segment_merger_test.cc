@@ -6,8 +6,8 @@
 
 #include "common/hash.h"
 #include "index/index_view.h"
-#include "index/segment/section_container.h"
 #include "pipeline/group_build.h"
+#include "rewritten_section.h"
 #include "storage/memory_store.h"
 
 namespace freshet {
@@ -218,17 +218,10 @@ TEST_F(SegmentMergerTest, AListThatCannotBeReadFailsTheMergeNamingTheSegment) {
   BuildStats stats;
   auto built = BuildBase(config_, Newest({&ads}), Newest({&items}), 1, &stats);
   ASSERT_TRUE(built.ok()) << built.status().ToString();
-  const std::string whole = WriteSegment((*built)[0], 5);
-  // The same file with an empty postings section, every checksum recomputed.
-  auto container = SectionContainer::Parse("x", whole);
-  ASSERT_TRUE(container.ok()) << container.status().ToString();
-  SectionContainerWriter writer(container->format_version);
-  for (const auto& [id, view] : container->sections) {
-    writer.Add(static_cast<SectionId>(id), id == static_cast<uint32_t>(SectionId::kBlockPostings)
-                                               ? std::string()
-                                               : std::string(view.bytes));
-  }
-  auto broken = SegmentReader::Open("segments/broken.seg", writer.Finish());
+  // The same file with an empty postings section.
+  const std::string file =
+      WithSection(WriteSegment((*built)[0], 5), SectionId::kBlockPostings, std::string());
+  auto broken = SegmentReader::Open("segments/broken.seg", file);
   ASSERT_TRUE(broken.ok()) << broken.status().ToString();
   const MergeSource source{broken->get()};
   MergeStats merged;

@@ -9,6 +9,7 @@
 #include "common/coding.h"
 #include "index/segment/section_container.h"
 #include "index/segment/segment_writer.h"
+#include "rewritten_section.h"
 
 namespace freshet {
 namespace {
@@ -21,20 +22,6 @@ std::string TwoDocSegment(uint32_t format_version = kSegmentFormatVersion) {
   d.docs = {SegmentDoc{"b", 0, 1, Row{Value::String("red shoes")}},
             SegmentDoc{"a", 0, 2, Row{Value::String("blue")}}};
   return WriteSegment(d, format_version);
-}
-
-// The file with section `id` replaced and every checksum recomputed: bytes a
-// faulty writer could have published, which only the structure's own checks
-// can refuse.
-std::string WithSection(const std::string& file, SectionId id, std::string bytes) {
-  auto c = SectionContainer::Parse("x", file);
-  EXPECT_TRUE(c.ok());
-  SectionContainerWriter w(c->format_version);
-  for (const auto& [section_id, view] : c->sections) {
-    w.Add(static_cast<SectionId>(section_id),
-          section_id == static_cast<uint32_t>(id) ? bytes : std::string(view.bytes));
-  }
-  return w.Finish();
 }
 
 uint64_t SectionOffset(const std::string& file, SectionId id) {
