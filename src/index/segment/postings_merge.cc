@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <mutex>
 #include <string_view>
 
 namespace freshet {
@@ -98,14 +97,7 @@ struct MergedPostings::Lists {
   const SegmentReader* source = nullptr;
   bool group_space = false;
   Remap remap;  // the source's ordinals the merged segment takes
-  std::string terms;
-  std::vector<TermEntry> entries;  // each entry's term empty: see Term
-  std::vector<size_t> term_ends;   // in `terms`
-
-  std::string_view Term(size_t i) const {
-    const size_t begin = i == 0 ? 0 : term_ends[i - 1];
-    return std::string_view(terms).substr(begin, term_ends[i] - begin);
-  }
+  std::vector<TermEntry> entries;
 
   // Lists the entries of the group fields (`group`) or the doc fields of
   // `from`, none if the merged segment takes no ordinal of it.
@@ -115,10 +107,7 @@ struct MergedPostings::Lists {
     remap = std::move(taken);
     if (remap.empty()) return Status::OK();
     return from.ForEachTermEntry(group, [&](const TermEntry& e) {
-      terms.append(e.term);
-      term_ends.push_back(terms.size());
-      entries.push_back(
-          TermEntry{e.field, std::string(), e.postings_offset, e.postings_length, e.doc_freq});
+      entries.push_back(e);
       return true;
     });
   }
@@ -128,10 +117,8 @@ struct MergedPostings::Lists {
   // buffers.
   Status Append(size_t i, bool positions, PostingList* out, std::vector<uint32_t>* listed,
                 std::vector<uint32_t>* scratch) const {
-    TermEntry entry = entries[i];
-    entry.term = Term(i);
     ASSIGN_OR_RETURN(SegmentReader::PositionalList opened,
-                     source->OpenTermEntry(group_space, entry));
+                     source->OpenTermEntry(group_space, entries[i]));
     PostingsIterator& list = *opened.postings;
     if (!positions) {
       // The list's docs in range and their frequencies first, then each
@@ -211,9 +198,7 @@ Status VisitMerged(const std::vector<Lists>& lists, const SegmentSchema& schema,
       const Lists& best = lists[holders.front()];
       const TermEntry& a = lists[s].entries[next[s]];
       const TermEntry& b = best.entries[next[holders.front()]];
-      const int order = a.field != b.field
-                            ? (a.field < b.field ? -1 : 1)
-                            : lists[s].Term(next[s]).compare(best.Term(next[holders.front()]));
+      const int order = a.field != b.field ? (a.field < b.field ? -1 : 1) : a.term.compare(b.term);
       if (order < 0) holders.clear();
       if (order <= 0) holders.push_back(s);
     }
@@ -260,7 +245,7 @@ Status VisitMerged(const std::vector<Lists>& lists, const SegmentSchema& schema,
         ++head->next;
       }
     }
-    if (!list.docs.empty()) visit(field, lists[first].Term(next[first]), list);
+    if (!list.docs.empty()) visit(field, lists[first].entries[next[first]].term, list);
     for (const size_t s : holders) ++next[s];
   }
 }
@@ -269,13 +254,7 @@ Status VisitMerged(const std::vector<Lists>& lists, const SegmentSchema& schema,
 
 MergedPostings::~MergedPostings() = default;
 
-Status MergedPostings::status() const {
-  std::lock_guard<std::mutex> lock(failed_mutex_);
-  return failed_;
-}
-
 void MergedPostings::Note(Status st) {
-  std::lock_guard<std::mutex> lock(failed_mutex_);
   if (failed_.ok()) failed_ = std::move(st);
 }
 

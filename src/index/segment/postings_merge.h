@@ -15,7 +15,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -67,11 +66,11 @@ Result<std::string> PostingsMergeRefusal(const SegmentReader& source, const Segm
 
 // The posting lists, field lengths, numeric values and stored rows of a
 // merged segment of `schema` whose docs and groups come from `origins`,
-// read from `sources` (which PostingsMergeRefusal accepts; they,
-// `schema` and `origins` must outlive the object). Read lists the sources' dictionary
-// entries; content() reads the lists a term at a time, across the sources,
-// as the writer takes them, so that a merge holds one term's lists, never
-// every list of the part.
+// read from `sources` (which PostingsMergeRefusal accepts; they, `schema`
+// and `origins` must outlive the object). Read lists the sources'
+// dictionary entries; content() reads the lists a term at a time, across
+// the sources, as the writer takes them, so that a merge holds one term's
+// lists, never every list of the part. One writer at a time.
 class MergedPostings {
  public:
   // Corruption naming the source segment if a dictionary cannot be read.
@@ -85,7 +84,7 @@ class MergedPostings {
   // Corruption naming the source segment if a list content() read could
   // not be: the segment written from content() is then incomplete and must
   // be dropped. Check it after WriteSegment.
-  Status status() const;
+  const Status& status() const { return failed_; }
 
  private:
   struct Lists;
@@ -97,7 +96,6 @@ class MergedPostings {
   const SegmentSchema* schema_ = nullptr;
   std::vector<Lists> doc_lists_, group_lists_;  // by source
   CopiedContent content_;
-  mutable std::mutex failed_mutex_;
   Status failed_;
 };
 
